@@ -1,0 +1,3 @@
+from t2ia_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""Command line: the GUI by default, and headless commands for scripting and tests.
+
+Bad input exits with status 2 and one line on stderr, before anything is written. Torch is
+imported only by the commands that need it, so ``--version`` and the GUI start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from t2ia_desktop import __version__
+from t2ia_desktop.core.conditions import FAMILIES, default_registry
+from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
+from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
+
+PROG = "t2ia-desktop"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line instead of usage + error
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Draw, detect and generate with T2I-Adapters.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    commands.add_parser("gui", help="open the app (the default)")
+
+    gen = commands.add_parser("generate", help="generate one image without a window")
+    gen.add_argument("--model", required=True, help="a diffusers folder or a hub id")
+    gen.add_argument("--family", choices=FAMILIES, help="model family (read from a folder)")
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--negative-prompt", default="")
+    gen.add_argument("--prompt-2", default=None, help="SDXL's second text encoder prompt")
+    gen.add_argument("--control", action="append", default=[], metavar="CONDITION=IMAGE",
+                     help="a control image for a condition (repeatable)")
+    gen.add_argument("--scale", action="append", type=float, default=[], metavar="FLOAT",
+                     help="conditioning scale of the i-th --control, 0 to 2 (default 1.0)")
+    gen.add_argument("--factor", type=float, default=1.0,
+                     help="step fraction: share of the steps the adapters guide (0 to 1)")
+    gen.add_argument("--steps", type=int, default=30)
+    gen.add_argument("--guidance", type=float, default=7.5)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--width", type=int)
+    gen.add_argument("--height", type=int)
+    gen.add_argument("--scheduler", choices=list(SCHEDULERS), default="euler-a")
+    gen.add_argument("--raw-control", action="store_true",
+                     help="use each IMAGE as the control image as given (no detector)")
+    gen.add_argument("--out", required=True, metavar="FILE.png")
+
+    det = commands.add_parser("detect", help="run a condition's detector on an image")
+    det.add_argument("condition")
+    det.add_argument("input", metavar="IN.png")
+    det.add_argument("output", metavar="OUT.png")
+    det.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+
+    commands.add_parser("conditions", help="list the condition types")
+
+    demo = commands.add_parser("demo-model", help="write the tiny offline demo model")
+    demo.add_argument("directory", metavar="DIR")
+    demo.add_argument("--family", choices=FAMILIES, default="sdxl")
+
+    bench = commands.add_parser("bench", help="print performance figures as JSON")
+    bench.add_argument("--steps", type=int, default=20)
+    bench.add_argument("--size", type=int, default=512)
+    bench.add_argument("--repeats", type=int, default=3)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(args_list)
+        command = args.command or "gui"
+        if command == "gui":
+            from t2ia_desktop.app import run_gui
+
+            return run_gui()
+        return COMMANDS[command](args)
+    except UsageError as error:
+        return _fail(str(error))
+    except Cancelled:
+        return _fail("cancelled", status=130)
+    except T2IAError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("interrupted", status=130)
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.imageio import check_output_path, open_image, save_png
+
+    registry = default_registry()
+    out = check_output_path(args.out)
+    pairs = [_split_pair(item, "--control", "CONDITION=IMAGE") for item in args.control]
+    for condition, _ in pairs:
+        registry.get(condition)
+    if len(args.scale) > len(pairs):
+        raise BadInput(f"{len(args.scale)} --scale values for {len(pairs)} --control images")
+    images = [open_image(path) for _, path in pairs]
+    model, family = _model_and_family(args.model, args.family)
+    width, height = _size(args, family)
+    scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
+    # Check everything cheap before any detector or model runs.
+    request = GenerationRequest(
+        model=model, family=family, prompt=args.prompt, negative_prompt=args.negative_prompt,
+        prompt_2=args.prompt_2, seed=args.seed, steps=args.steps, guidance_scale=args.guidance,
+        width=width, height=height, scheduler=args.scheduler,
+        adapter_conditioning_factor=args.factor,
+        controls=tuple(
+            ControlSpec(cond, image, _own_adapter(model, cond), scale)
+            for (cond, _), image, scale in zip(pairs, images, scales)
+        ),
+    ).validate()
+    if not args.raw_control:
+        from t2ia_desktop.engine.detectors import detect
+
+        request = request.with_changes(controls=tuple(
+            ControlSpec(c.condition, detect(registry.get(c.condition), c.image), c.adapter,
+                        c.conditioning_scale)
+            for c in request.controls
+        ))
+    from t2ia_desktop.engine.generate import Engine
+
+    image = Engine(registry=registry).generate(request, on_step=_progress_printer())
+    save_png(image, out, request)
+    return 0
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.imageio import check_output_path, open_image
+
+    condition = default_registry().get(args.condition)
+    out = check_output_path(args.output)
+    params = {}
+    for item in args.param:
+        name, value = _split_pair(item, "--param", "NAME=VALUE")
+        params[name] = condition.param(name).parse(value)
+    image = open_image(args.input)
+    from t2ia_desktop.engine.detectors import detect
+
+    control = detect(condition, image, params)
+    from t2ia_desktop.core.imageio import save_png
+
+    save_png(control, out)
+    return 0
+
+
+def _conditions(args: argparse.Namespace) -> int:
+    for condition in default_registry():
+        families = ",".join(condition.adapters)
+        print(f"{condition.id}\t{condition.label}\t{families}\t{condition.source}")
+    return 0
+
+
+def _demo_model(args: argparse.Namespace) -> int:
+    from t2ia_desktop.engine.demo_model import write_demo_model
+
+    folder = write_demo_model(args.directory, args.family)
+    print(f"wrote the {args.family} demo model (random weights) to {folder}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from t2ia_desktop.bench import run_benchmarks
+
+    figures = run_benchmarks(steps=args.steps, size=args.size, repeats=args.repeats)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+COMMANDS = {
+    "generate": _generate, "detect": _detect, "conditions": _conditions,
+    "demo-model": _demo_model, "bench": _bench,
+}
+
+
+def _split_pair(item: str, flag: str, form: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name or not value:
+        raise BadInput(f"{flag} takes {form}, not {item!r}")
+    return name, value
+
+
+def _model_and_family(model: str, family: str | None) -> tuple[str, str]:
+    folder = Path(model).expanduser()
+    if folder.exists():
+        index = folder / "model_index.json"
+        if not index.is_file():
+            raise BadInput(f"{model} is not a diffusers pipeline folder (no model_index.json)")
+        try:
+            class_name = json.loads(index.read_text())["_class_name"]
+        except (OSError, ValueError, KeyError):
+            raise BadInput(f"{model} has an unreadable model_index.json") from None
+        found = "sdxl" if "XL" in class_name else "sd15"
+        if family and family != found:
+            raise BadInput(f"{model} is a {class_name}, not a {family} model")
+        return str(folder), found
+    return model, family or "sdxl"
+
+
+def _own_adapter(model: str, condition: str) -> str | None:
+    folder = Path(model) / "adapters" / condition
+    return str(folder) if folder.is_dir() else None
+
+
+def _size(args: argparse.Namespace, family: str) -> tuple[int, int]:
+    default = 1024 if family == "sdxl" else 512
+    return args.width or default, args.height or default
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: int, total: int) -> None:
+        print(f"\rstep {step}/{total}", end="" if step < total else "\n", file=sys.stderr)
+
+    return show

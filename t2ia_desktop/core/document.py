@@ -1,0 +1,113 @@
+"""The document: a canvas size and a stack of RGBA layers held as numpy arrays.
+
+Views paint into a layer's ``pixels`` array (the canvas wraps it in a QImage without copying)
+and then call :meth:`Document.notify_pixels_changed`, so every listener redraws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+from psygnal import Signal
+
+from t2ia_desktop.core.request import GenerationRequest
+
+LayerKind = Literal["sketch", "paint", "result"]
+
+
+@dataclass(eq=False)
+class Layer:
+    name: str
+    kind: LayerKind
+    pixels: np.ndarray  # (height, width, 4) uint8, straight (not premultiplied) RGBA
+    visible: bool = True
+    opacity: float = 1.0
+    request: GenerationRequest | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+    def to_image(self) -> Image.Image:
+        return Image.fromarray(self.pixels, "RGBA")
+
+    def is_blank(self) -> bool:
+        return not self.pixels[..., 3].any()
+
+
+def blank_pixels(width: int, height: int) -> np.ndarray:
+    return np.zeros((height, width, 4), dtype=np.uint8)
+
+
+def sketch_control_image(layer: Layer) -> Image.Image:
+    """The control image the sketch adapters expect: white strokes on black.
+
+    The artist draws in any colour on a transparent sketch layer; the stroke coverage (alpha)
+    is what the adapter sees, so dark ink on light paper becomes white lines on black.
+    """
+    return Image.fromarray(np.ascontiguousarray(layer.pixels[..., 3]), "L")
+
+
+class Document:
+    """A canvas of fixed size with layers, bottom first."""
+
+    layer_added = Signal(object)  # Layer
+    layer_removed = Signal(object)  # Layer
+    layer_changed = Signal(object)  # Layer: properties such as visibility or name
+    pixels_changed = Signal(object, tuple)  # Layer, (x, y, w, h) of the changed area
+
+    def __init__(self, width: int = 1024, height: int = 1024) -> None:
+        self.width = width
+        self.height = height
+        self.layers: list[Layer] = []
+        self.active: Layer | None = None
+
+    @classmethod
+    def with_sketch_layer(cls, width: int = 1024, height: int = 1024) -> Document:
+        doc = cls(width, height)
+        doc.add_layer(Layer("Sketch", "sketch", blank_pixels(width, height)))
+        return doc
+
+    def add_layer(self, layer: Layer, index: int | None = None) -> Layer:
+        if layer.size != (self.width, self.height):
+            raise ValueError(f"layer is {layer.size}, document is {(self.width, self.height)}")
+        self.layers.insert(len(self.layers) if index is None else index, layer)
+        if self.active is None or layer.kind in ("sketch", "paint"):
+            self.active = layer
+        self.layer_added.emit(layer)
+        return layer
+
+    def add_result(self, image: Image.Image, request: GenerationRequest | None = None) -> Layer:
+        """Add a generated image as a new layer on top, scaled to the canvas if needed."""
+        image = image.convert("RGBA")
+        if image.size != (self.width, self.height):
+            image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
+        count = sum(1 for layer in self.layers if layer.kind == "result") + 1
+        layer = Layer(f"Result {count}", "result", np.array(image), request=request)
+        return self.add_layer(layer)
+
+    def remove_layer(self, layer: Layer) -> None:
+        self.layers.remove(layer)
+        if self.active is layer:
+            self.active = next(
+                (lay for lay in reversed(self.layers) if lay.kind in ("sketch", "paint")), None
+            )
+        self.layer_removed.emit(layer)
+
+    def set_visible(self, layer: Layer, visible: bool) -> None:
+        if layer.visible != visible:
+            layer.visible = visible
+            self.layer_changed.emit(layer)
+
+    def sketch_layer(self) -> Layer | None:
+        return next((layer for layer in self.layers if layer.kind == "sketch"), None)
+
+    def notify_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
+        self.pixels_changed.emit(layer, rect)
+
+    def clear_layer(self, layer: Layer) -> None:
+        layer.pixels[...] = 0
+        self.pixels_changed.emit(layer, (0, 0, self.width, self.height))

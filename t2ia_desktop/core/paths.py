@@ -1,0 +1,24 @@
+"""Where the app keeps its files; ``T2IA_HOME`` overrides the per-user folder (tests use it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "t2ia-desktop"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("T2IA_HOME")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def demo_model_root() -> Path:
+    """Folder holding one demo pipeline per family (``sdxl/``, ``sd15/``), written on demand."""
+    return data_dir() / "demo-model"
+
+
+def log_dir() -> Path:
+    return data_dir() / "logs"

@@ -1,0 +1,140 @@
+"""Loading and caching of base pipelines and T2I-Adapters.
+
+Base pipelines are loaded once per model and shared: adapter pipelines are views over the same
+components (``from_pipe``), so switching adapters never reloads the UNet or the text encoders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+from diffusers import (
+    AutoencoderKL,
+    DiffusionPipeline,
+    StableDiffusionAdapterPipeline,
+    StableDiffusionPipeline,
+    StableDiffusionXLAdapterPipeline,
+    StableDiffusionXLPipeline,
+    T2IAdapter,
+)
+
+from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
+from t2ia_desktop.engine import hub
+from t2ia_desktop.engine.demo_model import ensure_demo_model
+
+log = logging.getLogger(__name__)
+
+BASE_CLASSES = {"sdxl": StableDiffusionXLPipeline, "sd15": StableDiffusionPipeline}
+ADAPTER_CLASSES = {"sdxl": StableDiffusionXLAdapterPipeline, "sd15": StableDiffusionAdapterPipeline}
+FAMILY_NAMES = {"sdxl": "SDXL", "sd15": "SD1.5"}
+
+
+def pick_device() -> tuple[torch.device, torch.dtype]:
+    """CUDA in fp16 where there is a GPU, else the CPU in fp32."""
+    if torch.cuda.is_available():
+        return torch.device("cuda"), torch.float16
+    return torch.device("cpu"), torch.float32
+
+
+class PipelineStore:
+    """Keeps loaded models: the last base pipeline and a few adapters (LRU)."""
+
+    def __init__(
+        self,
+        registry: ConditionRegistry,
+        demo_root: str | Path,
+        device: torch.device,
+        dtype: torch.dtype,
+        max_adapters: int = 8,
+    ) -> None:
+        self.registry = registry
+        self.demo_root = Path(demo_root)
+        self.device = device
+        self.dtype = dtype
+        self.max_adapters = max_adapters
+        self._base_key: tuple[str, str] | None = None
+        self._base: DiffusionPipeline | None = None
+        self.scheduler_config: dict = {}
+        self._adapters: OrderedDict[str, T2IAdapter] = OrderedDict()
+
+    def model_location(self, model: str, family: str) -> str:
+        """A folder for the demo model and local folders; the hub id otherwise."""
+        if model == DEMO_MODEL:
+            return str(ensure_demo_model(self.demo_root, family))
+        return model
+
+    def base(self, model: str, family: str) -> DiffusionPipeline:
+        location = self.model_location(model, family)
+        key = (location, family)
+        if self._base_key != key:
+            self._base, self._base_key = None, None  # free the old model before loading
+            self._base = hub.load(location, "model", self._base_loader(location))
+            self._base_key = key
+            self._check_family(self._base, location, family)
+            self._base.set_progress_bar_config(disable=True)
+            self.scheduler_config = self._base.scheduler.config  # before any request swaps it
+        assert self._base is not None
+        return self._base
+
+    def adapter_location(self, model: str, family: str, condition: str, given: str | None) -> str:
+        """The adapter a control uses: given, else the model's own, else the registry's."""
+        if given:
+            return given
+        own = Path(self.model_location(model, family)) / "adapters" / condition
+        if own.is_dir():
+            return str(own)
+        return self.registry.get(condition).adapter_for(family)
+
+    def adapter(self, location: str, condition: str) -> T2IAdapter:
+        if location in self._adapters:
+            self._adapters.move_to_end(location)
+            return self._adapters[location]
+
+        def load(reference: str, local_files_only: bool) -> T2IAdapter:
+            return T2IAdapter.from_pretrained(
+                reference, torch_dtype=self.dtype, local_files_only=local_files_only
+            )
+
+        adapter = self._to_device(hub.load(location, f"{condition} adapter", load))
+        self._adapters[location] = adapter
+        while len(self._adapters) > self.max_adapters:
+            self._adapters.popitem(last=False)
+        return adapter
+
+    def _base_loader(self, location: str):
+        def load(reference: str, local_files_only: bool) -> DiffusionPipeline:
+            extra = {}
+            if location == DEFAULT_SDXL_MODEL and self.dtype == torch.float16:
+                # The stock SDXL VAE overflows in fp16; the fp16-fix VAE does not.
+                extra["vae"] = AutoencoderKL.from_pretrained(
+                    DEFAULT_SDXL_VAE, torch_dtype=self.dtype, local_files_only=local_files_only
+                )
+                extra["variant"] = "fp16"
+            pipe = DiffusionPipeline.from_pretrained(
+                reference, torch_dtype=self.dtype, local_files_only=local_files_only, **extra
+            )
+            return self._to_device(pipe)
+
+        return load
+
+    def _to_device(self, module):
+        return module if self.device.type == "cpu" else module.to(self.device)
+
+    @staticmethod
+    def _check_family(pipe: DiffusionPipeline, location: str, family: str) -> None:
+        for name, cls in BASE_CLASSES.items():
+            if isinstance(pipe, cls) or isinstance(pipe, ADAPTER_CLASSES[name]):
+                if name != family:
+                    raise BadInput(
+                        f"{location} is an {FAMILY_NAMES[name]} model, not {FAMILY_NAMES[family]}; "
+                        f"choose family {name}"
+                    )
+                return
+        raise BadInput(
+            f"{location} is a {type(pipe).__name__}, not a Stable Diffusion XL or 1.5 pipeline"
+        )

@@ -1,0 +1,115 @@
+"""Runs the queue's jobs one at a time on the worker and lets the UI await them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PIL import Image
+from PySide6.QtCore import QObject, Signal
+
+from t2ia_desktop.core.errors import Cancelled, T2IAError
+from t2ia_desktop.core.jobs import Job, JobQueue, JobState
+from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.runtime.worker import EngineWorker
+
+
+class JobFailed(T2IAError):
+    """A job ended with an error; the message is the job's reason."""
+
+
+class JobRunner(QObject):
+    """Moves jobs from the queue to the worker, and their results back, on the UI thread."""
+
+    job_finished = Signal(object)  # Job, in any finished state
+
+    def __init__(self, queue: JobQueue, worker: EngineWorker, parent: QObject | None = None):
+        super().__init__(parent)
+        self.queue = queue
+        self.worker = worker
+        self._current: Job | None = None
+        self._waiters: dict[int, list[asyncio.Future]] = {}
+        executor = worker.executor
+        executor.progress.connect(self._on_progress)
+        executor.finished.connect(self._on_finished)
+        executor.failed.connect(self._on_failed)
+        executor.cancelled.connect(self._on_cancelled)
+        queue.job_added.connect(lambda _job: self._start_next())
+
+    def submit(self, request: GenerationRequest) -> Job:
+        """Queue a request; raises :class:`BadInput` before queueing when it is invalid."""
+        return self.queue.add(request)
+
+    async def run(self, request: GenerationRequest) -> Image.Image:
+        """Queue a request and wait for its image (raises JobFailed or Cancelled)."""
+        return await self.wait(self.submit(request))
+
+    async def wait(self, job: Job) -> Image.Image:
+        if not job.state.finished:
+            future = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(job.id, []).append(future)
+            await future
+        if job.state is JobState.DONE:
+            assert job.result is not None
+            return job.result
+        if job.state is JobState.CANCELLED:
+            raise Cancelled()
+        raise JobFailed(job.error)
+
+    def cancel(self, job: Job) -> None:
+        self.queue.cancel(job)
+        if job.state is JobState.CANCELLED:
+            self._finish(job)
+
+    def shutdown(self) -> None:
+        """Cancel what runs and stop the worker thread (on application exit)."""
+        for job in self.queue:
+            if not job.state.finished:
+                job.cancel_event.set()
+        self.worker.stop()
+
+    # -- worker signals, delivered on the UI thread -------------------------------------------
+    def _start_next(self) -> None:
+        if self._current is not None:
+            return
+        job = self.queue.next_queued()
+        if job is None:
+            return
+        self._current = job
+        self.queue.mark_running(job, job.request.steps)
+        self.worker.submit(job)
+
+    def _on_progress(self, job_id: int, step: int, total: int) -> None:
+        if self._current is not None and self._current.id == job_id:
+            self.queue.mark_progress(self._current, step, total)
+
+    def _on_finished(self, job_id: int, image: Image.Image) -> None:
+        job = self._take(job_id)
+        if job is not None:
+            self.queue.mark_done(job, image)
+            self._finish(job)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        job = self._take(job_id)
+        if job is not None:
+            self.queue.mark_failed(job, message)
+            self._finish(job)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        job = self._take(job_id)
+        if job is not None:
+            self.queue.mark_cancelled(job)
+            self._finish(job)
+
+    def _take(self, job_id: int) -> Job | None:
+        job = self._current
+        if job is None or job.id != job_id:
+            return None
+        self._current = None
+        return job
+
+    def _finish(self, job: Job) -> None:
+        for future in self._waiters.pop(job.id, []):
+            if not future.done():
+                future.set_result(None)
+        self.job_finished.emit(job)
+        self._start_next()

@@ -1,0 +1,107 @@
+"""One long-lived background thread that owns the engine (and so torch and the models)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from PIL import Image
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from t2ia_desktop.core.errors import Cancelled, T2IAError
+from t2ia_desktop.core.jobs import Job
+from t2ia_desktop.core.request import GenerationRequest
+
+log = logging.getLogger(__name__)
+
+
+class Engine(Protocol):
+    """What the worker needs from an engine; the real one is ``t2ia_desktop.engine.Engine``."""
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        on_step: Callable[[int, int], None],
+        should_stop: Callable[[], bool],
+    ) -> Image.Image: ...
+
+
+EngineFactory = Callable[[], Engine]
+
+
+def default_engine_factory(demo_root: str) -> EngineFactory:
+    """A factory that imports torch and diffusers only when called (inside the worker)."""
+
+    def build() -> Engine:
+        from t2ia_desktop.engine.generate import Engine as TorchEngine
+
+        return TorchEngine(demo_root=demo_root)
+
+    return build
+
+
+class _JobExecutor(QObject):
+    """Lives in the worker thread; its slot runs one job at a time."""
+
+    started = Signal(int, int)  # job id, total steps
+    progress = Signal(int, int, int)  # job id, step, total steps
+    finished = Signal(int, object)  # job id, PIL image
+    failed = Signal(int, str)  # job id, message for the artist
+    cancelled = Signal(int)  # job id
+
+    def __init__(self, engine_factory: EngineFactory) -> None:
+        super().__init__()
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+
+    @Slot(object)
+    def run(self, job: Job) -> None:
+        request = job.request
+        self.started.emit(job.id, request.steps)
+        if job.cancel_event.is_set():
+            self.cancelled.emit(job.id)
+            return
+        try:
+            if self._engine is None:
+                self._engine = self._engine_factory()
+            image = self._engine.generate(
+                request,
+                on_step=lambda step, total: self.progress.emit(job.id, step, total),
+                should_stop=job.cancel_event.is_set,
+            )
+        except Cancelled:
+            self.cancelled.emit(job.id)
+        except T2IAError as error:
+            self.failed.emit(job.id, str(error))
+        except MemoryError:
+            self.failed.emit(job.id, "Out of memory: try a smaller size or fewer controls.")
+        except Exception as error:  # any engine bug must end this job only, never the app
+            log.exception("job %s failed", job.id)
+            self.failed.emit(job.id, f"{type(error).__name__}: {error}")
+        else:
+            self.finished.emit(job.id, image)
+
+
+class EngineWorker(QObject):
+    """Owns the worker thread; hand it jobs with :meth:`submit`."""
+
+    _submit = Signal(object)
+
+    def __init__(self, engine_factory: EngineFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("t2ia-engine")
+        self.executor = _JobExecutor(engine_factory)
+        self.executor.moveToThread(self._thread)
+        self._submit.connect(self.executor.run)
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        self._submit.emit(job)
+
+    def stop(self, timeout_ms: int = 30_000) -> None:
+        """Finish the thread; call after cancelling the running job."""
+        if self._thread.isRunning():
+            self._thread.quit()
+            self._thread.wait(timeout_ms)

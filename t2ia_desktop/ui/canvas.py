@@ -1,0 +1,282 @@
+"""The canvas: the document's visible layers on paper, and the brush and eraser that draw on it.
+
+Strokes paint straight into the active layer's numpy ``pixels`` through a QImage that wraps the
+array without copying; each segment then reports its dirty rectangle to the document, and every
+view (this one included) redraws only that area from a cached composite.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.ui.widgets import ModelConnections
+
+Tool = Literal["brush", "eraser"]
+
+MIN_BRUSH_SIZE = 1
+MAX_BRUSH_SIZE = 400
+DEFAULT_BRUSH_SIZE = 8
+INK = QColor(24, 24, 28)
+"""Near-black ink: the artist draws dark on white paper, the adapter reads the coverage."""
+PAPER = QColor(255, 255, 255)
+DESK = QColor(58, 60, 64)
+PAINTABLE_KINDS = ("sketch", "paint")
+
+
+def layer_image(pixels: np.ndarray) -> QImage:
+    """A QImage that shares memory with an (H, W, 4) uint8 straight-RGBA array."""
+    height, width = pixels.shape[:2]
+    if not pixels.flags.c_contiguous or not pixels.flags.writeable:
+        raise ValueError("layer pixels must be a writable C-contiguous array")
+    return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+
+
+class CanvasView(QWidget):
+    """Shows a :class:`Document` scaled to fit, centred, and paints on its active layer."""
+
+    tool_changed = Signal(str)
+    brush_size_changed = Signal(int)
+    message = Signal(str)  # a hint for the artist (shown in the status bar)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.tool: Tool = "brush"
+        self.brush_size = DEFAULT_BRUSH_SIZE
+        self.brush_color = QColor(INK)
+        self._composite = QImage(
+            document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
+        )
+        self._stroke_layer: Layer | None = None
+        self._last_point: QPointF | None = None
+        self._hover: QPointF | None = None
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.connections = ModelConnections()
+        self.connections.connect(document.layer_added, self._on_layers_changed)
+        self.connections.connect(document.layer_removed, self._on_layers_changed)
+        self.connections.connect(document.layer_changed, self._on_layers_changed)
+        self.connections.connect(document.pixels_changed, self._on_pixels_changed)
+        self.connections.drop_with(self)
+        self._recomposite(QRect(0, 0, document.width, document.height))
+
+    # -- tools --------------------------------------------------------------------------------
+    def set_tool(self, tool: Tool) -> None:
+        if tool not in ("brush", "eraser"):
+            raise ValueError(f"unknown tool {tool!r}")
+        if tool != self.tool:
+            self.tool = tool
+            self.tool_changed.emit(tool)
+
+    def set_brush_size(self, size: int) -> None:
+        size = max(MIN_BRUSH_SIZE, min(MAX_BRUSH_SIZE, int(size)))
+        if size != self.brush_size:
+            old = self._cursor_rect()
+            self.brush_size = size
+            self.update(old.united(self._cursor_rect()))
+            self.brush_size_changed.emit(size)
+
+    def grow_brush(self) -> None:
+        """Larger brush, in steps of about a tenth of its size (the ] key)."""
+        self.set_brush_size(self.brush_size + max(1, round(self.brush_size * 0.1)))
+
+    def shrink_brush(self) -> None:
+        """Smaller brush, in steps of about a tenth of its size (the [ key)."""
+        self.set_brush_size(self.brush_size - max(1, round(self.brush_size * 0.1)))
+
+    def composite_image(self) -> QImage:
+        """The visible layers on white paper, at document size (a copy)."""
+        return self._composite.copy()
+
+    # -- geometry -----------------------------------------------------------------------------
+    def scale(self) -> float:
+        return min(self.width() / self.document.width, self.height() / self.document.height)
+
+    def paper_rect(self) -> QRectF:
+        """Where the document lies in widget coordinates."""
+        scale = self.scale()
+        width, height = self.document.width * scale, self.document.height * scale
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def to_document(self, pos: QPointF) -> QPointF:
+        paper = self.paper_rect()
+        scale = self.scale()
+        return QPointF((pos.x() - paper.x()) / scale, (pos.y() - paper.y()) / scale)
+
+    def from_document(self, point: QPointF) -> QPointF:
+        paper = self.paper_rect()
+        scale = self.scale()
+        return QPointF(paper.x() + point.x() * scale, paper.y() + point.y() * scale)
+
+    def _widget_rect(self, rect: QRect) -> QRect:
+        top_left = self.from_document(QPointF(rect.topLeft()))
+        scale = self.scale()
+        area = QRectF(top_left.x(), top_left.y(), rect.width() * scale, rect.height() * scale)
+        return area.toAlignedRect().adjusted(-1, -1, 1, 1)
+
+    def _cursor_rect(self) -> QRect:
+        if self._hover is None:
+            return QRect()
+        radius = self.brush_size * self.scale() / 2 + 3
+        return QRectF(
+            self._hover.x() - radius, self._hover.y() - radius, 2 * radius, 2 * radius
+        ).toAlignedRect()
+
+    # -- document signals ---------------------------------------------------------------------
+    def _on_layers_changed(self, _layer: Layer) -> None:
+        self._recomposite(QRect(0, 0, self.document.width, self.document.height))
+        self.update()
+
+    def _on_pixels_changed(self, _layer: Layer, rect: tuple[int, int, int, int]) -> None:
+        area = QRect(*rect).intersected(QRect(0, 0, self.document.width, self.document.height))
+        if area.isEmpty():
+            return
+        self._recomposite(area)
+        self.update(self._widget_rect(area))
+
+    def _recomposite(self, area: QRect) -> None:
+        painter = QPainter(self._composite)
+        painter.setClipRect(area)
+        painter.fillRect(area, PAPER)
+        for layer in self.document.layers:
+            if layer.visible and layer.opacity > 0:
+                painter.setOpacity(layer.opacity)
+                painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
+        painter.end()
+
+    # -- painting the widget ------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), DESK)
+        paper = self.paper_rect()
+        visible = QRectF(event.rect()).intersected(paper)
+        if not visible.isEmpty():
+            scale = self.scale()
+            source = QRectF(
+                (visible.x() - paper.x()) / scale,
+                (visible.y() - paper.y()) / scale,
+                visible.width() / scale,
+                visible.height() / scale,
+            )
+            if scale < 1:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(visible, self._composite, source)
+        self._paint_cursor(painter)
+        painter.end()
+
+    def _paint_cursor(self, painter: QPainter) -> None:
+        if self._hover is None:
+            return
+        radius = max(1.0, self.brush_size * self.scale() / 2)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255, 200), 1.0))
+        painter.drawEllipse(self._hover, radius + 1, radius + 1)
+        painter.setPen(QPen(QColor(0, 0, 0, 220), 1.0))
+        painter.drawEllipse(self._hover, radius, radius)
+
+    # -- mouse --------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        layer = self._paint_target()
+        if layer is None:
+            return
+        self._stroke_layer = layer
+        point = self.to_document(event.position())
+        self._last_point = point
+        self._stroke(point, point)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        old = self._cursor_rect()
+        self._hover = event.position()
+        self.update(old.united(self._cursor_rect()))
+        if self._last_point is not None:
+            point = self.to_document(event.position())
+            self._stroke(self._last_point, point)
+            self._last_point = point
+            event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self._last_point is not None:
+            point = self.to_document(event.position())
+            if point != self._last_point:
+                self._stroke(self._last_point, point)
+            self._last_point = None
+            self._stroke_layer = None
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        old = self._cursor_rect()
+        self._hover = None
+        self.update(old)
+        super().leaveEvent(event)
+
+    def _paint_target(self) -> Layer | None:
+        layer = self.document.active
+        if layer is None or layer.kind not in PAINTABLE_KINDS:
+            self.message.emit("There is no sketch layer to draw on.")
+            return None
+        if not layer.visible:
+            self.message.emit(f"“{layer.name}” is hidden: show it in Layers to draw on it.")
+            return None
+        above = self.document.layers[self.document.layers.index(layer) + 1 :]
+        covering = [other.name for other in above if other.visible and other.kind == "result"]
+        if covering:
+            self.message.emit(
+                f"Your strokes are under “{covering[-1]}”: hide it in Layers to see them."
+            )
+        return layer
+
+    def _stroke(self, start: QPointF, end: QPointF) -> None:
+        """Draw one round-capped segment on the stroke's layer and report its dirty area."""
+        layer = self._stroke_layer
+        if layer is None:
+            return
+        image = layer_image(layer.pixels)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.tool == "eraser":
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+        pen = QPen(self.brush_color, float(self.brush_size))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if start == end:
+            painter.drawPoint(start)
+        else:
+            painter.drawLine(start, end)
+        painter.end()
+        margin = self.brush_size / 2 + 2
+        left = math.floor(min(start.x(), end.x()) - margin)
+        top = math.floor(min(start.y(), end.y()) - margin)
+        right = math.ceil(max(start.x(), end.x()) + margin)
+        bottom = math.ceil(max(start.y(), end.y()) + margin)
+        dirty = QRect(left, top, right - left, bottom - top).intersected(
+            QRect(0, 0, self.document.width, self.document.height)
+        )
+        if not dirty.isEmpty():
+            self.document.notify_pixels_changed(
+                layer, (dirty.x(), dirty.y(), dirty.width(), dirty.height())
+            )

@@ -1,0 +1,142 @@
+"""The canvas: real mouse strokes ink the sketch layer's alpha; the view follows the document."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF
+
+from t2ia_desktop.core.document import Document, sketch_control_image
+from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
+from tests.ui.helpers import drag
+
+
+@pytest.fixture
+def canvas(qtbot, document: Document) -> CanvasView:
+    view = CanvasView(document)
+    qtbot.addWidget(view)
+    view.resize(2 * document.width, 2 * document.height)  # scale 2, paper fills the widget
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def at(canvas: CanvasView, x: float, y: float) -> QPoint:
+    """The widget point over document point (x, y)."""
+    return canvas.from_document(QPointF(x, y)).toPoint()
+
+
+def luminance(canvas: CanvasView, x: int, y: int) -> int:
+    return canvas.composite_image().pixelColor(x, y).value()
+
+
+def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document):
+    sketch = document.sketch_layer()
+    changes = []
+    document.pixels_changed.connect(lambda layer, rect: changes.append((layer, rect)))
+    canvas.set_brush_size(8)
+
+    drag(canvas, [at(canvas, x, 96) for x in (40, 80, 120, 160)])
+
+    alpha = sketch.pixels[..., 3]
+    assert alpha[96, 40:161].min() == 255
+    assert alpha[93:100, 100].min() == 255  # the stroke is about 8 px thick
+    assert alpha[:90].max() == 0 and alpha[103:].max() == 0
+    assert alpha[:, :34].max() == 0 and alpha[:, 167:].max() == 0
+    assert sketch.pixels[96, 100, :3].max() < 60  # dark ink, so it reads on white paper
+    assert changes and all(layer is sketch for layer, _rect in changes)
+    x0 = min(rect[0] for _layer, rect in changes)
+    x1 = max(rect[0] + rect[2] for _layer, rect in changes)
+    assert x0 <= 36 and x1 >= 164  # the dirty rectangles cover the whole stroke
+    assert all(rect[2] < 100 for _layer, rect in changes)  # ...segment by segment
+    assert luminance(canvas, 100, 96) < 60 and luminance(canvas, 100, 20) == 255
+
+
+def test_a_click_leaves_a_round_dot(canvas, document):
+    canvas.set_brush_size(10)
+    drag(canvas, [at(canvas, 50, 50)])
+    alpha = document.sketch_layer().pixels[..., 3]
+    assert alpha[50, 50] == 255 and alpha[50, 46] > 0 and alpha[46, 50] > 0
+    assert alpha[44:57, 44:57].sum() < alpha[44:57, 44:57].size * 255  # round, not square
+    assert alpha[:, 60:].max() == 0
+
+
+def test_eraser_removes_ink_under_it_only(canvas, document):
+    alpha = document.sketch_layer().pixels[..., 3]
+    drag(canvas, [at(canvas, x, 96) for x in (40, 100, 160)])
+    canvas.set_tool("eraser")
+    canvas.set_brush_size(20)
+
+    drag(canvas, [at(canvas, 100, 60), at(canvas, 100, 130)])
+
+    assert alpha[80:112, 95:106].max() == 0
+    assert alpha[96, 40:85].min() == 255 and alpha[96, 115:161].min() == 255
+    assert luminance(canvas, 100, 96) == 255 and luminance(canvas, 60, 96) < 60
+
+
+def test_control_image_is_white_strokes_on_black(canvas, document):
+    drag(canvas, [at(canvas, 30, 30), at(canvas, 200, 150)])
+    control = np.array(sketch_control_image(document.sketch_layer()))
+    assert control[30, 30] == 255 and control[150, 30] == 0
+    assert control.shape == (document.height, document.width)
+
+
+def test_hidden_sketch_is_not_painted_and_the_artist_is_told(qtbot, canvas, document):
+    sketch = document.sketch_layer()
+    document.set_visible(sketch, False)
+    with qtbot.waitSignal(canvas.message) as blocker:
+        drag(canvas, [at(canvas, 40, 40), at(canvas, 120, 40)])
+    assert sketch.is_blank()
+    assert "hidden" in blocker.args[0]
+
+
+def test_view_follows_visibility_and_new_layers(canvas, document):
+    sketch = document.sketch_layer()
+    drag(canvas, [at(canvas, 40, 96), at(canvas, 160, 96)])
+    document.set_visible(sketch, False)
+    assert luminance(canvas, 100, 96) == 255
+    document.set_visible(sketch, True)
+    assert luminance(canvas, 100, 96) < 60
+
+    red = Image.new("RGB", (document.width, document.height), (200, 0, 0))
+    document.add_result(red)
+    assert canvas.composite_image().pixelColor(10, 10).red() == 200
+    document.remove_layer(document.layers[-1])
+    assert luminance(canvas, 10, 10) == 255
+
+
+def test_document_keeps_its_aspect_and_is_centred(canvas, document):
+    canvas.resize(600, 300)
+    paper = canvas.paper_rect()
+    assert paper.height() == pytest.approx(300)
+    assert paper.width() / paper.height() == pytest.approx(document.width / document.height)
+    assert paper.center().x() == pytest.approx(300)
+    point = canvas.to_document(canvas.from_document(QPointF(17, 33)))
+    assert (point.x(), point.y()) == pytest.approx((17, 33))
+
+
+def test_brush_size_is_clamped_and_steps_with_its_size(canvas):
+    canvas.set_brush_size(0)
+    assert canvas.brush_size == MIN_BRUSH_SIZE
+    canvas.set_brush_size(10_000)
+    assert canvas.brush_size == MAX_BRUSH_SIZE
+    canvas.set_brush_size(100)
+    canvas.grow_brush()
+    assert canvas.brush_size == 110
+    canvas.shrink_brush()
+    canvas.shrink_brush()
+    assert canvas.brush_size < 100
+    with pytest.raises(ValueError):
+        canvas.set_tool("smudge")
+
+
+def test_a_deleted_canvas_drops_its_document_connections(qtbot, document):
+    view = CanvasView(document)
+    assert len(view.connections) == 4 and len(document.pixels_changed) == 1
+    destroyed = []
+    view.destroyed.connect(lambda *_: destroyed.append(True))
+    view.deleteLater()
+    qtbot.waitUntil(lambda: bool(destroyed))
+    assert len(document.pixels_changed) == 0 and len(document.layer_added) == 0
+    document.clear_layer(document.sketch_layer())  # nothing left to call a deleted widget

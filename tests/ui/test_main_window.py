@@ -1,0 +1,231 @@
+"""The window end to end: draw, Generate through the real worker and runner, see the result."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QPointF, Qt
+
+from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import MODELS
+from tests.ui.helpers import drag, finish_pending, run_until
+
+
+def draw_line(window: MainWindow) -> None:
+    """A horizontal stroke across the document at y = 96, drawn with the mouse."""
+    canvas = window.canvas
+    drag(canvas, [canvas.from_document(QPointF(x, 96)).toPoint() for x in (40, 120, 200)])
+
+
+def set_prompt(window: MainWindow, text: str) -> None:
+    window.generate_panel.prompt_edit.setPlainText(text)
+
+
+def test_window_basics(window, runner):
+    assert window.windowTitle() == "t2ia desktop"
+    assert window.statusBar().currentMessage() == "Ready to draw"
+    panel = window.generate_panel
+    assert panel.model_combo.currentText() == "demo (random weights)"
+    assert panel.model_combo.count() == len(MODELS)
+    for dock in (window.generate_dock, window.layers_dock, window.queue_dock):
+        assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.queue_panel.queue is runner.queue
+
+
+def test_generate_adds_the_result_above_the_sketch_with_the_request(window, loop, engine):
+    draw_line(window)
+    panel = window.generate_panel
+    set_prompt(window, "a lighthouse on a cliff")
+    panel.negative_edit.setPlainText("blurry")
+    panel.model_combo.setCurrentIndex(1)
+    panel.scale_slider.setValue(0.75)
+    panel.factor_slider.setValue(0.5)
+    panel.steps_spin.setValue(4)
+    panel.guidance_spin.setValue(5.0)
+    panel.seed_spin.setValue(1234)
+
+    job = window.generate()
+    finish_pending(loop, window)
+
+    assert job is not None and job.state is JobState.DONE
+    document = window.document
+    sketch = document.sketch_layer()
+    result = document.layers[-1]
+    assert result.kind == "result" and document.layers.index(sketch) < document.layers.index(result)
+    request = result.request
+    assert request is job.request and engine.calls == [request]
+    assert request.prompt == "a lighthouse on a cliff" and request.negative_prompt == "blurry"
+    assert (request.model, request.family) == (MODELS[1][1], "sdxl")
+    assert request.steps == 4 and request.seed == 1234 and request.guidance_scale == 5.0
+    assert request.adapter_conditioning_factor == 0.5 and request.scheduler == "euler-a"
+    assert (request.width, request.height) == (document.width, document.height)
+    (control,) = request.controls
+    assert control.condition == "sketch" and control.adapter is None
+    assert control.conditioning_scale == 0.75
+    assert np.array_equal(np.array(control.image), sketch.pixels[..., 3])
+    # the fake paints (seed % 256, 128, 255 - seed % 256): the layer holds that very image
+    assert tuple(result.pixels[5, 5]) == (1234 % 256, 128, 255 - 1234 % 256, 255)
+    assert window.canvas.composite_image().pixelColor(5, 5).green() == 128
+    row = window.queue_panel.rows[job.id]
+    assert row.state_label.text() == "Done" and row.progress_bar.value() == 4
+    assert row.cancel_button.isHidden()
+    assert window.layers_panel.list_widget.item(0).text().startswith("Result 1")
+
+
+def test_blank_sketch_gives_a_request_without_controls(window, loop, engine):
+    set_prompt(window, "free painting")
+    window.generate()
+    finish_pending(loop, window)
+    assert engine.calls[-1].controls == ()
+    assert window.document.layers[-1].request.controls == ()
+
+
+def test_a_failed_job_shows_its_reason_and_the_next_one_runs(window, loop, runner):
+    set_prompt(window, "fail: the adapter weights are missing")
+    failed = window.generate()
+    finish_pending(loop, window)
+
+    assert failed.state is JobState.FAILED
+    row = window.queue_panel.rows[failed.id]
+    assert row.state_label.text() == "Failed"
+    assert row.error_label.text() == "the adapter weights are missing"
+    assert row.error_label.toolTip() == "the adapter weights are missing"
+    assert row.error_label.isVisibleTo(row) and row.cancel_button.isHidden()
+    flags = row.error_label.textInteractionFlags()
+    assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
+    assert "the adapter weights are missing" in window.statusBar().currentMessage()
+    assert [layer.kind for layer in window.document.layers] == ["sketch"]
+
+    set_prompt(window, "a quiet harbour")
+    done = window.generate()
+    finish_pending(loop, window)
+    assert done.state is JobState.DONE
+    assert window.document.layers[-1].request.prompt == "a quiet harbour"
+
+    window.queue_panel.clear_button.click()
+    assert len(runner.queue) == 0 and window.queue_panel.rows == {}
+
+
+def test_cancel_on_a_running_job_stops_it_and_the_next_one_runs(
+    qtbot, window, loop, engine, runner
+):
+    engine.gate = threading.Event()  # hold each job at its first step
+    set_prompt(window, "held")
+    first = window.generate()
+    set_prompt(window, "next")
+    second = window.generate()
+    assert first.state is JobState.RUNNING and second.state is JobState.QUEUED
+    row = window.queue_panel.rows[first.id]
+    assert row.cancel_button.isVisibleTo(row)
+
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    assert row.state_label.text() == "Cancelling…"
+    run_until(loop, runner, lambda: first.state is JobState.CANCELLED)
+    assert second.state is JobState.RUNNING
+    engine.gate.set()
+    finish_pending(loop, window)
+
+    assert second.state is JobState.DONE
+    assert [layer.request.prompt for layer in window.document.layers[1:]] == ["next"]
+    assert row.state_label.text() == "Cancelled" and row.cancel_button.isHidden()
+    assert not window.pending_tasks  # both deliveries ended, the cancelled one quietly
+
+
+def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, engine, runner):
+    engine.gate = threading.Event()
+    set_prompt(window, "first")
+    first = window.generate()
+    set_prompt(window, "never")
+    queued = window.generate()
+    qtbot.mouseClick(window.queue_panel.rows[queued.id].cancel_button, Qt.MouseButton.LeftButton)
+    assert queued.state is JobState.CANCELLED
+    engine.gate.set()
+    finish_pending(loop, window)
+    assert first.state is JobState.DONE
+    assert [call.prompt for call in engine.calls] == ["first"]
+
+
+def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
+    document = Document.with_sketch_layer(100, 100)  # not a multiple of 8
+    window = MainWindow(document, runner, list(MODELS))
+    qtbot.addWidget(window)
+    assert window.generate() is None
+    assert len(runner.queue) == 0 and not window.pending_tasks
+    assert "multiple of 8" in window.statusBar().currentMessage()
+
+
+def test_ctrl_return_in_the_prompt_generates(qtbot, window, loop, runner):
+    prompt = window.generate_panel.prompt_edit
+    window.activateWindow()
+    qtbot.waitActive(window)
+    prompt.setFocus()
+    qtbot.keyClicks(prompt, "boats")
+    qtbot.keyClick(prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(runner.queue) == 1
+    assert prompt.toPlainText() == "boats"  # Ctrl+Return generates, it adds no line
+    finish_pending(loop, window)
+    assert window.document.layers[-1].request.prompt == "boats"
+
+
+def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
+    window.activateWindow()
+    qtbot.waitActive(window)
+    canvas = window.canvas
+    canvas.setFocus()
+    canvas.set_brush_size(20)
+    qtbot.keyClick(canvas, Qt.Key.Key_BracketRight)
+    assert canvas.brush_size == 22
+    assert window.size_spin.value() == 22 and window.size_slider.value() == 22
+    qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
+    qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
+    assert canvas.brush_size < 22
+    qtbot.keyClick(canvas, Qt.Key.Key_E)
+    assert canvas.tool == "eraser" and window.eraser_action.isChecked()
+    qtbot.keyClick(canvas, Qt.Key.Key_B)
+    assert canvas.tool == "brush" and window.brush_action.isChecked()
+
+    size = canvas.brush_size
+    prompt = window.generate_panel.prompt_edit
+    prompt.setFocus()
+    qtbot.keyClicks(prompt, "e[b]")
+    assert prompt.toPlainText() == "e[b]"
+    assert canvas.tool == "brush" and canvas.brush_size == size
+
+    window.size_spin.setValue(40)
+    assert canvas.brush_size == 40 and window.size_slider.value() == 40
+
+
+def test_toolbar_clear_asks_then_clears_the_sketch(window):
+    draw_line(window)
+    sketch = window.document.sketch_layer()
+    window.layers_panel.confirm = lambda _question: False
+    window.clear_action.trigger()
+    assert not sketch.is_blank()
+    window.layers_panel.confirm = lambda _question: True
+    window.clear_action.trigger()
+    assert sketch.is_blank() and not window.clear_action.isEnabled()
+
+
+def test_export_saves_what_the_canvas_shows(window, tmp_path):
+    draw_line(window)
+    path = tmp_path / "picture.png"
+    window.export_image(path)
+    with Image.open(path) as image:
+        assert image.size == (window.document.width, window.document.height)
+        rgb = image.convert("RGB")
+        assert rgb.getpixel((100, 96))[0] < 60 and rgb.getpixel((100, 20)) == (255, 255, 255)
+
+
+def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):
+    engine.gate = threading.Event()
+    window.generate()
+    tasks = list(window.pending_tasks)
+    window.close()
+    assert all(task.cancelled() or task.cancelling() for task in tasks)
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    assert [layer.kind for layer in window.document.layers] == ["sketch"]
