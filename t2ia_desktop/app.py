@@ -1,0 +1,104 @@
+"""The composition root: builds the document, queue, worker, runner and window, and runs them.
+
+Torch is not imported here: the window appears first and the worker thread loads the engine
+when the first job arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+
+from t2ia_desktop.core.paths import demo_model_root, log_dir
+from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
+
+log = logging.getLogger(__name__)
+
+DEMO_LABEL = "demo (random weights)"
+DEMO_CANVAS = 512
+SDXL_CANVAS = 1024
+
+
+def sdxl_in_cache() -> bool:
+    """Whether SDXL base is already in the Hugging Face cache (no network is used)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(DEFAULT_SDXL_MODEL, "model_index.json")
+        return isinstance(found, str)
+    except Exception:  # a broken cache must not stop the app from opening
+        return False
+
+
+def model_choices(have_sdxl: bool) -> tuple[list[tuple[str, str, str]], str]:
+    """The model menu, best available first, and a status line that says what was chosen."""
+    sdxl = ("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl")
+    demo = (DEMO_LABEL, DEMO_MODEL, "sdxl")
+    if have_sdxl:
+        return [sdxl, demo], "Model: SDXL base 1.0"
+    return [demo, sdxl], (
+        "SDXL base 1.0 is not downloaded: using the demo model (random weights, images are "
+        "noise). Choose SDXL in the model list to download it when online."
+    )
+
+
+def setup_logging() -> None:
+    from logging.handlers import RotatingFileHandler
+
+    folder = log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            folder / "t2ia-desktop.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Open the main window and run the Qt event loop (through qasync) until it closes."""
+    started = time.perf_counter()
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from t2ia_desktop.core.document import Document
+    from t2ia_desktop.core.jobs import JobQueue
+    from t2ia_desktop.runtime.runner import JobRunner
+    from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.ui.main_window import MainWindow
+
+    setup_logging()
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("t2ia desktop")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    models, status = model_choices(sdxl_in_cache())
+    canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
+    document = Document.with_sketch_layer(canvas, canvas)
+    queue = JobQueue()
+    worker = EngineWorker(default_engine_factory(str(demo_model_root())))
+    runner = JobRunner(queue, worker)
+    window = MainWindow(document, runner, models, status_message=status)
+    window.show()
+    log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
+    if os.environ.get("T2IA_EXIT_AFTER_SHOW"):  # used by the launch benchmark
+        print(f"window-shown {time.perf_counter():.6f}", flush=True)
+        QTimer.singleShot(0, app.quit)
+
+    app.aboutToQuit.connect(runner.shutdown)
+    with loop:
+        loop.run_until_complete(_until_quit(app))
+    return 0
+
+
+async def _until_quit(app) -> None:
+    done = asyncio.get_running_loop().create_future()
+    app.aboutToQuit.connect(lambda: done.done() or done.set_result(None))
+    await done

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
+from t2ia_desktop.core.request import DEMO_MODEL, ControlSpec, GenerationRequest
+from t2ia_desktop.engine.generate import Engine
+
+
+def request(model, **changes) -> GenerationRequest:
+    base = GenerationRequest(model=str(model), prompt="a fox", steps=5, width=128, height=128,
+                             guidance_scale=4.0, seed=5)
+    return base.with_changes(**changes)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return Engine(demo_root=tmp_path_factory.mktemp("demo-root"))
+
+
+def test_reports_every_step(engine, sdxl_demo, sketch_image):
+    steps = []
+    image = engine.generate(
+        request(sdxl_demo, controls=(ControlSpec("sketch", sketch_image),)),
+        on_step=lambda step, total: steps.append((step, total)),
+    )
+    assert image.size == (128, 128)
+    assert steps == [(i, 5) for i in range(0, 6)]
+
+
+@pytest.mark.parametrize("with_control", [True, False])
+def test_cancel_stops_within_one_step(engine, sdxl_demo, sketch_image, with_control):
+    seen = []
+    controls = (ControlSpec("sketch", sketch_image),) if with_control else ()
+    with pytest.raises(Cancelled):
+        engine.generate(
+            request(sdxl_demo, steps=20, controls=controls),
+            on_step=lambda step, total: seen.append(step),
+            should_stop=lambda: len(seen) > 2,  # ask to stop after step 2 is reported
+        )
+    assert seen == [0, 1, 2]
+
+
+def test_demo_model_is_written_on_first_use(engine, sketch_image):
+    image = engine.generate(request(DEMO_MODEL, controls=(ControlSpec("sketch", sketch_image),)))
+    assert image.size == (128, 128)
+    assert (engine.store.demo_root / "sdxl" / "adapters" / "sketch").is_dir()
+
+
+def test_same_seed_same_image_and_scale_zero_matches_no_control(engine, sdxl_demo, sketch_image):
+    plain = np.array(engine.generate(request(sdxl_demo)))
+    again = np.array(engine.generate(request(sdxl_demo)))
+    np.testing.assert_array_equal(plain, again)
+    muted = engine.generate(request(sdxl_demo, controls=(ControlSpec("sketch", sketch_image, None, 0.0),)))
+    np.testing.assert_array_equal(np.array(muted), plain)
+    guided = engine.generate(request(sdxl_demo, controls=(ControlSpec("sketch", sketch_image),)))
+    assert not np.array_equal(np.array(guided), plain)
+
+
+def test_rgb_control_is_converted_for_a_one_channel_adapter(engine, sdxl_demo, sketch_image):
+    as_l = engine.generate(request(sdxl_demo, controls=(ControlSpec("sketch", sketch_image),)))
+    as_rgb = engine.generate(
+        request(sdxl_demo, controls=(ControlSpec("sketch", sketch_image.convert("RGB")),))
+    )
+    np.testing.assert_array_equal(np.array(as_l), np.array(as_rgb))
+
+
+def test_family_mismatch_is_a_clear_error(engine, sd15_demo):
+    with pytest.raises(BadInput, match="SD1.5 model, not SDXL"):
+        engine.generate(request(sd15_demo, family="sdxl"))
+
+
+def test_condition_without_adapter_for_family(engine, sdxl_demo, sketch_image):
+    with pytest.raises(BadInput, match="no adapter for SDXL"):
+        engine.generate(request(sdxl_demo, controls=(ControlSpec("color", sketch_image),)))
+
+
+def test_missing_model_offline_says_what_to_do(engine):
+    with pytest.raises(ModelUnavailable, match="demo model"):
+        engine.generate(request("stabilityai/stable-diffusion-xl-base-1.0"))
+
+
+def test_missing_adapter_offline_names_it(engine, tmp_path, sdxl_demo, sketch_image):
+    with pytest.raises(ModelUnavailable, match="t2i-adapter-lineart-sdxl-1.0"):
+        engine.generate(request(sdxl_demo, controls=(
+            ControlSpec("lineart", sketch_image, "TencentARC/t2i-adapter-lineart-sdxl-1.0"),)))
+
+
+def test_folder_that_is_not_a_pipeline(engine, tmp_path):
+    (tmp_path / "readme.txt").write_text("not a model")
+    with pytest.raises(BadInput, match="not a diffusers model folder"):
+        engine.generate(request(tmp_path))
