@@ -87,6 +87,7 @@ class JobQueue:
             self._set(job, JobState.CANCELLED)
         elif job.state is JobState.RUNNING:
             job.cancel_event.set()
+            self.job_changed.emit(job)  # views can show "cancelling…"
 
     def mark_running(self, job: Job, total_steps: int) -> None:
         job.total_steps = total_steps

@@ -34,6 +34,9 @@ INK = QColor(24, 24, 28)
 """Near-black ink: the artist draws dark on white paper, the adapter reads the coverage."""
 PAPER = QColor(255, 255, 255)
 DESK = QColor(58, 60, 64)
+PAPER_EDGE = QColor(30, 31, 34)
+PAPER_MARGIN = 12
+"""Desk showing around the paper, in widget pixels."""
 PAINTABLE_KINDS = ("sketch", "paint")
 
 
@@ -108,7 +111,10 @@ class CanvasView(QWidget):
 
     # -- geometry -----------------------------------------------------------------------------
     def scale(self) -> float:
-        return min(self.width() / self.document.width, self.height() / self.document.height)
+        """Widget pixels per document pixel."""
+        width = max(1, self.width() - 2 * PAPER_MARGIN)
+        height = max(1, self.height() - 2 * PAPER_MARGIN)
+        return min(width / self.document.width, height / self.document.height)
 
     def paper_rect(self) -> QRectF:
         """Where the document lies in widget coordinates."""
@@ -167,6 +173,8 @@ class CanvasView(QWidget):
         painter = QPainter(self)
         painter.fillRect(event.rect(), DESK)
         paper = self.paper_rect()
+        painter.setPen(QPen(PAPER_EDGE, 1.0))
+        painter.drawRect(paper.adjusted(-1, -1, 0, 0))
         visible = QRectF(event.rect()).intersected(paper)
         if not visible.isEmpty():
             scale = self.scale()

@@ -64,13 +64,13 @@ class GeneratePanel(QWidget):
             )
         self.model_combo.setToolTip("Model: the checkpoint that paints the picture.")
 
-        self.scale_slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
-        self.scale_slider.setToolTip(
-            "Sketch strength (conditioning scale): how strongly the sketch steers the picture. "
+        self.conditioning_scale_slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
+        self.conditioning_scale_slider.setToolTip(
+            "Conditioning scale: how strongly the sketch steers the picture. "
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
         )
-        self.factor_slider = ValueSlider(0.0, 1.0, 0.05, 1.0)
-        self.factor_slider.setToolTip(
+        self.step_fraction_slider = ValueSlider(0.0, 1.0, 0.05, 1.0)
+        self.step_fraction_slider.setToolTip(
             "Step fraction (adapter_conditioning_factor): share of denoising steps during which "
             "the adapter guides. Lower it to keep the composition but free the details."
         )
@@ -94,7 +94,7 @@ class GeneratePanel(QWidget):
         self.seed_spin.setValue(random.randint(0, MAX_SEED))
         self.seed_spin.setToolTip("Seed: the same seed and settings give the same picture.")
         self.dice_button = QToolButton()
-        self.dice_button.setText("🎲")
+        self.dice_button.setText("Random")
         self.dice_button.setToolTip("Pick a random seed now")
         self.dice_button.clicked.connect(self.randomize_seed)
         self.new_seed_check = QCheckBox("new each time")
@@ -120,12 +120,16 @@ class GeneratePanel(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self._label("Model", self.model_combo), self.model_combo)
-        form.addRow(self._label("Sketch strength", self.scale_slider), self.scale_slider)
-        form.addRow(self._label("Step fraction", self.factor_slider), self.factor_slider)
-        form.addRow(self._label("Steps", self.steps_spin), self.steps_spin)
-        form.addRow(self._label("Guidance", self.guidance_spin), self.guidance_spin)
-        form.addRow(self._label("Seed", self.seed_spin), seed_row)
+        rows = (
+            ("Model", self.model_combo, self.model_combo),
+            ("Conditioning scale", self.conditioning_scale_slider, self.conditioning_scale_slider),
+            ("Step fraction", self.step_fraction_slider, self.step_fraction_slider),
+            ("Steps", self.steps_spin, self.steps_spin),
+            ("Guidance", self.guidance_spin, self.guidance_spin),
+            ("Seed", self.seed_spin, seed_row),
+        )
+        for text, buddy, field in rows:
+            form.addRow(self._label(text, buddy), field)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._label("Prompt", self.prompt_edit))
@@ -170,7 +174,7 @@ class GeneratePanel(QWidget):
                     "sketch",
                     sketch_control_image(sketch),
                     adapter=None,
-                    conditioning_scale=self.scale_slider.value(),
+                    conditioning_scale=self.conditioning_scale_slider.value(),
                 ),
             )
         return GenerationRequest(
@@ -184,6 +188,6 @@ class GeneratePanel(QWidget):
             width=document.width,
             height=document.height,
             scheduler="euler-a",
-            adapter_conditioning_factor=self.factor_slider.value(),
+            adapter_conditioning_factor=self.step_fraction_slider.value(),
             controls=controls,
         )

@@ -20,7 +20,7 @@ from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.ui.widgets import ModelConnections
 
 ACTIVE_TINT = QColor(90, 140, 220, 60)
-KIND_WORDS = {"sketch": "sketch", "paint": "paint", "result": "generated"}
+KIND_WORDS = {"sketch": "Sketch layer", "paint": "Paint layer", "result": "Generated picture"}
 
 
 class LayersPanel(QWidget):
@@ -65,7 +65,7 @@ class LayersPanel(QWidget):
         self.connections = ModelConnections()
         self.connections.connect(document.layer_added, self._on_layers_changed)
         self.connections.connect(document.layer_removed, self._on_layers_changed)
-        self.connections.connect(document.layer_changed, self._on_layers_changed)
+        self.connections.connect(document.layer_changed, self._on_layer_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
         self.connections.drop_with(self)
         self.refresh()
@@ -116,20 +116,23 @@ class LayersPanel(QWidget):
 
     def _make_item(self, layer: Layer) -> QListWidgetItem:
         active = layer is self.document.active
-        item = QListWidgetItem(f"{layer.name}  ·  {KIND_WORDS.get(layer.kind, layer.kind)}")
+        text = layer.name
+        if layer.request is not None:
+            text += f"  ·  seed {layer.request.seed}"
+        item = QListWidgetItem(text)
         item.setFlags(
             Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable
             | Qt.ItemFlag.ItemIsUserCheckable
         )
         item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-        tips = ["Tick to show, untick to hide."]
+        tips = [KIND_WORDS.get(layer.kind, layer.kind), "Tick to show, untick to hide."]
         if active:
             font = item.font()
             font.setBold(True)
             item.setFont(font)
             item.setBackground(QBrush(ACTIVE_TINT))
-            tips.insert(0, "Active layer: your brush draws here.")
+            tips.insert(1, "Active layer: your brush draws here.")
         if layer.request is not None:
             tips.append(layer.request.summary())
         item.setToolTip("\n".join(tips))
@@ -143,6 +146,21 @@ class LayersPanel(QWidget):
 
     def _on_layers_changed(self, _layer: Layer) -> None:
         self.refresh()
+
+    def _on_layer_changed(self, layer: Layer) -> None:
+        # Update the row in place: this may run inside the row's own itemChanged signal,
+        # where rebuilding the list would delete the item Qt is still handling.
+        if layer not in self._layers:
+            return self.refresh()
+        fresh = self._make_item(layer)
+        item = self.item_for(layer)
+        self._refreshing = True
+        try:
+            item.setText(fresh.text())
+            item.setCheckState(fresh.checkState())
+            item.setToolTip(fresh.toolTip())
+        finally:
+            self._refreshing = False
 
     def _on_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
         if layer.kind != "sketch":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -62,6 +63,12 @@ class MainWindow(QMainWindow):
         self.generate_dock = self._dock("Generate", self.generate_panel)
         self.layers_dock = self._dock("Layers", self.layers_panel)
         self.queue_dock = self._dock("Queue", self.queue_panel)
+        self.resizeDocks(
+            [self.generate_dock, self.layers_dock, self.queue_dock],
+            [440, 160, 300],
+            Qt.Orientation.Vertical,
+        )
+        self.resizeDocks([self.generate_dock], [380], Qt.Orientation.Horizontal)
 
         self._build_actions()
         self._build_toolbar()
@@ -91,7 +98,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
-    def _action(self, text: str, tip: str, shortcuts: list[str], slot) -> QAction:
+    def _action(
+        self, text: str, tip: str, shortcuts: list[str], slot: Callable[[], object]
+    ) -> QAction:
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         keys = ", ".join(

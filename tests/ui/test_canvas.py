@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QPointF
 
 from t2ia_desktop.core.document import Document, sketch_control_image
-from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
+from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, PAPER_MARGIN, CanvasView
 from tests.ui.helpers import drag
 
 
@@ -16,7 +16,8 @@ from tests.ui.helpers import drag
 def canvas(qtbot, document: Document) -> CanvasView:
     view = CanvasView(document)
     qtbot.addWidget(view)
-    view.resize(2 * document.width, 2 * document.height)  # scale 2, paper fills the widget
+    # scale 2: the paper fills the widget but for the desk margin around it
+    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
     view.show()
     qtbot.waitExposed(view)
     return view
@@ -109,7 +110,8 @@ def test_view_follows_visibility_and_new_layers(canvas, document):
 def test_document_keeps_its_aspect_and_is_centred(canvas, document):
     canvas.resize(600, 300)
     paper = canvas.paper_rect()
-    assert paper.height() == pytest.approx(300)
+    assert canvas.scale() == pytest.approx((300 - 2 * PAPER_MARGIN) / document.height)
+    assert paper.height() == pytest.approx(300 - 2 * PAPER_MARGIN)
     assert paper.width() / paper.height() == pytest.approx(document.width / document.height)
     assert paper.center().x() == pytest.approx(300)
     point = canvas.to_document(canvas.from_document(QPointF(17, 33)))

@@ -8,6 +8,15 @@ import threading
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QSlider,
+    QWidget,
+)
 
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.jobs import JobState
@@ -43,8 +52,8 @@ def test_generate_adds_the_result_above_the_sketch_with_the_request(window, loop
     set_prompt(window, "a lighthouse on a cliff")
     panel.negative_edit.setPlainText("blurry")
     panel.model_combo.setCurrentIndex(1)
-    panel.scale_slider.setValue(0.75)
-    panel.factor_slider.setValue(0.5)
+    panel.conditioning_scale_slider.setValue(0.75)
+    panel.step_fraction_slider.setValue(0.5)
     panel.steps_spin.setValue(4)
     panel.guidance_spin.setValue(5.0)
     panel.seed_spin.setValue(1234)
@@ -74,7 +83,7 @@ def test_generate_adds_the_result_above_the_sketch_with_the_request(window, loop
     row = window.queue_panel.rows[job.id]
     assert row.state_label.text() == "Done" and row.progress_bar.value() == 4
     assert row.cancel_button.isHidden()
-    assert window.layers_panel.list_widget.item(0).text().startswith("Result 1")
+    assert window.layers_panel.list_widget.item(0).text() == "Result 1  ·  seed 1234"
 
 
 def test_blank_sketch_gives_a_request_without_controls(window, loop, engine):
@@ -229,3 +238,19 @@ def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):
     assert all(task.cancelled() or task.cancelling() for task in tasks)
     loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
     assert [layer.kind for layer in window.document.layers] == ["sketch"]
+
+
+def test_every_control_has_a_tooltip(window, loop):
+    window.generate()
+    finish_pending(loop, window)
+    kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QPlainTextEdit, QSlider, QProgressBar)
+    controls = [
+        widget
+        for widget in window.findChildren(QWidget)
+        if isinstance(widget, kinds) and not widget.objectName().startswith("qt_")
+    ]
+    assert len(controls) >= 20
+    missing = [
+        f"{type(c).__name__} {getattr(c, 'text', str)()!r}" for c in controls if not c.toolTip()
+    ]
+    assert not missing

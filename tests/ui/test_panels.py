@@ -1,0 +1,196 @@
+"""The generate, layers and queue panels on their own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont
+
+from t2ia_desktop.core.jobs import JobQueue
+from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.ui.generate_panel import MAX_SEED, GeneratePanel
+from t2ia_desktop.ui.layers_panel import LayersPanel
+from t2ia_desktop.ui.queue_panel import QueuePanel, prompt_excerpt
+from tests.ui.conftest import MODELS
+
+
+@pytest.fixture
+def panel(qtbot) -> GeneratePanel:
+    widget = GeneratePanel(list(MODELS))
+    qtbot.addWidget(widget)
+    return widget
+
+
+def ink(document, x0: int, x1: int, y: int) -> None:
+    sketch = document.sketch_layer()
+    sketch.pixels[y - 2 : y + 3, x0:x1] = (20, 20, 20, 255)
+    document.notify_pixels_changed(sketch, (x0, y - 2, x1 - x0, 5))
+
+
+# -- generate panel ---------------------------------------------------------------------------
+def test_defaults_and_readouts(panel):
+    assert panel.selected_model() == MODELS[0]
+    assert (
+        panel.conditioning_scale_slider.value() == 1.0 and panel.step_fraction_slider.value() == 1.0
+    )
+    assert panel.guidance_spin.value() == 7.5 and panel.steps_spin.maximum() == 150
+    panel.conditioning_scale_slider.setValue(1.35)
+    assert (
+        panel.conditioning_scale_slider.value() == 1.35
+        and panel.conditioning_scale_slider.readout.text() == "1.35"
+    )
+    panel.conditioning_scale_slider.slider.setValue(
+        panel.conditioning_scale_slider.slider.maximum()
+    )
+    assert panel.conditioning_scale_slider.value() == 2.0
+    panel.step_fraction_slider.slider.setValue(1)
+    assert (
+        panel.step_fraction_slider.value() == 0.05
+        and panel.step_fraction_slider.readout.text() == "0.05"
+    )
+    assert "denoising steps" in panel.step_fraction_slider.toolTip()
+
+
+def test_dice_and_new_seed_each_time(panel, document, monkeypatch):
+    seeds = iter([11, 22, 33])
+    monkeypatch.setattr("t2ia_desktop.ui.generate_panel.random.randint", lambda a, b: next(seeds))
+    panel.dice_button.click()
+    assert panel.seed_spin.value() == 11
+    assert panel.build_request(document).seed == 11
+    assert panel.build_request(document).seed == 11  # kept until asked otherwise
+    panel.new_seed_check.setChecked(True)
+    assert panel.build_request(document).seed == 22
+    assert panel.seed_spin.value() == 22  # the seed used is the one shown
+    assert panel.seed_spin.maximum() == MAX_SEED
+
+
+def test_request_follows_the_panel_and_the_sketch(panel, document):
+    assert panel.build_request(document).controls == ()
+    ink(document, 10, 60, 40)
+    panel.prompt_edit.setPlainText("  a fox in snow \n")
+    panel.conditioning_scale_slider.setValue(0.4)
+    request = panel.build_request(document)
+    assert request.prompt == "a fox in snow" and request.model == MODELS[0][1]
+    (control,) = request.controls
+    assert control.conditioning_scale == 0.4 and control.image.mode == "L"
+    assert np.array(control.image)[40, 30] == 255 and np.array(control.image)[100, 30] == 0
+    assert request.validate() is request
+
+
+def test_generate_button_asks_for_generation(qtbot, panel):
+    with qtbot.waitSignal(panel.generate_requested):
+        qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
+
+
+# -- layers panel -----------------------------------------------------------------------------
+@pytest.fixture
+def layers(qtbot, document) -> LayersPanel:
+    widget = LayersPanel(document)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_layers_top_first_with_visibility_and_active_highlight(qtbot, layers, document):
+    document.add_result(Image.new("RGB", (document.width, document.height), "blue"))
+    names = [layers.list_widget.item(i).text() for i in range(layers.list_widget.count())]
+    assert names[0].startswith("Result 1") and names[1].startswith("Sketch")
+    sketch_item = layers.item_for(document.sketch_layer())
+    assert sketch_item.font().weight() == QFont.Weight.Bold
+    assert layers.list_widget.item(0).font().weight() != QFont.Weight.Bold
+
+    result = document.layers[-1]
+    layers.item_for(result).setCheckState(Qt.CheckState.Unchecked)
+    assert result.visible is False
+    layers.show()
+    qtbot.waitExposed(layers)
+    box = layers.list_widget.visualItemRect(layers.item_for(result))
+    tick = QPoint(box.left() + box.height() // 2, box.center().y())  # the checkbox, left of name
+    qtbot.mouseClick(layers.list_widget.viewport(), Qt.MouseButton.LeftButton, pos=tick)
+    assert result.visible is True
+    assert layers.item_for(result).checkState() == Qt.CheckState.Checked
+    document.set_visible(result, True)
+    assert layers.item_for(result).checkState() == Qt.CheckState.Checked
+
+
+def test_clear_sketch_only_when_confirmed(layers, document):
+    assert not layers.clear_sketch_action.isEnabled()
+    ink(document, 10, 60, 40)
+    assert layers.clear_sketch_action.isEnabled()
+    questions = []
+    layers.confirm = lambda question: questions.append(question) or False
+    layers.clear_sketch_action.trigger()
+    assert not document.sketch_layer().is_blank() and questions
+    layers.confirm = lambda _question: True
+    layers.clear_sketch_action.trigger()
+    assert document.sketch_layer().is_blank() and not layers.clear_sketch_action.isEnabled()
+
+
+def test_delete_only_generated_layers(layers, document):
+    document.add_result(Image.new("RGB", (document.width, document.height), "blue"))
+    layers.confirm = lambda _question: True
+    layers.list_widget.setCurrentRow(1)  # the sketch
+    assert not layers.delete_action.isEnabled()
+    layers.delete_selected()
+    assert len(document.layers) == 2
+    layers.list_widget.setCurrentRow(0)
+    assert layers.delete_action.isEnabled()
+    layers.delete_action.trigger()
+    assert [layer.kind for layer in document.layers] == ["sketch"]
+    assert layers.list_widget.count() == 1
+
+
+# -- queue panel ------------------------------------------------------------------------------
+class Canceller:
+    """Stands in for the runner: the panel only asks it to cancel jobs."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        self.asked: list = []
+
+    def cancel(self, job) -> None:
+        self.asked.append(job)
+        self.queue.cancel(job)
+
+
+def test_queue_rows_follow_the_queue(qtbot):
+    queue = JobQueue()
+    canceller = Canceller(queue)
+    panel = QueuePanel(queue, canceller)
+    qtbot.addWidget(panel)
+    assert panel.empty_label.isVisibleTo(panel) and not panel.clear_button.isEnabled()
+
+    job = queue.add(GenerationRequest(model="demo", prompt="x" * 80, steps=5))
+    row = panel.rows[job.id]
+    assert not panel.empty_label.isVisibleTo(panel)
+    assert row.prompt_label.text() == prompt_excerpt(job) and len(row.prompt_label.text()) < 80
+    assert row.prompt_label.toolTip() == "x" * 80 and row.state_label.text() == "Waiting"
+    queue.mark_running(job, 5)
+    queue.mark_progress(job, 3, 5)
+    assert row.state_label.text() == "Generating"
+    assert (row.progress_bar.value(), row.progress_bar.maximum()) == (3, 5)
+    assert row.progress_bar.text() == "3/5"
+
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    assert canceller.asked == [job] and job.cancel_event.is_set()
+    assert row.state_label.text() == "Cancelling…" and not row.cancel_button.isEnabled()
+    queue.mark_failed(job, "Out of memory: try a smaller size or fewer controls.")
+    assert row.error_label.text().startswith("Out of memory") and row.progress_bar.isHidden()
+    assert panel.clear_button.isEnabled()
+
+    newer = queue.add(GenerationRequest(model="demo", prompt="newer"))
+    assert panel._rows_layout.indexOf(panel.rows[newer.id]) == 0  # newest on top
+    panel.clear_button.click()
+    assert list(panel.rows) == [newer.id]
+
+
+def test_queue_panel_drops_its_connections_when_closed(qtbot):
+    queue = JobQueue()
+    panel = QueuePanel(queue, Canceller(queue))
+    qtbot.addWidget(panel)
+    assert len(queue.job_added) == 1
+    panel.close()
+    assert len(panel.connections) == 0 and len(queue.job_added) == 0
+    queue.add(GenerationRequest(model="demo", prompt="after close"))
+    assert panel.rows == {}
