@@ -15,7 +15,7 @@ from pathlib import Path
 from t2ia_desktop import __version__
 from t2ia_desktop.core.conditions import FAMILIES, default_registry
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
-from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest, is_hub_id
 
 PROG = "t2ia-desktop"
 
@@ -211,6 +211,9 @@ def _model_and_family(model: str, family: str | None) -> tuple[str, str]:
         if family and family != found:
             raise BadInput(f"{model} is a {class_name}, not a {family} model")
         return str(folder), found
+    if not is_hub_id(model):
+        raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
+                       "'owner/name'")
     return model, family or "sdxl"
 
 

@@ -6,6 +6,7 @@ Conditions are registered descriptors, not an enum: built-ins and plugins go thr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -52,6 +53,8 @@ class ParamSpec:
         if self.kind == "choice" and value not in self.choices:
             raise BadInput(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
         if self.kind in ("int", "float"):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BadInput(f"{self.name} must be a finite number, not {value}")
             if self.minimum is not None and value < self.minimum:  # type: ignore[operator]
                 raise BadInput(f"{self.name} must be at least {self.minimum:g}, not {value}")
             if self.maximum is not None and value > self.maximum:  # type: ignore[operator]

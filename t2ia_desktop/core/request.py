@@ -7,6 +7,7 @@ from it for free.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -30,6 +31,13 @@ SCHEDULERS: dict[str, str] = {
 """Scheduler names artists pick from, and the diffusers class built from the model's config."""
 
 SIZE_MULTIPLE = 8
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def is_hub_id(reference: str) -> bool:
+    """Whether ``reference`` has the shape of a hub repository id, ``owner/name``."""
+    return _HUB_ID.fullmatch(reference) is not None
 
 
 @dataclass(frozen=True)

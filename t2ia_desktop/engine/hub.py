@@ -7,7 +7,6 @@ answers within a few seconds, and offline mode (``HF_HUB_OFFLINE=1``) skips fetc
 from __future__ import annotations
 
 import os
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
+from t2ia_desktop.core.request import is_hub_id
 
 T = TypeVar("T")
 
@@ -47,10 +47,6 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
 def is_local(reference: str) -> bool:
     return Path(reference).expanduser().exists()
-
-
-def is_hub_id(reference: str) -> bool:
-    return re.fullmatch(r"[\w.-]+/[\w.-]+", reference) is not None and not reference.startswith(".")
 
 
 def load(reference: str, what: str, loader: Callable[..., T]) -> T:
