@@ -123,7 +123,7 @@ def launch_to_window(repeats: int) -> dict:
             started = time.monotonic()
             out = subprocess.run(
                 [sys.executable, "-m", "t2ia_desktop", "gui"], env=env, capture_output=True,
-                text=True, timeout=120,
+                text=True, timeout=120, check=True,
             ).stdout
         line = next((ln for ln in out.splitlines() if ln.startswith("window-shown")), None)
         if line is None:

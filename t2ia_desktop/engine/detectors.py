@@ -51,7 +51,7 @@ def canny(image: Image.Image, params: Params) -> Image.Image:
         low_threshold=int(params.get("low_threshold", 100)),
         high_threshold=int(params.get("high_threshold", 200)),
         detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=max(rgb.size),
+        image_resolution=min(rgb.size),
         output_type="pil",
     ).resize(rgb.size)
 
@@ -101,26 +101,24 @@ def lineart(image: Image.Image, params: Params) -> Image.Image:
     return detector(
         rgb, coarse=bool(params.get("coarse", False)),
         detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=max(rgb.size), output_type="pil",
+        image_resolution=min(rgb.size), output_type="pil",
     ).resize(rgb.size)
 
 
-def midas(image: Image.Image, params: Params) -> Image.Image:
-    detector = _annotator("midas", "MidasDetector", ("dpt_hybrid-midas-501f0c75.pt",))
-    rgb = image.convert("RGB")
-    return detector(
-        rgb, detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=max(rgb.size), output_type="pil",
-    ).resize(rgb.size)
+def _depth(name: str, loader_name: str, weights: str):
+    def run(image: Image.Image, params: Params) -> Image.Image:
+        detector = _annotator(name, loader_name, (weights,))
+        rgb = image.convert("RGB")
+        return detector(
+            rgb, detect_resolution=int(params.get("detect_resolution", 512)),
+            image_resolution=min(rgb.size), output_type="pil",
+        ).resize(rgb.size)
+
+    return run
 
 
-def zoe(image: Image.Image, params: Params) -> Image.Image:
-    detector = _annotator("zoe", "ZoeDetector", ("ZoeD_M12_N.pt",))
-    rgb = image.convert("RGB")
-    return detector(
-        rgb, detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=max(rgb.size), output_type="pil",
-    ).resize(rgb.size)
+midas = _depth("midas", "MidasDetector", "dpt_hybrid-midas-501f0c75.pt")
+zoe = _depth("zoe", "ZoeDetector", "ZoeD_M12_N.pt")
 
 
 def openpose(image: Image.Image, params: Params) -> Image.Image:
@@ -131,7 +129,7 @@ def openpose(image: Image.Image, params: Params) -> Image.Image:
     rgb = image.convert("RGB")
     return detector(
         rgb, detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=max(rgb.size), include_body=True,
+        image_resolution=min(rgb.size), include_body=True,
         include_hand=bool(params.get("include_hand", False)),
         include_face=bool(params.get("include_face", False)), output_type="pil",
     ).resize(rgb.size)

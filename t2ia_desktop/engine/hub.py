@@ -59,14 +59,14 @@ def load(reference: str, what: str, loader: Callable[..., T]) -> T:
         path = str(Path(reference).expanduser())
         try:
             return loader(path, local_files_only=True)
-        except (OSError, ValueError, EnvironmentError) as error:
+        except (OSError, ValueError) as error:
             raise BadInput(f"{reference} is not a diffusers {what} folder: {_first_line(error)}")
     if not is_hub_id(reference):
         raise BadInput(f"{what} {reference!r} is neither an existing folder nor a hub id "
                        "like 'owner/name'")
     try:
         return loader(reference, local_files_only=True)
-    except (OSError, ValueError, EnvironmentError):
+    except (OSError, ValueError):
         pass
     if not hub_reachable():
         raise ModelUnavailable(
@@ -76,7 +76,7 @@ def load(reference: str, what: str, loader: Callable[..., T]) -> T:
         )
     try:
         return loader(reference, local_files_only=False)
-    except (OSError, ValueError, EnvironmentError) as error:
+    except (OSError, ValueError) as error:
         raise ModelUnavailable(
             f"Could not download the {what} {reference}: {_first_line(error)}"
         ) from None

@@ -128,7 +128,7 @@ class PipelineStore:
     @staticmethod
     def _check_family(pipe: DiffusionPipeline, location: str, family: str) -> None:
         for name, cls in BASE_CLASSES.items():
-            if isinstance(pipe, cls) or isinstance(pipe, ADAPTER_CLASSES[name]):
+            if isinstance(pipe, (cls, ADAPTER_CLASSES[name])):
                 if name != family:
                     raise BadInput(
                         f"{location} is an {FAMILY_NAMES[name]} model, not {FAMILY_NAMES[family]}; "

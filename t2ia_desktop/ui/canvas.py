@@ -169,7 +169,7 @@ class CanvasView(QWidget):
         painter.end()
 
     # -- painting the widget ------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(event.rect(), DESK)
         paper = self.paper_rect()
@@ -202,7 +202,7 @@ class CanvasView(QWidget):
         painter.drawEllipse(self._hover, radius, radius)
 
     # -- mouse --------------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         layer = self._paint_target()
@@ -214,7 +214,7 @@ class CanvasView(QWidget):
         self._stroke(point, point)
         event.accept()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         old = self._cursor_rect()
         self._hover = event.position()
         self.update(old.united(self._cursor_rect()))
@@ -224,7 +224,7 @@ class CanvasView(QWidget):
             self._last_point = point
             event.accept()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._last_point is not None:
             point = self.to_document(event.position())
             if point != self._last_point:
@@ -235,7 +235,7 @@ class CanvasView(QWidget):
         else:
             super().mouseReleaseEvent(event)
 
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def leaveEvent(self, event) -> None:
         old = self._cursor_rect()
         self._hover = None
         self.update(old)

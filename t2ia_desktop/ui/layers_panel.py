@@ -70,7 +70,7 @@ class LayersPanel(QWidget):
         self.connections.drop_with(self)
         self.refresh()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event) -> None:
         self.connections.disconnect_all()
         super().closeEvent(event)
 

@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"Saved {path}", 6000)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         for task in list(self.pending_tasks):
             task.cancel()
         for panel in (self.canvas, self.layers_panel, self.queue_panel, self):

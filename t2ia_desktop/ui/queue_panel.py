@@ -148,7 +148,7 @@ class QueuePanel(QWidget):
         self.connections.connect(queue.job_removed, self._on_job_removed)
         self.connections.drop_with(self)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event) -> None:
         self.connections.disconnect_all()
         super().closeEvent(event)
 

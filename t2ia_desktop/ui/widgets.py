@@ -39,7 +39,7 @@ class ModelConnections:
 class ValueSlider(QWidget):
     """A horizontal slider over floats in fixed steps, with its value read out beside it."""
 
-    valueChanged = Signal(float)  # noqa: N815 - Qt naming, like QSlider.valueChanged
+    valueChanged = Signal(float)
 
     def __init__(
         self,
@@ -74,10 +74,10 @@ class ValueSlider(QWidget):
     def value(self) -> float:
         return round(self._minimum + self.slider.value() * self._step, 6)
 
-    def setValue(self, value: float) -> None:  # noqa: N802 - Qt naming
+    def setValue(self, value: float) -> None:
         self.slider.setValue(round((value - self._minimum) / self._step))
 
-    def setToolTip(self, text: str) -> None:  # noqa: N802 - Qt naming
+    def setToolTip(self, text: str) -> None:
         super().setToolTip(text)
         self.slider.setToolTip(text)
         self.readout.setToolTip(text)
