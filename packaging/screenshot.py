@@ -29,9 +29,9 @@ def sketch_points(size: int) -> list[list[tuple[float, float]]]:
     roof = [(140 * s, 258 * s), (200 * s, 200 * s), (260 * s, 258 * s)]
     door = [(188 * s, 330 * s), (188 * s, 290 * s), (212 * s, 290 * s), (212 * s, 330 * s)]
     sun = [((400 + 38 * math.cos(a / 10)) * s, (110 + 38 * math.sin(a / 10)) * s)
-           for a in range(0, 64)]
+           for a in range(64)]
     path = [((200 + 30 * t / 10 + 12 * math.sin(t / 3)) * s, (330 + 18 * t) * s)
-            for t in range(0, 11)]
+            for t in range(11)]
     return [hills, house, roof, door, sun, path]
 
 
