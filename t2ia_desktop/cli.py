@@ -15,7 +15,13 @@ from pathlib import Path
 from t2ia_desktop import __version__
 from t2ia_desktop.core.conditions import FAMILIES, default_registry
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
-from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest, is_hub_id
+from t2ia_desktop.core.request import (
+    DEMO_MODEL,
+    SCHEDULERS,
+    ControlSpec,
+    GenerationRequest,
+    is_hub_id,
+)
 
 PROG = "t2ia-desktop"
 
@@ -37,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("gui", help="open the app (the default)")
 
     gen = commands.add_parser("generate", help="generate one image without a window")
-    gen.add_argument("--model", required=True, help="a diffusers folder or a hub id")
+    gen.add_argument("--model", required=True,
+                     help="a diffusers folder, a hub id, or 'demo' for the built-in demo model")
     gen.add_argument("--family", choices=FAMILIES, help="model family (read from a folder)")
     gen.add_argument("--prompt", required=True)
     gen.add_argument("--negative-prompt", default="")
@@ -211,7 +218,7 @@ def _model_and_family(model: str, family: str | None) -> tuple[str, str]:
         if family and family != found:
             raise BadInput(f"{model} is a {class_name}, not a {family} model")
         return str(folder), found
-    if not is_hub_id(model):
+    if model != DEMO_MODEL and not is_hub_id(model):
         raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
                        "'owner/name'")
     return model, family or "sdxl"

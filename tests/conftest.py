@@ -22,3 +22,17 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     yield
+
+
+@pytest.fixture
+def loop(qapp):
+    """A qasync event loop on the test's QApplication; closed and unset afterwards."""
+    import asyncio
+
+    import qasync
+
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()
+    asyncio.set_event_loop(None)

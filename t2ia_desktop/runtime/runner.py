@@ -33,6 +33,8 @@ class JobRunner(QObject):
         executor.finished.connect(self._on_finished)
         executor.failed.connect(self._on_failed)
         executor.cancelled.connect(self._on_cancelled)
+        # A job starts inside the job_added emit: listeners connected after the runner may see
+        # it running before they see it added, so views must accept either order.
         queue.job_added.connect(lambda _job: self._start_next())
 
     def submit(self, request: GenerationRequest) -> Job:

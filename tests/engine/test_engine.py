@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
 from t2ia_desktop.core.request import DEMO_MODEL, ControlSpec, GenerationRequest

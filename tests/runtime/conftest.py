@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-import qasync
 
 from tests.runtime.rig import RecordingEngine, Rig
 
@@ -40,10 +38,3 @@ def gated_rig(make_rig) -> Rig:
     return make_rig(gated=True)
 
 
-@pytest.fixture
-def loop(qapp) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)

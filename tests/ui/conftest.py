@@ -7,11 +7,9 @@ qasync runs its callbacks as Qt timers, so tests never process Qt events on thei
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
-import qasync
 
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.jobs import JobQueue
@@ -28,13 +26,6 @@ MODELS = [
 DOC_WIDTH, DOC_HEIGHT = 256, 192  # not square, to check the fit keeps the aspect
 
 
-@pytest.fixture
-def loop(qapp) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture
