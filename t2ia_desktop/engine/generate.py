@@ -31,6 +31,26 @@ def _never() -> bool:
     return False
 
 
+# The UNet and the adapters halve the latent 2 (SDXL) or 3 (SD1.5) times after the VAE's 8x,
+# and the XL adapters unshuffle by 16 then halve once: sizes must be multiples of these.
+SIZE_MULTIPLES = {"sdxl": 32, "sd15": 64}
+
+
+def working_size(width: int, height: int, family: str) -> tuple[int, int]:
+    """The size the pipeline runs at: the request's, rounded up to what the models take."""
+    multiple = SIZE_MULTIPLES[family]
+    return -(-width // multiple) * multiple, -(-height // multiple) * multiple
+
+
+def pad_control(image: Image.Image, size: tuple[int, int], padded: tuple[int, int]) -> Image.Image:
+    """Scale a control image to the requested size, then extend it with black (no guidance)."""
+    if padded == size:
+        return image
+    canvas = Image.new(image.mode, padded)
+    canvas.paste(image.resize(size, Image.Resampling.LANCZOS), (0, 0))
+    return canvas
+
+
 def control_image_for(adapter, image: Image.Image) -> Image.Image:
     """Convert a control image to the channel count the adapter takes (L or RGB)."""
     mode = "L" if adapter.config.in_channels == 1 else "RGB"
@@ -89,12 +109,17 @@ class Engine:
 
             kwargs["callback_on_step_end"] = step_end
         with self._step_fraction_for_sd15(pipe, request):
-            return pipe(**kwargs).images[0]
+            image = pipe(**kwargs).images[0]
+        if image.size != (request.width, request.height):
+            image = image.crop((0, 0, request.width, request.height))
+        return image
 
     def prepare(self, request: GenerationRequest) -> tuple[diffusers.DiffusionPipeline, dict]:
         """Load what the request needs and return the pipeline and its call arguments."""
         family = request.family
         base = self.store.base(request.model, family)
+        size = (request.width, request.height)
+        padded = working_size(request.width, request.height, family)
         adapters, images = [], []
         for control in request.controls:
             self.registry.get(control.condition).adapter_for(family)
@@ -103,7 +128,7 @@ class Engine:
             )
             adapter = self.store.adapter(location, control.condition)
             adapters.append(adapter)
-            images.append(control_image_for(adapter, control.image))
+            images.append(pad_control(control_image_for(adapter, control.image), size, padded))
 
         if adapters:
             adapter = adapters[0] if len(adapters) == 1 else MultiAdapter(adapters)
@@ -118,8 +143,8 @@ class Engine:
             negative_prompt=request.negative_prompt or None,
             num_inference_steps=request.steps,
             guidance_scale=request.guidance_scale,
-            width=request.width,
-            height=request.height,
+            width=padded[0],
+            height=padded[1],
             generator=torch.Generator("cpu").manual_seed(request.seed),
         )
         if family == "sdxl":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
 from t2ia_desktop.core.request import DEMO_MODEL, ControlSpec, GenerationRequest
@@ -26,7 +27,7 @@ def test_reports_every_step(engine, sdxl_demo, sketch_image):
         on_step=lambda step, total: steps.append((step, total)),
     )
     assert image.size == (128, 128)
-    assert steps == [(i, 5) for i in range(0, 6)]
+    assert steps == [(i, 5) for i in range(6)]
 
 
 @pytest.mark.parametrize("with_control", [True, False])
@@ -91,3 +92,29 @@ def test_folder_that_is_not_a_pipeline(engine, tmp_path):
     (tmp_path / "readme.txt").write_text("not a model")
     with pytest.raises(BadInput, match="not a diffusers model folder"):
         engine.generate(request(tmp_path))
+
+
+@pytest.mark.parametrize("family", ["sdxl", "sd15"])
+@pytest.mark.parametrize("size", [(200, 136), (72, 264)])
+def test_any_multiple_of_8_works_and_comes_back_at_that_size(
+    engine, sdxl_demo, sd15_demo, sketch_image, depth_image, family, size
+):
+    model = sdxl_demo if family == "sdxl" else sd15_demo
+    controls = (ControlSpec("sketch", sketch_image, None, 0.8),
+                ControlSpec("depth-midas", depth_image, None, 0.5))
+    image = engine.generate(request(model, family=family, width=size[0], height=size[1],
+                                    steps=2, controls=controls))
+    assert image.size == size
+
+
+def test_padding_leaves_sizes_the_models_take_untouched():
+    from t2ia_desktop.engine.generate import pad_control, working_size
+
+    assert working_size(1024, 768, "sdxl") == (1024, 768)
+    assert working_size(1000, 776, "sdxl") == (1024, 800)
+    assert working_size(520, 512, "sd15") == (576, 512)
+    control = Image.new("L", (50, 40), 255)
+    padded = pad_control(control, (50, 40), (64, 64))
+    assert padded.size == (64, 64)
+    pixels = np.array(padded)
+    assert pixels[:40, :50].min() == 255 and pixels[40:, :].max() == 0 and pixels[:, 50:].max() == 0
