@@ -8,7 +8,11 @@ from t2ia_desktop.engine.demo_model import REAL_ADAPTERS, is_demo_model, write_d
 
 
 def test_sdxl_demo_loads_as_a_standard_pipeline(sdxl_demo):
-    from diffusers import DiffusionPipeline, EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+    from diffusers import (
+        DiffusionPipeline,
+        EulerAncestralDiscreteScheduler,
+        StableDiffusionXLPipeline,
+    )
 
     pipe = DiffusionPipeline.from_pretrained(sdxl_demo)
     assert isinstance(pipe, StableDiffusionXLPipeline)
