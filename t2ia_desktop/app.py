@@ -13,7 +13,7 @@ import sys
 import time
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.paths import demo_model_root, log_dir
+from t2ia_desktop.core.paths import demo_model_root, history_dir, log_dir
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from t2ia_desktop.core.document import Document
+    from t2ia_desktop.core.history import History
     from t2ia_desktop.core.jobs import JobQueue
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
@@ -90,9 +91,13 @@ def run_gui(argv: list[str] | None = None) -> int:
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
     document = Document.with_sketch_layer(canvas, canvas)
     queue = JobQueue()
-    worker = EngineWorker(default_engine_factory(str(demo_model_root())))
+    worker = EngineWorker(
+        default_engine_factory(str(demo_model_root())), history=History(history_dir())
+    )
     runner = JobRunner(queue, worker)
-    window = MainWindow(document, runner, models, status_message=status)
+    window = MainWindow(
+        document, runner, models, status_message=status, history_folder=history_dir()
+    )
     window.show()
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     if os.environ.get("T2IA_EXIT_AFTER_SHOW"):  # used by the launch benchmark

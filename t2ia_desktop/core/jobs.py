@@ -42,6 +42,8 @@ class Job:
     total_steps: int = 0
     error: str = ""
     result: Image.Image | None = field(default=None, repr=False)
+    saved_to: str = ""  # the result's file in the history folder, once written
+    warning: str = ""  # something the artist should know about a job that still succeeded
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -100,8 +102,9 @@ class JobQueue:
         job.step, job.total_steps = step, total_steps
         self.job_changed.emit(job)
 
-    def mark_done(self, job: Job, image: Image.Image) -> None:
+    def mark_done(self, job: Job, image: Image.Image, saved_to: str = "", warning: str = "") -> None:
         job.result = image
+        job.saved_to, job.warning = saved_to, warning
         job.step = job.total_steps
         self._set(job, JobState.DONE)
 

@@ -22,3 +22,8 @@ def demo_model_root() -> Path:
 
 def log_dir() -> Path:
     return data_dir() / "logs"
+
+
+def history_dir() -> Path:
+    """Every finished image is written here the moment it exists."""
+    return data_dir() / "history"

@@ -84,10 +84,10 @@ class JobRunner(QObject):
         if self._current is not None and self._current.id == job_id:
             self.queue.mark_progress(self._current, step, total)
 
-    def _on_finished(self, job_id: int, image: Image.Image) -> None:
+    def _on_finished(self, job_id: int, image: Image.Image, saved_to: str, warning: str) -> None:
         job = self._take(job_id)
         if job is not None:
-            self.queue.mark_done(job, image)
+            self.queue.mark_done(job, image, saved_to, warning)
             self._finish(job)
 
     def _on_failed(self, job_id: int, message: str) -> None:

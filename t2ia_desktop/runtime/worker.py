@@ -10,6 +10,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
+from t2ia_desktop.core.history import History
 from t2ia_desktop.core.jobs import Job
 from t2ia_desktop.core.request import GenerationRequest
 
@@ -46,13 +47,14 @@ class _JobExecutor(QObject):
 
     started = Signal(int, int)  # job id, total steps
     progress = Signal(int, int, int)  # job id, step, total steps
-    finished = Signal(int, object)  # job id, PIL image
+    finished = Signal(int, object, str, str)  # job id, PIL image, history file, warning
     failed = Signal(int, str)  # job id, message for the artist
     cancelled = Signal(int)  # job id
 
-    def __init__(self, engine_factory: EngineFactory) -> None:
+    def __init__(self, engine_factory: EngineFactory, history: History | None = None) -> None:
         super().__init__()
         self._engine_factory = engine_factory
+        self._history = history
         self._engine: Engine | None = None
 
     @Slot(object)
@@ -80,7 +82,18 @@ class _JobExecutor(QObject):
             log.exception("job %s failed", job.id)
             self.failed.emit(job.id, f"{type(error).__name__}: {error}")
         else:
-            self.finished.emit(job.id, image)
+            saved_to, warning = self._keep(image, request)
+            self.finished.emit(job.id, image, saved_to, warning)
+
+    def _keep(self, image: Image.Image, request: GenerationRequest) -> tuple[str, str]:
+        """Write the result to the history before anyone is told it exists."""
+        if self._history is None:
+            return "", ""
+        try:
+            return str(self._history.add(image, request).image), ""
+        except T2IAError as error:
+            log.warning("history: %s", error)
+            return "", str(error)
 
 
 class EngineWorker(QObject):
@@ -88,11 +101,17 @@ class EngineWorker(QObject):
 
     _submit = Signal(object)
 
-    def __init__(self, engine_factory: EngineFactory, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        engine_factory: EngineFactory,
+        parent: QObject | None = None,
+        *,
+        history: History | None = None,
+    ) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("t2ia-engine")
-        self.executor = _JobExecutor(engine_factory)
+        self.executor = _JobExecutor(engine_factory, history)
         self.executor.moveToThread(self._thread)
         self._submit.connect(self.executor.run)
         self._thread.start()

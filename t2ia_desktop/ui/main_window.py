@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -47,8 +47,10 @@ class MainWindow(QMainWindow):
         models: list[ModelEntry],
         *,
         status_message: str = "",
+        history_folder: Path | None = None,
     ) -> None:
         super().__init__()
+        self.history_folder = history_folder
         self.document = document
         self.runner = runner
         self.pending_tasks: set[asyncio.Future[None]] = set()
@@ -194,6 +196,10 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addAction(self.export_action)
+        if self.history_folder is not None:
+            history_action = file_menu.addAction("Open &history folder")
+            history_action.setToolTip("Every finished image is saved here as it finishes")
+            history_action.triggered.connect(self.open_history_folder)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         tools_menu = menus.addMenu("&Tools")
@@ -209,6 +215,11 @@ class MainWindow(QMainWindow):
         view_menu = menus.addMenu("&View")
         for dock in (self.generate_dock, self.layers_dock, self.queue_dock):
             view_menu.addAction(dock.toggleViewAction())
+
+    def open_history_folder(self) -> None:
+        assert self.history_folder is not None
+        self.history_folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.history_folder)))
 
     # -- generating ---------------------------------------------------------------------------
     def generate(self) -> Job | None:
@@ -236,7 +247,12 @@ class MainWindow(QMainWindow):
             log.exception("could not add the result of job %s", job.id)
             self.statusBar().showMessage(f"Could not add the result: {error}")
         else:
-            self.statusBar().showMessage(f"Done: {request.summary()}", 10000)
+            if job.warning:
+                self.statusBar().showMessage(f"Done, but: {job.warning}")
+            elif job.saved_to:
+                self.statusBar().showMessage(f"Done, saved to {job.saved_to}", 10000)
+            else:
+                self.statusBar().showMessage(f"Done: {request.summary()}", 10000)
 
     def _on_job_changed(self, _job: Job) -> None:
         queue = self.runner.queue

@@ -13,8 +13,9 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.history import History
 from t2ia_desktop.core.jobs import JobQueue, JobState
-from t2ia_desktop.core.paths import demo_model_root
+from t2ia_desktop.core.paths import demo_model_root, history_dir
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
 from t2ia_desktop.ui.main_window import MainWindow
@@ -24,8 +25,11 @@ from tests.ui.helpers import drag, finish_pending
 
 @pytest.fixture
 def real_window(qtbot, loop) -> Iterator[MainWindow]:
-    runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
-    main = MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS))
+    worker = EngineWorker(default_engine_factory(str(demo_model_root())),
+                          history=History(history_dir()))
+    runner = JobRunner(JobQueue(), worker)
+    main = MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS),
+                      history_folder=history_dir())
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
@@ -61,3 +65,6 @@ def test_stroke_then_generate_with_the_demo_model(real_window, loop):
     assert np.array_equal(job.result.convert("RGBA"), result.pixels)
     assert max(progress) == 3  # per-step progress reached the queue
     assert (demo_model_root() / "sdxl" / "model_index.json").is_file()
+    # the result was on disk in the history before the layer appeared
+    assert job.saved_to.startswith(str(history_dir()))
+    assert window.statusBar().currentMessage() == f"Done, saved to {job.saved_to}"
