@@ -73,6 +73,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     from t2ia_desktop.core.jobs import JobQueue
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.ui.error_funnel import ErrorFunnel
     from t2ia_desktop.ui.main_window import MainWindow
 
     if sys.platform.startswith("linux") and not (
@@ -98,6 +99,9 @@ def run_gui(argv: list[str] | None = None) -> int:
     window = MainWindow(
         document, runner, models, status_message=status, history_folder=history_dir()
     )
+    funnel = ErrorFunnel(log_hint=str(log_dir()))
+    funnel.message.connect(lambda text: window.statusBar().showMessage(text))
+    funnel.install()
     window.show()
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     if os.environ.get("T2IA_EXIT_AFTER_SHOW"):  # used by the launch benchmark
