@@ -1,14 +1,24 @@
 """Detectors: turn a picture into the control image a condition's adapter reads.
 
-Each detector is wrapped once here, because controlnet_aux's call signatures differ. The ones
-without weights (sketch, canny, colour) run on numpy/OpenCV; the others load their weights from
-an annotators folder or the Hugging Face cache (``lllyasviel/Annotators``) and say which file is
-missing when they cannot.
+Each detector is wrapped once here, because controlnet_aux's call signatures and output sizes
+differ. Every wrapper accepts any Pillow picture (16-bit, transparent, tiny) and returns the
+control image at the picture's size: "L" for line and edge maps, "RGB" for depth maps, pose
+skeletons and colour palettes (the channel counts of the adapters that read them).
+
+The ones without weights (sketch, canny, colour) run on numpy/OpenCV. The others load their
+weights from an annotators folder (``T2IA_ANNOTATORS``) or the Hugging Face cache
+(``lllyasviel/Annotators``) through controlnet_aux's own ``from_pretrained``; each file is first
+read with ``torch.load(weights_only=True)``, so a file that holds anything but tensors is refused
+before controlnet_aux sees it, and a damaged or mismatched file gives an error naming it.
 """
 
 from __future__ import annotations
 
+import linecache
 import os
+import re
+import threading
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,12 +27,93 @@ import numpy as np
 from PIL import Image
 
 from t2ia_desktop.core.conditions import ConditionType
-from t2ia_desktop.core.errors import BadInput, ModelUnavailable
+from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
 from t2ia_desktop.engine import hub
 
 ANNOTATORS_REPO = "lllyasviel/Annotators"
+ANNOTATORS_URL = f"https://huggingface.co/{ANNOTATORS_REPO}"
 Params = Mapping[str, Any]
 
+#: The files each weighted detector reads, as named in ``lllyasviel/Annotators``.
+WEIGHT_FILES: dict[str, tuple[str, ...]] = {
+    "lineart": ("sk_model.pth", "sk_model2.pth"),
+    "midas": ("dpt_hybrid-midas-501f0c75.pt",),
+    "zoe": ("ZoeD_M12_N.pt",),
+    "openpose": ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
+}
+
+#: The longest side a network detector works at. controlnet_aux scales the *short* side to
+#: ``detect_resolution``, so a long thin strip would otherwise grow without bound.
+MAX_DETECT_SIDE = 2048
+
+
+# -- pictures in ----------------------------------------------------------------------------
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """``image`` as 8-bit L, LA, RGB or RGBA; 16-bit and float greys are scaled, not clipped."""
+    if image.width == 0 or image.height == 0:
+        raise BadInput(f"the picture is empty ({image.width}×{image.height} pixels)")
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        return image
+    if mode.startswith("I") or mode == "F":
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        if mode.startswith("I;16") or (mode == "I" and values.max() > 255):
+            values = values / 257.0  # 0..65535 → 0..255
+        elif mode == "F" and values.max() <= 1.0:
+            values = values * 255.0  # floats in 0..1
+        return Image.fromarray(np.clip(values + 0.5, 0, 255).astype(np.uint8), "L")
+    if mode == "1":
+        return image.convert("L")
+    if mode == "La":  # premultiplied: Pillow converts it to LA only
+        return image.convert("LA")
+    target = "RGBA" if mode in ("PA", "RGBa") or "transparency" in image.info else "RGB"
+    try:
+        return image.convert(target)  # P, CMYK, YCbCr, LAB, RGBX…
+    except ValueError:
+        raise BadInput(f"pictures in Pillow's {mode} mode cannot be read; save the picture as "
+                       "RGB and try again") from None
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB; transparent parts over white, as controlnet_aux does with 4-channel arrays."""
+    image = _eight_bit(image)
+    if image.mode in ("RGBA", "LA"):
+        white = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    return image.convert("RGB")
+
+
+def _detect_resolution(name: str, size: tuple[int, int], requested: int) -> int:
+    """The short side to detect at: ``requested``, less if the long side would pass the cap."""
+    short, long = min(size), max(size)
+    resolution = min(requested, MAX_DETECT_SIDE * short // long)
+    if resolution < 64:  # controlnet_aux rounds sides to multiples of 64
+        raise BadInput(
+            f"the picture is {size[0]}×{size[1]} pixels, too long and thin for the {name} "
+            f"detector; crop it to a ratio of at most {MAX_DETECT_SIDE // 64}:1"
+        )
+    return resolution
+
+
+def _control_map(
+    name: str, image: Image.Image, params: Params, mode: str,
+    run: Callable[[np.ndarray, int], np.ndarray],
+) -> Image.Image:
+    """Run ``run(rgb_pixels, detect_resolution)`` and return its map at the picture's size.
+
+    The picture is checked and converted first, so a bad one is reported before any weights
+    load. controlnet_aux returns maps at sizes rounded to multiples of 64; the wrappers ask for
+    the map at the detect resolution and resize it here once, to exactly the input's size.
+    """
+    rgb = _rgb(image)
+    resolution = _detect_resolution(name, rgb.size, int(params.get("detect_resolution", 512)))
+    detected = np.asarray(run(np.asarray(rgb), resolution))
+    control = Image.fromarray(np.ascontiguousarray(detected))
+    return control.convert(mode).resize(rgb.size, Image.Resampling.BILINEAR)
+
+
+# -- detectors without weights --------------------------------------------------------------
 
 def sketch(image: Image.Image, params: Params) -> Image.Image:
     """White strokes on black, as the sketch adapters were trained on.
@@ -30,6 +121,7 @@ def sketch(image: Image.Image, params: Params) -> Image.Image:
     A picture with varying alpha (a drawn layer) gives its stroke coverage; an opaque picture
     gives its lines, inverted when it is dark lines on light paper.
     """
+    image = _eight_bit(image)
     if image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() != (255, 255):
         lines = np.asarray(image.getchannel("A"), dtype=np.uint8)
     else:
@@ -45,20 +137,19 @@ def sketch(image: Image.Image, params: Params) -> Image.Image:
 def canny(image: Image.Image, params: Params) -> Image.Image:
     from controlnet_aux import CannyDetector
 
-    rgb = image.convert("RGB")
-    return CannyDetector()(
-        rgb,
-        low_threshold=int(params.get("low_threshold", 100)),
-        high_threshold=int(params.get("high_threshold", 200)),
-        detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=min(rgb.size),
-        output_type="pil",
-    ).resize(rgb.size)
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        return CannyDetector()(
+            pixels, low_threshold=int(params.get("low_threshold", 100)),
+            high_threshold=int(params.get("high_threshold", 200)),
+            detect_resolution=resolution, image_resolution=resolution, output_type="np",
+        )
+
+    return _control_map("canny", image, params, "L", run)
 
 
 def color(image: Image.Image, params: Params) -> Image.Image:
     """The colour adapter's palette: blocks of average colour (downsample, upsample nearest)."""
-    rgb = image.convert("RGB")
+    rgb = _rgb(image)
     block = max(1, int(params.get("block", 64)))
     small = rgb.resize(
         (max(1, rgb.width // block), max(1, rgb.height // block)), Image.Resampling.BICUBIC
@@ -66,73 +157,228 @@ def color(image: Image.Image, params: Params) -> Image.Image:
     return small.resize(rgb.size, Image.Resampling.NEAREST)
 
 
-_LOADED: dict[str, Any] = {}
+# -- loading weighted detectors -------------------------------------------------------------
+
+_LOCK = threading.Lock()
+# detector name → ((folder, file stamps), detector): one loaded detector per name, reused while
+# the folder and its files stay the same, replaced (not added to) when they change.
+_LOADED: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
 
-def _annotator(name: str, loader_name: str, files: tuple[str, ...]) -> Any:
-    """Load a controlnet_aux detector from the annotators folder or the HF cache, once."""
-    if name in _LOADED:
-        return _LOADED[name]
+def _annotator(name: str, loader_name: str) -> Any:
+    """The controlnet_aux detector ``loader_name`` with its weights, loaded once per folder."""
+    files = WEIGHT_FILES[name]
+    folder = _weights_folder(name, files)
+    key = (str(folder), tuple(_stamp(folder / f) for f in files))
+    with _LOCK:
+        cached = _LOADED.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        _LOADED.pop(name, None)  # let the old one go before loading another
+        detector = _load(name, loader_name, folder, files)
+        _LOADED[name] = (key, detector)
+        return detector
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _weights_folder(name: str, files: tuple[str, ...]) -> Path:
+    """The folder holding all of ``files``: T2IA_ANNOTATORS, else the HF cache (or a download)."""
+    setting = os.environ.get("T2IA_ANNOTATORS", "").strip()
+    folder = Path(setting).expanduser() if setting else None
+    missing = [f for f in files if folder is None or not (folder / f).is_file()]
+    if folder is not None and not missing:
+        return folder
+
+    def fetch(repo: str, local_files_only: bool) -> Path:
+        from huggingface_hub import hf_hub_download
+
+        paths = [Path(hf_hub_download(repo, f, local_files_only=local_files_only))
+                 for f in files]
+        return paths[0].parent  # one revision's snapshot folder holds them all
+
+    try:
+        return hub.load(ANNOTATORS_REPO, f"{name} detector weights", fetch)
+    except ModelUnavailable:
+        pass
+    why = "offline mode is on" if hub.offline() else "the hub cannot be reached"
+    them = "it" if len(missing) == 1 else "them"
+    if folder is None:
+        raise ModelUnavailable(
+            f"The {name} detector needs {', '.join(files)} from {ANNOTATORS_REPO}; they are not "
+            f"on this machine and cannot be downloaded now ({why}). Download them from "
+            f"{ANNOTATORS_URL} into a folder and set T2IA_ANNOTATORS to it, or connect to the "
+            "internet and try again."
+        ) from None
+    raise ModelUnavailable(
+        f"The {name} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
+        f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from {folder} "
+        f"(T2IA_ANNOTATORS) and from the Hugging Face cache, and cannot be downloaded now "
+        f"({why}). Download {them} from {ANNOTATORS_URL} into {folder}."
+    ) from None
+
+
+def _load(name: str, loader_name: str, folder: Path, files: tuple[str, ...]) -> Any:
     import controlnet_aux
 
+    paths = {f: folder / f for f in files}
+    checkpoints = {f: _read_weights(path) for f, path in paths.items()}
     cls = getattr(controlnet_aux, loader_name)
-    folder = os.environ.get("T2IA_ANNOTATORS")
-    if folder and all((Path(folder) / f).is_file() for f in files):
-        detector = cls.from_pretrained(folder)
-    else:
-        def load(reference: str, local_files_only: bool):
-            return cls.from_pretrained(reference, local_files_only=local_files_only)
-
-        try:
-            detector = hub.load(ANNOTATORS_REPO, f"{name} detector weights", load)
-        except ModelUnavailable:
-            where = folder or "an annotators folder (set T2IA_ANNOTATORS)"
-            raise ModelUnavailable(
-                f"The {name} detector needs {', '.join(files)} from {ANNOTATORS_REPO}; they are "
-                f"not on this machine and cannot be downloaded now. Put them in {where}."
-            ) from None
-    _LOADED[name] = detector
+    problem: T2IAError | None = None
+    try:
+        detector = cls.from_pretrained(str(folder))
+    except Exception as error:  # noqa: BLE001 - RuntimeError, KeyError…: all mean "cannot"
+        # Built here, raised below: outside the except block the error (whose frames hold the
+        # half-built networks) is not kept alive as the new error's context.
+        problem = _load_problem(name, error, paths)
+    if problem is not None:
+        raise problem
+    if name == "zoe":
+        _check_zoe_complete(detector, checkpoints["ZoeD_M12_N.pt"], paths["ZoeD_M12_N.pt"])
     return detector
 
 
+def _read_weights(path: Path) -> Any:
+    """Read ``path`` as torch weights only (no pickled code runs), lazily where it can."""
+    import pickle
+
+    import torch
+
+    problem = ""
+    try:
+        # torch ≥ 2.6 defaults to weights_only=True, and controlnet_aux relies on that default;
+        # asking for it here also holds where TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD is set.
+        weights = torch.load(path, map_location="cpu", weights_only=True,
+                             mmap=zipfile.is_zipfile(path))
+    except pickle.UnpicklingError:
+        problem = ("it is not a PyTorch weights file, or it holds Python objects besides "
+                   "tensors, which are refused for safety")
+    except Exception as error:  # noqa: BLE001 - any failure: it cannot be read
+        problem = f"it is damaged or incomplete ({_summary(error)})"
+    else:
+        if isinstance(weights, Mapping):
+            return weights
+        problem = f"it holds a {type(weights).__name__}, not a dictionary of weights"
+    raise BadInput(f"{path} is not a valid weights file: {problem}. "
+                   f"Download {path.name} again from {ANNOTATORS_URL}.")
+
+
+def _load_problem(name: str, error: Exception, paths: Mapping[str, Path]) -> T2IAError:
+    """The artist's error for controlnet_aux failing to load weights that read fine."""
+    if isinstance(error, MemoryError) or "can't allocate memory" in str(error):
+        return ModelUnavailable(f"There is not enough memory to load the {name} detector; "
+                                "close other programs or use a smaller detector, and try again.")
+    culprit = _culprit(error, paths)
+    where = str(paths[culprit]) if culprit else " or ".join(str(p) for p in paths.values())
+    detail = (f"it lacks the weight {error.args[0]!r}" if isinstance(error, KeyError)
+              else _summary(error))
+    return BadInput(
+        f"{where} does not fit the {name} detector's network ({detail}); it may be another "
+        "model's file, or one this version of controlnet_aux cannot read. "
+        f"Download {culprit or 'the files'} again from {ANNOTATORS_URL}."
+    )
+
+
+def _culprit(error: BaseException, paths: Mapping[str, Path]) -> str | None:
+    """Which of ``paths`` the failure came from, read off the failing frames' variables.
+
+    controlnet_aux loads several files in one ``from_pretrained`` and its errors do not name
+    them; the innermost frame holding exactly one of the paths (or, holding several, naming
+    one variable on the failing line) tells which.
+    """
+    def canonical(path: str | os.PathLike[str]) -> str:
+        return os.path.normcase(os.path.normpath(os.fspath(path)))
+
+    by_path = {canonical(p): f for f, p in paths.items()}
+    trace = []
+    tb = error.__traceback__
+    while tb is not None:
+        trace.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    for frame, line_number in reversed(trace):
+        named = {}
+        for variable, value in frame.f_locals.items():
+            if isinstance(value, (str, os.PathLike)):
+                file = by_path.get(canonical(value))
+                if file is not None:
+                    named[variable] = file
+        if len(set(named.values())) == 1:
+            return next(iter(named.values()))
+        line = linecache.getline(frame.f_code.co_filename, line_number)
+        on_line = {f for v, f in named.items() if re.search(rf"\b{re.escape(v)}\b", line)}
+        if len(on_line) == 1:
+            return on_line.pop()
+    return None
+
+
+def _check_zoe_complete(detector: Any, checkpoint: Mapping[str, Any], path: Path) -> None:
+    """ZoeDetector loads non-strictly (timm ≥ 1.0 renamed buffers), so a file lacking weights
+    would silently give an untrained network; refuse it here instead."""
+    weights = checkpoint.get("model")
+    have = set(weights) if isinstance(weights, Mapping) else set()
+    missing = [k for k in detector.model.state_dict()
+               if k not in have and not k.endswith("relative_position_index")]
+    if missing:
+        raise BadInput(
+            f"{path} does not fit the zoe detector's network: it lacks {len(missing)} of its "
+            f"weights (such as {missing[0]!r}); it may be another model's file. Download "
+            f"{path.name} again from {ANNOTATORS_URL}."
+        )
+
+
+def _summary(error: BaseException, limit: int = 200) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = " ".join(lines[:2]) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- detectors with weights -----------------------------------------------------------------
+
 def lineart(image: Image.Image, params: Params) -> Image.Image:
-    detector = _annotator("lineart", "LineartDetector", ("sk_model.pth", "sk_model2.pth"))
-    rgb = image.convert("RGB")
-    return detector(
-        rgb, coarse=bool(params.get("coarse", False)),
-        detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=min(rgb.size), output_type="pil",
-    ).resize(rgb.size)
+    """Dark lines on white (controlnet_aux's own inversion of the network's output)."""
+
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        return _annotator("lineart", "LineartDetector")(
+            pixels, coarse=bool(params.get("coarse", False)), detect_resolution=resolution,
+            image_resolution=resolution, output_type="np",
+        )
+
+    return _control_map("lineart", image, params, "L", run)
 
 
-def _depth(name: str, loader_name: str, weights: str):
-    def run(image: Image.Image, params: Params) -> Image.Image:
-        detector = _annotator(name, loader_name, (weights,))
-        rgb = image.convert("RGB")
-        return detector(
-            rgb, detect_resolution=int(params.get("detect_resolution", 512)),
-            image_resolution=min(rgb.size), output_type="pil",
-        ).resize(rgb.size)
+def _depth(name: str, loader_name: str) -> Callable[[Image.Image, Params], Image.Image]:
+    def depth(image: Image.Image, params: Params) -> Image.Image:
+        def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+            return _annotator(name, loader_name)(
+                pixels, detect_resolution=resolution, image_resolution=resolution,
+                output_type="np",
+            )
 
-    return run
+        return _control_map(name, image, params, "RGB", run)
+
+    depth.__name__ = depth.__qualname__ = name
+    depth.__doc__ = f"Depth map by {loader_name}: near is light, far is dark (RGB greys)."
+    return depth
 
 
-midas = _depth("midas", "MidasDetector", "dpt_hybrid-midas-501f0c75.pt")
-zoe = _depth("zoe", "ZoeDetector", "ZoeD_M12_N.pt")
+midas = _depth("midas", "MidasDetector")
+zoe = _depth("zoe", "ZoeDetector")
 
 
 def openpose(image: Image.Image, params: Params) -> Image.Image:
-    detector = _annotator(
-        "openpose", "OpenposeDetector",
-        ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
-    )
-    rgb = image.convert("RGB")
-    return detector(
-        rgb, detect_resolution=int(params.get("detect_resolution", 512)),
-        image_resolution=min(rgb.size), include_body=True,
-        include_hand=bool(params.get("include_hand", False)),
-        include_face=bool(params.get("include_face", False)), output_type="pil",
-    ).resize(rgb.size)
+    """Coloured body skeletons on black; hands and face when asked for."""
+
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        return _annotator("openpose", "OpenposeDetector")(
+            pixels, detect_resolution=resolution, image_resolution=resolution,
+            include_body=True, include_hand=bool(params.get("include_hand", False)),
+            include_face=bool(params.get("include_face", False)), output_type="np",
+        )
+
+    return _control_map("openpose", image, params, "RGB", run)
 
 
 DETECTORS: dict[str, Callable[[Image.Image, Params], Image.Image]] = {
