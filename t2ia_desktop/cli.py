@@ -169,9 +169,17 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _conditions(args: argparse.Namespace) -> int:
+    from t2ia_desktop.engine.weights import annotator_files_present
+
     for condition in default_registry():
         families = ",".join(condition.adapters)
-        print(f"{condition.id}\t{condition.label}\t{families}\t{condition.source}")
+        if not condition.weight_files:
+            weights = "no weights needed"
+        elif annotator_files_present(condition.weight_files):
+            weights = "weights present"
+        else:
+            weights = f"weights missing ({', '.join(condition.weight_files)})"
+        print(f"{condition.id}\t{condition.label}\t{families}\t{weights}\t{condition.source}")
     return 0
 
 

@@ -1,11 +1,14 @@
-"""Torch side: pipelines, adapters, detectors, the demo model. Never imports Qt."""
+"""Torch side: pipelines, adapters, detectors, the demo model. Never imports Qt.
+
+Importing the package itself is light; the modules that load torch call ``quiet_libraries``.
+"""
 
 from __future__ import annotations
 
 import warnings
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Keep the libraries' progress bars and deprecation chatter off the artist's terminal."""
     for module in ("timm", "controlnet_aux", "diffusers", "transformers", "torch.jit"):
         warnings.filterwarnings("ignore", category=FutureWarning, module=module)
@@ -19,5 +22,3 @@ def _quiet_libraries() -> None:
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
 
-
-_quiet_libraries()

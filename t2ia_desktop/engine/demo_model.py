@@ -18,6 +18,9 @@ import torch
 
 from t2ia_desktop.core.conditions import builtin_conditions
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.engine import quiet_libraries
+
+quiet_libraries()
 
 DEMO_LABEL = "demo (random weights)"
 MARKER = "t2ia_demo.json"  # written last: its presence means the folder is complete

@@ -28,9 +28,11 @@ from PIL import Image
 
 from t2ia_desktop.core.conditions import ConditionType
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
-from t2ia_desktop.engine import hub
+from t2ia_desktop.engine import hub, quiet_libraries
+from t2ia_desktop.engine.weights import ANNOTATORS_REPO
 
-ANNOTATORS_REPO = "lllyasviel/Annotators"
+quiet_libraries()
+
 ANNOTATORS_URL = f"https://huggingface.co/{ANNOTATORS_REPO}"
 Params = Mapping[str, Any]
 

@@ -20,7 +20,10 @@ from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import BadInput, Cancelled
 from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.request import SCHEDULERS, GenerationRequest
+from t2ia_desktop.engine import quiet_libraries
 from t2ia_desktop.engine.pipelines import ADAPTER_CLASSES, PipelineStore, pick_device
+
+quiet_libraries()
 
 log = logging.getLogger(__name__)
 

@@ -268,3 +268,17 @@ def test_bad_input_in_a_process_is_one_line_and_loads_no_torch(files):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith(PREFIX)
     assert "Traceback" not in done.stderr
+
+
+def test_conditions_say_whether_detector_weights_are_present(tmp_path, monkeypatch, capsys):
+    assert main(["conditions"]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "no weights needed" in lines["canny"]
+    assert "weights missing (sk_model.pth, sk_model2.pth)" in lines["lineart"]
+    for name in ("sk_model.pth", "sk_model2.pth"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
+    assert main(["conditions"]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "weights present" in lines["lineart"] and "weights missing" in lines["openpose"]
+    assert lines["lineart"].split("\t")[2] == "sdxl"
