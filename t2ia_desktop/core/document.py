@@ -6,16 +6,36 @@ and then call :meth:`Document.notify_pixels_changed`, so every listener redraws.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
 from psygnal import Signal
 
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 
-LayerKind = Literal["sketch", "paint", "result"]
+LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
+
+
+@dataclass
+class ConditionSettings:
+    """What makes a layer a control: its condition type, where it comes from, how strong it is.
+
+    A condition layer's pixels are the control image. ``source_id`` is the layer its detector
+    reads (``None`` for the sketch layer, whose own strokes are the control). ``detached`` is set
+    when the artist paints over the control image by hand: it then stops following its source
+    until re-detected. ``error`` holds the last detector error, shown on the layer.
+    """
+
+    condition: str
+    source_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    conditioning_scale: float = 1.0
+    enabled: bool = True
+    detached: bool = False
+    error: str = ""
 
 
 @dataclass(eq=False)
@@ -26,6 +46,8 @@ class Layer:
     visible: bool = True
     opacity: float = 1.0
     request: GenerationRequest | None = field(default=None, repr=False)
+    condition: ConditionSettings | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
     def size(self) -> tuple[int, int]:
@@ -40,6 +62,13 @@ class Layer:
 
 def blank_pixels(width: int, height: int) -> np.ndarray:
     return np.zeros((height, width, 4), dtype=np.uint8)
+
+
+def control_image(layer: Layer) -> Image.Image:
+    """The image a condition layer hands its adapter (the engine converts it to L or RGB)."""
+    if layer.kind == "sketch":
+        return sketch_control_image(layer)
+    return Image.fromarray(np.ascontiguousarray(layer.pixels[..., :3]), "RGB")
 
 
 def sketch_control_image(layer: Layer) -> Image.Image:
@@ -68,7 +97,8 @@ class Document:
     @classmethod
     def with_sketch_layer(cls, width: int = 1024, height: int = 1024) -> Document:
         doc = cls(width, height)
-        doc.add_layer(Layer("Sketch", "sketch", blank_pixels(width, height)))
+        doc.add_layer(Layer("Sketch", "sketch", blank_pixels(width, height),
+                            condition=ConditionSettings("sketch")))
         return doc
 
     def add_layer(self, layer: Layer, index: int | None = None) -> Layer:
@@ -104,6 +134,22 @@ class Document:
 
     def sketch_layer(self) -> Layer | None:
         return next((layer for layer in self.layers if layer.kind == "sketch"), None)
+
+    def layer_by_id(self, layer_id: str | None) -> Layer | None:
+        return next((layer for layer in self.layers if layer.id == layer_id), None)
+
+    def condition_layers(self) -> list[Layer]:
+        """Layers that carry a control (the sketch layer and condition layers), bottom first."""
+        return [layer for layer in self.layers if layer.condition is not None]
+
+    def controls(self) -> tuple[ControlSpec, ...]:
+        """One control per enabled, non-blank condition layer, bottom first."""
+        return tuple(
+            ControlSpec(layer.condition.condition, control_image(layer), None,
+                        layer.condition.conditioning_scale)
+            for layer in self.condition_layers()
+            if layer.condition.enabled and not layer.is_blank()
+        )
 
     def notify_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
         self.pixels_changed.emit(layer, rect)
