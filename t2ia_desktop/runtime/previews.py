@@ -1,0 +1,179 @@
+"""Live detector previews: debounced, latest request wins, on a detector thread of their own.
+
+Detectors run on their own thread rather than on the generation worker, so a preview never waits
+behind a 30-step generation, and a generation never waits for a preview. Per condition layer
+there is at most one run in flight and one pending request; a newer request replaces the pending
+one, and a burst of changes within the debounce interval becomes a single run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from t2ia_desktop.core.errors import T2IAError
+
+log = logging.getLogger(__name__)
+
+Detect = Callable[[str, Image.Image, dict[str, Any]], Image.Image]
+DetectFactory = Callable[[], Detect]
+
+#: Weightless detectors answer in tens of milliseconds: a short debounce keeps them live.
+FAST_DETECTORS = frozenset({"sketch", "canny", "color"})
+FAST_DEBOUNCE_MS = 40
+DEBOUNCE_MS = 150
+
+
+def default_detect_factory() -> Detect:
+    """Imports the engine's detectors inside the detector thread (torch loads there)."""
+    from t2ia_desktop.core.conditions import default_registry
+    from t2ia_desktop.engine.detectors import detect
+
+    registry = default_registry()
+    return lambda condition, image, params: detect(registry.get(condition), image, params)
+
+
+@dataclass
+class PreviewJob:
+    layer_id: str
+    ticket: int
+    condition: str
+    image: Image.Image = field(repr=False)
+    params: dict[str, Any]
+
+
+class _DetectorExecutor(QObject):
+    done = Signal(str, int, object)  # layer id, ticket, control image
+    failed = Signal(str, int, str)  # layer id, ticket, message for the artist
+
+    def __init__(self, factory: DetectFactory) -> None:
+        super().__init__()
+        self._factory = factory
+        self._detect: Detect | None = None
+
+    @Slot(object)
+    def run(self, job: PreviewJob) -> None:
+        try:
+            if self._detect is None:
+                self._detect = self._factory()
+            image = self._detect(job.condition, job.image, job.params)
+        except T2IAError as error:
+            self.failed.emit(job.layer_id, job.ticket, str(error))
+        except MemoryError:
+            self.failed.emit(job.layer_id, job.ticket,
+                             "Out of memory in the detector: lower its detect resolution.")
+        except Exception as error:  # a detector bug ends this preview only
+            log.exception("detector %s failed", job.condition)
+            self.failed.emit(job.layer_id, job.ticket, f"{type(error).__name__}: {error}")
+        else:
+            self.done.emit(job.layer_id, job.ticket, image)
+
+
+class PreviewScheduler(QObject):
+    """Schedules detector runs per layer; results arrive as signals on the UI thread."""
+
+    preview_ready = Signal(str, object)  # layer id, control image
+    preview_failed = Signal(str, str)  # layer id, message
+    busy_changed = Signal(str, bool)  # layer id, whether a run is pending or in flight
+
+    _submit = Signal(object)
+
+    def __init__(self, detect_factory: DetectFactory = default_detect_factory,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("t2ia-detect")
+        self._executor = _DetectorExecutor(detect_factory)
+        self._executor.moveToThread(self._thread)
+        self._submit.connect(self._executor.run)
+        self._executor.done.connect(self._on_done)
+        self._executor.failed.connect(self._on_failed)
+        self._thread.start()
+        self._pending: dict[str, tuple[str, dict[str, Any], Callable[[], Image.Image]]] = {}
+        self._timers: dict[str, QTimer] = {}
+        self._running: dict[str, int] = {}
+        self._tickets = 0
+        self.runs: Counter[str] = Counter()  # detector runs started per layer
+
+    def schedule(self, layer_id: str, condition: str, params: dict[str, Any],
+                 source: Callable[[], Image.Image], delay_ms: int | None = None) -> None:
+        """Ask for a preview; ``source`` is called on the UI thread when the run starts."""
+        self._pending[layer_id] = (condition, dict(params), source)
+        if delay_ms is None:
+            delay_ms = FAST_DEBOUNCE_MS if condition in FAST_DETECTORS else DEBOUNCE_MS
+        timer = self._timers.get(layer_id)
+        if timer is None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: self._dispatch(layer_id))
+            self._timers[layer_id] = timer
+        timer.start(delay_ms)  # restarting it is the debounce
+        self.busy_changed.emit(layer_id, True)
+
+    def flush(self) -> None:
+        """Start every pending run now (tests, and "Re-detect")."""
+        for layer_id, timer in list(self._timers.items()):
+            if timer.isActive():
+                timer.stop()
+                self._dispatch(layer_id)
+
+    def forget(self, layer_id: str) -> None:
+        """Drop a layer's pending request and ignore its running one (the layer went away)."""
+        self._pending.pop(layer_id, None)
+        timer = self._timers.get(layer_id)
+        if timer is not None:
+            timer.stop()  # kept, not deleted: it dies with the scheduler
+        self._running.pop(layer_id, None)
+
+    def is_busy(self, layer_id: str) -> bool:
+        return layer_id in self._pending or layer_id in self._running
+
+    def shutdown(self) -> None:
+        for layer_id in list(self._timers):
+            self.forget(layer_id)
+        self._thread.quit()
+        self._thread.wait(30_000)
+
+    def _dispatch(self, layer_id: str) -> None:
+        if layer_id in self._running:
+            return  # it starts when the run in flight ends: latest wins, never two at once
+        pending = self._pending.pop(layer_id, None)
+        if pending is None:
+            return
+        condition, params, source = pending
+        try:
+            image = source()
+        except Exception as error:  # the source layer went away between request and run
+            self.preview_failed.emit(layer_id, f"Cannot read the source layer: {error}")
+            self.busy_changed.emit(layer_id, False)
+            return
+        self._tickets += 1
+        self._running[layer_id] = self._tickets
+        self.runs[layer_id] += 1
+        self._submit.emit(PreviewJob(layer_id, self._tickets, condition, image, params))
+
+    def _finish(self, layer_id: str, ticket: int) -> bool:
+        """Whether this result is current; starts the next pending run if there is one."""
+        if self._running.get(layer_id) != ticket:
+            return False
+        del self._running[layer_id]
+        timer = self._timers.get(layer_id)
+        if layer_id in self._pending and not (timer and timer.isActive()):
+            self._dispatch(layer_id)
+        if not self.is_busy(layer_id):
+            self.busy_changed.emit(layer_id, False)
+        return True
+
+    def _on_done(self, layer_id: str, ticket: int, image: Image.Image) -> None:
+        if self._finish(layer_id, ticket):
+            self.preview_ready.emit(layer_id, image)
+
+    def _on_failed(self, layer_id: str, ticket: int, message: str) -> None:
+        if self._finish(layer_id, ticket):
+            self.preview_failed.emit(layer_id, message)

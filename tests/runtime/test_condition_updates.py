@@ -1,0 +1,127 @@
+"""Condition layers follow their source layers through the real detectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.previews import PreviewScheduler
+
+W, H = 160, 120
+
+
+@pytest.fixture
+def updater(qapp):
+    document = Document(W, H)
+    photo = np.full((H, W, 4), 255, np.uint8)
+    document.add_layer(Layer("Photo", "photo", photo))
+    scheduler = PreviewScheduler()
+    bound = ConditionUpdater(document, default_registry(), scheduler)
+    yield bound
+    bound.disconnect_document()
+    scheduler.shutdown()
+
+
+def paint_square(document: Document, layer: Layer, x: int) -> None:
+    layer.pixels[30:90, x:x + 50, :3] = 0
+    document.notify_pixels_changed(layer, (x, 30, 50, 60))
+
+
+def wait_for_update(qtbot, document, layer):
+    with qtbot.waitSignal(document.pixels_changed, timeout=60_000,
+                          check_params_cb=lambda changed, rect: changed is layer):
+        pass
+
+
+def test_a_new_condition_layer_is_detected_from_its_source(qtbot, updater):
+    document = updater.document
+    photo = document.layers[0]
+    paint_square(document, photo, 20)
+    with qtbot.waitSignal(document.pixels_changed, timeout=60_000,
+                          check_params_cb=lambda layer, rect: layer.kind == "condition"):
+        edges = updater.add_condition_layer("canny", photo, {"low_threshold": 50})
+    assert document.layers.index(edges) == document.layers.index(photo) + 1
+    assert edges.condition.source_id == photo.id and edges.condition.params["low_threshold"] == 50
+    assert edges.pixels[..., :3].max() > 0 and edges.pixels[..., 3].min() == 255
+    assert document.controls()[0].condition == "canny"
+
+
+def test_a_stroke_on_the_source_updates_the_control_image(qtbot, updater):
+    document = updater.document
+    photo = document.layers[0]
+    paint_square(document, photo, 20)
+    edges = updater.add_condition_layer("canny", photo)
+    wait_for_update(qtbot, document, edges)
+    before = edges.pixels.copy()
+    paint_square(document, photo, 100)  # a new shape on the right
+    wait_for_update(qtbot, document, edges)
+    assert edges.pixels[:, 100:, :3].max() > 0 and not np.array_equal(before, edges.pixels)
+
+
+def test_hand_painting_detaches_until_redetect(qtbot, updater):
+    document = updater.document
+    photo = document.layers[0]
+    edges = updater.add_condition_layer("canny", photo)
+    wait_for_update(qtbot, document, edges)
+    edges.pixels[0:10, 0:10, :3] = 255  # the artist fixes the control image by hand
+    document.notify_pixels_changed(edges, (0, 0, 10, 10))
+    assert edges.condition.detached
+    paint_square(document, photo, 40)
+    qtbot.wait(400)  # longer than any debounce: nothing may be scheduled for a detached layer
+    assert updater.scheduler.runs[edges.id] == 1 and edges.pixels[0:10, 0:10, :3].min() == 255
+    updater.redetect(edges)
+    wait_for_update(qtbot, document, edges)
+    assert not edges.condition.detached and edges.pixels[0:10, 0:10, :3].max() == 0
+
+
+def test_parameters_are_checked_and_re_detect(qtbot, updater):
+    document = updater.document
+    photo = document.layers[0]
+    paint_square(document, photo, 20)
+    edges = updater.add_condition_layer("canny", photo)
+    wait_for_update(qtbot, document, edges)
+    with pytest.raises(Exception, match="high_threshold must be at most 255"):
+        updater.set_params(edges, high_threshold=400)
+    updater.set_params(edges, low_threshold=10, high_threshold=20)
+    wait_for_update(qtbot, document, edges)
+    assert edges.condition.params["high_threshold"] == 20
+
+
+def test_a_detector_error_is_shown_on_its_layer_only(qtbot, updater, monkeypatch, tmp_path):
+    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))  # no lineart weights there
+    document = updater.document
+    photo = document.layers[0]
+    with qtbot.waitSignal(document.layer_changed, timeout=60_000,
+                          check_params_cb=lambda layer: bool(layer.condition
+                                                             and layer.condition.error)):
+        lines = updater.add_condition_layer("lineart", photo)
+    assert "sk_model.pth" in lines.condition.error
+    edges = updater.add_condition_layer("canny", photo)
+    wait_for_update(qtbot, document, edges)
+    assert edges.condition.error == ""
+    assert [c.condition for c in document.controls()] == ["canny"]  # the failed one is blank
+
+
+def test_removing_the_source_is_reported_on_redetect(qtbot, updater):
+    document = updater.document
+    photo = document.layers[0]
+    edges = updater.add_condition_layer("canny", photo)
+    wait_for_update(qtbot, document, edges)
+    document.remove_layer(photo)
+    updater.redetect(edges)
+    assert "source layer was deleted" in edges.condition.error
+
+
+def test_sketch_layers_are_controls_too(qapp):
+    document = Document.with_sketch_layer(32, 32)
+    sketch = document.sketch_layer()
+    assert document.controls() == ()  # blank sketch: no control
+    sketch.pixels[5:8, :, 3] = 255
+    (control,) = document.controls()
+    assert control.condition == "sketch" and np.array(control.image)[6, 0] == 255
+    sketch.condition.enabled = False
+    assert document.controls() == ()
+    assert blank_pixels(2, 3).shape == (3, 2, 4)
