@@ -138,6 +138,127 @@ def launch_to_window(repeats: int) -> dict:
     }
 
 
+def _photo(size: int) -> Image.Image:
+    """A synthetic picture with edges and gradients (no files needed)."""
+    yy, xx = np.mgrid[:size, :size]
+    rings = ((np.hypot(xx - size / 2, yy - size / 2) // (size / 16)) % 2) * 160
+    gradient = xx * 80 / size
+    rgb = np.stack([rings + gradient, rings, 255 - rings - gradient], -1)
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+
+
+def _raw_detectors(params: dict) -> dict:
+    """The same work without the app's wrapper: controlnet_aux, or numpy/Pillow as is."""
+    from controlnet_aux import CannyDetector
+
+    canny = CannyDetector()
+
+    def raw_canny(image: Image.Image) -> Image.Image:
+        side = min(image.size)
+        return canny(np.asarray(image), params["canny"]["low_threshold"],
+                     params["canny"]["high_threshold"], detect_resolution=side,
+                     image_resolution=side, output_type="pil")
+
+    def raw_sketch(image: Image.Image) -> Image.Image:
+        return Image.fromarray(255 - np.asarray(image.convert("L")), "L")
+
+    def raw_color(image: Image.Image) -> Image.Image:
+        block = params["color"]["block"]
+        small = image.resize((image.width // block, image.height // block),
+                             Image.Resampling.BICUBIC)
+        return small.resize(image.size, Image.Resampling.NEAREST)
+
+    return {"canny": raw_canny, "sketch": raw_sketch, "color": raw_color}
+
+
+def detector_figures(size: int = 1024, repeats: int = 5) -> dict:
+    """Wrapper ÷ direct call, scheduler path latency, UI stall and coalescing for detectors."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from t2ia_desktop.core.conditions import default_registry
+    from t2ia_desktop.engine.detectors import detect
+    from t2ia_desktop.runtime.previews import PreviewScheduler
+
+    app = QApplication.instance() or QApplication([])
+    registry = default_registry()
+    photo = _photo(size)
+    params = {"canny": {"low_threshold": 100, "high_threshold": 200, "detect_resolution": size},
+              "sketch": {}, "color": {"block": 64}}
+    raw = _raw_detectors(params)
+    figures: dict = {"detector_size": size}
+    for name in ("canny", "sketch", "color"):
+        ours, direct = [], []
+        detect(registry.get(name), photo, params[name])
+        raw[name](photo)
+        for _ in range(repeats):
+            started = time.perf_counter()
+            detect(registry.get(name), photo, params[name])
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            raw[name](photo)
+            direct.append(time.perf_counter() - started)
+        figures[f"{name}_ms"] = round(statistics.median(ours) * 1000, 1)
+        figures[f"{name}_direct_ms"] = round(statistics.median(direct) * 1000, 1)
+        figures[f"{name}_overhead_ratio"] = round(statistics.median(ours) / statistics.median(direct), 3)
+
+    scheduler = PreviewScheduler()
+    clock = QElapsedTimer()
+    gaps: list[float] = []
+    last = [0]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    def wait_ready() -> None:
+        done = QEventLoop()
+        scheduler.preview_ready.connect(done.quit)
+        done.exec()
+        scheduler.preview_ready.disconnect(done.quit)
+
+    try:
+        for name in ("canny", "sketch", "color"):  # warm the detector thread
+            scheduler.schedule("warm", name, params[name], lambda: photo, delay_ms=0)
+            wait_ready()
+        latencies = {}
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(tick)
+        clock.start()
+        last[0] = clock.nsecsElapsed()
+        timer.start()
+        for name in ("canny", "sketch", "color"):
+            runs = []
+            for _ in range(repeats):
+                started = time.perf_counter()  # "stroke end": the debounce starts here
+                scheduler.schedule(name, name, params[name], lambda: photo)
+                wait_ready()
+                runs.append(time.perf_counter() - started)
+            latencies[name] = round(statistics.median(runs) * 1000, 1)
+        timer.stop()
+        figures["stroke_end_to_control_ms"] = latencies
+        figures["detector_ui_stall_worst_ms"] = round(max(gaps), 1)
+
+        before = scheduler.runs["burst"]
+        burst_clock = time.perf_counter()
+        for level in range(100):  # 100 parameter changes in about one second
+            scheduler.schedule("burst", "canny", dict(params["canny"], low_threshold=level),
+                               lambda: photo, delay_ms=150)
+            pause = QEventLoop()
+            QTimer.singleShot(10, pause.quit)
+            pause.exec()
+        wait_ready()
+        figures["coalescing_changes"] = 100
+        figures["coalescing_seconds"] = round(time.perf_counter() - burst_clock, 2)
+        figures["coalescing_detector_runs"] = scheduler.runs["burst"] - before
+    finally:
+        scheduler.shutdown()
+    app.processEvents()
+    return figures
+
+
 def run_benchmarks(steps: int = 20, size: int = 512, repeats: int = 3) -> dict:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -148,6 +269,7 @@ def run_benchmarks(steps: int = 20, size: int = 512, repeats: int = 3) -> dict:
         figures.update(launch_to_window(repeats))
         figures.update(engine_overhead(demo_root, steps, size, repeats))
         figures.update(ui_stall(demo_root, steps, size))
+        figures.update(detector_figures())
         import torch
 
         if torch.cuda.is_available():
