@@ -68,9 +68,12 @@ def run_gui(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from t2ia_desktop.core.conditions import default_registry
     from t2ia_desktop.core.document import Document
     from t2ia_desktop.core.history import History
     from t2ia_desktop.core.jobs import JobQueue
+    from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+    from t2ia_desktop.runtime.previews import PreviewScheduler
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.ui.error_funnel import ErrorFunnel
@@ -96,8 +99,13 @@ def run_gui(argv: list[str] | None = None) -> int:
         default_engine_factory(str(demo_model_root())), history=History(history_dir())
     )
     runner = JobRunner(queue, worker)
+    # Detectors get a thread of their own (torch loads there too, on the first preview), so a
+    # preview never waits behind a generation.
+    scheduler = PreviewScheduler()
+    conditions = ConditionUpdater(document, default_registry(), scheduler)
     window = MainWindow(
-        document, runner, models, status_message=status, history_folder=history_dir()
+        document, runner, models, status_message=status, history_folder=history_dir(),
+        conditions=conditions,
     )
     funnel = ErrorFunnel(log_hint=str(log_dir()))
     funnel.message.connect(lambda text: window.statusBar().showMessage(text))
@@ -109,6 +117,7 @@ def run_gui(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, app.quit)
 
     app.aboutToQuit.connect(runner.shutdown)
+    app.aboutToQuit.connect(scheduler.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
     return 0

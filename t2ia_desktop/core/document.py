@@ -87,6 +87,7 @@ class Document:
     layer_removed = Signal(object)  # Layer
     layer_changed = Signal(object)  # Layer: properties such as visibility or name
     pixels_changed = Signal(object, tuple)  # Layer, (x, y, w, h) of the changed area
+    layer_moved = Signal(object, int, int)  # Layer, old index, new index (bottom first)
 
     def __init__(self, width: int = 1024, height: int = 1024) -> None:
         self.width = width
@@ -130,6 +131,38 @@ class Document:
     def set_visible(self, layer: Layer, visible: bool) -> None:
         if layer.visible != visible:
             layer.visible = visible
+            self.layer_changed.emit(layer)
+
+    def move_layer(self, layer: Layer, index: int) -> None:
+        """Put ``layer`` at ``index`` (bottom first) of the stack."""
+        old = self.layers.index(layer)
+        if not 0 <= index < len(self.layers):
+            raise IndexError(f"no position {index} in a stack of {len(self.layers)} layers")
+        if old != index:
+            self.layers.insert(index, self.layers.pop(old))
+            self.layer_moved.emit(layer, old, index)
+            self.layer_changed.emit(layer)
+
+    def rename(self, layer: Layer, name: str) -> None:
+        if layer.name != name:
+            layer.name = name
+            self.layer_changed.emit(layer)
+
+    def set_opacity(self, layer: Layer, opacity: float) -> None:
+        if not 0.0 <= opacity <= 1.0:
+            raise ValueError(f"opacity must be between 0 and 1, not {opacity}")
+        if layer.opacity != opacity:
+            layer.opacity = opacity
+            self.layer_changed.emit(layer)
+
+    def set_condition_value(self, layer: Layer, name: str, value: Any) -> None:
+        """Change one field of a condition layer's :class:`ConditionSettings`."""
+        if layer.condition is None:
+            raise ValueError(f"layer {layer.name!r} has no condition settings")
+        if name not in ConditionSettings.__dataclass_fields__:
+            raise AttributeError(f"ConditionSettings has no field {name!r}")
+        if getattr(layer.condition, name) != value:
+            setattr(layer.condition, name, value)
             self.layer_changed.emit(layer)
 
     def sketch_layer(self) -> Layer | None:

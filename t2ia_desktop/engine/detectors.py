@@ -150,7 +150,11 @@ def canny(image: Image.Image, params: Params) -> Image.Image:
             detect_resolution=resolution, image_resolution=resolution, output_type="np",
         )
 
-    return _control_map("canny", image, params, "L", run)
+    # Edges are one pixel wide: detecting above the picture's size and scaling back would fade
+    # them, so canny never works at more than the picture's own short side.
+    side = max(64, min(image.size))
+    capped = dict(params, detect_resolution=min(int(params.get("detect_resolution", 512)), side))
+    return _control_map("canny", image, capped, "L", run)
 
 
 def color(image: Image.Image, params: Params) -> Image.Image:

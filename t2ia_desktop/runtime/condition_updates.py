@@ -69,14 +69,16 @@ class ConditionUpdater(QObject):
     def redetect(self, layer: Layer) -> None:
         """Follow the source again (after hand-painting) and run the detector."""
         settings = self._settings(layer)
-        settings.detached = False
+        was_detached, settings.detached = settings.detached, False
         source = self.document.layer_by_id(settings.source_id)
         if source is None:
             settings.error = "Its source layer was deleted: bind it to another layer."
             self.document.layer_changed.emit(layer)
             return
+        if was_detached:
+            self.document.layer_changed.emit(layer)
         self.scheduler.schedule(layer.id, settings.condition, settings.params,
-                                lambda: source.to_image())
+                                lambda: _snapshot(source))
 
     def _settings(self, layer: Layer) -> ConditionSettings:
         if layer.kind != "condition" or layer.condition is None:
@@ -97,7 +99,7 @@ class ConditionUpdater(QObject):
             if (dependent.kind == "condition" and settings is not None
                     and settings.source_id == layer.id and not settings.detached):
                 self.scheduler.schedule(dependent.id, settings.condition, settings.params,
-                                        lambda source=layer: source.to_image())
+                                        lambda source=layer: _snapshot(source))
 
     def _on_layer_removed(self, layer: Layer) -> None:
         self.scheduler.forget(layer.id)
@@ -132,3 +134,8 @@ class ConditionUpdater(QObject):
         layer = self.document.layer_by_id(layer_id)
         if layer is not None:
             self.layer_busy.emit(layer, busy)
+
+
+def _snapshot(layer: Layer) -> Image.Image:
+    """A copy of the layer's pixels: the detector thread must not see a stroke half-painted."""
+    return Image.fromarray(layer.pixels.copy(), "RGBA")

@@ -3,6 +3,12 @@
 Strokes paint straight into the active layer's numpy ``pixels`` through a QImage that wraps the
 array without copying; each segment then reports its dirty rectangle to the document, and every
 view (this one included) redraws only that area from a cached composite.
+
+Condition layers are hidden in the composite by default (their control images would cover the
+picture); the canvas can draw one of them over everything as an *overlay* with its own opacity.
+Painting on a condition layer (to fix a pose map, say) puts opaque colour on it: white by
+default, any colour picked with Alt+click; the eraser paints black, the "nothing here" of a
+control image. Picture files dropped on the canvas are handed on with :attr:`files_dropped`.
 """
 
 from __future__ import annotations
@@ -11,9 +17,13 @@ import math
 from typing import Literal
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QImage,
     QMouseEvent,
     QPainter,
@@ -37,7 +47,13 @@ DESK = QColor(58, 60, 64)
 PAPER_EDGE = QColor(30, 31, 34)
 PAPER_MARGIN = 12
 """Desk showing around the paper, in widget pixels."""
-PAINTABLE_KINDS = ("sketch", "paint")
+PAINTABLE_KINDS = ("sketch", "paint", "photo", "condition")
+CONTROL_INK = QColor(255, 255, 255)
+"""Default colour on a condition layer: white lines on black, as edge and line maps are."""
+CONTROL_BLANK = QColor(0, 0, 0)
+"""What the eraser leaves on a condition layer: black means "no control here"."""
+DEFAULT_OVERLAY_OPACITY = 0.6
+DROP_HINT = QColor(90, 160, 255)
 
 
 def layer_image(pixels: np.ndarray) -> QImage:
@@ -54,6 +70,8 @@ class CanvasView(QWidget):
     tool_changed = Signal(str)
     brush_size_changed = Signal(int)
     message = Signal(str)  # a hint for the artist (shown in the status bar)
+    files_dropped = Signal(list, QPoint)  # local file paths, global position of the drop
+    overlay_changed = Signal()
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,9 +82,16 @@ class CanvasView(QWidget):
         self._composite = QImage(
             document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
         )
+        self.control_color = QColor(CONTROL_INK)
+        self.overlay_layer: Layer | None = None
+        self.overlay_enabled = False
+        self.overlay_opacity = DEFAULT_OVERLAY_OPACITY
         self._stroke_layer: Layer | None = None
         self._last_point: QPointF | None = None
         self._hover: QPointF | None = None
+        self._drop_hover = False
+        self._stack: list[tuple[str, bool, float]] = []
+        self.setAcceptDrops(True)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -109,6 +134,34 @@ class CanvasView(QWidget):
         """The visible layers on white paper, at document size (a copy)."""
         return self._composite.copy()
 
+    # -- overlay ------------------------------------------------------------------------------
+    def set_overlay_layer(self, layer: Layer | None) -> None:
+        """The condition layer the overlay shows (when it is on)."""
+        if layer is not self.overlay_layer:
+            self.overlay_layer = layer
+            self._overlay_changed()
+
+    def set_overlay_enabled(self, enabled: bool) -> None:
+        if enabled != self.overlay_enabled:
+            self.overlay_enabled = enabled
+            self._overlay_changed()
+
+    def set_overlay_opacity(self, opacity: float) -> None:
+        opacity = max(0.0, min(1.0, float(opacity)))
+        if opacity != self.overlay_opacity:
+            self.overlay_opacity = opacity
+            self._overlay_changed()
+
+    def overlay_showing(self, layer: Layer | None = None) -> bool:
+        """Whether the overlay is drawn now (over ``layer``, when given)."""
+        shown = (self.overlay_enabled and self.overlay_layer is not None
+                 and self.overlay_layer in self.document.layers and self.overlay_opacity > 0)
+        return shown and (layer is None or layer is self.overlay_layer)
+
+    def _overlay_changed(self) -> None:
+        self.update()
+        self.overlay_changed.emit()
+
     # -- geometry -----------------------------------------------------------------------------
     def scale(self) -> float:
         """Widget pixels per document pixel."""
@@ -148,17 +201,26 @@ class CanvasView(QWidget):
 
     # -- document signals ---------------------------------------------------------------------
     def _on_layers_changed(self, _layer: Layer) -> None:
-        self._recomposite(QRect(0, 0, self.document.width, self.document.height))
+        # A change that leaves the stack as drawn (a name, a conditioning scale) costs nothing.
+        stack = [(layer.id, layer.visible, layer.opacity) for layer in self.document.layers]
+        if stack != self._stack:
+            self._recomposite(QRect(0, 0, self.document.width, self.document.height))
+        if self.overlay_layer is not None and self.overlay_layer not in self.document.layers:
+            self.set_overlay_layer(None)
         self.update()
 
-    def _on_pixels_changed(self, _layer: Layer, rect: tuple[int, int, int, int]) -> None:
+    def _on_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
         area = QRect(*rect).intersected(QRect(0, 0, self.document.width, self.document.height))
         if area.isEmpty():
             return
-        self._recomposite(area)
-        self.update(self._widget_rect(area))
+        shown = layer.visible and layer.opacity > 0
+        if shown:
+            self._recomposite(area)
+        if shown or self.overlay_showing(layer):
+            self.update(self._widget_rect(area))
 
     def _recomposite(self, area: QRect) -> None:
+        self._stack = [(layer.id, layer.visible, layer.opacity) for layer in self.document.layers]
         painter = QPainter(self._composite)
         painter.setClipRect(area)
         painter.fillRect(area, PAPER)
@@ -187,6 +249,18 @@ class CanvasView(QWidget):
             if scale < 1:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(visible, self._composite, source)
+            if self.overlay_showing():
+                painter.setOpacity(self.overlay_opacity)
+                painter.drawImage(visible, layer_image(self.overlay_layer.pixels), source)
+                painter.setOpacity(1.0)
+        if self._drop_hover:
+            painter.setPen(QPen(DROP_HINT, 3, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(paper.adjusted(2, 2, -2, -2))
+            painter.setPen(DROP_HINT)
+            painter.drawText(paper.adjusted(0, 8, 0, 0),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             "Drop to add the picture as a photo layer or a remix")
         self._paint_cursor(painter)
         painter.end()
 
@@ -205,6 +279,10 @@ class CanvasView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
+        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.pick_color(self.to_document(event.position()))
+            event.accept()
+            return
         layer = self._paint_target()
         if layer is None:
             return
@@ -241,11 +319,32 @@ class CanvasView(QWidget):
         self.update(old)
         super().leaveEvent(event)
 
+    def pick_color(self, point: QPointF) -> None:
+        """Alt+click: take the colour under the cursor on a condition layer for its brush."""
+        layer = self.document.active
+        x, y = int(point.x()), int(point.y())
+        if layer is None or layer.kind != "condition":
+            self.message.emit("Alt+click picks a colour on a condition layer you paint on.")
+            return
+        if not (0 <= x < self.document.width and 0 <= y < self.document.height):
+            return
+        red, green, blue = (int(v) for v in layer.pixels[y, x, :3])
+        self.control_color = QColor(red, green, blue)
+        self.message.emit(f"Brush colour picked from “{layer.name}”: {red}, {green}, {blue}.")
+
     def _paint_target(self) -> Layer | None:
         layer = self.document.active
         if layer is None or layer.kind not in PAINTABLE_KINDS:
             self.message.emit("There is no sketch layer to draw on.")
             return None
+        if layer.kind == "condition":
+            if not (layer.visible or self.overlay_showing(layer)):
+                self.message.emit(
+                    f"“{layer.name}” is hidden: turn on the condition overlay (O) or show it in "
+                    "Layers to paint on it."
+                )
+                return None
+            return layer
         if not layer.visible:
             self.message.emit(f"“{layer.name}” is hidden: show it in Layers to draw on it.")
             return None
@@ -265,9 +364,12 @@ class CanvasView(QWidget):
         image = layer_image(layer.pixels)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.tool == "eraser":
+        color = self.brush_color
+        if layer.kind == "condition":  # a control image stays opaque: paint black to erase
+            color = CONTROL_BLANK if self.tool == "eraser" else self.control_color
+        elif self.tool == "eraser":
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-        pen = QPen(self.brush_color, float(self.brush_size))
+        pen = QPen(color, float(self.brush_size))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
@@ -288,3 +390,40 @@ class CanvasView(QWidget):
             self.document.notify_pixels_changed(
                 layer, (dirty.x(), dirty.y(), dirty.width(), dirty.height())
             )
+
+    # -- dropping picture files ---------------------------------------------------------------
+    @staticmethod
+    def _local_files(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
+        data = event.mimeData()
+        if data is None or not data.hasUrls():
+            return []
+        return [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._local_files(event):
+            event.acceptProposedAction()
+            self._drop_hover = True
+            self.update()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._local_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._drop_hover = False
+        self.update()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._drop_hover = False
+        self.update()
+        files = self._local_files(event)
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(files, self.mapToGlobal(event.position().toPoint()))

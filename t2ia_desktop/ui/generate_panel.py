@@ -1,10 +1,16 @@
-"""The generate panel: prompts, model, sketch strength and sampling settings, and Generate."""
+"""The generate panel: prompts, model, sketch strength and sampling settings, and Generate.
+
+The request's controls are the document's: every enabled, non-blank condition layer (the sketch
+layer included), each with its own conditioning scale. "Sketch strength" here is the sketch
+layer's scale, the same number as in its Layers row. Conditions the chosen model's family has no
+adapter for are left out, and :attr:`GeneratePanel.skipped` names them.
+"""
 
 from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.document import Document, sketch_control_image
+from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
+from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
-from t2ia_desktop.ui.widgets import ValueSlider
+from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 MAX_SEED = 2**31 - 1
 """The largest seed the spin box can show (Qt spin boxes hold 32-bit ints)."""
@@ -30,17 +37,56 @@ MAX_SEED = 2**31 - 1
 ModelEntry = tuple[str, str, str]
 """(label shown to the artist, model reference for the engine, family: "sdxl" or "sd15")."""
 
+SUMMARY_DELAY_MS = 120
+"""Strokes change whether a layer is blank; the controls summary follows them this lazily."""
+
+
+def controls_for_family(
+    controls: tuple[ControlSpec, ...], registry: ConditionRegistry, family: str
+) -> tuple[tuple[ControlSpec, ...], list[str]]:
+    """The controls the family has adapters for, and the labels of those left out."""
+    kept: list[ControlSpec] = []
+    skipped: list[str] = []
+    for control in controls:
+        if control.condition in registry and family in registry.get(control.condition).adapters:
+            kept.append(control)
+        else:
+            label = (registry.get(control.condition).label if control.condition in registry
+                     else control.condition)
+            if label not in skipped:
+                skipped.append(label)
+    return tuple(kept), skipped
+
+
+def skipped_note(skipped: list[str], family: str) -> str:
+    if not skipped:
+        return ""
+    names = ", ".join(skipped)
+    return f"Left out {names}: no adapter for {family.upper()} models."
+
 
 class GeneratePanel(QWidget):
     """Everything one generation needs besides the canvas; builds the request from it."""
 
     generate_requested = Signal()
+    family_changed = Signal(str)
 
-    def __init__(self, models: list[ModelEntry], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        models: list[ModelEntry],
+        document: Document | None = None,
+        registry: ConditionRegistry | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         if not models:
             raise ValueError("the generate panel needs at least one model")
         self.models = list(models)
+        self.document = document
+        self.registry = registry or default_registry()
+        self.skipped: list[str] = []
+        """Labels of the conditions the last request left out (no adapter for its family)."""
+        self._family = self.models[0][2]
 
         self.prompt_edit = QPlainTextEdit()
         self.prompt_edit.setPlaceholderText("What to paint, e.g. a lighthouse on a cliff at dusk")
@@ -63,11 +109,19 @@ class GeneratePanel(QWidget):
                 Qt.ItemDataRole.ToolTipRole,
             )
         self.model_combo.setToolTip("Model: the checkpoint that paints the picture.")
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
 
         self.conditioning_scale_slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
         self.conditioning_scale_slider.setToolTip(
-            "Conditioning scale: how strongly the sketch steers the picture. "
-            "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
+            "Sketch strength: the sketch layer's conditioning scale, how strongly your strokes "
+            "steer the picture. 0 ignores them, 1 is the adapter's normal strength, 2 follows "
+            "them rigidly. Other condition layers have their own, in Layers."
+        )
+        self.sketch_strength_slider = self.conditioning_scale_slider
+        self.controls_label = QLabel()
+        self.controls_label.setWordWrap(True)
+        self.controls_label.setToolTip(
+            "The controls Generate sends: enabled condition layers with something on them"
         )
         self.step_fraction_slider = ValueSlider(0.0, 1.0, 0.05, 1.0)
         self.step_fraction_slider.setToolTip(
@@ -110,6 +164,78 @@ class GeneratePanel(QWidget):
         self.generate_button.clicked.connect(self.generate_requested)
 
         self._build_layout()
+        self.connections = ModelConnections()
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(SUMMARY_DELAY_MS)
+        self._summary_timer.timeout.connect(self.update_summary)
+        if document is not None:
+            self._bind_document(document)
+        self.update_summary()
+
+    def _bind_document(self, document: Document) -> None:
+        """Keep Sketch strength and the sketch layer's conditioning scale the same number."""
+        sketch = document.sketch_layer()
+        if sketch is not None and sketch.condition is not None:
+            self.conditioning_scale_slider.setValue(sketch.condition.conditioning_scale)
+        self.conditioning_scale_slider.valueChanged.connect(self._on_sketch_strength)
+        for signal in (document.layer_added, document.layer_removed, document.layer_changed):
+            self.connections.connect(signal, self._on_layer_changed)
+        self.connections.connect(document.pixels_changed, self._on_pixels_changed)
+        self.connections.drop_with(self)
+
+    def _on_sketch_strength(self, value: float) -> None:
+        sketch = self.document.sketch_layer() if self.document else None
+        if (sketch is not None and sketch.condition is not None
+                and sketch.condition.conditioning_scale != value):
+            sketch.condition.conditioning_scale = value
+            self.document.layer_changed.emit(sketch)
+
+    def _on_layer_changed(self, layer: Layer) -> None:
+        if layer.kind == "sketch" and layer.condition is not None:
+            slider = self.conditioning_scale_slider
+            if abs(slider.value() - layer.condition.conditioning_scale) > 1e-9:
+                slider.blockSignals(True)
+                slider.setValue(layer.condition.conditioning_scale)
+                slider.blockSignals(False)
+        self.update_summary()
+
+    def _on_pixels_changed(self, layer: Layer, _rect: tuple[int, int, int, int]) -> None:
+        if layer.condition is not None and not self._summary_timer.isActive():
+            self._summary_timer.start()
+
+    def _on_model_changed(self, _index: int) -> None:
+        family = self.selected_model()[2]
+        if family != self._family:
+            self._family = family
+            self.family_changed.emit(family)
+        self.update_summary()
+
+    def family(self) -> str:
+        return self.selected_model()[2]
+
+    def update_summary(self) -> None:
+        """Say which controls Generate will send, and which it leaves out."""
+        if self.document is None:
+            self.controls_label.hide()
+            return
+        family = self.family()
+        sent, left_out = [], []
+        for layer in self.document.condition_layers():
+            settings = layer.condition
+            if not settings.enabled or layer.is_blank():
+                continue
+            known = settings.condition in self.registry
+            label = self.registry.get(settings.condition).label if known else settings.condition
+            if known and family in self.registry.get(settings.condition).adapters:
+                sent.append(f"{label} {settings.conditioning_scale:.2f}")
+            else:
+                left_out.append(label)
+        text = "Controls: " + (", ".join(reversed(sent)) if sent else "none (free painting)")
+        if left_out:
+            text += f" · left out (no {family.upper()} adapter): {', '.join(left_out)}"
+        self.controls_label.setText(text)
+        self.controls_label.show()
 
     def _build_layout(self) -> None:
         seed_row = QHBoxLayout()
@@ -122,7 +248,7 @@ class GeneratePanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         rows = (
             ("Model", self.model_combo, self.model_combo),
-            ("Conditioning scale", self.conditioning_scale_slider, self.conditioning_scale_slider),
+            ("Sketch strength", self.conditioning_scale_slider, self.conditioning_scale_slider),
             ("Step fraction", self.step_fraction_slider, self.step_fraction_slider),
             ("Steps", self.steps_spin, self.steps_spin),
             ("Guidance", self.guidance_spin, self.guidance_spin),
@@ -137,6 +263,7 @@ class GeneratePanel(QWidget):
         layout.addWidget(self._label("Negative prompt", self.negative_edit))
         layout.addWidget(self.negative_edit)
         layout.addLayout(form)
+        layout.addWidget(self.controls_label)
         layout.addWidget(self.generate_button)
         layout.addStretch(1)
 
@@ -162,21 +289,12 @@ class GeneratePanel(QWidget):
         self.seed_spin.setValue(random.randint(0, MAX_SEED))
 
     def build_request(self, document: Document) -> GenerationRequest:
-        """The request for the current settings, with the sketch as control when drawn on."""
+        """The request for the current settings; its controls are the document's condition
+        layers that the model's family has adapters for (see :attr:`skipped`)."""
         if self.new_seed_check.isChecked():
             self.randomize_seed()
         _label, model, family = self.selected_model()
-        sketch = document.sketch_layer()
-        controls: tuple[ControlSpec, ...] = ()
-        if sketch is not None and not sketch.is_blank():
-            controls = (
-                ControlSpec(
-                    "sketch",
-                    sketch_control_image(sketch),
-                    adapter=None,
-                    conditioning_scale=self.conditioning_scale_slider.value(),
-                ),
-            )
+        controls, self.skipped = controls_for_family(document.controls(), self.registry, family)
         return GenerationRequest(
             model=model,
             family=family,

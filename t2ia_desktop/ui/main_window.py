@@ -1,4 +1,9 @@
-"""The main window: canvas in the middle, generate, layers and queue docks, brush toolbar."""
+"""The main window: canvas in the middle, generate, layers and queue docks on the right, preview
+and condition docks on the left, brush and overlay toolbar.
+
+The *current condition layer* is the condition layer last selected in Layers: the Preview and
+Condition docks show it and the canvas overlay draws it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,14 +25,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput, Cancelled
 from t2ia_desktop.core.jobs import Job, JobState
+from t2ia_desktop.core.photo import PHOTO_FILTER
 from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobFailed, JobRunner
 from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
-from t2ia_desktop.ui.generate_panel import GeneratePanel, ModelEntry
-from t2ia_desktop.ui.layers_panel import LayersPanel
+from t2ia_desktop.ui.condition_actions import ConditionActions
+from t2ia_desktop.ui.condition_panel import ConditionPanel
+from t2ia_desktop.ui.generate_panel import GeneratePanel, ModelEntry, skipped_note
+from t2ia_desktop.ui.layers_panel import LayersPanel, make_active
+from t2ia_desktop.ui.preview_panel import PreviewPanel
 from t2ia_desktop.ui.queue_panel import QueuePanel
 from t2ia_desktop.ui.widgets import ModelConnections
 
@@ -48,47 +60,89 @@ class MainWindow(QMainWindow):
         *,
         status_message: str = "",
         history_folder: Path | None = None,
+        conditions: ConditionUpdater | None = None,
     ) -> None:
+        """``conditions`` keeps condition layers in step with their sources; without one the
+        window makes its own (with its own detector thread) and stops it when it closes."""
         super().__init__()
         self.history_folder = history_folder
         self.document = document
         self.runner = runner
+        self._owned_scheduler: PreviewScheduler | None = None
+        if conditions is None:
+            self._owned_scheduler = PreviewScheduler()
+            conditions = ConditionUpdater(document, default_registry(), self._owned_scheduler)
+        self.updater = conditions
+        self.registry = conditions.registry
+        self.current_condition: Layer | None = None
         self.pending_tasks: set[asyncio.Future[None]] = set()
+        self._notes: dict[int, str] = {}  # job id → what its request left out
+        self._detached: set[str] = set()
+        self.choose_photo: Callable[[], str] = self._ask_photo_path
+        """Asks for a picture file to import ("" when cancelled); tests replace it."""
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(DEFAULT_SIZE)
 
         self.canvas = CanvasView(document)
         self.setCentralWidget(self.canvas)
-        self.generate_panel = GeneratePanel(models)
-        self.layers_panel = LayersPanel(document)
+        self.generate_panel = GeneratePanel(models, document, self.registry)
+        self.layers_panel = LayersPanel(document, conditions)
         self.queue_panel = QueuePanel(runner.queue, runner)
+        self.preview_panel = PreviewPanel(document, conditions)
+        self.condition_panel = ConditionPanel(document, conditions)
         self.generate_dock = self._dock("Generate", self.generate_panel)
         self.layers_dock = self._dock("Layers", self.layers_panel)
         self.queue_dock = self._dock("Queue", self.queue_panel)
+        self.preview_dock = self._dock("Preview", self.preview_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.condition_dock = self._dock("Condition", self.condition_panel,
+                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.resizeDocks(
             [self.generate_dock, self.layers_dock, self.queue_dock],
-            [440, 160, 300],
+            [400, 330, 140],
             Qt.Orientation.Vertical,
         )
-        self.resizeDocks([self.generate_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.preview_dock, self.condition_dock], [240, 560],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.generate_dock, self.preview_dock], [380, 300],
+                         Qt.Orientation.Horizontal)
 
+        self.condition_actions = ConditionActions(
+            document, conditions, self.generate_panel.family, self.layers_panel.selected_layer,
+            self,
+        )
+        self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
         self._build_actions()
         self._build_toolbar()
         self._build_status_bar()
         self._build_menus()
 
         self.generate_panel.generate_requested.connect(self.generate)
-        self.canvas.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.generate_panel.family_changed.connect(self._on_family_changed)
+        self._on_family_changed(self.generate_panel.family())
+        self.canvas.message.connect(self.show_message)
+        self.canvas.files_dropped.connect(self.offer_drop)
+        self.condition_actions.message.connect(self.show_message)
+        self.condition_actions.condition_added.connect(self._on_condition_added)
+        self.condition_actions.remixed.connect(self._on_remixed)
+        self.layers_panel.selection_changed.connect(self._on_selection_changed)
+        self.condition_panel.paint_requested.connect(self.paint_on_condition)
         self.connections = ModelConnections()
         self.connections.connect(runner.queue.job_changed, self._on_job_changed)
         self.connections.connect(runner.queue.job_added, self._on_job_changed)
+        self.connections.connect(document.layer_added, self._on_layer_added)
+        self.connections.connect(document.layer_removed, self._on_layer_removed)
+        self.connections.connect(document.layer_changed, self._on_layer_changed)
         self.connections.drop_with(self)
+        existing = [layer for layer in document.layers if layer.kind == "condition"]
+        self.set_current_condition(existing[-1] if existing else None)
         if status_message:
             self.statusBar().showMessage(status_message)
         self.canvas.setFocus()
 
     # -- building -----------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget,
+              area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title.lower()}_dock")
         dock.setWidget(widget)
@@ -97,7 +151,7 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.addDockWidget(area, dock)
         return dock
 
     def _action(
@@ -147,6 +201,30 @@ class MainWindow(QMainWindow):
             self._ask_export,
         )
         self.quit_action = self._action("Quit", "Close t2ia desktop", ["Ctrl+Q"], self.close)
+        self.import_action = self._action(
+            "Import photo…",
+            "Add a picture file as a photo layer, fitted to the canvas",
+            ["Ctrl+I"],
+            self._ask_import,
+        )
+        self.overlay_action = self._action(
+            "Condition overlay",
+            "Draw the selected condition layer's control image over the canvas",
+            ["O"],
+            lambda: None,
+        )
+        self.overlay_action.setCheckable(True)
+        self.overlay_action.toggled.connect(self.set_overlay)
+        self.redetect_action = self.layers_panel.redetect_action
+        self.addAction(self.redetect_action)
+        self.delete_action = self.layers_panel.delete_action
+        self.paint_condition_action = self._action(
+            "Paint on control image",
+            "Fix the selected condition layer's control image by hand (it stops following its "
+            "source until Re-detect)",
+            [],
+            lambda: self.paint_on_condition(self.current_condition),
+        )
 
     def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Tools")
@@ -176,6 +254,23 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.size_slider)
         toolbar.addSeparator()
         toolbar.addAction(self.clear_action)
+        toolbar.addAction(self.import_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.overlay_action)
+        overlay_tip = "Opacity of the condition overlay over the canvas"
+        opacity_label = QLabel(" Opacity ")
+        opacity_label.setToolTip(overlay_tip)
+        toolbar.addWidget(opacity_label)
+        self.overlay_slider = QSlider(Qt.Orientation.Horizontal)
+        self.overlay_slider.setRange(0, 100)
+        self.overlay_slider.setValue(round(self.canvas.overlay_opacity * 100))
+        self.overlay_slider.setFixedWidth(100)
+        self.overlay_slider.setToolTip(overlay_tip)
+        self.overlay_slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.overlay_slider.valueChanged.connect(
+            lambda value: self.canvas.set_overlay_opacity(value / 100)
+        )
+        toolbar.addWidget(self.overlay_slider)
         toolbar.addSeparator()
         toolbar.addAction(self.generate_action)
 
@@ -195,6 +290,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
         if self.history_folder is not None:
             history_action = file_menu.addAction("Open &history folder")
@@ -211,15 +307,118 @@ class MainWindow(QMainWindow):
             self.clear_action,
         ):
             tools_menu.addAction(action)
+        layer_menu = menus.addMenu("&Layer")
+        layer_menu.setToolTipsVisible(True)
+        layer_menu.addAction(self.import_action)
+        layer_menu.addMenu(self.condition_actions.add_condition_menu)
+        layer_menu.addAction(self.redetect_action)
+        layer_menu.addAction(self.paint_condition_action)
+        layer_menu.addSeparator()
+        layer_menu.addAction(self.clear_action)
+        layer_menu.addAction(self.delete_action)
+        self.layer_menu = layer_menu
         menus.addMenu("&Generate").addAction(self.generate_action)
         view_menu = menus.addMenu("&View")
-        for dock in (self.generate_dock, self.layers_dock, self.queue_dock):
+        view_menu.addAction(self.overlay_action)
+        view_menu.addSeparator()
+        for dock in (self.generate_dock, self.layers_dock, self.queue_dock, self.preview_dock,
+                     self.condition_dock):
             view_menu.addAction(dock.toggleViewAction())
 
     def open_history_folder(self) -> None:
         assert self.history_folder is not None
         self.history_folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.history_folder)))
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    # -- conditions ---------------------------------------------------------------------------
+    def set_current_condition(self, layer: Layer | None) -> None:
+        """The condition layer the Preview and Condition docks and the overlay show."""
+        self.current_condition = layer
+        self.preview_panel.set_layer(layer)
+        self.condition_panel.set_layer(layer)
+        self.canvas.set_overlay_layer(layer)
+        self.paint_condition_action.setEnabled(layer is not None)
+
+    def set_overlay(self, shown: bool) -> None:
+        if self.overlay_action.isChecked() != shown:
+            self.overlay_action.setChecked(shown)  # comes back here through toggled
+            return
+        self.canvas.set_overlay_enabled(shown)
+        if shown and self.current_condition is None:
+            self.show_message("No condition layer to overlay yet: add one with Layer → Add "
+                              "condition layer, or drop a photo on the canvas.")
+
+    def paint_on_condition(self, layer: Layer | None) -> None:
+        """Make a condition layer the brush's layer, with the overlay on so strokes show."""
+        if layer is None or layer.kind != "condition":
+            self.show_message("Select a condition layer in Layers first.")
+            return
+        if layer is not self.current_condition:
+            self.set_current_condition(layer)
+        make_active(self.document, layer)
+        if not layer.visible:
+            self.set_overlay(True)
+        self.canvas.setFocus()
+        self.show_message(
+            f"Painting on “{layer.name}”: white by default, Alt+click picks a colour, the eraser "
+            "paints black. It keeps your strokes until Re-detect (Ctrl+R)."
+        )
+
+    def offer_drop(self, paths: list[str], position: QPoint) -> None:
+        self.condition_actions.offer_drop(paths, position)
+
+    def _on_condition_added(self, layer: Layer) -> None:
+        self.set_current_condition(layer)
+        self.layers_panel.select(layer)
+
+    def _on_remixed(self, layer: Layer) -> None:
+        self._on_condition_added(layer)
+        self.set_overlay(True)  # the photo is hidden: show what the adapter will follow
+
+    def _on_selection_changed(self, layer: Layer | None) -> None:
+        if layer is not None and layer.kind == "condition":
+            self.set_current_condition(layer)
+
+    def _on_layer_added(self, layer: Layer) -> None:
+        if self.current_condition is None and layer.kind == "condition":
+            self.set_current_condition(layer)
+
+    def _on_layer_removed(self, layer: Layer) -> None:
+        self._detached.discard(layer.id)
+        if layer is self.current_condition:
+            remaining = [other for other in self.document.layers if other.kind == "condition"]
+            self.set_current_condition(remaining[-1] if remaining else None)
+
+    def _on_layer_changed(self, layer: Layer) -> None:
+        settings = layer.condition
+        if layer.kind != "condition" or settings is None:
+            return
+        if settings.detached and layer.id not in self._detached:
+            self._detached.add(layer.id)
+            self.show_message(f"“{layer.name}” is hand-edited now: it keeps your strokes and no "
+                              "longer follows its source. Re-detect (Ctrl+R) to follow it again.")
+        elif not settings.detached:
+            self._detached.discard(layer.id)
+
+    def _on_family_changed(self, family: str) -> None:
+        self.layers_panel.set_family(family)
+        self.condition_panel.set_family(family)
+
+    # -- photos -------------------------------------------------------------------------------
+    def import_photo(self, path: str | Path) -> Layer | None:
+        return self.condition_actions.import_photo(path)
+
+    def _ask_import(self) -> None:
+        path = self.choose_photo()
+        if path:
+            self.import_photo(path)
+
+    def _ask_photo_path(self) -> str:
+        path, _filter = QFileDialog.getOpenFileName(self, "Import photo", "", PHOTO_FILTER)
+        return path
 
     # -- generating ---------------------------------------------------------------------------
     def generate(self) -> Job | None:
@@ -230,6 +429,10 @@ class MainWindow(QMainWindow):
         except BadInput as error:
             self.statusBar().showMessage(f"Cannot generate: {error}")
             return None
+        note = skipped_note(self.generate_panel.skipped, request.family)
+        if note:
+            self._notes[job.id] = note
+            self.statusBar().showMessage(f"Queued. {note}", 10000)
         task = asyncio.ensure_future(self._deliver(job, request))
         self.pending_tasks.add(task)
         task.add_done_callback(self.pending_tasks.discard)
@@ -247,12 +450,16 @@ class MainWindow(QMainWindow):
             log.exception("could not add the result of job %s", job.id)
             self.statusBar().showMessage(f"Could not add the result: {error}")
         else:
+            note = self._notes.get(job.id, "")
             if job.warning:
-                self.statusBar().showMessage(f"Done, but: {job.warning}")
+                text, timeout = f"Done, but: {job.warning}", 0
             elif job.saved_to:
-                self.statusBar().showMessage(f"Done, saved to {job.saved_to}", 10000)
+                text, timeout = f"Done, saved to {job.saved_to}", 10000
             else:
-                self.statusBar().showMessage(f"Done: {request.summary()}", 10000)
+                text, timeout = f"Done: {request.summary()}", 10000
+            self.statusBar().showMessage(f"{text}. {note}" if note else text, timeout)
+        finally:
+            self._notes.pop(job.id, None)
 
     def _on_job_changed(self, _job: Job) -> None:
         queue = self.runner.queue
@@ -303,6 +510,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for task in list(self.pending_tasks):
             task.cancel()
-        for panel in (self.canvas, self.layers_panel, self.queue_panel, self):
+        for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
+                      self.condition_panel, self.generate_panel, self):
             panel.connections.disconnect_all()
+        if self._owned_scheduler is not None:
+            self.updater.disconnect_document()
+            self._owned_scheduler.shutdown()
+            self._owned_scheduler = None
         super().closeEvent(event)

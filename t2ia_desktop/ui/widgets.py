@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 
 class ModelConnections:
@@ -86,3 +88,124 @@ class ValueSlider(QWidget):
         value = self.value()
         self.readout.setText(f"{value:.{self._decimals}f}")
         self.valueChanged.emit(value)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" to the width it is given.
+
+    ``text()`` stays the full text; the full text is also its tooltip unless one is set.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(20)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.width() - 2)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        super().setText(shown if width > 0 else self._full)
+
+
+# -- icons ------------------------------------------------------------------------------------
+KIND_COLOURS = {
+    "sketch": QColor(70, 120, 210),
+    "paint": QColor(60, 150, 110),
+    "photo": QColor(200, 130, 40),
+    "condition": QColor(150, 80, 190),
+    "result": QColor(200, 70, 90),
+    "mask": QColor(110, 110, 110),
+}
+KIND_WORDS = {
+    "sketch": "Sketch layer: your strokes are the sketch control",
+    "paint": "Paint layer",
+    "photo": "Photo layer",
+    "condition": "Condition layer: a control image made by a detector from its source",
+    "result": "Generated picture",
+    "mask": "Mask layer",
+}
+
+
+def _icon_pixmap(size: int = 32) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    return pixmap
+
+
+def kind_icon(kind: str) -> QIcon:
+    """A small drawn badge per layer kind: pencil, brush dot, mountain, half moon, star."""
+    pixmap = _icon_pixmap()
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(KIND_COLOURS.get(kind, QColor(120, 120, 120)))
+    painter.drawRoundedRect(QRectF(1, 1, 30, 30), 7, 7)
+    white = QColor(255, 255, 255)
+    painter.setBrush(white)
+    if kind == "sketch":  # a pencil: a slanted bar with a pointed tip
+        pen = QPen(white, 4.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(22, 8), QPointF(12, 18))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawPolygon(QPolygonF([QPointF(9.5, 16), QPointF(14.5, 21), QPointF(7, 24)]))
+    elif kind == "paint":  # a round brush dab
+        painter.drawEllipse(QPointF(16, 16), 7.5, 7.5)
+    elif kind == "photo":  # mountains and a sun
+        painter.drawPolygon(QPolygonF([QPointF(5, 25), QPointF(13, 13), QPointF(18, 20),
+                                       QPointF(21, 16), QPointF(27, 25)]))
+        painter.drawEllipse(QPointF(22, 9), 3, 3)
+    elif kind == "condition":  # half light, half dark: a map made from a picture
+        painter.setPen(QPen(white, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(QPointF(16, 16), 8, 8)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(white)
+        painter.drawPie(QRectF(8, 8, 16, 16), 90 * 16, 180 * 16)
+    elif kind == "result":  # a four-pointed sparkle
+        points = []
+        for index in range(8):
+            radius = 11 if index % 2 == 0 else 3.5
+            angle = math.pi / 4 * index - math.pi / 2
+            points.append(QPointF(16 + radius * math.cos(angle), 16 + radius * math.sin(angle)))
+        painter.drawPolygon(QPolygonF(points))
+    else:
+        painter.drawRect(QRectF(10, 10, 12, 12))
+    painter.end()
+    return QIcon(pixmap)
+
+
+def eye_icon() -> QIcon:
+    """An open eye when checked (shown), a struck-through one when not (hidden)."""
+    icon = QIcon()
+    for state, shown in ((QIcon.State.On, True), (QIcon.State.Off, False)):
+        pixmap = _icon_pixmap()
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = QColor(40, 40, 44) if shown else QColor(150, 150, 150)
+        painter.setPen(QPen(colour, 2.2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        outline = QPainterPath(QPointF(3, 16))
+        outline.quadTo(QPointF(16, 3), QPointF(29, 16))
+        outline.quadTo(QPointF(16, 29), QPointF(3, 16))
+        painter.drawPath(outline)
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF(16, 16), 4.5, 4.5)
+        if not shown:
+            painter.setPen(QPen(colour, 2.6))
+            painter.drawLine(QPointF(6, 26), QPointF(26, 6))
+        painter.end()
+        icon.addPixmap(pixmap, QIcon.Mode.Normal, state)
+    return icon

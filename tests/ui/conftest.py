@@ -1,4 +1,5 @@
-"""Fixtures for UI tests: the real worker, runner and queue around the fake engine.
+"""Fixtures for UI tests: the real worker, runner and queue around the fake engine, and the
+real preview scheduler (its detector thread runs the engine's real detectors).
 
 Asyncio tasks (the window's result delivery) progress only inside ``loop.run_until_complete``;
 qasync runs its callbacks as Qt timers, so tests never process Qt events on their own between
@@ -11,9 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from t2ia_desktop.core.conditions import default_registry
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.jobs import JobQueue
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.main_window import MainWindow
@@ -24,8 +28,6 @@ MODELS = [
     ("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl"),
 ]
 DOC_WIDTH, DOC_HEIGHT = 256, 192  # not square, to check the fit keeps the aspect
-
-
 
 
 @pytest.fixture
@@ -47,10 +49,56 @@ def document() -> Document:
 
 
 @pytest.fixture
-def window(qtbot, loop, document, runner) -> Iterator[MainWindow]:
-    main = MainWindow(document, runner, list(MODELS), status_message="Ready to draw")
+def scheduler(qapp) -> Iterator[PreviewScheduler]:
+    """The real preview scheduler with the real detectors, on its own thread."""
+    previews = PreviewScheduler()
+    yield previews
+    previews.shutdown()
+    assert not previews._thread.isRunning()  # no test leaks the detector thread
+
+
+@pytest.fixture
+def updater(document, scheduler) -> Iterator[ConditionUpdater]:
+    conditions = ConditionUpdater(document, default_registry(), scheduler)
+    yield conditions
+    conditions.disconnect_document()
+
+
+@pytest.fixture
+def models() -> list:
+    return list(MODELS)
+
+
+@pytest.fixture
+def window(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
+    main = MainWindow(document, runner, models, status_message="Ready to draw",
+                      conditions=updater)
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
     yield main
     main.close()
+
+
+@pytest.fixture
+def astronaut() -> str:
+    """A real photo from scikit-image's data folder (512×512 RGB)."""
+    import os
+
+    import skimage
+
+    path = os.path.join(os.path.dirname(skimage.__file__), "data", "astronaut.png")
+    assert os.path.isfile(path)
+    return path
+
+
+@pytest.fixture
+def square_photo(tmp_path) -> str:
+    """White paper with a black square on the left: canny finds its four sides."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (DOC_WIDTH, DOC_HEIGHT), "white")
+    ImageDraw.Draw(image).rectangle((30, 50, 90, 130), fill="black")
+    path = tmp_path / "square.png"
+    image.save(path)
+    return str(path)

@@ -1,4 +1,4 @@
-"""Helpers for UI tests: mouse drags with a held button, and running the qasync loop."""
+"""Helpers for UI tests: mouse drags with a held button, file drops, running the qasync loop."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 import qasync
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -58,3 +58,21 @@ def run_until(loop: qasync.QEventLoop, runner: JobRunner, done: Callable[[], boo
 def finish_pending(loop: qasync.QEventLoop, window: MainWindow) -> None:
     """Let every result-delivery task of the window run to its end."""
     loop.run_until_complete(asyncio.gather(*window.pending_tasks))
+
+
+def drop_files(widget: QWidget, paths: list[str], point: QPoint) -> bool:
+    """Drag files from a file manager over ``widget`` and drop them at ``point``.
+
+    Returns whether the widget accepted the drag when it entered.
+    """
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(path) for path in paths])
+    actions = Qt.DropAction.CopyAction
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, actions, data, left, none)
+    QApplication.sendEvent(widget, enter)
+    if not enter.isAccepted():
+        return False
+    QApplication.sendEvent(widget, QDragMoveEvent(point, actions, data, left, none))
+    QApplication.sendEvent(widget, QDropEvent(QPointF(point), actions, data, left, none))
+    return True

@@ -43,6 +43,8 @@ def test_window_basics(window, runner):
     assert panel.model_combo.count() == len(MODELS)
     for dock in (window.generate_dock, window.layers_dock, window.queue_dock):
         assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    for dock in (window.preview_dock, window.condition_dock):
+        assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.queue_panel.queue is runner.queue
 
 
@@ -83,7 +85,7 @@ def test_generate_adds_the_result_above_the_sketch_with_the_request(window, loop
     row = window.queue_panel.rows[job.id]
     assert row.state_label.text() == "Done" and row.progress_bar.value() == 4
     assert row.cancel_button.isHidden()
-    assert window.layers_panel.list_widget.item(0).text() == "Result 1  ·  seed 1234"
+    assert window.layers_panel.row_for(result).name_label.text() == "Result 1  ·  seed 1234"
 
 
 def test_blank_sketch_gives_a_request_without_controls(window, loop, engine):
@@ -240,7 +242,12 @@ def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):
     assert [layer.kind for layer in window.document.layers] == ["sketch"]
 
 
-def test_every_control_has_a_tooltip(window, loop):
+def test_every_control_has_a_tooltip(qtbot, window, loop, square_photo):
+    photo = window.import_photo(square_photo)
+    window.layers_panel.select(photo)
+    with qtbot.waitSignal(window.document.pixels_changed, timeout=60_000,
+                          check_params_cb=lambda layer, _rect: layer.kind == "condition"):
+        window.condition_actions.add_condition("canny")  # rows, parameter controls, preview
     window.generate()
     finish_pending(loop, window)
     kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QPlainTextEdit, QSlider, QProgressBar)
@@ -249,7 +256,7 @@ def test_every_control_has_a_tooltip(window, loop):
         for widget in window.findChildren(QWidget)
         if isinstance(widget, kinds) and not widget.objectName().startswith("qt_")
     ]
-    assert len(controls) >= 20
+    assert len(controls) >= 40
     missing = [
         f"{type(c).__name__} {getattr(c, 'text', str)()!r}" for c in controls if not c.toolTip()
     ]

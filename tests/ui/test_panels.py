@@ -8,6 +8,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont
 
+from t2ia_desktop.core.document import Layer
 from t2ia_desktop.core.jobs import JobQueue
 from t2ia_desktop.core.request import GenerationRequest
 from t2ia_desktop.ui.generate_panel import MAX_SEED, GeneratePanel
@@ -17,8 +18,8 @@ from tests.ui.conftest import MODELS
 
 
 @pytest.fixture
-def panel(qtbot) -> GeneratePanel:
-    widget = GeneratePanel(list(MODELS))
+def panel(qtbot, document) -> GeneratePanel:
+    widget = GeneratePanel(list(MODELS), document)
     qtbot.addWidget(widget)
     return widget
 
@@ -79,6 +80,18 @@ def test_request_follows_the_panel_and_the_sketch(panel, document):
     assert request.validate() is request
 
 
+def test_sketch_strength_is_the_sketch_layers_conditioning_scale(panel, document):
+    sketch = document.sketch_layer()
+    assert panel.sketch_strength_slider is panel.conditioning_scale_slider
+    panel.sketch_strength_slider.slider.setValue(10)  # 10 steps of 0.05
+    assert sketch.condition.conditioning_scale == 0.5
+    sketch.condition.conditioning_scale = 1.7  # changed elsewhere, e.g. in its Layers row
+    document.layer_changed.emit(sketch)
+    assert panel.sketch_strength_slider.value() == 1.7
+    assert panel.sketch_strength_slider.readout.text() == "1.70"
+    assert sketch.condition.conditioning_scale == 1.7  # the echo did not round it back
+
+
 def test_generate_button_asks_for_generation(qtbot, panel):
     with qtbot.waitSignal(panel.generate_requested):
         qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
@@ -94,24 +107,39 @@ def layers(qtbot, document) -> LayersPanel:
 
 def test_layers_top_first_with_visibility_and_active_highlight(qtbot, layers, document):
     document.add_result(Image.new("RGB", (document.width, document.height), "blue"))
-    names = [layers.list_widget.item(i).text() for i in range(layers.list_widget.count())]
-    assert names[0].startswith("Result 1") and names[1].startswith("Sketch")
-    sketch_item = layers.item_for(document.sketch_layer())
-    assert sketch_item.font().weight() == QFont.Weight.Bold
-    assert layers.list_widget.item(0).font().weight() != QFont.Weight.Bold
+    result, sketch = document.layers[-1], document.sketch_layer()
+    rows = [layers.list_widget.itemWidget(layers.list_widget.item(i))
+            for i in range(layers.list_widget.count())]
+    assert [row.layer for row in rows] == [result, sketch]
+    assert rows[0].name_label.text() == "Result 1" and rows[1].name_label.text() == "Sketch"
+    assert layers.row_for(sketch).name_label.font().weight() == QFont.Weight.Bold
+    assert layers.row_for(result).name_label.font().weight() != QFont.Weight.Bold
+    assert "Active layer" in layers.row_for(sketch).name_label.toolTip()
 
-    result = document.layers[-1]
-    layers.item_for(result).setCheckState(Qt.CheckState.Unchecked)
-    assert result.visible is False
     layers.show()
     qtbot.waitExposed(layers)
-    box = layers.list_widget.visualItemRect(layers.item_for(result))
-    tick = QPoint(box.left() + box.height() // 2, box.center().y())  # the checkbox, left of name
-    qtbot.mouseClick(layers.list_widget.viewport(), Qt.MouseButton.LeftButton, pos=tick)
+    eye = layers.row_for(result).visible_button
+    assert eye.isChecked() and eye.toolTip()
+    qtbot.mouseClick(eye, Qt.MouseButton.LeftButton)
+    assert result.visible is False and not eye.isChecked()
+    qtbot.mouseClick(eye, Qt.MouseButton.LeftButton)
     assert result.visible is True
-    assert layers.item_for(result).checkState() == Qt.CheckState.Checked
-    document.set_visible(result, True)
-    assert layers.item_for(result).checkState() == Qt.CheckState.Checked
+    document.set_visible(result, False)  # changed elsewhere: the row follows
+    assert not layers.row_for(result).visible_button.isChecked()
+
+
+def test_selecting_a_photo_makes_it_the_brushs_layer(qtbot, layers, document):
+    photo = Layer("Photo", "photo", np.zeros((document.height, document.width, 4), np.uint8))
+    document.add_layer(photo, 0)
+    layers.show()
+    qtbot.waitExposed(layers)
+    box = layers.list_widget.visualItemRect(layers.item_for(photo))
+    with qtbot.waitSignal(layers.selection_changed) as selected:
+        qtbot.mouseClick(layers.list_widget.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(box.center().x(), box.top() + 6))
+    assert selected.args == [photo] and document.active is photo
+    assert layers.row_for(photo).name_label.font().weight() == QFont.Weight.Bold
+    assert layers.row_for(document.sketch_layer()).name_label.font().weight() != QFont.Weight.Bold
 
 
 def test_clear_sketch_only_when_confirmed(layers, document):
@@ -127,16 +155,19 @@ def test_clear_sketch_only_when_confirmed(layers, document):
     assert document.sketch_layer().is_blank() and not layers.clear_sketch_action.isEnabled()
 
 
-def test_delete_only_generated_layers(layers, document):
+def test_delete_any_layer_but_the_sketch(layers, document):
     document.add_result(Image.new("RGB", (document.width, document.height), "blue"))
+    document.add_layer(Layer("Photo", "photo", np.zeros((document.height, document.width, 4),
+                                                          np.uint8)), 0)
     layers.confirm = lambda _question: True
-    layers.list_widget.setCurrentRow(1)  # the sketch
+    layers.select(document.sketch_layer())
     assert not layers.delete_action.isEnabled()
     layers.delete_selected()
-    assert len(document.layers) == 2
-    layers.list_widget.setCurrentRow(0)
-    assert layers.delete_action.isEnabled()
-    layers.delete_action.trigger()
+    assert len(document.layers) == 3
+    for kind in ("result", "photo"):
+        layers.select(next(layer for layer in document.layers if layer.kind == kind))
+        assert layers.delete_action.isEnabled()
+        layers.delete_action.trigger()
     assert [layer.kind for layer in document.layers] == ["sketch"]
     assert layers.list_widget.count() == 1
 
@@ -194,3 +225,14 @@ def test_queue_panel_drops_its_connections_when_closed(qtbot):
     assert len(panel.connections) == 0 and len(queue.job_added) == 0
     queue.add(GenerationRequest(model="demo", prompt="after close"))
     assert panel.rows == {}
+
+
+def test_the_list_follows_a_reordered_stack(layers, document):
+    photo = Layer("Photo", "photo", np.zeros((document.height, document.width, 4), np.uint8))
+    document.add_layer(photo, 0)
+    assert [layers.list_widget.itemWidget(layers.list_widget.item(i)).layer
+            for i in range(2)] == [document.sketch_layer(), photo]
+    document.layers.reverse()  # as a move would, then it says the layer changed
+    document.layer_changed.emit(photo)
+    assert [layers.list_widget.itemWidget(layers.list_widget.item(i)).layer
+            for i in range(2)] == [photo, document.sketch_layer()]

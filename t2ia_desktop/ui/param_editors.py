@@ -1,0 +1,207 @@
+"""Controls built from a condition's parameter specs: one editor per :class:`ParamSpec` kind.
+
+int and float get a slider with a spin box beside it (the slider for dragging, the box for an
+exact number), bool a checkbox, choice a combo box. Every editor emits ``changed(value)`` when
+the artist changes it, never when the program sets it (``set_value``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from t2ia_desktop.core.conditions import ParamSpec
+
+SLIDER_STEPS = 200
+"""Positions of a float slider over its range (the spin box gives finer values)."""
+UNBOUNDED = 1_000_000
+
+
+def spec_tooltip(spec: ParamSpec) -> str:
+    label = spec.label or spec.name
+    if spec.kind in ("int", "float") and spec.minimum is not None and spec.maximum is not None:
+        label += f": {spec.minimum:g} to {spec.maximum:g}"
+    elif spec.kind == "choice":
+        label += f": {', '.join(spec.choices)}"
+    return f"{label} (default {spec.default}; detector parameter {spec.name})"
+
+
+class ParamEditor(QWidget):
+    """Base of the editors: ``value()``, ``set_value()`` and ``changed``."""
+
+    changed = Signal(object)
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def value(self) -> int | float | bool | str:
+        raise NotImplementedError
+
+    def set_value(self, value: object) -> None:
+        raise NotImplementedError
+
+    def _tip(self, *widgets: QWidget) -> None:
+        tip = spec_tooltip(self.spec)
+        self.setToolTip(tip)
+        for widget in widgets:
+            widget.setToolTip(tip)
+
+
+class IntEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        low = int(spec.minimum) if spec.minimum is not None else -UNBOUNDED
+        high = int(spec.maximum) if spec.maximum is not None else UNBOUNDED
+        self.spin = QSpinBox()
+        self.spin.setRange(low, high)
+        self.spin.setKeyboardTracking(False)  # typing "150" is one change, not three
+        self.spin.setAccelerated(True)
+        self.slider: QSlider | None = None
+        if spec.minimum is not None and spec.maximum is not None:
+            self.slider = QSlider(Qt.Orientation.Horizontal)
+            self.slider.setRange(low, high)
+            self.slider.setPageStep(max(1, (high - low) // 10))
+            self._layout.addWidget(self.slider, 1)
+            self.slider.valueChanged.connect(self._on_slider)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._on_spin)
+        self._tip(*(w for w in (self.slider, self.spin) if w is not None))
+        self.set_value(spec.default)
+
+    def value(self) -> int:
+        return self.spin.value()
+
+    def set_value(self, value: object) -> None:
+        for widget in (self.slider, self.spin):
+            if widget is not None:
+                widget.blockSignals(True)
+                widget.setValue(int(value))  # type: ignore[arg-type]
+                widget.blockSignals(False)
+
+    def _on_slider(self, value: int) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        self.changed.emit(value)
+
+    def _on_spin(self, value: int) -> None:
+        if self.slider is not None:
+            self.slider.blockSignals(True)
+            self.slider.setValue(value)
+            self.slider.blockSignals(False)
+        self.changed.emit(value)
+
+
+class FloatEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        low = float(spec.minimum) if spec.minimum is not None else -float(UNBOUNDED)
+        high = float(spec.maximum) if spec.maximum is not None else float(UNBOUNDED)
+        self._low, self._high = low, high
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(low, high)
+        span = high - low
+        self.spin.setDecimals(3 if span <= 2 else 2)
+        self.spin.setSingleStep(span / 100 if span < UNBOUNDED else 0.1)
+        self.spin.setKeyboardTracking(False)
+        self.spin.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
+        self.slider: QSlider | None = None
+        if spec.minimum is not None and spec.maximum is not None:
+            self.slider = QSlider(Qt.Orientation.Horizontal)
+            self.slider.setRange(0, SLIDER_STEPS)
+            self.slider.setPageStep(SLIDER_STEPS // 10)
+            self._layout.addWidget(self.slider, 1)
+            self.slider.valueChanged.connect(self._on_slider)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._on_spin)
+        self._tip(*(w for w in (self.slider, self.spin) if w is not None))
+        self.set_value(spec.default)
+
+    def value(self) -> float:
+        return round(self.spin.value(), self.spin.decimals())
+
+    def set_value(self, value: object) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(float(value))  # type: ignore[arg-type]
+        self.spin.blockSignals(False)
+        self._move_slider(float(value))  # type: ignore[arg-type]
+
+    def _move_slider(self, value: float) -> None:
+        if self.slider is None:
+            return
+        self.slider.blockSignals(True)
+        self.slider.setValue(round((value - self._low) / (self._high - self._low) * SLIDER_STEPS))
+        self.slider.blockSignals(False)
+
+    def _on_slider(self, position: int) -> None:
+        value = self._low + (self._high - self._low) * position / SLIDER_STEPS
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        self.changed.emit(self.value())
+
+    def _on_spin(self, value: float) -> None:
+        self._move_slider(value)
+        self.changed.emit(self.value())
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.check = QCheckBox(spec.label or spec.name)
+        self._layout.addWidget(self.check)
+        self._tip(self.check)
+        self.set_value(spec.default)
+        self.check.toggled.connect(lambda checked: self.changed.emit(checked))
+
+    def value(self) -> bool:
+        return self.check.isChecked()
+
+    def set_value(self, value: object) -> None:
+        self.check.blockSignals(True)
+        self.check.setChecked(bool(value))
+        self.check.blockSignals(False)
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.combo = QComboBox()
+        self.combo.addItems(list(spec.choices))
+        self._layout.addWidget(self.combo, 1)
+        self._tip(self.combo)
+        self.set_value(spec.default)
+        self.combo.currentTextChanged.connect(lambda text: self.changed.emit(text))
+
+    def value(self) -> str:
+        return self.combo.currentText()
+
+    def set_value(self, value: object) -> None:
+        self.combo.blockSignals(True)
+        self.combo.setCurrentText(str(value))
+        self.combo.blockSignals(False)
+
+
+EDITORS: dict[str, type[ParamEditor]] = {
+    "int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
+}
+
+
+def make_editor(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
+    """The editor for ``spec``'s kind."""
+    try:
+        return EDITORS[spec.kind](spec, parent)
+    except KeyError:
+        raise ValueError(f"no editor for parameter kind {spec.kind!r} ({spec.name})") from None
