@@ -58,6 +58,7 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ["T2IA_HOME"] = tempfile.mkdtemp(prefix="t2ia-shot-")
     import qasync
+    import skimage
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QApplication
 
@@ -65,6 +66,7 @@ def main() -> int:
     from t2ia_desktop.core.document import Document
     from t2ia_desktop.core.jobs import JobQueue
     from t2ia_desktop.core.paths import demo_model_root
+    from t2ia_desktop.core.photo import load_photo
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.ui.main_window import MainWindow
@@ -82,6 +84,8 @@ def main() -> int:
     canvas.set_brush_size(7)
     for stroke in sketch_points(512):
         draw(canvas, [canvas.from_document(QPointF(x, y)) for x, y in stroke])
+    photo = load_photo(Path(skimage.__file__).parent / "data" / "chelsea.png")
+    edges = window.condition_actions.remix(photo, "chelsea", "canny")
     panel = window.generate_panel
     panel.prompt_edit.setPlainText("a cottage on rolling hills at sunrise, watercolour")
     panel.negative_edit.setPlainText("blurry, low quality")
@@ -90,12 +94,17 @@ def main() -> int:
     panel.step_fraction_slider.setValue(0.7)
 
     async def scenario() -> None:
+        while edges is not None and edges.is_blank():  # the live canny preview
+            await asyncio.sleep(0.05)
+        window.condition_actions.updater.set_params(edges, low_threshold=60, high_threshold=140)
+        await asyncio.sleep(0.5)
         first = window.generate()
         await asyncio.gather(*window.pending_tasks)
         assert first is not None and first.result is not None, first and first.error
         result = document.layers[-1]
-        result.opacity = 0.35  # let the sketch show through the (noisy) demo result
+        result.opacity = 0.3  # let the sketch show through the (noisy) demo result
         document.layer_changed.emit(result)
+        window.layers_panel.list_widget.setCurrentRow(len(document.layers) - 1 - document.layers.index(edges))
         panel.steps_spin.setValue(400)
         second = window.generate()
         while second is not None and second.step < 60:
@@ -107,6 +116,7 @@ def main() -> int:
         await asyncio.gather(*window.pending_tasks)
 
     loop.run_until_complete(scenario())
+    window.close()
     runner.shutdown()
     print(f"wrote {OUT}")
     return 0

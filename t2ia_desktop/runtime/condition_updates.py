@@ -112,7 +112,14 @@ class ConditionUpdater(QObject):
         rgb = image.convert("RGB")
         if rgb.size != size:
             rgb = rgb.resize(size, Image.Resampling.BILINEAR)
-        layer.pixels[..., :3] = np.asarray(rgb)
+        control = np.asarray(rgb).copy()
+        source = self.document.layer_by_id(layer.condition.source_id)
+        if source is not None and source.kind != "sketch":
+            # Where the source is transparent (e.g. around a fitted photo) there is nothing to
+            # detect: the edge of the picture itself must not become an edge, a depth step or
+            # a line for the adapter.
+            control[_grow(source.pixels[..., 3] == 0, 3)] = 0
+        layer.pixels[..., :3] = control
         layer.pixels[..., 3] = 255
         had_error = bool(layer.condition.error)
         layer.condition.error = ""
@@ -139,3 +146,18 @@ class ConditionUpdater(QObject):
 def _snapshot(layer: Layer) -> Image.Image:
     """A copy of the layer's pixels: the detector thread must not see a stroke half-painted."""
     return Image.fromarray(layer.pixels.copy(), "RGBA")
+
+
+def _grow(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """``mask`` widened by ``pixels`` in every direction (a square dilation)."""
+    if not mask.any() or mask.all():
+        return mask
+    grown = mask.copy()
+    for _ in range(pixels):
+        step = grown.copy()
+        step[1:] |= grown[:-1]
+        step[:-1] |= grown[1:]
+        step[:, 1:] |= grown[:, :-1]
+        step[:, :-1] |= grown[:, 1:]
+        grown = step
+    return grown

@@ -125,3 +125,23 @@ def test_sketch_layers_are_controls_too(qapp):
     sketch.condition.enabled = False
     assert document.controls() == ()
     assert blank_pixels(2, 3).shape == (3, 2, 4)
+
+
+def test_the_edge_of_a_fitted_photo_is_not_an_edge(qtbot, qapp):
+    document = Document(W, H)
+    photo = np.zeros((H, W, 4), np.uint8)
+    photo[20:100, :, :3] = 30  # a dark picture fitted with transparent bands above and below
+    photo[20:100, :, 3] = 255
+    photo[40:80, 60:100, :3] = 220  # one bright square inside it
+    layer = document.add_layer(Layer("Photo", "photo", photo))
+    scheduler = PreviewScheduler()
+    updater = ConditionUpdater(document, default_registry(), scheduler)
+    try:
+        edges = updater.add_condition_layer("canny", layer, {"low_threshold": 50})
+        wait_for_update(qtbot, document, edges)
+        found = edges.pixels[..., 0]
+        assert found[:24].max() == 0 and found[96:].max() == 0  # the bands' borders are quiet
+        assert found[38:82, 58:102].max() > 0  # the square's edges are there
+    finally:
+        updater.disconnect_document()
+        scheduler.shutdown()
