@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
 
     commands.add_parser("conditions", help="list the condition types")
+
+    export = commands.add_parser(
+        "export", help="flatten a project to PNG or convert it to OpenRaster, without a window")
+    export.add_argument("project", metavar="PROJECT.t2ia")
+    export.add_argument("output", metavar="OUT.png|OUT.ora")
 
     demo = commands.add_parser("demo-model", help="write the tiny offline demo model")
     demo.add_argument("directory", metavar="DIR")
@@ -183,6 +189,40 @@ def _conditions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.project import load_project
+
+    out = Path(args.output)
+    kind = out.suffix.lower()
+    if kind not in (".png", ".ora"):
+        raise BadInput(f"{args.output}: the output must be a .png or .ora file")
+    folder = out.parent
+    if not folder.is_dir():
+        raise BadInput(f"{args.output}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BadInput(f"{args.output}: folder {folder} is not writable")
+    if out.is_dir():
+        raise BadInput(f"{args.output} is a folder")
+    project = Path(args.project)
+    if project.exists() and out.exists() and out.samefile(project):
+        raise BadInput(f"{args.output} is the project itself; choose another output file")
+    document, _ = load_project(project)
+    if kind == ".ora":
+        from t2ia_desktop.core.ora import export_ora
+
+        export_ora(document, out)
+        return 0
+    from t2ia_desktop.core.composite import active_result, flatten
+    from t2ia_desktop.core.imageio import save_png
+
+    result = active_result(document)
+    try:
+        save_png(flatten(document), out, result.request if result else None)
+    except OSError as error:
+        raise BadInput(f"Could not save {out}: {error.strerror or error}") from None
+    return 0
+
+
 def _demo_model(args: argparse.Namespace) -> int:
     from t2ia_desktop.engine.demo_model import write_demo_model
 
@@ -201,7 +241,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
-    "demo-model": _demo_model, "bench": _bench,
+    "export": _export, "demo-model": _demo_model, "bench": _bench,
 }
 
 
