@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--steps", type=int, default=20)
     bench.add_argument("--size", type=int, default=512)
     bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--project", action="store_true",
+                       help="instead: save and open a large layered project")
+    bench.add_argument("--project-size", type=int, default=4096)
+    bench.add_argument("--layers", type=int, default=16)
     return parser
 
 
@@ -232,6 +236,12 @@ def _demo_model(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.project:
+        from t2ia_desktop.bench_project import project_figures
+
+        figures = project_figures(args.project_size, args.layers, min(args.repeats, 2))
+        print(json.dumps(figures, indent=2))
+        return 0
     from t2ia_desktop.bench import run_benchmarks
 
     figures = run_benchmarks(steps=args.steps, size=args.size, repeats=args.repeats)

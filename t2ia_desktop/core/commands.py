@@ -1,0 +1,561 @@
+"""Undo and redo: commands that change the document and remember only what changed.
+
+Every change an artist can undo goes through :meth:`UndoStack.push` as a :class:`Command`.
+Commands change the :class:`~t2ia_desktop.core.document.Document` (never a view) through its
+methods, so the usual signals tell every view. Pixel edits keep the before and after pixels of
+the changed rectangle only; the stack drops its oldest steps when the stored bytes pass a bound.
+
+Typical uses::
+
+    with stack.edit_pixels(layer, rect, "Fill"):      # a one-shot pixel change
+        layer.pixels[y:y + h, x:x + w] = colour
+
+    recorder = PixelRecorder(layer)                    # a brush stroke that grows
+    recorder.before_paint(segment_rect); paint(...)    # ... for every segment
+    stack.push(recorder.finish("Brush stroke"))
+
+    stack.push(SetLayerProperty(layer, "opacity", 0.5))  # slider drags merge into one step
+    stack.seal()                                          # slider released: stop merging
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from t2ia_desktop.core.document import ConditionSettings, Document, Layer
+
+Rect = tuple[int, int, int, int]  # x, y, width, height
+
+DEFAULT_MAX_BYTES = 512 * 2**20
+
+
+def clip_rect(rect: Rect, size: tuple[int, int]) -> Rect:
+    """``rect`` clipped to a ``(width, height)`` canvas; empty rects have zero width/height."""
+    x, y, w, h = (int(v) for v in rect)
+    left, top = max(0, x), max(0, y)
+    right, bottom = min(size[0], x + max(0, w)), min(size[1], y + max(0, h))
+    return left, top, max(0, right - left), max(0, bottom - top)
+
+
+def snapshot(layer: Layer, rect: Rect) -> np.ndarray:
+    """A copy of the layer's pixels in ``rect`` (clipped to the layer), taken before painting."""
+    x, y, w, h = clip_rect(rect, layer.size)
+    return layer.pixels[y:y + h, x:x + w].copy()
+
+
+class Command:
+    """One undoable change. Subclasses set :attr:`label` and implement undo/redo."""
+
+    label: str = ""
+
+    def apply(self, document: Document) -> None:
+        """Make the change the first time (pushed onto the stack); usually the same as redo."""
+        self.redo(document)
+
+    def redo(self, document: Document) -> None:
+        raise NotImplementedError
+
+    def undo(self, document: Document) -> None:
+        raise NotImplementedError
+
+    @property
+    def nbytes(self) -> int:
+        """Memory this step keeps alive (pixel patches, removed layers)."""
+        return 0
+
+    def is_noop(self) -> bool:
+        return False
+
+    def merge(self, other: Command) -> bool:
+        """Absorb ``other`` (pushed right after this one) into this step; True if done."""
+        return False
+
+
+def _layer(document: Document, layer_id: str) -> Layer:
+    layer = document.layer_by_id(layer_id)
+    if layer is None:
+        raise LookupError(f"no layer with id {layer_id!r} in the document")
+    return layer
+
+
+class PixelEdit(Command):
+    """Pixels of one layer changed inside a rectangle: its before and after patches."""
+
+    def __init__(self, layer_id: str, rect: Rect, before: np.ndarray, after: np.ndarray,
+                 label: str = "Paint") -> None:
+        if before.shape != after.shape or before.shape[:2] != (rect[3], rect[2]):
+            raise ValueError(f"patches {before.shape} and {after.shape} do not fit {rect}")
+        self.layer_id = layer_id
+        self.rect = rect
+        self.before = before
+        self.after = after
+        self.label = label
+
+    @classmethod
+    def capture(cls, layer: Layer, rect: Rect, before: np.ndarray,
+                label: str = "Paint") -> PixelEdit:
+        """The edit from ``before`` (a :func:`snapshot` of ``rect``) to the layer as it is now.
+
+        The rectangle shrinks to the pixels that really changed, so an edit stores no more than
+        its footprint; an edit that changed nothing is a no-op the stack does not record.
+        """
+        x, y, w, h = clip_rect(rect, layer.size)
+        if before.shape != (h, w, 4):
+            raise ValueError(f"the before patch is {before.shape}, the rectangle {(x, y, w, h)}")
+        after = layer.pixels[y:y + h, x:x + w]
+        changed = (before != after).any(axis=2)
+        rows = np.flatnonzero(changed.any(axis=1))
+        if not rows.size:
+            empty = np.zeros((0, 0, 4), np.uint8)
+            return cls(layer.id, (x, y, 0, 0), empty, empty.copy(), label)
+        columns = np.flatnonzero(changed.any(axis=0))
+        top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+        return cls(
+            layer.id, (x + int(left), y + int(top), int(right - left), int(bottom - top)),
+            before[top:bottom, left:right].copy(), after[top:bottom, left:right].copy(), label,
+        )
+
+    def apply(self, document: Document) -> None:
+        pass  # the painting already happened; the edit only records it
+
+    def redo(self, document: Document) -> None:
+        self._put(document, self.after)
+
+    def undo(self, document: Document) -> None:
+        self._put(document, self.before)
+
+    def _put(self, document: Document, patch: np.ndarray) -> None:
+        layer = _layer(document, self.layer_id)
+        x, y, w, h = self.rect
+        layer.pixels[y:y + h, x:x + w] = patch
+        document.notify_pixels_changed(layer, self.rect)
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+    def is_noop(self) -> bool:
+        return self.rect[2] == 0 or self.rect[3] == 0
+
+
+class PixelRecorder:
+    """Collects a layer's pixels, tile by tile, before each part of a growing edit paints.
+
+    Call :meth:`before_paint` with each segment's rectangle before painting it, then
+    :meth:`finish` for the :class:`PixelEdit` of the whole stroke. Only touched tiles are
+    copied, so a long stroke over a large canvas keeps little memory.
+    """
+
+    def __init__(self, layer: Layer, tile: int = 64) -> None:
+        self.layer = layer
+        self.tile = tile
+        self._saved: dict[tuple[int, int], np.ndarray] = {}
+
+    def before_paint(self, rect: Rect) -> None:
+        x, y, w, h = clip_rect(rect, self.layer.size)
+        if not w or not h:
+            return
+        size = self.tile
+        for ty in range(y // size, (y + h - 1) // size + 1):
+            for tx in range(x // size, (x + w - 1) // size + 1):
+                if (tx, ty) not in self._saved:
+                    self._saved[tx, ty] = self.layer.pixels[
+                        ty * size:(ty + 1) * size, tx * size:(tx + 1) * size].copy()
+
+    def finish(self, label: str = "Brush stroke") -> PixelEdit:
+        if not self._saved:
+            empty = np.zeros((0, 0, 4), np.uint8)
+            return PixelEdit(self.layer.id, (0, 0, 0, 0), empty, empty.copy(), label)
+        size = self.tile
+        xs = [tx for tx, _ in self._saved]
+        ys = [ty for _, ty in self._saved]
+        rect = clip_rect((min(xs) * size, min(ys) * size, (max(xs) - min(xs) + 1) * size,
+                          (max(ys) - min(ys) + 1) * size), self.layer.size)
+        x, y, w, h = rect
+        before = self.layer.pixels[y:y + h, x:x + w].copy()  # untouched tiles: unchanged
+        for (tx, ty), patch in self._saved.items():
+            top, left = ty * size - y, tx * size - x
+            before[top:top + patch.shape[0], left:left + patch.shape[1]] = patch
+        self._saved = {}
+        return PixelEdit.capture(self.layer, rect, before, label)
+
+
+class AddLayer(Command):
+    """A new layer at ``index`` (bottom first; on top when ``None``)."""
+
+    def __init__(self, layer: Layer, index: int | None = None,
+                 label: str | None = None) -> None:
+        self.layer = layer
+        self.index = index
+        self.label = label or f"Add {layer.name}"
+        self._active_before: Layer | None = None
+        self._active_after: Layer | None = None
+        self._in_document = False
+
+    def apply(self, document: Document) -> None:
+        if self.index is None:
+            self.index = len(document.layers)
+        self._active_before = document.active
+        document.add_layer(self.layer, self.index)
+        self._active_after = document.active
+        self._in_document = True
+
+    def redo(self, document: Document) -> None:
+        document.add_layer(self.layer, self.index)
+        document.active = self._active_after
+        self._in_document = True
+
+    def undo(self, document: Document) -> None:
+        document.remove_layer(self.layer)
+        document.active = self._active_before
+        self._in_document = False
+
+    @property
+    def nbytes(self) -> int:
+        # in the document, the layer is the document's memory; undone, the history keeps it
+        return 0 if self._in_document else self.layer.pixels.nbytes
+
+
+class RemoveLayer(Command):
+    """A layer taken out of the stack; the step keeps the layer and its place to restore it."""
+
+    def __init__(self, layer: Layer, label: str | None = None) -> None:
+        self.layer = layer
+        self.label = label or f"Delete {layer.name}"
+        self.index = -1
+        self._active_before: Layer | None = None
+        self._active_after: Layer | None = None
+        self._in_document = True
+
+    def apply(self, document: Document) -> None:
+        self.index = document.layers.index(self.layer)
+        self._active_before = document.active
+        document.remove_layer(self.layer)
+        self._active_after = document.active
+        self._in_document = False
+
+    def redo(self, document: Document) -> None:
+        document.remove_layer(self.layer)
+        document.active = self._active_after
+        self._in_document = False
+
+    def undo(self, document: Document) -> None:
+        document.add_layer(self.layer, self.index)
+        document.active = self._active_before
+        self._in_document = True
+
+    @property
+    def nbytes(self) -> int:
+        return 0 if self._in_document else self.layer.pixels.nbytes
+
+
+class MoveLayer(Command):
+    """A layer moved to another place in the stack (``index``, bottom first)."""
+
+    def __init__(self, layer: Layer, index: int, label: str | None = None) -> None:
+        self.layer_id = layer.id
+        self.index = index
+        self.label = label or f"Move {layer.name}"
+        self.old_index = -1
+
+    def apply(self, document: Document) -> None:
+        layer = _layer(document, self.layer_id)
+        self.old_index = document.layers.index(layer)
+        document.move_layer(layer, self.index)
+
+    def redo(self, document: Document) -> None:
+        document.move_layer(_layer(document, self.layer_id), self.index)
+
+    def undo(self, document: Document) -> None:
+        document.move_layer(_layer(document, self.layer_id), self.old_index)
+
+    def is_noop(self) -> bool:
+        return self.old_index == self.index
+
+
+PROPERTIES: dict[str, str] = {
+    "name": "Rename",
+    "visible": "Visibility",
+    "opacity": "Opacity",
+    **{f"condition.{f.name}": f.name.replace("_", " ").capitalize()
+       for f in fields(ConditionSettings)},
+}
+"""Properties :class:`SetLayerProperty` can change, with the words for the History panel."""
+PROPERTIES["condition.params"] = "Detector settings"
+
+MERGEABLE = frozenset({"name", "opacity", "condition.conditioning_scale", "condition.params"})
+"""Properties changed continuously (typing, slider drags): consecutive changes merge."""
+
+
+class SetLayerProperty(Command):
+    """One property of a layer: ``name``, ``visible``, ``opacity`` or ``condition.<field>``."""
+
+    def __init__(self, layer: Layer, name: str, value: Any, label: str | None = None,
+                 mergeable: bool | None = None) -> None:
+        if name not in PROPERTIES:
+            raise ValueError(f"unknown layer property {name!r} (known: {', '.join(PROPERTIES)})")
+        if name.startswith("condition.") and layer.condition is None:
+            raise ValueError(f"layer {layer.name!r} has no condition settings")
+        self.layer_id = layer.id
+        self.name = name
+        self.after = copy.deepcopy(value)
+        self.before: Any = None
+        self.mergeable = name in MERGEABLE if mergeable is None else mergeable
+        self.label = label or f"{PROPERTIES[name]} {layer.name}"
+
+    def apply(self, document: Document) -> None:
+        layer = _layer(document, self.layer_id)
+        if self.name.startswith("condition."):
+            self.before = copy.deepcopy(getattr(layer.condition, self.name[10:]))
+        else:
+            self.before = getattr(layer, self.name)
+        self.redo(document)
+
+    def redo(self, document: Document) -> None:
+        self._set(document, self.after)
+
+    def undo(self, document: Document) -> None:
+        self._set(document, self.before)
+
+    def _set(self, document: Document, value: Any) -> None:
+        layer = _layer(document, self.layer_id)
+        value = copy.deepcopy(value)
+        if self.name == "name":
+            document.rename(layer, value)
+        elif self.name == "visible":
+            document.set_visible(layer, value)
+        elif self.name == "opacity":
+            document.set_opacity(layer, value)
+        else:
+            document.set_condition_value(layer, self.name[10:], value)
+
+    def is_noop(self) -> bool:
+        return self.before == self.after
+
+    def merge(self, other: Command) -> bool:
+        if (isinstance(other, SetLayerProperty) and self.mergeable and other.mergeable
+                and other.layer_id == self.layer_id and other.name == self.name):
+            self.after = other.after
+            return True
+        return False
+
+
+class CommandGroup(Command):
+    """Several commands as one step (merge down, duplicate and move…)."""
+
+    def __init__(self, label: str, commands: list[Command] | None = None) -> None:
+        self.label = label
+        self.commands: list[Command] = list(commands or [])
+
+    def apply(self, document: Document) -> None:
+        for command in self.commands:
+            command.apply(document)
+
+    def redo(self, document: Document) -> None:
+        for command in self.commands:
+            command.redo(document)
+
+    def undo(self, document: Document) -> None:
+        for command in reversed(self.commands):
+            command.undo(document)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(command.nbytes for command in self.commands)
+
+    def is_noop(self) -> bool:
+        return all(command.is_noop() for command in self.commands)
+
+
+class UndoStack:
+    """The document's undo history: steps, a position in them, a memory bound, a clean mark.
+
+    ``labels[:index]`` are the steps that can be undone (oldest first), ``labels[index:]`` those
+    that can be redone. ``changed`` is emitted after anything here changes.
+    """
+
+    changed = Signal()
+
+    def __init__(self, document: Document, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.document = document
+        self._max_bytes = max_bytes
+        self._steps: list[Command] = []
+        self._index = 0
+        self._clean: int | None = 0
+        self._sealed = True
+        self._group: CommandGroup | None = None
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        """How many steps are applied (0: the oldest state kept)."""
+        return self._index
+
+    @property
+    def labels(self) -> list[str]:
+        return [step.label for step in self._steps]
+
+    @property
+    def can_undo(self) -> bool:
+        return self._index > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self._index < len(self._steps)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._steps[self._index - 1].label if self.can_undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._steps[self._index].label if self.can_redo else None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the history keeps alive: pixel patches, and layers out of the document."""
+        return sum(step.nbytes for step in self._steps)
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int) -> None:
+        self._max_bytes = value
+        if self._trim():
+            self.changed.emit()
+
+    @property
+    def is_clean(self) -> bool:
+        """Whether the document is as it was at the last :meth:`set_clean` (the last save)."""
+        return self._clean == self._index
+
+    def set_clean(self) -> None:
+        """Mark the current state as saved."""
+        self._clean = self._index
+        self._sealed = True  # a later change must not merge into the saved step
+        self.changed.emit()
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def push(self, command: Command) -> bool:
+        """Apply ``command`` to the document and record it; False if it changed nothing."""
+        command.apply(self.document)
+        if self._group is not None:
+            self._group.commands.append(command)
+            return True
+        return self._record(command)
+
+    def _record(self, command: Command) -> bool:
+        if command.is_noop():
+            return False
+        if self._index < len(self._steps):
+            del self._steps[self._index:]
+            if self._clean is not None and self._clean > self._index:
+                self._clean = None  # the saved state was on the branch just dropped
+        top = self._steps[-1] if self._steps and not self._sealed else None
+        if top is not None and top.merge(command):
+            if top.is_noop():  # dragged back to where it started
+                self._steps.pop()
+                self._index -= 1
+                self._sealed = True
+        else:
+            self._steps.append(command)
+            self._index += 1
+            self._sealed = False
+        self._trim()
+        self.changed.emit()
+        return True
+
+    def seal(self) -> None:
+        """End merging: the next command becomes a step of its own (e.g. a slider released)."""
+        self._sealed = True
+
+    @contextmanager
+    def edit_pixels(self, layer: Layer, rect: Rect, label: str = "Paint") -> Iterator[None]:
+        """Record what the ``with`` body paints inside ``rect`` of ``layer`` as one step."""
+        before = snapshot(layer, rect)
+        yield
+        self.push(PixelEdit.capture(layer, rect, before, label))
+
+    @contextmanager
+    def group(self, label: str) -> Iterator[CommandGroup]:
+        """Record every command pushed inside the ``with`` body as one step.
+
+        If the body raises, the commands it pushed are undone and nothing is recorded.
+        """
+        if self._group is not None:
+            raise RuntimeError("groups do not nest")
+        group = self._group = CommandGroup(label)
+        try:
+            yield group
+        except BaseException:
+            self._group = None
+            group.undo(self.document)
+            raise
+        self._group = None
+        self._sealed = True
+        self._record(group)
+
+    def undo(self) -> None:
+        if self.can_undo:
+            self._index -= 1
+            self._steps[self._index].undo(self.document)
+            self._sealed = True
+            self._trim()  # an undone new layer is now the history's to keep
+            self.changed.emit()
+
+    def redo(self) -> None:
+        if self.can_redo:
+            self._steps[self._index].redo(self.document)
+            self._index += 1
+            self._sealed = True
+            self._trim()
+            self.changed.emit()
+
+    def goto(self, index: int) -> None:
+        """Undo or redo until ``index`` steps are applied (a click in the History panel)."""
+        index = max(0, min(index, len(self._steps)))
+        while self._index > index:
+            self._index -= 1
+            self._steps[self._index].undo(self.document)
+        while self._index < index:
+            self._steps[self._index].redo(self.document)
+            self._index += 1
+        self._sealed = True
+        self._trim()
+        self.changed.emit()
+
+    def clear(self) -> None:
+        """Forget every step (a new or reopened document); the current state counts as clean."""
+        self._steps.clear()
+        self._index = 0
+        self._clean = 0
+        self._sealed = True
+        self.changed.emit()
+
+    def _trim(self) -> bool:
+        """Drop the oldest steps (then the furthest redo steps) beyond the memory bound."""
+        total = self.nbytes
+        dropped = False
+        while self._steps and total > self._max_bytes:
+            if self._index > 0:
+                total -= self._steps.pop(0).nbytes
+                self._index -= 1
+                if self._clean is not None:
+                    self._clean = self._clean - 1 if self._clean > 0 else None
+            else:
+                total -= self._steps.pop().nbytes
+                if self._clean is not None and self._clean > len(self._steps):
+                    self._clean = None
+            dropped = True
+        return dropped
