@@ -143,7 +143,12 @@ def builtin_conditions() -> list[ConditionType]:
             "sketch", "Sketch", "White strokes on black, as drawn on the sketch layer",
             {"sdxl": _SDXL.format("sketch"), "sd15": _SD15.format("sketch_sd15v2")},
             detector="sketch",
-            params=(ParamSpec("threshold", "int", 0, "Threshold (0 keeps grey levels)", 0, 255),),
+            params=(
+                ParamSpec("method", "choice", "auto", "From (auto: strokes, else PiDiNet or lines)",
+                          choices=("auto", "lines", "pidinet")),
+                ParamSpec("threshold", "int", 0, "Threshold (0 keeps grey levels)", 0, 255),
+                _RESOLUTION,
+            ),
         ),
         ConditionType(
             "lineart", "Lineart", "Clean line drawing extracted from a picture",

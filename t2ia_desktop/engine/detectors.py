@@ -29,7 +29,7 @@ from PIL import Image
 from t2ia_desktop.core.conditions import ConditionType
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
 from t2ia_desktop.engine import hub, quiet_libraries
-from t2ia_desktop.engine.weights import ANNOTATORS_REPO
+from t2ia_desktop.engine.weights import ANNOTATORS_REPO, annotator_files_present
 
 quiet_libraries()
 
@@ -42,6 +42,7 @@ WEIGHT_FILES: dict[str, tuple[str, ...]] = {
     "midas": ("dpt_hybrid-midas-501f0c75.pt",),
     "zoe": ("ZoeD_M12_N.pt",),
     "openpose": ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
+    "pidinet": ("table5_pidinet.pth",),
 }
 
 #: The longest side a network detector works at. controlnet_aux scales the *short* side to
@@ -124,11 +125,20 @@ def _control_map(
 def sketch(image: Image.Image, params: Params) -> Image.Image:
     """White strokes on black, as the sketch adapters were trained on.
 
-    A picture with varying alpha (a drawn layer) gives its stroke coverage; an opaque picture
-    gives its lines, inverted when it is dark lines on light paper.
+    ``method`` "auto": a picture with varying alpha (a drawn layer) gives its stroke coverage;
+    an opaque one (a photo) goes through PiDiNet soft edges, the detector the SDXL sketch adapter
+    was trained with, when its weights are on this machine, else through "lines". "lines": the
+    picture's own dark lines on light paper, inverted, with no weights. "pidinet": always
+    PiDiNet (fetched if it can be).
     """
     image = _eight_bit(image)
-    if image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() != (255, 255):
+    method = str(params.get("method", "auto"))
+    drawn = image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() != (255, 255)
+    if method == "pidinet" or (
+        method == "auto" and not drawn and annotator_files_present(WEIGHT_FILES["pidinet"])
+    ):
+        lines = np.asarray(_pidinet(image, params), dtype=np.uint8)
+    elif drawn and method == "auto":
         lines = np.asarray(image.getchannel("A"), dtype=np.uint8)
     else:
         lines = np.asarray(image.convert("L"), dtype=np.uint8)
@@ -346,6 +356,16 @@ def _summary(error: BaseException, limit: int = 200) -> str:
 
 
 # -- detectors with weights -----------------------------------------------------------------
+
+def _pidinet(image: Image.Image, params: Params) -> Image.Image:
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        return _annotator("pidinet", "PidiNetDetector")(
+            pixels, detect_resolution=resolution, image_resolution=resolution, safe=True,
+            output_type="np",
+        )
+
+    return _control_map("pidinet", image, params, "L", run)
+
 
 def lineart(image: Image.Image, params: Params) -> Image.Image:
     """Dark lines on white (controlnet_aux's own inversion of the network's output)."""

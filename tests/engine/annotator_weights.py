@@ -27,6 +27,7 @@ ANNOTATOR_FILES: dict[str, tuple[str, ...]] = {
     "midas": ("dpt_hybrid-midas-501f0c75.pt",),
     "zoe": ("ZoeD_M12_N.pt",),
     "openpose": ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
+    "pidinet": ("table5_pidinet.pth",),
 }
 
 
@@ -134,8 +135,23 @@ def write_openpose(folder: Path, seed: int = 0) -> list[Path]:
     return paths
 
 
+def pidinet_network(seed: int) -> torch.nn.Module:
+    from controlnet_aux.pidi.model import pidinet
+
+    with _seeded(seed):
+        return pidinet().eval()
+
+
+def write_pidinet(folder: Path, seed: int = 0) -> list[Path]:
+    """PiDiNet's checkpoint keeps its weights under "state_dict" with DataParallel's prefix."""
+    (name,) = ANNOTATOR_FILES["pidinet"]
+    state = {f"module.{key}": value for key, value in pidinet_network(seed).state_dict().items()}
+    return [_save({"state_dict": state}, folder / name)]
+
+
 WRITERS: dict[str, Callable[[Path, int], list[Path]]] = {
     "lineart": write_lineart, "midas": write_midas, "zoe": write_zoe, "openpose": write_openpose,
+    "pidinet": write_pidinet,
 }
 
 

@@ -461,3 +461,36 @@ def test_zoe_file_lacking_weights_is_refused(monkeypatch, tmp_path):
     with pytest.raises(BadInput, match="ZoeD_M12_N.pt does not fit the zoe detector's network: "
                                        "it lacks"):
         detect(REGISTRY.get("depth-zoe"), Image.new("RGB", (64, 64)))
+
+
+# -- PiDiNet: a sketch from a photo -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pidinet_folder(tmp_path_factory):
+    from tests.engine.annotator_weights import write_annotators
+
+    return write_annotators(tmp_path_factory.mktemp("pidinet"), ("pidinet",))
+
+
+def test_sketch_of_a_photo_uses_pidinet_when_its_weights_are_here(monkeypatch, pidinet_folder):
+    from skimage import data
+
+    photo = Image.fromarray(data.astronaut()).resize((160, 160))
+    lines = np.array(detect(REGISTRY.get("sketch"), photo, {"method": "lines"}))
+    monkeypatch.setenv("T2IA_ANNOTATORS", str(pidinet_folder))
+    soft = detect(REGISTRY.get("sketch"), photo, {"detect_resolution": 128})
+    assert soft.mode == "L" and soft.size == (160, 160)
+    assert not np.array_equal(np.array(soft), lines)  # not the weightless method
+    drawn = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    drawn.paste((0, 0, 0, 255), (10, 30, 54, 34))
+    strokes = np.array(detect(REGISTRY.get("sketch"), drawn))
+    assert strokes[32, 20] == 255 and strokes[5, 5] == 0  # a drawn layer stays its strokes
+
+
+def test_pidinet_without_weights_names_the_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
+    photo = Image.new("RGB", (96, 96), "gray")
+    with pytest.raises(ModelUnavailable, match="table5_pidinet.pth"):
+        detect(REGISTRY.get("sketch"), photo, {"method": "pidinet"})
+    auto = np.array(detect(REGISTRY.get("sketch"), photo))  # auto falls back to the lines
+    assert auto.shape == (96, 96)
