@@ -30,7 +30,7 @@ def sdxl_in_cache() -> bool:
 
         found = try_to_load_from_cache(DEFAULT_SDXL_MODEL, "model_index.json")
         return isinstance(found, str)
-    except Exception:  # a broken cache must not stop the app from opening
+    except Exception:  # noqa: BLE001 - a broken cache must not stop the app from opening
         return False
 
 
@@ -61,8 +61,21 @@ def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
-def run_gui(argv: list[str] | None = None) -> int:
-    """Open the main window and run the Qt event loop (through qasync) until it closes."""
+def _after_show(window, project: str | None) -> None:
+    """Offer what a crash left, then open the project asked for on the command line."""
+    restored = window.offer_recovery()
+    if project and restored:
+        window.show_message(f"Restored unsaved work; {project} was not opened (File → Open).")
+    elif project:
+        window.files.open_path(project)
+
+
+def run_gui(argv: list[str] | None = None, project: str | None = None) -> int:
+    """Open the main window and run the Qt event loop (through qasync) until it closes.
+
+    ``project`` (a .t2ia or .ora file) is opened once the window shows; a file that cannot be
+    opened is told in the window, which keeps its new document.
+    """
     started = time.perf_counter()
     import qasync
     from PySide6.QtCore import QTimer
@@ -76,6 +89,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     from t2ia_desktop.runtime.previews import PreviewScheduler
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.ui.autosave import interval_from_environment
     from t2ia_desktop.ui.error_funnel import ErrorFunnel
     from t2ia_desktop.ui.main_window import MainWindow
 
@@ -105,7 +119,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     conditions = ConditionUpdater(document, default_registry(), scheduler)
     window = MainWindow(
         document, runner, models, status_message=status, history_folder=history_dir(),
-        conditions=conditions,
+        conditions=conditions, autosave_seconds=interval_from_environment(),
     )
     funnel = ErrorFunnel(log_hint=str(log_dir()))
     funnel.message.connect(lambda text: window.statusBar().showMessage(text))
@@ -115,6 +129,8 @@ def run_gui(argv: list[str] | None = None) -> int:
     if os.environ.get("T2IA_EXIT_AFTER_SHOW"):  # used by the launch benchmark
         print(f"window-shown {time.monotonic():.6f} torch={'torch' in sys.modules}", flush=True)
         QTimer.singleShot(0, app.quit)
+    else:
+        QTimer.singleShot(0, lambda: _after_show(window, project))
 
     app.aboutToQuit.connect(runner.shutdown)
     app.aboutToQuit.connect(scheduler.shutdown)

@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    commands.add_parser("gui", help="open the app (the default)")
+    gui = commands.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("project", nargs="?", metavar="PROJECT.t2ia",
+                     help="a project (or an OpenRaster file) to open in it")
 
     gen = commands.add_parser("generate", help="generate one image without a window")
     gen.add_argument("--model", required=True,
@@ -96,13 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and _is_project_argument(args_list[0]):
+        args_list.insert(0, "gui")  # t2ia-desktop PROJECT.t2ia: open it in the app
     try:
         args = build_parser().parse_args(args_list)
         command = args.command or "gui"
         if command == "gui":
             from t2ia_desktop.app import run_gui
 
-            return run_gui()
+            return run_gui(project=getattr(args, "project", None))
         return COMMANDS[command](args)
     except UsageError as error:
         return _fail(str(error))
@@ -112,6 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted", status=130)
+
+
+def _is_project_argument(argument: str) -> bool:
+    """Whether a first argument is a file for the app to open rather than a command."""
+    if argument.startswith("-") or argument in COMMANDS or argument == "gui":
+        return False
+    return Path(argument).suffix.lower() in (".t2ia", ".ora") or Path(argument).is_file()
 
 
 def _fail(message: str, status: int = 2) -> int:

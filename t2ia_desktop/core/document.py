@@ -113,12 +113,16 @@ class Document:
 
     def add_result(self, image: Image.Image, request: GenerationRequest | None = None) -> Layer:
         """Add a generated image as a new layer on top, scaled to the canvas if needed."""
+        return self.add_layer(self.result_layer(image, request))
+
+    def result_layer(self, image: Image.Image, request: GenerationRequest | None = None) -> Layer:
+        """A generated image as a result layer for this document (not added yet), scaled to
+        the canvas if needed; an undoable "Add result" step adds it."""
         image = image.convert("RGBA")
         if image.size != (self.width, self.height):
             image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
         count = sum(1 for layer in self.layers if layer.kind == "result") + 1
-        layer = Layer(f"Result {count}", "result", np.array(image), request=request)
-        return self.add_layer(layer)
+        return Layer(f"Result {count}", "result", np.array(image), request=request)
 
     def remove_layer(self, layer: Layer) -> None:
         self.layers.remove(layer)

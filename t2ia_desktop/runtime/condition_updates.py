@@ -40,18 +40,36 @@ class ConditionUpdater(QObject):
         self.document.pixels_changed.disconnect(self._on_pixels_changed)
         self.document.layer_removed.disconnect(self._on_layer_removed)
 
-    def add_condition_layer(self, condition: str, source: Layer,
+    def set_document(self, document: Document) -> None:
+        """Follow another document (a new or opened one); the old one's previews are dropped."""
+        if document is self.document:
+            return
+        self.disconnect_document()
+        for layer in self.document.layers:
+            self.scheduler.forget(layer.id)
+        self.document = document
+        document.pixels_changed.connect(self._on_pixels_changed)
+        document.layer_removed.connect(self._on_layer_removed)
+
+    def new_condition_layer(self, condition: str, source: Layer,
                             params: dict[str, Any] | None = None,
                             conditioning_scale: float = 1.0) -> Layer:
-        """A new condition layer right above ``source``, detected from it straight away."""
+        """A blank condition layer bound to ``source``, not added to the document yet (an undo
+        step adds it); :meth:`redetect` fills it once it is in."""
         kind = self.registry.get(condition)
         settings = ConditionSettings(
             condition, source.id, {**kind.default_params(), **(params or {})},
             conditioning_scale=conditioning_scale,
         )
-        layer = Layer(f"{kind.label} of {source.name}", "condition",
-                      blank_pixels(self.document.width, self.document.height),
-                      condition=settings)
+        return Layer(f"{kind.label} of {source.name}", "condition",
+                     blank_pixels(self.document.width, self.document.height),
+                     condition=settings)
+
+    def add_condition_layer(self, condition: str, source: Layer,
+                            params: dict[str, Any] | None = None,
+                            conditioning_scale: float = 1.0) -> Layer:
+        """A new condition layer right above ``source``, detected from it straight away."""
+        layer = self.new_condition_layer(condition, source, params, conditioning_scale)
         self.document.add_layer(layer, self.document.layers.index(source) + 1)
         self.redetect(layer)
         return layer

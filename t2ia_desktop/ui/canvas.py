@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.ui.edits import DocumentEdits, Stroke
 from t2ia_desktop.ui.widgets import ModelConnections
 
 Tool = Literal["brush", "eraser"]
@@ -73,9 +74,13 @@ class CanvasView(QWidget):
     files_dropped = Signal(list, QPoint)  # local file paths, global position of the drop
     overlay_changed = Signal()
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None, *,
+                 edits: DocumentEdits | None = None) -> None:
+        """``edits`` records each stroke as an undo step (without one, strokes just paint)."""
         super().__init__(parent)
         self.document = document
+        self.edits = edits or DocumentEdits(document)
+        self._own_edits = edits is None
         self.tool: Tool = "brush"
         self.brush_size = DEFAULT_BRUSH_SIZE
         self.brush_color = QColor(INK)
@@ -87,6 +92,7 @@ class CanvasView(QWidget):
         self.overlay_enabled = False
         self.overlay_opacity = DEFAULT_OVERLAY_OPACITY
         self._stroke_layer: Layer | None = None
+        self._recording: Stroke | None = None
         self._last_point: QPointF | None = None
         self._hover: QPointF | None = None
         self._drop_hover = False
@@ -99,12 +105,42 @@ class CanvasView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.connections = ModelConnections()
+        self.connections.drop_with(self)
+        self._bind(document)
+
+    def _bind(self, document: Document) -> None:
         self.connections.connect(document.layer_added, self._on_layers_changed)
         self.connections.connect(document.layer_removed, self._on_layers_changed)
         self.connections.connect(document.layer_changed, self._on_layers_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
-        self.connections.drop_with(self)
         self._recomposite(QRect(0, 0, document.width, document.height))
+
+    def set_document(self, document: Document) -> None:
+        """Show and paint on another document (a new or opened one)."""
+        self.end_stroke()
+        self.connections.disconnect_all()
+        self.document = document
+        if self._own_edits:
+            self.edits.set_document(document)
+        self.overlay_layer = None
+        self._composite = QImage(
+            document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
+        )
+        self._bind(document)
+        self._overlay_changed()
+
+    @property
+    def stroking(self) -> bool:
+        """Whether a stroke is being painted (the mouse button is down)."""
+        return self._stroke_layer is not None
+
+    def end_stroke(self) -> None:
+        """Finish the stroke being painted now (its undo step is recorded)."""
+        recording, self._recording = self._recording, None
+        self._last_point = None
+        self._stroke_layer = None
+        if recording is not None:
+            self.edits.finish_stroke(recording)
 
     # -- tools --------------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
@@ -287,6 +323,8 @@ class CanvasView(QWidget):
         if layer is None:
             return
         self._stroke_layer = layer
+        verb = "Eraser" if self.tool == "eraser" else "Brush"
+        self._recording = self.edits.begin_stroke(layer, f"{verb} on {layer.name}")
         point = self.to_document(event.position())
         self._last_point = point
         self._stroke(point, point)
@@ -307,8 +345,7 @@ class CanvasView(QWidget):
             point = self.to_document(event.position())
             if point != self._last_point:
                 self._stroke(self._last_point, point)
-            self._last_point = None
-            self._stroke_layer = None
+            self.end_stroke()
             event.accept()
         else:
             super().mouseReleaseEvent(event)
@@ -361,6 +398,18 @@ class CanvasView(QWidget):
         layer = self._stroke_layer
         if layer is None:
             return
+        margin = self.brush_size / 2 + 2
+        left = math.floor(min(start.x(), end.x()) - margin)
+        top = math.floor(min(start.y(), end.y()) - margin)
+        right = math.ceil(max(start.x(), end.x()) + margin)
+        bottom = math.ceil(max(start.y(), end.y()) + margin)
+        dirty = QRect(left, top, right - left, bottom - top).intersected(
+            QRect(0, 0, self.document.width, self.document.height)
+        )
+        if dirty.isEmpty():
+            return
+        if self._recording is not None:  # keep the tiles it is about to touch, for undo
+            self._recording.before_paint((dirty.x(), dirty.y(), dirty.width(), dirty.height()))
         image = layer_image(layer.pixels)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -378,18 +427,9 @@ class CanvasView(QWidget):
         else:
             painter.drawLine(start, end)
         painter.end()
-        margin = self.brush_size / 2 + 2
-        left = math.floor(min(start.x(), end.x()) - margin)
-        top = math.floor(min(start.y(), end.y()) - margin)
-        right = math.ceil(max(start.x(), end.x()) + margin)
-        bottom = math.ceil(max(start.y(), end.y()) + margin)
-        dirty = QRect(left, top, right - left, bottom - top).intersected(
-            QRect(0, 0, self.document.width, self.document.height)
+        self.document.notify_pixels_changed(
+            layer, (dirty.x(), dirty.y(), dirty.width(), dirty.height())
         )
-        if not dirty.isEmpty():
-            self.document.notify_pixels_changed(
-                layer, (dirty.x(), dirty.y(), dirty.width(), dirty.height())
-            )
 
     # -- dropping picture files ---------------------------------------------------------------
     @staticmethod

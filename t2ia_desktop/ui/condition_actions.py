@@ -21,6 +21,7 @@ from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.photo import fit_to_canvas, load_photo, photo_name
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.layers_panel import SOURCE_KINDS
 
 REMIXES: tuple[tuple[str, str], ...] = (
@@ -72,9 +73,9 @@ class ConditionActions(QObject):
 
     def __init__(self, document: Document, updater: ConditionUpdater,
                  family: Callable[[], str], selected: Callable[[], Layer | None],
-                 parent: QWidget) -> None:
+                 parent: QWidget, *, edits: DocumentEdits | None = None) -> None:
         super().__init__(parent)
-        self.document = document
+        self.edits = edits or DocumentEdits(document, None, updater)
         self.updater = updater
         self.registry = updater.registry
         self._family = family
@@ -88,6 +89,11 @@ class ConditionActions(QObject):
         )
         self.add_condition_menu.aboutToShow.connect(self.fill_add_condition_menu)
         self.fill_add_condition_menu()
+
+    @property
+    def document(self) -> Document:
+        """The window's document (it follows a New or Open)."""
+        return self.edits.document
 
     # -- condition layers ---------------------------------------------------------------------
     def source_for_new_condition(self) -> Layer | None:
@@ -134,8 +140,7 @@ class ConditionActions(QObject):
         if reason:
             self.message.emit(reason)
             return None
-        layer = self.updater.add_condition_layer(condition, source)
-        self.document.set_visible(layer, False)  # seen through Preview and the overlay
+        layer = self.edits.add_condition(condition, source, visible=False)  # seen in Preview
         self.message.emit(f"Added “{layer.name}”: see it in Preview, or over the canvas with "
                           "the condition overlay (O).")
         self.condition_added.emit(layer)
@@ -146,7 +151,7 @@ class ConditionActions(QObject):
         """``image`` fitted to the canvas as a photo layer at the bottom of the stack."""
         pixels = fit_to_canvas(image, self.document.width, self.document.height)
         layer = Layer(unique_name(self.document, name), "photo", pixels, visible=visible)
-        self.document.add_layer(layer, 0)
+        self.edits.add_layer(layer, 0, f"Import {layer.name}")
         self.photo_added.emit(layer)
         return layer
 
@@ -169,9 +174,10 @@ class ConditionActions(QObject):
         if reason:
             self.message.emit(reason)
             return None
-        photo = self.add_photo(image, name, visible=False)
-        layer = self.updater.add_condition_layer(condition, photo)
-        self.document.set_visible(layer, False)
+        pixels = fit_to_canvas(image, self.document.width, self.document.height)
+        photo = Layer(unique_name(self.document, name), "photo", pixels, visible=False)
+        layer = self.edits.remix(photo, condition, f"{kind.label} remix of {photo.name}")
+        self.photo_added.emit(photo)
         self.message.emit(f"{kind.label} remix of “{photo.name}”: write a prompt and Generate. "
                           "The photo is hidden; its control image shows in the overlay (O).")
         self.remixed.emit(layer)

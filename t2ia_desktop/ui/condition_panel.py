@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.layers_panel import (
     EDITED_STYLE,
     EDITED_TIP,
@@ -43,10 +44,13 @@ class ConditionPanel(QWidget):
     paint_requested = Signal(object)  # the Layer the artist wants to paint on by hand
 
     def __init__(self, document: Document, updater: ConditionUpdater,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
+        """``edits`` records the changes made here as undo steps."""
         super().__init__(parent)
         self.document = document
         self.updater = updater
+        self.edits = edits or DocumentEdits(document, None, updater)
+        self._own_edits = edits is None
         self.registry = updater.registry
         self.layer: Layer | None = None
         self.family = "sdxl"
@@ -80,6 +84,7 @@ class ConditionPanel(QWidget):
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
         )
         self.scale_slider.valueChanged.connect(self._on_scale)
+        self.scale_slider.slider.sliderReleased.connect(self.edits.seal)
 
         self.params_box = QWidget()
         self.params_form = QFormLayout(self.params_box)
@@ -128,12 +133,24 @@ class ConditionPanel(QWidget):
         layout.addStretch(1)
 
         self.connections = ModelConnections()
+        self.connections.drop_with(self)
+        self._bind(document)
+        updater.layer_busy.connect(self._on_busy)
+        self._busy = False
+        self.set_layer(None)
+
+    def _bind(self, document: Document) -> None:
         self.connections.connect(document.layer_changed, self._on_layer_changed)
         self.connections.connect(document.layer_added, self._on_layers_changed)
         self.connections.connect(document.layer_removed, self._on_layers_changed)
-        self.connections.drop_with(self)
-        updater.layer_busy.connect(self._on_busy)
-        self._busy = False
+
+    def set_document(self, document: Document) -> None:
+        """Edit another document's condition layers (a new or opened one); shows none."""
+        self.connections.disconnect_all()
+        self.document = document
+        if self._own_edits:
+            self.edits.set_document(document)
+        self._bind(document)
         self.set_layer(None)
 
     def closeEvent(self, event) -> None:
@@ -177,6 +194,7 @@ class ConditionPanel(QWidget):
             editor = make_editor(spec)
             editor.setObjectName(f"param_{spec.name}")
             editor.changed.connect(lambda value, name=spec.name: self._on_param(name, value))
+            editor.finished.connect(self.edits.seal)
             self.editors[spec.name] = editor
             if spec.kind == "bool":  # the checkbox carries its own label
                 self.params_form.addRow("", editor)
@@ -245,14 +263,13 @@ class ConditionPanel(QWidget):
     # -- edits --------------------------------------------------------------------------------
     def redetect(self) -> None:
         if self.layer is not None:
-            self.updater.redetect(self.layer)
-            self.document.layer_changed.emit(self.layer)
+            self.edits.redetect(self.layer)
 
     def _on_param(self, name: str, value: object) -> None:
         if self.layer is None or self._updating:
             return
         try:
-            self.updater.set_params(self.layer, **{name: value})
+            self.edits.set_params(self.layer, **{name: value})
         except BadInput as error:  # a spec the editor's range did not cover
             self.layer.condition.error = str(error)
             self.document.layer_changed.emit(self.layer)
@@ -261,21 +278,15 @@ class ConditionPanel(QWidget):
         source_id = self.source_combo.itemData(index)
         if self.layer is None or source_id is None:
             return
-        if source_id != self.layer.condition.source_id:
-            self.layer.condition.source_id = source_id
-            self.layer.condition.error = ""
-            self.updater.redetect(self.layer)
-            self.document.layer_changed.emit(self.layer)
+        self.edits.set_source(self.layer, source_id)
 
     def _on_enabled(self, enabled: bool) -> None:
         if self.layer is not None and not self._updating:
-            self.layer.condition.enabled = enabled
-            self.document.layer_changed.emit(self.layer)
+            self.edits.set_condition(self.layer, "enabled", enabled)
 
     def _on_scale(self, scale: float) -> None:
         if self.layer is not None and not self._updating:
-            self.layer.condition.conditioning_scale = scale
-            self.document.layer_changed.emit(self.layer)
+            self.edits.set_condition(self.layer, "conditioning_scale", scale)
 
     # -- model signals ------------------------------------------------------------------------
     def _on_layer_changed(self, layer: Layer) -> None:

@@ -8,7 +8,9 @@ adapter for are left out, and :attr:`GeneratePanel.skipped` names them.
 
 from __future__ import annotations
 
+import math
 import random
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 MAX_SEED = 2**31 - 1
@@ -70,6 +73,7 @@ class GeneratePanel(QWidget):
 
     generate_requested = Signal()
     family_changed = Signal(str)
+    settings_changed = Signal()  # any setting that :meth:`settings` returns
 
     def __init__(
         self,
@@ -77,12 +81,16 @@ class GeneratePanel(QWidget):
         document: Document | None = None,
         registry: ConditionRegistry | None = None,
         parent: QWidget | None = None,
+        *,
+        edits: DocumentEdits | None = None,
     ) -> None:
         super().__init__(parent)
         if not models:
             raise ValueError("the generate panel needs at least one model")
         self.models = list(models)
         self.document = document
+        self.edits = edits or (DocumentEdits(document) if document is not None else None)
+        self._own_edits = edits is None
         self.registry = registry or default_registry()
         self.skipped: list[str] = []
         """Labels of the conditions the last request left out (no adapter for its family)."""
@@ -165,39 +173,62 @@ class GeneratePanel(QWidget):
 
         self._build_layout()
         self.connections = ModelConnections()
+        self.connections.drop_with(self)
         self._summary_timer = QTimer(self)
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(SUMMARY_DELAY_MS)
         self._summary_timer.timeout.connect(self.update_summary)
+        self.conditioning_scale_slider.valueChanged.connect(self._on_sketch_strength)
+        if self.edits is not None:
+            self.conditioning_scale_slider.slider.sliderReleased.connect(self.edits.seal)
         if document is not None:
             self._bind_document(document)
+        for signal in (self.prompt_edit.textChanged, self.negative_edit.textChanged,
+                       self.model_combo.currentIndexChanged,
+                       self.step_fraction_slider.valueChanged, self.steps_spin.valueChanged,
+                       self.guidance_spin.valueChanged, self.seed_spin.valueChanged,
+                       self.new_seed_check.toggled):
+            signal.connect(self.settings_changed)
         self.update_summary()
 
     def _bind_document(self, document: Document) -> None:
         """Keep Sketch strength and the sketch layer's conditioning scale the same number."""
-        sketch = document.sketch_layer()
-        if sketch is not None and sketch.condition is not None:
-            self.conditioning_scale_slider.setValue(sketch.condition.conditioning_scale)
-        self.conditioning_scale_slider.valueChanged.connect(self._on_sketch_strength)
+        self._show_sketch_strength(document.sketch_layer())
         for signal in (document.layer_added, document.layer_removed, document.layer_changed):
             self.connections.connect(signal, self._on_layer_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
-        self.connections.drop_with(self)
+
+    def set_document(self, document: Document) -> None:
+        """Build requests for another document (a new or opened one); the settings stay."""
+        self.connections.disconnect_all()
+        self.document = document
+        if self._own_edits:
+            if self.edits is None:
+                self.edits = DocumentEdits(document)
+                self.conditioning_scale_slider.slider.sliderReleased.connect(self.edits.seal)
+            else:
+                self.edits.set_document(document)
+        self._bind_document(document)
+        self.update_summary()
+
+    def _show_sketch_strength(self, sketch: Layer | None) -> None:
+        if sketch is None or sketch.condition is None:
+            return
+        slider = self.conditioning_scale_slider
+        if abs(slider.value() - sketch.condition.conditioning_scale) > 1e-9:
+            slider.blockSignals(True)
+            slider.setValue(sketch.condition.conditioning_scale)
+            slider.blockSignals(False)
 
     def _on_sketch_strength(self, value: float) -> None:
         sketch = self.document.sketch_layer() if self.document else None
-        if (sketch is not None and sketch.condition is not None
+        if (sketch is not None and sketch.condition is not None and self.edits is not None
                 and sketch.condition.conditioning_scale != value):
-            sketch.condition.conditioning_scale = value
-            self.document.layer_changed.emit(sketch)
+            self.edits.set_condition(sketch, "conditioning_scale", value)
 
     def _on_layer_changed(self, layer: Layer) -> None:
-        if layer.kind == "sketch" and layer.condition is not None:
-            slider = self.conditioning_scale_slider
-            if abs(slider.value() - layer.condition.conditioning_scale) > 1e-9:
-                slider.blockSignals(True)
-                slider.setValue(layer.condition.conditioning_scale)
-                slider.blockSignals(False)
+        if layer.kind == "sketch":
+            self._show_sketch_strength(layer)
         self.update_summary()
 
     def _on_pixels_changed(self, layer: Layer, _rect: tuple[int, int, int, int]) -> None:
@@ -309,3 +340,73 @@ class GeneratePanel(QWidget):
             adapter_conditioning_factor=self.step_fraction_slider.value(),
             controls=controls,
         )
+
+    # -- settings kept in a project ---------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """The generation settings a project keeps (JSON values), so it reopens with them."""
+        _label, model, family = self.selected_model()
+        return {
+            "prompt": self.prompt_edit.toPlainText(),
+            "negative_prompt": self.negative_edit.toPlainText(),
+            "model": model,
+            "family": family,
+            "steps": self.steps_spin.value(),
+            "guidance_scale": round(self.guidance_spin.value(), 2),
+            "seed": self.seed_spin.value(),
+            "new_seed_each_time": self.new_seed_check.isChecked(),
+            "adapter_conditioning_factor": self.step_fraction_slider.value(),
+        }
+
+    def apply_settings(self, settings: dict[str, Any]) -> list[str]:
+        """Show ``settings`` (from a project file); returns the names of values it could not
+        use (a model not in the list, a value of the wrong type or out of range)."""
+        ignored: list[str] = []
+
+        def get(name: str, kind: type | tuple[type, ...]) -> Any:
+            if name not in settings:
+                return None
+            value = settings[name]
+            if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+                ignored.append(name)
+                return None
+            if isinstance(value, float) and not math.isfinite(value):
+                ignored.append(name)
+                return None
+            return value
+
+        def in_range(name: str, value: float | None, low: float, high: float) -> bool:
+            if value is None:
+                return False
+            if not low <= value <= high:
+                ignored.append(name)
+                return False
+            return True
+
+        for name, edit in (("prompt", self.prompt_edit), ("negative_prompt", self.negative_edit)):
+            text = get(name, str)
+            if text is not None:
+                edit.setPlainText(text)
+        model = get("model", str)
+        if model is not None:
+            index = next((i for i, entry in enumerate(self.models) if entry[1] == model), -1)
+            if index < 0:
+                ignored.append("model")
+            else:
+                self.model_combo.setCurrentIndex(index)
+        steps = get("steps", int)
+        if in_range("steps", steps, self.steps_spin.minimum(), self.steps_spin.maximum()):
+            self.steps_spin.setValue(steps)
+        guidance = get("guidance_scale", (int, float))
+        if in_range("guidance_scale", guidance, self.guidance_spin.minimum(),
+                    self.guidance_spin.maximum()):
+            self.guidance_spin.setValue(float(guidance))
+        seed = get("seed", int)
+        if in_range("seed", seed, 0, MAX_SEED):
+            self.seed_spin.setValue(seed)
+        new_seed = get("new_seed_each_time", bool)
+        if new_seed is not None:
+            self.new_seed_check.setChecked(new_seed)
+        factor = get("adapter_conditioning_factor", (int, float))
+        if in_range("adapter_conditioning_factor", factor, 0.0, 1.0):
+            self.step_fraction_slider.setValue(float(factor))
+        return ignored

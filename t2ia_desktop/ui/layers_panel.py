@@ -12,8 +12,6 @@ a condition layer shows it in the Condition and Preview docks without moving the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QToolButton,
     QVBoxLayout,
@@ -33,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.conditions import ConditionRegistry
-from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.document import Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.widgets import KIND_WORDS, ElidedLabel, ModelConnections, eye_icon, kind_icon
 
 ACTIVE_TINT = QColor(90, 140, 220, 40)
@@ -146,6 +144,7 @@ class LayerRow(QWidget):
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
         )
         self.scale_spin.valueChanged.connect(self._on_scale)
+        self.scale_spin.editingFinished.connect(self._panel.edits.seal)
         line = QHBoxLayout()
         line.setSpacing(6)
         line.addWidget(self.condition_text, 1)
@@ -212,33 +211,33 @@ class LayerRow(QWidget):
 
     def _on_visible(self, shown: bool) -> None:
         if not self._updating:
-            self._panel.document.set_visible(self.layer, shown)
+            self._panel.edits.set_visible(self.layer, shown)
 
     def _on_enabled(self, enabled: bool) -> None:
         if not self._updating and self.layer.condition is not None:
-            self.layer.condition.enabled = enabled
-            self._panel.document.layer_changed.emit(self.layer)
+            self._panel.edits.set_condition(self.layer, "enabled", enabled)
 
     def _on_scale(self, scale: float) -> None:
         if not self._updating and self.layer.condition is not None:
-            self.layer.condition.conditioning_scale = round(scale, 2)
-            self._panel.document.layer_changed.emit(self.layer)
+            self._panel.edits.set_condition(self.layer, "conditioning_scale", round(scale, 2))
 
 
 class LayersPanel(QWidget):
     """The layer list, with Add condition, Re-detect, Clear sketch and Delete below it."""
 
     selection_changed = Signal(object)  # the selected Layer, or None
+    message = Signal(str)  # what was done, for the status bar
 
     def __init__(self, document: Document, updater: ConditionUpdater | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
+        """``edits`` records the changes made here as undo steps."""
         super().__init__(parent)
         self.document = document
         self.updater = updater
+        self.edits = edits or DocumentEdits(document, None, updater)
+        self._own_edits = edits is None
         self.registry: ConditionRegistry | None = updater.registry if updater else None
         self.family = "sdxl"
-        self.confirm: Callable[[str], bool] = self._ask
-        """Asks the artist before something is lost; tests replace it."""
         self.rows: dict[str, LayerRow] = {}
         self._layers: list[Layer] = []  # in list order, top first
         self._refreshing = False
@@ -253,12 +252,24 @@ class LayersPanel(QWidget):
         self.list_widget.currentRowChanged.connect(self._on_current_row_changed)
 
         self.clear_sketch_action = QAction("Clear sketch", self)
-        self.clear_sketch_action.setToolTip("Erase everything on the sketch layer (Shift+Del)")
+        self.clear_sketch_action.setToolTip(
+            "Erase everything on the sketch layer (Shift+Del; Ctrl+Z brings it back)")
         self.clear_sketch_action.setShortcut(QKeySequence("Shift+Del"))
         self.clear_sketch_action.triggered.connect(self.clear_sketch)
         self.delete_action = QAction("Delete layer", self)
-        self.delete_action.setToolTip("Delete the selected photo, condition or generated layer")
+        self.delete_action.setToolTip(
+            "Delete the selected paint, photo, condition or generated layer (Ctrl+Z brings it "
+            "back)")
         self.delete_action.triggered.connect(self.delete_selected)
+        self.new_paint_action = QAction("New paint layer", self)
+        self.new_paint_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_paint_action.setToolTip(
+            "Add an empty paint layer above the selected layer and paint on it (Ctrl+Shift+N)")
+        self.new_paint_action.triggered.connect(self.add_paint_layer)
+        self.duplicate_action = QAction("Duplicate layer", self)
+        self.duplicate_action.setShortcut(QKeySequence("Ctrl+J"))
+        self.duplicate_action.setToolTip("Copy the selected layer, right above it (Ctrl+J)")
+        self.duplicate_action.triggered.connect(self.duplicate_selected)
         self.redetect_action = QAction("Re-detect", self)
         self.redetect_action.setShortcut(QKeySequence("Ctrl+R"))
         self.redetect_action.setToolTip(
@@ -290,13 +301,26 @@ class LayersPanel(QWidget):
         layout.addLayout(buttons)
 
         self.connections = ModelConnections()
+        self.connections.drop_with(self)
+        self._bind(document)
+        if updater is not None:
+            updater.layer_busy.connect(self._on_busy)
+        self.refresh()
+
+    def _bind(self, document: Document) -> None:
         self.connections.connect(document.layer_added, self._on_layers_changed)
         self.connections.connect(document.layer_removed, self._on_layers_changed)
         self.connections.connect(document.layer_changed, self._on_layer_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
-        self.connections.drop_with(self)
-        if updater is not None:
-            updater.layer_busy.connect(self._on_busy)
+
+    def set_document(self, document: Document) -> None:
+        """List another document's layers (a new or opened one)."""
+        self.connections.disconnect_all()
+        self.document = document
+        if self._own_edits:
+            self.edits.set_document(document)
+        self._bind(document)
+        self.list_widget.setCurrentRow(-1)
         self.refresh()
 
     def closeEvent(self, event) -> None:
@@ -326,34 +350,59 @@ class LayersPanel(QWidget):
 
     # -- actions ------------------------------------------------------------------------------
     def clear_sketch(self) -> None:
-        """Clear the sketch layer, after asking when there is something on it."""
+        """Clear the sketch layer (one undo step)."""
         sketch = self.document.sketch_layer()
         if sketch is None or sketch.is_blank():
             return
-        if self.confirm("Erase everything on the sketch layer? This cannot be undone yet."):
-            self.document.clear_layer(sketch)
+        self.edits.clear(sketch, "Clear sketch")
+        self.message.emit("Cleared the sketch. Undo (Ctrl+Z) brings it back.")
 
     def delete_selected(self) -> None:
-        """Delete the selected layer (not the sketch layer), after asking."""
+        """Delete the selected layer (not the sketch layer); undo brings it back."""
         layer = self.selected_layer()
         if layer is None or layer.kind not in DELETABLE_KINDS:
             return
-        question = f"Delete “{layer.name}”? This cannot be undone yet."
         followers = [other.name for other in self.document.condition_layers()
                      if other.condition.source_id == layer.id]
+        self.edits.remove_layer(layer)
+        text = f"Deleted “{layer.name}”. Undo (Ctrl+Z) brings it back."
         if followers:
             their = "its" if len(followers) == 1 else "their"
-            question += (f"\n\n{', '.join(followers)} will keep {their} current control image "
-                         "but no longer follow it.")
-        if self.confirm(question):
-            self.document.remove_layer(layer)
+            text += (f" {', '.join(followers)} keep{'s' if len(followers) == 1 else ''} {their} "
+                     "control image but no longer follow it.")
+        self.message.emit(text)
+
+    def add_paint_layer(self) -> Layer:
+        """An empty paint layer above the selected layer (on top without one); the brush
+        paints on it."""
+        selected = self.selected_layer()
+        index = (self.document.layers.index(selected) + 1 if selected is not None
+                 else len(self.document.layers))
+        taken = {layer.name for layer in self.document.layers}
+        number = 1
+        while f"Paint {number}" in taken:
+            number += 1
+        layer = Layer(f"Paint {number}", "paint",
+                      blank_pixels(self.document.width, self.document.height))
+        self.edits.add_layer(layer, index, f"Add {layer.name}")
+        make_active(self.document, layer)
+        self.select(layer)
+        return layer
+
+    def duplicate_selected(self) -> Layer | None:
+        layer = self.selected_layer()
+        if layer is None:
+            return None
+        copy_ = self.edits.duplicate_layer(layer)
+        self.select(copy_)
+        return copy_
 
     def redetect(self, layer: Layer) -> None:
-        """Re-run ``layer``'s detector, following its source again."""
+        """Re-run ``layer``'s detector, following its source again (undo brings back what was
+        painted on it by hand)."""
         if self.updater is None or layer.kind != "condition":
             return
-        self.updater.redetect(layer)
-        self.document.layer_changed.emit(layer)  # "hand-edited" is gone: redraw every view
+        self.edits.redetect(layer)
 
     def redetect_selected(self) -> None:
         layer = self.selected_layer()
@@ -454,13 +503,9 @@ class LayersPanel(QWidget):
         self.clear_sketch_action.setEnabled(sketch is not None and not sketch.is_blank())
         selected = self.selected_layer()
         self.delete_action.setEnabled(selected is not None and selected.kind in DELETABLE_KINDS)
+        self.duplicate_action.setEnabled(selected is not None)
         self.redetect_action.setEnabled(
             self.updater is not None and selected is not None and selected.kind == "condition"
         )
 
-    def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self, "t2ia desktop", question, defaultButton=QMessageBox.StandardButton.No
-        )
-        return answer == QMessageBox.StandardButton.Yes
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.conditions import default_registry
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput, Cancelled
@@ -34,12 +35,16 @@ from t2ia_desktop.core.request import GenerationRequest
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobFailed, JobRunner
+from t2ia_desktop.ui.autosave import Autosaver, offer_recovery
 from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
 from t2ia_desktop.ui.condition_actions import ConditionActions
 from t2ia_desktop.ui.condition_panel import ConditionPanel
+from t2ia_desktop.ui.edits import DocumentEdits, detection_inputs, stale_condition_layers
 from t2ia_desktop.ui.generate_panel import GeneratePanel, ModelEntry, skipped_note
+from t2ia_desktop.ui.history_panel import HistoryPanel
 from t2ia_desktop.ui.layers_panel import LayersPanel, make_active
 from t2ia_desktop.ui.preview_panel import PreviewPanel
+from t2ia_desktop.ui.project_files import ProjectFiles
 from t2ia_desktop.ui.queue_panel import QueuePanel
 from t2ia_desktop.ui.widgets import ModelConnections
 
@@ -61,9 +66,12 @@ class MainWindow(QMainWindow):
         status_message: str = "",
         history_folder: Path | None = None,
         conditions: ConditionUpdater | None = None,
+        autosave_seconds: float | None = None,
     ) -> None:
         """``conditions`` keeps condition layers in step with their sources; without one the
-        window makes its own (with its own detector thread) and stops it when it closes."""
+        window makes its own (with its own detector thread) and stops it when it closes.
+        ``autosave_seconds`` turns on autosave (unsaved work written at most that long after
+        it changes, for crash recovery)."""
         super().__init__()
         self.history_folder = history_folder
         self.document = document
@@ -82,14 +90,18 @@ class MainWindow(QMainWindow):
         """Asks for a picture file to import ("" when cancelled); tests replace it."""
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(DEFAULT_SIZE)
+        self.undo = UndoStack(document)
+        """The document's history: every change made here is a step of it."""
+        self.edits = DocumentEdits(document, self.undo, conditions)
 
-        self.canvas = CanvasView(document)
+        self.canvas = CanvasView(document, edits=self.edits)
         self.setCentralWidget(self.canvas)
-        self.generate_panel = GeneratePanel(models, document, self.registry)
-        self.layers_panel = LayersPanel(document, conditions)
+        self.generate_panel = GeneratePanel(models, document, self.registry, edits=self.edits)
+        self.layers_panel = LayersPanel(document, conditions, edits=self.edits)
         self.queue_panel = QueuePanel(runner.queue, runner)
         self.preview_panel = PreviewPanel(document, conditions)
-        self.condition_panel = ConditionPanel(document, conditions)
+        self.condition_panel = ConditionPanel(document, conditions, edits=self.edits)
+        self.history_panel = HistoryPanel(self.undo)
         self.generate_dock = self._dock("Generate", self.generate_panel)
         self.layers_dock = self._dock("Layers", self.layers_panel)
         self.queue_dock = self._dock("Queue", self.queue_panel)
@@ -97,22 +109,31 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.condition_dock = self._dock("Condition", self.condition_panel,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.history_dock = self._dock("History", self.history_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
         self.resizeDocks(
             [self.generate_dock, self.layers_dock, self.queue_dock],
             [400, 330, 140],
             Qt.Orientation.Vertical,
         )
-        self.resizeDocks([self.preview_dock, self.condition_dock], [240, 560],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.preview_dock, self.condition_dock, self.history_dock],
+                         [240, 330, 250], Qt.Orientation.Vertical)
         self.resizeDocks([self.generate_dock, self.preview_dock], [380, 300],
                          Qt.Orientation.Horizontal)
 
         self.condition_actions = ConditionActions(
             document, conditions, self.generate_panel.family, self.layers_panel.selected_layer,
-            self,
+            self, edits=self.edits,
         )
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
         self._build_actions()
+        self.files = ProjectFiles(self)
+        """New, Open, Save, Export, recent files and the title's unsaved-changes marker."""
+        self.export_action = self.files.export_action
+        self.autosaver = Autosaver(self, autosave_seconds) if autosave_seconds else None
+        if self.autosaver is not None:
+            self.autosaver.failed.connect(
+                lambda error: self.show_message(f"Autosave failed: {error}"))
         self._build_toolbar()
         self._build_status_bar()
         self._build_menus()
@@ -126,14 +147,19 @@ class MainWindow(QMainWindow):
         self.condition_actions.condition_added.connect(self._on_condition_added)
         self.condition_actions.remixed.connect(self._on_remixed)
         self.layers_panel.selection_changed.connect(self._on_selection_changed)
+        self.layers_panel.message.connect(self.show_message)
         self.condition_panel.paint_requested.connect(self.paint_on_condition)
+        self.history_panel.step_chosen.connect(self.go_to_step)
         self.connections = ModelConnections()
         self.connections.connect(runner.queue.job_changed, self._on_job_changed)
         self.connections.connect(runner.queue.job_added, self._on_job_changed)
-        self.connections.connect(document.layer_added, self._on_layer_added)
-        self.connections.connect(document.layer_removed, self._on_layer_removed)
-        self.connections.connect(document.layer_changed, self._on_layer_changed)
+        self.connections.connect(self.undo.changed, self._on_history_changed)
         self.connections.drop_with(self)
+        self.document_connections = ModelConnections()
+        """The window's connections to its document's signals, dropped when it is replaced."""
+        self.document_connections.drop_with(self)
+        self._bind_document(document)
+        self._on_history_changed()
         existing = [layer for layer in document.layers if layer.kind == "condition"]
         self.set_current_condition(existing[-1] if existing else None)
         if status_message:
@@ -170,6 +196,12 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         canvas = self.canvas
+        self.undo_action = self._action(
+            "Undo", "Undo the last change to the document", ["Ctrl+Z"], self.undo_step
+        )
+        self.redo_action = self._action(
+            "Redo", "Redo the change last undone", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_step
+        )
         self.brush_action = self._action(
             "Brush", "Draw on the sketch layer", ["B"], lambda: canvas.set_tool("brush")
         )
@@ -194,12 +226,6 @@ class MainWindow(QMainWindow):
             ["Ctrl+Return", "Ctrl+Enter"],
             self.generate,
         )
-        self.export_action = self._action(
-            "Export image…",
-            "Save the visible layers as a PNG",
-            ["Ctrl+Shift+E"],
-            self._ask_export,
-        )
         self.quit_action = self._action("Quit", "Close t2ia desktop", ["Ctrl+Q"], self.close)
         self.import_action = self._action(
             "Import photo…",
@@ -218,6 +244,12 @@ class MainWindow(QMainWindow):
         self.redetect_action = self.layers_panel.redetect_action
         self.addAction(self.redetect_action)
         self.delete_action = self.layers_panel.delete_action
+        self.delete_action.setShortcut(QKeySequence("Del"))
+        self.addAction(self.delete_action)
+        self.new_paint_action = self.layers_panel.new_paint_action
+        self.addAction(self.new_paint_action)
+        self.duplicate_action = self.layers_panel.duplicate_action
+        self.addAction(self.duplicate_action)
         self.paint_condition_action = self._action(
             "Paint on control image",
             "Fix the selected condition layer's control image by hand (it stops following its "
@@ -230,6 +262,9 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Tools")
         toolbar.setObjectName("tools_toolbar")
         toolbar.setMovable(False)
+        toolbar.addAction(self.undo_action)
+        toolbar.addAction(self.redo_action)
+        toolbar.addSeparator()
         toolbar.addAction(self.brush_action)
         toolbar.addAction(self.eraser_action)
         toolbar.addSeparator()
@@ -290,14 +325,30 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.setToolTipsVisible(True)
+        files = self.files
+        file_menu.addAction(files.new_action)
+        file_menu.addAction(files.open_action)
+        file_menu.addMenu(files.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(files.save_action)
+        file_menu.addAction(files.save_as_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
+        self.file_menu = file_menu
         if self.history_folder is not None:
             history_action = file_menu.addAction("Open &history folder")
             history_action.setToolTip("Every finished image is saved here as it finishes")
             history_action.triggered.connect(self.open_history_folder)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.history_dock.toggleViewAction())
+        self.edit_menu = edit_menu
         tools_menu = menus.addMenu("&Tools")
         for action in (
             self.brush_action,
@@ -309,11 +360,13 @@ class MainWindow(QMainWindow):
             tools_menu.addAction(action)
         layer_menu = menus.addMenu("&Layer")
         layer_menu.setToolTipsVisible(True)
+        layer_menu.addAction(self.new_paint_action)
         layer_menu.addAction(self.import_action)
         layer_menu.addMenu(self.condition_actions.add_condition_menu)
         layer_menu.addAction(self.redetect_action)
         layer_menu.addAction(self.paint_condition_action)
         layer_menu.addSeparator()
+        layer_menu.addAction(self.duplicate_action)
         layer_menu.addAction(self.clear_action)
         layer_menu.addAction(self.delete_action)
         self.layer_menu = layer_menu
@@ -322,7 +375,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()
         for dock in (self.generate_dock, self.layers_dock, self.queue_dock, self.preview_dock,
-                     self.condition_dock):
+                     self.condition_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
 
     def open_history_folder(self) -> None:
@@ -332,6 +385,41 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+
+    # -- undo -----------------------------------------------------------------------------------
+    def undo_step(self) -> None:
+        """Edit → Undo (Ctrl+Z)."""
+        self._travel(self.undo.undo)
+
+    def redo_step(self) -> None:
+        """Edit → Redo (Ctrl+Shift+Z, Ctrl+Y)."""
+        self._travel(self.undo.redo)
+
+    def go_to_step(self, index: int) -> None:
+        """A click in History: undo or redo until ``index`` steps are applied."""
+        self._travel(lambda: self.undo.goto(index))
+
+    def _travel(self, move: Callable[[], None]) -> None:
+        # A stroke being painted is finished first: it becomes the step undo reverts.
+        self.canvas.end_stroke()
+        before = detection_inputs(self.document)
+        move()
+        # Detector output is not in the history: what it depends on is. A following condition
+        # layer whose settings came back from another step is detected again from them.
+        for layer in stale_condition_layers(self.document, before):
+            self.updater.redetect(layer)
+
+    def _on_history_changed(self) -> None:
+        for action, verb, label, keys in (
+            (self.undo_action, "Undo", self.undo.undo_label, "Ctrl+Z"),
+            (self.redo_action, "Redo", self.undo.redo_label, "Ctrl+Shift+Z"),
+        ):
+            action.setEnabled(label is not None)
+            action.setText(f"{verb} {label}" if label else verb)
+            action.setIconText(verb)  # the toolbar keeps its short word
+            tip = f"{verb} “{label}”" if label else f"Nothing to {verb.lower()}"
+            action.setToolTip(f"{tip} ({keys})")
+            action.setStatusTip(tip)
 
     # -- conditions ---------------------------------------------------------------------------
     def set_current_condition(self, layer: Layer | None) -> None:
@@ -381,6 +469,37 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self, layer: Layer | None) -> None:
         if layer is not None and layer.kind == "condition":
             self.set_current_condition(layer)
+
+    # -- the document -------------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        """Work on another document (File → New, Open): the canvas, the panels and the
+        condition updater follow it, the old one's connections are dropped, and its history
+        starts empty. Results still generating for the old document are not added to it."""
+        self.canvas.end_stroke()
+        self.set_current_condition(None)
+        self.document_connections.disconnect_all()
+        self.updater.set_document(document)
+        self.document = document
+        self.edits.set_document(document)
+        for panel in (self.canvas, self.layers_panel, self.preview_panel, self.condition_panel,
+                      self.generate_panel):
+            panel.set_document(document)
+        self._bind_document(document)
+        self._detached = {layer.id for layer in document.condition_layers()
+                          if layer.condition.detached}
+        existing = [layer for layer in document.layers if layer.kind == "condition"]
+        self.set_current_condition(existing[-1] if existing else None)
+        self.canvas.setFocus()
+
+    def offer_recovery(self) -> bool:
+        """At launch: offer the unsaved work a crashed session left; True when restored."""
+        return offer_recovery(self)
+
+    def _bind_document(self, document: Document) -> None:
+        connect = self.document_connections.connect
+        connect(document.layer_added, self._on_layer_added)
+        connect(document.layer_removed, self._on_layer_removed)
+        connect(document.layer_changed, self._on_layer_changed)
 
     def _on_layer_added(self, layer: Layer) -> None:
         if self.current_condition is None and layer.kind == "condition":
@@ -433,15 +552,20 @@ class MainWindow(QMainWindow):
         if note:
             self._notes[job.id] = note
             self.statusBar().showMessage(f"Queued. {note}", 10000)
-        task = asyncio.ensure_future(self._deliver(job, request))
+        task = asyncio.ensure_future(self._deliver(job, request, self.document))
         self.pending_tasks.add(task)
         task.add_done_callback(self.pending_tasks.discard)
         return job
 
-    async def _deliver(self, job: Job, request: GenerationRequest) -> None:
+    async def _deliver(self, job: Job, request: GenerationRequest, document: Document) -> None:
         try:
             image = await self.runner.wait(job)
-            self.document.add_result(image, request)
+            if document is not self.document:  # a New or Open came in between
+                where = f", saved to {job.saved_to}" if job.saved_to else ""
+                self.statusBar().showMessage(
+                    f"A picture finished for the document you closed{where}.", 10000)
+                return
+            self.edits.add_result(image, request)  # one undoable "Add Result n" step
         except JobFailed as error:
             self.statusBar().showMessage(f"Generation failed: {error}")
         except Cancelled:
@@ -487,32 +611,20 @@ class MainWindow(QMainWindow):
                 widget.setValue(size)
                 widget.blockSignals(False)
 
-    # -- files --------------------------------------------------------------------------------
-    def export_image(self, path: str | Path) -> None:
-        """Save the visible layers, as seen on the canvas, to an image file."""
-        image = self.canvas.composite_image()
-        if not image.save(str(path)):
-            raise BadInput(f"could not write {path}: check the folder and the file extension")
-
-    def _ask_export(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Export image", "t2ia.png", "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
-        )
-        if not path:
-            return
-        try:
-            self.export_image(path)
-        except BadInput as error:
-            self.statusBar().showMessage(str(error))
-        else:
-            self.statusBar().showMessage(f"Saved {path}", 6000)
-
+    # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():  # "Save changes?" answered Cancel
+            event.ignore()
+            return
+        if self.autosaver is not None:  # saved or discarded: nothing left to recover
+            self.autosaver.finish()
         for task in list(self.pending_tasks):
             task.cancel()
         for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
-                      self.condition_panel, self.generate_panel, self):
+                      self.condition_panel, self.generate_panel, self.history_panel, self.files,
+                      self):
             panel.connections.disconnect_all()
+        self.document_connections.disconnect_all()
         if self._owned_scheduler is not None:
             self.updater.disconnect_document()
             self._owned_scheduler.shutdown()

@@ -2,7 +2,9 @@
 
 int and float get a slider with a spin box beside it (the slider for dragging, the box for an
 exact number), bool a checkbox, choice a combo box. Every editor emits ``changed(value)`` when
-the artist changes it, never when the program sets it (``set_value``).
+the artist changes it, never when the program sets it (``set_value``), and ``finished`` when a
+change is complete (a slider released, a spin box left): continuous changes between two
+``finished`` make one undo step.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class ParamEditor(QWidget):
     """Base of the editors: ``value()``, ``set_value()`` and ``changed``."""
 
     changed = Signal(object)
+    finished = Signal()
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,8 +78,10 @@ class IntEditor(ParamEditor):
             self.slider.setPageStep(max(1, (high - low) // 10))
             self._layout.addWidget(self.slider, 1)
             self.slider.valueChanged.connect(self._on_slider)
+            self.slider.sliderReleased.connect(self.finished)
         self._layout.addWidget(self.spin)
         self.spin.valueChanged.connect(self._on_spin)
+        self.spin.editingFinished.connect(self.finished)
         self._tip(*(w for w in (self.slider, self.spin) if w is not None))
         self.set_value(spec.default)
 
@@ -124,8 +129,10 @@ class FloatEditor(ParamEditor):
             self.slider.setPageStep(SLIDER_STEPS // 10)
             self._layout.addWidget(self.slider, 1)
             self.slider.valueChanged.connect(self._on_slider)
+            self.slider.sliderReleased.connect(self.finished)
         self._layout.addWidget(self.spin)
         self.spin.valueChanged.connect(self._on_spin)
+        self.spin.editingFinished.connect(self.finished)
         self._tip(*(w for w in (self.slider, self.spin) if w is not None))
         self.set_value(spec.default)
 
@@ -164,7 +171,11 @@ class BoolEditor(ParamEditor):
         self._layout.addWidget(self.check)
         self._tip(self.check)
         self.set_value(spec.default)
-        self.check.toggled.connect(lambda checked: self.changed.emit(checked))
+        self.check.toggled.connect(self._on_toggled)
+
+    def _on_toggled(self, checked: bool) -> None:
+        self.changed.emit(checked)
+        self.finished.emit()
 
     def value(self) -> bool:
         return self.check.isChecked()
@@ -183,7 +194,11 @@ class ChoiceEditor(ParamEditor):
         self._layout.addWidget(self.combo, 1)
         self._tip(self.combo)
         self.set_value(spec.default)
-        self.combo.currentTextChanged.connect(lambda text: self.changed.emit(text))
+        self.combo.currentTextChanged.connect(self._on_text)
+
+    def _on_text(self, text: str) -> None:
+        self.changed.emit(text)
+        self.finished.emit()
 
     def value(self) -> str:
         return self.combo.currentText()

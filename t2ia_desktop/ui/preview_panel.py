@@ -133,11 +133,21 @@ class PreviewPanel(QWidget):
         layout.addStretch(1)
 
         self.connections = ModelConnections()
+        self.connections.drop_with(self)
+        self._bind(document)
+        updater.layer_busy.connect(self._on_busy)
+        self.set_layer(None)
+
+    def _bind(self, document: Document) -> None:
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
         self.connections.connect(document.layer_changed, self._on_layer_changed)
         self.connections.connect(document.layer_removed, self._on_layer_changed)
-        self.connections.drop_with(self)
-        updater.layer_busy.connect(self._on_busy)
+
+    def set_document(self, document: Document) -> None:
+        """Follow another document (a new or opened one); shows no layer until told."""
+        self.connections.disconnect_all()
+        self.document = document
+        self._bind(document)
         self.set_layer(None)
 
     def closeEvent(self, event) -> None:

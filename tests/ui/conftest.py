@@ -21,6 +21,7 @@ from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.project_files import ProjectFiles
 from tests.fakes import FakeEngine
 
 MODELS = [
@@ -28,6 +29,20 @@ MODELS = [
     ("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl"),
 ]
 DOC_WIDTH, DOC_HEIGHT = 256, 192  # not square, to check the fit keeps the aspect
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialogs(monkeypatch):
+    """A modal dialog would wait forever for a click under the offscreen platform: closing a
+    window with unsaved changes discards them, and a test that reaches any other question
+    without answering it through its hook fails at once."""
+
+    def unanswered(*_args, **_kwargs):
+        raise AssertionError("a test reached a modal dialog without answering its hook")
+
+    monkeypatch.setattr(ProjectFiles, "_ask_save_changes", lambda _self, _name: "discard")
+    for name in ("_ask_open_path", "_ask_save_path", "_ask_new_size", "_ask_restore"):
+        monkeypatch.setattr(ProjectFiles, name, unanswered)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import qasync
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.ui.main_window import MainWindow
 
@@ -76,3 +77,58 @@ def drop_files(widget: QWidget, paths: list[str], point: QPoint) -> bool:
     QApplication.sendEvent(widget, QDragMoveEvent(point, actions, data, left, none))
     QApplication.sendEvent(widget, QDropEvent(QPointF(point), actions, data, left, none))
     return True
+
+
+# -- condition layers in the window ----------------------------------------------------------
+DETECT_TIMEOUT = 60_000  # the first run imports the detectors (and torch) in their thread
+EDGE = 30
+"""Canny's 1-pixel edges, found at its detect resolution (512) and scaled back to this small
+canvas, are faint grey lines: anything above this is an edge."""
+
+
+INDICATOR = QPoint(8, 8)
+"""Where a checkbox's box is: a click there toggles it, wherever its text ends."""
+
+
+def at(window: MainWindow, x: float, y: float) -> QPoint:
+    """The canvas point over the centre of document pixel (x, y)."""
+    return window.canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
+
+
+def click_row(qtbot, window: MainWindow, layer: Layer) -> None:
+    """Select ``layer`` in Layers with the mouse (on its name line)."""
+    panel = window.layers_panel
+    panel.list_widget.scrollToItem(panel.item_for(layer))
+    box = panel.list_widget.visualItemRect(panel.item_for(layer))
+    qtbot.mouseClick(panel.list_widget.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(box.center().x(), box.top() + 8))
+    assert panel.selected_layer() is layer
+
+
+def menu_action(window: MainWindow, condition: str) -> QAction:
+    """The Add condition layer menu's entry for ``condition``, as the menu shows it now."""
+    actions = window.condition_actions
+    actions.add_condition_menu.aboutToShow.emit()  # what opening the menu does
+    (action,) = [a for a in actions.add_condition_menu.actions()
+                 if a.objectName() == f"add_{condition}"]
+    return action
+
+
+def detected(qtbot, document: Document, layer: Layer | None = None):
+    """Wait for a detector's result to land in ``layer`` (any condition layer when None)."""
+    return qtbot.waitSignal(
+        document.pixels_changed, timeout=DETECT_TIMEOUT,
+        check_params_cb=lambda changed, _rect: (changed is layer if layer
+                                                else changed.kind == "condition"),
+    )
+
+
+def add_canny(qtbot, window: MainWindow, photo_path: str) -> tuple[Layer, Layer]:
+    """Import ``photo_path``, select it, and add a canny layer from it with the menu."""
+    photo = window.import_photo(photo_path)
+    click_row(qtbot, window, photo)
+    with detected(qtbot, window.document) as got:
+        menu_action(window, "canny").trigger()
+    edges = got.args[0]
+    assert edges.condition.condition == "canny" and edges.condition.source_id == photo.id
+    return photo, edges

@@ -5,79 +5,33 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from t2ia_desktop.core.conditions import ConditionType, ParamSpec, default_registry
-from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.engine.detectors import sketch as sketch_detector
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.ui.condition_panel import ConditionPanel
-from t2ia_desktop.ui.main_window import MainWindow
 from t2ia_desktop.ui.param_editors import BoolEditor, ChoiceEditor, FloatEditor, IntEditor
 from tests.ui.conftest import MODELS
-from tests.ui.helpers import drag, finish_pending
+from tests.ui.helpers import (
+    DETECT_TIMEOUT,
+    EDGE,
+    INDICATOR,
+    add_canny,
+    at,
+    click_row,
+    detected,
+    drag,
+    finish_pending,
+    menu_action,
+)
 
 SD15 = ("SD 1.5 (demo)", "demo-sd15", "sd15")
-DETECT_TIMEOUT = 60_000  # the first run imports the detectors (and torch) in their thread
-EDGE = 30
-"""Canny's 1-pixel edges, found at its detect resolution (512) and scaled back to this small
-canvas, are faint grey lines: anything above this is an edge."""
-
-
 @pytest.fixture
 def models() -> list:
     return [*MODELS, SD15]
-
-
-INDICATOR = QPoint(8, 8)
-"""Where a checkbox's box is: a click there toggles it, wherever its text ends."""
-
-
-def at(window: MainWindow, x: float, y: float) -> QPoint:
-    """The canvas point over the centre of document pixel (x, y)."""
-    return window.canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
-
-
-def click_row(qtbot, window: MainWindow, layer: Layer) -> None:
-    """Select ``layer`` in Layers with the mouse (on its name line)."""
-    panel = window.layers_panel
-    panel.list_widget.scrollToItem(panel.item_for(layer))
-    box = panel.list_widget.visualItemRect(panel.item_for(layer))
-    qtbot.mouseClick(panel.list_widget.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(box.center().x(), box.top() + 8))
-    assert panel.selected_layer() is layer
-
-
-def menu_action(window: MainWindow, condition: str) -> QAction:
-    """The Add condition layer menu's entry for ``condition``, as the menu shows it now."""
-    actions = window.condition_actions
-    actions.add_condition_menu.aboutToShow.emit()  # what opening the menu does
-    (action,) = [a for a in actions.add_condition_menu.actions()
-                 if a.objectName() == f"add_{condition}"]
-    return action
-
-
-def detected(qtbot, document: Document, layer: Layer | None = None):
-    """Wait for a detector's result to land in ``layer`` (any condition layer when None)."""
-    return qtbot.waitSignal(
-        document.pixels_changed, timeout=DETECT_TIMEOUT,
-        check_params_cb=lambda changed, _rect: (changed is layer if layer
-                                                else changed.kind == "condition"),
-    )
-
-
-def add_canny(qtbot, window: MainWindow, photo_path: str) -> tuple[Layer, Layer]:
-    """Import ``photo_path``, select it, and add a canny layer from it with the menu."""
-    photo = window.import_photo(photo_path)
-    click_row(qtbot, window, photo)
-    with detected(qtbot, window.document) as got:
-        menu_action(window, "canny").trigger()
-    edges = got.args[0]
-    assert edges.condition.condition == "canny" and edges.condition.source_id == photo.id
-    return photo, edges
 
 
 # -- adding -----------------------------------------------------------------------------------
@@ -399,10 +353,10 @@ def test_deleting_a_source_keeps_its_condition_layers_image(qtbot, window, squar
     photo, edges = add_canny(qtbot, window, square_photo)
     image = edges.pixels.copy()
     click_row(qtbot, window, photo)
-    questions = []
-    window.layers_panel.confirm = lambda question: questions.append(question) or True
-    window.delete_action.trigger()
-    assert photo not in window.document.layers and "Canny edges of square" in questions[0]
+    window.delete_action.trigger()  # no question: undo brings it back
+    assert photo not in window.document.layers
+    message = window.statusBar().currentMessage()
+    assert "Ctrl+Z" in message and "Canny edges of square keeps its control image" in message
     assert np.array_equal(edges.pixels, image)
     assert window.condition_panel.source_combo.currentText().startswith("(deleted")
     qtbot.mouseClick(window.condition_panel.redetect_button, Qt.MouseButton.LeftButton)

@@ -36,7 +36,7 @@ def set_prompt(window: MainWindow, text: str) -> None:
 
 
 def test_window_basics(window, runner):
-    assert window.windowTitle() == "t2ia desktop"
+    assert window.windowTitle() == "Untitled — t2ia desktop"
     assert window.statusBar().currentMessage() == "Ready to draw"
     panel = window.generate_panel
     assert panel.model_combo.currentText() == "demo (random weights)"
@@ -211,25 +211,30 @@ def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
     assert canvas.brush_size == 40 and window.size_slider.value() == 40
 
 
-def test_toolbar_clear_asks_then_clears_the_sketch(window):
+def test_toolbar_clear_clears_the_sketch_and_undo_brings_it_back(window):
     draw_line(window)
     sketch = window.document.sketch_layer()
-    window.layers_panel.confirm = lambda _question: False
-    window.clear_action.trigger()
-    assert not sketch.is_blank()
-    window.layers_panel.confirm = lambda _question: True
+    drawn = sketch.pixels.copy()
     window.clear_action.trigger()
     assert sketch.is_blank() and not window.clear_action.isEnabled()
+    assert window.undo_action.text() == "Undo Clear sketch"
+    window.undo_action.trigger()
+    assert np.array_equal(sketch.pixels, drawn) and window.clear_action.isEnabled()
 
 
-def test_export_saves_what_the_canvas_shows(window, tmp_path):
+def test_export_saves_the_visible_layers_flattened(window, tmp_path):
     draw_line(window)
     path = tmp_path / "picture.png"
-    window.export_image(path)
+    assert window.files.export_to(path)
     with Image.open(path) as image:
         assert image.size == (window.document.width, window.document.height)
-        rgb = image.convert("RGB")
-        assert rgb.getpixel((100, 96))[0] < 60 and rgb.getpixel((100, 20)) == (255, 255, 255)
+        assert image.mode == "RGBA"
+        assert image.getpixel((100, 96))[0] < 60 and image.getpixel((100, 96))[3] == 255
+        assert image.getpixel((100, 20))[3] == 0  # no paper: transparent where nothing is
+    jpeg = tmp_path / "picture.jpg"
+    assert window.files.export_to(jpeg)
+    with Image.open(jpeg) as image:  # JPEG has no transparency: the paper is white
+        assert image.mode == "RGB" and min(image.getpixel((100, 20))) > 245
 
 
 def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):

@@ -142,24 +142,20 @@ def test_selecting_a_photo_makes_it_the_brushs_layer(qtbot, layers, document):
     assert layers.row_for(document.sketch_layer()).name_label.font().weight() != QFont.Weight.Bold
 
 
-def test_clear_sketch_only_when_confirmed(layers, document):
+def test_clear_sketch_when_there_is_something_to_clear(qtbot, layers, document):
     assert not layers.clear_sketch_action.isEnabled()
     ink(document, 10, 60, 40)
     assert layers.clear_sketch_action.isEnabled()
-    questions = []
-    layers.confirm = lambda question: questions.append(question) or False
-    layers.clear_sketch_action.trigger()
-    assert not document.sketch_layer().is_blank() and questions
-    layers.confirm = lambda _question: True
-    layers.clear_sketch_action.trigger()
+    with qtbot.waitSignal(layers.message) as told:
+        layers.clear_sketch_action.trigger()
     assert document.sketch_layer().is_blank() and not layers.clear_sketch_action.isEnabled()
+    assert "Ctrl+Z" in told.args[0]
 
 
 def test_delete_any_layer_but_the_sketch(layers, document):
     document.add_result(Image.new("RGB", (document.width, document.height), "blue"))
     document.add_layer(Layer("Photo", "photo", np.zeros((document.height, document.width, 4),
                                                           np.uint8)), 0)
-    layers.confirm = lambda _question: True
     layers.select(document.sketch_layer())
     assert not layers.delete_action.isEnabled()
     layers.delete_selected()

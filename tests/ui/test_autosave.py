@@ -1,0 +1,266 @@
+"""Autosave and crash recovery: unsaved work reaches the recovery folder soon after it changes,
+written on a thread of its own; a clean exit removes it; after a crash (a real ``kill -9`` of
+the app's process) the next launch offers it back."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.paths import data_dir
+from t2ia_desktop.core.project import load_project, save_project
+from t2ia_desktop.ui import autosave
+from t2ia_desktop.ui.autosave import DOCUMENT, INFO, copy_document, find_recoveries
+from t2ia_desktop.ui.main_window import MainWindow
+from tests.ui.helpers import at, drag
+
+WRITE_TIMEOUT = 20_000
+DRIVER = Path(__file__).with_name("app_driver.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
+    """The window with autosave on, a short interval."""
+    main = MainWindow(document, runner, models, conditions=updater, autosave_seconds=0.05)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close()
+    assert main.autosaver._executor._shutdown  # the writer thread was joined
+
+
+def stroke(window: MainWindow, y: int) -> None:
+    drag(window.canvas, [at(window, x, y) for x in (40, 120, 200)])
+
+
+def recovery_folders() -> list[Path]:
+    root = data_dir() / "recovery"
+    return sorted(root.iterdir()) if root.is_dir() else []
+
+
+def test_unsaved_work_is_written_soon_and_a_save_removes_it(qtbot, autosaving, tmp_path):
+    saver = autosaving.autosaver
+    assert not saver.document_path.exists()  # nothing unsaved, nothing written
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT) as wrote:
+        stroke(autosaving, 60)
+    assert wrote.args[0] == saver.document_path
+    document, settings = load_project(saver.document_path)
+    assert np.array_equal(document.sketch_layer().pixels, autosaving.document.sketch_layer()
+                          .pixels)
+    info = json.loads((saver.folder / INFO).read_text())
+    assert info["name"] == "Untitled" and info["original"] is None
+    assert settings["prompt"] == ""
+
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        autosaving.generate_panel.prompt_edit.setPlainText("the prompt is work too")
+    assert load_project(saver.document_path)[1]["prompt"] == "the prompt is work too"
+
+    autosaving.files.ask_save_path = lambda *_: str(tmp_path / "kept.t2ia")
+    assert autosaving.files.save()
+    saver.wait()
+    assert not saver.document_path.exists() and not (saver.folder / INFO).exists()
+    assert saver.folder.is_dir()  # the session's folder (and its lock) stay while it runs
+
+
+def test_undo_back_to_the_saved_state_removes_it(qtbot, autosaving):
+    saver = autosaving.autosaver
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 60)
+    autosaving.undo_step()
+    saver.wait()
+    assert not saver.document_path.exists() and not saver.timer.isActive()
+
+
+def test_the_write_runs_on_its_own_thread_and_painting_goes_on(qtbot, autosaving, monkeypatch):
+    saver = autosaving.autosaver
+    saver.timer.setInterval(60_000)  # the test says when
+    release = threading.Event()
+    threads = []
+    real_save = autosave.save_project
+
+    def slow_save(document, path, settings=None):
+        threads.append(threading.current_thread().name)
+        release.wait(WRITE_TIMEOUT / 1000)
+        real_save(document, path, settings)
+
+    monkeypatch.setattr(autosave, "save_project", slow_save)
+    stroke(autosaving, 60)
+    first = autosaving.document.sketch_layer().pixels.copy()
+    saver.save_now()  # the copy is taken now; the write waits on its thread
+    stroke(autosaving, 120)  # painting goes on meanwhile
+    assert not autosaving.document.sketch_layer().is_blank()
+    saver.save_now()  # a second write waits for the first, then follows
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        release.set()
+    assert threads[0].startswith("t2ia-autosave")
+    written = load_project(saver.document_path)[0].sketch_layer().pixels
+    assert np.array_equal(written, first)  # the copy, not the pixels painted since
+    saver.timer.setInterval(1)
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        pass
+    written = load_project(saver.document_path)[0].sketch_layer().pixels
+    assert np.array_equal(written, autosaving.document.sketch_layer().pixels)
+
+
+def test_a_stroke_in_progress_is_not_copied_half_way(qtbot, autosaving):
+    saver = autosaving.autosaver
+    canvas = autosaving.canvas
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 40)
+    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 50, 100))
+    saver.save_now()
+    assert not saver._busy and saver.timer.isActive()  # it waits for the stroke to end
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 150, 100))
+    written = load_project(saver.document_path)[0].sketch_layer().pixels
+    assert written[100, 100, 3] == 255
+
+
+def test_a_clean_exit_leaves_nothing_to_recover(qtbot, autosaving):
+    with qtbot.waitSignal(autosaving.autosaver.written, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 60)
+    folder = autosaving.autosaver.folder
+    assert folder.is_dir()
+    assert autosaving.close()  # "Don't save" (the tests' answer)
+    assert not folder.exists() and find_recoveries() == []
+
+
+def test_a_running_sessions_work_is_not_offered(qtbot, autosaving):
+    with qtbot.waitSignal(autosaving.autosaver.written, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 60)
+    assert find_recoveries() == []  # its lock is held: it is not a crash
+
+
+def left_behind(name: str = "harbour.t2ia", original: str | None = None) -> Path:
+    """What a crashed session leaves: a project and its info, and no live lock."""
+    folder = data_dir() / "recovery" / "session-crashed"
+    folder.mkdir(parents=True)
+    document = Document.with_sketch_layer(128, 96)
+    document.sketch_layer().pixels[40:50, 10:90, 3] = 255
+    save_project(document, folder / DOCUMENT, {"prompt": "left behind", "steps": 7})
+    (folder / INFO).write_text(json.dumps({"name": name, "original": original,
+                                           "saved_at": 1_700_000_000}))
+    return folder
+
+
+def test_restoring_brings_the_work_back_unsaved(qtbot, autosaving, tmp_path):
+    folder = left_behind(original=str(tmp_path / "harbour.t2ia"))
+    asked = []
+    autosaving.files.ask_restore = lambda found: asked.append(found) or True
+    assert autosaving.offer_recovery()
+    assert "harbour.t2ia" in asked[0] and "autosaved" in asked[0]
+    document = autosaving.document
+    assert (document.width, document.height) == (128, 96)
+    assert document.sketch_layer().pixels[45, 50, 3] == 255
+    assert autosaving.generate_panel.prompt_edit.toPlainText() == "left behind"
+    assert autosaving.windowTitle() == "harbour.t2ia* — t2ia desktop"
+    assert autosaving.history_panel.list_widget.item(0).text() == "Recovered harbour.t2ia"
+    assert autosaving.autosaver.folder == folder  # its files stay until this session saves
+    assert (folder / DOCUMENT).is_file()
+    assert autosaving.files.save()  # Save writes it where it came from
+    assert (tmp_path / "harbour.t2ia").is_file()
+    autosaving.autosaver.wait()
+    assert not (folder / DOCUMENT).exists()
+
+
+def test_declining_deletes_it_and_a_damaged_one_is_kept_and_told(autosaving):
+    folder = left_behind()
+    autosaving.files.ask_restore = lambda _found: False
+    assert not autosaving.offer_recovery() and not folder.exists()
+    folder = left_behind()
+    (folder / DOCUMENT).write_bytes(b"damaged")
+    autosaving.files.ask_restore = lambda _found: True
+    document = autosaving.document
+    assert not autosaving.offer_recovery()
+    assert autosaving.document is document and folder.is_dir()
+    assert str(folder) in autosaving.files.error_box.text()
+    autosaving.files.error_box.close()
+
+
+def test_copy_document_shares_no_pixels(document):
+    document.sketch_layer().pixels[0, 0] = (1, 2, 3, 4)
+    copied = copy_document(document)
+    assert copied.layers[0].id == document.layers[0].id
+    assert copied.active.id == document.active.id
+    document.sketch_layer().pixels[0, 0] = 0
+    assert tuple(copied.layers[0].pixels[0, 0]) == (1, 2, 3, 4)
+    copied.layers[0].condition.conditioning_scale = 0.1
+    assert document.sketch_layer().condition.conditioning_scale == 1.0
+
+
+# -- the real app, killed ---------------------------------------------------------------------
+def run_driver(mode: str, home: Path) -> tuple[subprocess.Popen, queue.Queue, threading.Thread]:
+    environment = {**os.environ, "T2IA_HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
+                   "T2IA_AUTOSAVE_SECONDS": "0.2", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, str(DRIVER), mode], cwd=REPO, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    reader = threading.Thread(target=read, name="driver-output")
+    reader.start()
+    return process, lines, reader
+
+
+def wait_for(lines: queue.Queue, prefix: str, seen: list[str]) -> str:
+    while True:
+        line = lines.get(timeout=120)
+        if line is None:
+            raise AssertionError("the app ended first:\n" + "\n".join(seen))
+        seen.append(line)
+        if line.startswith(prefix):
+            return line[len(prefix):].strip()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
+def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
+    home = tmp_path / "home"
+    process, lines, reader = run_driver("crash", home)
+    seen: list[str] = []
+    try:
+        ink = int(wait_for(lines, "painted", seen))
+        path = Path(wait_for(lines, "autosaved", seen))
+        assert ink > 0 and path.is_file()
+    finally:
+        process.send_signal(signal.SIGKILL)  # no cleanup of any kind runs
+        process.wait(30)
+        reader.join(30)
+    assert process.returncode == -signal.SIGKILL
+    assert path.is_file()  # left behind
+
+    process, lines, reader = run_driver("restore", home)
+    seen = []
+    try:
+        state = json.loads(wait_for(lines, "state", seen))
+        assert process.wait(60) == 0, "\n".join(seen)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+        reader.join(30)
+    assert state["restored"] and len(state["offered"]) == 1
+    assert state["ink"] == ink  # every pixel of the stroke
+    assert state["prompt"] == "a lighthouse, recovered"
+    assert state["title"].startswith("Untitled*")
+    assert Path(state["folder"]) == path.parent  # it carried on in the crashed session's folder
+    assert not path.parent.exists()  # and its clean exit removed it
+    assert not any((home / "recovery").iterdir())
