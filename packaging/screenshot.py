@@ -116,6 +116,7 @@ def main() -> int:
         await asyncio.gather(*window.pending_tasks)
 
     loop.run_until_complete(scenario())
+    window.files.ask_save_changes = lambda name: "discard"  # a throwaway document
     window.close()
     runner.shutdown()
     print(f"wrote {OUT}")
