@@ -125,11 +125,14 @@ class PreviewScheduler(QObject):
 
     def forget(self, layer_id: str) -> None:
         """Drop a layer's pending request and ignore its running one (the layer went away)."""
+        was_busy = self.is_busy(layer_id)
         self._pending.pop(layer_id, None)
         timer = self._timers.get(layer_id)
         if timer is not None:
             timer.stop()  # kept, not deleted: it dies with the scheduler
         self._running.pop(layer_id, None)
+        if was_busy:
+            self.busy_changed.emit(layer_id, False)
 
     def is_busy(self, layer_id: str) -> bool:
         return layer_id in self._pending or layer_id in self._running

@@ -120,3 +120,13 @@ def test_real_canny_through_the_engine_detectors(qtbot, qapp):
         assert edges.shape == (96, 128) and edges.max() > 0 and edges[:10, :10].max() == 0
     finally:
         scheduler.shutdown()
+
+
+def test_forgetting_a_busy_layer_says_it_is_no_longer_busy(qtbot, make_scheduler):
+    scheduler = make_scheduler(RecordingDetector(seconds=0.2))
+    states = []
+    scheduler.busy_changed.connect(lambda layer_id, busy: states.append(busy))
+    scheduler.schedule("layer", "canny", {"level": 1}, source, delay_ms=0)
+    qtbot.waitUntil(lambda: scheduler.runs["layer"] == 1)
+    scheduler.forget("layer")
+    assert states[-1] is False and not scheduler.is_busy("layer")
