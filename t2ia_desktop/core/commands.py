@@ -20,6 +20,7 @@ Typical uses::
 
 from __future__ import annotations
 
+import abc
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ def snapshot(layer: Layer, rect: Rect) -> np.ndarray:
     return layer.pixels[y:y + h, x:x + w].copy()
 
 
-class Command:
+class Command(abc.ABC):
     """One undoable change. Subclasses set :attr:`label` and implement undo/redo."""
 
     label: str = ""
@@ -59,11 +60,13 @@ class Command:
         """Make the change the first time (pushed onto the stack); usually the same as redo."""
         self.redo(document)
 
+    @abc.abstractmethod
     def redo(self, document: Document) -> None:
-        raise NotImplementedError
+        """Make (or make again) the change."""
 
+    @abc.abstractmethod
     def undo(self, document: Document) -> None:
-        raise NotImplementedError
+        """Take the change back."""
 
     @property
     def nbytes(self) -> int:

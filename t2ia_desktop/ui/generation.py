@@ -1,0 +1,80 @@
+"""The window's side of generating: queue a job, deliver its image as an undoable layer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.errors import BadInput, Cancelled
+from t2ia_desktop.core.jobs import Job, JobState
+from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.runtime.runner import JobFailed
+from t2ia_desktop.ui.generate_panel import skipped_note
+
+log = logging.getLogger("t2ia_desktop.ui.main_window")
+
+
+class GenerationMixin:
+    """Part of :class:`MainWindow`: uses its document, runner, panels, edits and status bar."""
+
+    def generate(self) -> Job | None:
+        """Queue a job from the panel's settings; its image becomes a new layer when done."""
+        try:
+            request = self.generate_panel.build_request(self.document)
+            job = self.runner.submit(request)
+        except BadInput as error:
+            self.statusBar().showMessage(f"Cannot generate: {error}")
+            return None
+        note = skipped_note(self.generate_panel.skipped, request.family)
+        if note:
+            self._notes[job.id] = note
+            self.statusBar().showMessage(f"Queued. {note}", 10000)
+        task = asyncio.ensure_future(self._deliver(job, request, self.document))
+        self.pending_tasks.add(task)
+        task.add_done_callback(self.pending_tasks.discard)
+        return job
+
+    async def _deliver(self, job: Job, request: GenerationRequest, document: Document) -> None:
+        try:
+            image = await self.runner.wait(job)
+            if document is not self.document:  # a New or Open came in between
+                where = f", saved to {job.saved_to}" if job.saved_to else ""
+                self.statusBar().showMessage(
+                    f"A picture finished for the document you closed{where}.", 10000)
+                return
+            self.edits.add_result(image, request)  # one undoable "Add Result n" step
+        except JobFailed as error:
+            self.statusBar().showMessage(f"Generation failed: {error}")
+        except Cancelled:
+            self.statusBar().showMessage("Generation cancelled.")
+        except Exception as error:  # a result that cannot be shown must not end the app
+            log.exception("could not add the result of job %s", job.id)
+            self.statusBar().showMessage(f"Could not add the result: {error}")
+        else:
+            note = self._notes.get(job.id, "")
+            if job.warning:
+                text, timeout = f"Done, but: {job.warning}", 0
+            elif job.saved_to:
+                text, timeout = f"Done, saved to {job.saved_to}", 10000
+            else:
+                text, timeout = f"Done: {request.summary()}", 10000
+            self.statusBar().showMessage(f"{text}. {note}" if note else text, timeout)
+        finally:
+            self._notes.pop(job.id, None)
+
+    def _on_job_changed(self, _job: Job) -> None:
+        queue = self.runner.queue
+        running = queue.running()
+        waiting = sum(1 for job in queue if job.state is JobState.QUEUED)
+        parts = []
+        if running is not None:
+            total = max(running.total_steps, 1)
+            parts.append(f"Generating {running.step}/{total}")
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(running.step)
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        self.progress_bar.setVisible(running is not None)
+        self.job_label.setText(" · ".join(parts))
+
