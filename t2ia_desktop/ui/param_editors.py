@@ -38,7 +38,9 @@ def spec_tooltip(spec: ParamSpec) -> str:
 
 
 class ParamEditor(QWidget):
-    """Base of the editors: ``value()``, ``set_value()`` and ``changed``."""
+    """Base of the editors. Each kind's editor adds ``value()`` and ``set_value(value)``;
+    ``changed`` carries every new value, ``finished`` marks the end of an edit (one undo step).
+    """
 
     changed = Signal(object)
     finished = Signal()
@@ -48,12 +50,6 @@ class ParamEditor(QWidget):
         self.spec = spec
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-
-    def value(self) -> int | float | bool | str:
-        raise NotImplementedError
-
-    def set_value(self, value: object) -> None:
-        raise NotImplementedError
 
     def _tip(self, *widgets: QWidget) -> None:
         tip = spec_tooltip(self.spec)
