@@ -13,7 +13,7 @@ import sys
 import time
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.paths import demo_model_root, history_dir, log_dir
+from t2ia_desktop.core.paths import demo_model_root, history_dir, log_dir, queue_dir
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 
 log = logging.getLogger(__name__)
@@ -64,34 +64,45 @@ def setup_logging() -> None:
 def _after_show(window, project: str | None) -> None:
     """Offer what a crash left, then open the project asked for on the command line."""
     restored = window.offer_recovery()
+    window.queue_control.offer_restore()  # jobs left waiting; then the queue file follows
     if project and restored:
         window.show_message(f"Restored unsaved work; {project} was not opened (File → Open).")
     elif project:
         window.files.open_path(project)
 
 
-def run_gui(argv: list[str] | None = None, project: str | None = None) -> int:
+def run_gui(argv: list[str] | None = None, project: str | None = None,
+            plugin_folders: list[str] | tuple[str, ...] = ()) -> int:
     """Open the main window and run the Qt event loop (through qasync) until it closes.
 
     ``project`` (a .t2ia or .ora file) is opened once the window shows; a file that cannot be
-    opened is told in the window, which keeps its new document.
+    opened is told in the window, which keeps its new document. ``plugin_folders`` (--plugins)
+    are searched for condition plugins besides the bundled and the user's plugins folders.
     """
     started = time.perf_counter()
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from t2ia_desktop.core.conditions import default_registry
     from t2ia_desktop.core.document import Document
     from t2ia_desktop.core.history import History
     from t2ia_desktop.core.jobs import JobQueue
+    from t2ia_desktop.core.plugins import PluginHost, default_plugin_folders
+    from t2ia_desktop.core.queue_store import QueueStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+    from t2ia_desktop.runtime.downloads import WeightDownloads
+    from t2ia_desktop.runtime.plugin_wiring import (
+        registry_detect_factory,
+        registry_engine_factory,
+    )
     from t2ia_desktop.runtime.previews import PreviewScheduler
+    from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
-    from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.runtime.worker import EngineWorker
     from t2ia_desktop.ui.autosave import interval_from_environment
     from t2ia_desktop.ui.error_funnel import ErrorFunnel
     from t2ia_desktop.ui.main_window import MainWindow
+    from t2ia_desktop.ui.plugins_dialog import PluginsController
 
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -109,18 +120,29 @@ def run_gui(argv: list[str] | None = None, project: str | None = None) -> int:
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
     document = Document.with_sketch_layer(canvas, canvas)
     queue = JobQueue()
+    # One registry for the window, the detector thread and the worker; reloads swap its contents.
+    plugins = PluginHost(default_plugin_folders(plugin_folders))
+    registry = plugins.registry
     worker = EngineWorker(
-        default_engine_factory(str(demo_model_root())), history=History(history_dir())
+        registry_engine_factory(str(demo_model_root()), registry), history=History(history_dir())
     )
     runner = JobRunner(queue, worker)
+    # Pending jobs are kept in the queue file, written on a thread of its own.
+    queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
-    scheduler = PreviewScheduler()
-    conditions = ConditionUpdater(document, default_registry(), scheduler)
+    scheduler = PreviewScheduler(registry_detect_factory(registry))
+    conditions = ConditionUpdater(document, registry, scheduler)
+    # Detector weights download on a thread of their own, and only when the artist asks.
+    downloads = WeightDownloads()
     window = MainWindow(
         document, runner, models, status_message=status, history_folder=history_dir(),
         conditions=conditions, autosave_seconds=interval_from_environment(),
+        downloads=downloads, queue_keeper=queue_keeper,
     )
+    plugin_actions = PluginsController(window, plugins)  # Help → Plugins…; lives with the window
+    if plugins.failed():
+        window.show_message(f"{plugin_actions.failure_summary()} {status}")
     funnel = ErrorFunnel(log_hint=str(log_dir()))
     funnel.message.connect(lambda text: window.statusBar().showMessage(text))
     funnel.install()
@@ -132,8 +154,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None) -> int:
     else:
         QTimer.singleShot(0, lambda: _after_show(window, project))
 
+    app.aboutToQuit.connect(queue_keeper.close)  # first: the jobs stopped by quitting stay
     app.aboutToQuit.connect(runner.shutdown)
     app.aboutToQuit.connect(scheduler.shutdown)
+    app.aboutToQuit.connect(downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
     return 0

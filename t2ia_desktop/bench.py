@@ -5,6 +5,7 @@
 - ``ui_stall_worst_ms``: the longest gap between 5 ms ticks of a UI-thread timer while a
   generation runs on the worker thread.
 - ``launch_to_window_ms``: from starting the process to the main window being shown.
+- ``step_preview_*_ms_*``: one latent → RGB step preview at a 128×128 latent (bench_previews).
 """
 
 from __future__ import annotations
@@ -270,6 +271,9 @@ def run_benchmarks(steps: int = 20, size: int = 512, repeats: int = 3) -> dict:
         figures.update(engine_overhead(demo_root, steps, size, repeats))
         figures.update(ui_stall(demo_root, steps, size))
         figures.update(detector_figures())
+        from t2ia_desktop.bench_previews import step_preview_figures
+
+        figures.update(step_preview_figures())
         import torch
 
         if torch.cuda.is_available():

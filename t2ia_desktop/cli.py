@@ -7,6 +7,7 @@ imported only by the commands that need it, so ``--version`` and the GUI start f
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
-from t2ia_desktop.core.conditions import FAMILIES, default_registry
+from t2ia_desktop.core.conditions import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.request import (
     DEMO_MODEL,
@@ -39,6 +40,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Draw, detect and generate with T2I-Adapters.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_plugins_option(parser, "plugins_before")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     gui = commands.add_parser("gui", help="open the app (the default)")
@@ -58,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="conditioning scale of the i-th --control, 0 to 2 (default 1.0)")
     gen.add_argument("--factor", type=float, default=1.0,
                      help="step fraction: share of the steps the adapters guide (0 to 1)")
+    gen.add_argument("--range", action="append", default=[], metavar="START:END",
+                     help="step range of the i-th --control, fractions 0 to 1 (default 0:1)")
+    gen.add_argument("--init-image", metavar="IMAGE",
+                     help="img2img: start from this picture (default size: its own)")
+    gen.add_argument("--strength", type=float, default=0.75,
+                     help="img2img/inpainting: how much to repaint, 0 to 1 (default 0.75)")
+    gen.add_argument("--mask", metavar="IMAGE",
+                     help="inpainting: white where to repaint, black where to keep the "
+                          "--init-image (same size as it)")
     gen.add_argument("--steps", type=int, default=30)
     gen.add_argument("--guidance", type=float, default=7.5)
     gen.add_argument("--seed", type=int, default=0)
@@ -76,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("conditions", help="list the condition types")
 
+    weights = commands.add_parser(
+        "download-weights", help="download detector weights from lllyasviel/Annotators")
+    weights.add_argument("names", nargs="+", metavar="CONDITION",
+                         help="a condition (openpose, depth-midas…) or a detector (midas, pidinet)")
+
     export = commands.add_parser(
         "export", help="flatten a project to PNG or convert it to OpenRaster, without a window")
     export.add_argument("project", metavar="PROJECT.t2ia")
@@ -92,8 +108,47 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--project", action="store_true",
                        help="instead: save and open a large layered project")
     bench.add_argument("--project-size", type=int, default=4096)
+    bench.add_argument("--stroke", action="store_true",
+                       help="instead: brush strokes on a large layered canvas (uses "
+                            "--project-size and --layers)")
+    bench.add_argument("--step-preview", action="store_true",
+                       help="instead: time the step preview conversion (latent → RGB)")
     bench.add_argument("--layers", type=int, default=16)
+    bench.add_argument("--queue", action="store_true",
+                       help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
+                            "on the demo model (4 steps, 128×128 each)")
+    bench.add_argument("--jobs", type=int, default=50)
+    for command in commands.choices.values():
+        _add_plugins_option(command, "plugins")
     return parser
+
+
+def _add_plugins_option(parser: argparse.ArgumentParser, dest: str) -> None:
+    parser.add_argument(
+        "--plugins", action="append", dest=dest, metavar="DIR",
+        default=[] if dest == "plugins_before" else argparse.SUPPRESS,
+        help="a folder of condition plugins (or one plugin's folder) to load besides the "
+             "bundled and user plugins (repeatable)")
+
+
+def plugin_folders_of(args: argparse.Namespace) -> list[str]:
+    """Every --plugins folder, given before or after the command; each must exist."""
+    folders = [*getattr(args, "plugins_before", []), *getattr(args, "plugins", [])]
+    for folder in folders:
+        if not Path(folder).expanduser().is_dir():
+            raise BadInput(f"--plugins {folder}: no such folder")
+    return folders
+
+
+def _registry(args: argparse.Namespace):
+    """The built-in conditions and every plugin's; a broken plugin is told on stderr."""
+    from t2ia_desktop.core.plugins import PluginHost, default_plugin_folders
+
+    host = PluginHost(default_plugin_folders(plugin_folders_of(args)))
+    for record in host.failed():
+        print(f"{PROG}: warning: plugin {record.id} ({record.location}) not loaded: "
+              f"{record.error}", file=sys.stderr)
+    return host.registry
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,10 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_list)
         command = args.command or "gui"
+        folders = plugin_folders_of(args)  # a missing folder is bad input for every command
         if command == "gui":
             from t2ia_desktop.app import run_gui
 
-            return run_gui(project=getattr(args, "project", None))
+            extra = {"plugin_folders": folders} if folders else {}
+            return run_gui(project=getattr(args, "project", None), **extra)
         return COMMANDS[command](args)
     except UsageError as error:
         return _fail(str(error))
@@ -133,16 +190,24 @@ def _fail(message: str, status: int = 2) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from t2ia_desktop.core.imageio import check_output_path, open_image, save_png
 
-    registry = default_registry()
+    registry = _registry(args)
     out = check_output_path(args.out)
     pairs = [_split_pair(item, "--control", "CONDITION=IMAGE") for item in args.control]
     for condition, _ in pairs:
         registry.get(condition)
     if len(args.scale) > len(pairs):
         raise BadInput(f"{len(args.scale)} --scale values for {len(pairs)} --control images")
+    if len(args.range) > len(pairs):
+        raise BadInput(f"{len(args.range)} --range values for {len(pairs)} --control images")
+    ranges = [_step_range(item) for item in args.range]
+    ranges += [(0.0, 1.0)] * (len(pairs) - len(ranges))
+    if args.mask and not args.init_image:
+        raise BadInput("--mask needs --init-image (the picture to inpaint)")
+    init = open_image(args.init_image) if args.init_image else None
+    mask = open_image(args.mask) if args.mask else None
     images = [open_image(path) for _, path in pairs]
     model, family = _model_and_family(args.model, args.family)
-    width, height = _size(args, family)
+    width, height = _size(args, family, init)
     scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
     # Check everything cheap before any detector or model runs.
     request = GenerationRequest(
@@ -151,16 +216,18 @@ def _generate(args: argparse.Namespace) -> int:
         width=width, height=height, scheduler=args.scheduler,
         adapter_conditioning_factor=args.factor,
         controls=tuple(
-            ControlSpec(cond, image, _own_adapter(model, cond), scale)
-            for (cond, _), image, scale in zip(pairs, images, scales)
+            ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
+            for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges)
         ),
+        init_image=init, strength=args.strength, mask_image=mask,
     ).validate()
     if not args.raw_control:
+        from t2ia_desktop.cli_downloads import fetching_weights
         from t2ia_desktop.engine.detectors import detect
 
+        detect = fetching_weights(detect)  # missing weights: downloaded, progress on stderr
         request = request.with_changes(controls=tuple(
-            ControlSpec(c.condition, detect(registry.get(c.condition), c.image), c.adapter,
-                        c.conditioning_scale)
+            dataclasses.replace(c, image=detect(registry.get(c.condition), c.image))
             for c in request.controls
         ))
     from t2ia_desktop.engine.generate import Engine
@@ -173,26 +240,33 @@ def _generate(args: argparse.Namespace) -> int:
 def _detect(args: argparse.Namespace) -> int:
     from t2ia_desktop.core.imageio import check_output_path, open_image
 
-    condition = default_registry().get(args.condition)
+    condition = _registry(args).get(args.condition)
     out = check_output_path(args.output)
     params = {}
     for item in args.param:
         name, value = _split_pair(item, "--param", "NAME=VALUE")
         params[name] = condition.param(name).parse(value)
     image = open_image(args.input)
+    from t2ia_desktop.cli_downloads import fetching_weights
     from t2ia_desktop.engine.detectors import detect
 
-    control = detect(condition, image, params)
+    control = fetching_weights(detect)(condition, image, params)
     from t2ia_desktop.core.imageio import save_png
 
     save_png(control, out)
     return 0
 
 
+def _download_weights(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli_downloads import download_weights
+
+    return download_weights(args.names, _registry(args))
+
+
 def _conditions(args: argparse.Namespace) -> int:
     from t2ia_desktop.engine.weights import annotator_files_present
 
-    for condition in default_registry():
+    for condition in _registry(args):
         families = ",".join(condition.adapters)
         if not condition.weight_files:
             weights = "no weights needed"
@@ -247,11 +321,26 @@ def _demo_model(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.stroke:
+        from t2ia_desktop.bench_canvas import stroke_figures
+
+        print(json.dumps(stroke_figures(args.project_size, args.layers), indent=2))
+        return 0
     if args.project:
         from t2ia_desktop.bench_project import project_figures
 
         figures = project_figures(args.project_size, args.layers, min(args.repeats, 2))
         print(json.dumps(figures, indent=2))
+        return 0
+    if args.queue:
+        from t2ia_desktop.bench_queue import queue_figures
+
+        print(json.dumps(queue_figures(jobs=max(1, args.jobs)), indent=2))
+        return 0
+    if args.step_preview:
+        from t2ia_desktop.bench_previews import step_preview_figures
+
+        print(json.dumps(step_preview_figures(), indent=2))
         return 0
     from t2ia_desktop.bench import run_benchmarks
 
@@ -263,6 +352,7 @@ def _bench(args: argparse.Namespace) -> int:
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
     "export": _export, "demo-model": _demo_model, "bench": _bench,
+    "download-weights": _download_weights,
 }
 
 
@@ -298,9 +388,22 @@ def _own_adapter(model: str, condition: str) -> str | None:
     return str(folder) if folder.is_dir() else None
 
 
-def _size(args: argparse.Namespace, family: str) -> tuple[int, int]:
-    default = 1024 if family == "sdxl" else 512
-    return args.width or default, args.height or default
+def _size(args: argparse.Namespace, family: str, init=None) -> tuple[int, int]:
+    if init is not None:  # img2img: the picture's own size, down to a multiple of 8
+        default_width, default_height = (max(64, side // 8 * 8) for side in init.size)
+    else:
+        default_width = default_height = 1024 if family == "sdxl" else 512
+    return args.width or default_width, args.height or default_height
+
+
+def _step_range(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(start), float(end)
+    except ValueError:
+        raise BadInput(f"--range takes START:END fractions such as 0:0.5, not {text!r}") from None
 
 
 def _progress_printer():

@@ -29,6 +29,7 @@ class FakeEngine:
         request: GenerationRequest,
         on_step: Callable[[int, int], None],
         should_stop: Callable[[], bool],
+        on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
     ) -> Image.Image:
         self.calls.append(request)
         self.thread_names.append(threading.current_thread().name)
@@ -43,5 +44,8 @@ class FakeEngine:
             if should_stop():
                 raise Cancelled()
             on_step(step, request.steps)
+            if on_preview is not None:  # a grey that lightens step by step
+                level = round(255 * step / request.steps)
+                on_preview(lambda level=level: Image.new("RGB", (8, 8), (level,) * 3))
         shade = request.seed % 256
         return Image.new("RGB", (request.width, request.height), (shade, 128, 255 - shade))

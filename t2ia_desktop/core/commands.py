@@ -287,6 +287,8 @@ PROPERTIES: dict[str, str] = {
     "name": "Rename",
     "visible": "Visibility",
     "opacity": "Opacity",
+    "blend_mode": "Blend mode",
+    "locked": "Lock",
     **{f"condition.{f.name}": f.name.replace("_", " ").capitalize()
        for f in fields(ConditionSettings)},
 }
@@ -336,6 +338,10 @@ class SetLayerProperty(Command):
             document.set_visible(layer, value)
         elif self.name == "opacity":
             document.set_opacity(layer, value)
+        elif self.name == "blend_mode":
+            document.set_blend_mode(layer, value)
+        elif self.name == "locked":
+            document.set_locked(layer, value)
         else:
             document.set_condition_value(layer, self.name[10:], value)
 
@@ -348,6 +354,69 @@ class SetLayerProperty(Command):
             self.after = other.after
             return True
         return False
+
+
+class ResizeCanvas(Command):
+    """A new canvas size: every layer padded with transparency or cropped around an anchor.
+
+    ``offset`` is where the old canvas's top-left corner lands on the new one (negative crops).
+    The step keeps every layer's old pixels, and its new ones while undone.
+    """
+
+    def __init__(self, width: int, height: int, offset: tuple[int, int],
+                 label: str | None = None) -> None:
+        if width < 1 or height < 1:
+            raise ValueError(f"a canvas of {width}×{height} pixels is empty")
+        self.size = (int(width), int(height))
+        self.offset = (int(offset[0]), int(offset[1]))
+        self.label = label or f"Canvas size {width}×{height}"
+        self.old_size = (0, 0)
+        self.before: list[np.ndarray] = []
+        self.after: list[np.ndarray] = []
+        self._done = False
+
+    def apply(self, document: Document) -> None:
+        self.old_size = (document.width, document.height)
+        self.before = [layer.pixels for layer in document.layers]
+        width, height = self.size
+        self.after = [_placed(pixels, self.offset, width, height) for pixels in self.before]
+        self.redo(document)
+
+    def redo(self, document: Document) -> None:
+        document.resize_canvas(*self.size, list(self.after))
+        self._done = True
+
+    def undo(self, document: Document) -> None:
+        document.resize_canvas(*self.old_size, list(self.before))
+        self._done = False
+
+    @property
+    def nbytes(self) -> int:
+        kept = self.before if self._done else self.after
+        return sum(pixels.nbytes for pixels in kept)
+
+    def is_noop(self) -> bool:
+        return self.size == self.old_size and self.offset == (0, 0)
+
+
+def _placed(pixels: np.ndarray, offset: tuple[int, int], width: int, height: int) -> np.ndarray:
+    """``pixels`` with its top-left corner at ``offset`` on a transparent width×height canvas."""
+    out = np.zeros((height, width, 4), np.uint8)
+    x, y = offset
+    old_height, old_width = pixels.shape[:2]
+    left, top = max(0, x), max(0, y)
+    right, bottom = min(width, x + old_width), min(height, y + old_height)
+    if left < right and top < bottom:
+        out[top:bottom, left:right] = pixels[top - y:bottom - y, left - x:right - x]
+    return out
+
+
+def anchor_offset(old: tuple[int, int], new: tuple[int, int],
+                  anchor: tuple[int, int]) -> tuple[int, int]:
+    """Where the old canvas goes on the new one for an anchor cell (column, row in 0..2):
+    (0, 0) keeps the top-left corner, (1, 1) centres, (2, 2) keeps the bottom-right corner."""
+    column, row = anchor
+    return ((new[0] - old[0]) * column // 2, (new[1] - old[1]) * row // 2)
 
 
 class CommandGroup(Command):

@@ -7,14 +7,20 @@ Conditions are registered descriptors, not an enum: built-ins and plugins go thr
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from t2ia_desktop.core.errors import BadInput
 
 Family = Literal["sdxl", "sd15"]
 FAMILIES: tuple[Family, ...] = ("sdxl", "sd15")
+
+#: A detector function: picture and checked parameters in, control image out (PIL images).
+DetectorFunction = Callable[[Any, Mapping[str, Any]], Any]
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ class ParamSpec:
     """One detector parameter, named as the detector names it (controlnet_aux's own words)."""
 
     name: str
-    kind: Literal["int", "float", "bool", "choice"]
+    kind: Literal["int", "float", "bool", "choice", "colour"]
     default: int | float | bool | str
     label: str = ""
     minimum: float | None = None
@@ -41,6 +47,8 @@ class ParamSpec:
                 if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
                     raise ValueError(text)
                 value = lowered in {"1", "true", "yes", "on"}
+            elif self.kind == "colour":
+                value = text.strip().lower()
             else:
                 value = text
         except ValueError:
@@ -50,6 +58,9 @@ class ParamSpec:
         return value
 
     def check(self, value: object) -> None:
+        if self.kind == "colour" and not (isinstance(value, str) and _COLOUR.fullmatch(value)):
+            raise BadInput(f"{self.name} must be a colour written #rrggbb (such as #ff8800), "
+                           f"not {value!r}")
         if self.kind == "choice" and value not in self.choices:
             raise BadInput(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
         if self.kind in ("int", "float"):
@@ -66,15 +77,17 @@ class ConditionType:
     """A kind of control image and the adapters trained on it.
 
     ``adapters`` maps a model family to the hub id of its T2I-Adapter; a family missing from it
-    cannot use this condition. ``detector`` names the detector that turns a picture into the
-    control image; ``weight_files`` are the detector's files in ``lllyasviel/Annotators``.
+    cannot use this condition (a plugin may give a local adapter folder instead of a hub id).
+    ``detector`` turns a picture into the control image: the name of a built-in detector, or
+    (plugins) a function ``(PIL.Image, params) -> PIL.Image``. ``weight_files`` are the
+    detector's files in ``lllyasviel/Annotators``; ``source`` says where the type comes from.
     """
 
     id: str
     label: str
     description: str
     adapters: dict[str, str]
-    detector: str
+    detector: str | DetectorFunction
     params: tuple[ParamSpec, ...] = ()
     weight_files: tuple[str, ...] = ()
     source: str = "built-in"
@@ -119,6 +132,11 @@ class ConditionRegistry:
 
     def __contains__(self, condition_id: object) -> bool:
         return condition_id in self._types
+
+    def replace_with(self, other: ConditionRegistry) -> None:
+        """Take ``other``'s types in one step (plugins reloaded): everyone holding this
+        registry, on any thread, sees either the old set or the new one, never a mix."""
+        self._types = dict(other._types)
 
     def __iter__(self) -> Iterator[ConditionType]:
         return iter(self._types.values())

@@ -17,6 +17,9 @@ from psygnal import Signal
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 
 LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
+BlendMode = Literal["normal", "multiply", "screen", "overlay", "darken", "lighten"]
+BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "overlay", "darken", "lighten")
+"""How a layer mixes with what lies below it (the W3C compositing formulas Qt and ORA share)."""
 
 
 @dataclass
@@ -27,6 +30,7 @@ class ConditionSettings:
     reads (``None`` for the sketch layer, whose own strokes are the control). ``detached`` is set
     when the artist paints over the control image by hand: it then stops following its source
     until re-detected. ``error`` holds the last detector error, shown on the layer.
+    ``step_start``/``step_end`` are the share of the denoising steps during which it guides.
     """
 
     condition: str
@@ -36,6 +40,8 @@ class ConditionSettings:
     enabled: bool = True
     detached: bool = False
     error: str = ""
+    step_start: float = 0.0
+    step_end: float = 1.0
 
 
 @dataclass(eq=False)
@@ -48,6 +54,8 @@ class Layer:
     request: GenerationRequest | None = field(default=None, repr=False)
     condition: ConditionSettings | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    blend_mode: str = "normal"  # one of BLEND_MODES
+    locked: bool = False  # a locked layer refuses painting, clearing and deleting
 
     @property
     def size(self) -> tuple[int, int]:
@@ -159,6 +167,38 @@ class Document:
             layer.opacity = opacity
             self.layer_changed.emit(layer)
 
+    def set_blend_mode(self, layer: Layer, mode: str) -> None:
+        if mode not in BLEND_MODES:
+            raise ValueError(f"unknown blend mode {mode!r} (known: {', '.join(BLEND_MODES)})")
+        if layer.blend_mode != mode:
+            layer.blend_mode = mode
+            self.layer_changed.emit(layer)
+
+    def set_locked(self, layer: Layer, locked: bool) -> None:
+        if layer.locked != locked:
+            layer.locked = locked
+            self.layer_changed.emit(layer)
+
+    def resize_canvas(self, width: int, height: int, pixels: list[np.ndarray]) -> None:
+        """Give the canvas a new size and every layer (bottom first) its new ``pixels``.
+
+        ``layer_removed``/``layer_added`` are emitted for every layer so views rebuild.
+        """
+        if len(pixels) != len(self.layers):
+            raise ValueError(f"{len(pixels)} pixel arrays for {len(self.layers)} layers")
+        for array in pixels:
+            if array.shape != (height, width, 4):
+                raise ValueError(f"pixels of {array.shape}, canvas {width}×{height}")
+        layers = list(self.layers)
+        active = self.active
+        for layer in reversed(layers):
+            self.remove_layer(layer)
+        self.width, self.height = width, height
+        for layer, array in zip(layers, pixels):
+            layer.pixels = array
+            self.add_layer(layer)
+        self.active = active
+
     def set_condition_value(self, layer: Layer, name: str, value: Any) -> None:
         """Change one field of a condition layer's :class:`ConditionSettings`."""
         if layer.condition is None:
@@ -183,7 +223,8 @@ class Document:
         """One control per enabled, non-blank condition layer, bottom first."""
         return tuple(
             ControlSpec(layer.condition.condition, control_image(layer), None,
-                        layer.condition.conditioning_scale)
+                        layer.condition.conditioning_scale, layer.condition.step_start,
+                        layer.condition.step_end)
             for layer in self.condition_layers()
             if layer.condition.enabled and not layer.is_blank()
         )

@@ -3,8 +3,8 @@
 An ``.ora`` is a zip: ``mimetype`` (``image/openraster``, stored first, uncompressed),
 ``stack.xml`` (the layer stack, top first), ``data/*.png`` (one PNG per layer),
 ``Thumbnails/thumbnail.png`` (at most 256 px) and ``mergedimage.png`` (the flattened picture).
-Export writes every layer at the canvas origin with its name, opacity and visibility, composited
-``svg:src-over``. Import reads any stack: groups are flattened into the list (their offsets,
+Export writes every layer at the canvas origin with its name, opacity, visibility and blend mode
+(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import reads any stack: groups are flattened into the list (their offsets,
 opacity and visibility carried down), each layer is placed at its x/y offset and becomes a
 *photo* layer if it is opaque everywhere, else a *paint* layer.
 """
@@ -41,6 +41,11 @@ MIMETYPE = "image/openraster"
 SPEC_VERSION = "0.0.5"
 THUMBNAIL_SIZE = 256
 _MAX_DEPTH = 64
+COMPOSITE_OPS = {"normal": "svg:src-over", "multiply": "svg:multiply",
+                 "screen": "svg:screen", "overlay": "svg:overlay", "darken": "svg:darken",
+                 "lighten": "svg:lighten"}
+"""Layer blend modes as OpenRaster composite-op names; others read as normal."""
+BLEND_OF_OP = {op: mode for mode, op in COMPOSITE_OPS.items()}
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -55,7 +60,7 @@ def export_ora(document: Document, path: str | Path) -> None:
             "name": _NOT_XML_CHARS.sub("", layer.name), "src": name, "x": "0", "y": "0",
             "opacity": repr(float(layer.opacity)),
             "visibility": "visible" if layer.visible else "hidden",
-            "composite-op": "svg:src-over",
+            "composite-op": COMPOSITE_OPS.get(layer.blend_mode, "svg:src-over"),
         }
         if layer is document.active:
             attributes["selected"] = "true"
@@ -120,7 +125,8 @@ def import_ora(path: str | Path) -> Document:
         for name, image, (element, x, y, opacity, visible) in zip(names, images, bottom_first):
             pixels = _placed(image, x, y, width, height)
             kind = "photo" if pixels[..., 3].min() == 255 else "paint"
-            layer = Layer(name, kind, pixels, visible=visible, opacity=opacity)
+            layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,
+                          blend_mode=BLEND_OF_OP.get(element.get("composite-op", ""), "normal"))
             document.add_layer(layer)
             if element.get("selected") == "true":
                 selected = layer

@@ -27,3 +27,18 @@ def log_dir() -> Path:
 def history_dir() -> Path:
     """Every finished image is written here the moment it exists."""
     return data_dir() / "history"
+
+
+def plugins_dir() -> Path:
+    """The artist's own condition plugins: one folder per plugin, each with a plugin.toml."""
+    return data_dir() / "plugins"
+
+
+def plugin_settings_path() -> Path:
+    """Which plugins the artist turned off (a small JSON file)."""
+    return data_dir() / "plugins.json"
+
+
+def queue_dir() -> Path:
+    """The pending jobs of the queue, kept so that they survive a restart."""
+    return data_dir() / "queue"

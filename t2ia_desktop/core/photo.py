@@ -17,8 +17,10 @@ from t2ia_desktop.core.imageio import open_image
 
 log = logging.getLogger(__name__)
 
-PHOTO_PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp", "*.tif", "*.tiff", "*.gif")
-"""The picture files the import dialog offers (a GIF or TIFF gives its first frame)."""
+PHOTO_PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp", "*.tif", "*.tiff", "*.gif",
+                  "*.psd")
+"""The picture files the import dialog offers (a GIF or TIFF gives its first frame, a PSD its
+flattened picture; Layer → Import PSD layers keeps its layers)."""
 
 PHOTO_FILTER = f"Pictures ({' '.join(PHOTO_PATTERNS)});;All files (*)"
 
@@ -69,6 +71,25 @@ def fit_to_canvas(image: Image.Image, width: int, height: int) -> np.ndarray:
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     canvas.paste(rgba, ((width - size[0]) // 2, (height - size[1]) // 2))
     return np.array(canvas, dtype=np.uint8)
+
+
+def place_at_size(image: Image.Image, width: int, height: int) -> np.ndarray:
+    """``image`` at its own size, centred on a transparent ``width``×``height`` canvas (what
+    does not fit is cropped): "keep size" imports, one image pixel per canvas pixel."""
+    rgba = np.asarray(to_rgba(image), dtype=np.uint8)
+    return place(rgba, ((width - rgba.shape[1]) // 2, (height - rgba.shape[0]) // 2),
+                 width, height)
+
+
+def place(pixels: np.ndarray, offset: tuple[int, int], width: int, height: int) -> np.ndarray:
+    """RGBA ``pixels`` with their top-left corner at ``offset`` on a transparent canvas."""
+    out = np.zeros((height, width, 4), np.uint8)
+    x, y = offset
+    left, top = max(0, x), max(0, y)
+    right, bottom = min(width, x + pixels.shape[1]), min(height, y + pixels.shape[0])
+    if left < right and top < bottom:
+        out[top:bottom, left:right] = pixels[top - y:bottom - y, left - x:right - x]
+    return out
 
 
 def photo_name(path: str | Path) -> str:

@@ -18,6 +18,8 @@ A project is a zip archive::
     layers          bottom first, each:
       id, name, kind ("sketch", "paint", "photo", "condition", "result", "mask"),
       visible, opacity (0..1), image (the entry of its PNG),
+      blend_mode    "normal", "multiply", "screen", "overlay", "darken" or "lighten"
+                    (absent: normal), locked (absent: false)
       condition     null or every ConditionSettings field (condition, source_id, params,
                     conditioning_scale, enabled, detached, error)
       request       null or every GenerationRequest field; ``controls`` is a list of
@@ -51,7 +53,13 @@ from t2ia_desktop.core.archive import (
     encode_png,
     encoding_pool,
 )
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer, LayerKind
+from t2ia_desktop.core.document import (
+    BLEND_MODES,
+    ConditionSettings,
+    Document,
+    Layer,
+    LayerKind,
+)
 from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 
@@ -162,20 +170,27 @@ def _layer_entry(layer: Layer, image: str, control_names: list[str]) -> dict[str
     entry: dict[str, Any] = {
         "id": layer.id, "name": layer.name, "kind": layer.kind, "visible": layer.visible,
         "opacity": float(layer.opacity), "image": image, "condition": None, "request": None,
+        "blend_mode": layer.blend_mode, "locked": layer.locked,
     }
     if layer.condition is not None:
         entry["condition"] = {f.name: _jsonable(getattr(layer.condition, f.name))
                               for f in fields(ConditionSettings)}
     if layer.request is not None:
         request = {f.name: _jsonable(getattr(layer.request, f.name))
-                   for f in fields(GenerationRequest) if f.name != "controls"}
+                   for f in fields(GenerationRequest) if f.name not in _REQUEST_IMAGES}
         request["controls"] = [
             {"condition": control.condition, "adapter": control.adapter,
-             "conditioning_scale": control.conditioning_scale, "image": name}
+             "conditioning_scale": control.conditioning_scale, "start": control.start,
+             "end": control.end, "image": name}
             for control, name in zip(layer.request.controls, control_names)
         ]
         entry["request"] = request
     return entry
+
+
+_REQUEST_IMAGES = ("controls", "init_image", "mask_image")
+"""Request fields that hold images: controls get their own entries; init and mask images of
+img2img/inpainting results are not kept (their hashes are in each result PNG's metadata)."""
 
 
 def _jsonable(value: Any) -> Any:
@@ -252,6 +267,11 @@ class _ManifestReader:
         if not 0.0 <= opacity <= 1.0:
             raise self.bad(f"{where} has an opacity of {opacity}, not between 0 and 1")
         image = self.value(data, "image", str, where)
+        blend_mode = self.typed(data.get("blend_mode", "normal"), str, f"{where}: blend_mode")
+        if blend_mode not in BLEND_MODES:
+            raise self.bad(f"{where} has an unknown blend mode {blend_mode[:40]!r} (known: "
+                           f"{', '.join(BLEND_MODES)})")
+        locked = self.typed(data.get("locked", False), bool, f"{where}: locked")
         condition = data.get("condition")
         if condition is not None:
             condition = ConditionSettings(**self.dataclass_values(
@@ -260,10 +280,11 @@ class _ManifestReader:
         if request is not None:
             request = self.request(request, f"the request of {where}")
         return {"name": name, "kind": kind, "visible": visible, "opacity": opacity,
-                "request": request, "condition": condition, "id": layer_id}, image
+                "request": request, "condition": condition, "id": layer_id,
+                "blend_mode": blend_mode, "locked": locked}, image
 
     def request(self, data: Any, where: str) -> GenerationRequest:
-        values = self.dataclass_values(GenerationRequest, data, where, skip=("controls",))
+        values = self.dataclass_values(GenerationRequest, data, where, skip=_REQUEST_IMAGES)
         controls = data.get("controls", [])
         if not isinstance(controls, list):
             raise self.bad(f"the controls of {where} are not a list")

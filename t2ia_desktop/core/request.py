@@ -46,13 +46,17 @@ class ControlSpec:
 
     ``adapter`` is a hub id or a local folder; ``None`` means the model's own adapter for the
     condition (``MODEL/adapters/<condition>``), else the registry's hub id for the family.
-    ``image`` is the control image itself (detectors have already run).
+    ``image`` is the control image itself (detectors have already run). ``start`` and ``end``
+    are the step range during which it guides, as fractions of the steps that run (``[0, 1]``:
+    all of them), on top of the request's ``adapter_conditioning_factor``.
     """
 
     condition: str
     image: Image.Image = field(compare=False, repr=False)
     adapter: str | None = None
     conditioning_scale: float = 1.0
+    start: float = 0.0
+    end: float = 1.0
 
     def image_hash(self) -> str:
         return hashlib.sha256(self.image.tobytes()).hexdigest()[:16]
@@ -76,6 +80,19 @@ class GenerationRequest:
     scheduler: str = "euler-a"
     adapter_conditioning_factor: float = 1.0
     controls: tuple[ControlSpec, ...] = ()
+    init_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    """img2img / inpainting: the picture to start from (scaled to width x height)."""
+    strength: float = 0.75
+    """How much of ``init_image`` is repainted: 0 keeps it, 1 ignores it."""
+    mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    """Inpainting: white where to repaint, black where ``init_image`` is kept; its size."""
+
+    @property
+    def mode(self) -> str:
+        """``"txt2img"``, ``"img2img"`` or ``"inpaint"``."""
+        if self.init_image is None:
+            return "txt2img"
+        return "img2img" if self.mask_image is None else "inpaint"
 
     def validate(self) -> GenerationRequest:
         """Raise :class:`BadInput` with an artist-readable reason; return self when fine."""
@@ -109,6 +126,22 @@ class GenerationRequest:
                     f"conditioning scale of {control.condition} must be between 0 and 2, "
                     f"not {control.conditioning_scale:g}"
                 )
+            if not 0.0 <= control.start <= control.end <= 1.0:
+                raise BadInput(
+                    f"step range of {control.condition} must satisfy 0 <= start <= end <= 1, "
+                    f"not {control.start:g}-{control.end:g}"
+                )
+        if not 0.0 <= self.strength <= 1.0:
+            raise BadInput(f"strength must be between 0 and 1, not {self.strength:g}")
+        if self.mask_image is not None:
+            if self.init_image is None:
+                raise BadInput("a mask needs an init image to inpaint (give --init-image)")
+            if self.mask_image.size != self.init_image.size:
+                raise BadInput(
+                    f"the mask is {self.mask_image.size[0]}x{self.mask_image.size[1]} but the "
+                    f"init image is {self.init_image.size[0]}x{self.init_image.size[1]}; "
+                    "use a mask of the same size"
+                )
         return self
 
     def with_changes(self, **changes: Any) -> GenerationRequest:
@@ -116,16 +149,23 @@ class GenerationRequest:
 
     def to_metadata(self) -> dict[str, Any]:
         """A JSON-ready description of the request; control images appear as hashes."""
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "controls"}
+        images = ("controls", "init_image", "mask_image")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in images}
         data["controls"] = [
             {
                 "condition": c.condition,
                 "adapter": c.adapter,
                 "conditioning_scale": c.conditioning_scale,
+                "start": c.start,
+                "end": c.end,
                 "image_sha256": c.image_hash(),
             }
             for c in self.controls
         ]
+        for name in images[1:]:
+            image = getattr(self, name)
+            if image is not None:
+                data[f"{name}_sha256"] = hashlib.sha256(image.tobytes()).hexdigest()[:16]
         return data
 
     def summary(self) -> str:

@@ -28,22 +28,18 @@ from PIL import Image
 
 from t2ia_desktop.core.conditions import ConditionType
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
-from t2ia_desktop.engine import hub, quiet_libraries
-from t2ia_desktop.engine.weights import ANNOTATORS_REPO, annotator_files_present
+from t2ia_desktop.engine import quiet_libraries
+from t2ia_desktop.engine.weights import (
+    ANNOTATORS_REPO,
+    WEIGHT_FILES,
+    annotator_files_present,
+    require_weights,
+)
 
 quiet_libraries()
 
 ANNOTATORS_URL = f"https://huggingface.co/{ANNOTATORS_REPO}"
 Params = Mapping[str, Any]
-
-#: The files each weighted detector reads, as named in ``lllyasviel/Annotators``.
-WEIGHT_FILES: dict[str, tuple[str, ...]] = {
-    "lineart": ("sk_model.pth", "sk_model2.pth"),
-    "midas": ("dpt_hybrid-midas-501f0c75.pt",),
-    "zoe": ("ZoeD_M12_N.pt",),
-    "openpose": ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
-    "pidinet": ("table5_pidinet.pth",),
-}
 
 #: The longest side a network detector works at. controlnet_aux scales the *short* side to
 #: ``detect_resolution``, so a long thin strip would otherwise grow without bound.
@@ -185,9 +181,10 @@ _LOCK = threading.Lock()
 _LOADED: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
 
-def _annotator(name: str, loader_name: str) -> Any:
-    """The controlnet_aux detector ``loader_name`` with its weights, loaded once per folder."""
-    files = WEIGHT_FILES[name]
+def _annotator(name: str, loader_name: str, files: tuple[str, ...] | None = None) -> Any:
+    """The controlnet_aux detector ``loader_name`` with its weights, loaded once per folder;
+    ``files`` default to the built-in detector's (plugins name their own)."""
+    files = files or WEIGHT_FILES[name]
     folder = _weights_folder(name, files)
     key = (str(folder), tuple(_stamp(folder / f) for f in files))
     with _LOCK:
@@ -206,39 +203,9 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def _weights_folder(name: str, files: tuple[str, ...]) -> Path:
-    """The folder holding all of ``files``: T2IA_ANNOTATORS, else the HF cache (or a download)."""
-    setting = os.environ.get("T2IA_ANNOTATORS", "").strip()
-    folder = Path(setting).expanduser() if setting else None
-    missing = [f for f in files if folder is None or not (folder / f).is_file()]
-    if folder is not None and not missing:
-        return folder
-
-    def fetch(repo: str, local_files_only: bool) -> Path:
-        from huggingface_hub import hf_hub_download
-
-        paths = [Path(hf_hub_download(repo, f, local_files_only=local_files_only))
-                 for f in files]
-        return paths[0].parent  # one revision's snapshot folder holds them all
-
-    try:
-        return hub.load(ANNOTATORS_REPO, f"{name} detector weights", fetch)
-    except ModelUnavailable:
-        pass
-    why = "offline mode is on" if hub.offline() else "the hub cannot be reached"
-    them = "it" if len(missing) == 1 else "them"
-    if folder is None:
-        raise ModelUnavailable(
-            f"The {name} detector needs {', '.join(files)} from {ANNOTATORS_REPO}; they are not "
-            f"on this machine and cannot be downloaded now ({why}). Download them from "
-            f"{ANNOTATORS_URL} into a folder and set T2IA_ANNOTATORS to it, or connect to the "
-            "internet and try again."
-        ) from None
-    raise ModelUnavailable(
-        f"The {name} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
-        f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from {folder} "
-        f"(T2IA_ANNOTATORS) and from the Hugging Face cache, and cannot be downloaded now "
-        f"({why}). Download {them} from {ANNOTATORS_URL} into {folder}."
-    ) from None
+    """The folder holding all of ``files``; never downloads (:class:`WeightsMissing` says how
+    to get them: the Condition dock's Download button or ``t2ia-desktop download-weights``)."""
+    return require_weights(name, files)
 
 
 def _load(name: str, loader_name: str, folder: Path, files: tuple[str, ...]) -> Any:
@@ -424,8 +391,44 @@ def detect(condition: ConditionType, image: Image.Image, params: Params | None =
         spec = condition.param(name)
         spec.check(value)
         checked[name] = value
+    if callable(condition.detector):
+        return _run_plugin_detector(condition, image, checked)
     try:
         run = DETECTORS[condition.detector]
     except KeyError:
         raise BadInput(f"no detector named {condition.detector!r} for {condition.id}") from None
     return run(image, checked)
+
+
+def _run_plugin_detector(condition: ConditionType, image: Image.Image,
+                         params: dict[str, Any]) -> Image.Image:
+    """A plugin's detector: its failures become one clear error that names the plugin."""
+    assert callable(condition.detector)
+    try:
+        control = condition.detector(image.copy(), params)
+    except T2IAError:
+        raise  # already an artist's message (missing weights, bad input)
+    except Exception as error:  # noqa: BLE001 - a plugin's bug ends this detection only
+        raise T2IAError(f"The {condition.label} detector failed: {type(error).__name__}: "
+                        f"{_summary(error)} — from {condition.source}") from error
+    if not isinstance(control, Image.Image):
+        raise T2IAError(f"The {condition.label} detector returned a "
+                        f"{type(control).__name__}, not a picture — from {condition.source}")
+    return control
+
+
+def run_annotator(name: str, loader_name: str, files: tuple[str, ...], image: Image.Image,
+                  params: Params, mode: str = "L", **options: Any) -> Image.Image:
+    """Run controlnet_aux's ``loader_name`` detector with weights ``files`` (for plugins).
+
+    The weights are found and checked like the built-in detectors' (``T2IA_ANNOTATORS`` or the
+    Hugging Face cache; ``torch.load(weights_only=True)`` first), the picture is detected at
+    ``params["detect_resolution"]`` and the map returned at the picture's size in ``mode``.
+    """
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        return _annotator(name, loader_name, tuple(files))(
+            pixels, detect_resolution=resolution, image_resolution=resolution,
+            output_type="np", **options,
+        )
+
+    return _control_map(name, image, params, mode, run)

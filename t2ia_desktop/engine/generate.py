@@ -1,27 +1,47 @@
 """The engine: one :class:`GenerationRequest` in, one image out, with progress and cancellation.
 
-It calls the diffusers adapter pipelines themselves, so an image from the app equals what a
-plain pipeline call returns for the same arguments and a CPU generator seeded with the seed.
+It runs the standard diffusers pipelines (text-to-image, img2img, inpainting) and adds each
+control layer's adapter features to their UNet calls within that layer's step range
+(engine/injection.py); the features are cached across jobs (engine/adapter_features.py). With
+every range ``[0, f]`` the image equals the diffusers adapter pipeline with
+``adapter_conditioning_factor=f``, pixel for pixel, for a CPU generator seeded with the seed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 
 import diffusers
+import numpy as np
 import torch
-from diffusers import MultiAdapter
 from PIL import Image
 
 from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import BadInput, Cancelled
 from t2ia_desktop.core.paths import demo_model_root
-from t2ia_desktop.core.request import SCHEDULERS, GenerationRequest
+from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
 from t2ia_desktop.engine import quiet_libraries
-from t2ia_desktop.engine.pipelines import ADAPTER_CLASSES, PipelineStore, pick_device
+from t2ia_desktop.engine.adapter_features import (
+    FeatureCache,
+    FeatureKey,
+    adapter_input,
+    image_key,
+)
+from t2ia_desktop.engine.img2img import (
+    PIPELINE_CLASSES,
+    init_at_size,
+    mask_at_size,
+    pad_edge,
+    pad_mask,
+    paste_back,
+    steps_run,
+)
+from t2ia_desktop.engine.injection import AdapterInjection, LayerFeatures, guides_at_all
+from t2ia_desktop.engine.pipelines import PipelineStore, pick_device
+from t2ia_desktop.engine.step_previews import PreviewSink, StepPreviews
 
 quiet_libraries()
 
@@ -81,111 +101,134 @@ class Engine:
         self.store = PipelineStore(
             self.registry, demo_root or demo_model_root(), self.device, self.dtype
         )
+        self.features = FeatureCache()
+        self.last_injection: AdapterInjection | None = None  # what the last job added, per step
 
     def generate(
         self,
         request: GenerationRequest,
         on_step: StepCallback | None = None,
         should_stop: Callable[[], bool] = _never,
+        on_preview: PreviewSink | None = None,
     ) -> Image.Image:
+        """``on_preview`` gets each step's preview (see engine/step_previews.py)."""
         request.validate()
         report = on_step or (lambda step, total: None)
         if should_stop():
             raise Cancelled()
-        pipe, kwargs = self.prepare(request)
+        total = steps_run(request)
+        if total == 0:  # img2img at (nearly) no strength: nothing is repainted
+            report(0, 1)
+            report(1, 1)
+            return init_at_size(request)
+        pipe, kwargs, injection = self.prepare(request)
+        self.last_injection = injection
         if should_stop():
             raise Cancelled()
-        report(0, request.steps)
+        report(0, total)
+        previews = StepPreviews(pipe, request.family, on_preview,
+                                (request.width, request.height))
 
         def on_step_end(step: int) -> None:
-            report(step + 1, request.steps)
+            report(step + 1, total)
+            previews.deliver()
             if should_stop():
                 raise Cancelled()
 
-        if request.controls:
-            kwargs["callback"] = lambda step, timestep, latents: on_step_end(step)
-            kwargs["callback_steps"] = 1
-        else:
-            def step_end(pipeline, step, timestep, tensors):
-                on_step_end(step)
-                return tensors
+        def step_end(pipeline, step, timestep, tensors):
+            on_step_end(step)
+            return tensors
 
-            kwargs["callback_on_step_end"] = step_end
-        with self._step_fraction_for_sd15(pipe, request):
+        kwargs["callback_on_step_end"] = step_end
+        guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
+        with guided, previews:
             image = pipe(**kwargs).images[0]
+        if kwargs.get("output_type") == "latent":
+            image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
         if image.size != (request.width, request.height):
             image = image.crop((0, 0, request.width, request.height))
+        if request.mode == "inpaint":
+            image = paste_back(image, init_at_size(request), mask_at_size(request))
         return image
 
-    def prepare(self, request: GenerationRequest) -> tuple[diffusers.DiffusionPipeline, dict]:
-        """Load what the request needs and return the pipeline and its call arguments."""
+    def prepare(
+        self, request: GenerationRequest
+    ) -> tuple[diffusers.DiffusionPipeline, dict, AdapterInjection]:
+        """Load what the request needs; return the pipeline, its call arguments and the
+        adapter features to add to its UNet calls."""
         family = request.family
         base = self.store.base(request.model, family)
-        size = (request.width, request.height)
         padded = working_size(request.width, request.height, family)
-        adapters, images = [], []
+        steps = steps_run(request)
+        layers = []
         for control in request.controls:
             self.registry.get(control.condition).adapter_for(family)
             location = self.store.adapter_location(
                 request.model, family, control.condition, control.adapter
             )
-            adapter = self.store.adapter(location, control.condition)
-            adapters.append(adapter)
-            images.append(pad_control(control_image_for(adapter, control.image), size, padded))
+            scale_and_range = (control.conditioning_scale, control.start, control.end)
+            if not guides_at_all(scale_and_range, steps, request.adapter_conditioning_factor):
+                continue  # a muted layer or an empty range: skip its adapter altogether
+            layers.append(LayerFeatures(
+                self.adapter_features(location, control, (request.width, request.height),
+                                      padded),
+                control.conditioning_scale, control.start, control.end,
+            ))
+        injection = AdapterInjection(layers, steps, request.adapter_conditioning_factor)
 
-        if adapters:
-            adapter = adapters[0] if len(adapters) == 1 else MultiAdapter(adapters)
-            pipe = ADAPTER_CLASSES[family].from_pipe(base, adapter=adapter)
-            pipe.set_progress_bar_config(disable=True)
-        else:
+        if request.mode == "txt2img":
             pipe = base
+        else:
+            pipe = PIPELINE_CLASSES[(family, request.mode)].from_pipe(base)
+            pipe.set_progress_bar_config(disable=True)
         pipe.scheduler = _scheduler(request.scheduler, self.store.scheduler_config)
 
-        kwargs: dict = dict(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
-            num_inference_steps=request.steps,
-            guidance_scale=request.guidance_scale,
-            width=padded[0],
-            height=padded[1],
-            generator=torch.Generator("cpu").manual_seed(request.seed),
-        )
+        kwargs: dict = {
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt or None,
+            "num_inference_steps": request.steps,
+            "guidance_scale": request.guidance_scale,
+            "generator": torch.Generator("cpu").manual_seed(request.seed),
+        }
         if family == "sdxl":
             kwargs["prompt_2"] = request.prompt_2
             kwargs["negative_prompt_2"] = request.negative_prompt_2
-        if adapters:
-            scales = [c.conditioning_scale for c in request.controls]
-            kwargs["image"] = images[0] if len(images) == 1 else images
-            kwargs["adapter_conditioning_scale"] = scales[0] if len(scales) == 1 else scales
-            if family == "sdxl":
-                kwargs["adapter_conditioning_factor"] = request.adapter_conditioning_factor
-        return pipe, kwargs
+        if request.mode != "img2img":  # img2img takes its size from the init image
+            kwargs["width"], kwargs["height"] = padded
+        if request.mode != "txt2img":
+            kwargs["image"] = pad_edge(init_at_size(request), padded)
+            kwargs["strength"] = request.strength
+        if request.mode == "inpaint":
+            kwargs["mask_image"] = pad_mask(mask_at_size(request), padded)
+        if family == "sd15" and request.mode == "txt2img" and request.controls:
+            # StableDiffusionAdapterPipeline decodes on its own path; so does the engine, to
+            # give the same pixels.
+            kwargs["output_type"] = "latent"
+        return pipe, kwargs, injection
 
-    @contextmanager
-    def _step_fraction_for_sd15(self, pipe, request: GenerationRequest):
-        """SD1.5's adapter pipeline has no step fraction: drop the adapter residuals after it.
+    def adapter_features(self, location: str, control: ControlSpec, size: tuple[int, int],
+                         padded: tuple[int, int]) -> list[torch.Tensor]:
+        """The unscaled features of the adapter at ``location`` for ``control``'s image,
+        computed at most once while they stay in the cache."""
+        key = FeatureKey(location, image_key(control.image), padded, str(self.dtype),
+                         str(self.device))
 
-        The SDXL pipeline adds adapter features while ``i < int(steps * factor)``; the same
-        rule is applied here by counting UNet calls (one per step, CFG is batched).
-        """
-        if request.family != "sd15" or not request.controls or request.adapter_conditioning_factor >= 1:
-            yield
-            return
-        cutoff = int(request.steps * request.adapter_conditioning_factor)
-        calls = 0
+        def compute() -> list[torch.Tensor]:
+            adapter = self.store.adapter(location, control.condition)
+            image = pad_control(control_image_for(adapter, control.image), size, padded)
+            return adapter(adapter_input(image, padded, adapter.dtype, self.device))
 
-        def drop_late_residuals(module, args, kwargs):
-            nonlocal calls
-            if calls >= cutoff:
-                kwargs["down_intrablock_additional_residuals"] = None
-            calls += 1
-            return args, kwargs
+        return self.features.get(key, compute)
 
-        handle = pipe.unet.register_forward_pre_hook(drop_late_residuals, with_kwargs=True)
-        try:
-            yield
-        finally:
-            handle.remove()
+
+def _decode_like_sd15_adapter_pipeline(pipe, latents: torch.Tensor) -> Image.Image:
+    """Latents to a picture with the arithmetic of ``StableDiffusionAdapterPipeline``."""
+    with torch.no_grad():
+        decoded = pipe.vae.decode(1 / pipe.vae.config.scaling_factor * latents,
+                                  return_dict=False)[0]
+    decoded = (decoded / 2 + 0.5).clamp(0, 1)
+    pixels = decoded.cpu().permute(0, 2, 3, 1).float().numpy()[0]
+    return Image.fromarray((pixels * 255).round().astype(np.uint8))
 
 
 def _scheduler(name: str, config):

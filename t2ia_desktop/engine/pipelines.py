@@ -82,13 +82,18 @@ class PipelineStore:
         return self._base
 
     def adapter_location(self, model: str, family: str, condition: str, given: str | None) -> str:
-        """The adapter a control uses: given, else the model's own, else the registry's."""
+        """The adapter a control uses: given, else the model's own (for this condition or for
+        another with the same hub id, as the demo model has), else the registry's."""
         if given:
             return given
-        own = Path(self.model_location(model, family)) / "adapters" / condition
-        if own.is_dir():
-            return str(own)
-        return self.registry.get(condition).adapter_for(family)
+        adapters = Path(self.model_location(model, family)) / "adapters"
+        if (adapters / condition).is_dir():
+            return str(adapters / condition)
+        wanted = self.registry.get(condition).adapter_for(family)
+        for other in self.registry:  # e.g. a plugin reusing the sketch adapter's hub id
+            if other.adapters.get(family) == wanted and (adapters / other.id).is_dir():
+                return str(adapters / other.id)
+        return wanted
 
     def adapter(self, location: str, condition: str) -> T2IAdapter:
         if location in self._adapters:

@@ -51,6 +51,7 @@ class PreviewJob:
 class _DetectorExecutor(QObject):
     done = Signal(str, int, object)  # layer id, ticket, control image
     failed = Signal(str, int, str)  # layer id, ticket, message for the artist
+    needs_weights = Signal(str, int, object)  # layer id, ticket, weight files to download
 
     def __init__(self, factory: DetectFactory) -> None:
         super().__init__()
@@ -64,6 +65,9 @@ class _DetectorExecutor(QObject):
                 self._detect = self._factory()
             image = self._detect(job.condition, job.image, job.params)
         except T2IAError as error:
+            files = getattr(error, "files", None)  # the engine's WeightsMissing
+            if files:
+                self.needs_weights.emit(job.layer_id, job.ticket, tuple(files))
             self.failed.emit(job.layer_id, job.ticket, str(error))
         except MemoryError:
             self.failed.emit(job.layer_id, job.ticket,
@@ -81,6 +85,7 @@ class PreviewScheduler(QObject):
     preview_ready = Signal(str, object)  # layer id, control image
     preview_failed = Signal(str, str)  # layer id, message
     busy_changed = Signal(str, bool)  # layer id, whether a run is pending or in flight
+    weights_missing = Signal(str, object)  # layer id, the weight files its detector lacks
 
     _submit = Signal(object)
 
@@ -94,12 +99,14 @@ class PreviewScheduler(QObject):
         self._submit.connect(self._executor.run)
         self._executor.done.connect(self._on_done)
         self._executor.failed.connect(self._on_failed)
+        self._executor.needs_weights.connect(self._on_needs_weights)
         self._thread.start()
         self._pending: dict[str, tuple[str, dict[str, Any], Callable[[], Image.Image]]] = {}
         self._timers: dict[str, QTimer] = {}
         self._running: dict[str, int] = {}
         self._tickets = 0
         self.runs: Counter[str] = Counter()  # detector runs started per layer
+        self.missing_weights: dict[str, tuple[str, ...]] = {}  # layer id → files to download
 
     def schedule(self, layer_id: str, condition: str, params: dict[str, Any],
                  source: Callable[[], Image.Image], delay_ms: int | None = None) -> None:
@@ -127,6 +134,7 @@ class PreviewScheduler(QObject):
         """Drop a layer's pending request and ignore its running one (the layer went away)."""
         was_busy = self.is_busy(layer_id)
         self._pending.pop(layer_id, None)
+        self.missing_weights.pop(layer_id, None)
         timer = self._timers.get(layer_id)
         if timer is not None:
             timer.stop()  # kept, not deleted: it dies with the scheduler
@@ -173,8 +181,14 @@ class PreviewScheduler(QObject):
             self.busy_changed.emit(layer_id, False)
         return True
 
+    def _on_needs_weights(self, layer_id: str, ticket: int, files: tuple[str, ...]) -> None:
+        if self._running.get(layer_id) == ticket:  # its ``failed`` follows
+            self.missing_weights[layer_id] = files
+            self.weights_missing.emit(layer_id, files)
+
     def _on_done(self, layer_id: str, ticket: int, image: Image.Image) -> None:
         if self._finish(layer_id, ticket):
+            self.missing_weights.pop(layer_id, None)
             self.preview_ready.emit(layer_id, image)
 
     def _on_failed(self, layer_id: str, ticket: int, message: str) -> None:

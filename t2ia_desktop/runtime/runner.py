@@ -1,4 +1,8 @@
-"""Runs the queue's jobs one at a time on the worker and lets the UI await them."""
+"""Runs the queue's jobs one at a time on the worker and lets the UI await them.
+
+The next job is the queue's first queued one at the moment the previous one ends, so a
+reordered queue runs in its new order; while the queue is paused no job starts.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +34,14 @@ class JobRunner(QObject):
         self._waiters: dict[int, list[asyncio.Future]] = {}
         executor = worker.executor
         executor.progress.connect(self._on_progress)
+        executor.preview.connect(self._on_preview)
         executor.finished.connect(self._on_finished)
         executor.failed.connect(self._on_failed)
         executor.cancelled.connect(self._on_cancelled)
         # A job starts inside the job_added emit: listeners connected after the runner may see
         # it running before they see it added, so views must accept either order.
         queue.job_added.connect(lambda _job: self._start_next())
+        queue.paused_changed.connect(self._on_paused_changed)
 
     def submit(self, request: GenerationRequest) -> Job:
         """Queue a request; raises :class:`BadInput` before queueing when it is invalid."""
@@ -62,6 +68,10 @@ class JobRunner(QObject):
         if job.state is JobState.CANCELLED:
             self._finish(job)
 
+    def set_paused(self, paused: bool) -> None:
+        """Pause (the running job finishes, no new one starts) or resume the queue."""
+        self.queue.set_paused(paused)
+
     def shutdown(self) -> None:
         """Cancel what runs and stop the worker thread (on application exit)."""
         for job in self.queue:
@@ -70,8 +80,12 @@ class JobRunner(QObject):
         self.worker.stop()
 
     # -- worker signals, delivered on the UI thread -------------------------------------------
+    def _on_paused_changed(self, paused: bool) -> None:
+        if not paused:
+            self._start_next()
+
     def _start_next(self) -> None:
-        if self._current is not None:
+        if self._current is not None or self.queue.paused:
             return
         job = self.queue.next_queued()
         if job is None:
@@ -84,16 +98,24 @@ class JobRunner(QObject):
         if self._current is not None and self._current.id == job_id:
             self.queue.mark_progress(self._current, step, total)
 
+    def _on_preview(self, job_id: int, image: Image.Image) -> None:
+        try:
+            job = self._current
+            if job is not None and job.id == job_id:
+                self.queue.mark_progress(job, job.step, job.total_steps, preview=image)
+        finally:
+            self.worker.executor.preview_shown()  # the worker may send the next one
+
     def _on_finished(self, job_id: int, image: Image.Image, saved_to: str, warning: str) -> None:
         job = self._take(job_id)
         if job is not None:
             self.queue.mark_done(job, image, saved_to, warning)
             self._finish(job)
 
-    def _on_failed(self, job_id: int, message: str) -> None:
+    def _on_failed(self, job_id: int, message: str, details: str = "") -> None:
         job = self._take(job_id)
         if job is not None:
-            self.queue.mark_failed(job, message)
+            self.queue.mark_failed(job, message, details)
             self._finish(job)
 
     def _on_cancelled(self, job_id: int) -> None:

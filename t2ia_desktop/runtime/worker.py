@@ -13,6 +13,8 @@ from t2ia_desktop.core.errors import Cancelled, T2IAError
 from t2ia_desktop.core.history import History
 from t2ia_desktop.core.jobs import Job
 from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.runtime.preview_gate import PreviewGate
+from t2ia_desktop.runtime.system_info import device_label, failure_details
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class Engine(Protocol):
         request: GenerationRequest,
         on_step: Callable[[int, int], None],
         should_stop: Callable[[], bool],
+        on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
     ) -> Image.Image: ...
 
 
@@ -47,8 +50,10 @@ class _JobExecutor(QObject):
 
     started = Signal(int, int)  # job id, total steps
     progress = Signal(int, int, int)  # job id, step, total steps
+    preview = Signal(int, object)  # job id, step preview (PIL image); then call preview_shown
     finished = Signal(int, object, str, str)  # job id, PIL image, history file, warning
-    failed = Signal(int, str)  # job id, message for the artist
+    failed = Signal(int, str, str)  # job id, message for the artist, details (traceback)
+    engine_ready = Signal(str)  # the device the engine runs on, e.g. "CUDA: NVIDIA …", "CPU"
     cancelled = Signal(int)  # job id
 
     def __init__(self, engine_factory: EngineFactory, history: History | None = None) -> None:
@@ -56,6 +61,7 @@ class _JobExecutor(QObject):
         self._engine_factory = engine_factory
         self._history = history
         self._engine: Engine | None = None
+        self._previews = PreviewGate()
 
     @Slot(object)
     def run(self, job: Job) -> None:
@@ -67,23 +73,31 @@ class _JobExecutor(QObject):
         try:
             if self._engine is None:
                 self._engine = self._engine_factory()
+                self.engine_ready.emit(device_label(self._engine))
             image = self._engine.generate(
                 request,
                 on_step=lambda step, total: self.progress.emit(job.id, step, total),
+                on_preview=lambda render: self._previews.offer(
+                    render, lambda image: self.preview.emit(job.id, image)),
                 should_stop=job.cancel_event.is_set,
             )
         except Cancelled:
             self.cancelled.emit(job.id)
         except T2IAError as error:
-            self.failed.emit(job.id, str(error))
+            self.failed.emit(job.id, str(error), failure_details(job))
         except MemoryError:
-            self.failed.emit(job.id, "Out of memory: try a smaller size or fewer controls.")
+            self.failed.emit(job.id, "Out of memory: try a smaller size or fewer controls.",
+                             failure_details(job))
         except Exception as error:  # any engine bug must end this job only, never the app
             log.exception("job %s failed", job.id)
-            self.failed.emit(job.id, f"{type(error).__name__}: {error}")
+            self.failed.emit(job.id, f"{type(error).__name__}: {error}", failure_details(job))
         else:
             saved_to, warning = self._keep(image, request)
             self.finished.emit(job.id, image, saved_to, warning)
+
+    def preview_shown(self) -> None:
+        """The UI took the last step preview: the next step may send one (any thread)."""
+        self._previews.release()
 
     def _keep(self, image: Image.Image, request: GenerationRequest) -> tuple[str, str]:
         """Write the result to the history before anyone is told it exists."""

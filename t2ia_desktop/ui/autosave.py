@@ -71,6 +71,7 @@ def copy_document(document: Document) -> Document:
             layer.name, layer.kind, layer.pixels.copy(), visible=layer.visible,
             opacity=layer.opacity, request=layer.request,  # frozen: shared safely
             condition=copy.deepcopy(layer.condition), id=layer.id,
+            blend_mode=layer.blend_mode, locked=layer.locked,
         ))
     if document.active is not None:
         copied.active = copied.layer_by_id(document.active.id)

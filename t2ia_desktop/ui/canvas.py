@@ -1,8 +1,13 @@
-"""The canvas: the document's visible layers on paper, and the brush and eraser that draw on it.
+"""The canvas: the document's visible layers on paper, the painting tools that work on them
+(brush, eraser, fill bucket, colour picker: :mod:`t2ia_desktop.ui.canvas_tools`) and the view
+around them (zoom, pan, rotation: :mod:`~t2ia_desktop.ui.canvas_view`, driven by
+:mod:`~t2ia_desktop.ui.canvas_navigation`).
 
-Strokes paint straight into the active layer's numpy ``pixels`` through a QImage that wraps the
-array without copying; each segment then reports its dirty rectangle to the document, and every
-view (this one included) redraws only that area from a cached composite.
+Strokes paint straight into the active layer's numpy ``pixels`` (:mod:`t2ia_desktop.core.brush`);
+each segment then reports its dirty rectangle to the document, and every view (this one
+included) recomposites and redraws only that area. While the artist paints, the layers below
+and above the active one are kept as two cached composites, so a segment costs three small
+draws whatever the number of layers.
 
 Condition layers are hidden in the composite by default (their control images would cover the
 picture); the canvas can draw one of them over everything as an *overlay* with its own opacity.
@@ -14,29 +19,39 @@ control image. Picture files dropped on the canvas are handed on with :attr:`fil
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
-import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QFocusEvent,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
+    QPolygonF,
+    QResizeEvent,
+    QTabletEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document import Document, Layer
-from t2ia_desktop.ui.edits import DocumentEdits, Stroke
+from t2ia_desktop.ui.canvas_navigation import Navigator, is_gesture
+from t2ia_desktop.ui.canvas_tools import BrushOptions, ToolHandler
+from t2ia_desktop.ui.canvas_view import ROTATE_STEP, ZOOM_STEP, ViewTransform
+from t2ia_desktop.ui.edits import DocumentEdits
+from t2ia_desktop.ui.stroke_composite import StrokeComposite, layer_image
 from t2ia_desktop.ui.widgets import ModelConnections
 
-Tool = Literal["brush", "eraser"]
+Tool = Literal["brush", "eraser", "fill", "picker"]
+TOOLS: tuple[str, ...] = ("brush", "eraser", "fill", "picker")
 
 MIN_BRUSH_SIZE = 1
 MAX_BRUSH_SIZE = 400
@@ -51,18 +66,22 @@ PAPER_MARGIN = 12
 PAINTABLE_KINDS = ("sketch", "paint", "photo", "condition")
 CONTROL_INK = QColor(255, 255, 255)
 """Default colour on a condition layer: white lines on black, as edge and line maps are."""
-CONTROL_BLANK = QColor(0, 0, 0)
-"""What the eraser leaves on a condition layer: black means "no control here"."""
+OPTION_RANGES: dict[str, tuple[float, float]] = {
+    "hardness": (0.0, 1.0), "opacity": (0.0, 1.0), "smoothing": (0.0, 0.95),
+    "fill_tolerance": (0, 255),
+}
+"""Brush options with numbers, and their ranges (the others are on/off)."""
 DEFAULT_OVERLAY_OPACITY = 0.6
 DROP_HINT = QColor(90, 160, 255)
-
-
-def layer_image(pixels: np.ndarray) -> QImage:
-    """A QImage that shares memory with an (H, W, 4) uint8 straight-RGBA array."""
-    height, width = pixels.shape[:2]
-    if not pixels.flags.c_contiguous or not pixels.flags.writeable:
-        raise ValueError("layer pixels must be a writable C-contiguous array")
-    return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+COMPOSITION_MODES = {
+    "normal": QPainter.CompositionMode.CompositionMode_SourceOver,
+    "multiply": QPainter.CompositionMode.CompositionMode_Multiply,
+    "screen": QPainter.CompositionMode.CompositionMode_Screen,
+    "overlay": QPainter.CompositionMode.CompositionMode_Overlay,
+    "darken": QPainter.CompositionMode.CompositionMode_Darken,
+    "lighten": QPainter.CompositionMode.CompositionMode_Lighten,
+}
+"""Each layer blend mode as QPainter draws it (the same W3C formulas as core.composite)."""
 
 
 class CanvasView(QWidget):
@@ -73,6 +92,9 @@ class CanvasView(QWidget):
     message = Signal(str)  # a hint for the artist (shown in the status bar)
     files_dropped = Signal(list, QPoint)  # local file paths, global position of the drop
     overlay_changed = Signal()
+    view_changed = Signal(float)  # the zoom (widget pixels per document pixel), after any move
+    colors_changed = Signal()  # foreground (brush_color) or background colour
+    options_changed = Signal()  # hardness, opacity, pressure, smoothing, fill tolerance
 
     def __init__(self, document: Document, parent: QWidget | None = None, *,
                  edits: DocumentEdits | None = None) -> None:
@@ -84,6 +106,9 @@ class CanvasView(QWidget):
         self.tool: Tool = "brush"
         self.brush_size = DEFAULT_BRUSH_SIZE
         self.brush_color = QColor(INK)
+        """The foreground colour: brush and fill."""
+        self.background_color = QColor(PAPER)
+        """The second colour, swapped with the foreground by X."""
         self._composite = QImage(
             document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
         )
@@ -91,11 +116,16 @@ class CanvasView(QWidget):
         self.overlay_layer: Layer | None = None
         self.overlay_enabled = False
         self.overlay_opacity = DEFAULT_OVERLAY_OPACITY
-        self._stroke_layer: Layer | None = None
-        self._recording: Stroke | None = None
-        self._last_point: QPointF | None = None
+        self.tools = ToolHandler(self)
+        self.view = ViewTransform(QSizeF(document.width, document.height), QSizeF(self.size()),
+                                  PAPER_MARGIN)
+        self.navigator = Navigator(self)
+        self.stroke_composite = StrokeComposite(PAPER, COMPOSITION_MODES)
+        """Composites below and above the active layer: a segment recomposites in 3 draws."""
         self._hover: QPointF | None = None
         self._drop_hover = False
+        self.paint_hooks: list = []
+        """Called as ``hook(painter, widget_rect, document_rect)`` after the layers are drawn."""
         self._stack: list[tuple[str, bool, float]] = []
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
@@ -104,6 +134,7 @@ class CanvasView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
+        self.grabGesture(Qt.GestureType.PinchGesture)
         self.connections = ModelConnections()
         self.connections.drop_with(self)
         self._bind(document)
@@ -126,29 +157,66 @@ class CanvasView(QWidget):
         self._composite = QImage(
             document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
         )
+        self.stroke_composite.drop()
+        self.view.set_document_size(QSizeF(document.width, document.height))
         self._bind(document)
         self._overlay_changed()
+        self.view_changed.emit(self.view.zoom)
 
     @property
     def stroking(self) -> bool:
-        """Whether a stroke is being painted (the mouse button is down)."""
-        return self._stroke_layer is not None
+        """Whether a stroke is being painted (the button or pen is down)."""
+        return self.tools.stroking
 
     def end_stroke(self) -> None:
         """Finish the stroke being painted now (its undo step is recorded)."""
-        recording, self._recording = self._recording, None
-        self._last_point = None
-        self._stroke_layer = None
-        if recording is not None:
-            self.edits.finish_stroke(recording)
+        self.tools.end_stroke()
 
     # -- tools --------------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
-        if tool not in ("brush", "eraser"):
-            raise ValueError(f"unknown tool {tool!r}")
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r} (tools: {', '.join(TOOLS)})")
         if tool != self.tool:
+            self.end_stroke()
             self.tool = tool
+            self.update(self._cursor_rect())
             self.tool_changed.emit(tool)
+
+    @property
+    def options(self) -> BrushOptions:
+        """Hardness, opacity, pressure, smoothing and fill tolerance of the tools."""
+        return self.tools.options
+
+    def set_option(self, name: str, value: Any) -> None:
+        """Set one of :attr:`options` (numbers are clamped to their range)."""
+        if name not in BrushOptions.__dataclass_fields__:
+            raise ValueError(f"unknown brush option {name!r}")
+        if name in OPTION_RANGES:
+            low, high = OPTION_RANGES[name]
+            value = type(low)(max(low, min(high, value)))
+        else:
+            value = bool(value)
+        if getattr(self.options, name) != value:
+            setattr(self.options, name, value)
+            self.options_changed.emit()
+
+    def set_brush_color(self, color: QColor) -> None:
+        """The foreground colour (brush and fill); opaque."""
+        color = QColor(color.red(), color.green(), color.blue())
+        if color != self.brush_color:
+            self.brush_color = color
+            self.colors_changed.emit()
+
+    def set_background_color(self, color: QColor) -> None:
+        color = QColor(color.red(), color.green(), color.blue())
+        if color != self.background_color:
+            self.background_color = color
+            self.colors_changed.emit()
+
+    def swap_colors(self) -> None:
+        """Foreground ↔ background (X, as in painters' apps)."""
+        self.brush_color, self.background_color = self.background_color, self.brush_color
+        self.colors_changed.emit()
 
     def set_brush_size(self, size: int) -> None:
         size = max(MIN_BRUSH_SIZE, min(MAX_BRUSH_SIZE, int(size)))
@@ -200,46 +268,96 @@ class CanvasView(QWidget):
 
     # -- geometry -----------------------------------------------------------------------------
     def scale(self) -> float:
-        """Widget pixels per document pixel."""
-        width = max(1, self.width() - 2 * PAPER_MARGIN)
-        height = max(1, self.height() - 2 * PAPER_MARGIN)
-        return min(width / self.document.width, height / self.document.height)
+        """Widget pixels per document pixel (the zoom)."""
+        return self.view.zoom
 
     def paper_rect(self) -> QRectF:
-        """Where the document lies in widget coordinates."""
-        scale = self.scale()
-        width, height = self.document.width * scale, self.document.height * scale
-        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+        """Where the document lies in widget coordinates (its bounding box when rotated)."""
+        return self.view.paper_rect()
 
     def to_document(self, pos: QPointF) -> QPointF:
-        paper = self.paper_rect()
-        scale = self.scale()
-        return QPointF((pos.x() - paper.x()) / scale, (pos.y() - paper.y()) / scale)
+        return self.view.to_document(pos)
 
     def from_document(self, point: QPointF) -> QPointF:
-        paper = self.paper_rect()
-        scale = self.scale()
-        return QPointF(paper.x() + point.x() * scale, paper.y() + point.y() * scale)
+        return self.view.from_document(point)
+
+    def zoom_percent(self) -> int:
+        return round(self.view.zoom * 100)
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``zoom`` widget pixels per document pixel, keeping the document point under
+        ``anchor`` (a widget point; the centre when None) in place."""
+        self.view.set_zoom(zoom, anchor)
+        self._view_changed()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.view.zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.view.zoom / ZOOM_STEP)
+
+    def fit(self) -> None:
+        """The whole paper in view (Ctrl+0); it then follows the window's size."""
+        self.view.fit()
+        self._view_changed()
+
+    def actual_size(self) -> None:
+        """One document pixel per screen pixel (100 %, Ctrl+1), around the centre."""
+        self.set_zoom(1.0)
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move the paper by (dx, dy) widget pixels."""
+        self.view.pan(dx, dy)
+        self._view_changed()
+
+    def set_rotation(self, degrees: float, anchor: QPointF | None = None) -> None:
+        """Turn the view to ``degrees`` clockwise around ``anchor`` (the centre when None)."""
+        self.view.set_rotation(degrees, anchor)
+        self._view_changed()
+
+    def rotate_left(self) -> None:
+        self.set_rotation(self.view.rotation - ROTATE_STEP)
+
+    def rotate_right(self) -> None:
+        self.set_rotation(self.view.rotation + ROTATE_STEP)
+
+    def reset_rotation(self) -> None:
+        self.set_rotation(0.0)
+
+    def _view_changed(self) -> None:
+        self.update()
+        self.view_changed.emit(self.view.zoom)
+
+    def _follow_document_size(self) -> None:
+        size = QSizeF(self.document.width, self.document.height)
+        if size != self.view.document_size:  # the canvas was resized
+            self.view.set_document_size(size)
+            self._view_changed()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.view.resize(QSizeF(event.size()))
+        super().resizeEvent(event)
+        self.view_changed.emit(self.view.zoom)
 
     def _widget_rect(self, rect: QRect) -> QRect:
-        top_left = self.from_document(QPointF(rect.topLeft()))
-        scale = self.scale()
-        area = QRectF(top_left.x(), top_left.y(), rect.width() * scale, rect.height() * scale)
-        return area.toAlignedRect().adjusted(-1, -1, 1, 1)
+        area = self.view.transform().mapRect(QRectF(rect))
+        return area.toAlignedRect().adjusted(-2, -2, 2, 2)
 
     def _cursor_rect(self) -> QRect:
         if self._hover is None:
             return QRect()
-        radius = self.brush_size * self.scale() / 2 + 3
+        radius = self.brush_size * self.view.zoom / 2 + 3
         return QRectF(
             self._hover.x() - radius, self._hover.y() - radius, 2 * radius, 2 * radius
         ).toAlignedRect()
 
     # -- document signals ---------------------------------------------------------------------
     def _on_layers_changed(self, _layer: Layer) -> None:
+        self._follow_document_size()
         # A change that leaves the stack as drawn (a name, a conditioning scale) costs nothing.
         stack = [(layer.id, layer.visible, layer.opacity) for layer in self.document.layers]
-        if stack != self._stack:
+        blends = [layer.blend_mode for layer in self.document.layers]
+        if stack != self._stack or blends != getattr(self, "_blends", None):
             self._recomposite(QRect(0, 0, self.document.width, self.document.height))
         if self.overlay_layer is not None and self.overlay_layer not in self.document.layers:
             self.set_overlay_layer(None)
@@ -250,19 +368,29 @@ class CanvasView(QWidget):
         if area.isEmpty():
             return
         shown = layer.visible and layer.opacity > 0
-        if shown:
+        if shown and self.stroke_composite.ready(self.document, layer):
+            self.stroke_composite.recomposite(self._composite, layer, area)
+        elif shown:
+            self.stroke_composite.refresh(self.document, area)
             self._recomposite(area)
         if shown or self.overlay_showing(layer):
             self.update(self._widget_rect(area))
 
     def _recomposite(self, area: QRect) -> None:
         self._stack = [(layer.id, layer.visible, layer.opacity) for layer in self.document.layers]
+        self._blends = [layer.blend_mode for layer in self.document.layers]
+        size = (self.document.width, self.document.height)
+        if (self._composite.width(), self._composite.height()) != size:  # canvas resized
+            self._composite = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
+            area = QRect(0, 0, *size)
         painter = QPainter(self._composite)
         painter.setClipRect(area)
         painter.fillRect(area, PAPER)
         for layer in self.document.layers:
             if layer.visible and layer.opacity > 0:
                 painter.setOpacity(layer.opacity)
+                painter.setCompositionMode(COMPOSITION_MODES.get(
+                    layer.blend_mode, QPainter.CompositionMode.CompositionMode_SourceOver))
                 painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
         painter.end()
 
@@ -270,26 +398,34 @@ class CanvasView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(event.rect(), DESK)
-        paper = self.paper_rect()
+        transform = self.view.transform()
+        document_rect = QRectF(0, 0, self.document.width, self.document.height)
         painter.setPen(QPen(PAPER_EDGE, 1.0))
-        painter.drawRect(paper.adjusted(-1, -1, 0, 0))
-        visible = QRectF(event.rect()).intersected(paper)
-        if not visible.isEmpty():
-            scale = self.scale()
-            source = QRectF(
-                (visible.x() - paper.x()) / scale,
-                (visible.y() - paper.y()) / scale,
-                visible.width() / scale,
-                visible.height() / scale,
-            )
-            if scale < 1:
+        painter.drawPolygon(transform.map(QPolygonF(document_rect.adjusted(-1, -1, 1, 1))))
+        inverse, _invertible = transform.inverted()
+        exposed = inverse.mapRect(QRectF(event.rect())).intersected(document_rect)
+        source = QRectF(exposed.toAlignedRect()).intersected(document_rect)
+        if not source.isEmpty():
+            painter.save()
+            painter.setTransform(transform)
+            if self.view.zoom < 1 or self.view.rotation:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(visible, self._composite, source)
+            painter.drawImage(source, self._composite, source)
             if self.overlay_showing():
                 painter.setOpacity(self.overlay_opacity)
-                painter.drawImage(visible, layer_image(self.overlay_layer.pixels), source)
+                painter.drawImage(source, layer_image(self.overlay_layer.pixels), source)
                 painter.setOpacity(1.0)
+            if self.view.rotation:  # hooks draw in document coordinates through the rotation
+                visible = source
+            else:  # ... or straight in widget coordinates (crisp lines and text)
+                painter.restore()
+                painter.save()
+                visible = transform.mapRect(source)
+            for paint_over in self.paint_hooks:  # e.g. the compare view's split
+                paint_over(painter, visible, source)
+            painter.restore()
         if self._drop_hover:
+            paper = self.paper_rect()
             painter.setPen(QPen(DROP_HINT, 3, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(paper.adjusted(2, 2, -2, -2))
@@ -301,9 +437,9 @@ class CanvasView(QWidget):
         painter.end()
 
     def _paint_cursor(self, painter: QPainter) -> None:
-        if self._hover is None:
+        if self._hover is None or self.tool not in ("brush", "eraser") or self.navigator.dragging:
             return
-        radius = max(1.0, self.brush_size * self.scale() / 2)
+        radius = max(1.0, self.brush_size * self.view.zoom / 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(QColor(255, 255, 255, 200), 1.0))
@@ -311,44 +447,69 @@ class CanvasView(QWidget):
         painter.setPen(QPen(QColor(0, 0, 0, 220), 1.0))
         painter.drawEllipse(self._hover, radius, radius)
 
-    # -- mouse --------------------------------------------------------------------------------
+    # -- pointer: mouse and tablet ------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return super().mousePressEvent(event)
-        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
-            self.pick_color(self.to_document(event.position()))
+        if self._press(event.position(), event.button(), event.modifiers(), None):
             event.accept()
-            return
-        layer = self._paint_target()
-        if layer is None:
-            return
-        self._stroke_layer = layer
-        verb = "Eraser" if self.tool == "eraser" else "Brush"
-        self._recording = self.edits.begin_stroke(layer, f"{verb} on {layer.name}")
-        point = self.to_document(event.position())
-        self._last_point = point
-        self._stroke(point, point)
-        event.accept()
+        else:
+            super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        old = self._cursor_rect()
-        self._hover = event.position()
-        self.update(old.united(self._cursor_rect()))
-        if self._last_point is not None:
-            point = self.to_document(event.position())
-            self._stroke(self._last_point, point)
-            self._last_point = point
+        if self._move(event.position(), None):
             event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self._last_point is not None:
-            point = self.to_document(event.position())
-            if point != self._last_point:
-                self._stroke(self._last_point, point)
-            self.end_stroke()
+        if self._release(event.position(), event.button(), None):
             event.accept()
         else:
             super().mouseReleaseEvent(event)
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """A pen: its pressure sets the size and/or opacity of the stroke (tool options)."""
+        kind, position, pressure = event.type(), event.position(), event.pressure()
+        if kind == QEvent.Type.TabletPress:
+            used = self._press(position, event.button(), event.modifiers(), pressure)
+        elif kind == QEvent.Type.TabletMove:
+            used = self._move(position, pressure) or True
+        elif kind == QEvent.Type.TabletRelease:
+            used = self._release(position, event.button(), pressure)
+        else:
+            used = False
+        event.setAccepted(used)  # accepted: Qt sends no mouse event made up from it
+
+    def _press(self, position: QPointF, button: Qt.MouseButton,
+               modifiers: Qt.KeyboardModifier, pressure: float | None) -> bool:
+        if self.navigator.press(position, button):
+            self.update(self._cursor_rect())
+            return True
+        if button != Qt.MouseButton.LeftButton:
+            return False
+        point = self.to_document(position)
+        if modifiers & Qt.KeyboardModifier.AltModifier:
+            self.pick_color(point)
+        else:
+            self.tools.press(point, pressure)
+        return True
+
+    def _move(self, position: QPointF, pressure: float | None) -> bool:
+        old = self._cursor_rect()
+        self._hover = QPointF(position)
+        self.update(old.united(self._cursor_rect()))
+        if self.navigator.move(position):
+            return True
+        if self.tools.stroking:
+            self.tools.move(self.to_document(position), pressure)
+            return True
+        return False
+
+    def _release(self, position: QPointF, button: Qt.MouseButton,
+                 pressure: float | None) -> bool:
+        if self.navigator.release():
+            return True
+        if button == Qt.MouseButton.LeftButton and self.tools.stroking:
+            self.tools.release(self.to_document(position), pressure)
+            return True
+        return False
 
     def leaveEvent(self, event) -> None:
         old = self._cursor_rect()
@@ -356,23 +517,58 @@ class CanvasView(QWidget):
         self.update(old)
         super().leaveEvent(event)
 
+    # -- keys, wheel and gestures (navigation) ------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.navigator.key_press(event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if not self.navigator.key_release(event):
+            super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.navigator.release_keys()
+        super().focusOutEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self.navigator.wheel(event)
+        event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        if is_gesture(event) and self.navigator.gesture(event):
+            event.accept()
+            return True
+        return super().event(event)
+
     def pick_color(self, point: QPointF) -> None:
-        """Alt+click: take the colour under the cursor on a condition layer for its brush."""
-        layer = self.document.active
-        x, y = int(point.x()), int(point.y())
-        if layer is None or layer.kind != "condition":
-            self.message.emit("Alt+click picks a colour on a condition layer you paint on.")
-            return
+        """The picker tool (I) or Alt+click: the colour under the cursor, as shown, becomes the
+        brush colour; on a condition layer being painted, its own colour becomes its brush's."""
+        x, y = math.floor(point.x()), math.floor(point.y())
         if not (0 <= x < self.document.width and 0 <= y < self.document.height):
             return
-        red, green, blue = (int(v) for v in layer.pixels[y, x, :3])
-        self.control_color = QColor(red, green, blue)
-        self.message.emit(f"Brush colour picked from “{layer.name}”: {red}, {green}, {blue}.")
+        layer = self.document.active
+        if layer is not None and layer.kind == "condition":
+            red, green, blue = (int(v) for v in layer.pixels[y, x, :3])
+            self.control_color = QColor(red, green, blue)
+            self.message.emit(
+                f"Brush colour picked from “{layer.name}”: {red}, {green}, {blue}.")
+            return
+        shown = self._composite.pixelColor(x, y)
+        self.set_brush_color(shown)
+        self.message.emit(
+            f"Brush colour picked: {shown.red()}, {shown.green()}, {shown.blue()}.")
+
+    def paint_target(self) -> Layer | None:
+        """The layer the tools paint on now, or None (and a hint for the artist why not)."""
+        return self._paint_target()
 
     def _paint_target(self) -> Layer | None:
         layer = self.document.active
         if layer is None or layer.kind not in PAINTABLE_KINDS:
             self.message.emit("There is no sketch layer to draw on.")
+            return None
+        if layer.locked:
+            self.message.emit(f"“{layer.name}” is locked: unlock it in Layers to paint on it.")
             return None
         if layer.kind == "condition":
             if not (layer.visible or self.overlay_showing(layer)):
@@ -392,44 +588,6 @@ class CanvasView(QWidget):
                 f"Your strokes are under “{covering[-1]}”: hide it in Layers to see them."
             )
         return layer
-
-    def _stroke(self, start: QPointF, end: QPointF) -> None:
-        """Draw one round-capped segment on the stroke's layer and report its dirty area."""
-        layer = self._stroke_layer
-        if layer is None:
-            return
-        margin = self.brush_size / 2 + 2
-        left = math.floor(min(start.x(), end.x()) - margin)
-        top = math.floor(min(start.y(), end.y()) - margin)
-        right = math.ceil(max(start.x(), end.x()) + margin)
-        bottom = math.ceil(max(start.y(), end.y()) + margin)
-        dirty = QRect(left, top, right - left, bottom - top).intersected(
-            QRect(0, 0, self.document.width, self.document.height)
-        )
-        if dirty.isEmpty():
-            return
-        if self._recording is not None:  # keep the tiles it is about to touch, for undo
-            self._recording.before_paint((dirty.x(), dirty.y(), dirty.width(), dirty.height()))
-        image = layer_image(layer.pixels)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = self.brush_color
-        if layer.kind == "condition":  # a control image stays opaque: paint black to erase
-            color = CONTROL_BLANK if self.tool == "eraser" else self.control_color
-        elif self.tool == "eraser":
-            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-        pen = QPen(color, float(self.brush_size))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        if start == end:
-            painter.drawPoint(start)
-        else:
-            painter.drawLine(start, end)
-        painter.end()
-        self.document.notify_pixels_changed(
-            layer, (dirty.x(), dirty.y(), dirty.width(), dirty.height())
-        )
 
     # -- dropping picture files ---------------------------------------------------------------
     @staticmethod

@@ -59,6 +59,8 @@ def condition_tip(kind: ConditionType, family: str) -> str:
         tip += f". Its detector needs {', '.join(kind.weight_files)} (lllyasviel/Annotators)."
     else:
         tip += ". Its detector needs no weights: it updates live."
+    if kind.source != "built-in":
+        tip += f"\nFrom {kind.source}."
     reason = family_reason(kind, family)
     return f"{reason}\n{tip}" if reason else tip
 

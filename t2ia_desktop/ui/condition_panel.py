@@ -31,6 +31,7 @@ from t2ia_desktop.ui.layers_panel import (
     SOURCE_KINDS,
 )
 from t2ia_desktop.ui.param_editors import ParamEditor, make_editor
+from t2ia_desktop.ui.step_range import StepRangeEditor
 from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 PLACEHOLDER = ("Select a condition layer in Layers to tune it here.\n\n"
@@ -42,6 +43,7 @@ class ConditionPanel(QWidget):
     """Edits one condition layer (``set_layer``); empty with a hint when there is none."""
 
     paint_requested = Signal(object)  # the Layer the artist wants to paint on by hand
+    status_shown = Signal(object)  # the Layer whose status (error, busy…) was just shown
 
     def __init__(self, document: Document, updater: ConditionUpdater,
                  parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
@@ -85,6 +87,8 @@ class ConditionPanel(QWidget):
         )
         self.scale_slider.valueChanged.connect(self._on_scale)
         self.scale_slider.slider.sliderReleased.connect(self.edits.seal)
+        self.step_range = StepRangeEditor()
+        self.step_range.range_edited.connect(self._on_step_range)
 
         self.params_box = QWidget()
         self.params_form = QFormLayout(self.params_box)
@@ -110,6 +114,7 @@ class ConditionPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self._buddy("Source", self.source_combo), self.source_combo)
         form.addRow(self._buddy("Strength", self.scale_slider), self.scale_slider)
+        form.addRow(self._buddy("Steps", self.step_range.start_spin), self.step_range)
         form.addRow("", self.enabled_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.redetect_button)
@@ -226,6 +231,7 @@ class ConditionPanel(QWidget):
             self.scale_slider.blockSignals(True)
             self.scale_slider.setValue(settings.conditioning_scale)
             self.scale_slider.blockSignals(False)
+            self.step_range.set_range(settings.step_start, settings.step_end)
             for name, editor in self.editors.items():
                 if name in settings.params:
                     editor.set_value(settings.params[name])
@@ -259,6 +265,7 @@ class ConditionPanel(QWidget):
             self.status_label.setStyleSheet("")
             self.status_label.setText("Updating…" if self._busy else "")
             self.status_label.setToolTip("What the detector is doing for this layer")
+        self.status_shown.emit(self.layer)
 
     # -- edits --------------------------------------------------------------------------------
     def redetect(self) -> None:
@@ -287,6 +294,11 @@ class ConditionPanel(QWidget):
     def _on_scale(self, scale: float) -> None:
         if self.layer is not None and not self._updating:
             self.edits.set_condition(self.layer, "conditioning_scale", scale)
+
+    def _on_step_range(self, start: float, end: float) -> None:
+        if self.layer is not None and not self._updating:
+            self.edits.set_condition(self.layer, "step_start", round(start, 2))
+            self.edits.set_condition(self.layer, "step_end", round(end, 2))
 
     # -- model signals ------------------------------------------------------------------------
     def _on_layer_changed(self, layer: Layer) -> None:

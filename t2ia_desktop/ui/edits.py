@@ -177,7 +177,7 @@ class DocumentEdits:
         """A copy of ``layer`` right above it (a condition layer keeps following its source)."""
         copy_ = Layer(f"{layer.name} copy", layer.kind, layer.pixels.copy(),
                       visible=layer.visible, opacity=layer.opacity, request=layer.request,
-                      condition=copy.deepcopy(layer.condition))
+                      condition=copy.deepcopy(layer.condition), blend_mode=layer.blend_mode)
         if copy_.kind == "sketch":  # one sketch layer: the sketch control; a copy is paint
             copy_.kind, copy_.condition = "paint", None
         index = self.document.layers.index(layer) + 1

@@ -32,10 +32,13 @@ from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 from t2ia_desktop.ui.edits import DocumentEdits
+from t2ia_desktop.ui.source_mode import SourceModeControls
 from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 MAX_SEED = 2**31 - 1
 """The largest seed the spin box can show (Qt spin boxes hold 32-bit ints)."""
+MAX_BATCH = 100
+"""The most jobs one Generate queues (Batch)."""
 
 ModelEntry = tuple[str, str, str]
 """(label shown to the artist, model reference for the engine, family: "sdxl" or "sd15")."""
@@ -161,6 +164,11 @@ class GeneratePanel(QWidget):
         self.dice_button.clicked.connect(self.randomize_seed)
         self.new_seed_check = QCheckBox("new each time")
         self.new_seed_check.setToolTip("Pick a new random seed for every Generate")
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(1, MAX_BATCH)
+        self.batch_spin.setValue(1)
+        self.batch_spin.setToolTip("Batch: how many pictures one Generate queues, with seeds "
+                                   "s, s+1, s+2, … from the seed above")
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Queue a picture with these settings (Ctrl+Return)")
@@ -171,6 +179,8 @@ class GeneratePanel(QWidget):
         self.generate_button.setFont(font)
         self.generate_button.clicked.connect(self.generate_requested)
 
+        self.source = SourceModeControls(self)  # text / canvas (img2img) / mask (inpaint)
+        self.source.changed.connect(self.settings_changed)
         self._build_layout()
         self.connections = ModelConnections()
         self.connections.drop_with(self)
@@ -250,6 +260,7 @@ class GeneratePanel(QWidget):
         if self.document is None:
             self.controls_label.hide()
             return
+        self.source.update_for(self.document)
         family = self.family()
         sent, left_out = [], []
         for layer in self.document.condition_layers():
@@ -279,11 +290,14 @@ class GeneratePanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         rows = (
             ("Model", self.model_combo, self.model_combo),
+            ("Start from", self.source.mode_combo, self.source.mode_combo),
+            ("Strength", self.source.strength_slider, self.source.strength_slider),
             ("Sketch strength", self.conditioning_scale_slider, self.conditioning_scale_slider),
             ("Step fraction", self.step_fraction_slider, self.step_fraction_slider),
             ("Steps", self.steps_spin, self.steps_spin),
             ("Guidance", self.guidance_spin, self.guidance_spin),
             ("Seed", self.seed_spin, seed_row),
+            ("Batch", self.batch_spin, self.batch_spin),
         )
         for text, buddy, field in rows:
             form.addRow(self._label(text, buddy), field)
@@ -339,6 +353,7 @@ class GeneratePanel(QWidget):
             scheduler="euler-a",
             adapter_conditioning_factor=self.step_fraction_slider.value(),
             controls=controls,
+            **self.source.request_fields(document),
         )
 
     # -- settings kept in a project ---------------------------------------------------------------

@@ -19,21 +19,29 @@ class GenerationMixin:
     """Part of :class:`MainWindow`: uses its document, runner, panels, edits and status bar."""
 
     def generate(self) -> Job | None:
-        """Queue a job from the panel's settings; its image becomes a new layer when done."""
+        """Queue a job from the panel's settings (Batch: that many, seeds s, s+1, …); each
+        image becomes a new layer when done. Returns the first job."""
         try:
             request = self.generate_panel.build_request(self.document)
-            job = self.runner.submit(request)
+            jobs = self.runner.queue.add_batch(request, self.generate_panel.batch_spin.value())
         except BadInput as error:
             self.statusBar().showMessage(f"Cannot generate: {error}")
             return None
         note = skipped_note(self.generate_panel.skipped, request.family)
+        for job in jobs:
+            if note:
+                self._notes[job.id] = note
+            self.deliver(job)
         if note:
-            self._notes[job.id] = note
             self.statusBar().showMessage(f"Queued. {note}", 10000)
-        task = asyncio.ensure_future(self._deliver(job, request, self.document))
+        return jobs[0] if jobs else None
+
+    def deliver(self, job: Job) -> None:
+        """Add ``job``'s image to the current document as a layer when it is done (jobs
+        queued by Generate, Retry, or restored from the last session)."""
+        task = asyncio.ensure_future(self._deliver(job, job.request, self.document))
         self.pending_tasks.add(task)
         task.add_done_callback(self.pending_tasks.discard)
-        return job
 
     async def _deliver(self, job: Job, request: GenerationRequest, document: Document) -> None:
         try:
@@ -75,6 +83,8 @@ class GenerationMixin:
             self.progress_bar.setValue(running.step)
         if waiting:
             parts.append(f"{waiting} waiting")
+        if queue.paused:
+            parts.append("queue paused")
         self.progress_bar.setVisible(running is not None)
         self.job_label.setText(" · ".join(parts))
 

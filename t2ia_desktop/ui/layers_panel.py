@@ -1,54 +1,98 @@
-"""The layers panel: the document's layers, top first, one row each.
+"""The layers panel: the document's layers, top first, one row each (see ``layer_row``).
 
-Every row has a visibility eye, a badge for its kind and its name. Layers that carry a control
-(the sketch layer and condition layers) get a second line: their condition, a *Use* checkbox
-(sent to Generate or not, apart from being shown), their conditioning scale, and for condition
-layers a busy bar while the detector runs, a "hand-edited" mark when painted over, their
-detector's error in red, and *Re-detect*.
+Every row has a visibility eye, a lock, a thumbnail, a badge for its kind and its name
+(double-click to rename). Layers that carry a control (the sketch layer and condition layers) get
+a second line: their condition, a *Use* checkbox, their conditioning scale, a busy bar while the
+detector runs, a "hand-edited" mark, their detector's error in red, and *Re-detect*.
 
-Selecting a sketch, paint or photo layer makes it the one the brush paints on (bold); selecting
-a condition layer shows it in the Condition and Preview docks without moving the brush there.
+Above the list, the selected layer's blend mode and opacity. Drag a row to move the layer in the
+stack. Selecting a sketch, paint or photo layer makes it the one the brush paints on (bold);
+selecting a condition layer shows it in the Condition and Preview docks without moving the brush.
+Every change made here is an undo step.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDoubleSpinBox,
-    QGridLayout,
+    QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QProgressBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from t2ia_desktop.core.commands import MoveLayer, SetLayerProperty
 from t2ia_desktop.core.conditions import ConditionRegistry
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.document import BLEND_MODES, Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.widgets import KIND_WORDS, ElidedLabel, ModelConnections, eye_icon, kind_icon
+from t2ia_desktop.ui.layer_row import (  # noqa: F401 - re-exported for the other panels
+    EDITED_STYLE,
+    EDITED_TIP,
+    ERROR_STYLE,
+    MUTED_STYLE,
+    NOTE_STYLE,
+    LayerRow,
+    condition_label,
+)
+from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 ACTIVE_TINT = QColor(90, 140, 220, 40)
 SELECTION_STYLE = (
     "QListWidget::item:selected { background: rgba(90, 140, 220, 95); color: palette(text); "
     "border-left: 3px solid rgb(60, 110, 200); }"
 )
-ERROR_STYLE = "color: #d03030;"
-EDITED_STYLE = "color: #c87814; font-style: italic;"
-NOTE_STYLE = "color: #c87814;"
-MUTED_STYLE = "color: palette(mid);"
 SOURCE_KINDS = ("sketch", "paint", "photo")
 """Layers a detector can read, and that selecting makes the brush's layer."""
 DELETABLE_KINDS = ("paint", "photo", "condition", "result")
-EDITED_TIP = ("You painted on this control image, so it no longer follows its source. "
-              "Re-detect to follow the source again (your strokes on it are replaced).")
+BLEND_WORDS = {
+    "normal": ("Normal", "The layer covers what is below it"),
+    "multiply": ("Multiply", "Darkens: white vanishes, black stays black (ink, shadows)"),
+    "screen": ("Screen", "Lightens: black vanishes, white stays white (glows, light)"),
+    "overlay": ("Overlay", "More contrast: darkens the darks and lightens the lights below"),
+    "darken": ("Darken", "Keeps the darker of the layer and what is below"),
+    "lighten": ("Lighten", "Keeps the lighter of the layer and what is below"),
+}
+THUMBNAIL_DELAY_MS = 250
+"""Thumbnails follow painting at most this often."""
+
+
+class LayerList(QListWidget):
+    """The rows, top first; dragging one within the list asks to move its layer there."""
+
+    move_requested = Signal(int, int)  # from list row, to list row (both top first)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDropIndicatorShown(True)
+
+    def drop_row(self, position: QPoint) -> int:
+        """The row a dragged layer lands on when dropped at ``position`` (viewport pixels)."""
+        index = self.indexAt(position)
+        if not index.isValid():
+            return self.count() - 1 if position.y() > 0 else 0
+        rect = self.visualRect(index)
+        gap = index.row() + (1 if position.y() > rect.center().y() else 0)
+        source = self.currentRow()
+        return gap - 1 if gap > source else gap
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        # The document decides the order: the list is rebuilt from it, not moved by Qt.
+        source = self.currentRow()
+        target = self.drop_row(event.position().toPoint())
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        if event.source() is self and source >= 0 and target != source:
+            self.move_requested.emit(source, target)
 
 
 def make_active(document: Document, layer: Layer) -> None:
@@ -60,166 +104,6 @@ def make_active(document: Document, layer: Layer) -> None:
     if previous is not None and previous in document.layers:
         document.layer_changed.emit(previous)
     document.layer_changed.emit(layer)
-
-
-def condition_label(registry: ConditionRegistry | None, condition: str) -> str:
-    if registry is not None and condition in registry:
-        return registry.get(condition).label
-    return condition
-
-
-class LayerRow(QWidget):
-    """One layer in the list; ``refresh()`` redraws it from the layer."""
-
-    def __init__(self, layer: Layer, panel: LayersPanel) -> None:
-        super().__init__()
-        self.layer = layer
-        self._panel = panel
-        self._updating = False
-
-        self.visible_button = QToolButton()
-        self.visible_button.setCheckable(True)
-        self.visible_button.setIcon(eye_icon())
-        self.visible_button.setIconSize(QSize(18, 18))
-        self.visible_button.setAutoRaise(True)
-        self.visible_button.setToolTip("Show or hide this layer on the canvas")
-        self.visible_button.toggled.connect(self._on_visible)
-
-        self.kind_label = QLabel()
-        self.kind_label.setPixmap(kind_icon(layer.kind).pixmap(QSize(20, 20)))
-        self.kind_label.setToolTip(KIND_WORDS.get(layer.kind, layer.kind))
-        self.name_label = ElidedLabel()
-        self.edited_label = QLabel("hand-edited")
-        self.edited_label.setStyleSheet(EDITED_STYLE)
-        self.edited_label.setToolTip(EDITED_TIP)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # indeterminate: it moves while the detector runs
-        self.busy_bar.setFixedSize(36, 8)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setToolTip("Updating the control image…")
-        policy = self.busy_bar.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)  # the row does not jump as it comes and goes
-        self.busy_bar.setSizePolicy(policy)
-        self.busy_bar.hide()
-
-        grid = QGridLayout(self)
-        grid.setContentsMargins(2, 3, 4, 3)
-        grid.setHorizontalSpacing(4)
-        grid.setVerticalSpacing(1)
-        top = QHBoxLayout()
-        top.setSpacing(6)
-        top.addWidget(self.kind_label)
-        top.addWidget(self.name_label, 1)
-        top.addWidget(self.edited_label)
-        top.addWidget(self.busy_bar)
-        grid.addWidget(self.visible_button, 0, 0)
-        grid.addLayout(top, 0, 1)
-        grid.setColumnStretch(1, 1)
-
-        self.condition_text: QLabel | None = None
-        self.enabled_check: QCheckBox | None = None
-        self.scale_spin: QDoubleSpinBox | None = None
-        self.redetect_button: QToolButton | None = None
-        self.error_label: ElidedLabel | None = None
-        if layer.condition is not None:
-            self._build_condition_line(grid)
-        self.refresh()
-
-    def _build_condition_line(self, grid: QGridLayout) -> None:
-        layer = self.layer
-        self.condition_text = ElidedLabel()
-        self.condition_text.setStyleSheet(MUTED_STYLE)
-        self.enabled_check = QCheckBox("Use")
-        self.enabled_check.setToolTip(
-            "Use this control when generating (apart from showing it on the canvas)"
-        )
-        self.enabled_check.toggled.connect(self._on_enabled)
-        self.scale_spin = QDoubleSpinBox()
-        self.scale_spin.setRange(0.0, 2.0)
-        self.scale_spin.setSingleStep(0.05)
-        self.scale_spin.setDecimals(2)
-        self.scale_spin.setKeyboardTracking(False)
-        self.scale_spin.setToolTip(
-            "Conditioning scale: how strongly this control steers the picture. "
-            "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
-        )
-        self.scale_spin.valueChanged.connect(self._on_scale)
-        self.scale_spin.editingFinished.connect(self._panel.edits.seal)
-        line = QHBoxLayout()
-        line.setSpacing(6)
-        line.addWidget(self.condition_text, 1)
-        line.addWidget(self.enabled_check)
-        line.addWidget(self.scale_spin)
-        if layer.kind == "condition":
-            self.redetect_button = QToolButton()
-            self.redetect_button.setText("Re-detect")
-            self.redetect_button.setToolTip(
-                "Run the detector on the source again (and follow it again if hand-edited)"
-            )
-            self.redetect_button.clicked.connect(lambda: self._panel.redetect(self.layer))
-            line.addWidget(self.redetect_button)
-        grid.addLayout(line, 1, 1)
-        self.error_label = ElidedLabel()
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        grid.addWidget(self.error_label, 2, 1)
-
-    def refresh(self) -> None:
-        layer = self.layer
-        panel = self._panel
-        self._updating = True
-        try:
-            self.visible_button.setChecked(layer.visible)
-            text = layer.name
-            if layer.request is not None:
-                text += f"  ·  seed {layer.request.seed}"
-            self.name_label.setText(text)
-            font = self.name_label.font()
-            font.setBold(layer is panel.document.active)
-            self.name_label.setFont(font)
-            tips = [KIND_WORDS.get(layer.kind, layer.kind)]
-            if layer is panel.document.active:
-                tips.append("Active layer: your brush paints here.")
-            if layer.request is not None:
-                tips.append(layer.request.summary())
-            settings = layer.condition
-            detached = bool(settings and settings.detached)
-            self.edited_label.setVisible(detached)
-            if settings is not None:
-                source = panel.document.layer_by_id(settings.source_id)
-                label = condition_label(panel.registry, settings.condition)
-                words = label if source is None else f"{label} from {source.name}"
-                note = panel.family_note(settings.condition)
-                self.condition_text.setText(f"{words} · {note}" if note else words)
-                self.condition_text.setStyleSheet(NOTE_STYLE if note else MUTED_STYLE)
-                self.condition_text.setToolTip(
-                    f"{words}. {note.capitalize()}: it is left out when generating."
-                    if note else f"{words}: what the adapter reads.")
-                self.enabled_check.setChecked(settings.enabled)
-                self.scale_spin.setValue(settings.conditioning_scale)
-                self.scale_spin.setEnabled(settings.enabled)
-                self.error_label.setText(settings.error)
-                self.error_label.setToolTip(settings.error)
-                self.error_label.setVisible(bool(settings.error))
-                if settings.error:
-                    tips.append(f"Error: {settings.error}")
-            self.name_label.setToolTip("\n".join(tips))
-        finally:
-            self._updating = False
-
-    def set_busy(self, busy: bool) -> None:
-        self.busy_bar.setVisible(busy)
-
-    def _on_visible(self, shown: bool) -> None:
-        if not self._updating:
-            self._panel.edits.set_visible(self.layer, shown)
-
-    def _on_enabled(self, enabled: bool) -> None:
-        if not self._updating and self.layer.condition is not None:
-            self._panel.edits.set_condition(self.layer, "enabled", enabled)
-
-    def _on_scale(self, scale: float) -> None:
-        if not self._updating and self.layer.condition is not None:
-            self._panel.edits.set_condition(self.layer, "conditioning_scale", round(scale, 2))
 
 
 class LayersPanel(QWidget):
@@ -241,11 +125,38 @@ class LayersPanel(QWidget):
         self.rows: dict[str, LayerRow] = {}
         self._layers: list[Layer] = []  # in list order, top first
         self._refreshing = False
+        self._stale_thumbnails: set[str] = set()
+        self._thumbnail_timer = QTimer(self)
+        self._thumbnail_timer.setSingleShot(True)
+        self._thumbnail_timer.setInterval(THUMBNAIL_DELAY_MS)
+        self._thumbnail_timer.timeout.connect(self.update_thumbnails)
 
-        self.list_widget = QListWidget()
+        self.list_widget = LayerList()
         self.list_widget.setToolTip(
-            "Layers, top first. The eye shows or hides a layer; the bold one is where you paint."
+            "Layers, top first. The eye shows or hides a layer, the padlock locks it; the bold "
+            "one is where you paint. Drag a layer to move it; double-click its name to rename it."
         )
+        self.list_widget.move_requested.connect(self._on_move_requested)
+
+        self.blend_combo = QComboBox()
+        for mode in BLEND_MODES:
+            words, tip = BLEND_WORDS[mode]
+            self.blend_combo.addItem(words, mode)
+            self.blend_combo.setItemData(self.blend_combo.count() - 1, tip,
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.blend_combo.setToolTip("Blend mode: how the selected layer mixes with the layers "
+                                    "below it")
+        self.blend_combo.currentIndexChanged.connect(self._on_blend_chosen)
+        self.opacity_slider = ValueSlider(0.0, 1.0, 0.01, 1.0)
+        self.opacity_slider.setToolTip("Opacity of the selected layer (0: invisible, 1: solid)")
+        self.opacity_slider.valueChanged.connect(self._on_opacity_chosen)
+        self.opacity_slider.slider.sliderReleased.connect(lambda: self.edits.seal())
+        properties = QHBoxLayout()
+        properties.setContentsMargins(0, 0, 0, 0)
+        properties.addWidget(self.blend_combo)
+        properties.addWidget(QLabel("Opacity"))
+        properties.addWidget(self.opacity_slider, 1)
+
         self.list_widget.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         # A light selection keeps the rows' own colours (a red error) readable.
         self.list_widget.setStyleSheet(SELECTION_STYLE)
@@ -276,6 +187,11 @@ class LayersPanel(QWidget):
             "Run the selected condition layer's detector again and follow its source (Ctrl+R)"
         )
         self.redetect_action.triggered.connect(self.redetect_selected)
+        self.rename_action = QAction("Rename layer", self)
+        self.rename_action.setShortcut(QKeySequence("F2"))
+        self.rename_action.setToolTip("Rename the selected layer (F2, or double-click its name)")
+        self.rename_action.triggered.connect(self.rename_selected)
+        self.addAction(self.rename_action)
 
         self.add_condition_button = QToolButton()
         self.add_condition_button.setText("Add condition")
@@ -297,6 +213,7 @@ class LayersPanel(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(properties)
         layout.addWidget(self.list_widget, 1)
         layout.addLayout(buttons)
 
@@ -354,6 +271,9 @@ class LayersPanel(QWidget):
         sketch = self.document.sketch_layer()
         if sketch is None or sketch.is_blank():
             return
+        if sketch.locked:
+            self.message.emit(f"“{sketch.name}” is locked: unlock it in Layers to clear it.")
+            return
         self.edits.clear(sketch, "Clear sketch")
         self.message.emit("Cleared the sketch. Undo (Ctrl+Z) brings it back.")
 
@@ -361,6 +281,9 @@ class LayersPanel(QWidget):
         """Delete the selected layer (not the sketch layer); undo brings it back."""
         layer = self.selected_layer()
         if layer is None or layer.kind not in DELETABLE_KINDS:
+            return
+        if layer.locked:
+            self.message.emit(f"“{layer.name}” is locked: unlock it in Layers to delete it.")
             return
         followers = [other.name for other in self.document.condition_layers()
                      if other.condition.source_id == layer.id]
@@ -409,6 +332,56 @@ class LayersPanel(QWidget):
         if layer is not None:
             self.redetect(layer)
 
+    def rename_selected(self) -> None:
+        layer = self.selected_layer()
+        if layer is not None:
+            self.rows[layer.id].start_rename()
+
+    def move(self, layer: Layer, index: int) -> None:
+        """Move ``layer`` to ``index`` of the stack (bottom first) as one undo step."""
+        if layer in self.document.layers and self.document.layers.index(layer) != index:
+            self.edits.push(MoveLayer(layer, index))
+            self.select(layer)
+
+    def _on_move_requested(self, source_row: int, target_row: int) -> None:
+        layer = self._layers[source_row]
+        self.move(layer, len(self._layers) - 1 - target_row)
+
+    def _on_blend_chosen(self, _index: int) -> None:
+        layer = self.selected_layer()
+        mode = self.blend_combo.currentData()
+        if not self._refreshing and layer is not None and mode != layer.blend_mode:
+            words = BLEND_WORDS[mode][0]
+            self.edits.push(SetLayerProperty(layer, "blend_mode", mode,
+                                             f"{words} blend for {layer.name}"))
+
+    def _on_opacity_chosen(self, value: float) -> None:
+        layer = self.selected_layer()
+        if not self._refreshing and layer is not None and value != layer.opacity:
+            self.edits.push(SetLayerProperty(layer, "opacity", value))
+
+    def _show_properties(self) -> None:
+        """The selected layer's blend mode and opacity in the strip above the list."""
+        layer = self.selected_layer()
+        was, self._refreshing = self._refreshing, True
+        try:
+            self.blend_combo.setEnabled(layer is not None)
+            self.opacity_slider.setEnabled(layer is not None)
+            if layer is not None:
+                self.blend_combo.setCurrentIndex(max(0, self.blend_combo.findData(
+                    layer.blend_mode)))
+                self.opacity_slider.setValue(layer.opacity)
+        finally:
+            self._refreshing = was
+
+    def update_thumbnails(self) -> None:
+        """Redraw the thumbnails of layers painted on since the last time."""
+        stale, self._stale_thumbnails = self._stale_thumbnails, set()
+        for layer_id in stale:
+            row = self.rows.get(layer_id)
+            if row is not None:
+                row.refresh_thumbnail()
+
     def selected_layer(self) -> Layer | None:
         row = self.list_widget.currentRow()
         return self._layers[row] if 0 <= row < len(self._layers) else None
@@ -434,7 +407,8 @@ class LayersPanel(QWidget):
             self._layers = list(reversed(self.document.layers))
             for layer in self._layers:
                 item = QListWidgetItem()
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
                 row = LayerRow(layer, self)
                 if self.updater is not None:
                     row.set_busy(self.updater.scheduler.is_busy(layer.id))
@@ -449,6 +423,7 @@ class LayersPanel(QWidget):
         if self.selected_layer() is not selected:
             self.selection_changed.emit(self.selected_layer())
         self._update_actions()
+        self._show_properties()
 
     def _style_item(self, layer: Layer) -> None:
         item = self.item_for(layer)
@@ -459,6 +434,7 @@ class LayersPanel(QWidget):
 
     def _on_current_row_changed(self, _row: int) -> None:
         self._update_actions()
+        self._show_properties()
         if self._refreshing:
             return
         layer = self.selected_layer()
@@ -478,6 +454,8 @@ class LayersPanel(QWidget):
         row.refresh()
         self._style_item(layer)
         self._update_actions()
+        if layer is self.selected_layer():
+            self._show_properties()
 
     def _on_busy(self, layer: Layer, busy: bool) -> None:
         row = self.rows.get(layer.id)
@@ -485,6 +463,9 @@ class LayersPanel(QWidget):
             row.set_busy(busy)
 
     def _on_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
+        self._stale_thumbnails.add(layer.id)
+        if not self._thumbnail_timer.isActive():
+            self._thumbnail_timer.start()
         if layer.kind == "condition":
             row = self.rows.get(layer.id)
             if row is not None and layer.condition is not None:
@@ -504,6 +485,7 @@ class LayersPanel(QWidget):
         selected = self.selected_layer()
         self.delete_action.setEnabled(selected is not None and selected.kind in DELETABLE_KINDS)
         self.duplicate_action.setEnabled(selected is not None)
+        self.rename_action.setEnabled(selected is not None)
         self.redetect_action.setEnabled(
             self.updater is not None and selected is not None and selected.kind == "condition"
         )

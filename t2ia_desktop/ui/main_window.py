@@ -30,20 +30,28 @@ from t2ia_desktop.core.conditions import default_registry
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.photo import PHOTO_FILTER
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.ui.autosave import Autosaver, offer_recovery
 from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
+from t2ia_desktop.ui.canvas_actions import CanvasActions
 from t2ia_desktop.ui.condition_actions import ConditionActions
 from t2ia_desktop.ui.condition_panel import ConditionPanel
 from t2ia_desktop.ui.edits import DocumentEdits, detection_inputs, stale_condition_layers
 from t2ia_desktop.ui.generate_panel import GeneratePanel, ModelEntry
 from t2ia_desktop.ui.generation import GenerationMixin
 from t2ia_desktop.ui.history_panel import HistoryPanel
+from t2ia_desktop.ui.layer_actions import LayerActions
 from t2ia_desktop.ui.layers_panel import LayersPanel, make_active
+from t2ia_desktop.ui.live_controller import LiveController
 from t2ia_desktop.ui.preview_panel import PreviewPanel
 from t2ia_desktop.ui.project_files import ProjectFiles
+from t2ia_desktop.ui.queue_control import QueueControl
 from t2ia_desktop.ui.queue_panel import QueuePanel
+from t2ia_desktop.ui.result_tools import ResultTools
+from t2ia_desktop.ui.weights_offer import WeightsOffer
 from t2ia_desktop.ui.widgets import ModelConnections
 
 log = logging.getLogger(__name__)
@@ -65,6 +73,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         history_folder: Path | None = None,
         conditions: ConditionUpdater | None = None,
         autosave_seconds: float | None = None,
+        downloads: WeightDownloads | None = None,
+        queue_keeper: QueueKeeper | None = None,
     ) -> None:
         """``conditions`` keeps condition layers in step with their sources; without one the
         window makes its own (with its own detector thread) and stops it when it closes.
@@ -99,6 +109,9 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.queue_panel = QueuePanel(runner.queue, runner)
         self.preview_panel = PreviewPanel(document, conditions)
         self.condition_panel = ConditionPanel(document, conditions, edits=self.edits)
+        self.weights_offer = WeightsOffer(self.condition_panel, downloads or WeightDownloads(),
+                                          self)
+        """The Condition dock's "Download weights" button for detectors that lack them."""
         self.history_panel = HistoryPanel(self.undo)
         self.generate_dock = self._dock("Generate", self.generate_panel)
         self.layers_dock = self._dock("Layers", self.layers_panel)
@@ -135,6 +148,18 @@ class MainWindow(GenerationMixin, QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._build_menus()
+        self.layer_actions = LayerActions(self)
+        """Merge down, canvas size, paste, and imports keeping size or PSD layers."""
+        self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
+                                   self.layer_menu)
+        self.results = ResultTools(self)
+        """Image history dock, compare view (C), device/model/memory status, Help menu."""
+        self.queue_control = QueueControl(self, queue_keeper)
+        """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
+        self.canvas_actions = CanvasActions(self)
+        """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
+        self.live = LiveController(self)
+        """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
 
         self.generate_panel.generate_requested.connect(self.generate)
         self.generate_panel.family_changed.connect(self._on_family_changed)
@@ -368,8 +393,10 @@ class MainWindow(GenerationMixin, QMainWindow):
         layer_menu.addAction(self.clear_action)
         layer_menu.addAction(self.delete_action)
         self.layer_menu = layer_menu
-        menus.addMenu("&Generate").addAction(self.generate_action)
+        self.generate_menu = menus.addMenu("&Generate")
+        self.generate_menu.addAction(self.generate_action)
         view_menu = menus.addMenu("&View")
+        self.view_menu = view_menu
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()
         for dock in (self.generate_dock, self.layers_dock, self.queue_dock, self.preview_dock,
@@ -539,7 +566,8 @@ class MainWindow(GenerationMixin, QMainWindow):
 
     # -- tools --------------------------------------------------------------------------------
     def _on_tool_changed(self, tool: str) -> None:
-        (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
+        if tool in ("brush", "eraser"):  # the other tools' actions: canvas_actions
+            (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
 
     def _on_brush_size_changed(self, size: int) -> None:
         for widget in (self.size_spin, self.size_slider):
@@ -562,6 +590,7 @@ class MainWindow(GenerationMixin, QMainWindow):
                       self):
             panel.connections.disconnect_all()
         self.document_connections.disconnect_all()
+        self.weights_offer.shutdown()
         if self._owned_scheduler is not None:
             self.updater.disconnect_document()
             self._owned_scheduler.shutdown()

@@ -1,7 +1,7 @@
 """Controls built from a condition's parameter specs: one editor per :class:`ParamSpec` kind.
 
 int and float get a slider with a spin box beside it (the slider for dragging, the box for an
-exact number), bool a checkbox, choice a combo box. Every editor emits ``changed(value)`` when
+exact number), bool a checkbox, choice a combo box, colour a swatch opening the colour picker. Every editor emits ``changed(value)`` when
 the artist changes it, never when the program sets it (``set_value``), and ``finished`` when a
 change is complete (a slider released, a spin box left): continuous changes between two
 ``finished`` make one undo step.
@@ -9,13 +9,19 @@ change is complete (a slider released, a spin box left): continuous changes betw
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
+    QColorDialog,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
+    QLineEdit,
+    QPushButton,
     QSlider,
     QSpinBox,
     QWidget,
@@ -205,8 +211,65 @@ class ChoiceEditor(ParamEditor):
         self.combo.blockSignals(False)
 
 
+def ask_colour(initial: QColor, parent: QWidget, title: str) -> QColor:
+    """The colour picker; an invalid colour means the artist cancelled."""
+    return QColorDialog.getColor(initial, parent, title)
+
+
+class ColourEditor(ParamEditor):
+    """A swatch button opening the colour picker, and the colour as #rrggbb to type or paste."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.choose_colour: Callable[[QColor, QWidget, str], QColor] = ask_colour
+        """Asks for a colour (the QColorDialog); tests replace it."""
+        self.button = QPushButton()
+        self.button.setFixedWidth(40)
+        self.button.clicked.connect(self.pick)
+        self.text = QLineEdit()
+        self.text.setMaxLength(7)
+        self.text.setValidator(QRegularExpressionValidator(
+            QRegularExpression("#[0-9a-fA-F]{0,6}"), self.text))
+        self.text.editingFinished.connect(self._on_text)
+        self._layout.addWidget(self.button)
+        self._layout.addWidget(self.text, 1)
+        self._tip(self.button, self.text)
+        self.button.setToolTip(f"Choose a colour… ({spec_tooltip(spec)})")
+        self._value = ""
+        self.set_value(spec.default)
+
+    def value(self) -> str:
+        return self._value
+
+    def set_value(self, value: object) -> None:
+        self._value = QColor(str(value)).name()
+        self.text.blockSignals(True)
+        self.text.setText(self._value)
+        self.text.blockSignals(False)
+        self.button.setStyleSheet(f"background-color: {self._value}; border: 1px solid #777;")
+
+    def pick(self) -> None:
+        colour = self.choose_colour(QColor(self._value), self, self.spec.label or self.spec.name)
+        if colour.isValid():
+            self._commit(colour.name())
+
+    def _on_text(self) -> None:
+        if QColor.isValidColorName(self.text.text()) and len(self.text.text()) == 7:
+            self._commit(self.text.text().lower())
+        else:
+            self.set_value(self._value)  # half-typed: put the current colour back
+
+    def _commit(self, value: str) -> None:
+        if value == self._value:
+            return
+        self.set_value(value)
+        self.changed.emit(self._value)
+        self.finished.emit()
+
+
 EDITORS: dict[str, type[ParamEditor]] = {
     "int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
+    "colour": ColourEditor,
 }
 
 

@@ -70,7 +70,8 @@ def state(doc: Document) -> object:
     return (
         doc.width, doc.height, doc.active.id if doc.active is not None else None,
         [
-            (layer.id, layer.name, layer.kind, layer.visible, layer.opacity,
+            (layer.id, layer.name, layer.kind, layer.visible, layer.opacity, layer.blend_mode,
+             layer.locked,
              asdict(layer.condition) if layer.condition else None, request_state(layer.request),
              layer.pixels.shape, layer.pixels.dtype.str, layer.pixels.tobytes())
             for layer in doc.layers

@@ -22,7 +22,7 @@ class RecordingEngine(FakeEngine):
         self.thread_ids: list[int] = []
         self.steps: list[tuple[int, int]] = []  # (seed, step) as reported by the engine
 
-    def generate(self, request, on_step, should_stop):
+    def generate(self, request, on_step, should_stop, on_preview=None):
         self.thread_ids.append(threading.get_ident())
         if "crash" in request.prompt:
             self.calls.append(request)
@@ -32,7 +32,7 @@ class RecordingEngine(FakeEngine):
             self.steps.append((request.seed, step))
             on_step(step, total)
 
-        return super().generate(request, record, should_stop)
+        return super().generate(request, record, should_stop, on_preview)
 
 
 def request(seed: int = 0, prompt: str = "a kite", steps: int = 5) -> GenerationRequest:

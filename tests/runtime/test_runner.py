@@ -49,9 +49,10 @@ def test_a_job_goes_queued_running_done_with_the_engine_image(qtbot, rig):
 
 def test_progress_reaches_the_queue_step_by_step(qtbot, rig):
     running_steps: list[tuple[int, int]] = []
-    rig.queue.job_changed.connect(
+    rig.queue.job_changed.connect(  # a step preview changes the job without a new step
         lambda job: running_steps.append((job.step, job.total_steps))
-        if job.state is JobState.RUNNING else None
+        if job.state is JobState.RUNNING
+        and (not running_steps or running_steps[-1] != (job.step, job.total_steps)) else None
     )
     with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS):
         job = rig.runner.submit(request(steps=6))

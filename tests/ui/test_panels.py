@@ -207,7 +207,7 @@ def test_queue_rows_follow_the_queue(qtbot):
     assert panel.clear_button.isEnabled()
 
     newer = queue.add(GenerationRequest(model="demo", prompt="newer"))
-    assert panel._rows_layout.indexOf(panel.rows[newer.id]) == 0  # newest on top
+    assert panel.list_widget.itemWidget(panel.list_widget.item(1)) is panel.rows[newer.id]
     panel.clear_button.click()
     assert list(panel.rows) == [newer.id]
 

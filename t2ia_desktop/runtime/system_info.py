@@ -1,0 +1,91 @@
+"""What the status bar tells about the machine: the device the engine runs on, memory in use.
+
+Torch is never imported here: it is read from ``sys.modules`` once the worker has loaded it, so
+asking before the first job costs nothing and keeps the window's start fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+NOT_LOADED = "Device: loads with the first job"
+
+
+@dataclass(frozen=True)
+class MemoryUse:
+    """Bytes in use: the process's resident memory and, on CUDA, what torch has allocated."""
+
+    resident: int
+    torch_allocated: int | None = None
+
+    def text(self) -> str:
+        parts = [f"RAM {human_bytes(self.resident)}"]
+        if self.torch_allocated is not None:
+            parts.append(f"VRAM {human_bytes(self.torch_allocated)}")
+        return " · ".join(parts)
+
+
+def human_bytes(count: int) -> str:
+    """Megabytes below a gigabyte, else gigabytes with one decimal."""
+    if count < 1024**3:
+        return f"{count / 1024**2:.0f} MB"
+    return f"{count / 1024**3:.1f} GB"
+
+
+def resident_bytes() -> int:
+    """The process's resident set size (0 when the platform will not say)."""
+    with contextlib.suppress(Exception):  # psutil is optional: fall back to /proc
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
+def memory_in_use() -> MemoryUse:
+    """Memory in use now; torch's CUDA allocation only when torch is already loaded."""
+    torch = sys.modules.get("torch")
+    allocated = None
+    if torch is not None:
+        try:
+            if torch.cuda.is_available() and torch.cuda.is_initialized():
+                allocated = int(torch.cuda.memory_allocated())
+        except Exception:  # noqa: BLE001 - a status line must never raise
+            allocated = None
+    return MemoryUse(resident_bytes(), allocated)
+
+
+def device_label(engine: Any) -> str:
+    """"CUDA: <card name>", "MPS (Apple GPU)" or "CPU" for the engine's device."""
+    device = getattr(engine, "device", None)
+    kind = getattr(device, "type", None) or str(device or "cpu").split(":")[0]
+    if kind == "cuda":
+        torch = sys.modules.get("torch")
+        try:
+            name = torch.cuda.get_device_name(device) if torch is not None else "GPU"
+        except Exception:  # noqa: BLE001
+            name = "GPU"
+        return f"CUDA: {name}"
+    if kind == "mps":
+        return "MPS (Apple GPU)"
+    return kind.upper()
+
+
+def failure_details(job: Any) -> str:
+    """Copyable details of the job failing now: what it asked for and the traceback (call
+    inside the ``except`` block)."""
+    import traceback
+
+    request = job.request
+    header = (f"Job {job.id}: {request.summary()}\n"
+              f"Model: {request.model} ({request.family}), {request.width}×{request.height}, "
+              f"{request.steps} steps, guidance {request.guidance_scale:g}, "
+              f"scheduler {request.scheduler}\n\n")
+    return header + traceback.format_exc()

@@ -1,0 +1,71 @@
+"""The documented plugin example, copied verbatim from plugins/README.md, works; and the command
+line's --plugins and conditions' sources."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PIL import Image
+
+from t2ia_desktop.cli import main
+from t2ia_desktop.core.plugin_manifest import bundled_plugins_dir
+from tests.plugin_folders import good_plugin, write_plugin
+
+GUIDE = bundled_plugins_dir() / "README.md"
+
+
+def documented_example() -> dict[str, str]:
+    """File name → text of each code block of "A complete minimal example", as written."""
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text.split("## A complete minimal example", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"`([\w/]+\.(?:toml|py))`:\n\n```(?:toml|python)\n(.*?)```", section,
+                        re.DOTALL)
+    return dict(blocks)
+
+
+def test_the_documented_example_is_complete_short_and_works_verbatim(tmp_path, capsys):
+    files = documented_example()
+    assert set(files) == {"invert_lines/plugin.toml", "invert_lines/invert.py"}
+    assert sum(code.count("\n") for code in files.values()) <= 40
+    root = tmp_path / "my plugins"
+    for name, code in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(code, encoding="utf-8")
+
+    assert main(["conditions", "--plugins", str(root)]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["invert-lines"].split("\t")[1:3] == ["Inverted lines", "sdxl"]
+    assert lines["invert-lines"].endswith(f"plugin Invert lines 1.0.0 (--plugins folder "
+                                          f"{root / 'invert_lines'})")
+
+    drawing = Image.new("RGBA", (40, 30), (0, 0, 0, 0))  # a sketch layer: transparent paper
+    drawing.paste((0, 0, 0, 255), (10, 10, 30, 12))
+    drawing.save(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert main(["detect", "invert-lines", str(tmp_path / "in.png"), str(out),
+                 "--param", "threshold=128", "--plugins", str(root)]) == 0
+    control = np.asarray(Image.open(out))
+    assert control.shape == (30, 40) and control[11, 20] == 255 and control[2, 2] == 0
+
+
+def test_plugins_given_before_or_after_the_command_and_more_than_once(tmp_path, capsys):
+    good_plugin(tmp_path / "a", "one", condition="one-lines")
+    good_plugin(tmp_path / "b", "two", condition="two-lines")
+    assert main(["--plugins", str(tmp_path / "a"), "conditions",
+                 "--plugins", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    ids = [line.split("\t")[0] for line in out.splitlines()]
+    assert ids[-2:] == ["one-lines", "two-lines"]
+    assert "\tbuilt-in" in out and "plugin Posterize sketch 1.0.0 (bundled folder " in out
+
+
+def test_a_broken_plugin_is_a_warning_and_a_missing_folder_an_error(tmp_path, capsys):
+    write_plugin(tmp_path, "broken", "raise ValueError('nope')\n")
+    assert main(["conditions", "--plugins", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "sketch\tSketch" in captured.out
+    assert "warning: plugin broken" in captured.err and "ValueError: nope" in captured.err
+    assert main(["detect", "sketch", "a.png", "b.png", "--plugins", str(tmp_path / "no")]) == 2
+    assert "--plugins" in capsys.readouterr().err
+    assert main(["demo-model", str(tmp_path / "x"), "--plugins", str(tmp_path / "no")]) == 2

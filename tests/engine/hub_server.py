@@ -1,0 +1,115 @@
+"""A local HTTP server in the Hugging Face hub's URL layout, for download tests (no network).
+
+``GET/HEAD /{owner}/{name}/resolve/{revision}/{file}`` serves ``folder/file``. Like the hub for
+LFS files, ``redirect=True`` answers with a 302 (carrying ``X-Linked-Size``) to a second URL
+that serves the bytes. ``delay`` sleeps between chunks of ``chunk`` bytes, a slowly streaming
+server for Cancel tests. Every request is recorded in ``requests``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class HubServer:
+    folder: Path
+    repo: str = "lllyasviel/Annotators"
+    redirect: bool = False
+    delay: float = 0.0
+    chunk: int = 64 * 1024
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""
+
+    def _file(self, path: str) -> Path | None:
+        path = urllib.parse.unquote(path)
+        prefix = f"/{self.repo}/resolve/"
+        if path.startswith("/cdn/"):
+            name = path[len("/cdn/"):]
+        elif path.startswith(prefix) and path[len(prefix):].count("/") >= 1:
+            name = path[len(prefix):].split("/", 1)[1]
+        else:
+            return None
+        file = self.folder / name
+        return file if "/" not in name and file.is_file() else None
+
+
+def _handler(server: HubServer) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # quiet test output
+            pass
+
+        def _answer(self, body: bool) -> None:
+            server.requests.append((self.command, self.path))
+            file = server._file(self.path)
+            if file is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "15")
+                self.end_headers()
+                if body:
+                    self.wfile.write(b"Entry not found")
+                return
+            size = file.stat().st_size
+            if server.redirect and not self.path.startswith("/cdn/"):
+                self.send_response(302)
+                self.send_header("Location", f"/cdn/{file.name}")
+                self.send_header("X-Linked-Size", str(size))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            if not body:
+                return
+            try:
+                with open(file, "rb") as data:
+                    while chunk := data.read(server.chunk):
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        if server.delay:
+                            time.sleep(server.delay)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client cancelled
+
+        def do_HEAD(self) -> None:
+            self._answer(body=False)
+
+        def do_GET(self) -> None:
+            self._answer(body=True)
+
+    return Handler
+
+
+@contextlib.contextmanager
+def serve_hub(folder: Path, **options: object) -> Iterator[HubServer]:
+    """Run a :class:`HubServer` on a free local port for the duration of the block."""
+    hub = HubServer(folder, **options)  # type: ignore[arg-type]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
+    httpd.daemon_threads = True
+    hub.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, name="hub-server", daemon=True)
+    thread.start()
+    try:
+        yield hub
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def online(monkeypatch, hub: HubServer) -> Iterator[None]:
+    """Point HF_ENDPOINT at ``hub`` with offline mode off, for this block only."""
+    with monkeypatch.context() as patch:
+        patch.delenv("HF_HUB_OFFLINE", raising=False)
+        patch.setenv("HF_ENDPOINT", hub.url)
+        yield

@@ -1,0 +1,79 @@
+"""The runner follows the steered queue (order, pause), and the keeper keeps the queue file in
+step with it on its own thread — the real worker and runner, a fake engine at the boundary."""
+
+from __future__ import annotations
+
+import threading
+
+from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.queue_store import QueueStore
+from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+from tests.runtime.rig import request
+
+WAIT_MS = 10_000  # an upper bound for a slow machine, never a timing assertion
+
+
+def test_a_reordered_queue_runs_in_its_new_order(qtbot, gated_rig):
+    rig = gated_rig
+    held, *waiting = (rig.runner.submit(request(seed=seed)) for seed in range(4))
+    assert held.state is JobState.RUNNING
+    rig.queue.move(waiting[2], 1)  # seed 3 before seeds 1 and 2
+    assert rig.queue.move_to_top(waiting[1])  # seed 2 first of all
+    rig.engine.gate.set()
+    qtbot.waitUntil(lambda: all(job.state is JobState.DONE for job in waiting), timeout=WAIT_MS)
+    assert [call.seed for call in rig.engine.calls] == [0, 2, 3, 1]
+
+
+def test_pause_lets_the_running_job_finish_and_starts_none_until_resumed(qtbot, gated_rig):
+    rig = gated_rig
+    running, waiting = rig.runner.submit(request(seed=1)), rig.runner.submit(request(seed=2))
+    rig.runner.set_paused(True)
+    with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS):
+        rig.engine.gate.set()
+    assert running.state is JobState.DONE  # the running job finished
+    qtbot.wait(50)  # time enough for a wrongly started job to show
+    assert waiting.state is JobState.QUEUED and len(rig.engine.calls) == 1
+    later = rig.runner.submit(request(seed=3))  # a new job does not start either
+    assert later.state is JobState.QUEUED
+    with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS,
+                          check_params_cb=lambda job: job is later):
+        rig.runner.set_paused(False)
+    assert [call.seed for call in rig.engine.calls] == [1, 2, 3]
+
+
+def test_the_keeper_writes_pending_jobs_on_changes_not_on_steps(qtbot, gated_rig, tmp_path):
+    rig = gated_rig
+    store = QueueStore(tmp_path / "queue")
+    keeper = QueueKeeper(rig.queue, store)
+    threads: list[str] = []
+    real_write = store.write
+
+    def write(jobs, paused=False):
+        threads.append(threading.current_thread().name)
+        real_write(jobs, paused)
+
+    store.write = write
+    try:
+        first = rig.runner.submit(request(seed=1, steps=5))
+        second = rig.runner.submit(request(seed=2, steps=5))
+        assert not store.exists()  # nothing is written before start()
+        keeper.start()
+        keeper.wait()
+        saved = store.read()
+        assert [r.seed for r in saved.requests] == [1, 2] and saved.running == 1
+        rig.queue.set_paused(True)
+        keeper.wait()
+        assert store.read().paused
+        writes = keeper.writes
+        with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS):
+            rig.engine.gate.set()  # five progress steps, then done
+        keeper.wait()
+        assert keeper.writes == writes + 1  # steps changed nothing worth writing; done did
+        assert [r.seed for r in store.read().requests] == [2]
+        rig.queue.cancel(second)
+        keeper.wait()
+        assert not store.exists()  # nothing pending: no file to offer
+        assert threads and all(name.startswith("t2ia-queue-file") for name in threads)
+        assert first.state is JobState.DONE
+    finally:
+        keeper.close()

@@ -1,0 +1,142 @@
+"""The queue survives a restart: pending jobs are in the queue file, and a new window offers
+them back (Restore / Discard); a file from a newer version is kept aside and told."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+
+from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.jobs import JobQueue, JobState
+from t2ia_desktop.core.paths import queue_dir
+from t2ia_desktop.core.queue_store import QUEUE_FILE, QueueStore
+from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+from t2ia_desktop.runtime.runner import JobRunner
+from t2ia_desktop.runtime.worker import EngineWorker
+from t2ia_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
+from tests.ui.helpers import at, drag, finish_pending
+
+
+@pytest.fixture
+def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
+    """Opens a window as the app does: its own queue, runner and queue keeper on the user's
+    queue folder. Each call is a new session of the app."""
+    opened: list[tuple[MainWindow, JobRunner, QueueKeeper]] = []
+
+    def open_window() -> MainWindow:
+        runner = JobRunner(JobQueue(), EngineWorker(lambda: engine))
+        keeper = QueueKeeper(runner.queue, QueueStore(queue_dir()))
+        window = MainWindow(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, models,
+                            queue_keeper=keeper)
+        qtbot.addWidget(window)
+        window.show()
+        opened.append((window, runner, keeper))
+        return window
+
+    yield open_window
+    if engine.gate is not None:
+        engine.gate.set()
+    for window, runner, keeper in opened:
+        quit_session(window)
+        runner.shutdown()
+        assert not runner.worker._thread.isRunning()
+
+
+def quit_session(window: MainWindow) -> None:
+    """What quitting the app does: close the window, finish the queue file, stop the worker."""
+    window.close()
+    window.queue_control.keeper.close()
+    window.runner.shutdown()  # cancels the running job; the file keeps it
+
+
+def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
+    first = launch()
+    assert first.queue_control.offer_restore() == []  # nothing saved: nothing asked
+    drag(first.canvas, [at(first, x, 50) for x in (20, 90, 160)])
+    engine.gate = threading.Event()  # the first job holds at its first step
+    panel = first.generate_panel
+    panel.prompt_edit.setPlainText("a lighthouse at night")
+    panel.new_seed_check.setChecked(False)
+    panel.seed_spin.setValue(40)
+    panel.batch_spin.setValue(3)
+    running = first.generate()
+    assert running.state is JobState.RUNNING
+    sent = [job.request for job in first.runner.queue]
+    first.queue_control.keeper.wait()
+    assert (queue_dir() / QUEUE_FILE).is_file()
+    quit_session(first)  # the running job was cut short: it is pending too
+
+    engine.gate.set()
+    calls_before = len(engine.calls)
+    second = launch()
+    asked: list[str] = []
+    second.queue_control.ask_restore = lambda found: asked.append(found) or True
+    restored = second.queue_control.offer_restore()
+    assert len(asked) == 1 and "3 jobs waiting" in asked[0] and "a lighthouse" in asked[0]
+    assert [job.request for job in restored] == sent
+    assert [job.request.seed for job in restored] == [40, 41, 42]
+    assert "Restored 3 waiting job(s)" in second.statusBar().currentMessage()
+    for job, request in zip(restored, sent):
+        (control,) = job.request.controls
+        assert np.array_equal(np.array(control.image), np.array(request.controls[0].image))
+    finish_pending(loop, second)
+    assert all(job.state is JobState.DONE for job in restored)
+    assert [call.seed for call in engine.calls[calls_before:]] == [40, 41, 42]
+    results = [layer for layer in second.document.layers if layer.kind == "result"]
+    assert [layer.request.seed for layer in results] == [40, 41, 42]
+    second.queue_control.keeper.wait()
+    assert not (queue_dir() / QUEUE_FILE).exists()  # nothing pending any more
+
+
+def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(launch, engine):
+    first = launch()
+    first.queue_control.offer_restore()
+    engine.gate = threading.Event()
+    first.runner.queue.set_paused(True)
+    first.generate_panel.prompt_edit.setPlainText("kept for later")
+    job = first.generate()
+    assert job.state is JobState.QUEUED  # paused: it waits
+    first.queue_control.keeper.wait()
+    quit_session(first)
+
+    second = launch()
+    second.queue_control.ask_restore = lambda _found: True
+    (restored,) = second.queue_control.offer_restore()
+    assert second.runner.queue.paused and restored.state is JobState.QUEUED
+    assert second.queue_panel.paused_label.isVisibleTo(second.queue_panel)
+    assert "Resume" in second.statusBar().currentMessage()
+    quit_session(second)
+
+    third = launch()
+    third.queue_control.ask_restore = lambda _found: False  # Discard
+    assert third.queue_control.offer_restore() == []
+    third.queue_control.keeper.wait()
+    assert len(third.runner.queue) == 0 and not (queue_dir() / QUEUE_FILE).exists()
+
+
+def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine):
+    folder = queue_dir()
+    folder.mkdir(parents=True)
+    (folder / QUEUE_FILE).write_text(json.dumps(
+        {"format": "t2ia-queue", "format_version": 99, "app_version": "7.1", "jobs": []}))
+    window = launch()
+    window.queue_control.ask_restore = lambda _found: pytest.fail("nothing to ask")
+    assert window.queue_control.offer_restore() == []
+    text = window.queue_control.error_box.text()
+    assert "newer version of t2ia desktop 7.1" in text and "update the app" in text
+    (aside,) = folder.parent.glob("queue-unreadable-*")
+    assert str(aside) in text
+    assert json.loads((aside / QUEUE_FILE).read_text())["format_version"] == 99  # kept whole
+    window.queue_control.error_box.close()
+
+    engine.gate = threading.Event()
+    window.generate_panel.prompt_edit.setPlainText("after the old file")
+    window.generate()
+    window.queue_control.keeper.wait()  # the new queue is saved afresh
+    saved = QueueStore(folder).read()
+    assert [r.prompt for r in saved.requests] == ["after the old file"]
