@@ -13,7 +13,13 @@ import sys
 import time
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.paths import demo_model_root, history_dir, log_dir, queue_dir
+from t2ia_desktop.core.paths import (
+    app_icon_path,
+    demo_model_root,
+    history_dir,
+    log_dir,
+    queue_dir,
+)
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,21 @@ def model_choices(have_sdxl: bool) -> tuple[list[tuple[str, str, str]], str]:
         "SDXL base 1.0 is not downloaded: using the demo model (random weights, images are "
         "noise). Choose SDXL in the model list to download it when online."
     )
+
+
+def with_step_previews(factory, store):
+    """``factory``'s engine, drawing step previews as the settings say (TAESD or not); the
+    engine module is imported inside the worker thread, when the factory runs."""
+
+    def build():
+        engine = factory()
+        from t2ia_desktop.engine.taesd import TaesdPreviews
+
+        engine.step_preview_decoder = TaesdPreviews(lambda: store.settings, engine.device,
+                                                    engine.dtype)
+        return engine
+
+    return build
 
 
 def setup_logging() -> None:
@@ -89,6 +110,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.jobs import JobQueue
     from t2ia_desktop.core.plugins import PluginHost, default_plugin_folders
     from t2ia_desktop.core.queue_store import QueueStore
+    from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
     from t2ia_desktop.runtime.plugin_wiring import (
@@ -99,10 +121,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker
-    from t2ia_desktop.ui.autosave import interval_from_environment
     from t2ia_desktop.ui.error_funnel import ErrorFunnel
     from t2ia_desktop.ui.main_window import MainWindow
     from t2ia_desktop.ui.plugins_dialog import PluginsController
+    from t2ia_desktop.ui.settings_dialog import SettingsController
 
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -113,18 +135,30 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     setup_logging()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("t2ia desktop")
+    if app_icon_path().is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(app_icon_path())))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
+
+    garbage_collector = UiThreadGarbageCollector(app)  # noqa: F841 - lives as long as the app
 
     models, status = model_choices(sdxl_in_cache())
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
     document = Document.with_sketch_layer(canvas, canvas)
     queue = JobQueue()
+    # The artist's settings (env vars still win); the detector weights' folder goes through
+    # T2IA_ANNOTATORS, which the engine reads, so the engine never imports the settings UI.
+    settings = SettingsStore()
+    settings.apply_environment()
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
     plugins = PluginHost(default_plugin_folders(plugin_folders))
     registry = plugins.registry
     worker = EngineWorker(
-        registry_engine_factory(str(demo_model_root()), registry), history=History(history_dir())
+        with_step_previews(registry_engine_factory(str(demo_model_root()), registry), settings),
+        history=History(history_dir()),
     )
     runner = JobRunner(queue, worker)
     # Pending jobs are kept in the queue file, written on a thread of its own.
@@ -137,10 +171,15 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     downloads = WeightDownloads()
     window = MainWindow(
         document, runner, models, status_message=status, history_folder=history_dir(),
-        conditions=conditions, autosave_seconds=interval_from_environment(),
+        conditions=conditions, autosave_seconds=settings.effective().autosave_seconds,
         downloads=downloads, queue_keeper=queue_keeper,
     )
     plugin_actions = PluginsController(window, plugins)  # Help → Plugins…; lives with the window
+    SettingsController(window, settings)  # Edit → Settings…; lives with the window
+    from t2ia_desktop.ui.model_manager import ModelsController
+
+    # Models → Manage models… and Models → Memory; fills the Generate panel's model list.
+    models_actions = ModelsController(window, settings=settings)
     if plugins.failed():
         window.show_message(f"{plugin_actions.failure_summary()} {status}")
     funnel = ErrorFunnel(log_hint=str(log_dir()))
@@ -158,6 +197,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     app.aboutToQuit.connect(runner.shutdown)
     app.aboutToQuit.connect(scheduler.shutdown)
     app.aboutToQuit.connect(downloads.shutdown)
+    app.aboutToQuit.connect(models_actions.downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
     return 0

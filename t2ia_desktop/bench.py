@@ -45,10 +45,24 @@ def engine_overhead(demo_root: Path, steps: int, size: int, repeats: int) -> dic
     engine = Engine(demo_root=demo_root)
     request = _request(steps, size)
     engine.generate(request)  # warm-up: loads and writes the demo model
-    pipe, kwargs = engine.prepare(request)
-    raw_pipe = type(pipe).from_pipe(engine.store.base(request.model, request.family),
-                                    adapter=pipe.adapter)
+    # The reference: diffusers' own adapter pipeline on the same loaded components, with the
+    # same adapter, control image and settings (tests/engine/test_layered_adapters.py proves
+    # both give the same pixels).
+    from diffusers import StableDiffusionXLAdapterPipeline
+
+    control = request.controls[0]
+    base = engine.store.base(request.model, request.family)
+    location = engine.store.adapter_location(request.model, request.family, control.condition,
+                                             control.adapter)
+    adapter = engine.store.adapter(location, control.condition)
+    raw_pipe = StableDiffusionXLAdapterPipeline.from_pipe(base, adapter=adapter)
     raw_pipe.set_progress_bar_config(disable=True)
+    kwargs = dict(
+        prompt=request.prompt, num_inference_steps=request.steps,
+        guidance_scale=request.guidance_scale, width=request.width, height=request.height,
+        image=control.image.convert("L"), adapter_conditioning_scale=control.conditioning_scale,
+        adapter_conditioning_factor=request.adapter_conditioning_factor,
+    )
 
     def raw_call():
         call = dict(kwargs, generator=torch.Generator("cpu").manual_seed(request.seed))

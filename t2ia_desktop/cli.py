@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
+from t2ia_desktop.cli_sampling import add_sampling_options, sampling_fields
+from t2ia_desktop.cli_sdxl import add_sdxl_options, sdxl_fields
 from t2ia_desktop.core.conditions import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.request import (
@@ -78,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--raw-control", action="store_true",
                      help="use each IMAGE as the control image as given (no detector)")
     gen.add_argument("--out", required=True, metavar="FILE.png")
+    add_sdxl_options(gen)
+    add_sampling_options(gen)
 
     det = commands.add_parser("detect", help="run a condition's detector on an image")
     det.add_argument("condition")
@@ -159,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         command = args.command or "gui"
         folders = plugin_folders_of(args)  # a missing folder is bad input for every command
+        from t2ia_desktop.core.paths import check_bundle, is_frozen
+
+        if is_frozen():
+            check_bundle()  # an installer's app names the shipped file it cannot find
         if command == "gui":
             from t2ia_desktop.app import run_gui
 
@@ -212,14 +220,14 @@ def _generate(args: argparse.Namespace) -> int:
     # Check everything cheap before any detector or model runs.
     request = GenerationRequest(
         model=model, family=family, prompt=args.prompt, negative_prompt=args.negative_prompt,
-        prompt_2=args.prompt_2, seed=args.seed, steps=args.steps, guidance_scale=args.guidance,
-        width=width, height=height, scheduler=args.scheduler,
+        prompt_2=args.prompt_2, seed=args.seed, width=width, height=height,
         adapter_conditioning_factor=args.factor,
         controls=tuple(
             ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
             for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges)
         ),
-        init_image=init, strength=args.strength, mask_image=mask,
+        init_image=init, strength=args.strength, mask_image=mask, **sdxl_fields(args),
+        **sampling_fields(args),  # scheduler, steps, guidance, --speed, --lora
     ).validate()
     if not args.raw_control:
         from t2ia_desktop.cli_downloads import fetching_weights

@@ -9,6 +9,15 @@ Everything a plugin needs is imported from here; the rest of ``t2ia_desktop`` ma
 between versions. Keep the top of a plugin module light (no torch, no controlnet_aux): it is
 imported when the app starts, while detectors run later on the detector thread, where heavy
 imports belong (inside the detector function).
+
+Versions: a manifest's ``api`` names the major version it needs (:data:`API_VERSION`); within a
+major version features are only added, as optional fields, and :data:`API_MINOR` counts them:
+
+- 1.0: condition types, detectors, parameter specs, weight files, adapters per family.
+- 1.1: ``ConditionType(preview=...)``, an optional :class:`Preview` for the Preview dock. A
+  plugin that uses it still says ``api = 1``; an app older than 1.1 refuses the keyword, so
+  check ``getattr(plugin_api, "API_MINOR", 0) >= 1`` before passing it if the plugin must
+  load there too.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
 from t2ia_desktop.core.plugin_manifest import API_VERSION, ENTRY_POINT_GROUP
 
 __all__ = [
+    "API_MINOR",
     "API_VERSION",
     "ENTRY_POINT_GROUP",
     "FAMILIES",
@@ -31,11 +41,30 @@ __all__ = [
     "Detector",
     "ModelUnavailable",
     "ParamSpec",
+    "Preview",
     "T2IAError",
     "run_annotator",
     "sd15_adapter",
     "sdxl_adapter",
 ]
+
+
+API_MINOR = 1
+"""Optional features added to API :data:`API_VERSION` so far (see the module's docstring)."""
+
+
+class Preview(Protocol):
+    """Draws a condition's control image for the Preview dock (optional, API 1.1).
+
+    ``control_image`` is the layer's control image (RGB, shrunk to at most 512 pixels on its
+    longest side: a preview is small), ``params`` the layer's parameters. Return any PIL image
+    (a coloured overlay, a legend…); it is shown in place of the raw control image, while the
+    adapter still gets the control image itself. It runs on the UI thread each time the control
+    image or a parameter changes, so keep it quick (numpy, Pillow). An exception is shown as
+    that layer's preview error and never touches detection or generation.
+    """
+
+    def __call__(self, control_image: Image.Image, params: Mapping[str, Any]) -> Image.Image: ...
 
 
 class Detector(Protocol):

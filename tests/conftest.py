@@ -11,7 +11,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +22,26 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_garbage_on_the_ui_thread(qapp):
+    """As in the app: cyclic garbage (old windows, dialogs) is freed on the UI thread, never
+    on a worker thread that happens to allocate (see runtime/gc_guard.py)."""
+    from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
+
+    guard = UiThreadGarbageCollector()
+    yield guard
+    guard.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    """Each test's leftovers are collected on the main thread before the next test starts."""
+    import gc
+
+    yield
+    gc.collect()
 
 
 @pytest.fixture

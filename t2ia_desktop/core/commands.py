@@ -374,20 +374,25 @@ class ResizeCanvas(Command):
         self.before: list[np.ndarray] = []
         self.after: list[np.ndarray] = []
         self._done = False
+        self.areas: tuple[Any, Any] = (None, None)  # generation area before, after
 
     def apply(self, document: Document) -> None:
         self.old_size = (document.width, document.height)
         self.before = [layer.pixels for layer in document.layers]
         width, height = self.size
         self.after = [_placed(pixels, self.offset, width, height) for pixels in self.before]
+        area = document.custom_area  # it stays over the same part of the picture
+        self.areas = (area, area and area.moved(*self.offset))
         self.redo(document)
 
     def redo(self, document: Document) -> None:
         document.resize_canvas(*self.size, list(self.after))
+        document.set_generation_area(self.areas[1])
         self._done = True
 
     def undo(self, document: Document) -> None:
         document.resize_canvas(*self.old_size, list(self.before))
+        document.set_generation_area(self.areas[0])
         self._done = False
 
     @property

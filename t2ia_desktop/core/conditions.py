@@ -19,6 +19,8 @@ FAMILIES: tuple[Family, ...] = ("sdxl", "sd15")
 
 #: A detector function: picture and checked parameters in, control image out (PIL images).
 DetectorFunction = Callable[[Any, Mapping[str, Any]], Any]
+#: A custom preview: control image and parameters in, what the Preview dock shows out (PIL).
+PreviewFunction = Callable[[Any, Mapping[str, Any]], Any]
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -81,6 +83,8 @@ class ConditionType:
     ``detector`` turns a picture into the control image: the name of a built-in detector, or
     (plugins) a function ``(PIL.Image, params) -> PIL.Image``. ``weight_files`` are the
     detector's files in ``lllyasviel/Annotators``; ``source`` says where the type comes from.
+    ``preview`` (optional, plugin API 1.1) draws the control image for the Preview dock, e.g.
+    as a coloured overlay; the adapter still gets the control image itself.
     """
 
     id: str
@@ -91,6 +95,7 @@ class ConditionType:
     params: tuple[ParamSpec, ...] = ()
     weight_files: tuple[str, ...] = ()
     source: str = "built-in"
+    preview: PreviewFunction | None = None
 
     def adapter_for(self, family: str) -> str:
         try:

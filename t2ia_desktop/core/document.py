@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 from psygnal import Signal
 
+from t2ia_desktop.core.generation_area import GenerationArea, fit_area, placed, whole_canvas
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 
 LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
@@ -96,12 +97,15 @@ class Document:
     layer_changed = Signal(object)  # Layer: properties such as visibility or name
     pixels_changed = Signal(object, tuple)  # Layer, (x, y, w, h) of the changed area
     layer_moved = Signal(object, int, int)  # Layer, old index, new index (bottom first)
+    generation_area_changed = Signal(object)  # GenerationArea, the one now in effect
 
     def __init__(self, width: int = 1024, height: int = 1024) -> None:
         self.width = width
         self.height = height
         self.layers: list[Layer] = []
         self.active: Layer | None = None
+        self.custom_area: GenerationArea | None = None
+        """The generation area the artist set; None: the whole canvas (follows resizes)."""
 
     @classmethod
     def with_sketch_layer(cls, width: int = 1024, height: int = 1024) -> Document:
@@ -123,14 +127,39 @@ class Document:
         """Add a generated image as a new layer on top, scaled to the canvas if needed."""
         return self.add_layer(self.result_layer(image, request))
 
-    def result_layer(self, image: Image.Image, request: GenerationRequest | None = None) -> Layer:
-        """A generated image as a result layer for this document (not added yet), scaled to
-        the canvas if needed; an undoable "Add result" step adds it."""
+    def result_layer(self, image: Image.Image, request: GenerationRequest | None = None,
+                     origin: tuple[int, int] | None = None) -> Layer:
+        """A generated image as a result layer for this document (not added yet); an
+        undoable "Add result" step adds it. It lands at ``origin`` (transparent elsewhere);
+        without one, at the generation area when it has the area's size, else it is scaled to
+        the canvas."""
         image = image.convert("RGBA")
-        if image.size != (self.width, self.height):
-            image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
+        if origin is None and image.size == self.generation_area.size:
+            origin = self.generation_area.origin
         count = sum(1 for layer in self.layers if layer.kind == "result") + 1
-        return Layer(f"Result {count}", "result", np.array(image), request=request)
+        if origin is not None and (origin, image.size) != ((0, 0), (self.width, self.height)):
+            pixels = placed(image, origin, self.width, self.height)
+        else:
+            if image.size != (self.width, self.height):
+                image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
+            pixels = np.array(image)
+        return Layer(f"Result {count}", "result", pixels, request=request)
+
+    @property
+    def generation_area(self) -> GenerationArea:
+        """The part of the canvas a generation covers and where its result lands."""
+        return self.custom_area or whole_canvas(self.width, self.height)
+
+    def set_generation_area(self, area: GenerationArea | None) -> None:
+        """Set the generation area (fitted to the canvas and its 8-pixel grid); None or the
+        whole canvas: the whole canvas, following later resizes."""
+        if area is not None:
+            area = fit_area(area, self.width, self.height)
+            if area == whole_canvas(self.width, self.height):
+                area = None
+        if area != self.custom_area:
+            self.custom_area = area
+            self.generation_area_changed.emit(self.generation_area)
 
     def remove_layer(self, layer: Layer) -> None:
         self.layers.remove(layer)
@@ -194,6 +223,10 @@ class Document:
         for layer in reversed(layers):
             self.remove_layer(layer)
         self.width, self.height = width, height
+        if self.custom_area is not None:  # keep it inside the new canvas
+            self.set_generation_area(self.custom_area)
+        else:
+            self.generation_area_changed.emit(self.generation_area)
         for layer, array in zip(layers, pixels):
             layer.pixels = array
             self.add_layer(layer)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.history import HistoryEntry
 from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.sdxl_extras import PAIR_FIELDS, SDXL_SETTINGS, pair_or_none
 
 NO_CONTROLS = ""
 """The condition filter value for results made without any control (free painting)."""
@@ -95,7 +96,8 @@ def conditions_in(entries: Iterable[HistoryEntry]) -> list[str]:
 
 
 SETTINGS_FROM_REQUEST = ("prompt", "negative_prompt", "model", "family", "steps",
-                         "guidance_scale", "seed", "adapter_conditioning_factor")
+                         "guidance_scale", "seed", "adapter_conditioning_factor",
+                         "scheduler", "speed", "loras", *SDXL_SETTINGS)
 """Request fields the Generate panel can show again (Restore settings)."""
 
 
@@ -110,6 +112,14 @@ def request_from_metadata(metadata: dict) -> GenerationRequest | None:
     known = {f.name for f in fields(GenerationRequest)} - {"controls"}
     values = {name: value for name, value in metadata.items()
               if name in known and isinstance(value, str | int | float | None)}
+    loras = metadata.get("loras")
+    if isinstance(loras, list) and all(isinstance(i, list) and len(i) == 2 for i in loras):
+        values["loras"] = tuple((str(path), float(weight)) for path, weight in loras)
+    for name in PAIR_FIELDS:  # JSON keeps these pairs as lists
+        try:
+            values[name] = pair_or_none(metadata.get(name))
+        except ValueError:
+            return None
     try:
         return GenerationRequest(**values).validate()
     except (TypeError, ValueError, BadInput):

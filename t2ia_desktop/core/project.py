@@ -15,6 +15,8 @@ A project is a zip archive::
     width, height   canvas size in pixels
     active          id of the active layer, or null
     settings        document-level generation settings (a JSON object; {} when none)
+    generation_area {x, y, width, height} of the part of the canvas a generation covers,
+                    or null (absent in older files): the whole canvas
     layers          bottom first, each:
       id, name, kind ("sketch", "paint", "photo", "condition", "result", "mask"),
       visible, opacity (0..1), image (the entry of its PNG),
@@ -61,6 +63,7 @@ from t2ia_desktop.core.document import (
     LayerKind,
 )
 from t2ia_desktop.core.errors import BadInput, T2IAError
+from t2ia_desktop.core.generation_area import area_from_json
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 
 FORMAT = "t2ia-project"
@@ -97,6 +100,8 @@ def save_project(document: Document, path: str | Path,
         "height": document.height,
         "active": document.active.id if document.active is not None else None,
         "settings": dict(settings or {}),
+        "generation_area": (document.custom_area.to_json()
+                            if document.custom_area is not None else None),
         "layers": entries,
     }
     try:
@@ -161,6 +166,10 @@ def load_project(path: str | Path) -> tuple[Document, dict[str, Any]]:
             if not isinstance(active, str):
                 raise archive.bad("the active layer is not given as a layer id")
             document.active = document.layer_by_id(active) or document.active
+        try:
+            document.set_generation_area(area_from_json(manifest.get("generation_area")))
+        except BadInput as error:
+            raise archive.bad(str(error)) from None
     return document, settings
 
 
@@ -338,6 +347,13 @@ class _ManifestReader:
                 return value
             if typing.get_origin(option) is dict and isinstance(value, dict):
                 return value
+            if typing.get_origin(option) is tuple and isinstance(value, list):
+                items = typing.get_args(option)  # (int, int): a pair; (X, ...): any length
+                if len(items) == 2 and items[1] is Ellipsis:
+                    items = (items[0],) * len(value)
+                if len(value) == len(items):
+                    return tuple(self.typed(item_value, item, where)
+                                 for item_value, item in zip(value, items))
         expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
         shown = (json.dumps(value)[:40] if value is None or isinstance(value, (str, int, float))
                  else "a list" if isinstance(value, list) else "an object")

@@ -14,6 +14,8 @@ from typing import Any
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.sampling import NORMAL_SPEED, SCHEDULER_CHOICES, validate_sampling
+from t2ia_desktop.core.sdxl_extras import validate_sdxl_extras
 
 DEMO_MODEL = "demo"
 """Model reference for the tiny random-weight pipeline the app writes itself (works offline)."""
@@ -21,13 +23,7 @@ DEMO_MODEL = "demo"
 DEFAULT_SDXL_MODEL = "stabilityai/stable-diffusion-xl-base-1.0"
 DEFAULT_SDXL_VAE = "madebyollin/sdxl-vae-fp16-fix"
 
-SCHEDULERS: dict[str, str] = {
-    "euler-a": "EulerAncestralDiscreteScheduler",
-    "euler": "EulerDiscreteScheduler",
-    "dpmpp-2m": "DPMSolverMultistepScheduler",
-    "unipc": "UniPCMultistepScheduler",
-    "ddim": "DDIMScheduler",
-}
+SCHEDULERS: dict[str, str] = {c.id: c.class_name for c in SCHEDULER_CHOICES}
 """Scheduler names artists pick from, and the diffusers class built from the model's config."""
 
 SIZE_MULTIPLE = 8
@@ -78,6 +74,10 @@ class GenerationRequest:
     width: int = 1024
     height: int = 1024
     scheduler: str = "euler-a"
+    speed: str = NORMAL_SPEED
+    """Few-step LoRA preset (core/sampling.py ``SPEED_PRESETS``); "normal": none."""
+    loras: tuple[tuple[str, float], ...] = ()
+    """Style LoRAs: (path to a .safetensors file, weight) each, applied together."""
     adapter_conditioning_factor: float = 1.0
     controls: tuple[ControlSpec, ...] = ()
     init_image: Image.Image | None = field(default=None, compare=False, repr=False)
@@ -86,6 +86,21 @@ class GenerationRequest:
     """How much of ``init_image`` is repainted: 0 keeps it, 1 ignores it."""
     mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
     """Inpainting: white where to repaint, black where ``init_image`` is kept; its size."""
+    refiner: str | None = None
+    """SDXL refiner model (hub id, folder or :data:`DEMO_REFINER`); ``None``: no refiner."""
+    refiner_switch: float = 0.8
+    """Fraction of the steps the base runs (``denoising_end``); the refiner runs the rest."""
+    original_size: tuple[int, int] | None = None
+    """SDXL micro-conditioning, in diffusers' order (height, width); ``None``: its default."""
+    target_size: tuple[int, int] | None = None
+    crops_coords_top_left: tuple[int, int] | None = None
+    """(top, left); ``None``: (0, 0), the pipelines' default."""
+    negative_original_size: tuple[int, int] | None = None
+    negative_target_size: tuple[int, int] | None = None
+    negative_crops_coords_top_left: tuple[int, int] | None = None
+    aesthetic_score: float = 6.0
+    """Refiner only: the aesthetic score it is conditioned on (its pipeline's default 6)."""
+    negative_aesthetic_score: float = 2.5
 
     @property
     def mode(self) -> str:
@@ -111,10 +126,7 @@ class GenerationRequest:
                 raise BadInput(
                     f"{name} must be a multiple of {SIZE_MULTIPLE} from 64 to 4096, not {value}"
                 )
-        if self.scheduler not in SCHEDULERS:
-            raise BadInput(
-                f"unknown scheduler {self.scheduler!r} (choose from {', '.join(SCHEDULERS)})"
-            )
+        validate_sampling(self)  # scheduler, speed preset, style LoRAs
         if not 0.0 <= self.adapter_conditioning_factor <= 1.0:
             raise BadInput(
                 "step fraction (adapter_conditioning_factor) must be between 0 and 1, "
@@ -133,6 +145,7 @@ class GenerationRequest:
                 )
         if not 0.0 <= self.strength <= 1.0:
             raise BadInput(f"strength must be between 0 and 1, not {self.strength:g}")
+        validate_sdxl_extras(self)
         if self.mask_image is not None:
             if self.init_image is None:
                 raise BadInput("a mask needs an init image to inpaint (give --init-image)")
@@ -151,6 +164,7 @@ class GenerationRequest:
         """A JSON-ready description of the request; control images appear as hashes."""
         images = ("controls", "init_image", "mask_image")
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in images}
+        data["loras"] = [[path, weight] for path, weight in self.loras]  # JSON lists
         data["controls"] = [
             {
                 "condition": c.condition,

@@ -184,6 +184,7 @@ def _fetch(file: RemoteFile, folder: Path, before: int, total: int | None,
     final = folder / file.name
     part = folder / f"{file.name}.part"
     response = _open(urllib.request.Request(file.url), file.name, folder, timeout)
+    final.parent.mkdir(parents=True, exist_ok=True)  # a pipeline's files sit in subfolders
     got = 0
     try:
         with response, open(part, "wb") as out:

@@ -20,9 +20,9 @@ import torch
 from PIL import Image
 
 from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
-from t2ia_desktop.core.errors import BadInput, Cancelled
+from t2ia_desktop.core.errors import Cancelled
 from t2ia_desktop.core.paths import demo_model_root
-from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 from t2ia_desktop.engine import quiet_libraries
 from t2ia_desktop.engine.adapter_features import (
     FeatureCache,
@@ -40,7 +40,12 @@ from t2ia_desktop.engine.img2img import (
     steps_run,
 )
 from t2ia_desktop.engine.injection import AdapterInjection, LayerFeatures, guides_at_all
+from t2ia_desktop.engine.loras import LoraCache, wanted_loras
+from t2ia_desktop.engine.memory import tile_vae_for
 from t2ia_desktop.engine.pipelines import PipelineStore, pick_device
+from t2ia_desktop.engine.prompt_embeds import with_prompt_weights
+from t2ia_desktop.engine.refiner import RefinerStore, base_arguments, micro_conditioning, refine
+from t2ia_desktop.engine.schedulers import make_scheduler
 from t2ia_desktop.engine.step_previews import PreviewSink, StepPreviews
 
 quiet_libraries()
@@ -102,7 +107,11 @@ class Engine:
             self.registry, demo_root or demo_model_root(), self.device, self.dtype
         )
         self.features = FeatureCache()
+        self.loras = LoraCache()  # speed and style LoRAs stay loaded across jobs
+        self.refiners = RefinerStore(demo_root or demo_model_root(), self.device, self.dtype)
         self.last_injection: AdapterInjection | None = None  # what the last job added, per step
+        self.step_preview_decoder: Callable[[torch.Tensor, str], Image.Image] | None = None
+        """Draws step previews instead of the approximation (engine/taesd.py, set by app.py)."""
 
     def generate(
         self,
@@ -127,9 +136,13 @@ class Engine:
             raise Cancelled()
         report(0, total)
         previews = StepPreviews(pipe, request.family, on_preview,
-                                (request.width, request.height))
+                                (request.width, request.height), self.step_preview_decoder)
+
+        steps_done = 0
 
         def on_step_end(step: int) -> None:
+            nonlocal steps_done
+            steps_done = step + 1
             report(step + 1, total)
             previews.deliver()
             if should_stop():
@@ -143,7 +156,10 @@ class Engine:
         guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
         with guided, previews:
             image = pipe(**kwargs).images[0]
-        if kwargs.get("output_type") == "latent":
+        if request.refiner is not None:  # the base's latents, finished by the refiner
+            image = refine(self.refiners, request, pipe, image[None], kwargs["generator"],
+                           steps_done, report, should_stop, on_preview, total)
+        elif kwargs.get("output_type") == "latent":
             image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
         if image.size != (request.width, request.height):
             image = image.crop((0, 0, request.width, request.height))
@@ -158,6 +174,7 @@ class Engine:
         adapter features to add to its UNet calls."""
         family = request.family
         base = self.store.base(request.model, family)
+        self.loras.apply(base, wanted_loras(request))  # none wanted: all switched off
         padded = working_size(request.width, request.height, family)
         steps = steps_run(request)
         layers = []
@@ -181,7 +198,8 @@ class Engine:
         else:
             pipe = PIPELINE_CLASSES[(family, request.mode)].from_pipe(base)
             pipe.set_progress_bar_config(disable=True)
-        pipe.scheduler = _scheduler(request.scheduler, self.store.scheduler_config)
+        pipe.scheduler = make_scheduler(request.scheduler, self.store.scheduler_config)
+        tile_vae_for(base, self.store.memory_plan, *padded)  # large sizes decode in tiles
 
         kwargs: dict = {
             "prompt": request.prompt,
@@ -193,6 +211,8 @@ class Engine:
         if family == "sdxl":
             kwargs["prompt_2"] = request.prompt_2
             kwargs["negative_prompt_2"] = request.negative_prompt_2
+            kwargs.update(micro_conditioning(request))
+            kwargs.update(base_arguments(request))  # a refiner finishes: hand over latents
         if request.mode != "img2img":  # img2img takes its size from the init image
             kwargs["width"], kwargs["height"] = padded
         if request.mode != "txt2img":
@@ -204,6 +224,7 @@ class Engine:
             # StableDiffusionAdapterPipeline decodes on its own path; so does the engine, to
             # give the same pixels.
             kwargs["output_type"] = "latent"
+        kwargs = with_prompt_weights(pipe, kwargs, family)  # (word:1.2) emphasis
         return pipe, kwargs, injection
 
     def adapter_features(self, location: str, control: ControlSpec, size: tuple[int, int],
@@ -230,8 +251,3 @@ def _decode_like_sd15_adapter_pipeline(pipe, latents: torch.Tensor) -> Image.Ima
     pixels = decoded.cpu().permute(0, 2, 3, 1).float().numpy()[0]
     return Image.fromarray((pixels * 255).round().astype(np.uint8))
 
-
-def _scheduler(name: str, config):
-    if name not in SCHEDULERS:
-        raise BadInput(f"unknown scheduler {name!r} (choose from {', '.join(SCHEDULERS)})")
-    return getattr(diffusers, SCHEDULERS[name]).from_config(config)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -23,9 +24,12 @@ from diffusers import (
 
 from t2ia_desktop.core.conditions import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.memory_policy import MemoryPlan, choose_memory_plan
+from t2ia_desktop.core.models import downloaded, memory_setting
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
-from t2ia_desktop.engine import hub
+from t2ia_desktop.engine import hub, single_file
 from t2ia_desktop.engine.demo_model import ensure_demo_model
+from t2ia_desktop.engine.memory import device_facts, place_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +55,46 @@ class PipelineStore:
         device: torch.device,
         dtype: torch.dtype,
         max_adapters: int = 8,
+        memory: Callable[[], str] = memory_setting,
     ) -> None:
+        """``memory`` gives the artist's memory setting (auto / speed / low-vram), asked
+        before each model load; the plan follows from it and the device's free memory."""
         self.registry = registry
         self.demo_root = Path(demo_root)
         self.device = device
         self.dtype = dtype
         self.max_adapters = max_adapters
-        self._base_key: tuple[str, str] | None = None
+        self._base_key: tuple[str, str, MemoryPlan] | None = None
         self._base: DiffusionPipeline | None = None
         self.scheduler_config: dict = {}
         self._adapters: OrderedDict[str, T2IAdapter] = OrderedDict()
+        self._memory_setting = memory
+        self.facts = device_facts(device)
+        self.memory_plan: MemoryPlan = choose_memory_plan(self.facts, "sdxl", memory())
+        """The plan of the loaded model (before the first load: SDXL's)."""
 
     def model_location(self, model: str, family: str) -> str:
         """A folder for the demo model and local folders; the hub id otherwise."""
         if model == DEMO_MODEL:
             return str(ensure_demo_model(self.demo_root, family))
+        if hub.is_hub_id(model) and not hub.is_local(model):
+            fetched = downloaded(model)  # the model manager's download, if complete
+            if fetched is not None:
+                return str(fetched)
         return model
 
     def base(self, model: str, family: str) -> DiffusionPipeline:
         location = self.model_location(model, family)
-        key = (location, family)
+        plan = choose_memory_plan(self.facts, family, self._memory_setting())
+        key = (location, family, plan)
         if self._base_key != key:
             self._base, self._base_key = None, None  # free the old model before loading
-            self._base = hub.load(location, "model", self._base_loader(location))
+            self.memory_plan = plan
+            if single_file.is_checkpoint_file(location):
+                self._base = self._place(
+                    single_file.load_single_file(location, family, self.dtype))
+            else:
+                self._base = hub.load(location, "model", self._base_loader(location))
             self._base_key = key
             self._check_family(self._base, location, family)
             self._base.set_progress_bar_config(disable=True)
@@ -123,9 +144,12 @@ class PipelineStore:
             pipe = DiffusionPipeline.from_pretrained(
                 reference, torch_dtype=self.dtype, local_files_only=local_files_only, **extra
             )
-            return self._to_device(pipe)
+            return self._place(pipe)
 
         return load
+
+    def _place(self, pipe: DiffusionPipeline) -> DiffusionPipeline:
+        return place_pipeline(pipe, self.memory_plan, self.device)
 
     def _to_device(self, module):
         return module if self.device.type == "cpu" else module.to(self.device)

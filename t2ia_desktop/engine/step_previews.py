@@ -184,11 +184,14 @@ class StepPreviews:
     preview to ``sink`` (nothing happens when ``sink`` is None)."""
 
     def __init__(self, pipe, family: str, sink: PreviewSink | None,
-                 size: tuple[int, int] | None = None) -> None:
+                 size: tuple[int, int] | None = None,
+                 decode: Callable[[torch.Tensor, str], Image.Image] | None = None) -> None:
         """``size`` is the picture's (width, height): the preview leaves out the padding the
-        pipeline ran with."""
+        pipeline ran with. ``decode`` (latents, family) → image replaces the approximation
+        (engine/taesd.py)."""
         self.family = family
         self.sink = sink
+        self.decode = decode or preview_image
         self.latent_size = None if size is None else (-(-size[0] // 8), -(-size[1] // 8))
         self.tap = X0Tap(pipe.scheduler) if sink is not None else None
 
@@ -208,4 +211,4 @@ class StepPreviews:
         latents = self.tap.latest
         if self.latent_size is not None:
             latents = latents[..., : self.latent_size[1], : self.latent_size[0]]
-        self.sink(lambda: preview_image(latents, self.family))
+        self.sink(lambda: self.decode(latents, self.family))

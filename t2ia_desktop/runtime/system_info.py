@@ -63,7 +63,14 @@ def memory_in_use() -> MemoryUse:
 
 
 def device_label(engine: Any) -> str:
-    """"CUDA: <card name>", "MPS (Apple GPU)" or "CPU" for the engine's device."""
+    """"CUDA: <card name>", "MPS (Apple GPU)" or "CPU" for the engine's device, followed by
+    the memory plan it chose (e.g. "· fp16, model offload") when it has one."""
+    plan = getattr(getattr(engine, "store", None), "memory_plan", None)
+    label = _device_name(engine)
+    return f"{label} · {plan.label()}" if plan is not None else label
+
+
+def _device_name(engine: Any) -> str:
     device = getattr(engine, "device", None)
     kind = getattr(device, "type", None) or str(device or "cpu").split(":")[0]
     if kind == "cuda":

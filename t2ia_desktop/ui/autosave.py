@@ -75,6 +75,7 @@ def copy_document(document: Document) -> Document:
         ))
     if document.active is not None:
         copied.active = copied.layer_by_id(document.active.id)
+    copied.custom_area = document.custom_area  # frozen: shared safely
     return copied
 
 
@@ -188,6 +189,10 @@ class Autosaver(QObject):
     @property
     def document_path(self) -> Path:
         return self.folder / DOCUMENT
+
+    def set_interval(self, interval_s: float) -> None:
+        """Write unsaved work at most ``interval_s`` seconds after it changes (Settings)."""
+        self.timer.setInterval(max(1, round(interval_s * 1000)))
 
     def _take_folder(self, folder: Path) -> None:
         try:

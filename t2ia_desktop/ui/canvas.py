@@ -43,15 +43,18 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.selection import Selection
 from t2ia_desktop.ui.canvas_navigation import Navigator, is_gesture
 from t2ia_desktop.ui.canvas_tools import BrushOptions, ToolHandler
 from t2ia_desktop.ui.canvas_view import ROTATE_STEP, ZOOM_STEP, ViewTransform
 from t2ia_desktop.ui.edits import DocumentEdits
+from t2ia_desktop.ui.mask_display import draw_mask_layer
 from t2ia_desktop.ui.stroke_composite import StrokeComposite, layer_image
 from t2ia_desktop.ui.widgets import ModelConnections
 
-Tool = Literal["brush", "eraser", "fill", "picker"]
-TOOLS: tuple[str, ...] = ("brush", "eraser", "fill", "picker")
+Tool = Literal["brush", "eraser", "fill", "picker", "rect_select", "lasso", "transform"]
+TOOLS: tuple[str, ...] = ("brush", "eraser", "fill", "picker", "rect_select", "lasso",
+                          "transform")
 
 MIN_BRUSH_SIZE = 1
 MAX_BRUSH_SIZE = 400
@@ -63,7 +66,7 @@ DESK = QColor(58, 60, 64)
 PAPER_EDGE = QColor(30, 31, 34)
 PAPER_MARGIN = 12
 """Desk showing around the paper, in widget pixels."""
-PAINTABLE_KINDS = ("sketch", "paint", "photo", "condition")
+PAINTABLE_KINDS = ("sketch", "paint", "photo", "condition", "mask")
 CONTROL_INK = QColor(255, 255, 255)
 """Default colour on a condition layer: white lines on black, as edge and line maps are."""
 OPTION_RANGES: dict[str, tuple[float, float]] = {
@@ -126,6 +129,12 @@ class CanvasView(QWidget):
         self._drop_hover = False
         self.paint_hooks: list = []
         """Called as ``hook(painter, widget_rect, document_rect)`` after the layers are drawn."""
+        self.selection: Selection | None = None
+        """Strokes and fills stay inside it when it is not empty (ui.selection_tools)."""
+        self.tool_handlers: dict[str, Any] = {}
+        """Tools other modules run (selection, transform): ``press(position, modifiers)`` →
+        bool, ``move(position)``, ``release(position)``, ``end_stroke()``; widget points."""
+        self._tool_drag: Any = None
         self._stack: list[tuple[str, bool, float]] = []
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
@@ -171,10 +180,13 @@ class CanvasView(QWidget):
     def end_stroke(self) -> None:
         """Finish the stroke being painted now (its undo step is recorded)."""
         self.tools.end_stroke()
+        self._tool_drag = None
+        for handler in self.tool_handlers.values():
+            handler.end_stroke()
 
     # -- tools --------------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
-        if tool not in TOOLS:
+        if tool not in TOOLS and tool not in self.tool_handlers:  # or a tool added later
             raise ValueError(f"unknown tool {tool!r} (tools: {', '.join(TOOLS)})")
         if tool != self.tool:
             self.end_stroke()
@@ -391,7 +403,10 @@ class CanvasView(QWidget):
                 painter.setOpacity(layer.opacity)
                 painter.setCompositionMode(COMPOSITION_MODES.get(
                     layer.blend_mode, QPainter.CompositionMode.CompositionMode_SourceOver))
-                painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
+                if layer.kind == "mask":
+                    draw_mask_layer(painter, layer, area)
+                else:
+                    painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
         painter.end()
 
     # -- painting the widget ------------------------------------------------------------------
@@ -484,6 +499,10 @@ class CanvasView(QWidget):
             return True
         if button != Qt.MouseButton.LeftButton:
             return False
+        handler = self.tool_handlers.get(self.tool)
+        if handler is not None:  # selection and transform: they read the modifiers themselves
+            self._tool_drag = handler if handler.press(position, modifiers) else None
+            return True
         point = self.to_document(position)
         if modifiers & Qt.KeyboardModifier.AltModifier:
             self.pick_color(point)
@@ -497,6 +516,9 @@ class CanvasView(QWidget):
         self.update(old.united(self._cursor_rect()))
         if self.navigator.move(position):
             return True
+        if self._tool_drag is not None:
+            self._tool_drag.move(position)
+            return True
         if self.tools.stroking:
             self.tools.move(self.to_document(position), pressure)
             return True
@@ -505,6 +527,10 @@ class CanvasView(QWidget):
     def _release(self, position: QPointF, button: Qt.MouseButton,
                  pressure: float | None) -> bool:
         if self.navigator.release():
+            return True
+        if button == Qt.MouseButton.LeftButton and self._tool_drag is not None:
+            handler, self._tool_drag = self._tool_drag, None
+            handler.release(position)
             return True
         if button == Qt.MouseButton.LeftButton and self.tools.stroking:
             self.tools.release(self.to_document(position), pressure)

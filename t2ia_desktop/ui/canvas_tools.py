@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
-from t2ia_desktop.core.brush import BrushTip, Dab, Smoother, StrokePainter
+from t2ia_desktop.core.brush import BrushTip, Dab, Rect, Smoother, StrokePainter
 from t2ia_desktop.core.document import Layer
 from t2ia_desktop.core.fill import bounds, fill_area, lay_colour
 from t2ia_desktop.ui.edits import Stroke
@@ -26,6 +26,8 @@ MIN_PRESSURE_SIZE = 0.05
 """The lightest touch still paints this fraction of the brush size."""
 CONTROL_BLANK = QColor(0, 0, 0)
 """What the eraser leaves on a condition layer: black means "no control here"."""
+MASK_WHITE = QColor(255, 255, 255)
+"""What the brush and fill lay on a mask layer: white means "repaint here"."""
 
 
 @dataclass
@@ -105,6 +107,8 @@ class ToolHandler:
         erase = canvas.tool == "eraser"
         if layer.kind == "condition":  # a control image stays opaque: erase by painting black
             colour, erase = (CONTROL_BLANK if erase else canvas.control_color), False
+        elif layer.kind == "mask":  # white marks where inpainting repaints
+            colour = MASK_WHITE
         else:
             colour = canvas.brush_color
         return BrushTip(float(canvas.brush_size), colour.getRgb()[:3], options.hardness,
@@ -129,20 +133,46 @@ class ToolHandler:
             return
         if self._recording is not None:  # keep the tiles it is about to touch, for undo
             self._recording.before_paint(rect)
+        outside = self._outside_selection(layer, rect)
+        kept = None if outside is None else layer.pixels[rect[1]:rect[1] + rect[3],
+                                                         rect[0]:rect[0] + rect[2]].copy()
         painter.paint(start, end)
+        if outside is not None:  # strokes stay inside the selection
+            patch = layer.pixels[rect[1]:rect[1] + rect[3], rect[0]:rect[0] + rect[2]]
+            patch[outside] = kept[outside]
         self.canvas.document.notify_pixels_changed(layer, rect)
 
+    def _outside_selection(self, layer: Layer, rect: Rect):
+        """The unselected pixels of ``rect`` (None when nothing is selected: no clipping)."""
+        selection = self.canvas.selection
+        if selection is None or selection.is_empty() or selection.size != layer.size:
+            return None
+        return ~selection.clip(rect)
+
     # -- fill ---------------------------------------------------------------------------------
+    def fill_colour(self, layer: Layer) -> QColor:
+        """What the fill bucket lays on ``layer``: its control colour on a condition layer,
+        white on a mask, else the brush colour."""
+        if layer.kind == "condition":
+            return self.canvas.control_color
+        return MASK_WHITE if layer.kind == "mask" else self.canvas.brush_color
+
     def fill(self, layer: Layer, point: QPointF) -> bool:
         """Fill the contiguous area around ``point`` within the tolerance (one undo step)."""
         x, y = int(point.x()), int(point.y())
         document = self.canvas.document
         if not (0 <= x < document.width and 0 <= y < document.height):
             return False
+        clipped = self._outside_selection(layer, (0, 0, *layer.size)) is not None
+        if clipped and not self.canvas.selection.mask[y, x]:
+            self.canvas.message.emit("That spot is outside the selection: fill inside it, or "
+                                     "deselect (Ctrl+D).")
+            return False
         area = fill_area(layer.pixels, x, y, int(self.options.fill_tolerance))
+        if clipped:
+            area &= self.canvas.selection.mask  # fills stay inside the selection
         left, top, w, h = rect = bounds(area)
-        colour = self.canvas.control_color if layer.kind == "condition" else \
-            self.canvas.brush_color
+        colour = self.fill_colour(layer)
         recording = self.canvas.edits.begin_stroke(layer, f"Fill on {layer.name}")
         recording.before_paint(rect)
         lay_colour(layer.pixels[top:top + h, left:left + w], area[top:top + h, left:left + w],

@@ -183,9 +183,11 @@ class DocumentEdits:
         index = self.document.layers.index(layer) + 1
         return self.add_layer(copy_, index, f"Duplicate {layer.name}")
 
-    def add_result(self, image: Image.Image, request: GenerationRequest | None) -> Layer:
-        """A generated picture as a new layer on top: one "Add Result n" step."""
-        layer = self.document.result_layer(image, request)
+    def add_result(self, image: Image.Image, request: GenerationRequest | None,
+                   origin: tuple[int, int] | None = None) -> Layer:
+        """A generated picture as a new layer on top, at ``origin`` (None: the generation
+        area's when the sizes match): one "Add Result n" step."""
+        layer = self.document.result_layer(image, request, origin)
         return self.add_layer(layer, None, f"Add {layer.name}")
 
     def set_visible(self, layer: Layer, visible: bool) -> None:

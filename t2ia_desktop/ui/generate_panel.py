@@ -30,9 +30,13 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.generation_area import crop_request
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.ui.advanced_settings import AdvancedSettings
 from t2ia_desktop.ui.edits import DocumentEdits
+from t2ia_desktop.ui.lora_list import LoraList
 from t2ia_desktop.ui.source_mode import SourceModeControls
+from t2ia_desktop.ui.speed_presets import SamplingControls
 from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 MAX_SEED = 2**31 - 1
@@ -181,6 +185,13 @@ class GeneratePanel(QWidget):
 
         self.source = SourceModeControls(self)  # text / canvas (img2img) / mask (inpaint)
         self.source.changed.connect(self.settings_changed)
+        self.advanced = AdvancedSettings(self)  # prompt 2, refiner, micro-conditioning
+        self.advanced.set_model(*self.selected_model()[1:])
+        self.advanced.changed.connect(self.settings_changed)
+        self.lora_list = LoraList(self)  # style LoRAs with weights
+        self.sampling = SamplingControls(self.steps_spin, self.guidance_spin, self.lora_list, self)
+        self.sampling.set_family(self._family)  # scheduler, speed presets, LoRAs
+        self.sampling.changed.connect(self.settings_changed)
         self._build_layout()
         self.connections = ModelConnections()
         self.connections.drop_with(self)
@@ -247,6 +258,8 @@ class GeneratePanel(QWidget):
 
     def _on_model_changed(self, _index: int) -> None:
         family = self.selected_model()[2]
+        self.advanced.set_model(self.selected_model()[1], family)
+        self.sampling.set_family(family)
         if family != self._family:
             self._family = family
             self.family_changed.emit(family)
@@ -296,6 +309,9 @@ class GeneratePanel(QWidget):
             ("Step fraction", self.step_fraction_slider, self.step_fraction_slider),
             ("Steps", self.steps_spin, self.steps_spin),
             ("Guidance", self.guidance_spin, self.guidance_spin),
+            ("Scheduler", self.sampling.scheduler_combo, self.sampling.scheduler_combo),
+            ("Speed", self.sampling.speed_combo, self.sampling.speed_combo),
+            ("LoRAs", self.lora_list.add_button, self.lora_list),
             ("Seed", self.seed_spin, seed_row),
             ("Batch", self.batch_spin, self.batch_spin),
         )
@@ -308,6 +324,7 @@ class GeneratePanel(QWidget):
         layout.addWidget(self._label("Negative prompt", self.negative_edit))
         layout.addWidget(self.negative_edit)
         layout.addLayout(form)
+        layout.addWidget(self.advanced)
         layout.addWidget(self.controls_label)
         layout.addWidget(self.generate_button)
         layout.addStretch(1)
@@ -330,17 +347,38 @@ class GeneratePanel(QWidget):
         index = max(0, self.model_combo.currentIndex())
         return self.models[index]
 
+    def set_models(self, models: list[ModelEntry]) -> None:
+        """Offer ``models`` instead (Models → Manage models… changed the list); the chosen
+        model stays chosen while it is still offered."""
+        if not models:
+            raise ValueError("the generate panel needs at least one model")
+        current = self.selected_model()[1]
+        self.model_combo.blockSignals(True)
+        self.models = list(models)
+        self.model_combo.clear()
+        for label, ref, family in self.models:
+            self.model_combo.addItem(label, (ref, family))
+            self.model_combo.setItemData(self.model_combo.count() - 1,
+                                         f"{ref} ({family.upper()})",
+                                         Qt.ItemDataRole.ToolTipRole)
+        index = next((i for i, entry in enumerate(self.models) if entry[1] == current), 0)
+        self.model_combo.setCurrentIndex(index)
+        self.model_combo.blockSignals(False)
+        if self.models[index][1] != current:  # the status bar and the family follow
+            self.model_combo.currentIndexChanged.emit(index)
+
     def randomize_seed(self) -> None:
         self.seed_spin.setValue(random.randint(0, MAX_SEED))
 
     def build_request(self, document: Document) -> GenerationRequest:
         """The request for the current settings; its controls are the document's condition
-        layers that the model's family has adapters for (see :attr:`skipped`)."""
+        layers that the model's family has adapters for (see :attr:`skipped`), its size and
+        images those of the document's generation area."""
         if self.new_seed_check.isChecked():
             self.randomize_seed()
         _label, model, family = self.selected_model()
         controls, self.skipped = controls_for_family(document.controls(), self.registry, family)
-        return GenerationRequest(
+        request = GenerationRequest(
             model=model,
             family=family,
             prompt=self.prompt_edit.toPlainText().strip(),
@@ -350,11 +388,13 @@ class GeneratePanel(QWidget):
             guidance_scale=round(self.guidance_spin.value(), 2),
             width=document.width,
             height=document.height,
-            scheduler="euler-a",
+            **self.sampling.request_fields(),
             adapter_conditioning_factor=self.step_fraction_slider.value(),
             controls=controls,
             **self.source.request_fields(document),
+            **self.advanced.request_fields(),
         )
+        return crop_request(request, document.generation_area, (document.width, document.height))
 
     # -- settings kept in a project ---------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -370,6 +410,8 @@ class GeneratePanel(QWidget):
             "seed": self.seed_spin.value(),
             "new_seed_each_time": self.new_seed_check.isChecked(),
             "adapter_conditioning_factor": self.step_fraction_slider.value(),
+            **self.advanced.settings(),
+            **self.sampling.settings(),
         }
 
     def apply_settings(self, settings: dict[str, Any]) -> list[str]:
@@ -424,4 +466,6 @@ class GeneratePanel(QWidget):
         factor = get("adapter_conditioning_factor", (int, float))
         if in_range("adapter_conditioning_factor", factor, 0.0, 1.0):
             self.step_fraction_slider.setValue(float(factor))
+        self.advanced.apply_settings(settings, ignored)
+        self.sampling.apply_settings(settings, ignored)
         return ignored

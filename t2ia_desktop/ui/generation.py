@@ -28,22 +28,26 @@ class GenerationMixin:
             self.statusBar().showMessage(f"Cannot generate: {error}")
             return None
         note = skipped_note(self.generate_panel.skipped, request.family)
+        origin = self.document.generation_area.origin  # where the frame is now
         for job in jobs:
             if note:
                 self._notes[job.id] = note
-            self.deliver(job)
+            self.deliver(job, origin)
         if note:
             self.statusBar().showMessage(f"Queued. {note}", 10000)
         return jobs[0] if jobs else None
 
-    def deliver(self, job: Job) -> None:
+    def deliver(self, job: Job, origin: tuple[int, int] | None = None) -> None:
         """Add ``job``'s image to the current document as a layer when it is done (jobs
-        queued by Generate, Retry, or restored from the last session)."""
-        task = asyncio.ensure_future(self._deliver(job, job.request, self.document))
+        queued by Generate, Retry, or restored from the last session), its top-left corner at
+        ``origin`` (None: at the generation area when the sizes match, see
+        :meth:`Document.result_layer`)."""
+        task = asyncio.ensure_future(self._deliver(job, job.request, self.document, origin))
         self.pending_tasks.add(task)
         task.add_done_callback(self.pending_tasks.discard)
 
-    async def _deliver(self, job: Job, request: GenerationRequest, document: Document) -> None:
+    async def _deliver(self, job: Job, request: GenerationRequest, document: Document,
+                       origin: tuple[int, int] | None = None) -> None:
         try:
             image = await self.runner.wait(job)
             if document is not self.document:  # a New or Open came in between
@@ -51,7 +55,7 @@ class GenerationMixin:
                 self.statusBar().showMessage(
                     f"A picture finished for the document you closed{where}.", 10000)
                 return
-            self.edits.add_result(image, request)  # one undoable "Add Result n" step
+            self.edits.add_result(image, request, origin)  # one undoable "Add Result n" step
         except JobFailed as error:
             self.statusBar().showMessage(f"Generation failed: {error}")
         except Cancelled:

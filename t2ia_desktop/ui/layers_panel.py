@@ -51,7 +51,7 @@ SELECTION_STYLE = (
 )
 SOURCE_KINDS = ("sketch", "paint", "photo")
 """Layers a detector can read, and that selecting makes the brush's layer."""
-DELETABLE_KINDS = ("paint", "photo", "condition", "result")
+DELETABLE_KINDS = ("paint", "photo", "condition", "result", "mask")
 BLEND_WORDS = {
     "normal": ("Normal", "The layer covers what is below it"),
     "multiply": ("Multiply", "Darkens: white vanishes, black stays black (ink, shadows)"),
@@ -169,8 +169,8 @@ class LayersPanel(QWidget):
         self.clear_sketch_action.triggered.connect(self.clear_sketch)
         self.delete_action = QAction("Delete layer", self)
         self.delete_action.setToolTip(
-            "Delete the selected paint, photo, condition or generated layer (Ctrl+Z brings it "
-            "back)")
+            "Delete the selected paint, photo, condition, mask or generated layer (Ctrl+Z brings "
+            "it back)")
         self.delete_action.triggered.connect(self.delete_selected)
         self.new_paint_action = QAction("New paint layer", self)
         self.new_paint_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
@@ -438,8 +438,8 @@ class LayersPanel(QWidget):
         if self._refreshing:
             return
         layer = self.selected_layer()
-        if layer is not None and layer.kind in SOURCE_KINDS:
-            make_active(self.document, layer)
+        if layer is not None and (layer.kind in SOURCE_KINDS or layer.kind == "mask"):
+            make_active(self.document, layer)  # a mask too: paint on it, inpaint with it
         self.selection_changed.emit(layer)
 
     def _on_layers_changed(self, _layer: Layer) -> None:

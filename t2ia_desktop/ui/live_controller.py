@@ -77,7 +77,11 @@ class LiveOverlay(QWidget):
         view = getattr(self.canvas, "view", None)
         if view is not None:
             painter.setTransform(view.transform())
-            painter.drawImage(QRectF(0, 0, document.width, document.height), self.image)
+            area = document.generation_area  # a live picture of the area lands on it
+            if (self.image.width(), self.image.height()) == area.size:
+                painter.drawImage(QRectF(*area.rect), self.image)
+            else:
+                painter.drawImage(QRectF(0, 0, document.width, document.height), self.image)
         else:
             painter.drawImage(self.canvas.paper_rect(), self.image)
         painter.end()
@@ -145,6 +149,11 @@ class LiveController(QObject):
     @property
     def live(self) -> bool:
         return self.session.enabled
+
+    def set_opacity(self, opacity: float) -> None:
+        """How strongly the live picture covers the canvas, 0–1 (Settings)."""
+        self.overlay.opacity = min(1.0, max(0.0, opacity))
+        self.overlay.update()
 
     def set_live(self, live: bool) -> None:
         """Turn live mode on (a first picture is asked for at once) or off."""

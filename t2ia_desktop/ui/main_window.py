@@ -42,6 +42,7 @@ from t2ia_desktop.ui.condition_panel import ConditionPanel
 from t2ia_desktop.ui.edits import DocumentEdits, detection_inputs, stale_condition_layers
 from t2ia_desktop.ui.generate_panel import GeneratePanel, ModelEntry
 from t2ia_desktop.ui.generation import GenerationMixin
+from t2ia_desktop.ui.generation_area_actions import GenerationAreaActions
 from t2ia_desktop.ui.history_panel import HistoryPanel
 from t2ia_desktop.ui.layer_actions import LayerActions
 from t2ia_desktop.ui.layers_panel import LayersPanel, make_active
@@ -51,6 +52,8 @@ from t2ia_desktop.ui.project_files import ProjectFiles
 from t2ia_desktop.ui.queue_control import QueueControl
 from t2ia_desktop.ui.queue_panel import QueuePanel
 from t2ia_desktop.ui.result_tools import ResultTools
+from t2ia_desktop.ui.selection_actions import SelectionActions
+from t2ia_desktop.ui.settings_from_image import SettingsFromImage
 from t2ia_desktop.ui.weights_offer import WeightsOffer
 from t2ia_desktop.ui.widgets import ModelConnections
 
@@ -153,13 +156,20 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
                                    self.layer_menu)
         self.results = ResultTools(self)
+        self.settings_from_image = SettingsFromImage(self)
+        """File → Open settings from image…, and pictures dropped on the Generate panel."""
+        self.settings_from_image.install(self.file_menu)
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
         self.queue_control = QueueControl(self, queue_keeper)
         """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
         self.canvas_actions = CanvasActions(self)
         """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
+        self.selection_actions = SelectionActions(self)
+        """Selections (M, L), the Select menu (selection → inpaint mask…), Transform (Ctrl+T)."""
         self.live = LiveController(self)
         """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
+        self.area_actions = GenerationAreaActions(self)
+        """The generation area: its frame and tool (A), View and Generate menu entries."""
 
         self.generate_panel.generate_requested.connect(self.generate)
         self.generate_panel.family_changed.connect(self._on_family_changed)
@@ -506,6 +516,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.updater.set_document(document)
         self.document = document
         self.edits.set_document(document)
+        self.selection_actions.set_document(document)
         for panel in (self.canvas, self.layers_panel, self.preview_panel, self.condition_panel,
                       self.generate_panel):
             panel.set_document(document)

@@ -7,13 +7,14 @@ shows up in the control image as soon as the detector has run.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.ui.canvas import layer_image
+from t2ia_desktop.ui.custom_preview import custom_preview
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE, condition_label
 from t2ia_desktop.ui.widgets import ElidedLabel, ModelConnections
 
@@ -38,6 +39,8 @@ class LayerThumb(QWidget):
         self.layer: Layer | None = None
         self.background = background
         self.empty_text = ""
+        self.override: QImage | None = None
+        """Drawn instead of the layer's pixels (a condition's custom preview)."""
         self.aspect = 1.0  # height / width of what it shows
         self.setMinimumSize(64, 64)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -84,7 +87,8 @@ class LayerThumb(QWidget):
         target = self.image_rect()
         painter.fillRect(target, self.background)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(target, layer_image(self.layer.pixels))
+        painter.drawImage(target, self.override if self.override is not None
+                          else layer_image(self.layer.pixels))
         painter.setPen(QPen(FRAME, 1))
         painter.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
         if self.layer.is_blank():
@@ -103,6 +107,12 @@ class PreviewPanel(QWidget):
         self.updater = updater
         self.layer: Layer | None = None
         self._busy = False
+        self.custom_error = ""
+        """Why the condition's custom preview failed ("" when it did not)."""
+        self._custom_timer = QTimer(self)  # one custom preview per burst of changes
+        self._custom_timer.setSingleShot(True)
+        self._custom_timer.setInterval(0)
+        self._custom_timer.timeout.connect(self.update_custom_preview)
 
         self.source_view = LayerThumb(QColor(255, 255, 255))
         self.source_view.setToolTip("The source layer, as the detector reads it")
@@ -161,6 +171,8 @@ class PreviewPanel(QWidget):
 
     def set_layer(self, layer: Layer | None) -> None:
         self.layer = layer
+        self.control_view.override = None  # the next custom preview is this layer's
+        self.custom_error = ""
         self._busy = layer is not None and self.updater.scheduler.is_busy(layer.id)
         self.refresh()
 
@@ -184,6 +196,14 @@ class PreviewPanel(QWidget):
         self.source_caption.setText(f"Source: {source.name}" if source else "No source")
         label = condition_label(self.updater.registry, layer.condition.condition)
         self.control_caption.setText(label)
+        self._custom_timer.start()
+        self._show_status()
+
+    def update_custom_preview(self) -> None:
+        """Draw the control image with its condition's own preview, when it has one."""
+        image, self.custom_error = custom_preview(self.updater.registry, self.layer)
+        self.control_view.override = image
+        self.control_view.update()
         self._show_status()
 
     def _show_status(self) -> None:
@@ -191,10 +211,11 @@ class PreviewPanel(QWidget):
         if layer is None or layer.condition is None:
             return
         settings = layer.condition
-        if settings.error:
+        if settings.error or self.custom_error:
+            error = settings.error or self.custom_error
             self.status_label.setStyleSheet(ERROR_STYLE)
-            self.status_label.setText(first_sentence(settings.error))
-            self.status_label.setToolTip(settings.error)
+            self.status_label.setText(first_sentence(error))
+            self.status_label.setToolTip(error)
         else:
             self.status_label.setStyleSheet("")
             if self._busy:
@@ -213,6 +234,7 @@ class PreviewPanel(QWidget):
             return
         if layer is self.layer:
             self.control_view.update()
+            self._custom_timer.start()
             if not self._busy:
                 self._show_status()
         elif layer is self.source_layer():

@@ -87,8 +87,9 @@ class QueueControl(QObject):
         for request in requests:
             job = queue.add(request)
             jobs.append(job)
-            if (request.width, request.height) == (document.width, document.height):
-                window.deliver(job)  # its picture also becomes a layer here
+            size = (request.width, request.height)
+            if size in ((document.width, document.height), document.generation_area.size):
+                window.deliver(job)  # its picture also becomes a layer (at the area) here
             else:
                 elsewhere += 1
         text = f"Restored {len(jobs)} waiting job(s) from the last session"

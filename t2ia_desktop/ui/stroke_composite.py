@@ -15,6 +15,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.ui.mask_display import draw_mask_layer
 
 SOURCE_OVER = QPainter.CompositionMode.CompositionMode_SourceOver
 
@@ -106,7 +107,10 @@ class StrokeComposite:
             if _shown(layer):
                 painter.setOpacity(layer.opacity)
                 painter.setCompositionMode(self.modes.get(layer.blend_mode, SOURCE_OVER))
-                painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
+                if layer.kind == "mask":
+                    draw_mask_layer(painter, layer, area)
+                else:
+                    painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
 
     def recomposite(self, composite: QImage, layer: Layer, area: QRect) -> None:
         """``area`` of ``composite``: below, then ``layer`` (its opacity and blend), then above."""
@@ -115,7 +119,10 @@ class StrokeComposite:
         painter.drawImage(area.topLeft(), self.below, area)
         painter.setCompositionMode(self.modes.get(layer.blend_mode, SOURCE_OVER))
         painter.setOpacity(layer.opacity)
-        painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
+        if layer.kind == "mask":
+            draw_mask_layer(painter, layer, area)
+        else:
+            painter.drawImage(area.topLeft(), layer_image(layer.pixels), area)
         painter.setOpacity(1.0)
         painter.setCompositionMode(SOURCE_OVER)
         painter.drawImage(area.topLeft(), self.above, area)

@@ -3,13 +3,16 @@
 ``GET/HEAD /{owner}/{name}/resolve/{revision}/{file}`` serves ``folder/file``. Like the hub for
 LFS files, ``redirect=True`` answers with a 302 (carrying ``X-Linked-Size``) to a second URL
 that serves the bytes. ``delay`` sleeps between chunks of ``chunk`` bytes, a slowly streaming
-server for Cancel tests. Every request is recorded in ``requests``.
+server for Cancel tests. Every request is recorded in ``requests``. ``nested=True`` serves
+files in subfolders too (a pipeline's ``unet/``, ``vae/``…), and
+``/api/models/{repo}/revision/{rev}`` lists the files as the hub's model API does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import threading
 import time
 import urllib.parse
@@ -26,6 +29,7 @@ class HubServer:
     delay: float = 0.0
     chunk: int = 64 * 1024
     requests: list[tuple[str, str]] = field(default_factory=list)
+    nested: bool = False  # serve files in subfolders (a pipeline's unet/, vae/, …)
     url: str = ""
 
     def _file(self, path: str) -> Path | None:
@@ -38,7 +42,17 @@ class HubServer:
         else:
             return None
         file = self.folder / name
-        return file if "/" not in name and file.is_file() else None
+        nested_ok = self.nested and ".." not in name.split("/")
+        return file if ("/" not in name or nested_ok) and file.is_file() else None
+
+    def listing(self, path: str) -> bytes | None:
+        """``/api/models/{repo}/revision/{rev}``: the files, as the hub's model API lists them."""
+        if not urllib.parse.unquote(path).startswith(f"/api/models/{self.repo}/revision/"):
+            return None
+        names = sorted(p.relative_to(self.folder).as_posix()
+                       for p in self.folder.rglob("*") if p.is_file())
+        return json.dumps({"id": self.repo, "siblings": [{"rfilename": n} for n in names]}
+                          ).encode()
 
 
 def _handler(server: HubServer) -> type[http.server.BaseHTTPRequestHandler]:
@@ -48,6 +62,15 @@ def _handler(server: HubServer) -> type[http.server.BaseHTTPRequestHandler]:
 
         def _answer(self, body: bool) -> None:
             server.requests.append((self.command, self.path))
+            listing = server.listing(self.path)
+            if listing is not None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(listing)))
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                if body:
+                    self.wfile.write(listing)
+                return
             file = server._file(self.path)
             if file is None:
                 self.send_response(404)

@@ -162,7 +162,7 @@ def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, eng
 
 
 def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
-    document = Document.with_sketch_layer(100, 100)  # not a multiple of 8
+    document = Document.with_sketch_layer(40, 40)  # smaller than the 64 a generation needs
     window = MainWindow(document, runner, list(MODELS))
     qtbot.addWidget(window)
     assert window.generate() is None

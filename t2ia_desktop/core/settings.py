@@ -1,0 +1,247 @@
+"""The artist's settings: a small typed store kept as JSON in the user data folder.
+
+Writes are atomic (a temporary file, then a rename). A missing file gives the defaults; a file
+that cannot be read, is not JSON, or comes from a newer version of the app gives the defaults
+too, with a :attr:`SettingsStore.note` that says so, and is moved aside (``*.bak``) before the
+first save so nothing is lost. Keys this version does not know are kept as they were. Two
+environment variables still win over the file (tests and CI use them): ``T2IA_ANNOTATORS`` and
+``T2IA_AUTOSAVE_SECONDS``, as they stood when the store was made.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from t2ia_desktop.core.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+FILE_NAME = "settings.json"
+ANNOTATORS_ENV = "T2IA_ANNOTATORS"
+AUTOSAVE_ENV = "T2IA_AUTOSAVE_SECONDS"
+
+PREVIEW_DECODERS = ("approximate", "taesd")
+MEMORY_POLICIES = ("auto", "speed", "low-vram")
+AUTOSAVE_RANGE = (5.0, 3600.0)
+OPACITY_RANGE = (0.1, 1.0)
+#: The TAESD folder for each family, inside the TAESD folder (hub repository names).
+TAESD_SUBFOLDERS = {"sd15": "taesd", "sdxl": "taesdxl"}
+TAESD_REPOS = {"sd15": "madebyollin/taesd", "sdxl": "madebyollin/taesdxl"}
+
+
+def settings_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def default_taesd_folder() -> Path:
+    """Where the app looks for ``taesd/`` and ``taesdxl/`` when no TAESD folder is set."""
+    return data_dir() / "taesd"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting with its default. Empty folder strings mean "the app's own folder"."""
+
+    annotators_folder: str = ""
+    """Detector weights (``lllyasviel/Annotators`` files); "" = ``<data>/annotators``."""
+    autosave_seconds: float = 30.0
+    """Unsaved work is written for crash recovery at most this long after it changes."""
+    step_preview_decoder: str = "approximate"
+    """"approximate" (latent → RGB linear map) or "taesd" (tiny VAE, when its files are here)."""
+    taesd_folder: str = ""
+    """Holds ``taesd/`` (SD1.5) and ``taesdxl/`` (SDXL) diffusers folders; "" = ``<data>/taesd``."""
+    live_opacity: float = 0.85
+    """How strongly the live picture covers the canvas (0.1–1)."""
+    memory_policy: str = "auto"
+    """"auto", "speed" (keep everything on the GPU) or "low-vram" (offload, slice, tile)."""
+
+    def checked(self) -> tuple[Settings, list[str]]:
+        """These settings with every out-of-range or mistyped value back at its default, and
+        a sentence for each one that was."""
+        defaults = Settings()
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            default = getattr(defaults, spec.name)
+            if _valid(spec.name, value):
+                values[spec.name] = float(value) if isinstance(default, float) else value
+            else:
+                problems.append(f"{spec.name} {value!r} is not valid; using {default!r}")
+                values[spec.name] = default
+        return Settings(**values), problems
+
+    def taesd_root(self) -> Path:
+        return Path(self.taesd_folder).expanduser() if self.taesd_folder else (
+            default_taesd_folder())
+
+
+def _valid(name: str, value: Any) -> bool:
+    if name in ("annotators_folder", "taesd_folder"):
+        return isinstance(value, str)
+    if name in ("autosave_seconds", "live_opacity"):
+        low, high = AUTOSAVE_RANGE if name == "autosave_seconds" else OPACITY_RANGE
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and low <= value <= high)
+    if name == "step_preview_decoder":
+        return value in PREVIEW_DECODERS
+    if name == "memory_policy":
+        return value in MEMORY_POLICIES
+    return False
+
+
+def folder_problem(text: str, writable: bool = True) -> str:
+    """Why ``text`` cannot be used as a folder setting ("" when it can, or when it is empty)."""
+    if not text.strip():
+        return ""
+    folder = Path(text.strip()).expanduser()
+    if not folder.exists():
+        return f"{folder} does not exist: create it first, or choose another folder."
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder: choose a folder."
+    if writable and not os.access(folder, os.W_OK | os.X_OK):
+        return f"{folder} is not writable: choose a folder you can write to."
+    return ""
+
+
+def taesd_folder_for(settings: Settings, family: str) -> Path | None:
+    """The TAESD folder (``config.json`` and weights) for ``family`` inside the settings' TAESD
+    folder, if it is there. The engine also looks in the Hugging Face cache."""
+    folder = settings.taesd_root() / TAESD_SUBFOLDERS[family]
+    if not (folder / "config.json").is_file():
+        return None
+    weights = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
+    return folder if any((folder / name).is_file() for name in weights) else None
+
+
+def _environment_float(text: str | None) -> float | None:
+    try:
+        value = float(text or "")
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+class SettingsStore:
+    """Reads and writes :class:`Settings`; :attr:`settings` is what the file says (what the
+    Settings dialog edits), :meth:`effective` what the app uses (environment applied)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_path()
+        self.note = ""
+        """Why the file's settings were not used ("" when they were)."""
+        self._unknown: dict[str, Any] = {}
+        self._set_aside = False  # move the unusable file aside before writing over it
+        self._lock = threading.Lock()
+        self._launch_env = {name: os.environ.get(name, "").strip()
+                            for name in (ANNOTATORS_ENV, AUTOSAVE_ENV)}
+        self.settings = self._load()
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _load(self) -> Settings:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, UnicodeDecodeError) as error:
+            return self._unusable(f"cannot be read ({error})")
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return self._unusable("is damaged (not JSON)")
+        if not isinstance(data, dict):
+            return self._unusable("is damaged (not a JSON object)")
+        version = data.get("version", SCHEMA_VERSION)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            return self._unusable(f"comes from a newer version of the app (settings version "
+                                  f"{version}, this app reads {SCHEMA_VERSION})")
+        known = {spec.name for spec in fields(Settings)}
+        values = {key: value for key, value in data.items() if key in known}
+        self._unknown = {key: value for key, value in data.items()
+                         if key not in known and key != "version"}
+        try:
+            settings, problems = Settings(**values).checked()
+        except TypeError:  # pragma: no cover - fields() guards the names
+            return self._unusable("is damaged")
+        if problems:
+            self.note = f"Some settings in {self.path} were not valid: {'; '.join(problems)}."
+            log.warning(self.note)
+        return settings
+
+    def _unusable(self, why: str) -> Settings:
+        self._set_aside = True
+        self.note = (f"The settings file {self.path} {why}: using the default settings. It "
+                     f"will be kept as {self.path.name}.bak when you change a setting.")
+        log.warning(self.note)
+        return Settings()
+
+    def effective(self) -> Settings:
+        """The settings the app runs with: the file's, with the launch environment on top."""
+        settings = self.settings
+        annotators = self._launch_env[ANNOTATORS_ENV]
+        if annotators:
+            settings = replace(settings, annotators_folder=annotators)
+        autosave = _environment_float(self._launch_env[AUTOSAVE_ENV])
+        if autosave is not None:
+            settings = replace(settings, autosave_seconds=autosave)
+        return settings
+
+    @property
+    def memory_policy(self) -> str:
+        return self.settings.memory_policy
+
+    def overridden(self) -> dict[str, str]:
+        """Setting name → the environment variable that overrides it in this run."""
+        found = {}
+        if self._launch_env[ANNOTATORS_ENV]:
+            found["annotators_folder"] = ANNOTATORS_ENV
+        if _environment_float(self._launch_env[AUTOSAVE_ENV]) is not None:
+            found["autosave_seconds"] = AUTOSAVE_ENV
+        return found
+
+    # -- writing ----------------------------------------------------------------------------------
+    def save(self, settings: Settings) -> None:
+        """Check and write ``settings`` atomically; raises ``OSError`` when it cannot be
+        written (the settings in use change only once it is)."""
+        checked, problems = settings.checked()
+        if problems:
+            raise ValueError("; ".join(problems))
+        data = {"version": SCHEMA_VERSION, **self._unknown, **asdict(checked)}
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self._set_aside and self.path.exists():
+                os.replace(self.path, self.path.with_name(self.path.name + ".bak"))
+            self._set_aside = False
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                                 dir=self.path.parent)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(data, stream, indent=2)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.replace(temporary, self.path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            self.settings = checked
+            self.note = ""
+
+    def apply_environment(self) -> None:
+        """Point ``T2IA_ANNOTATORS`` (read by the engine's weight look-ups) at the annotators
+        folder setting, unless the launch environment set it."""
+        if self._launch_env[ANNOTATORS_ENV]:
+            return
+        folder = self.settings.annotators_folder.strip()
+        if folder:
+            os.environ[ANNOTATORS_ENV] = str(Path(folder).expanduser())
+        else:
+            os.environ.pop(ANNOTATORS_ENV, None)

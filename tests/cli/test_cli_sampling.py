@@ -1,0 +1,50 @@
+"""``generate --speed/--lora/--scheduler``: parsing, preset defaults and bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from t2ia_desktop.cli import build_parser, main
+from t2ia_desktop.cli_sampling import lora_argument, sampling_fields
+
+
+def parse(*extra: str):
+    return build_parser().parse_args(["generate", "--model", "demo", "--prompt", "x",
+                                      "--out", "o.png", *extra])
+
+
+def test_lora_argument_keeps_colons_of_the_path():
+    assert lora_argument("ink.safetensors") == ("ink.safetensors", 1.0)
+    assert lora_argument("ink.safetensors:0.6") == ("ink.safetensors", 0.6)
+    assert lora_argument(r"C:\loras\ink.safetensors") == (r"C:\loras\ink.safetensors", 1.0)
+    assert lora_argument(r"C:\loras\ink.safetensors:-0.5") == (r"C:\loras\ink.safetensors", -0.5)
+
+
+def test_speed_fills_what_was_left_at_its_default():
+    fields = sampling_fields(parse("--speed", "lightning-4"))
+    assert (fields["scheduler"], fields["steps"], fields["guidance_scale"]) == \
+        ("euler-trailing", 4, 0.0)
+    fields = sampling_fields(parse("--speed", "lcm", "--steps", "6", "--guidance", "1.5"))
+    assert (fields["scheduler"], fields["steps"], fields["guidance_scale"]) == ("lcm", 6, 1.5)
+    fields = sampling_fields(parse("--scheduler", "dpmpp-2m-karras", "--lora", "a.safetensors:2"))
+    assert fields["scheduler"] == "dpmpp-2m-karras" and fields["loras"] == (("a.safetensors", 2.0),)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--lora", "style.ckpt"], "pickle"),
+    (["--lora", "missing.safetensors"], "does not exist"),
+    (["--speed", "lightning-4", "--family", "sd15"], "SD15"),
+])
+def test_bad_sampling_input_is_one_clear_line(tmp_path, capsys, monkeypatch, extra, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "style.ckpt").write_bytes(b"\x80\x04")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}'
+                                            if "sd15" in extra else
+                                            '{"_class_name": "StableDiffusionXLPipeline"}')
+    code = main(["generate", "--model", str(model), "--prompt", "x", "--width", "64",
+                 "--height", "64", "--out", str(tmp_path / "o.png"), *extra])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

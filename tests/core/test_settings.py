@@ -1,0 +1,128 @@
+"""The settings store: defaults, a round trip through the file, damaged and newer files (the
+defaults and a note, never a crash, the file kept), unknown keys kept, environment overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+
+import pytest
+
+from t2ia_desktop.core.paths import data_dir
+from t2ia_desktop.core.settings import (
+    SCHEMA_VERSION,
+    Settings,
+    SettingsStore,
+    folder_problem,
+    settings_path,
+    taesd_folder_for,
+)
+
+
+def test_a_missing_file_gives_the_defaults(tmp_path):
+    store = SettingsStore(tmp_path / "settings.json")
+    assert store.settings == Settings() and store.note == ""
+    assert store.settings.autosave_seconds == 30.0 and store.memory_policy == "auto"
+    assert store.settings.step_preview_decoder == "approximate"
+    assert settings_path() == data_dir() / "settings.json"  # the user data folder by default
+
+
+def test_settings_round_trip_and_keep_keys_they_do_not_know(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 1, "from_a_plugin": {"x": 1}, "live_opacity": 0.5}))
+    store = SettingsStore(path)
+    assert store.settings.live_opacity == 0.5
+    chosen = Settings(annotators_folder=str(tmp_path), autosave_seconds=12,
+                      step_preview_decoder="taesd", taesd_folder="/somewhere",
+                      live_opacity=0.4, memory_policy="low-vram")
+    store.save(chosen)
+
+    again = SettingsStore(path)
+    assert again.settings == chosen and again.memory_policy == "low-vram"
+    data = json.loads(path.read_text())
+    assert data["version"] == SCHEMA_VERSION and data["from_a_plugin"] == {"x": 1}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".settings")]  # no leftovers
+
+
+@pytest.mark.parametrize("content, why", [
+    ("{not json", "damaged"),
+    ("[1, 2]", "damaged"),
+    (json.dumps({"version": SCHEMA_VERSION + 1, "live_opacity": 0.3}), "newer version"),
+])
+def test_a_damaged_or_newer_file_gives_defaults_a_note_and_is_kept(tmp_path, content, why):
+    path = tmp_path / "settings.json"
+    path.write_text(content)
+    store = SettingsStore(path)
+    assert store.settings == Settings()
+    assert why in store.note and str(path) in store.note and "default" in store.note
+    assert path.read_text() == content  # reading never changes it
+
+    store.save(replace(Settings(), autosave_seconds=60))
+    assert (tmp_path / "settings.json.bak").read_text() == content  # nothing lost
+    assert SettingsStore(path).settings.autosave_seconds == 60 and store.note == ""
+
+
+def test_bad_values_fall_back_one_by_one(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"autosave_seconds": -3, "memory_policy": "turbo",
+                                "live_opacity": 0.6, "taesd_folder": 7}))
+    store = SettingsStore(path)
+    assert store.settings == Settings(live_opacity=0.6)
+    assert "memory_policy" in store.note and "autosave_seconds" in store.note
+    with pytest.raises(ValueError, match="step_preview_decoder"):
+        store.save(Settings(step_preview_decoder="vae"))
+
+
+def test_environment_wins_over_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "settings.json"
+    SettingsStore(path).save(Settings(annotators_folder="/from/file", autosave_seconds=40))
+    monkeypatch.setenv("T2IA_ANNOTATORS", "/from/env")
+    monkeypatch.setenv("T2IA_AUTOSAVE_SECONDS", "0.05")
+    store = SettingsStore(path)
+    effective = store.effective()
+    assert effective.annotators_folder == "/from/env" and effective.autosave_seconds == 0.05
+    assert store.settings.annotators_folder == "/from/file"  # what the dialog edits
+    assert set(store.overridden()) == {"annotators_folder", "autosave_seconds"}
+    store.apply_environment()
+    assert os.environ["T2IA_ANNOTATORS"] == "/from/env"
+
+
+def test_the_annotators_setting_reaches_the_weight_look_ups(tmp_path, monkeypatch):
+    monkeypatch.setenv("T2IA_ANNOTATORS", "")  # restored after the test
+    monkeypatch.delenv("T2IA_ANNOTATORS")
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save(Settings(annotators_folder=str(tmp_path / "weights")))
+    store.apply_environment()
+    assert os.environ["T2IA_ANNOTATORS"] == str(tmp_path / "weights")
+    store.save(Settings())
+    store.apply_environment()
+    assert "T2IA_ANNOTATORS" not in os.environ
+
+
+def test_folder_problems_say_what_to_do(tmp_path):
+    assert folder_problem("") == "" and folder_problem(str(tmp_path)) == ""
+    assert "does not exist" in folder_problem(str(tmp_path / "nope"))
+    (tmp_path / "file").write_text("x")
+    assert "not a folder" in folder_problem(str(tmp_path / "file"))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # root can write anywhere
+            assert "not writable" in folder_problem(str(locked))
+        assert folder_problem(str(locked), writable=False) == ""
+    finally:
+        locked.chmod(0o700)
+
+
+def test_taesd_folders_are_found_per_family(tmp_path):
+    settings = Settings(taesd_folder=str(tmp_path))
+    assert taesd_folder_for(settings, "sdxl") is None
+    (tmp_path / "taesdxl").mkdir()
+    (tmp_path / "taesdxl" / "config.json").write_text("{}")
+    assert taesd_folder_for(settings, "sdxl") is None  # no weights yet
+    (tmp_path / "taesdxl" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    assert taesd_folder_for(settings, "sdxl") == tmp_path / "taesdxl"
+    assert taesd_folder_for(settings, "sd15") is None
+    assert Settings().taesd_root() == data_dir() / "taesd"

@@ -1,0 +1,42 @@
+"""In the window with the real engine: Advanced → demo refiner, Generate, and the picture and its
+PNG carry the refiner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.paths import demo_model_root
+from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from tests.ui.helpers import finish_pending
+from tests.ui.test_real_generation import real_window  # noqa: F401 (fixture)
+
+
+@pytest.mark.slow
+def test_generate_with_the_demo_refiner(real_window, loop):  # noqa: F811
+    window = real_window
+    panel = window.generate_panel
+    panel.prompt_edit.setPlainText("a mountain path")
+    panel.steps_spin.setValue(4)
+    advanced = panel.advanced
+    advanced.set_expanded(True)
+    combo = advanced.refiner_combo
+    assert combo.itemText(combo.findData(DEMO_REFINER)) == "demo refiner (random weights)"
+    combo.setCurrentIndex(combo.findData(DEMO_REFINER))
+    advanced.switch_slider.setValue(0.5)
+    progress: list[int] = []
+    window.runner.queue.job_changed.connect(lambda job: progress.append(job.step))
+
+    job = window.generate()
+    finish_pending(loop, window)
+
+    assert job is not None and job.state is JobState.DONE, job.error
+    assert job.request.refiner == DEMO_REFINER and job.request.refiner_switch == 0.5
+    assert max(progress) == 4  # base and refiner steps counted as one run
+    assert (demo_model_root() / "sdxl-refiner" / "model_index.json").is_file()
+    with Image.open(job.saved_to) as saved:
+        metadata = json.loads(saved.text["t2ia"])
+    assert metadata["refiner"] == DEMO_REFINER and metadata["refiner_switch"] == 0.5
