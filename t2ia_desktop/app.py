@@ -143,7 +143,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     asyncio.set_event_loop(loop)
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
 
-    garbage_collector = UiThreadGarbageCollector(app)  # noqa: F841 - lives as long as the app
+    garbage_collector = UiThreadGarbageCollector(app)
 
     models, status = model_choices(sdxl_in_cache())
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
@@ -186,6 +186,9 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     funnel.message.connect(lambda text: window.statusBar().showMessage(text))
     funnel.install()
     window.show()
+    # what is loaded by now (Qt, numpy, the app) lives as long as the app; so does the engine
+    QTimer.singleShot(0, garbage_collector.freeze_long_lived)
+    worker.executor.engine_ready.connect(garbage_collector.freeze_long_lived)
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     if os.environ.get("T2IA_EXIT_AFTER_SHOW"):  # used by the launch benchmark
         print(f"window-shown {time.monotonic():.6f} torch={'torch' in sys.modules}", flush=True)
@@ -198,6 +201,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     app.aboutToQuit.connect(scheduler.shutdown)
     app.aboutToQuit.connect(downloads.shutdown)
     app.aboutToQuit.connect(models_actions.downloads.shutdown)
+    app.aboutToQuit.connect(models_actions.adapter_downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
     return 0

@@ -7,7 +7,9 @@ The document: an opaque photo-like layer at the bottom, then paint layers with s
 the stroke goes on a paint layer in the middle of the stack. Each segment is a real mouse move
 sent to the canvas (in the fitted view and at 100 %); *composite* is the time until the
 canvas's composite holds the new pixels, *screen* adds the synchronous repaint of the dirty
-part of the widget (offscreen platform when there is no display).
+part of the widget (offscreen platform when there is no display). The caches below and above
+the active layer build in idle slices: the first stroke runs while they are still building,
+the later ones after they are ready (the build's slices are timed too).
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     from PySide6.QtWidgets import QApplication
 
     from t2ia_desktop.core.commands import UndoStack
+    from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
     from t2ia_desktop.ui.canvas import CanvasView
     from t2ia_desktop.ui.edits import DocumentEdits
+    from t2ia_desktop.ui.layers_panel import make_active
 
     app = QApplication.instance() or QApplication([])
     started = time.perf_counter()
@@ -65,6 +69,7 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     canvas.set_brush_size(brush)
     canvas.show()
     app.processEvents()
+    caches = canvas.stroke_composite
 
     def send(kind: QEvent.Type, point: QPointF) -> None:
         held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease \
@@ -104,13 +109,32 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
             "stroke_end_undo_record_ms": round(release_ms, 2),
         }
 
+    def idle_build() -> dict:
+        """Let the event loop build the caches in idle slices; how long, how many slices,
+        the longest (what the UI can stall on)."""
+        began = time.perf_counter()
+        while caches.building:
+            app.processEvents()
+        return {"idle_build_s": round(time.perf_counter() - began, 2),
+                "slices": len(caches.slices),
+                "longest_slice_ms": _ms(max(caches.slices, default=0.0)),
+                "median_slice_ms": _ms(statistics.median(caches.slices or [0.0]))}
+
+    gc_guard = UiThreadGarbageCollector()  # collections on a UI timer, as in the app
     figures: dict = {"size": size, "layers": layers, "brush_px": brush, "segments": segments,
                      "cpus": os.cpu_count(), "build_document_s": round(build_seconds, 2)}
+    # a press right after the document opens: the caches are still being built (fallback)
+    figures["before_caches"] = stroke(size * 0.2)
+    figures["cache_build_after_open"] = idle_build()
     figures["fitted"] = stroke(size * 0.3)
+    make_active(document, document.layers[layers // 2 + 1])  # the artist picks another layer
+    figures["cache_build_after_layer_change"] = idle_build()
     canvas.actual_size()
     canvas.pan(0, 0)
     app.processEvents()
     figures["actual_pixels"] = stroke(size * 0.5)
+    gc_guard.stop()
+    figures["gc_collect_ms"] = _collect_times()
     pixel_bytes = layers * size * size * 4
     document_bytes = sum(layer.pixels.nbytes for layer in document.layers)
     figures["memory"] = {
@@ -124,6 +148,20 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     }
     canvas.close()
     return figures
+
+
+def _collect_times() -> dict:
+    """What one cyclic collection of each generation costs with this process's heap (the GC
+    guard runs them on the UI thread: a full one with torch and diffusers loaded walks ≈ 0.8 M
+    objects, ≈ 0.3 s, a stall no cache can hide)."""
+    import gc
+
+    times = {"objects": len(gc.get_objects())}
+    for generation in (0, 1, 2):
+        began = time.perf_counter()
+        gc.collect(generation)
+        times[f"generation_{generation}"] = _ms(time.perf_counter() - began)
+    return times
 
 
 def _p95(values: list[float]) -> float:

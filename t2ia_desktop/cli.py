@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
+from t2ia_desktop.cli_device import add_device_options, engine_options
 from t2ia_desktop.cli_sampling import add_sampling_options, sampling_fields
 from t2ia_desktop.cli_sdxl import add_sdxl_options, sdxl_fields
 from t2ia_desktop.core.conditions import FAMILIES
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, metavar="FILE.png")
     add_sdxl_options(gen)
     add_sampling_options(gen)
+    add_device_options(gen)  # --device, --dtype, --offload
 
     det = commands.add_parser("detect", help="run a condition's detector on an image")
     det.add_argument("condition")
@@ -229,6 +231,7 @@ def _generate(args: argparse.Namespace) -> int:
         init_image=init, strength=args.strength, mask_image=mask, **sdxl_fields(args),
         **sampling_fields(args),  # scheduler, steps, guidance, --speed, --lora
     ).validate()
+    device = engine_options(args)  # a device this machine lacks: refused before any work
     if not args.raw_control:
         from t2ia_desktop.cli_downloads import fetching_weights
         from t2ia_desktop.engine.detectors import detect
@@ -240,7 +243,10 @@ def _generate(args: argparse.Namespace) -> int:
         ))
     from t2ia_desktop.engine.generate import Engine
 
-    image = Engine(registry=registry).generate(request, on_step=_progress_printer())
+    offload = device.pop("offload")
+    engine = Engine(registry=registry, **device)
+    engine.store.offload = offload
+    image = engine.generate(request, on_step=_progress_printer())
     save_png(image, out, request)
     return 0
 

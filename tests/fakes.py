@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PIL import Image
 
@@ -16,13 +16,21 @@ class FakeEngine:
     """Counts steps with a small sleep each; fails when the prompt contains ``fail:<reason>``.
 
     ``gate`` (a threading.Event) lets a test hold a job at its first step until it is set.
+    ``phases`` are ``(phase, fraction)`` pairs reported through ``on_phase`` before the steps
+    (then "denoising"), as the real engine reports loading; ``loading_gate`` holds the job
+    after them until set, and, like a real load, does not look at cancellation meanwhile.
     """
 
-    def __init__(self, step_seconds: float = 0.005, gate: threading.Event | None = None) -> None:
+    def __init__(self, step_seconds: float = 0.005, gate: threading.Event | None = None,
+                 phases: Sequence[tuple[str, float | None]] = (),
+                 loading_gate: threading.Event | None = None) -> None:
         self.step_seconds = step_seconds
         self.gate = gate
+        self.phases = list(phases)
+        self.loading_gate = loading_gate
         self.calls: list[GenerationRequest] = []
         self.thread_names: list[str] = []
+        self.steps_run = 0  # steps reported, over all jobs
 
     def generate(
         self,
@@ -30,11 +38,22 @@ class FakeEngine:
         on_step: Callable[[int, int], None],
         should_stop: Callable[[], bool],
         on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
+        on_phase: Callable[[str, float | None], None] | None = None,
     ) -> Image.Image:
         self.calls.append(request)
         self.thread_names.append(threading.current_thread().name)
         if "fail:" in request.prompt:
             raise T2IAError(request.prompt.split("fail:", 1)[1].strip())
+        if self.phases:
+            for phase, fraction in self.phases:
+                if on_phase is not None:
+                    on_phase(phase, fraction)
+            if self.loading_gate is not None:
+                self.loading_gate.wait(30)  # a load runs to its end whatever happens
+            if should_stop():
+                raise Cancelled()
+            if on_phase is not None:
+                on_phase("denoising", 0.0)
         for step in range(1, request.steps + 1):
             if self.gate is not None and step == 1:
                 while not self.gate.wait(0.01):
@@ -44,6 +63,7 @@ class FakeEngine:
             if should_stop():
                 raise Cancelled()
             on_step(step, request.steps)
+            self.steps_run += 1
             if on_preview is not None:  # a grey that lightens step by step
                 level = round(255 * step / request.steps)
                 on_preview(lambda level=level: Image.new("RGB", (8, 8), (level,) * 3))

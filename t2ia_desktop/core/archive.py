@@ -226,6 +226,8 @@ class ArchiveReader:
         width, height = self._check_size(self.image_size(name, what), name, what, size)
         data = self.read(name, _png_limit(width, height), what)
         pixels = fastpng.decode_rgba(data)
+        if pixels is None and not fastpng.chunks_intact(data):
+            raise self.bad(f"the {what} ({name}) is damaged (a PNG chunk fails its checksum)")
         if pixels is None:  # not the plain kind this app writes: Pillow reads the rest
             pixels = np.array(to_rgba(self._decode(data, name, what, (width, height))))
         if pixels.shape != (height, width, 4):

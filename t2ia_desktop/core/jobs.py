@@ -56,6 +56,8 @@ class Job:
     first_step: int = field(default=0, repr=False)  # the first step reported, and its time
     first_step_at: float = field(default=0.0, repr=False)  # (time.monotonic())
     last_step_at: float = field(default=0.0, repr=False)  # time.monotonic() of the last step
+    phase: str = ""  # what a running job does now (core/phases.py); "" before it says
+    phase_fraction: float | None = None  # how far that phase is, 0–1; None: cannot tell
 
     @property
     def progress(self) -> float:
@@ -174,7 +176,15 @@ class JobQueue:
         job.total_steps = total_steps
         job.step = 0
         job.first_step, job.first_step_at, job.last_step_at = 0, 0.0, 0.0
+        job.phase, job.phase_fraction = "", None
         self._set(job, JobState.RUNNING)
+
+    def mark_phase(self, job: Job, phase: str, fraction: float | None = None) -> None:
+        """A running job began ``phase`` (or got further in it: ``fraction``)."""
+        if job.state is not JobState.RUNNING:
+            return
+        job.phase, job.phase_fraction = phase, fraction
+        self.job_changed.emit(job)
 
     def mark_progress(self, job: Job, step: int, total_steps: int,
                       preview: Image.Image | None = None) -> None:

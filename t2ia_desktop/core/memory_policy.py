@@ -9,7 +9,7 @@ decode of a large image more again, which tiling bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 GB = 1024**3
 
@@ -117,3 +117,17 @@ def choose_memory_plan(facts: DeviceFacts, family: str = "sdxl",
     if memory >= model:
         return MemoryPlan(setting, "float16", "model", False, True, TILE_ABOVE_LOW)
     return MemoryPlan(setting, "float16", "sequential", True, True, TILE_ABOVE_LOW)
+
+
+def with_offload(plan: MemoryPlan, offload: str | None) -> MemoryPlan:
+    """``plan`` with its offload mode forced (the command line's ``--offload``); ``None``
+    keeps it. Offloading turns on the savers the automatic plan pairs with it."""
+    if offload is None or offload == plan.offload:
+        return plan
+    if offload not in OFFLOAD_LABELS:
+        raise ValueError(f"offload must be one of {', '.join(OFFLOAD_LABELS)}, not {offload!r}")
+    if offload == "none":
+        return replace(plan, offload="none")
+    sequential = offload == "sequential"
+    return replace(plan, offload=offload, attention_slicing=plan.attention_slicing or sequential,
+                   vae_slicing=True, vae_tiling_above=min(plan.vae_tiling_above, TILE_ABOVE_LOW))

@@ -408,7 +408,7 @@ def _run_plugin_detector(condition: ConditionType, image: Image.Image,
         control = condition.detector(image.copy(), params)
     except T2IAError:
         raise  # already an artist's message (missing weights, bad input)
-    except Exception as error:  # noqa: BLE001 - a plugin's bug ends this detection only
+    except Exception as error:
         raise T2IAError(f"The {condition.label} detector failed: {type(error).__name__}: "
                         f"{_summary(error)} — from {condition.source}") from error
     if not isinstance(control, Image.Image):

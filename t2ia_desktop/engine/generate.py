@@ -22,6 +22,15 @@ from PIL import Image
 from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import Cancelled
 from t2ia_desktop.core.paths import demo_model_root
+from t2ia_desktop.core.phases import (
+    COMPUTING_FEATURES,
+    DECODING,
+    DENOISING,
+    LOADING_REFINER,
+    REFINING,
+    PhaseReporter,
+    PhaseSink,
+)
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
 from t2ia_desktop.engine import quiet_libraries
 from t2ia_desktop.engine.adapter_features import (
@@ -40,8 +49,10 @@ from t2ia_desktop.engine.img2img import (
     steps_run,
 )
 from t2ia_desktop.engine.injection import AdapterInjection, LayerFeatures, guides_at_all
+from t2ia_desktop.engine.load_progress import component_progress
 from t2ia_desktop.engine.loras import LoraCache, wanted_loras
 from t2ia_desktop.engine.memory import tile_vae_for
+from t2ia_desktop.engine.oom import recovers_from_out_of_memory
 from t2ia_desktop.engine.pipelines import PipelineStore, pick_device
 from t2ia_desktop.engine.prompt_embeds import with_prompt_weights
 from t2ia_desktop.engine.refiner import RefinerStore, base_arguments, micro_conditioning, refine
@@ -113,27 +124,37 @@ class Engine:
         self.step_preview_decoder: Callable[[torch.Tensor, str], Image.Image] | None = None
         """Draws step previews instead of the approximation (engine/taesd.py, set by app.py)."""
 
+    @recovers_from_out_of_memory  # ends the job with advice, frees memory (engine/oom.py)
     def generate(
         self,
         request: GenerationRequest,
         on_step: StepCallback | None = None,
         should_stop: Callable[[], bool] = _never,
         on_preview: PreviewSink | None = None,
+        on_phase: PhaseSink | None = None,
     ) -> Image.Image:
-        """``on_preview`` gets each step's preview (see engine/step_previews.py)."""
+        """``on_preview`` gets each step's preview (see engine/step_previews.py); ``on_phase``
+        each phase as it begins (core/phases.py): loading only when something loads."""
         request.validate()
-        report = on_step or (lambda step, total: None)
+        phases = PhaseReporter(on_phase)
+        step_sink = on_step or (lambda step, total: None)
+
+        def report(step: int, total: int) -> None:
+            step_sink(step, total)
+            if step >= total > 0:  # the last step: the VAE turns latents into pixels next
+                phases.enter(DECODING)
         if should_stop():
             raise Cancelled()
         total = steps_run(request)
         if total == 0:  # img2img at (nearly) no strength: nothing is repainted
-            report(0, 1)
-            report(1, 1)
+            step_sink(0, 1)
+            step_sink(1, 1)
             return init_at_size(request)
-        pipe, kwargs, injection = self.prepare(request)
+        pipe, kwargs, injection = self.prepare(request, phases)
         self.last_injection = injection
-        if should_stop():
+        if should_stop():  # a Cancel during loading takes effect here, before step 1
             raise Cancelled()
+        phases(DENOISING, 0.0)
         report(0, total)
         previews = StepPreviews(pipe, request.family, on_preview,
                                 (request.width, request.height), self.step_preview_decoder)
@@ -157,8 +178,16 @@ class Engine:
         with guided, previews:
             image = pipe(**kwargs).images[0]
         if request.refiner is not None:  # the base's latents, finished by the refiner
-            image = refine(self.refiners, request, pipe, image[None], kwargs["generator"],
-                           steps_done, report, should_stop, on_preview, total)
+            phases(REFINING)
+
+            def refiner_step(step: int, steps: int) -> None:
+                if step < steps:  # back from "loading refiner", when it had to load
+                    phases.enter(REFINING)
+                report(step, steps)
+
+            with component_progress(phases if on_phase else None, LOADING_REFINER):
+                image = refine(self.refiners, request, pipe, image[None], kwargs["generator"],
+                               steps_done, refiner_step, should_stop, on_preview, total)
         elif kwargs.get("output_type") == "latent":
             image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
         if image.size != (request.width, request.height):
@@ -168,12 +197,12 @@ class Engine:
         return image
 
     def prepare(
-        self, request: GenerationRequest
+        self, request: GenerationRequest, phases: PhaseSink | None = None
     ) -> tuple[diffusers.DiffusionPipeline, dict, AdapterInjection]:
         """Load what the request needs; return the pipeline, its call arguments and the
         adapter features to add to its UNet calls."""
         family = request.family
-        base = self.store.base(request.model, family)
+        base = self.store.base(request.model, family, phases)
         self.loras.apply(base, wanted_loras(request))  # none wanted: all switched off
         padded = working_size(request.width, request.height, family)
         steps = steps_run(request)
@@ -188,7 +217,7 @@ class Engine:
                 continue  # a muted layer or an empty range: skip its adapter altogether
             layers.append(LayerFeatures(
                 self.adapter_features(location, control, (request.width, request.height),
-                                      padded),
+                                      padded, phases),
                 control.conditioning_scale, control.start, control.end,
             ))
         injection = AdapterInjection(layers, steps, request.adapter_conditioning_factor)
@@ -228,14 +257,17 @@ class Engine:
         return pipe, kwargs, injection
 
     def adapter_features(self, location: str, control: ControlSpec, size: tuple[int, int],
-                         padded: tuple[int, int]) -> list[torch.Tensor]:
+                         padded: tuple[int, int],
+                         phases: PhaseSink | None = None) -> list[torch.Tensor]:
         """The unscaled features of the adapter at ``location`` for ``control``'s image,
         computed at most once while they stay in the cache."""
         key = FeatureKey(location, image_key(control.image), padded, str(self.dtype),
                          str(self.device))
 
         def compute() -> list[torch.Tensor]:
-            adapter = self.store.adapter(location, control.condition)
+            adapter = self.store.adapter(location, control.condition, phases)
+            if phases is not None:
+                phases(COMPUTING_FEATURES, None)
             image = pad_control(control_image_for(adapter, control.image), size, padded)
             return adapter(adapter_input(image, padded, adapter.dtype, self.device))
 

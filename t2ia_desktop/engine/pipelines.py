@@ -24,11 +24,13 @@ from diffusers import (
 
 from t2ia_desktop.core.conditions import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.memory_policy import MemoryPlan, choose_memory_plan
+from t2ia_desktop.core.memory_policy import MemoryPlan, choose_memory_plan, with_offload
 from t2ia_desktop.core.models import downloaded, memory_setting
+from t2ia_desktop.core.phases import LOADING_ADAPTERS, LOADING_MODEL, PhaseSink
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
 from t2ia_desktop.engine import hub, single_file
 from t2ia_desktop.engine.demo_model import ensure_demo_model
+from t2ia_desktop.engine.load_progress import component_progress
 from t2ia_desktop.engine.memory import device_facts, place_pipeline
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class PipelineStore:
         self.scheduler_config: dict = {}
         self._adapters: OrderedDict[str, T2IAdapter] = OrderedDict()
         self._memory_setting = memory
+        self.offload: str | None = None
+        """Forced offload mode (the command line's --offload); ``None``: the plan's."""
         self.facts = device_facts(device)
         self.memory_plan: MemoryPlan = choose_memory_plan(self.facts, "sdxl", memory())
         """The plan of the loaded model (before the first load: SDXL's)."""
@@ -83,18 +87,24 @@ class PipelineStore:
                 return str(fetched)
         return model
 
-    def base(self, model: str, family: str) -> DiffusionPipeline:
+    def base(self, model: str, family: str, on_phase: PhaseSink | None = None) -> DiffusionPipeline:
+        """The model's pipeline, loaded unless it is the one loaded last; ``on_phase`` hears
+        "loading model" with the share of components read, only when it loads."""
         location = self.model_location(model, family)
-        plan = choose_memory_plan(self.facts, family, self._memory_setting())
+        plan = with_offload(choose_memory_plan(self.facts, family, self._memory_setting()),
+                            self.offload)
         key = (location, family, plan)
         if self._base_key != key:
             self._base, self._base_key = None, None  # free the old model before loading
             self.memory_plan = plan
-            if single_file.is_checkpoint_file(location):
-                self._base = self._place(
-                    single_file.load_single_file(location, family, self.dtype))
-            else:
-                self._base = hub.load(location, "model", self._base_loader(location))
+            if on_phase is not None:
+                on_phase(LOADING_MODEL, None)
+            with component_progress(on_phase, LOADING_MODEL):
+                if single_file.is_checkpoint_file(location):
+                    self._base = self._place(
+                        single_file.load_single_file(location, family, self.dtype))
+                else:
+                    self._base = hub.load(location, "model", self._base_loader(location))
             self._base_key = key
             self._check_family(self._base, location, family)
             self._base.set_progress_bar_config(disable=True)
@@ -114,12 +124,17 @@ class PipelineStore:
         for other in self.registry:  # e.g. a plugin reusing the sketch adapter's hub id
             if other.adapters.get(family) == wanted and (adapters / other.id).is_dir():
                 return str(adapters / other.id)
-        return wanted
+        fetched = downloaded(wanted) if hub.is_hub_id(wanted) else None
+        return str(fetched) if fetched is not None else wanted  # the model manager's download
 
-    def adapter(self, location: str, condition: str) -> T2IAdapter:
+    def adapter(self, location: str, condition: str,
+                on_phase: PhaseSink | None = None) -> T2IAdapter:
+        """The adapter at ``location``; ``on_phase`` hears "loading adapters" when it loads."""
         if location in self._adapters:
             self._adapters.move_to_end(location)
             return self._adapters[location]
+        if on_phase is not None:
+            on_phase(LOADING_ADAPTERS, None)
 
         def load(reference: str, local_files_only: bool) -> T2IAdapter:
             return T2IAdapter.from_pretrained(

@@ -16,17 +16,22 @@ from PySide6.QtCore import QObject, Signal
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.jobs import Job, JobState
 from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.sampling import NORMAL_SPEED
 from t2ia_desktop.runtime.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
-FEW_STEP_SCHEDULERS: dict[str, int] = {"lcm": 4, "tcd": 4, "lightning": 4, "turbo": 1}
-"""Few-step schedulers (by the name artists pick) and the steps a live picture takes with them."""
+FEW_STEP_SCHEDULERS: dict[str, int] = {"lcm": 4, "tcd": 4}
+"""Few-step schedulers (ids from core/sampling.py) and the steps a live picture takes with them
+when no speed preset is chosen; a speed preset (LCM-LoRA, Lightning, Hyper-SD) already set the
+steps its LoRA needs, and those are kept."""
 
 
 def live_request(request: GenerationRequest) -> GenerationRequest:
     """The request a live update runs: the artist's settings, with a few-step scheduler's own
     step count when one is chosen (the seed stays the one given: live keeps it fixed)."""
+    if request.speed != NORMAL_SPEED:
+        return request  # the preset's own steps: Lightning's LoRAs need exactly theirs
     steps = FEW_STEP_SCHEDULERS.get(request.scheduler.lower())
     if steps is not None and steps != request.steps:
         return request.with_changes(steps=steps)

@@ -142,6 +142,21 @@ class PreviewScheduler(QObject):
         if was_busy:
             self.busy_changed.emit(layer_id, False)
 
+    def cancel(self, layer_id: str) -> bool:
+        """Cancel a layer's detection: its pending request is dropped and the result of its
+        running one thrown away, so the layer keeps its control image. A detector cannot be
+        stopped mid-call: it runs to its end on the detector thread (later runs wait for it).
+        False when nothing was pending or running."""
+        if not self.is_busy(layer_id):
+            return False
+        self._pending.pop(layer_id, None)
+        timer = self._timers.get(layer_id)
+        if timer is not None:
+            timer.stop()
+        self._running.pop(layer_id, None)  # its result arrives with a ticket no one waits for
+        self.busy_changed.emit(layer_id, False)
+        return True
+
     def is_busy(self, layer_id: str) -> bool:
         return layer_id in self._pending or layer_id in self._running
 

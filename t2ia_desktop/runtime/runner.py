@@ -34,6 +34,7 @@ class JobRunner(QObject):
         self._waiters: dict[int, list[asyncio.Future]] = {}
         executor = worker.executor
         executor.progress.connect(self._on_progress)
+        executor.phase.connect(self._on_phase)
         executor.preview.connect(self._on_preview)
         executor.finished.connect(self._on_finished)
         executor.failed.connect(self._on_failed)
@@ -97,6 +98,10 @@ class JobRunner(QObject):
     def _on_progress(self, job_id: int, step: int, total: int) -> None:
         if self._current is not None and self._current.id == job_id:
             self.queue.mark_progress(self._current, step, total)
+
+    def _on_phase(self, job_id: int, phase: str, fraction: float | None) -> None:
+        if self._current is not None and self._current.id == job_id:
+            self.queue.mark_phase(self._current, phase, fraction)
 
     def _on_preview(self, job_id: int, image: Image.Image) -> None:
         try:

@@ -7,10 +7,15 @@ asking before the first job costs nothing and keeps the window's start fast.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from dataclasses import dataclass
 from typing import Any
+
+from t2ia_desktop.core.memory_policy import DeviceFacts
+
+log = logging.getLogger(__name__)
 
 NOT_LOADED = "Device: loads with the first job"
 
@@ -60,6 +65,43 @@ def memory_in_use() -> MemoryUse:
         except Exception:  # noqa: BLE001 - a status line must never raise
             allocated = None
     return MemoryUse(resident_bytes(), allocated)
+
+
+def available_ram() -> int | None:
+    """Memory the system can still give (``MemAvailable``; psutil where installed)."""
+    with contextlib.suppress(Exception):
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def device_memory(engine: Any) -> DeviceFacts | None:
+    """The engine's device and the memory this app may use on it now: what is free plus what
+    it holds itself (torch's cache on CUDA, the resident set on the CPU), so the figure is
+    comparable with a run's peak whether or not the model is loaded. ``None``: unknown."""
+    device = getattr(engine, "device", None)
+    kind = getattr(device, "type", None) or str(device or "cpu").split(":")[0]
+    torch = sys.modules.get("torch")
+    try:
+        if kind == "cuda" and torch is not None:
+            free, total = torch.cuda.mem_get_info(device)
+            held = int(torch.cuda.memory_reserved(device))
+            return DeviceFacts("cuda", int(total), int(free) + held, _device_name(engine))
+        if kind == "mps":
+            return DeviceFacts("mps", name="Apple GPU")
+        ram = available_ram()
+        return DeviceFacts("cpu", None, None if ram is None else ram + resident_bytes(), "CPU")
+    except Exception:  # a status report must never fail a job
+        log.debug("device memory unknown", exc_info=True)
+        return None
 
 
 def device_label(engine: Any) -> str:

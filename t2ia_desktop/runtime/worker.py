@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Protocol
@@ -12,9 +13,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from t2ia_desktop.core.errors import Cancelled, T2IAError
 from t2ia_desktop.core.history import History
 from t2ia_desktop.core.jobs import Job
+from t2ia_desktop.core.phases import SAVING, STARTING_ENGINE
 from t2ia_desktop.core.request import GenerationRequest
 from t2ia_desktop.runtime.preview_gate import PreviewGate
-from t2ia_desktop.runtime.system_info import device_label, failure_details
+from t2ia_desktop.runtime.system_info import device_label, device_memory, failure_details
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class Engine(Protocol):
         on_step: Callable[[int, int], None],
         should_stop: Callable[[], bool],
         on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
+        on_phase: Callable[[str, float | None], None] | None = None,
     ) -> Image.Image: ...
 
 
@@ -45,6 +48,16 @@ def default_engine_factory(demo_root: str) -> EngineFactory:
     return build
 
 
+def reports_phases(engine: Engine) -> bool:
+    """Whether ``engine.generate`` takes ``on_phase`` (engines written before phases do not)."""
+    try:
+        parameters = inspect.signature(engine.generate).parameters
+    except (TypeError, ValueError):
+        return False
+    return "on_phase" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 class _JobExecutor(QObject):
     """Lives in the worker thread; its slot runs one job at a time."""
 
@@ -55,6 +68,8 @@ class _JobExecutor(QObject):
     failed = Signal(int, str, str)  # job id, message for the artist, details (traceback)
     engine_ready = Signal(str)  # the device the engine runs on, e.g. "CUDA: NVIDIA …", "CPU"
     cancelled = Signal(int)  # job id
+    phase = Signal(int, str, object)  # job id, phase (core/phases.py), fraction 0–1 or None
+    device_memory = Signal(object)  # DeviceFacts: the memory this app may use now, per job
 
     def __init__(self, engine_factory: EngineFactory, history: History | None = None) -> None:
         super().__init__()
@@ -72,18 +87,26 @@ class _JobExecutor(QObject):
             return
         try:
             if self._engine is None:
+                self.phase.emit(job.id, STARTING_ENGINE, None)
                 self._engine = self._engine_factory()
                 self.engine_ready.emit(device_label(self._engine))
+                self._report_memory()
+            extra = {}
+            if reports_phases(self._engine):
+                extra["on_phase"] = lambda phase, fraction: self.phase.emit(job.id, phase,
+                                                                            fraction)
             image = self._engine.generate(
                 request,
                 on_step=lambda step, total: self.progress.emit(job.id, step, total),
                 on_preview=lambda render: self._previews.offer(
                     render, lambda image: self.preview.emit(job.id, image)),
                 should_stop=job.cancel_event.is_set,
+                **extra,
             )
         except Cancelled:
             self.cancelled.emit(job.id)
         except T2IAError as error:
+            self._report_memory()  # e.g. after out of memory: what is free again
             self.failed.emit(job.id, str(error), failure_details(job))
         except MemoryError:
             self.failed.emit(job.id, "Out of memory: try a smaller size or fewer controls.",
@@ -92,8 +115,16 @@ class _JobExecutor(QObject):
             log.exception("job %s failed", job.id)
             self.failed.emit(job.id, f"{type(error).__name__}: {error}", failure_details(job))
         else:
+            if self._history is not None:
+                self.phase.emit(job.id, SAVING, None)
             saved_to, warning = self._keep(image, request)
+            self._report_memory()
             self.finished.emit(job.id, image, saved_to, warning)
+
+    def _report_memory(self) -> None:
+        facts = device_memory(self._engine)
+        if facts is not None:
+            self.device_memory.emit(facts)
 
     def preview_shown(self) -> None:
         """The UI took the last step preview: the next step may send one (any thread)."""

@@ -123,8 +123,10 @@ class CanvasView(QWidget):
         self.view = ViewTransform(QSizeF(document.width, document.height), QSizeF(self.size()),
                                   PAPER_MARGIN)
         self.navigator = Navigator(self)
-        self.stroke_composite = StrokeComposite(PAPER, COMPOSITION_MODES)
-        """Composites below and above the active layer: a segment recomposites in 3 draws."""
+        self.stroke_composite = StrokeComposite(PAPER, COMPOSITION_MODES, parent=self,
+                                                busy=lambda: self.tools.stroking)
+        """Composites below and above the active layer: a segment recomposites in 3 draws;
+        built in idle time whenever the stack changes, ahead of the next press."""
         self._hover: QPointF | None = None
         self._drop_hover = False
         self.paint_hooks: list = []
@@ -154,6 +156,7 @@ class CanvasView(QWidget):
         self.connections.connect(document.layer_changed, self._on_layers_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
         self._recomposite(QRect(0, 0, document.width, document.height))
+        self.stroke_composite.schedule(document)
 
     def set_document(self, document: Document) -> None:
         """Show and paint on another document (a new or opened one)."""
@@ -373,6 +376,7 @@ class CanvasView(QWidget):
             self._recomposite(QRect(0, 0, self.document.width, self.document.height))
         if self.overlay_layer is not None and self.overlay_layer not in self.document.layers:
             self.set_overlay_layer(None)
+        self.stroke_composite.schedule(self.document)  # ready before the next press
         self.update()
 
     def _on_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
@@ -383,7 +387,8 @@ class CanvasView(QWidget):
         if shown and self.stroke_composite.ready(self.document, layer):
             self.stroke_composite.recomposite(self._composite, layer, area)
         elif shown:
-            self.stroke_composite.refresh(self.document, area)
+            if layer is not self.document.active:  # the caches hold every other layer
+                self.stroke_composite.refresh(self.document, area)
             self._recomposite(area)
         if shown or self.overlay_showing(layer):
             self.update(self._widget_rect(area))

@@ -75,9 +75,7 @@ class CanvasActions(QObject):
         self._on_view_changed(canvas.view.zoom)
 
         self.options_bar = ToolOptionsBar(canvas, window)
-        self.options_bar.insertActions(self.options_bar.actions()[0] if
-                                       self.options_bar.actions() else None,
-                                       [self.fill_action, self.picker_action])
+        """Placed on the top row by ``window_layout``; Fill and Picker go in its tool box."""
         self.options_bar.swap_button.setDefaultAction(self.swap_colors_action)
         self._install()
 
@@ -95,7 +93,6 @@ class CanvasActions(QObject):
 
     def _install(self) -> None:
         window = self.window
-        window.addToolBarBreak()
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.options_bar)
         window.statusBar().addPermanentWidget(self.zoom_label)
         tools_menu = self._menu("&Tools")

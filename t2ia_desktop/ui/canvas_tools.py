@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from t2ia_desktop.core.brush import BrushTip, Dab, Rect, Smoother, StrokePainter
 from t2ia_desktop.core.document import Layer
 from t2ia_desktop.core.fill import bounds, fill_area, lay_colour
+from t2ia_desktop.core.small_pages import small_pages
 from t2ia_desktop.ui.edits import Stroke
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ class ToolHandler:
         verb = "Eraser" if tool == "eraser" else "Brush"
         self.layer = layer
         self._recording = self.canvas.edits.begin_stroke(layer, f"{verb} on {layer.name}")
-        self._painter = StrokePainter(layer.pixels, self._tip(layer))
+        with small_pages():  # its full-layer scratch buffers: no huge-page faults mid-stroke
+            self._painter = StrokePainter(layer.pixels, self._tip(layer))
         self._smoother = Smoother(self.options.smoothing)
         dab = self._smoother.follow(self._dab(point, pressure))
         self._last = dab

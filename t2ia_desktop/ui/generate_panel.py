@@ -37,6 +37,7 @@ from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.lora_list import LoraList
 from t2ia_desktop.ui.source_mode import SourceModeControls
 from t2ia_desktop.ui.speed_presets import SamplingControls
+from t2ia_desktop.ui.vram_label import VramLabel
 from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
 
 MAX_SEED = 2**31 - 1
@@ -192,6 +193,7 @@ class GeneratePanel(QWidget):
         self.sampling = SamplingControls(self.steps_spin, self.guidance_spin, self.lora_list, self)
         self.sampling.set_family(self._family)  # scheduler, speed presets, LoRAs
         self.sampling.changed.connect(self.settings_changed)
+        self.vram_label = VramLabel(self)  # estimated peak memory, beside Generate
         self._build_layout()
         self.connections = ModelConnections()
         self.connections.drop_with(self)
@@ -291,6 +293,7 @@ class GeneratePanel(QWidget):
             text += f" · left out (no {family.upper()} adapter): {', '.join(left_out)}"
         self.controls_label.setText(text)
         self.controls_label.show()
+        self.vram_label.schedule()  # the number of adapters may have changed
 
     def _build_layout(self) -> None:
         seed_row = QHBoxLayout()
@@ -326,7 +329,10 @@ class GeneratePanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.advanced)
         layout.addWidget(self.controls_label)
-        layout.addWidget(self.generate_button)
+        generate_row = QHBoxLayout()
+        generate_row.addWidget(self.generate_button, 1)
+        generate_row.addWidget(self.vram_label)
+        layout.addLayout(generate_row)
         layout.addStretch(1)
 
     @staticmethod

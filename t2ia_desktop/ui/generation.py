@@ -11,6 +11,7 @@ from t2ia_desktop.core.jobs import Job, JobState
 from t2ia_desktop.core.request import GenerationRequest
 from t2ia_desktop.runtime.runner import JobFailed
 from t2ia_desktop.ui.generate_panel import skipped_note
+from t2ia_desktop.ui.job_phase import loading_now, status_words
 
 log = logging.getLogger("t2ia_desktop.ui.main_window")
 
@@ -82,8 +83,8 @@ class GenerationMixin:
         parts = []
         if running is not None:
             total = max(running.total_steps, 1)
-            parts.append(f"Generating {running.step}/{total}")
-            self.progress_bar.setRange(0, total)
+            parts.append(status_words(running))  # "Loading model…", "Generating 3/20"…
+            self.progress_bar.setRange(0, 0 if loading_now(running) else total)  # 0: busy
             self.progress_bar.setValue(running.step)
         if waiting:
             parts.append(f"{waiting} waiting")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMenu
 
 from t2ia_desktop.core.area_command import SetGenerationArea
 from t2ia_desktop.core.generation_area import GenerationArea, centered
@@ -84,9 +84,6 @@ class GenerationAreaActions(QObject):
 
     def _install(self) -> None:
         window = self.window
-        toolbar = window.findChild(QToolBar, "tools_toolbar")
-        if toolbar is not None:
-            toolbar.addAction(self.tool_action)
         tools_menu = self._menu("&Tools")
         if tools_menu is not None:
             tools_menu.addAction(self.tool_action)

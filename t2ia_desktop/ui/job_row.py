@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.jobs import Job, JobState
 from t2ia_desktop.ui.error_details import show_error_details
+from t2ia_desktop.ui.job_phase import show_phase
 
 PROMPT_EXCERPT = 48
 PREVIEW_SIZE = 56
@@ -131,7 +132,8 @@ class JobRow(QFrame):
         self.progress_bar.setMaximumHeight(16)
         self.progress_bar.setToolTip("Denoising steps done, and the time left at this pace")
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop this job (a running one stops at its next step; Del)")
+        self.cancel_button.setToolTip("Stop this job (a running one stops at its next step, "
+                                      "one loading a model as soon as it has loaded; Del)")
         self.cancel_button.clicked.connect(self.cancel)
         self.retry_button = QPushButton("Retry")
         self.retry_button.setToolTip("Queue this job again with the same settings and seed")
@@ -187,6 +189,7 @@ class JobRow(QFrame):
         self.retry_button.setVisible(job.state in (JobState.FAILED, JobState.CANCELLED))
         if job.state is JobState.RUNNING and job.cancel_event.is_set():
             self.state_label.setText("Cancelling…")
+        show_phase(job, self.state_label, self.progress_bar)  # loading: a busy bar
         if job.state is JobState.FAILED:
             reason = job.error or "The job failed without a reason."
             self.error_label.setText(reason)

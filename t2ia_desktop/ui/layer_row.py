@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.commands import SetLayerProperty
 from t2ia_desktop.core.conditions import ConditionRegistry
 from t2ia_desktop.core.document import Layer
+from t2ia_desktop.runtime.detection_cancel import CANCEL_TIP
 from t2ia_desktop.ui.widgets import KIND_WORDS, ElidedLabel, eye_icon, kind_icon
 
 if TYPE_CHECKING:
@@ -140,6 +141,15 @@ class LayerRow(QWidget):
         policy.setRetainSizeWhenHidden(True)  # the row does not jump as it comes and goes
         self.busy_bar.setSizePolicy(policy)
         self.busy_bar.hide()
+        self.cancel_detect_button = QToolButton()
+        self.cancel_detect_button.setText("×")
+        self.cancel_detect_button.setAutoRaise(True)
+        self.cancel_detect_button.setToolTip(CANCEL_TIP)
+        self.cancel_detect_button.clicked.connect(lambda: self._panel.cancel_detection(self.layer))
+        button_policy = self.cancel_detect_button.sizePolicy()
+        button_policy.setRetainSizeWhenHidden(True)
+        self.cancel_detect_button.setSizePolicy(button_policy)
+        self.cancel_detect_button.hide()
 
         grid = QGridLayout(self)
         grid.setContentsMargins(2, 3, 4, 3)
@@ -153,6 +163,7 @@ class LayerRow(QWidget):
         top.addWidget(self.name_label, 1)
         top.addWidget(self.edited_label)
         top.addWidget(self.busy_bar)
+        top.addWidget(self.cancel_detect_button)
         grid.addWidget(self.visible_button, 0, 0)
         grid.addLayout(top, 0, 1)
         grid.setColumnStretch(1, 1)
@@ -302,7 +313,9 @@ class LayerRow(QWidget):
             self._updating = False
 
     def set_busy(self, busy: bool) -> None:
+        """A moving bar and a Cancel (×) while the detector runs for this layer."""
         self.busy_bar.setVisible(busy)
+        self.cancel_detect_button.setVisible(busy)
 
     def _on_locked(self, locked: bool) -> None:
         if not self._updating:

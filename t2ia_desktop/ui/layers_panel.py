@@ -32,6 +32,7 @@ from t2ia_desktop.core.commands import MoveLayer, SetLayerProperty
 from t2ia_desktop.core.conditions import ConditionRegistry
 from t2ia_desktop.core.document import BLEND_MODES, Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.detection_cancel import cancel_detection
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.layer_row import (  # noqa: F401 - re-exported for the other panels
     EDITED_STYLE,
@@ -326,6 +327,10 @@ class LayersPanel(QWidget):
         if self.updater is None or layer.kind != "condition":
             return
         self.edits.redetect(layer)
+
+    def cancel_detection(self, layer: Layer) -> bool:
+        """Cancel ``layer``'s detector run; it keeps its control image (runtime's note)."""
+        return self.updater is not None and cancel_detection(self.updater, layer)
 
     def redetect_selected(self) -> None:
         layer = self.selected_layer()

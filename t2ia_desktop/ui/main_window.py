@@ -1,5 +1,5 @@
 """The main window: canvas in the middle, generate, layers and queue docks on the right, preview
-and condition docks on the left, brush and overlay toolbar.
+and condition docks on the left, the tool box and toolbars (placed by ``window_layout.py``).
 
 The *current condition layer* is the condition layer last selected in Layers: the Preview and
 Condition docks show it and the canvas overlay draws it.
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QProgressBar,
-    QSlider,
-    QSpinBox,
     QWidget,
 )
 
@@ -35,7 +33,7 @@ from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.ui.autosave import Autosaver, offer_recovery
-from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, CanvasView
+from t2ia_desktop.ui.canvas import CanvasView
 from t2ia_desktop.ui.canvas_actions import CanvasActions
 from t2ia_desktop.ui.condition_actions import ConditionActions
 from t2ia_desktop.ui.condition_panel import ConditionPanel
@@ -47,6 +45,7 @@ from t2ia_desktop.ui.history_panel import HistoryPanel
 from t2ia_desktop.ui.layer_actions import LayerActions
 from t2ia_desktop.ui.layers_panel import LayersPanel, make_active
 from t2ia_desktop.ui.live_controller import LiveController
+from t2ia_desktop.ui.outpaint_actions import OutpaintActions
 from t2ia_desktop.ui.preview_panel import PreviewPanel
 from t2ia_desktop.ui.project_files import ProjectFiles
 from t2ia_desktop.ui.queue_control import QueueControl
@@ -56,6 +55,7 @@ from t2ia_desktop.ui.selection_actions import SelectionActions
 from t2ia_desktop.ui.settings_from_image import SettingsFromImage
 from t2ia_desktop.ui.weights_offer import WeightsOffer
 from t2ia_desktop.ui.widgets import ModelConnections
+from t2ia_desktop.ui.window_layout import WindowLayout, scrolling
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.canvas = CanvasView(document, edits=self.edits)
         self.setCentralWidget(self.canvas)
         self.generate_panel = GeneratePanel(models, document, self.registry, edits=self.edits)
+        runner.worker.executor.device_memory.connect(  # the estimate beside Generate
+            self.generate_panel.vram_label.set_device_facts)
         self.layers_panel = LayersPanel(document, conditions, edits=self.edits)
         self.queue_panel = QueuePanel(runner.queue, runner)
         self.preview_panel = PreviewPanel(document, conditions)
@@ -116,7 +118,7 @@ class MainWindow(GenerationMixin, QMainWindow):
                                           self)
         """The Condition dock's "Download weights" button for detectors that lack them."""
         self.history_panel = HistoryPanel(self.undo)
-        self.generate_dock = self._dock("Generate", self.generate_panel)
+        self.generate_dock = self._dock("Generate", scrolling(self.generate_panel))
         self.layers_dock = self._dock("Layers", self.layers_panel)
         self.queue_dock = self._dock("Queue", self.queue_panel)
         self.preview_dock = self._dock("Preview", self.preview_panel,
@@ -125,15 +127,6 @@ class MainWindow(GenerationMixin, QMainWindow):
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.history_dock = self._dock("History", self.history_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.resizeDocks(
-            [self.generate_dock, self.layers_dock, self.queue_dock],
-            [400, 330, 140],
-            Qt.Orientation.Vertical,
-        )
-        self.resizeDocks([self.preview_dock, self.condition_dock, self.history_dock],
-                         [240, 330, 250], Qt.Orientation.Vertical)
-        self.resizeDocks([self.generate_dock, self.preview_dock], [380, 300],
-                         Qt.Orientation.Horizontal)
 
         self.condition_actions = ConditionActions(
             document, conditions, self.generate_panel.family, self.layers_panel.selected_layer,
@@ -148,13 +141,16 @@ class MainWindow(GenerationMixin, QMainWindow):
         if self.autosaver is not None:
             self.autosaver.failed.connect(
                 lambda error: self.show_message(f"Autosave failed: {error}"))
-        self._build_toolbar()
+        self.window_layout = WindowLayout(self)
+        """Tool box, toolbars and docks where painters expect them; saved between launches."""
         self._build_status_bar()
         self._build_menus()
         self.layer_actions = LayerActions(self)
         """Merge down, canvas size, paste, and imports keeping size or PSD layers."""
         self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
                                    self.layer_menu)
+        self.outpaint_actions = OutpaintActions(self)
+        """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
         self.results = ResultTools(self)
         self.settings_from_image = SettingsFromImage(self)
         """File → Open settings from image…, and pictures dropped on the Generate panel."""
@@ -195,6 +191,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         self._on_history_changed()
         existing = [layer for layer in document.layers if layer.kind == "condition"]
         self.set_current_condition(existing[-1] if existing else None)
+        self.window_layout.arrange()
         if status_message:
             self.statusBar().showMessage(status_message)
         self.canvas.setFocus()
@@ -290,57 +287,6 @@ class MainWindow(GenerationMixin, QMainWindow):
             [],
             lambda: self.paint_on_condition(self.current_condition),
         )
-
-    def _build_toolbar(self) -> None:
-        toolbar = self.addToolBar("Tools")
-        toolbar.setObjectName("tools_toolbar")
-        toolbar.setMovable(False)
-        toolbar.addAction(self.undo_action)
-        toolbar.addAction(self.redo_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.brush_action)
-        toolbar.addAction(self.eraser_action)
-        toolbar.addSeparator()
-        size_label = QLabel(" Size ")
-        tip = "Brush size in canvas pixels ([ smaller, ] larger)"
-        size_label.setToolTip(tip)
-        self.size_spin = QSpinBox()
-        self.size_spin.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
-        self.size_spin.setSuffix(" px")
-        self.size_spin.setToolTip(tip)
-        self.size_slider = QSlider(Qt.Orientation.Horizontal)
-        self.size_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
-        self.size_slider.setFixedWidth(160)
-        self.size_slider.setToolTip(tip)
-        for widget in (self.size_spin, self.size_slider):
-            widget.setValue(self.canvas.brush_size)
-            widget.valueChanged.connect(self.canvas.set_brush_size)
-            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.canvas.brush_size_changed.connect(self._on_brush_size_changed)
-        toolbar.addWidget(size_label)
-        toolbar.addWidget(self.size_spin)
-        toolbar.addWidget(self.size_slider)
-        toolbar.addSeparator()
-        toolbar.addAction(self.clear_action)
-        toolbar.addAction(self.import_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.overlay_action)
-        overlay_tip = "Opacity of the condition overlay over the canvas"
-        opacity_label = QLabel(" Opacity ")
-        opacity_label.setToolTip(overlay_tip)
-        toolbar.addWidget(opacity_label)
-        self.overlay_slider = QSlider(Qt.Orientation.Horizontal)
-        self.overlay_slider.setRange(0, 100)
-        self.overlay_slider.setValue(round(self.canvas.overlay_opacity * 100))
-        self.overlay_slider.setFixedWidth(100)
-        self.overlay_slider.setToolTip(overlay_tip)
-        self.overlay_slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.overlay_slider.valueChanged.connect(
-            lambda value: self.canvas.set_overlay_opacity(value / 100)
-        )
-        toolbar.addWidget(self.overlay_slider)
-        toolbar.addSeparator()
-        toolbar.addAction(self.generate_action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -606,4 +552,5 @@ class MainWindow(GenerationMixin, QMainWindow):
             self.updater.disconnect_document()
             self._owned_scheduler.shutdown()
             self._owned_scheduler = None
+        self.window_layout.save()
         super().closeEvent(event)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,11 +45,13 @@ from t2ia_desktop.core.models import (
     size_on_disk,
 )
 from t2ia_desktop.core.settings import SettingsStore
+from t2ia_desktop.runtime.asset_catalog import adapter_downloads
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.model_downloads import hub_offline, model_downloads
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.download_dialog import DownloadDialog
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE
+from t2ia_desktop.ui.model_manager_assets import AdaptersTab, WeightsTab
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -108,11 +111,21 @@ class ModelManagerDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
 
+        base = QWidget()
+        page = QVBoxLayout(base)
+        page.addWidget(intro)
+        page.addWidget(self.table, 1)
+        page.addLayout(buttons)
+        page.addWidget(self.message_label)
+        registry = controller.window.registry
+        self.adapters_tab = AdaptersTab(registry, controller.adapter_downloads)
+        self.weights_tab = WeightsTab(registry, controller.weight_downloads)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(base, "Base models")
+        self.tabs.addTab(self.adapters_tab, "Adapters")
+        self.tabs.addTab(self.weights_tab, "Detector weights")
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
         self.refresh()
 
@@ -189,6 +202,10 @@ class ModelsController(QObject):
         self.models = models or ModelList.load()
         self.settings = settings or SettingsStore()
         self.downloads = downloads or model_downloads(self)
+        self.adapter_downloads = adapter_downloads(self)
+        """Adapters tab: one adapter repository per download, into the models folder."""
+        self.weight_downloads: WeightDownloads = window.weights_offer.downloads
+        """Detector weights tab: the Condition dock's service (one download at a time)."""
         self.downloading: str | None = None
         self.dialog: ModelManagerDialog | None = None
         self.download_dialog: DownloadDialog | None = None
@@ -247,6 +264,8 @@ class ModelsController(QObject):
         if self.dialog is None:
             self.dialog = ModelManagerDialog(self, self.window)
         self.dialog.refresh()
+        self.dialog.adapters_tab.refresh()
+        self.dialog.weights_tab.refresh()
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog

@@ -29,7 +29,7 @@ from t2ia_desktop.core.ora import export_ora, import_ora
 from t2ia_desktop.core.project import SUFFIX, load_project, save_project
 from t2ia_desktop.ui.new_document_dialog import ask_new_size
 from t2ia_desktop.ui.recent_files import RecentFiles
-from t2ia_desktop.ui.widgets import ModelConnections
+from t2ia_desktop.ui.widgets import ModelConnections, open_error_box
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -324,16 +324,7 @@ class ProjectFiles(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """An error dialog that does not block, and the same words in the status bar."""
-        log.warning("%s: %s", title, text)
-        self.window.statusBar().showMessage(f"{title}: {text}", 15000)
-        if self.error_box is not None:
-            self.error_box.close()
-            self.error_box.deleteLater()
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                          self.window)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_box = box
-        box.open()
+        self.error_box = open_error_box(self.window, self.error_box, title, text)
 
     def _ask_open_path(self) -> str:
         folder = str(self.path.parent) if self.path else ""

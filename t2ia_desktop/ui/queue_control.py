@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.jobs import Job
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+from t2ia_desktop.ui.widgets import open_error_box
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -112,16 +113,7 @@ class QueueControl(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """A dialog that does not block, and the same words in the status bar."""
-        log.warning("%s: %s", title, text)
-        self.window.statusBar().showMessage(f"{title}: {text}", 15000)
-        if self.error_box is not None:
-            self.error_box.close()
-            self.error_box.deleteLater()
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                          self.window)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_box = box
-        box.open()
+        self.error_box = open_error_box(self.window, self.error_box, title, text)
 
     def _ask_restore(self, found: str) -> bool:
         buttons = QMessageBox.StandardButton

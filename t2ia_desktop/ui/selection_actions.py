@@ -112,14 +112,6 @@ class SelectionActions(QObject):
                 action.menu().addSeparator()
                 for tool in self.tool_actions.values():
                     action.menu().addAction(tool)
-        canvas_actions = getattr(window, "canvas_actions", None)
-        if canvas_actions is not None:  # beside Fill and Picker in the tool options bar
-            bar = canvas_actions.options_bar
-            after = bar.actions()
-            index = after.index(canvas_actions.picker_action) + 1 \
-                if canvas_actions.picker_action in after else 0
-            bar.insertActions(after[index] if index < len(after) else None,
-                              list(self.tool_actions.values()))
         return menu
 
     def set_document(self, document: Document) -> None:

@@ -1,12 +1,14 @@
 """The tool options bar: brush and background colours, hardness, opacity, tablet pressure,
-stroke smoothing and the fill tolerance, bound both ways to the canvas."""
+stroke smoothing and the fill tolerance, bound both ways to the canvas. It shows only the
+options of the canvas's current tool; the colour swatches are placed by the window's tool box
+(``window_layout.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.ui.canvas import CanvasView
 
 SWATCH = QSize(22, 22)
+BRUSH_TOOLS = frozenset({"brush", "eraser"})
 
 
 def swatch_icon(color: QColor) -> QIcon:
@@ -42,7 +45,8 @@ class ToolOptionsBar(QToolBar):
         self.canvas = canvas
         self.choose_color: Callable[[QColor, str], QColor | None] = self._ask_color
         """Asks for a colour (None when cancelled); tests replace it."""
-        self.addSeparator()
+        self.option_tools: dict[QAction, frozenset[str]] = {}
+        """Which tools each option (its toolbar action) belongs to; the others hide it."""
         self.color_button = self._swatch_button(
             "Brush colour: click to choose (I or Alt+click picks one from the canvas)",
             lambda: self._choose("brush"))
@@ -51,14 +55,16 @@ class ToolOptionsBar(QToolBar):
             lambda: self._choose("background"))
         self.swap_button = QToolButton()
         self.swap_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.addWidget(self.swap_button)
+        start = len(self.actions())
         self.addSeparator()
         self.hardness_slider = self._slider(
             "Hardness", "Hardness of the brush edge: 0 % soft, 100 % crisp", 0, 100,
             lambda value: canvas.set_option("hardness", value / 100))
+        start = self._for_tools(start, BRUSH_TOOLS)
         self.opacity_slider = self._slider(
             "Opacity", "Most a stroke or a fill covers; strokes do not build up within one",
             1, 100, lambda value: canvas.set_option("opacity", value / 100))
+        start = self._for_tools(start, BRUSH_TOOLS | {"fill"})
         self.addSeparator()
         self.addWidget(QLabel(" Pressure → "))
         self.pressure_size_check = self._check(
@@ -70,6 +76,7 @@ class ToolOptionsBar(QToolBar):
         self.smoothing_slider = self._slider(
             "Smoothing", "Stroke smoothing: the line trails the pointer to steady a shaky hand",
             0, 95, lambda value: canvas.set_option("smoothing", value / 100))
+        start = self._for_tools(start, BRUSH_TOOLS)
         self.addSeparator()
         label = QLabel(" Tolerance ")
         tip = "Fill tolerance: how far a colour may differ (0–255 per channel) and still fill"
@@ -82,9 +89,12 @@ class ToolOptionsBar(QToolBar):
         self.tolerance_spin.valueChanged.connect(
             lambda value: canvas.set_option("fill_tolerance", value))
         self.addWidget(self.tolerance_spin)
+        self._for_tools(start, frozenset({"fill"}))
         canvas.options_changed.connect(self.refresh)
         canvas.colors_changed.connect(self.refresh)
+        canvas.tool_changed.connect(self.show_for)
         self.refresh()
+        self.show_for(canvas.tool)
 
     # -- building -------------------------------------------------------------------------------
     def _swatch_button(self, tip: str, slot: Callable[[], None]) -> QToolButton:
@@ -93,8 +103,18 @@ class ToolOptionsBar(QToolBar):
         button.setIconSize(SWATCH)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.clicked.connect(slot)
-        self.addWidget(button)
         return button
+
+    def _for_tools(self, start: int, tools: frozenset[str]) -> int:
+        """The options added since action ``start`` belong to ``tools``; the next start."""
+        for action in self.actions()[start:]:
+            self.option_tools[action] = frozenset(tools)
+        return len(self.actions())
+
+    def show_for(self, tool: str) -> None:
+        """Show the options that apply to ``tool`` (Size for the brush, Tolerance for Fill…)."""
+        for action, tools in self.option_tools.items():
+            action.setVisible(tool in tools)
 
     def _slider(self, text: str, tip: str, low: int, high: int,
                 slot: Callable[[int], None]) -> QSlider:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSlider,
+    QWidget,
+)
 
 
 class ModelConnections:
@@ -209,3 +218,19 @@ def eye_icon() -> QIcon:
         painter.end()
         icon.addPixmap(pixmap, QIcon.Mode.Normal, state)
     return icon
+
+
+def open_error_box(window: QMainWindow, previous: QMessageBox | None, title: str,
+                   text: str) -> QMessageBox:
+    """A warning dialog that does not block, replacing ``previous``, with the same words in
+    the status bar and the log; returns the new box so callers can keep (and close) it."""
+    logging.getLogger("t2ia_desktop.ui").warning("%s: %s", title, text)
+    window.statusBar().showMessage(f"{title}: {text}", 15000)
+    if previous is not None:
+        previous.close()
+        previous.deleteLater()
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                      window)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return box

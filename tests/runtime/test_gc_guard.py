@@ -61,3 +61,23 @@ def test_stop_gives_collection_back_when_it_was_on(qtbot):
     guard.stop()
     assert gc.isenabled()
     gc.disable()  # the session guard keeps it off for the rest of the run
+
+
+def test_full_collections_are_rate_limited_and_frozen_objects_are_skipped(qtbot, monkeypatch):
+    from t2ia_desktop.runtime import gc_guard
+
+    guard = UiThreadGarbageCollector(interval_ms=60_000)
+    try:
+        guard.freeze_long_lived()
+        assert gc.get_freeze_count() > 0  # what was alive is out of the collector's sight
+        runs: list[int] = []
+        monkeypatch.setattr(gc_guard.gc, "collect", lambda generation=2: runs.append(generation))
+        monkeypatch.setattr(gc_guard.gc, "get_count", lambda: (10**6, 10**6, 10**6))
+        assert guard.check() == 1  # a full collection ran moments ago: a middle one instead
+        monkeypatch.setattr(gc_guard.time, "monotonic",
+                            lambda: guard._last_full + gc_guard.FULL_COLLECTION_SECONDS)
+        assert guard.check() == 2
+        assert runs == [1, 2]
+    finally:
+        guard.stop()
+        gc.unfreeze()

@@ -103,6 +103,9 @@ def test_few_step_schedulers_bring_their_own_step_count():
     plain = request(steps=30)
     assert live_request(plain) is plain
     assert live_request(plain.with_changes(scheduler="lcm")).steps == 4
+    lightning = plain.with_changes(speed="lightning-8", scheduler="euler-trailing", steps=8,
+                                   guidance_scale=0.0)
+    assert live_request(lightning) is lightning  # its LoRA needs exactly its own 8 steps
 
 
 def test_the_artists_own_cancelled_jobs_stay_in_the_queue(qtbot, gated_rig):

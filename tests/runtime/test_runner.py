@@ -58,7 +58,7 @@ def test_progress_reaches_the_queue_step_by_step(qtbot, rig):
         job = rig.runner.submit(request(steps=6))
 
     # mark_running (step 0), then one progress report per engine step, in order, before done
-    assert running_steps == [(step, 6) for step in range(0, 7)]
+    assert running_steps == [(step, 6) for step in range(7)]
     assert (job.step, job.total_steps) == (6, 6)
     assert job.progress == 1.0
 

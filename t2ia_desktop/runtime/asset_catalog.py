@@ -1,0 +1,123 @@
+"""What the model manager lists besides base models: adapters and detector weights.
+
+Adapters: each registered condition's adapter for each family (hub ids, plugins included),
+found in the models folder (the manager's downloads) or the Hugging Face cache. Detector
+weights: each ``lllyasviel/Annotators`` file the registered conditions need, found where the
+detectors look (engine/weights.py). Nothing here touches the network or torch; the engine's
+modules are imported inside the calls, as runtime/downloads.py does.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.models import download_folder, downloaded
+from t2ia_desktop.core.request import is_hub_id
+from t2ia_desktop.runtime.downloads import WeightDownloads
+
+
+@dataclass(frozen=True)
+class AdapterAsset:
+    """One adapter repository and the conditions (labels) and families that use it."""
+
+    repo: str
+    family: str
+    conditions: tuple[str, ...]
+
+    def location(self) -> Path | None:
+        """Its folder on this machine: the models folder's download, else the hub cache."""
+        return downloaded(self.repo) or adapter_cache_folder(self.repo)
+
+
+@dataclass(frozen=True)
+class WeightAsset:
+    """One detector weight file and the conditions (labels) whose detectors read it."""
+
+    file: str
+    conditions: tuple[str, ...]
+    approximate_size: int | None
+
+    def location(self) -> Path | None:
+        from t2ia_desktop.engine.weights import find_weights
+
+        folder = find_weights((self.file,))
+        return folder / self.file if folder is not None else None
+
+
+def adapter_cache_folder(repo: str) -> Path | None:
+    """The Hugging Face cache's snapshot of an adapter repository, if it holds one."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo, "config.json")
+    except Exception:  # noqa: BLE001 - a broken cache only means "not there"
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def adapter_assets(registry: ConditionRegistry) -> list[AdapterAsset]:
+    """Every hub adapter of the registered conditions, SDXL first, one row per repository."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for family in ("sdxl", "sd15"):
+        for condition in registry:
+            repo = condition.adapters.get(family)
+            if repo and is_hub_id(repo) and not Path(repo).expanduser().exists():
+                found.setdefault(repo, (family, []))[1].append(condition.label)
+    return [AdapterAsset(repo, family, tuple(labels))
+            for repo, (family, labels) in found.items()]
+
+
+def weight_assets(registry: ConditionRegistry) -> list[WeightAsset]:
+    """Every detector weight file the registered conditions need, in registration order."""
+    from t2ia_desktop.engine.weights import APPROXIMATE_SIZES
+
+    found: dict[str, list[str]] = {}
+    for condition in registry:
+        for file in condition.weight_files:
+            found.setdefault(file, []).append(condition.label)
+    return [WeightAsset(file, tuple(labels), APPROXIMATE_SIZES.get(file))
+            for file, labels in found.items()]
+
+
+def delete_adapter(repo: str) -> list[Path]:
+    """Delete the adapter's download and its Hugging Face cache entry; returns what went."""
+    gone = []
+    folder = download_folder(repo)
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        gone.append(folder)
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        repos = [r for r in scan_cache_dir().repos if r.repo_id == repo]
+    except Exception:  # noqa: BLE001 - no cache, nothing to delete there
+        repos = []
+    for cached in repos:
+        shutil.rmtree(cached.repo_path, ignore_errors=True)
+        gone.append(Path(cached.repo_path))
+    return gone
+
+
+def weight_deletable(path: Path) -> bool:
+    """Whether ``path`` is in an annotators folder (the cache's shared snapshot is left alone)."""
+    from t2ia_desktop.engine.weights import annotators_folder, app_annotators_folder
+
+    return path.parent in (annotators_folder(), app_annotators_folder())
+
+
+def download_adapters(repos: Sequence[str], **kwargs: Any) -> list[Any]:
+    from t2ia_desktop.engine.adapter_downloads import download_adapters as fetch
+
+    return fetch(repos, **kwargs)
+
+
+def adapter_downloads(parent: QObject | None = None) -> WeightDownloads:
+    """The app's adapter download service (one download at a time, with Cancel)."""
+    return WeightDownloads(download_adapters, parent)

@@ -1,0 +1,310 @@
+"""The model manager's Adapters and Detector weights tabs.
+
+Adapters: each registered condition's T2I-Adapter for each family (hub id, used by, installed in
+the models folder or the Hugging Face cache, size), downloaded into the models folder where the
+engine finds it offline. Detector weights: each ``lllyasviel/Annotators`` file the registered
+conditions' detectors read (present or missing, where, size), downloaded into the annotators
+folder. Both download through the app's download service, with progress and Cancel, and can be
+deleted; offline mode disables downloading and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.models import FAMILY_NAMES, download_folder, size_on_disk
+from t2ia_desktop.runtime.asset_catalog import (
+    AdapterAsset,
+    WeightAsset,
+    adapter_assets,
+    delete_adapter,
+    weight_assets,
+    weight_deletable,
+)
+from t2ia_desktop.runtime.downloads import WeightDownloads
+from t2ia_desktop.runtime.system_info import human_bytes
+from t2ia_desktop.ui.download_dialog import DownloadDialog
+from t2ia_desktop.ui.layers_panel import ERROR_STYLE
+
+OFFLINE_NOTE = ("Offline mode is on (HF_HUB_OFFLINE): downloads are off. Turn it off and "
+                "restart, or copy the files into the folders shown.")
+
+
+def ask_delete(parent: QWidget, what: str, where: str) -> bool:
+    """Ask before deleting files (it cannot be undone)."""
+    answer = QMessageBox.question(parent, "Delete files", f"Delete {what}?\n\n{where}\n\n"
+                                  "This cannot be undone; a later download brings it back.")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class AssetTab(QWidget):
+    """A table of files with Download and Delete, the disk they take, and messages."""
+
+    changed = Signal()
+    columns: tuple[str, ...] = ()
+    noun = "file"
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.downloads = downloads
+        self.rows: list = []
+        self.locations: list[Path | None] = []
+        self.download_dialog: DownloadDialog | None = None
+        self.downloading: str | None = None
+        """The key of this tab's download in progress."""
+        self.confirm_delete: Callable[[str, str], bool] = (
+            lambda what, where: ask_delete(self, what, where))
+        """Asks before deleting (what, where); tests replace it."""
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, len(self.columns))
+        self.table.setHorizontalHeaderLabels(self.columns)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(self.columns) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.download_button = QPushButton("Download")
+        self.download_button.clicked.connect(lambda: self.download(self.selected()))
+        self.delete_button = QPushButton("Delete files")
+        self.delete_button.clicked.connect(lambda: self.delete(self.selected()))
+        self.total_label = QLabel()
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet(ERROR_STYLE)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.total_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message_label)
+        self.downloads.downloaded.connect(lambda _files: self.refresh())
+
+    # -- what subclasses say ------------------------------------------------------------------
+    def entries(self) -> list:
+        raise NotImplementedError
+
+    def key(self, entry) -> str:
+        raise NotImplementedError
+
+    def cells(self, entry, location: Path | None, size: int) -> Sequence[str]:
+        raise NotImplementedError
+
+    def target(self, entry) -> str:
+        """Where a download of ``entry`` goes."""
+        raise NotImplementedError
+
+    def remove_files(self, entry, location: Path) -> None:
+        raise NotImplementedError
+
+    def can_delete(self, entry, location: Path | None) -> bool:
+        return location is not None
+
+    # -- the table ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        chosen = self.selected()
+        self.rows = self.entries()
+        self.locations = [entry.location() for entry in self.rows]
+        self.table.setRowCount(len(self.rows))
+        total = 0
+        for row, (entry, location) in enumerate(zip(self.rows, self.locations)):
+            size = size_on_disk(location) if location is not None else 0
+            total += size
+            texts = list(self.cells(entry, location, size))
+            if self.key(entry) == self.downloading:
+                texts[self.columns.index("State")] = "downloading"
+            for column, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self.total_label.setText(f"On disk: {human_bytes(total)}")
+        if chosen is not None:
+            self.select(self.key(chosen))
+        self._update_buttons()
+
+    def row_of(self, key: str) -> int:
+        return next((i for i, e in enumerate(self.rows) if self.key(e) == key), -1)
+
+    def select(self, key: str) -> None:
+        row = self.row_of(key)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def selected(self):
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+
+    def state_of(self, key: str) -> str:
+        return self.table.item(self.row_of(key), self.columns.index("State")).text()
+
+    def show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        location = self.locations[self.rows.index(entry)] if entry is not None else None
+        offline = self.downloads.offline()
+        busy = self.downloads.is_running()
+        self.download_button.setEnabled(entry is not None and location is None and not offline
+                                        and not busy)
+        if offline:
+            tip = OFFLINE_NOTE
+        elif busy:
+            tip = "A download is running: wait for it or cancel it first"
+        else:
+            tip = f"Download the selected {self.noun}, with progress and Cancel"
+        self.download_button.setToolTip(tip)
+        self.delete_button.setEnabled(entry is not None and self.can_delete(entry, location))
+        self.delete_button.setToolTip(f"Delete the selected {self.noun}'s files from this disk "
+                                      "(asks first)")
+
+    # -- actions ------------------------------------------------------------------------------
+    def download(self, entry) -> DownloadDialog | None:
+        if entry is None:
+            return None
+        key = self.key(entry)
+        try:
+            task = self.downloads.start([key])
+        except T2IAError as error:
+            self.show_message(str(error))
+            return None
+        self.downloading = key
+        dialog = DownloadDialog(task, f"Downloading {key}", self.target(entry), self)
+        task.succeeded.connect(lambda _paths: self._over(f"Downloaded {key}.", error=False))
+        task.failed.connect(lambda text: self._over(f"{key}: {text}"))
+        task.cancelled.connect(lambda: self._over(
+            f"Download of {key} cancelled; complete files are kept and the next Download "
+            "resumes."))
+        self.download_dialog = dialog
+        dialog.open()
+        self.refresh()
+        return dialog
+
+    def _over(self, text: str, error: bool = True) -> None:
+        self.downloading = None
+        self.refresh()
+        self.show_message(text if error else "")
+        if not error:
+            self.total_label.setToolTip(text)
+        self.changed.emit()
+
+    def delete(self, entry) -> bool:
+        if entry is None:
+            return False
+        location = self.locations[self.rows.index(entry)]
+        if location is None or not self.can_delete(entry, location):
+            return False
+        if not self.confirm_delete(self.key(entry), str(location)):
+            return False
+        try:
+            self.remove_files(entry, location)
+        except OSError as error:
+            self.show_message(f"Could not delete {location}: {error.strerror or error}")
+            return False
+        self.show_message("")
+        self.refresh()
+        self.changed.emit()
+        return True
+
+
+class AdaptersTab(AssetTab):
+    """Each condition's adapter for each family."""
+
+    columns = ("Adapter", "Family", "Used by", "State", "Size", "Location")
+    noun = "adapter"
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(registry, downloads, parent)
+        self.intro.setText("The T2I-Adapters the conditions use, per model family (plugins' "
+                           "included). Downloads go to the models folder, where Generate finds "
+                           "them without the network; the Hugging Face cache counts too.")
+        self.refresh()
+
+    def entries(self) -> list[AdapterAsset]:
+        return adapter_assets(self.registry)
+
+    def key(self, entry: AdapterAsset) -> str:
+        return entry.repo
+
+    def cells(self, entry: AdapterAsset, location: Path | None, size: int) -> Sequence[str]:
+        return (entry.repo, FAMILY_NAMES.get(entry.family, entry.family),
+                ", ".join(entry.conditions), "installed" if location else "missing",
+                human_bytes(size) if location else "—",
+                str(location) if location else f"(would go to {download_folder(entry.repo)})")
+
+    def target(self, entry: AdapterAsset) -> str:
+        return str(download_folder(entry.repo))
+
+    def remove_files(self, entry: AdapterAsset, location: Path) -> None:
+        delete_adapter(entry.repo)
+
+
+class WeightsTab(AssetTab):
+    """Each detector weight file the registered conditions need."""
+
+    columns = ("File", "Used by", "State", "Size", "Location")
+    noun = "weight file"
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(registry, downloads, parent)
+        self.intro.setText("Weights of the detectors that turn pictures into control images, "
+                           f"from lllyasviel/Annotators. Downloads go to {downloads.folder()}.")
+        self.refresh()
+
+    def entries(self) -> list[WeightAsset]:
+        return weight_assets(self.registry)
+
+    def key(self, entry: WeightAsset) -> str:
+        return entry.file
+
+    def cells(self, entry: WeightAsset, location: Path | None, size: int) -> Sequence[str]:
+        if location is not None:
+            size_text = human_bytes(size)
+        elif entry.approximate_size:
+            size_text = f"≈ {human_bytes(entry.approximate_size)}"
+        else:
+            size_text = "—"
+        return (entry.file, ", ".join(entry.conditions), "present" if location else "missing",
+                size_text, str(location) if location else f"(would go to {self.target(entry)})")
+
+    def target(self, entry: WeightAsset) -> str:
+        return self.downloads.folder()
+
+    def can_delete(self, entry: WeightAsset, location: Path | None) -> bool:
+        return location is not None and weight_deletable(location)
+
+    def remove_files(self, entry: WeightAsset, location: Path) -> None:
+        location.unlink()
