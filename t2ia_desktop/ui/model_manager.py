@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -52,6 +49,7 @@ from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.download_dialog import DownloadDialog
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE
 from t2ia_desktop.ui.model_manager_assets import AdaptersTab, WeightsTab
+from t2ia_desktop.ui.widgets import read_only_table
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -73,15 +71,7 @@ class ModelManagerDialog(QDialog):
                        "are.")
         intro.setWordWrap(True)
         intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(COLUMNS)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.total_label = QLabel()
         self.message_label = QLabel()

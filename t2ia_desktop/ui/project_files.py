@@ -29,7 +29,11 @@ from t2ia_desktop.core.ora import export_ora, import_ora
 from t2ia_desktop.core.project import SUFFIX, load_project, save_project
 from t2ia_desktop.ui.new_document_dialog import ask_new_size
 from t2ia_desktop.ui.recent_files import RecentFiles
-from t2ia_desktop.ui.widgets import ModelConnections, open_error_box
+from t2ia_desktop.ui.widgets import (
+    ModelConnections,
+    ask_restore_or_discard,
+    open_error_box,
+)
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -339,16 +343,10 @@ class ProjectFiles(QObject):
         return ask_new_size(self.window, width, height)
 
     def _ask_restore(self, found: str) -> bool:
-        buttons = QMessageBox.StandardButton
-        box = QMessageBox(QMessageBox.Icon.Question, APP_TITLE,
-                          "t2ia desktop did not close properly last time. Restore the unsaved "
-                          "work it kept?", buttons.Yes | buttons.Discard, self.window)
-        box.setInformativeText(found)
-        box.button(buttons.Yes).setText("Restore")
-        box.setDefaultButton(buttons.Yes)
-        answer = box.exec()
-        box.deleteLater()
-        return answer == buttons.Yes
+        return ask_restore_or_discard(
+            self.window, APP_TITLE,
+            "t2ia desktop did not close properly last time. Restore the unsaved "
+            "work it kept?", found)
 
     def _ask_save_changes(self, name: str) -> SaveAnswer:
         buttons = QMessageBox.StandardButton

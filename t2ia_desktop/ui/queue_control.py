@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.jobs import Job
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
-from t2ia_desktop.ui.widgets import open_error_box
+from t2ia_desktop.ui.widgets import ask_restore_or_discard, open_error_box
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -116,13 +116,7 @@ class QueueControl(QObject):
         self.error_box = open_error_box(self.window, self.error_box, title, text)
 
     def _ask_restore(self, found: str) -> bool:
-        buttons = QMessageBox.StandardButton
-        box = QMessageBox(QMessageBox.Icon.Question, APP_TITLE,
-                          "Jobs were still waiting in the queue when t2ia desktop last closed. "
-                          "Restore them?", buttons.Yes | buttons.Discard, self.window)
-        box.setInformativeText(found)
-        box.button(buttons.Yes).setText("Restore")
-        box.setDefaultButton(buttons.Yes)
-        answer = box.exec()
-        box.deleteLater()
-        return answer == buttons.Yes
+        return ask_restore_or_discard(
+            self.window, APP_TITLE,
+            "Jobs were still waiting in the queue when t2ia desktop last closed. "
+            "Restore them?", found)

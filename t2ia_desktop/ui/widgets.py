@@ -10,12 +10,15 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
     QSlider,
+    QTableWidget,
     QWidget,
 )
 
@@ -234,3 +237,31 @@ def open_error_box(window: QMainWindow, previous: QMessageBox | None, title: str
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.open()
     return box
+
+
+def ask_restore_or_discard(window: QWidget, title: str, question: str, found: str) -> bool:
+    """A modal Restore / Discard question with ``found`` as its details; True for Restore."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, title, question,
+                      buttons.Yes | buttons.Discard, window)
+    box.setInformativeText(found)
+    box.button(buttons.Yes).setText("Restore")
+    box.setDefaultButton(buttons.Yes)
+    answer = box.exec()
+    box.deleteLater()
+    return answer == buttons.Yes
+
+
+def read_only_table(columns: list[str] | tuple[str, ...]) -> QTableWidget:
+    """A table of whole-row, single selections that are not edited in place; columns fit their
+    contents and the last one takes the rest of the width."""
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
