@@ -10,18 +10,16 @@ deleted; offline mode disables downloading and says why.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -42,6 +40,7 @@ from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.download_dialog import DownloadDialog
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE
+from t2ia_desktop.ui.widgets import read_only_table
 
 OFFLINE_NOTE = ("Offline mode is on (HF_HUB_OFFLINE): downloads are off. Turn it off and "
                 "restart, or copy the files into the folders shown.")
@@ -54,16 +53,53 @@ def ask_delete(parent: QWidget, what: str, where: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+class AssetKind(ABC):
+    """What one tab lists and how its files are fetched and removed (the tab is the same)."""
+
+    columns: tuple[str, ...] = ()
+    noun = "file"
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads) -> None:
+        self.registry = registry
+        self.downloads = downloads
+
+    @abstractmethod
+    def intro(self) -> str:
+        """The sentence above the table."""
+
+    @abstractmethod
+    def entries(self) -> list:
+        """The rows, each with a ``location()``: where its files are, or None."""
+
+    @abstractmethod
+    def key(self, entry) -> str:
+        """What the download service and the artist call ``entry``."""
+
+    @abstractmethod
+    def cells(self, entry, location: Path | None, size: int) -> Sequence[str]:
+        """The row's texts, one per column."""
+
+    @abstractmethod
+    def target(self, entry) -> str:
+        """Where a download of ``entry`` goes."""
+
+    @abstractmethod
+    def remove_files(self, entry, location: Path) -> None:
+        """Delete ``entry``'s files at ``location``."""
+
+    def can_delete(self, entry, location: Path | None) -> bool:
+        return location is not None
+
+
 class AssetTab(QWidget):
     """A table of files with Download and Delete, the disk they take, and messages."""
 
     changed = Signal()
-    columns: tuple[str, ...] = ()
-    noun = "file"
 
-    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, kind: AssetKind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.kind = kind
+        registry, downloads = kind.registry, kind.downloads
         self.registry = registry
         self.downloads = downloads
         self.rows: list = []
@@ -77,15 +113,8 @@ class AssetTab(QWidget):
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(self.columns))
-        self.table.setHorizontalHeaderLabels(self.columns)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(self.columns) - 1, QHeaderView.ResizeMode.Stretch)
+        self.intro.setText(kind.intro())
+        self.table = read_only_table(kind.columns)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.download_button = QPushButton("Download")
         self.download_button.clicked.connect(lambda: self.download(self.selected()))
@@ -108,51 +137,32 @@ class AssetTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message_label)
         self.downloads.downloaded.connect(lambda _files: self.refresh())
-
-    # -- what subclasses say ------------------------------------------------------------------
-    def entries(self) -> list:
-        raise NotImplementedError
-
-    def key(self, entry) -> str:
-        raise NotImplementedError
-
-    def cells(self, entry, location: Path | None, size: int) -> Sequence[str]:
-        raise NotImplementedError
-
-    def target(self, entry) -> str:
-        """Where a download of ``entry`` goes."""
-        raise NotImplementedError
-
-    def remove_files(self, entry, location: Path) -> None:
-        raise NotImplementedError
-
-    def can_delete(self, entry, location: Path | None) -> bool:
-        return location is not None
+        self.refresh()
 
     # -- the table ----------------------------------------------------------------------------
     def refresh(self) -> None:
         chosen = self.selected()
-        self.rows = self.entries()
+        self.rows = self.kind.entries()
         self.locations = [entry.location() for entry in self.rows]
         self.table.setRowCount(len(self.rows))
         total = 0
         for row, (entry, location) in enumerate(zip(self.rows, self.locations)):
             size = size_on_disk(location) if location is not None else 0
             total += size
-            texts = list(self.cells(entry, location, size))
-            if self.key(entry) == self.downloading:
-                texts[self.columns.index("State")] = "downloading"
+            texts = list(self.kind.cells(entry, location, size))
+            if self.kind.key(entry) == self.downloading:
+                texts[self.kind.columns.index("State")] = "downloading"
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
         self.total_label.setText(f"On disk: {human_bytes(total)}")
         if chosen is not None:
-            self.select(self.key(chosen))
+            self.select(self.kind.key(chosen))
         self._update_buttons()
 
     def row_of(self, key: str) -> int:
-        return next((i for i, e in enumerate(self.rows) if self.key(e) == key), -1)
+        return next((i for i, e in enumerate(self.rows) if self.kind.key(e) == key), -1)
 
     def select(self, key: str) -> None:
         row = self.row_of(key)
@@ -165,7 +175,7 @@ class AssetTab(QWidget):
         return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
 
     def state_of(self, key: str) -> str:
-        return self.table.item(self.row_of(key), self.columns.index("State")).text()
+        return self.table.item(self.row_of(key), self.kind.columns.index("State")).text()
 
     def show_message(self, text: str) -> None:
         self.message_label.setText(text)
@@ -183,24 +193,24 @@ class AssetTab(QWidget):
         elif busy:
             tip = "A download is running: wait for it or cancel it first"
         else:
-            tip = f"Download the selected {self.noun}, with progress and Cancel"
+            tip = f"Download the selected {self.kind.noun}, with progress and Cancel"
         self.download_button.setToolTip(tip)
-        self.delete_button.setEnabled(entry is not None and self.can_delete(entry, location))
-        self.delete_button.setToolTip(f"Delete the selected {self.noun}'s files from this disk "
+        self.delete_button.setEnabled(entry is not None and self.kind.can_delete(entry, location))
+        self.delete_button.setToolTip(f"Delete the selected {self.kind.noun}'s files from this disk "
                                       "(asks first)")
 
     # -- actions ------------------------------------------------------------------------------
     def download(self, entry) -> DownloadDialog | None:
         if entry is None:
             return None
-        key = self.key(entry)
+        key = self.kind.key(entry)
         try:
             task = self.downloads.start([key])
         except T2IAError as error:
             self.show_message(str(error))
             return None
         self.downloading = key
-        dialog = DownloadDialog(task, f"Downloading {key}", self.target(entry), self)
+        dialog = DownloadDialog(task, f"Downloading {key}", self.kind.target(entry), self)
         task.succeeded.connect(lambda _paths: self._over(f"Downloaded {key}.", error=False))
         task.failed.connect(lambda text: self._over(f"{key}: {text}"))
         task.cancelled.connect(lambda: self._over(
@@ -223,12 +233,12 @@ class AssetTab(QWidget):
         if entry is None:
             return False
         location = self.locations[self.rows.index(entry)]
-        if location is None or not self.can_delete(entry, location):
+        if location is None or not self.kind.can_delete(entry, location):
             return False
-        if not self.confirm_delete(self.key(entry), str(location)):
+        if not self.confirm_delete(self.kind.key(entry), str(location)):
             return False
         try:
-            self.remove_files(entry, location)
+            self.kind.remove_files(entry, location)
         except OSError as error:
             self.show_message(f"Could not delete {location}: {error.strerror or error}")
             return False
@@ -238,19 +248,16 @@ class AssetTab(QWidget):
         return True
 
 
-class AdaptersTab(AssetTab):
+class Adapters(AssetKind):
     """Each condition's adapter for each family."""
 
     columns = ("Adapter", "Family", "Used by", "State", "Size", "Location")
     noun = "adapter"
 
-    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(registry, downloads, parent)
-        self.intro.setText("The T2I-Adapters the conditions use, per model family (plugins' "
-                           "included). Downloads go to the models folder, where Generate finds "
-                           "them without the network; the Hugging Face cache counts too.")
-        self.refresh()
+    def intro(self) -> str:
+        return ("The T2I-Adapters the conditions use, per model family (plugins' included). "
+                "Downloads go to the models folder, where Generate finds them without the "
+                "network; the Hugging Face cache counts too.")
 
     def entries(self) -> list[AdapterAsset]:
         return adapter_assets(self.registry)
@@ -271,18 +278,15 @@ class AdaptersTab(AssetTab):
         delete_adapter(entry.repo)
 
 
-class WeightsTab(AssetTab):
+class DetectorWeights(AssetKind):
     """Each detector weight file the registered conditions need."""
 
     columns = ("File", "Used by", "State", "Size", "Location")
     noun = "weight file"
 
-    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(registry, downloads, parent)
-        self.intro.setText("Weights of the detectors that turn pictures into control images, "
-                           f"from lllyasviel/Annotators. Downloads go to {downloads.folder()}.")
-        self.refresh()
+    def intro(self) -> str:
+        return ("Weights of the detectors that turn pictures into control images, from "
+                f"lllyasviel/Annotators. Downloads go to {self.downloads.folder()}.")
 
     def entries(self) -> list[WeightAsset]:
         return weight_assets(self.registry)
@@ -308,3 +312,19 @@ class WeightsTab(AssetTab):
 
     def remove_files(self, entry: WeightAsset, location: Path) -> None:
         location.unlink()
+
+
+class AdaptersTab(AssetTab):
+    """The Adapters tab."""
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(Adapters(registry, downloads), parent)
+
+
+class WeightsTab(AssetTab):
+    """The Detector weights tab."""
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(DetectorWeights(registry, downloads), parent)
