@@ -53,7 +53,7 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from t2ia_desktop.core.commands import UndoStack
+    from t2ia_desktop.core.undo_stack import UndoStack
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
     from t2ia_desktop.ui.canvas import CanvasView
     from t2ia_desktop.ui.edits import DocumentEdits

@@ -24,10 +24,6 @@ from typing import Any, Literal
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDragMoveEvent,
-    QDropEvent,
     QFocusEvent,
     QImage,
     QKeyEvent,
@@ -44,6 +40,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.selection import Selection
+from t2ia_desktop.ui.canvas_drop import FileDropMixin
 from t2ia_desktop.ui.canvas_navigation import Navigator, is_gesture
 from t2ia_desktop.ui.canvas_tools import BrushOptions, ToolHandler
 from t2ia_desktop.ui.canvas_view import ROTATE_STEP, ZOOM_STEP, ViewTransform
@@ -87,7 +84,7 @@ COMPOSITION_MODES = {
 """Each layer blend mode as QPainter draws it (the same W3C formulas as core.composite)."""
 
 
-class CanvasView(QWidget):
+class CanvasView(FileDropMixin, QWidget):
     """Shows a :class:`Document` scaled to fit, centred, and paints on its active layer."""
 
     tool_changed = Signal(str)
@@ -591,9 +588,6 @@ class CanvasView(QWidget):
 
     def paint_target(self) -> Layer | None:
         """The layer the tools paint on now, or None (and a hint for the artist why not)."""
-        return self._paint_target()
-
-    def _paint_target(self) -> Layer | None:
         layer = self.document.active
         if layer is None or layer.kind not in PAINTABLE_KINDS:
             self.message.emit("There is no sketch layer to draw on.")
@@ -619,40 +613,3 @@ class CanvasView(QWidget):
                 f"Your strokes are under “{covering[-1]}”: hide it in Layers to see them."
             )
         return layer
-
-    # -- dropping picture files ---------------------------------------------------------------
-    @staticmethod
-    def _local_files(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
-        data = event.mimeData()
-        if data is None or not data.hasUrls():
-            return []
-        return [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._local_files(event):
-            event.acceptProposedAction()
-            self._drop_hover = True
-            self.update()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._local_files(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self._drop_hover = False
-        self.update()
-        super().dragLeaveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self._drop_hover = False
-        self.update()
-        files = self._local_files(event)
-        if not files:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.files_dropped.emit(files, self.mapToGlobal(event.position().toPoint()))

@@ -31,10 +31,10 @@ from t2ia_desktop.core.commands import (
     Rect,
     RemoveLayer,
     SetLayerProperty,
-    UndoStack,
 )
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from t2ia_desktop.core.commands import UndoStack
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.ui.widgets import ModelConnections
 
 START_LABEL = "New document"

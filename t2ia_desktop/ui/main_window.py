@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.conditions import default_registry
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.photo import PHOTO_FILTER
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.previews import PreviewScheduler

@@ -11,7 +11,6 @@ from t2ia_desktop.core.commands import (
     AddLayer,
     ResizeCanvas,
     SetLayerProperty,
-    UndoStack,
     anchor_offset,
 )
 from t2ia_desktop.core.composite import composite, flatten
@@ -19,6 +18,7 @@ from t2ia_desktop.core.document import BLEND_MODES, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.ora import export_ora, import_ora
 from t2ia_desktop.core.project import load_project, save_project
+from t2ia_desktop.core.undo_stack import UndoStack
 from tests.core.samples import noise, state
 from tests.core.test_commands import SH, SW, apply, operations, small_document
 

@@ -14,10 +14,10 @@ from t2ia_desktop.core.commands import (
     PixelRecorder,
     RemoveLayer,
     SetLayerProperty,
-    UndoStack,
     snapshot,
 )
 from t2ia_desktop.core.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.undo_stack import UndoStack
 from tests.core.samples import noise, state
 
 SW, SH = 24, 18  # small, non-square canvas for the property tests

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.area_command import SetGenerationArea
-from t2ia_desktop.core.commands import ResizeCanvas, UndoStack
+from t2ia_desktop.core.commands import ResizeCanvas
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation_area import (
@@ -24,6 +24,7 @@ from t2ia_desktop.core.generation_area import (
 )
 from t2ia_desktop.core.project import MANIFEST, load_project, save_project
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.undo_stack import UndoStack
 
 
 def test_the_default_is_the_whole_canvas_and_follows_resizes():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation_area import GenerationArea
@@ -19,6 +18,7 @@ from t2ia_desktop.core.outpaint import (
     outpaint_area,
     outpaint_mask,
 )
+from t2ia_desktop.core.undo_stack import UndoStack
 
 
 def picture_document(width: int = 96, height: int = 64) -> Document:

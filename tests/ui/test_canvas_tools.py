@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.edits import DocumentEdits
 from tests.ui.canvas_input import pen_stroke

@@ -10,10 +10,10 @@ from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.fill import bounds
 from t2ia_desktop.core.selection import polygon_mask, rectangle_mask
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.selection_tools import SelectionTools

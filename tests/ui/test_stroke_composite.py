@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.ui.canvas import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.layers_panel import make_active

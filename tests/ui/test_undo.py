@@ -10,8 +10,8 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.commands import UndoStack
 from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo_stack import UndoStack
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.main_window import MainWindow
 from tests.ui.helpers import (
