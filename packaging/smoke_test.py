@@ -60,7 +60,7 @@ class Runner:
             expect: int = 0) -> subprocess.CompletedProcess[str]:
         env = {**self.env, **(extra or {})}
         done = subprocess.run([str(self.executable), *args], env=env, cwd=self.cwd, text=True,
-                              capture_output=True, timeout=timeout)
+                              capture_output=True, timeout=timeout, check=False)
         if done.returncode != expect:
             raise SmokeFailure(f"{' '.join(args)}: exit {done.returncode} (wanted {expect})\n"
                                f"stdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-4000:]}")

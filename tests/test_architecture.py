@@ -18,7 +18,8 @@ def _contracts() -> list[dict]:
 def test_import_linter_contracts_are_kept():
     lint_imports = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run(
-        [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120
+        [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120,
+        check=False,
     )
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
@@ -47,6 +48,6 @@ def test_the_app_window_and_runner_import_without_torch(tmp_path):
         "import sys; print('torch' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

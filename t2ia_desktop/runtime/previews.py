@@ -175,7 +175,7 @@ class PreviewScheduler(QObject):
         condition, params, source = pending
         try:
             image = source()
-        except Exception as error:  # the source layer went away between request and run
+        except Exception as error:  # noqa: BLE001 - the source layer went away; tell that layer
             self.preview_failed.emit(layer_id, f"Cannot read the source layer: {error}")
             self.busy_changed.emit(layer_id, False)
             return

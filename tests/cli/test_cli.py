@@ -242,7 +242,7 @@ def test_demo_model_writes_a_pipeline_and_refuses_an_unrelated_folder(tmp_path, 
 
 def _python(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+                          timeout=120, check=False)
 
 
 def test_module_version_in_a_process(tmp_path):

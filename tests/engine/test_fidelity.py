@@ -9,8 +9,8 @@ from PIL import Image
 
 from t2ia_desktop.cli import main
 
-COMMON = dict(prompt="a lighthouse at dusk", negative_prompt="blurry", steps=4, guidance=5.0,
-              seed=1234, width=128, height=128)
+COMMON = {"prompt": "a lighthouse at dusk", "negative_prompt": "blurry", "steps": 4,
+          "guidance": 5.0, "seed": 1234, "width": 128, "height": 128}
 
 
 def run_cli(tmp_path, model, controls, scales, factor=1.0, extra=()):
