@@ -82,6 +82,3 @@ def validate_sdxl_extras(request: GenerationRequest) -> None:
         if not 0.0 < request.refiner_switch < 1.0:
             raise BadInput("refiner switch must be between 0 and 1 (exclusive), not "
                            f"{request.refiner_switch:g}")
-        if request.mode != "txt2img":
-            raise BadInput("the refiner continues a text-to-image picture; turn the refiner "
-                           "off to start from the canvas or a mask")

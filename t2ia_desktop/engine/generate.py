@@ -55,7 +55,13 @@ from t2ia_desktop.engine.memory import tile_vae_for
 from t2ia_desktop.engine.oom import recovers_from_out_of_memory
 from t2ia_desktop.engine.pipelines import PipelineStore, pick_device
 from t2ia_desktop.engine.prompt_embeds import with_prompt_weights
-from t2ia_desktop.engine.refiner import RefinerStore, base_arguments, micro_conditioning, refine
+from t2ia_desktop.engine.refiner import (
+    RefinerStore,
+    base_arguments,
+    base_paints_nothing,
+    micro_conditioning,
+    refine,
+)
 from t2ia_desktop.engine.schedulers import make_scheduler
 from t2ia_desktop.engine.step_previews import PreviewSink, StepPreviews
 
@@ -175,8 +181,11 @@ class Engine:
 
         kwargs["callback_on_step_end"] = step_end
         guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
-        with guided, previews:
-            image = pipe(**kwargs).images[0]
+        if base_paints_nothing(request, pipe.scheduler):  # img2img strength below the switch
+            image = None  # the refiner alone repaints the init image
+        else:
+            with guided, previews:
+                image = pipe(**kwargs).images[0]
         if request.refiner is not None:  # the base's latents, finished by the refiner
             phases(REFINING)
 
@@ -186,8 +195,9 @@ class Engine:
                 report(step, steps)
 
             with component_progress(phases if on_phase else None, LOADING_REFINER):
-                image = refine(self.refiners, request, pipe, image[None], kwargs["generator"],
-                               steps_done, refiner_step, should_stop, on_preview, total)
+                image = refine(self.refiners, request, pipe,
+                               None if image is None else image[None], kwargs["generator"],
+                               steps_done, refiner_step, should_stop, on_preview, total, kwargs)
         elif kwargs.get("output_type") == "latent":
             image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
         if image.size != (request.width, request.height):

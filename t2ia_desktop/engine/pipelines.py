@@ -29,6 +29,7 @@ from t2ia_desktop.core.models import downloaded, memory_setting
 from t2ia_desktop.core.phases import LOADING_ADAPTERS, LOADING_MODEL, PhaseSink
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
 from t2ia_desktop.engine import hub, single_file
+from t2ia_desktop.engine.adapter_family import check_adapter_family
 from t2ia_desktop.engine.demo_model import ensure_demo_model
 from t2ia_desktop.engine.load_progress import component_progress
 from t2ia_desktop.engine.memory import device_facts, place_pipeline
@@ -114,8 +115,12 @@ class PipelineStore:
 
     def adapter_location(self, model: str, family: str, condition: str, given: str | None) -> str:
         """The adapter a control uses: given, else the model's own (for this condition or for
-        another with the same hub id, as the demo model has), else the registry's."""
+        another with the same hub id, as the demo model has), else the registry's. A given
+        adapter of another family than ``family`` is refused with what to do."""
         if given:
+            loaded = self._adapters.get(given)
+            check_adapter_family(given, family, condition,
+                                 None if loaded is None else loaded.config)
             return given
         adapters = Path(self.model_location(model, family)) / "adapters"
         if (adapters / condition).is_dir():

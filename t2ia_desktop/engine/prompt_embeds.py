@@ -6,8 +6,22 @@ piece by piece, split into windows of 75 tokens (each framed by the start and en
 padded like the tokenizer pads to 77), encoded window by window and concatenated, so long
 prompts are not cut at 77 tokens. Each token's embedding is multiplied by its weight, then the
 whole is rescaled to its original mean (the AUTOMATIC1111 approach), which keeps the overall
-strength of the conditioning while shifting it between tokens. SDXL's pooled embedding comes
-from ``text_encoder_2``'s first window, unweighted (a pooled vector has no tokens to weigh).
+strength of the conditioning while shifting it between tokens.
+
+SDXL's pooled embedding (``text_encoder_2``'s projected end token of the first window) has no
+tokens to weigh, and weighting the hidden states cannot reach it: the end token's state is
+computed inside the encoder from the unweighted tokens. A1111, ComfyUI and compel leave it
+unweighted, so ``(castle:1.5)`` strengthens the castle through cross-attention only, while the
+global vector that SDXL adds to its time embedding still sees it at weight 1. Here emphasis
+reaches it too, as each emphasised run of tokens' *contribution* to it: for a run weighted
+``w``, the first window is encoded once more without that run, and
+
+    pooled = pooled(prompt) + (w - 1) * (pooled(prompt) - pooled(prompt without the run))
+
+summed over the runs (all the variants in one batch). ``(castle:0)`` gives the pooled vector of
+the prompt without "castle", ``(castle:1)`` leaves it untouched (bit for bit: runs of weight 1
+are no runs), and a higher weight moves it farther along the castle's own direction, linearly.
+Only runs in the first window count, as only that window is pooled.
 """
 
 from __future__ import annotations
@@ -41,26 +55,61 @@ def encode(tokenizer, text_encoder, text: str, windows: int, sdxl: bool
     pooled embedding of the first window."""
     ids, weights = tokens_and_weights(tokenizer, text)
     device = text_encoder.device
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     states, pooled = [], None
     for index in range(windows):
         part = ids[index * WINDOW:(index + 1) * WINDOW]
         part_weights = weights[index * WINDOW:(index + 1) * WINDOW]
-        window = [tokenizer.bos_token_id, *part, tokenizer.eos_token_id]
-        window += [pad] * (WINDOW + 2 - len(window))
+        window = _framed(tokenizer, part)
         scale = torch.tensor([1.0, *part_weights] + [1.0] * (WINDOW + 1 - len(part_weights)))
         with torch.no_grad():
             output = text_encoder(torch.tensor([window], device=device),
                                   output_hidden_states=sdxl)
         hidden = output.hidden_states[-2] if sdxl else output[0]
         if pooled is None and output[0].ndim == 2:
-            pooled = output[0]
+            pooled = emphasised_pooled(tokenizer, text_encoder, part, part_weights, output[0])
         if (scale != 1.0).any():
             original_mean = hidden.float().mean()
             hidden = hidden * scale.to(hidden.device, hidden.dtype)[None, :, None]
             hidden = hidden * (original_mean / hidden.float().mean()).to(hidden.dtype)
         states.append(hidden)
     return torch.cat(states, dim=1), pooled
+
+
+def _framed(tokenizer, ids: list[int]) -> list[int]:
+    """``ids`` between the start and end tokens, padded to one window (77 tokens)."""
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    window = [tokenizer.bos_token_id, *ids, tokenizer.eos_token_id]
+    return window + [pad] * (WINDOW + 2 - len(window))
+
+
+def weighted_runs(weights: list[float]) -> list[tuple[int, int, float]]:
+    """``(start, end, weight)`` of each run of neighbouring tokens with one weight other
+    than 1."""
+    runs: list[tuple[int, int, float]] = []
+    start = 0
+    for index in range(1, len(weights) + 1):
+        if index == len(weights) or weights[index] != weights[start]:
+            if weights[start] != 1.0:
+                runs.append((start, index, weights[start]))
+            start = index
+    return runs
+
+
+def emphasised_pooled(tokenizer, text_encoder, ids: list[int], weights: list[float],
+                      pooled: torch.Tensor) -> torch.Tensor:
+    """``pooled`` (the window ``ids``' pooled embedding, ``[1, D]``) with each emphasised
+    run's contribution scaled by its weight (see the module docstring)."""
+    runs = weighted_runs(weights)
+    if not runs:
+        return pooled
+    variants = [_framed(tokenizer, ids[:start] + ids[end:]) for start, end, _ in runs]
+    with torch.no_grad():
+        without = text_encoder(torch.tensor(variants, device=text_encoder.device))[0]
+    full = pooled.float()
+    result = full.clone()
+    for (_, _, weight), other in zip(runs, without.float()):
+        result += (weight - 1.0) * (full - other[None])
+    return result.to(pooled.dtype)
 
 
 def _weighted(kwargs: dict) -> bool:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import diffusers
 import torch
-from diffusers import StableDiffusionXLImg2ImgPipeline
+from diffusers import StableDiffusionXLImg2ImgPipeline, StableDiffusionXLInpaintPipeline
 from PIL import Image
 
-from t2ia_desktop.core.errors import BadInput, Cancelled
-from t2ia_desktop.core.request import SCHEDULERS, GenerationRequest
+from t2ia_desktop.core.errors import Cancelled
+from t2ia_desktop.core.request import GenerationRequest
 from t2ia_desktop.core.sdxl_extras import DEMO_REFINER, PAIR_FIELDS
 from t2ia_desktop.engine import hub
+from t2ia_desktop.engine.schedulers import make_scheduler
 from t2ia_desktop.engine.step_previews import PreviewSink, StepPreviews
 
 
@@ -37,6 +37,40 @@ def base_arguments(request: GenerationRequest) -> dict:
     return {"denoising_end": request.refiner_switch, "output_type": "latent"}
 
 
+def base_paints_nothing(request: GenerationRequest, scheduler) -> bool:
+    """Whether every step the strength lets run falls after the refiner switch (img2img at a
+    low strength), so that the refiner alone repaints the init image.
+
+    Counted on a copy of the base's ``scheduler`` as the pipelines count: the steps that run
+    are the last ``int(steps * strength)`` timesteps, and the base takes those at or above
+    the cutoff ``round(T * (1 - switch))``.
+    """
+    if request.refiner is None or request.mode == "txt2img":
+        return False
+    counter = type(scheduler).from_config(scheduler.config)
+    counter.set_timesteps(request.steps, device="cpu")
+    run = min(int(request.steps * request.strength), request.steps)
+    window = counter.timesteps[(request.steps - run) * counter.order:]
+    trained = counter.config.num_train_timesteps
+    cutoff = round(trained - request.refiner_switch * trained)
+    return not bool((window >= cutoff).any())
+
+
+def refiner_images(request: GenerationRequest, base_kwargs: dict,
+                   latents: torch.Tensor | None) -> dict:
+    """The refiner's image arguments: the base's ``latents`` from the switch on (and the same
+    mask, at the base's size, for inpainting), or the init image at the request's strength
+    when the base painted nothing (``latents`` is None)."""
+    if latents is None:
+        images = {"image": base_kwargs["image"], "strength": request.strength}
+    else:
+        images = {"image": latents, "denoising_start": request.refiner_switch}
+    if request.mode == "inpaint":
+        images.update(mask_image=base_kwargs["mask_image"], width=base_kwargs["width"],
+                      height=base_kwargs["height"])
+    return images
+
+
 class RefinerStore:
     """Keeps the last refiner, built around the current base's text encoder 2 and VAE."""
 
@@ -44,8 +78,9 @@ class RefinerStore:
         self.demo_root = Path(demo_root)
         self.device = device
         self.dtype = dtype
-        self._key: tuple[str, int] | None = None
+        self._key: tuple[str, int, int] | None = None
         self._refiner: StableDiffusionXLImg2ImgPipeline | None = None
+        self._inpainter: StableDiffusionXLInpaintPipeline | None = None
         self._scheduler_config: dict = {}
 
     def location(self, reference: str) -> str:
@@ -57,9 +92,11 @@ class RefinerStore:
 
     def refiner(self, reference: str, base) -> StableDiffusionXLImg2ImgPipeline:
         location = self.location(reference)
-        key = (location, id(base))
+        # img2img and inpainting hand over views of the base (from_pipe): the parts shared
+        # with the refiner say whether it is the same base
+        key = (location, id(base.text_encoder_2), id(base.vae))
         if self._key != key:
-            self._refiner, self._key = None, None
+            self._refiner, self._inpainter, self._key = None, None, None
 
             def load(ref: str, local_files_only: bool) -> StableDiffusionXLImg2ImgPipeline:
                 pipe = StableDiffusionXLImg2ImgPipeline.from_pretrained(
@@ -75,28 +112,45 @@ class RefinerStore:
         assert self._refiner is not None
         return self._refiner
 
+    def inpainter(self, reference: str, base) -> StableDiffusionXLInpaintPipeline:
+        """The refiner as an inpaint pipeline: a view over the same loaded parts."""
+        refiner = self.refiner(reference, base)
+        if self._inpainter is None:
+            self._inpainter = StableDiffusionXLInpaintPipeline.from_pipe(refiner)
+            self._inpainter.set_progress_bar_config(disable=True)
+        return self._inpainter
+
+    def pipeline_for(self, request: GenerationRequest, base):
+        """The refiner pipeline the request's mode needs (img2img also finishes txt2img)."""
+        assert request.refiner is not None
+        if request.mode == "inpaint":
+            return self.inpainter(request.refiner, base)
+        return self.refiner(request.refiner, base)
+
     def scheduler(self, name: str):
-        """A fresh scheduler of the request's kind for the refiner (from its own config)."""
-        if name not in SCHEDULERS:
-            raise BadInput(f"unknown scheduler {name!r} (choose from {', '.join(SCHEDULERS)})")
-        return getattr(diffusers, SCHEDULERS[name]).from_config(self._scheduler_config)
+        """A fresh scheduler of the request's kind for the refiner (from its own config, with
+        the choice's options, as the base's)."""
+        return make_scheduler(name, self._scheduler_config)
 
 
 def refine(
     store: RefinerStore,
     request: GenerationRequest,
     base,
-    latents: torch.Tensor,
+    latents: torch.Tensor | None,
     generator: torch.Generator,
     steps_done: int,
     report: Callable[[int, int], None],
     should_stop: Callable[[], bool],
     on_preview: PreviewSink | None,
     total: int,
+    base_kwargs: dict | None = None,
 ) -> Image.Image:
-    """Denoise the base's ``latents`` from ``refiner_switch`` to the end with the refiner."""
+    """Denoise the base's ``latents`` from ``refiner_switch`` to the end with the refiner;
+    ``base_kwargs`` (the base's call arguments) give img2img and inpainting their init image
+    and mask (see :func:`refiner_images`)."""
     assert request.refiner is not None
-    refiner = store.refiner(request.refiner, base)
+    refiner = store.pipeline_for(request, base)
     refiner.scheduler = store.scheduler(request.scheduler)
     previews = StepPreviews(refiner, "sdxl", on_preview, (request.width, request.height))
 
@@ -112,15 +166,14 @@ def refine(
         "prompt_2": request.prompt_2,
         "negative_prompt": request.negative_prompt or None,
         "negative_prompt_2": request.negative_prompt_2,
-        "image": latents,
         "num_inference_steps": request.steps,
-        "denoising_start": request.refiner_switch,
         "guidance_scale": request.guidance_scale,
         "generator": generator,
         "aesthetic_score": request.aesthetic_score,
         "negative_aesthetic_score": request.negative_aesthetic_score,
         "callback_on_step_end": step_end,
         **micro_conditioning(request),
+        **refiner_images(request, base_kwargs or {}, latents),
     }
     with previews:
         image = refiner(**kwargs).images[0]

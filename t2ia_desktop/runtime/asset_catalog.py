@@ -1,7 +1,9 @@
 """What the model manager lists besides base models: adapters and detector weights.
 
 Adapters: each registered condition's adapter for each family (hub ids, plugins included),
-found in the models folder (the manager's downloads) or the Hugging Face cache. Detector
+found in the models folder (the manager's downloads) or the Hugging Face cache; and the adapter
+folders plugins ship inside themselves, which belong to their plugin (listed, never downloaded
+or deleted here). Detector
 weights: each ``lllyasviel/Annotators`` file the registered conditions need, found where the
 detectors look (engine/weights.py). Nothing here touches the network or torch; the engine's
 modules are imported inside the calls, as runtime/downloads.py does.
@@ -17,8 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.conditions import ConditionRegistry, ConditionType
+from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.models import download_folder, downloaded
+from t2ia_desktop.core.plugin_manifest import MANIFEST, read_manifest
 from t2ia_desktop.core.request import is_hub_id
 from t2ia_desktop.runtime.downloads import WeightDownloads
 
@@ -34,6 +38,21 @@ class AdapterAsset:
     def location(self) -> Path | None:
         """Its folder on this machine: the models folder's download, else the hub cache."""
         return downloaded(self.repo) or adapter_cache_folder(self.repo)
+
+
+@dataclass(frozen=True)
+class PluginAdapterAsset:
+    """An adapter folder a plugin ships, the conditions (labels) and families that use it and
+    the plugin's name."""
+
+    folder: Path
+    family: str
+    conditions: tuple[str, ...]
+    plugin: str
+
+    def location(self) -> Path | None:
+        """The folder, while it is there (a plugin folder may be changed under the app)."""
+        return self.folder if self.folder.is_dir() else None
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,37 @@ def adapter_assets(registry: ConditionRegistry) -> list[AdapterAsset]:
                 found.setdefault(repo, (family, []))[1].append(condition.label)
     return [AdapterAsset(repo, family, tuple(labels))
             for repo, (family, labels) in found.items()]
+
+
+def plugin_name(condition: ConditionType, folder: Path) -> str:
+    """The name of the plugin that ships ``folder``: from the manifest of the plugin folder
+    holding it, else from the condition's source ("plugin NAME VERSION (where)")."""
+    for parent in folder.parents:
+        if (parent / MANIFEST).is_file():
+            try:
+                return read_manifest(parent).name
+            except BadInput:
+                break
+    text = condition.source.removeprefix("plugin ").split(" (", 1)[0]
+    return text.rsplit(" ", 1)[0] if " " in text else text
+
+
+def plugin_adapter_assets(registry: ConditionRegistry) -> list[PluginAdapterAsset]:
+    """Every adapter folder of the registered plugin conditions (a plugin gives one relative
+    to its folder; registering made it absolute), SDXL first, one row per folder."""
+    found: dict[Path, tuple[str, list[str], str]] = {}
+    for family in ("sdxl", "sd15"):
+        for condition in registry:
+            adapter = condition.adapters.get(family)
+            if not adapter or condition.source == "built-in" or not Path(adapter).is_absolute():
+                continue
+            folder = Path(adapter)
+            if folder not in found:
+                found[folder] = (family, [], plugin_name(condition, folder))
+            if condition.label not in found[folder][1]:
+                found[folder][1].append(condition.label)
+    return [PluginAdapterAsset(folder, family, tuple(labels), plugin)
+            for folder, (family, labels, plugin) in found.items()]
 
 
 def weight_assets(registry: ConditionRegistry) -> list[WeightAsset]:

@@ -142,7 +142,9 @@ class AdvancedSettings(QWidget):
         self.refiner_combo.setToolTip(
             "Refiner: a second model that paints the last steps (an ensemble of experts) for "
             "finer detail. It shares the base's second text encoder and VAE. Condition layers "
-            "(adapters) guide only the base part, before the switch; text-to-image only.")
+            "(adapters) guide only the base part, before the switch. With the canvas or a mask "
+            "the base repaints up to the switch and the refiner finishes; at a Strength below "
+            "the refiner's share the refiner alone repaints.")
         self.refiner_combo.currentIndexChanged.connect(self._on_refiner_changed)
         self.switch_slider = ValueSlider(0.05, 0.95, 0.05, 0.8)
         self.switch_slider.setToolTip(

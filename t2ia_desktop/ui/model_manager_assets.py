@@ -2,7 +2,8 @@
 
 Adapters: each registered condition's T2I-Adapter for each family (hub id, used by, installed in
 the models folder or the Hugging Face cache, size), downloaded into the models folder where the
-engine finds it offline. Detector weights: each ``lllyasviel/Annotators`` file the registered
+engine finds it offline; adapter folders that plugins ship are listed as theirs ("installed
+(plugin: NAME)"), with Open folder instead of Download and Delete. Detector weights: each ``lllyasviel/Annotators`` file the registered
 conditions' detectors read (present or missing, where, size), downloaded into the annotators
 folder. Both download through the app's download service, with progress and Cancel, and can be
 deleted; offline mode disables downloading and says why.
@@ -14,7 +15,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,9 +32,11 @@ from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.models import FAMILY_NAMES, download_folder, size_on_disk
 from t2ia_desktop.runtime.asset_catalog import (
     AdapterAsset,
+    PluginAdapterAsset,
     WeightAsset,
     adapter_assets,
     delete_adapter,
+    plugin_adapter_assets,
     weight_assets,
     weight_deletable,
 )
@@ -90,6 +94,13 @@ class AssetKind(ABC):
     def can_delete(self, entry, location: Path | None) -> bool:
         return location is not None
 
+    def can_download(self, entry, location: Path | None) -> bool:
+        return location is None
+
+    def owner_note(self, entry) -> str:
+        """Why the app leaves ``entry``'s files alone (they belong to something else), or ""."""
+        return ""
+
 
 class AssetTab(QWidget):
     """A table of files with Download and Delete, the disk they take, and messages."""
@@ -120,6 +131,10 @@ class AssetTab(QWidget):
         self.download_button.clicked.connect(lambda: self.download(self.selected()))
         self.delete_button = QPushButton("Delete files")
         self.delete_button.clicked.connect(lambda: self.delete(self.selected()))
+        self.open_button = QPushButton("Open folder")
+        self.open_button.clicked.connect(lambda: self.open_folder(self.selected()))
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        """Shows a folder in the file manager; tests replace it."""
         self.total_label = QLabel()
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
@@ -129,6 +144,7 @@ class AssetTab(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         buttons.addWidget(self.total_label)
         layout = QVBoxLayout(self)
@@ -152,9 +168,10 @@ class AssetTab(QWidget):
             texts = list(self.kind.cells(entry, location, size))
             if self.kind.key(entry) == self.downloading:
                 texts[self.kind.columns.index("State")] = "downloading"
+            note = self.kind.owner_note(entry)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(f"{text}\n{note}" if note else text)
                 self.table.setItem(row, column, item)
         self.total_label.setText(f"On disk: {human_bytes(total)}")
         if chosen is not None:
@@ -186,9 +203,12 @@ class AssetTab(QWidget):
         location = self.locations[self.rows.index(entry)] if entry is not None else None
         offline = self.downloads.offline()
         busy = self.downloads.is_running()
-        self.download_button.setEnabled(entry is not None and location is None and not offline
-                                        and not busy)
-        if offline:
+        note = self.kind.owner_note(entry) if entry is not None else ""
+        self.download_button.setEnabled(entry is not None and not offline and not busy
+                                        and self.kind.can_download(entry, location))
+        if note:
+            tip = note
+        elif offline:
             tip = OFFLINE_NOTE
         elif busy:
             tip = "A download is running: wait for it or cancel it first"
@@ -196,8 +216,11 @@ class AssetTab(QWidget):
             tip = f"Download the selected {self.kind.noun}, with progress and Cancel"
         self.download_button.setToolTip(tip)
         self.delete_button.setEnabled(entry is not None and self.kind.can_delete(entry, location))
-        self.delete_button.setToolTip(f"Delete the selected {self.kind.noun}'s files from this disk "
-                                      "(asks first)")
+        self.delete_button.setToolTip(note or f"Delete the selected {self.kind.noun}'s files from "
+                                      "this disk (asks first)")
+        self.open_button.setEnabled(location is not None)
+        self.open_button.setToolTip(f"Show where the selected {self.kind.noun}'s files are, in "
+                                    "the file manager")
 
     # -- actions ------------------------------------------------------------------------------
     def download(self, entry) -> DownloadDialog | None:
@@ -229,6 +252,15 @@ class AssetTab(QWidget):
             self.total_label.setToolTip(text)
         self.changed.emit()
 
+    def open_folder(self, entry) -> bool:
+        """Show the folder holding ``entry``'s files (the folder itself for a folder)."""
+        location = self.locations[self.rows.index(entry)] if entry is not None else None
+        if location is None:
+            return False
+        folder = location if location.is_dir() else location.parent
+        self.open_url(QUrl.fromLocalFile(str(folder)))
+        return True
+
     def delete(self, entry) -> bool:
         if entry is None:
             return False
@@ -257,24 +289,49 @@ class Adapters(AssetKind):
     def intro(self) -> str:
         return ("The T2I-Adapters the conditions use, per model family (plugins' included). "
                 "Downloads go to the models folder, where Generate finds them without the "
-                "network; the Hugging Face cache counts too.")
+                "network; the Hugging Face cache counts too. Adapter folders a plugin ships "
+                "belong to that plugin.")
 
-    def entries(self) -> list[AdapterAsset]:
-        return adapter_assets(self.registry)
+    def entries(self) -> list[AdapterAsset | PluginAdapterAsset]:
+        return [*adapter_assets(self.registry), *plugin_adapter_assets(self.registry)]
 
-    def key(self, entry: AdapterAsset) -> str:
-        return entry.repo
+    def key(self, entry: AdapterAsset | PluginAdapterAsset) -> str:
+        return str(entry.folder) if isinstance(entry, PluginAdapterAsset) else entry.repo
 
-    def cells(self, entry: AdapterAsset, location: Path | None, size: int) -> Sequence[str]:
-        return (entry.repo, FAMILY_NAMES.get(entry.family, entry.family),
-                ", ".join(entry.conditions), "installed" if location else "missing",
+    def cells(self, entry: AdapterAsset | PluginAdapterAsset, location: Path | None,
+              size: int) -> Sequence[str]:
+        family = FAMILY_NAMES.get(entry.family, entry.family)
+        used_by = ", ".join(entry.conditions)
+        if isinstance(entry, PluginAdapterAsset):
+            state = "installed" if location else "missing"
+            return (entry.folder.name, family, used_by, f"{state} (plugin: {entry.plugin})",
+                    human_bytes(size) if location else "—", str(entry.folder))
+        return (entry.repo, family, used_by, "installed" if location else "missing",
                 human_bytes(size) if location else "—",
                 str(location) if location else f"(would go to {download_folder(entry.repo)})")
 
-    def target(self, entry: AdapterAsset) -> str:
+    def owner_note(self, entry: AdapterAsset | PluginAdapterAsset) -> str:
+        if not isinstance(entry, PluginAdapterAsset):
+            return ""
+        return (f"This adapter belongs to the plugin {entry.plugin}: it comes and goes with the "
+                "plugin (Help → Plugins… to turn it off, or remove the plugin's folder).")
+
+    def can_download(self, entry: AdapterAsset | PluginAdapterAsset,
+                     location: Path | None) -> bool:
+        return not isinstance(entry, PluginAdapterAsset) and location is None
+
+    def can_delete(self, entry: AdapterAsset | PluginAdapterAsset,
+                   location: Path | None) -> bool:
+        return not isinstance(entry, PluginAdapterAsset) and location is not None
+
+    def target(self, entry: AdapterAsset | PluginAdapterAsset) -> str:
+        if isinstance(entry, PluginAdapterAsset):
+            return str(entry.folder)
         return str(download_folder(entry.repo))
 
-    def remove_files(self, entry: AdapterAsset, location: Path) -> None:
+    def remove_files(self, entry: AdapterAsset | PluginAdapterAsset, location: Path) -> None:
+        if isinstance(entry, PluginAdapterAsset):  # never reached: can_delete says no
+            raise OSError(f"{location} belongs to the plugin {entry.plugin}")
         delete_adapter(entry.repo)
 
 

@@ -58,3 +58,42 @@ def test_bad_sdxl_options_fail_with_one_line(tmp_path, sdxl_demo, capsys, extra,
     assert main([*args, *extra]) == 2
     assert words in capsys.readouterr().err
     assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_command_line_refines_img2img_and_inpainting(tmp_path, sdxl_demo, refiner_folder,
+                                                        capsys, masked):
+    from t2ia_desktop.engine.generate import Engine
+
+    rng = np.random.default_rng(4)
+    photo = Image.fromarray(rng.integers(0, 255, (64, 96, 3), np.uint8))
+    mask = Image.new("L", photo.size, 0)
+    mask.paste(255, (16, 8, 64, 48))
+    photo.save(tmp_path / "photo.png")
+    mask.save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    args = ["generate", "--model", str(sdxl_demo), "--prompt", "a boat", "--steps", "4",
+            "--seed", "8", "--guidance", "3", "--init-image", str(tmp_path / "photo.png"),
+            "--strength", "0.75", "--refiner", str(refiner_folder), "--refine-from", "0.5",
+            "--out", str(out)]
+    if masked:
+        args += ["--mask", str(tmp_path / "mask.png")]
+    assert main(args) == 0, capsys.readouterr().err
+    with Image.open(out) as image:
+        metadata = json.loads(image.text["t2ia"])
+        ours = np.array(image.convert("RGB"))
+    assert metadata["refiner"] == str(refiner_folder) and metadata["refiner_switch"] == 0.5
+    assert metadata["strength"] == 0.75 and ("mask_image_sha256" in metadata) == masked
+    assert ours.shape == (64, 96, 3)
+    if masked:
+        keep = np.array(mask) == 0
+        np.testing.assert_array_equal(ours[keep], np.array(photo)[keep])
+
+    request = GenerationRequest(
+        model=str(sdxl_demo), prompt="a boat", steps=4, width=96, height=64, seed=8,
+        guidance_scale=3.0, init_image=Image.open(tmp_path / "photo.png"), strength=0.75,
+        mask_image=Image.open(tmp_path / "mask.png") if masked else None,
+        refiner=str(refiner_folder), refiner_switch=0.5)
+    engine = Engine(device="cpu")
+    np.testing.assert_array_equal(ours, np.array(engine.generate(request)))
+    assert engine.last_injection is not None and engine.refiners._key is not None

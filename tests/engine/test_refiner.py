@@ -139,10 +139,3 @@ def test_prompt_2_changes_the_picture(engine):
 def test_bad_extras_are_refused_before_any_work(engine, changes, words):
     with pytest.raises(BadInput, match=words):
         engine.generate(request(**changes))
-
-
-def test_the_refiner_refuses_img2img(engine):
-    from PIL import Image
-
-    with pytest.raises(BadInput, match="turn the refiner off"):
-        engine.generate(request(refiner=DEMO_REFINER, init_image=Image.new("RGB", (64, 64))))
