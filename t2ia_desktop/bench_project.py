@@ -4,8 +4,11 @@
 
 Two documents: *artwork*, a plausible mix (a photo, four results, three condition maps, a
 sketch, six paint layers with strokes, a mask), and *noise*, every layer opaque noise on a
-gradient, the worst case for PNG. Also timed: one detailed layer through Pillow's own PNG
-encoder at zlib level 1 and at its default level 6, for comparison with the layer codec.
+gradient, the worst case for PNG. For each: the first save (nothing encoded yet), a save after
+a brush-sized edit of one detailed layer (the others are copied from the encoded-layer cache),
+opening (the app's way, keeping the read bytes for the next save) and saving again right after
+opening. Also timed: one detailed layer through Pillow's own PNG encoder at zlib level 1 and at
+its default level 6, for comparison with the layer codec.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from PIL import Image
 from t2ia_desktop.core import archive
 from t2ia_desktop.core.composite import flatten
 from t2ia_desktop.core.document import ConditionSettings, Document, Layer
+from t2ia_desktop.core.layer_cache import EncodedLayerCache
 from t2ia_desktop.core.ora import export_ora
 from t2ia_desktop.core.project import load_project, save_project
 
@@ -87,17 +91,46 @@ def _time(action, repeats: int) -> float:
     return statistics.median(times)
 
 
+def _edit_one_layer(doc: Document, step: int) -> None:
+    """A stroke-sized change (256×32 pixels) on the second layer (a detailed one)."""
+    layer = doc.layers[min(1, len(doc.layers) - 1)]
+    layer.pixels[64:96, 64:320] = (step % 256, 40, 200, 255)
+    doc.notify_pixels_changed(layer, (64, 64, 256, 32))
+
+
+def _resave_opened(doc: Document, path: Path, again: Path, cache: EncodedLayerCache) -> float:
+    """Seconds to save a just-opened project (checked equal to ``doc``) to ``again``."""
+    loaded, _ = load_project(path, cache=cache)
+    assert all(np.array_equal(a.pixels, b.pixels) for a, b in zip(doc.layers, loaded.layers))
+    return _time(lambda: save_project(loaded, again, cache=cache), 1)
+
+
 def measure(doc: Document, folder: Path, repeats: int) -> dict:
     path = folder / "bench.t2ia"
-    save_s = _time(lambda: save_project(doc, path), repeats)
+    cache = EncodedLayerCache()
+
+    def first_save() -> None:
+        cache.clear()
+        save_project(doc, path, cache=cache)
+
+    save_s = _time(first_save, repeats)
     size_mb = path.stat().st_size / 1e6
-    load_s = _time(lambda: load_project(path), repeats)
-    loaded, _ = load_project(path)
-    assert all(np.array_equal(a.pixels, b.pixels) for a, b in zip(doc.layers, loaded.layers))
-    del loaded
+    steps = iter(range(1, 1000))
+    edited_s = _time(lambda: (_edit_one_layer(doc, next(steps)),
+                              save_project(doc, path, cache=cache)), repeats)
+    open_cache = EncodedLayerCache()
+
+    def open_() -> None:
+        open_cache.clear()
+        load_project(path, cache=open_cache)
+
+    load_s = _time(open_, repeats)
+    resave_s = _resave_opened(doc, path, folder / "again.t2ia", open_cache)
+    open_cache.clear()
     flatten_s = _time(lambda: flatten(doc), 1)
     ora_s = _time(lambda: export_ora(doc, folder / "bench.ora"), 1)
-    return {"save_s": round(save_s, 2), "open_s": round(load_s, 2),
+    return {"save_s": round(save_s, 2), "save_after_one_layer_edit_s": round(edited_s, 2),
+            "open_s": round(load_s, 2), "save_after_open_s": round(resave_s, 2),
             "file_mb": round(size_mb, 1), "flatten_s": round(flatten_s, 2),
             "export_ora_s": round(ora_s, 2)}
 

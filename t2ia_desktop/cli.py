@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
+from t2ia_desktop.cli_bench_gpu import add_gpu_bench_options, gpu_bench_command
 from t2ia_desktop.cli_device import add_device_options, engine_options
 from t2ia_desktop.cli_sampling import add_sampling_options, sampling_fields
 from t2ia_desktop.cli_sdxl import add_sdxl_options, sdxl_fields
@@ -108,9 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--family", choices=FAMILIES, default="sdxl")
 
     bench = commands.add_parser("bench", help="print performance figures as JSON")
-    bench.add_argument("--steps", type=int, default=20)
-    bench.add_argument("--size", type=int, default=512)
+    bench.add_argument("--steps", type=int, default=None,
+                       help="denoising steps (default 20; 30 with --gpu)")
+    bench.add_argument("--size", type=int, default=None,
+                       help="image side in pixels (default 512; 1024 with --gpu)")
     bench.add_argument("--repeats", type=int, default=3)
+    add_gpu_bench_options(bench)  # --gpu and its options (cli_bench_gpu.py)
     bench.add_argument("--project", action="store_true",
                        help="instead: save and open a large layered project")
     bench.add_argument("--project-size", type=int, default=4096)
@@ -124,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
                             "on the demo model (4 steps, 128×128 each)")
     bench.add_argument("--jobs", type=int, default=50)
+    bench.add_argument("--selection", action="store_true",
+                       help="instead: time the marching ants of large complex selections "
+                            "(uses --project-size and --repeats)")
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
@@ -335,6 +342,10 @@ def _demo_model(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.selection:
+        from t2ia_desktop.bench_selection import run_selection_bench
+
+        return run_selection_bench(args.project_size, args.repeats)
     if args.stroke:
         from t2ia_desktop.bench_canvas import stroke_figures
 
@@ -356,9 +367,12 @@ def _bench(args: argparse.Namespace) -> int:
 
         print(json.dumps(step_preview_figures(), indent=2))
         return 0
+    if args.gpu:
+        return gpu_bench_command(args)
     from t2ia_desktop.bench import run_benchmarks
 
-    figures = run_benchmarks(steps=args.steps, size=args.size, repeats=args.repeats)
+    figures = run_benchmarks(steps=args.steps or 20, size=args.size or 512,
+                             repeats=args.repeats)
     print(json.dumps(figures, indent=2))
     return 0
 

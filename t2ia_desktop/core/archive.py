@@ -17,7 +17,7 @@ import threading
 import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +59,11 @@ def encoding_pool() -> Iterator[Executor]:
 def encode_png(pixels: np.ndarray, executor: Executor | None = None) -> bytes:
     """Lossless PNG bytes of an RGBA layer array."""
     return fastpng.encode_rgba(np.ascontiguousarray(pixels), PNG_LEVEL, executor)
+
+
+def start_encode_png(pixels: np.ndarray, executor: Executor) -> Callable[[], list[bytes]]:
+    """:func:`encode_png` started on ``executor``: call the result for the PNG's pieces."""
+    return fastpng.start_encode(np.ascontiguousarray(pixels), PNG_LEVEL, executor)
 
 
 def encode_image_png(image: Image.Image) -> bytes:
@@ -122,11 +127,18 @@ class ArchiveWriter:
         self._zip = zipfile.ZipFile(stream, "w", allowZip64=True)
         self._stamp = time.localtime()[:6]
 
-    def add(self, name: str, data: bytes, compress: bool = False) -> None:
+    def add(self, name: str, data: bytes | Sequence[bytes], compress: bool = False) -> None:
+        """One entry: ``data`` is its bytes, or pieces written one after the other (no join)."""
         info = zipfile.ZipInfo(name, date_time=self._stamp)
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.external_attr = 0o644 << 16
-        self._zip.writestr(info, data)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            self._zip.writestr(info, data)
+            return
+        info.file_size = sum(len(part) for part in data)  # decides zip64 before writing
+        with self._zip.open(info, "w") as entry:
+            for part in data:
+                entry.write(part)
 
     def close(self) -> None:
         self._zip.close()
@@ -223,31 +235,51 @@ class ArchiveReader:
 
     def rgba(self, name: str, what: str, size: tuple[int, int] | None = None) -> np.ndarray:
         """An image entry as an ``(h, w, 4)`` uint8 array; ``size`` if given must match."""
+        return self.rgba_and_png(name, what, size)[0]
+
+    def rgba_and_png(self, name: str, what: str, size: tuple[int, int] | None = None
+                     ) -> tuple[np.ndarray, bytes | None]:
+        """:meth:`rgba`, and the entry's PNG bytes when they hold exactly those pixels as an
+        8-bit RGBA PNG (so writing them again saves the same layer); else None."""
         width, height = self._check_size(self.image_size(name, what), name, what, size)
         data = self.read(name, _png_limit(width, height), what)
         pixels = fastpng.decode_rgba(data)
+        exact = pixels is not None
         if pixels is None and not fastpng.chunks_intact(data):
             raise self.bad(f"the {what} ({name}) is damaged (a PNG chunk fails its checksum)")
         if pixels is None:  # not the plain kind this app writes: Pillow reads the rest
             pixels = np.array(to_rgba(self._decode(data, name, what, (width, height))))
         if pixels.shape != (height, width, 4):
             raise self.bad(f"the {what} ({name}) changed size while decoding")
-        return pixels
+        return pixels, data if exact else None
 
     def rgba_all(self, entries: list[tuple[str, str, tuple[int, int] | None]]
                  ) -> list[np.ndarray]:
         """:meth:`rgba` of each ``(name, what, size)``, decoded on several threads at once."""
+        return [pixels for pixels, _ in self.rgba_and_png_all(entries)]
+
+    def rgba_and_png_all(self, entries: list[tuple[str, str, tuple[int, int] | None]]
+                         ) -> list[tuple[np.ndarray, bytes | None]]:
+        """:meth:`rgba_and_png` of each ``(name, what, size)``, on several threads at once,
+        the largest entries first so that no big one is left alone at the end."""
         if len(entries) < 2:
-            return [self.rgba(*entry) for entry in entries]
+            return [self.rgba_and_png(*entry) for entry in entries]
+        order = sorted(range(len(entries)), key=lambda i: -self._stored_size(entries[i][0]))
         with ThreadPoolExecutor(min(len(entries), workers(), 4),
                                 thread_name_prefix="t2ia-png") as pool:
-            futures = [pool.submit(self.rgba, *entry) for entry in entries]
+            futures = {i: pool.submit(self.rgba_and_png, *entries[i]) for i in order}
             try:
-                return [future.result() for future in futures]
+                return [futures[i].result() for i in range(len(entries))]
             except BaseException:
-                for future in futures:
+                for future in futures.values():
                     future.cancel()
                 raise
+
+    def _stored_size(self, name: str) -> int:
+        try:
+            return self._zip.getinfo(name).compress_size
+        except KeyError:
+            return 0  # rgba_and_png says it is missing
 
     def image(self, name: str, what: str) -> Image.Image:
         """An image entry decoded as is (any mode Pillow reads from a PNG)."""

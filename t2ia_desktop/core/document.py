@@ -6,6 +6,7 @@ and then call :meth:`Document.notify_pixels_changed`, so every listener redraws.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,6 +22,10 @@ LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
 BlendMode = Literal["normal", "multiply", "screen", "overlay", "darken", "lighten"]
 BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "overlay", "darken", "lighten")
 """How a layer mixes with what lies below it (the W3C compositing formulas Qt and ORA share)."""
+
+_revisions = itertools.count(1)
+"""Process-wide, so a (layer id, revision) pair names one content of one layer, even across
+documents opened twice from the same file."""
 
 
 @dataclass
@@ -57,6 +62,18 @@ class Layer:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     blend_mode: str = "normal"  # one of BLEND_MODES
     locked: bool = False  # a locked layer refuses painting, clearing and deleting
+    revision: int = field(default=0, init=False, compare=False, repr=False)
+    """Changes whenever the pixels do (a new array, or :meth:`Document.notify_pixels_changed`):
+    saving re-encodes only layers whose revision it has not encoded yet."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "pixels":
+            self.touch()
+
+    def touch(self) -> None:
+        """Mark the pixels as changed (a new :attr:`revision`)."""
+        object.__setattr__(self, "revision", next(_revisions))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -263,8 +280,10 @@ class Document:
         )
 
     def notify_pixels_changed(self, layer: Layer, rect: tuple[int, int, int, int]) -> None:
+        layer.touch()
         self.pixels_changed.emit(layer, rect)
 
     def clear_layer(self, layer: Layer) -> None:
         layer.pixels[...] = 0
+        layer.touch()
         self.pixels_changed.emit(layer, (0, 0, self.width, self.height))

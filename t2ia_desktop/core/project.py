@@ -17,6 +17,8 @@ A project is a zip archive::
     settings        document-level generation settings (a JSON object; {} when none)
     generation_area {x, y, width, height} of the part of the canvas a generation covers,
                     or null (absent in older files): the whole canvas
+    selection       "selection.png" (an 8-bit greyscale PNG, 255 = selected), only when
+                    something is selected; absent: nothing selected (see core.selection_file)
     layers          bottom first, each:
       id, name, kind ("sketch", "paint", "photo", "condition", "result", "mask"),
       visible, opacity (0..1), image (the entry of its PNG),
@@ -27,7 +29,10 @@ A project is a zip archive::
       request       null or every GenerationRequest field; ``controls`` is a list of
                     {condition, adapter, conditioning_scale, image (the entry of its PNG)}
 
-Saving is atomic (a temporary file beside the target, fsynced, renamed). Loading refuses bad
+Saving is atomic (a temporary file beside the target, fsynced, renamed), and re-encodes only
+the layers whose pixels changed since they were last saved or opened (see
+:mod:`~t2ia_desktop.core.layer_cache`); while one layer is written the next ones compress.
+Opening decodes the layers on several threads. Loading refuses bad
 input with a :class:`~t2ia_desktop.core.errors.BadInput` that says why, and never decodes more
 than :data:`~t2ia_desktop.core.archive.MAX_TOTAL_PIXELS`.
 """
@@ -38,6 +43,8 @@ import json
 import math
 import types
 import typing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -52,8 +59,8 @@ from t2ia_desktop.core.archive import (
     ArchiveWriter,
     atomic_write,
     encode_image_png,
-    encode_png,
     encoding_pool,
+    start_encode_png,
 )
 from t2ia_desktop.core.document import (
     BLEND_MODES,
@@ -64,7 +71,9 @@ from t2ia_desktop.core.document import (
 )
 from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.generation_area import area_from_json
+from t2ia_desktop.core.layer_cache import EncodedLayerCache, shared_cache
 from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.selection_file import add_to_manifest, read_selection, selection_png
 
 FORMAT = "t2ia-project"
 FORMAT_VERSION = 1
@@ -76,9 +85,12 @@ MAX_ID_LENGTH = 64
 
 
 def save_project(document: Document, path: str | Path,
-                 settings: dict[str, Any] | None = None) -> None:
+                 settings: dict[str, Any] | None = None,
+                 cache: EncodedLayerCache | None = shared_cache) -> None:
     """Write ``document`` (and generation ``settings``) to ``path`` atomically.
 
+    Layers whose revision ``cache`` holds are written from it as they are; the others are
+    encoded and kept there (``None``: encode every layer, keep nothing).
     Raises :class:`BadInput` when the file cannot be written (read-only folder, disk full…);
     the previous file, if any, is then untouched and no temporary file is left.
     """
@@ -104,6 +116,8 @@ def save_project(document: Document, path: str | Path,
                             if document.custom_area is not None else None),
         "layers": entries,
     }
+    selection = selection_png(document)
+    add_to_manifest(manifest, selection)
     try:
         manifest_text = json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -114,9 +128,12 @@ def save_project(document: Document, path: str | Path,
         with ArchiveWriter(stream) as archive:
             archive.add("mimetype", MIMETYPE.encode("ascii"))
             archive.add(MANIFEST, manifest_text.encode("utf-8"), compress=True)
+            if selection is not None:
+                archive.add(manifest["selection"], selection)
             with encoding_pool() as pool:
-                for layer, name in zip(document.layers, layer_names):
-                    archive.add(name, encode_png(layer.pixels, pool))
+                for name, parts in zip(layer_names, _encoded_layers(document.layers, pool,
+                                                                    cache)):
+                    archive.add(name, parts)
             for layer, names in zip(document.layers, control_names):
                 for control, name in zip(layer.request.controls if layer.request else (), names):
                     archive.add(name, encode_image_png(control.image))
@@ -124,9 +141,11 @@ def save_project(document: Document, path: str | Path,
     atomic_write(path, write, "project")
 
 
-def load_project(path: str | Path) -> tuple[Document, dict[str, Any]]:
+def load_project(path: str | Path, cache: EncodedLayerCache | None = shared_cache
+                 ) -> tuple[Document, dict[str, Any]]:
     """Read a project written by :func:`save_project`: the document and its settings.
 
+    The layers' PNG bytes go into ``cache``, so saving the document again copies them.
     Any problem with the file raises :class:`BadInput` with a message fit for the artist.
     """
     with ArchiveReader(path, "a t2ia project") as archive:
@@ -155,12 +174,14 @@ def load_project(path: str | Path) -> tuple[Document, dict[str, Any]]:
                 raise archive.bad(f"two layers share the id {fields_['id']!r}")
             seen.add(fields_["id"])
             layers.append((fields_, image))
-        pixels = archive.rgba_all([(image, f"image of layer {index + 1} ({f['name'][:40]!r})",
-                                    (width, height))
-                                   for index, (f, image) in enumerate(layers)])
+        decoded = archive.rgba_and_png_all([
+            (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
+            for index, (f, image) in enumerate(layers)])
         document = Document(width, height)
-        for (fields_, _), layer_pixels in zip(layers, pixels):
-            document.add_layer(Layer(pixels=layer_pixels, **fields_))
+        for (fields_, _), (layer_pixels, png) in zip(layers, decoded):
+            layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
+            if cache is not None and png is not None:
+                cache.put(layer.id, layer.revision, [png], layer.size)
         active = manifest.get("active")
         if active is not None:
             if not isinstance(active, str):
@@ -170,10 +191,42 @@ def load_project(path: str | Path) -> tuple[Document, dict[str, Any]]:
             document.set_generation_area(area_from_json(manifest.get("generation_area")))
         except BadInput as error:
             raise archive.bad(str(error)) from None
+        read_selection(archive, manifest, document)
     return document, settings
 
 
 # -- writing helpers --------------------------------------------------------------------------
+
+LOOKAHEAD = 2
+"""Layers compressing ahead of the one being written (more only holds more memory)."""
+
+
+def _encoded_layers(layers: Sequence[Layer], pool: Executor,
+                    cache: EncodedLayerCache | None) -> typing.Iterator[Sequence[bytes]]:
+    """Each layer's PNG as pieces, in order: from ``cache`` or compressed on ``pool``, the
+    next :data:`LOOKAHEAD` layers compressing while the caller writes one."""
+    started: list[Callable[[], Sequence[bytes]]] = []
+
+    def start(layer: Layer) -> Callable[[], Sequence[bytes]]:
+        revision = layer.revision  # read first: an edit during encoding makes it stale, not wrong
+        if cache is not None:
+            hit = cache.get(layer.id, revision, layer.size)
+            if hit is not None:
+                return lambda: hit.parts
+        finish = start_encode_png(layer.pixels, pool)
+
+        def encoded() -> Sequence[bytes]:
+            parts = finish()
+            if cache is not None:
+                cache.put(layer.id, revision, parts, layer.size)
+            return parts
+        return encoded
+
+    for index, _ in enumerate(layers):
+        while len(started) <= min(index + LOOKAHEAD, len(layers) - 1):
+            started.append(start(layers[len(started)]))
+        yield started[index]()
+        started[index] = lambda: ()  # let its bytes go once written
 
 def _layer_entry(layer: Layer, image: str, control_names: list[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {

@@ -7,16 +7,23 @@ An empty selection means "no selection": tools then work on the whole layer.
 
 It also turns into an inpaint mask (white where selected, transparent elsewhere) and gives its
 outline as line segments on pixel edges, for the marching ants.
+
+The selection is document state: :func:`document_selection` gives a document's own selection
+(undoable steps: :mod:`~t2ia_desktop.core.selection_command`; saved in projects:
+:mod:`~t2ia_desktop.core.selection_file`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from psygnal import Signal
+
+if TYPE_CHECKING:
+    from t2ia_desktop.core.document import Document
 
 Rect = tuple[int, int, int, int]  # x, y, width, height
 Mode = Literal["replace", "add", "subtract"]
@@ -76,6 +83,7 @@ class Selection:
         self.height = int(height)
         self.mask = np.zeros((self.height, self.width), bool)
         self._outline: list[Segment] | None = None
+        self._bounds: Rect | None = None
         self._any = False
 
     # -- state ------------------------------------------------------------------------------
@@ -88,13 +96,17 @@ class Selection:
         return not self._any
 
     def bounds(self) -> Rect:
-        """The smallest rectangle around the selected pixels ((0, 0, 0, 0) when empty)."""
-        rows = np.flatnonzero(self.mask.any(axis=1))
-        if not rows.size:
-            return 0, 0, 0, 0
-        columns = np.flatnonzero(self.mask.any(axis=0))
-        return (int(columns[0]), int(rows[0]), int(columns[-1] - columns[0] + 1),
-                int(rows[-1] - rows[0] + 1))
+        """The smallest rectangle around the selected pixels ((0, 0, 0, 0) when empty).
+        Cached until a change (the marching ants ask at every step)."""
+        if self._bounds is None:
+            rows = np.flatnonzero(self.mask.any(axis=1))
+            if not rows.size:
+                self._bounds = (0, 0, 0, 0)
+            else:
+                columns = np.flatnonzero(self.mask.any(axis=0))
+                self._bounds = (int(columns[0]), int(rows[0]),
+                                int(columns[-1] - columns[0] + 1), int(rows[-1] - rows[0] + 1))
+        return self._bounds
 
     def count(self) -> int:
         return int(np.count_nonzero(self.mask))
@@ -111,14 +123,28 @@ class Selection:
 
     def combine(self, shape: np.ndarray, mode: Mode = "replace") -> None:
         """A new shape: replaces the selection, adds to it (Shift) or subtracts (Alt)."""
+        self.set_mask(self.combined(shape, mode))
+
+    def combined(self, shape: np.ndarray, mode: Mode = "replace") -> np.ndarray:
+        """The mask :meth:`combine` would make of ``shape`` (the selection is left as it is)."""
         if mode == "replace":
-            self.set_mask(shape)
-        elif mode == "add":
-            self.set_mask(self.mask | shape)
-        elif mode == "subtract":
-            self.set_mask(self.mask & ~shape)
-        else:
-            raise ValueError(f"unknown selection mode {mode!r} (replace, add or subtract)")
+            return np.asarray(shape, bool)
+        if mode == "add":
+            return self.mask | shape
+        if mode == "subtract":
+            return self.mask & ~shape
+        raise ValueError(f"unknown selection mode {mode!r} (replace, add or subtract)")
+
+    def toggle(self, rect: Rect, flips: np.ndarray) -> None:
+        """Flip the pixels of ``rect`` where ``flips`` (a (height, width) bool array) is True:
+        how an undo step takes a change back or makes it again."""
+        x, y, w, h = rect
+        if flips.shape != (h, w) or x < 0 or y < 0 or x + w > self.width or (
+                y + h > self.height):
+            raise ValueError(f"a {flips.shape[1::-1]} change at {rect} does not fit a "
+                             f"{self.width}×{self.height} selection")
+        self.mask[y:y + h, x:x + w] ^= flips
+        self._changed()
 
     def select_rectangle(self, corner_a: tuple[float, float], corner_b: tuple[float, float],
                          mode: Mode = "replace") -> None:
@@ -143,6 +169,7 @@ class Selection:
     def _changed(self) -> None:
         self._any = bool(self.mask.any())
         self._outline = None
+        self._bounds = None
         self.changed.emit()
 
     # -- uses -------------------------------------------------------------------------------
@@ -166,6 +193,39 @@ class Selection:
             self._outline = [(x0 + x, y0 + y, x1 + x, y1 + y) for x0, y0, x1, y1
                              in _outline(self.mask[y:y + h, x:x + w])] if w else []
         return self._outline
+
+
+SELECTION_ATTRIBUTE = "selections"
+"""Where a :class:`~t2ia_desktop.core.document.Document` keeps its selections (see
+:func:`document_selection`)."""
+
+
+def document_selection(document: Document) -> Selection:
+    """The document's selection, of its canvas size (created empty on first use).
+
+    The document keeps one selection per canvas size it has had, so undoing a canvas resize
+    finds the selection that went with the old size, as it was.
+    """
+    kept: dict[tuple[int, int], Selection] | None = getattr(document, SELECTION_ATTRIBUTE,
+                                                            None)
+    if kept is None:
+        kept = {}
+        setattr(document, SELECTION_ATTRIBUTE, kept)
+    size = (document.width, document.height)
+    if size not in kept:
+        kept[size] = Selection(*size)
+    return kept[size]
+
+
+def adopt_selection(document: Document, mask: np.ndarray | None) -> Selection:
+    """Give ``document`` a selection of ``mask`` (None: nothing selected), e.g. read from a
+    project or copied from another document; no undo step."""
+    selection = document_selection(document)
+    if mask is not None:
+        selection.set_mask(mask)
+    elif not selection.is_empty():
+        selection.clear()
+    return selection
 
 
 def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
+from t2ia_desktop.core.atomic_file import atomic_write
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.core.project import load_project, save_project
+from t2ia_desktop.core.selection import adopt_selection, document_selection
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -73,9 +74,12 @@ def copy_document(document: Document) -> Document:
             condition=copy.deepcopy(layer.condition), id=layer.id,
             blend_mode=layer.blend_mode, locked=layer.locked,
         ))
+        copied.layers[-1].revision = layer.revision  # the same pixels: encoded bytes reuse
     if document.active is not None:
         copied.active = copied.layer_by_id(document.active.id)
     copied.custom_area = document.custom_area  # frozen: shared safely
+    selection = document_selection(document)
+    adopt_selection(copied, None if selection.is_empty() else selection.mask)  # copies it
     return copied
 
 
@@ -145,16 +149,8 @@ def _read_info(path: Path) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as stream:
+        json.dump(data, stream)
 
 
 class Autosaver(QObject):

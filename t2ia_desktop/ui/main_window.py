@@ -53,6 +53,7 @@ from t2ia_desktop.ui.queue_panel import QueuePanel
 from t2ia_desktop.ui.result_tools import ResultTools
 from t2ia_desktop.ui.selection_actions import SelectionActions
 from t2ia_desktop.ui.settings_from_image import SettingsFromImage
+from t2ia_desktop.ui.transform_actions import TransformActions
 from t2ia_desktop.ui.weights_offer import WeightsOffer
 from t2ia_desktop.ui.widgets import ModelConnections
 from t2ia_desktop.ui.window_layout import WindowLayout, scrolling
@@ -162,6 +163,9 @@ class MainWindow(GenerationMixin, QMainWindow):
         """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
         self.selection_actions = SelectionActions(self)
         """Selections (M, L), the Select menu (selection → inpaint mask…), Transform (Ctrl+T)."""
+        self.transform_actions = TransformActions(self, self.selection_actions.transform)
+        """Layer → Transform: flips and quarter turns; the transform tool's angle option."""
+        self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
         self.live = LiveController(self)
         """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
         self.area_actions = GenerationAreaActions(self)

@@ -1,7 +1,8 @@
 """The window's Select menu and the selection and transform tools as actions: Rectangle
-selection (M), Lasso (L), Transform (Ctrl+T, V), Select all (Ctrl+A), Deselect (Ctrl+D),
-Invert (Ctrl+Shift+I), Selection → inpaint mask, Clear selected area (Delete on the canvas) and
-Fill selection (Shift+Backspace).
+selection (M), Lasso (L), Transform (Ctrl+T, V), Select all (Ctrl+A), Deselect (Ctrl+D,
+Ctrl+Shift+A), Invert (Ctrl+Shift+I) (each selection change is an undo step named in the
+History panel), Selection → inpaint mask, Clear selected area (Delete on the canvas) and Fill
+selection (Shift+Backspace).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class SelectionActions(QObject):
         self.select_all_action = self._action(
             "Select all", "Select the whole canvas", ["Ctrl+A"], self.tools.select_all)
         self.deselect_action = self._action(
-            "Deselect", "Select nothing: tools work on the whole layer again", ["Ctrl+D"],
-            self.tools.deselect)
+            "Deselect", "Select nothing: tools work on the whole layer again",
+            ["Ctrl+D", "Ctrl+Shift+A"], self.tools.deselect)
         self.invert_action = self._action(
             "Invert selection", "Select what is not selected, and the other way round",
             ["Ctrl+Shift+I"], self.tools.invert)
@@ -70,7 +71,7 @@ class SelectionActions(QObject):
         self.fill_action = self._action(
             "Fill selection", "Fill the selected area of the selected layer with the brush "
             "colour", ["Shift+Backspace"], self.tools.fill_selected)
-        self.selection.changed.connect(self._on_selection_changed)
+        self.tools.changed.connect(self._on_selection_changed)
         self._on_selection_changed()
         self.menu = self._install()
 
@@ -115,11 +116,10 @@ class SelectionActions(QObject):
         return menu
 
     def set_document(self, document: Document) -> None:
-        """Another document: nothing selected, no transform in progress."""
+        """Another document: its own selection (nothing selected in a new one, what was saved
+        in an opened project), no transform in progress."""
         self.transform.cancel()
         self.tools.set_document(document)
-        self.selection.changed.connect(self._on_selection_changed)
-        self._on_selection_changed()
 
     def _on_tool_changed(self, tool: str) -> None:
         action = self.tool_actions.get(tool)

@@ -3,9 +3,13 @@ selection is for: an inpaint mask, clearing or filling the selected area, and ke
 and fills inside it.
 
 The selection itself is a :class:`~t2ia_desktop.core.selection.Selection` (a mask, no Qt), one
-per document; the canvas reads it to clip its tools. Shapes are drawn in widget space and
-mapped through the view, so they land under the cursor whatever the zoom and rotation. Shift
-while starting a shape adds to the selection, Alt subtracts; a click without a drag deselects.
+per document (:func:`~t2ia_desktop.core.selection.document_selection`); the canvas reads it to
+clip its tools. Every change is one undo step (:mod:`~t2ia_desktop.core.selection_command`),
+named in the History panel. Shapes are drawn in widget space and mapped through the view, so
+they land under the cursor whatever the zoom and rotation. Shift while starting a shape adds
+to the selection, Alt subtracts; a click without a drag deselects. The marching ants come from
+a cached raster of the border (:mod:`~t2ia_desktop.ui.selection_outline`), so even a noisy
+selection of a large canvas repaints fast.
 """
 
 from __future__ import annotations
@@ -19,7 +23,22 @@ from t2ia_desktop.core.commands import SetLayerProperty
 from t2ia_desktop.core.document import Document, Layer
 from t2ia_desktop.core.fill import lay_colour
 from t2ia_desktop.core.generation_source import mask_layer
-from t2ia_desktop.core.selection import Mode, Selection
+from t2ia_desktop.core.selection import (
+    Mode,
+    Selection,
+    document_selection,
+    polygon_mask,
+    rectangle_mask,
+)
+from t2ia_desktop.core.selection_command import (
+    ChangeSelection,
+    deselect,
+    invert_selection,
+    select_all,
+    select_shape,
+)
+from t2ia_desktop.core.selection_edges import PERIOD
+from t2ia_desktop.ui.selection_outline import AntsOutline
 from t2ia_desktop.ui.widgets import ModelConnections
 
 if TYPE_CHECKING:
@@ -75,15 +94,17 @@ class SelectionDrag:
         self.move(position)
         points, self.points = self.points, []
         dragged = (position - self._widget_start).manhattanLength() >= MIN_LASSO_STEP
-        selection = self.tools.selection
+        width, height = self.tools.selection.size
         if not dragged or len(points) < 2:
             if self.mode == "replace":  # a click: deselect, as in painters' apps
-                selection.clear()
+                self.tools.push(deselect())
         elif self.shape == "rectangle":
-            selection.select_rectangle((points[0].x(), points[0].y()),
-                                       (points[-1].x(), points[-1].y()), self.mode)
+            self.tools.push(select_shape(rectangle_mask(
+                width, height, (points[0].x(), points[0].y()), (points[-1].x(), points[-1].y())),
+                self.mode, "rectangle"))
         else:
-            selection.select_polygon([(p.x(), p.y()) for p in points], self.mode)
+            self.tools.push(select_shape(polygon_mask(
+                width, height, [(p.x(), p.y()) for p in points]), self.mode, "lasso"))
         self.tools.canvas.update()
 
     def end_stroke(self) -> None:
@@ -109,19 +130,20 @@ class SelectionTools(QObject):
 
     message = Signal(str)
     mask_created = Signal(object)  # the mask Layer a selection became (new or updated)
+    changed = Signal()  # the selection changed, or another one (another document) is shown
 
     def __init__(self, canvas: CanvasView, parent: QObject | None = None) -> None:
         super().__init__(parent or canvas)
         self.canvas = canvas
-        self.selection = Selection(canvas.document.width, canvas.document.height)
+        self.selection = document_selection(canvas.document)
         self.rectangle = SelectionDrag(self, "rectangle")
         self.lasso = SelectionDrag(self, "lasso")
         canvas.tool_handlers["rect_select"] = self.rectangle
         canvas.tool_handlers["lasso"] = self.lasso
         canvas.paint_hooks.append(self._paint)
         canvas.installEventFilter(self)
-        self._path: QPainterPath | None = None
-        self._phase = 0.0
+        self.outline = AntsOutline()
+        self._phase = 0
         self._ants = QTimer(self)
         self._ants.setInterval(ANTS_INTERVAL_MS)
         self._ants.timeout.connect(self._march)
@@ -135,7 +157,7 @@ class SelectionTools(QObject):
         """Another document (New, Open): it starts with nothing selected."""
         self.canvas.end_stroke()
         self.connections.disconnect_all()
-        self._use(Selection(document.width, document.height))
+        self._use(document_selection(document))
         self._bind(document)
 
     def _bind(self, document: Document) -> None:
@@ -145,7 +167,7 @@ class SelectionTools(QObject):
     def _follow_size(self, _layer: Layer) -> None:
         document = self.canvas.document
         if self.selection.size != (document.width, document.height):
-            self._use(Selection(document.width, document.height))
+            self._use(document_selection(document))
 
     def _use(self, selection: Selection) -> None:
         if getattr(self, "_watched", None) is not None:
@@ -156,22 +178,28 @@ class SelectionTools(QObject):
         self._on_changed()
 
     def _on_changed(self) -> None:
-        self._path = None
+        self.outline.invalidate()
         if self.selection.is_empty():
             self._ants.stop()
         elif not self._ants.isActive():
             self._ants.start()
         self.canvas.update()
+        self.changed.emit()
 
     # -- commands -------------------------------------------------------------------------
+    def push(self, change: ChangeSelection) -> bool:
+        """Make a selection change as one undo step; False when it changed nothing."""
+        self.canvas.end_stroke()
+        return self.canvas.edits.push(change)
+
     def select_all(self) -> None:
-        self.selection.select_all()
+        self.push(select_all())
 
     def deselect(self) -> None:
-        self.selection.clear()
+        self.push(deselect())
 
     def invert(self) -> None:
-        self.selection.invert()
+        self.push(invert_selection())
 
     def to_inpaint_mask(self) -> Layer | None:
         """Make the selection the inpaint mask: white where selected, as one undo step. The
@@ -257,35 +285,31 @@ class SelectionTools(QObject):
                 and not event.modifiers() and not self.selection.is_empty())
 
     # -- drawing ----------------------------------------------------------------------------
-    def _outline_path(self) -> QPainterPath:
-        if self._path is None:
-            path = QPainterPath()
-            for x0, y0, x1, y1 in self.selection.outline():
-                path.moveTo(x0, y0)
-                path.lineTo(x1, y1)
-            self._path = path
-        return self._path
-
     def _paint(self, painter: QPainter, _visible: QRectF, _source: QRectF) -> None:
         drawing = next((drag for drag in (self.rectangle, self.lasso) if drag.active), None)
         if self.selection.is_empty() and drawing is None:
             return
-        painter.save()
-        painter.setTransform(self.canvas.view.transform())  # document → widget
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        paths = [self._outline_path()] if not self.selection.is_empty() else []
+        view = self.canvas.view
+        transform = view.transform()  # document → widget
+        if not self.selection.is_empty():
+            inverse, _invertible = transform.inverted()
+            shown = inverse.mapRect(QRectF(self.canvas.rect())).intersected(
+                QRectF(0, 0, *self.selection.size))
+            self.outline.paint(painter, self.selection, transform, view.zoom, shown,
+                               self._phase)
         if drawing is not None and (shape := drawing.outline()) is not None:
+            painter.save()
+            painter.setTransform(transform)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
             path = QPainterPath()
             path.addPolygon(shape)
             path.closeSubpath()
-            paths.append(path)
-        for path in paths:
             _ants(painter, path, self._phase)
-        painter.restore()
+            painter.restore()
 
     def _march(self) -> None:
-        self._phase = (self._phase + 1) % sum(DASH)
+        self._phase = (self._phase + 1) % PERIOD
         bounds = self.selection.bounds()
         area = self.canvas.view.transform().mapRect(QRectF(*bounds))
         self.canvas.update(area.toAlignedRect().adjusted(-2, -2, 2, 2))
