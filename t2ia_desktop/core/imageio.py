@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
+from t2ia_desktop.core.atomic_file import atomic_write
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.request import GenerationRequest
 
@@ -63,14 +63,5 @@ def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
 
 def save_png(image: Image.Image, path: str | Path, request: GenerationRequest | None = None) -> None:
     """Write atomically: a temporary file in the same folder, flushed, then renamed."""
-    out = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            image.save(stream, "PNG", pnginfo=png_metadata(request) if request else None)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, suffix=".tmp") as stream:
+        image.save(stream, "PNG", pnginfo=png_metadata(request) if request else None)

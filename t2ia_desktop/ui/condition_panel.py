@@ -32,14 +32,14 @@ from t2ia_desktop.ui.layers_panel import (
 )
 from t2ia_desktop.ui.param_editors import ParamEditor, make_editor
 from t2ia_desktop.ui.step_range import StepRangeEditor
-from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
+from t2ia_desktop.ui.widgets import DocumentPanel, buddy_label, conditioning_scale_slider
 
 PLACEHOLDER = ("Select a condition layer in Layers to tune it here.\n\n"
                "Add one with Layer → Add condition layer, or drop a photo on the canvas and "
                "choose a remix.")
 
 
-class ConditionPanel(QWidget):
+class ConditionPanel(DocumentPanel):
     """Edits one condition layer (``set_layer``); empty with a hint when there is none."""
 
     paint_requested = Signal(object)  # the Layer the artist wants to paint on by hand
@@ -80,8 +80,7 @@ class ConditionPanel(QWidget):
         self.enabled_check = QCheckBox("Use when generating")
         self.enabled_check.setToolTip("Send this control to Generate (apart from showing it)")
         self.enabled_check.toggled.connect(self._on_enabled)
-        self.scale_slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
-        self.scale_slider.setToolTip(
+        self.scale_slider = conditioning_scale_slider(
             "Conditioning scale: how strongly this control steers the picture. "
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
         )
@@ -112,9 +111,9 @@ class ConditionPanel(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self._buddy("Source", self.source_combo), self.source_combo)
-        form.addRow(self._buddy("Strength", self.scale_slider), self.scale_slider)
-        form.addRow(self._buddy("Steps", self.step_range.start_spin), self.step_range)
+        form.addRow(buddy_label("Source", self.source_combo), self.source_combo)
+        form.addRow(buddy_label("Strength", self.scale_slider), self.scale_slider)
+        form.addRow(buddy_label("Steps", self.step_range.start_spin), self.step_range)
         form.addRow("", self.enabled_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.redetect_button)
@@ -137,9 +136,7 @@ class ConditionPanel(QWidget):
         layout.addWidget(self.editor_box)
         layout.addStretch(1)
 
-        self.connections = ModelConnections()
-        self.connections.drop_with(self)
-        self._bind(document)
+        self._listen(document)
         updater.layer_busy.connect(self._on_busy)
         self._busy = False
         self.set_layer(None)
@@ -151,23 +148,10 @@ class ConditionPanel(QWidget):
 
     def set_document(self, document: Document) -> None:
         """Edit another document's condition layers (a new or opened one); shows none."""
-        self.connections.disconnect_all()
-        self.document = document
+        self._follow(document)
         if self._own_edits:
             self.edits.set_document(document)
-        self._bind(document)
         self.set_layer(None)
-
-    def closeEvent(self, event) -> None:
-        self.connections.disconnect_all()
-        super().closeEvent(event)
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(widget)
-        label.setToolTip(widget.toolTip())
-        return label
 
     # -- showing a layer ----------------------------------------------------------------------
     def set_layer(self, layer: Layer | None) -> None:
@@ -204,7 +188,7 @@ class ConditionPanel(QWidget):
             if spec.kind == "bool":  # the checkbox carries its own label
                 self.params_form.addRow("", editor)
             else:
-                self.params_form.addRow(self._buddy(spec.label or spec.name, editor), editor)
+                self.params_form.addRow(buddy_label(spec.label or spec.name, editor), editor)
         self.params_box.setVisible(bool(kind.params))
 
     def refresh(self) -> None:

@@ -12,7 +12,7 @@ import math
 import random
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,13 @@ from t2ia_desktop.ui.lora_list import LoraList
 from t2ia_desktop.ui.source_mode import SourceModeControls
 from t2ia_desktop.ui.speed_presets import SamplingControls
 from t2ia_desktop.ui.vram_label import VramLabel
-from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
+from t2ia_desktop.ui.widgets import (
+    ModelConnections,
+    ValueSlider,
+    add_item_with_tooltip,
+    buddy_label,
+    conditioning_scale_slider,
+)
 
 MAX_SEED = 2**31 - 1
 """The largest seed the spin box can show (Qt spin boxes hold 32-bit ints)."""
@@ -118,17 +124,12 @@ class GeneratePanel(QWidget):
 
         self.model_combo = QComboBox()
         for label, ref, family in self.models:
-            self.model_combo.addItem(label, (ref, family))
-            self.model_combo.setItemData(
-                self.model_combo.count() - 1,
-                f"{ref} ({family.upper()})",
-                Qt.ItemDataRole.ToolTipRole,
-            )
+            add_item_with_tooltip(self.model_combo, label, (ref, family),
+                                  f"{ref} ({family.upper()})")
         self.model_combo.setToolTip("Model: the checkpoint that paints the picture.")
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
 
-        self.conditioning_scale_slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
-        self.conditioning_scale_slider.setToolTip(
+        self.conditioning_scale_slider = conditioning_scale_slider(
             "Sketch strength: the sketch layer's conditioning scale, how strongly your strokes "
             "steer the picture. 0 ignores them, 1 is the adapter's normal strength, 2 follows "
             "them rigidly. Other condition layers have their own, in Layers."
@@ -319,12 +320,12 @@ class GeneratePanel(QWidget):
             ("Batch", self.batch_spin, self.batch_spin),
         )
         for text, buddy, field in rows:
-            form.addRow(self._label(text, buddy), field)
+            form.addRow(buddy_label(text, buddy), field)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._label("Prompt", self.prompt_edit))
+        layout.addWidget(buddy_label("Prompt", self.prompt_edit))
         layout.addWidget(self.prompt_edit)
-        layout.addWidget(self._label("Negative prompt", self.negative_edit))
+        layout.addWidget(buddy_label("Negative prompt", self.negative_edit))
         layout.addWidget(self.negative_edit)
         layout.addLayout(form)
         layout.addWidget(self.advanced)
@@ -334,13 +335,6 @@ class GeneratePanel(QWidget):
         generate_row.addWidget(self.vram_label)
         layout.addLayout(generate_row)
         layout.addStretch(1)
-
-    @staticmethod
-    def _label(text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(buddy)
-        label.setToolTip(buddy.toolTip())
-        return label
 
     @staticmethod
     def _lines_height(edit: QPlainTextEdit, lines: int) -> int:
@@ -363,10 +357,8 @@ class GeneratePanel(QWidget):
         self.models = list(models)
         self.model_combo.clear()
         for label, ref, family in self.models:
-            self.model_combo.addItem(label, (ref, family))
-            self.model_combo.setItemData(self.model_combo.count() - 1,
-                                         f"{ref} ({family.upper()})",
-                                         Qt.ItemDataRole.ToolTipRole)
+            add_item_with_tooltip(self.model_combo, label, (ref, family),
+                                  f"{ref} ({family.upper()})")
         index = next((i for i, entry in enumerate(self.models) if entry[1] == current), 0)
         self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)

@@ -43,7 +43,7 @@ from t2ia_desktop.ui.layer_row import (  # noqa: F401 - re-exported for the othe
     LayerRow,
     condition_label,
 )
-from t2ia_desktop.ui.widgets import ModelConnections, ValueSlider
+from t2ia_desktop.ui.widgets import DocumentPanel, ValueSlider, add_item_with_tooltip
 
 ACTIVE_TINT = QColor(90, 140, 220, 40)
 SELECTION_STYLE = (
@@ -107,7 +107,7 @@ def make_active(document: Document, layer: Layer) -> None:
     document.layer_changed.emit(layer)
 
 
-class LayersPanel(QWidget):
+class LayersPanel(DocumentPanel):
     """The layer list, with Add condition, Re-detect, Clear sketch and Delete below it."""
 
     selection_changed = Signal(object)  # the selected Layer, or None
@@ -142,9 +142,7 @@ class LayersPanel(QWidget):
         self.blend_combo = QComboBox()
         for mode in BLEND_MODES:
             words, tip = BLEND_WORDS[mode]
-            self.blend_combo.addItem(words, mode)
-            self.blend_combo.setItemData(self.blend_combo.count() - 1, tip,
-                                         Qt.ItemDataRole.ToolTipRole)
+            add_item_with_tooltip(self.blend_combo, words, mode, tip)
         self.blend_combo.setToolTip("Blend mode: how the selected layer mixes with the layers "
                                     "below it")
         self.blend_combo.currentIndexChanged.connect(self._on_blend_chosen)
@@ -218,9 +216,7 @@ class LayersPanel(QWidget):
         layout.addWidget(self.list_widget, 1)
         layout.addLayout(buttons)
 
-        self.connections = ModelConnections()
-        self.connections.drop_with(self)
-        self._bind(document)
+        self._listen(document)
         if updater is not None:
             updater.layer_busy.connect(self._on_busy)
         self.refresh()
@@ -233,17 +229,11 @@ class LayersPanel(QWidget):
 
     def set_document(self, document: Document) -> None:
         """List another document's layers (a new or opened one)."""
-        self.connections.disconnect_all()
-        self.document = document
+        self._follow(document)
         if self._own_edits:
             self.edits.set_document(document)
-        self._bind(document)
         self.list_widget.setCurrentRow(-1)
         self.refresh()
-
-    def closeEvent(self, event) -> None:
-        self.connections.disconnect_all()
-        super().closeEvent(event)
 
     def set_add_condition_menu(self, menu: QMenu) -> None:
         self.add_condition_button.setMenu(menu)

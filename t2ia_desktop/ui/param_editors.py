@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -63,8 +63,39 @@ class ParamEditor(QWidget):
         for widget in widgets:
             widget.setToolTip(tip)
 
+    def _emit_complete(self, value: object) -> None:
+        """A change complete at once (a click, a pick): ``changed``, then ``finished``."""
+        self.changed.emit(value)
+        self.finished.emit()
 
-class IntEditor(ParamEditor):
+
+class NumberEditor(ParamEditor):
+    """Base of the int and float editors: a slider (when the spec has both bounds) for
+    dragging, beside a spin box for an exact number. Subclasses set ``self.spin``, call
+    :meth:`_add_slider_and_spin`, and keep the two in step in ``_on_slider`` and ``_on_spin``."""
+
+    spin: QSpinBox | QDoubleSpinBox
+
+    def _add_slider_and_spin(self, slider_low: int, slider_high: int, page_step: int) -> None:
+        """Lay out the slider (over ``slider_low``..``slider_high``) and the spin box, wire them
+        (dragging and typing change the value; a release or leaving the box finishes the edit)
+        and show the spec's default."""
+        self.slider: QSlider | None = None
+        if self.spec.minimum is not None and self.spec.maximum is not None:
+            self.slider = QSlider(Qt.Orientation.Horizontal)
+            self.slider.setRange(slider_low, slider_high)
+            self.slider.setPageStep(page_step)
+            self._layout.addWidget(self.slider, 1)
+            self.slider.valueChanged.connect(self._on_slider)
+            self.slider.sliderReleased.connect(self.finished)
+        self._layout.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._on_spin)
+        self.spin.editingFinished.connect(self.finished)
+        self._tip(*(w for w in (self.slider, self.spin) if w is not None))
+        self.set_value(self.spec.default)
+
+
+class IntEditor(NumberEditor):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         low = int(spec.minimum) if spec.minimum is not None else -UNBOUNDED
@@ -73,19 +104,7 @@ class IntEditor(ParamEditor):
         self.spin.setRange(low, high)
         self.spin.setKeyboardTracking(False)  # typing "150" is one change, not three
         self.spin.setAccelerated(True)
-        self.slider: QSlider | None = None
-        if spec.minimum is not None and spec.maximum is not None:
-            self.slider = QSlider(Qt.Orientation.Horizontal)
-            self.slider.setRange(low, high)
-            self.slider.setPageStep(max(1, (high - low) // 10))
-            self._layout.addWidget(self.slider, 1)
-            self.slider.valueChanged.connect(self._on_slider)
-            self.slider.sliderReleased.connect(self.finished)
-        self._layout.addWidget(self.spin)
-        self.spin.valueChanged.connect(self._on_spin)
-        self.spin.editingFinished.connect(self.finished)
-        self._tip(*(w for w in (self.slider, self.spin) if w is not None))
-        self.set_value(spec.default)
+        self._add_slider_and_spin(low, high, max(1, (high - low) // 10))
 
     def value(self) -> int:
         return self.spin.value()
@@ -93,25 +112,22 @@ class IntEditor(ParamEditor):
     def set_value(self, value: object) -> None:
         for widget in (self.slider, self.spin):
             if widget is not None:
-                widget.blockSignals(True)
-                widget.setValue(int(value))  # type: ignore[arg-type]
-                widget.blockSignals(False)
+                with QSignalBlocker(widget):
+                    widget.setValue(int(value))  # type: ignore[arg-type]
 
     def _on_slider(self, value: int) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(value)
-        self.spin.blockSignals(False)
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(value)
         self.changed.emit(value)
 
     def _on_spin(self, value: int) -> None:
         if self.slider is not None:
-            self.slider.blockSignals(True)
-            self.slider.setValue(value)
-            self.slider.blockSignals(False)
+            with QSignalBlocker(self.slider):
+                self.slider.setValue(value)
         self.changed.emit(value)
 
 
-class FloatEditor(ParamEditor):
+class FloatEditor(NumberEditor):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         low = float(spec.minimum) if spec.minimum is not None else -float(UNBOUNDED)
@@ -124,41 +140,27 @@ class FloatEditor(ParamEditor):
         self.spin.setSingleStep(span / 100 if span < UNBOUNDED else 0.1)
         self.spin.setKeyboardTracking(False)
         self.spin.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
-        self.slider: QSlider | None = None
-        if spec.minimum is not None and spec.maximum is not None:
-            self.slider = QSlider(Qt.Orientation.Horizontal)
-            self.slider.setRange(0, SLIDER_STEPS)
-            self.slider.setPageStep(SLIDER_STEPS // 10)
-            self._layout.addWidget(self.slider, 1)
-            self.slider.valueChanged.connect(self._on_slider)
-            self.slider.sliderReleased.connect(self.finished)
-        self._layout.addWidget(self.spin)
-        self.spin.valueChanged.connect(self._on_spin)
-        self.spin.editingFinished.connect(self.finished)
-        self._tip(*(w for w in (self.slider, self.spin) if w is not None))
-        self.set_value(spec.default)
+        self._add_slider_and_spin(0, SLIDER_STEPS, SLIDER_STEPS // 10)
 
     def value(self) -> float:
         return round(self.spin.value(), self.spin.decimals())
 
     def set_value(self, value: object) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(float(value))  # type: ignore[arg-type]
-        self.spin.blockSignals(False)
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(float(value))  # type: ignore[arg-type]
         self._move_slider(float(value))  # type: ignore[arg-type]
 
     def _move_slider(self, value: float) -> None:
         if self.slider is None:
             return
-        self.slider.blockSignals(True)
-        self.slider.setValue(round((value - self._low) / (self._high - self._low) * SLIDER_STEPS))
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(
+                round((value - self._low) / (self._high - self._low) * SLIDER_STEPS))
 
     def _on_slider(self, position: int) -> None:
         value = self._low + (self._high - self._low) * position / SLIDER_STEPS
-        self.spin.blockSignals(True)
-        self.spin.setValue(value)
-        self.spin.blockSignals(False)
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(value)
         self.changed.emit(self.value())
 
     def _on_spin(self, value: float) -> None:
@@ -173,19 +175,14 @@ class BoolEditor(ParamEditor):
         self._layout.addWidget(self.check)
         self._tip(self.check)
         self.set_value(spec.default)
-        self.check.toggled.connect(self._on_toggled)
-
-    def _on_toggled(self, checked: bool) -> None:
-        self.changed.emit(checked)
-        self.finished.emit()
+        self.check.toggled.connect(self._emit_complete)
 
     def value(self) -> bool:
         return self.check.isChecked()
 
     def set_value(self, value: object) -> None:
-        self.check.blockSignals(True)
-        self.check.setChecked(bool(value))
-        self.check.blockSignals(False)
+        with QSignalBlocker(self.check):
+            self.check.setChecked(bool(value))
 
 
 class ChoiceEditor(ParamEditor):
@@ -196,19 +193,14 @@ class ChoiceEditor(ParamEditor):
         self._layout.addWidget(self.combo, 1)
         self._tip(self.combo)
         self.set_value(spec.default)
-        self.combo.currentTextChanged.connect(self._on_text)
-
-    def _on_text(self, text: str) -> None:
-        self.changed.emit(text)
-        self.finished.emit()
+        self.combo.currentTextChanged.connect(self._emit_complete)
 
     def value(self) -> str:
         return self.combo.currentText()
 
     def set_value(self, value: object) -> None:
-        self.combo.blockSignals(True)
-        self.combo.setCurrentText(str(value))
-        self.combo.blockSignals(False)
+        with QSignalBlocker(self.combo):
+            self.combo.setCurrentText(str(value))
 
 
 def ask_colour(initial: QColor, parent: QWidget, title: str) -> QColor:
@@ -243,9 +235,8 @@ class ColourEditor(ParamEditor):
 
     def set_value(self, value: object) -> None:
         self._value = QColor(str(value)).name()
-        self.text.blockSignals(True)
-        self.text.setText(self._value)
-        self.text.blockSignals(False)
+        with QSignalBlocker(self.text):
+            self.text.setText(self._value)
         self.button.setStyleSheet(f"background-color: {self._value}; border: 1px solid #777;")
 
     def pick(self) -> None:
@@ -263,8 +254,7 @@ class ColourEditor(ParamEditor):
         if value == self._value:
             return
         self.set_value(value)
-        self.changed.emit(self._value)
-        self.finished.emit()
+        self._emit_complete(self._value)
 
 
 EDITORS: dict[str, type[ParamEditor]] = {

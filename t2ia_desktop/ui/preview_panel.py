@@ -16,7 +16,7 @@ from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.ui.canvas import layer_image
 from t2ia_desktop.ui.custom_preview import custom_preview
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE, condition_label
-from t2ia_desktop.ui.widgets import ElidedLabel, ModelConnections
+from t2ia_desktop.ui.widgets import DocumentPanel, ElidedLabel
 
 FRAME = QColor(30, 31, 34)
 EMPTY = QColor(70, 72, 76)
@@ -97,7 +97,7 @@ class LayerThumb(QWidget):
         painter.end()
 
 
-class PreviewPanel(QWidget):
+class PreviewPanel(DocumentPanel):
     """Shows one condition layer (``set_layer``): its source, its control image, its state."""
 
     def __init__(self, document: Document, updater: ConditionUpdater,
@@ -142,9 +142,7 @@ class PreviewPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addStretch(1)
 
-        self.connections = ModelConnections()
-        self.connections.drop_with(self)
-        self._bind(document)
+        self._listen(document)
         updater.layer_busy.connect(self._on_busy)
         self.set_layer(None)
 
@@ -155,14 +153,8 @@ class PreviewPanel(QWidget):
 
     def set_document(self, document: Document) -> None:
         """Follow another document (a new or opened one); shows no layer until told."""
-        self.connections.disconnect_all()
-        self.document = document
-        self._bind(document)
+        self._follow(document)
         self.set_layer(None)
-
-    def closeEvent(self, event) -> None:
-        self.connections.disconnect_all()
-        super().closeEvent(event)
 
     def source_layer(self) -> Layer | None:
         if self.layer is None or self.layer.condition is None:

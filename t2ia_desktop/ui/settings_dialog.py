@@ -44,6 +44,7 @@ from t2ia_desktop.core.settings import (
     taesd_folder_for,
 )
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE
+from t2ia_desktop.ui.widgets import add_item_with_tooltip
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.main_window import MainWindow
@@ -196,9 +197,7 @@ class SettingsDialog(QDialog):
         self.memory_combo = QComboBox()
         for key in MEMORY_POLICIES:
             text, tip = MEMORY_LABELS[key]
-            self.memory_combo.addItem(text, key)
-            self.memory_combo.setItemData(self.memory_combo.count() - 1, tip,
-                                          Qt.ItemDataRole.ToolTipRole)
+            add_item_with_tooltip(self.memory_combo, text, key, tip)
         self.memory_combo.setCurrentIndex(self.memory_combo.findData(settings.memory_policy))
         self.memory_combo.setToolTip("How models use the GPU's memory (applies to the next "
                                      "model loaded)")

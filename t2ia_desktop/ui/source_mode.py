@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
 
@@ -14,7 +14,7 @@ from t2ia_desktop.core.generation_source import (
     mask_layer,
     source_fields,
 )
-from t2ia_desktop.ui.widgets import ValueSlider
+from t2ia_desktop.ui.widgets import ValueSlider, add_item_with_tooltip
 
 MODE_TIPS = {
     "txt2img": "Paint a new picture from the prompt and the controls",
@@ -34,9 +34,7 @@ class SourceModeControls(QObject):
         super().__init__(parent)
         self.mode_combo = QComboBox(parent)
         for mode in MODES:
-            self.mode_combo.addItem(MODE_LABELS[mode], mode)
-            self.mode_combo.setItemData(self.mode_combo.count() - 1, MODE_TIPS[mode],
-                                        Qt.ItemDataRole.ToolTipRole)
+            add_item_with_tooltip(self.mode_combo, MODE_LABELS[mode], mode, MODE_TIPS[mode])
         self.mode_combo.setToolTip("Start from: the prompt alone, the canvas, or the canvas "
                                    "with a mask layer")
         self.strength_slider = ValueSlider(0.0, 1.0, 0.05, 0.75, parent=parent)

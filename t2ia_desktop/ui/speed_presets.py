@@ -7,9 +7,10 @@ model's family has no LoRA for are greyed out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
@@ -21,6 +22,17 @@ from t2ia_desktop.core.sampling import (
     SPEED_PRESETS,
 )
 from t2ia_desktop.ui.lora_list import LoraList
+from t2ia_desktop.ui.widgets import add_item_with_tooltip
+
+
+def _choices_combo(choices: Sequence[Any], tooltip: str) -> QComboBox:
+    """A combo box listing ``choices`` (each with a ``label``, an ``id`` as its data and a
+    ``tooltip``), with ``tooltip`` for the box itself."""
+    combo = QComboBox()
+    for choice in choices:
+        add_item_with_tooltip(combo, choice.label, choice.id, choice.tooltip)
+    combo.setToolTip(tooltip)
+    return combo
 
 
 class SamplingControls(QObject):
@@ -35,24 +47,16 @@ class SamplingControls(QObject):
         self.guidance_spin = guidance_spin
         self.lora_list = lora_list or LoraList()
         self.lora_list.changed.connect(self.changed)
-        self.scheduler_combo = QComboBox()
-        for choice in SCHEDULER_CHOICES:
-            self.scheduler_combo.addItem(choice.label, choice.id)
-            self.scheduler_combo.setItemData(self.scheduler_combo.count() - 1, choice.tooltip,
-                                             Qt.ItemDataRole.ToolTipRole)
-        self.scheduler_combo.setToolTip(
+        self.scheduler_combo = _choices_combo(
+            SCHEDULER_CHOICES,
             "Scheduler (sampler): how each step removes noise. Euler a is the default; few-step "
-            "LoRAs need their own (LCM, TCD, trailing)."
+            "LoRAs need their own (LCM, TCD, trailing).",
         )
-        self.speed_combo = QComboBox()
-        for preset in SPEED_PRESETS:
-            self.speed_combo.addItem(preset.label, preset.id)
-            self.speed_combo.setItemData(self.speed_combo.count() - 1, preset.tooltip,
-                                         Qt.ItemDataRole.ToolTipRole)
-        self.speed_combo.setToolTip(
+        self.speed_combo = _choices_combo(
+            SPEED_PRESETS,
             "Speed: a few-step LoRA (LCM-LoRA, SDXL-Lightning, Hyper-SD) that paints in 2–8 "
             "steps. Choosing one sets the scheduler, steps and guidance its authors recommend. "
-            "Its weights come from the Hugging Face cache (downloaded once when online)."
+            "Its weights come from the Hugging Face cache (downloaded once when online).",
         )
         self.set_scheduler(DEFAULT_SCHEDULER)
         self._before_preset: tuple[str, int, float] | None = None  # restored on "Normal"

@@ -8,9 +8,19 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QIcon,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +31,8 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QWidget,
 )
+
+from t2ia_desktop.core.document import Document
 
 
 class ModelConnections:
@@ -48,6 +60,42 @@ class ModelConnections:
 
     def __len__(self) -> int:
         return len(self._pairs)
+
+
+class DocumentPanel(QWidget):
+    """Base of the panels that show one document and can follow another (a new or opened one).
+
+    A panel connects to its document's signals in ``_bind`` through ``self.connections``, calls
+    :meth:`_listen` once its widgets exist and :meth:`_follow` to change documents; closing or
+    deleting it drops the connections.
+    """
+
+    document: Document
+
+    def _listen(self, document: Document) -> None:
+        self.connections = ModelConnections()
+        self.connections.drop_with(self)
+        self._bind(document)
+
+    def _bind(self, document: Document) -> None:
+        """Connect to ``document``'s signals through ``self.connections``."""
+        raise NotImplementedError(f"{type(self).__name__} must say which signals it follows")
+
+    def _follow(self, document: Document) -> None:
+        """Drop the connections to the current document and listen to ``document`` instead."""
+        self.connections.disconnect_all()
+        self.document = document
+        self._bind(document)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.connections.disconnect_all()
+        super().closeEvent(event)
+
+
+def add_item_with_tooltip(combo: QComboBox, text: str, data: Any, tooltip: str) -> None:
+    """Add an entry to ``combo`` that explains itself when the pointer rests on it."""
+    combo.addItem(text, data)
+    combo.setItemData(combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
 
 
 class ValueSlider(QWidget):
@@ -100,6 +148,22 @@ class ValueSlider(QWidget):
         value = self.value()
         self.readout.setText(f"{value:.{self._decimals}f}")
         self.valueChanged.emit(value)
+
+
+def conditioning_scale_slider(tooltip: str) -> ValueSlider:
+    """A slider for a control's conditioning scale, 0 to 2 in steps of 0.05, at 1 (the
+    adapter's normal strength)."""
+    slider = ValueSlider(0.0, 2.0, 0.05, 1.0)
+    slider.setToolTip(tooltip)
+    return slider
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A label for ``buddy``: its mnemonic (``&``) focuses it, and it shows the same tooltip."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    label.setToolTip(buddy.toolTip())
+    return label
 
 
 class ElidedLabel(QLabel):

@@ -17,25 +17,7 @@ from PIL import Image
 from t2ia_desktop import __version__
 from t2ia_desktop.cli import main
 from t2ia_desktop.core.conditions import default_registry
-
-PREFIX = "t2ia-desktop: error: "
-
-
-def run_cli(argv: list[str]) -> int:
-    """``main(argv)``'s exit status, whether it returns it or argparse raises SystemExit."""
-    try:
-        return main(argv)
-    except SystemExit as exit_:
-        return 0 if exit_.code is None else int(exit_.code)
-
-
-def one_error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith(PREFIX), lines[0]
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0][len(PREFIX):]
+from tests.cli.helpers import PREFIX, one_error_line, run_cli
 
 
 class _EngineForbidden(types.ModuleType):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.cli.test_cli import files, generate_args, no_engine, one_error_line, run_cli
+from tests.cli.helpers import one_error_line, run_cli
+from tests.cli.test_cli import files, generate_args, no_engine
 
 __all__ = ["files", "no_engine"]  # fixtures
 

@@ -13,31 +13,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.cli import main
 from t2ia_desktop.core.composite import flatten
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.ora import import_ora
 from t2ia_desktop.core.project import save_project
+from tests.cli.helpers import one_error_line, run_cli
 from tests.core.samples import four_layers
 
-PREFIX = "t2ia-desktop: error: "
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exit_:
-        return 0 if exit_.code is None else int(exit_.code)
-
-
-def one_error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith(PREFIX), lines[0]
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0][len(PREFIX):]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Documents for project, OpenRaster, undo and export tests, and a way to compare them exactly."""
+"""Documents for project, OpenRaster, undo and export tests, requests for queue tests, and a way
+to compare them exactly."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def four_layers() -> Document:
         layer.id = f"{layer.kind}{number:02d}"
     depth.condition.source_id = sketch.id
     return doc
+
+
+def job_request(seed: int = 0) -> GenerationRequest:
+    """A small request for queue tests, told apart by its seed (and its prompt, "job <seed>")."""
+    return GenerationRequest(model="demo", prompt=f"job {seed}", seed=seed, steps=10,
+                             width=64, height=64)
 
 
 def request_state(request: GenerationRequest | None) -> object:

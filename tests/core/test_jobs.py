@@ -7,12 +7,7 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.jobs import Job, JobQueue, JobState
-from t2ia_desktop.core.request import GenerationRequest
-
-
-def _request(seed: int = 0) -> GenerationRequest:
-    return GenerationRequest(model="demo", prompt=f"job {seed}", seed=seed, steps=10,
-                             width=64, height=64)
+from tests.core.samples import job_request
 
 
 @pytest.fixture
@@ -30,7 +25,7 @@ def events(queue):
 
 
 def test_add_queues_a_job_and_signals_it(queue, events):
-    request = _request()
+    request = job_request()
     job = queue.add(request)
     assert isinstance(job, Job)
     assert job.state is JobState.QUEUED
@@ -45,18 +40,18 @@ def test_add_queues_a_job_and_signals_it(queue, events):
 
 def test_add_refuses_an_invalid_request_before_queueing(queue, events):
     with pytest.raises(BadInput, match="steps"):
-        queue.add(_request().with_changes(steps=0))
+        queue.add(job_request().with_changes(steps=0))
     assert len(queue) == 0
     assert events == []
 
 
 def test_job_ids_are_unique(queue):
-    ids = [queue.add(_request(i)).id for i in range(5)]
+    ids = [queue.add(job_request(i)).id for i in range(5)]
     assert len(set(ids)) == 5
 
 
 def test_running_progress_and_done(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     events.clear()
 
     queue.mark_running(job, 10)
@@ -84,7 +79,7 @@ def test_running_progress_and_done(queue, events):
 
 
 def test_progress_of_a_job_that_is_not_running_is_ignored(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     events.clear()
     queue.mark_progress(job, 3, 10)
     assert job.step == 0
@@ -92,7 +87,7 @@ def test_progress_of_a_job_that_is_not_running_is_ignored(queue, events):
 
 
 def test_mark_failed_keeps_the_reason(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     queue.mark_failed(job, "out of memory")
     assert job.state is JobState.FAILED
@@ -103,7 +98,7 @@ def test_mark_failed_keeps_the_reason(queue, events):
 
 
 def test_mark_cancelled(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     queue.mark_cancelled(job)
     assert job.state is JobState.CANCELLED
@@ -112,7 +107,7 @@ def test_mark_cancelled(queue, events):
 
 
 def test_cancel_of_a_queued_job_is_immediate(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     events.clear()
     queue.cancel(job)
     assert job.state is JobState.CANCELLED
@@ -122,7 +117,7 @@ def test_cancel_of_a_queued_job_is_immediate(queue, events):
 
 
 def test_cancel_of_a_running_job_only_asks_it_to_stop(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     events.clear()
     queue.cancel(job)
@@ -134,7 +129,7 @@ def test_cancel_of_a_running_job_only_asks_it_to_stop(queue, events):
 
 
 def test_cancel_of_a_finished_job_changes_nothing(queue, events):
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     queue.mark_done(job, Image.new("RGB", (8, 8)))
     events.clear()
@@ -145,7 +140,7 @@ def test_cancel_of_a_finished_job_changes_nothing(queue, events):
 
 
 def test_next_queued_is_first_in_first_out(queue):
-    first, second, third = (queue.add(_request(i)) for i in range(3))
+    first, second, third = (queue.add(job_request(i)) for i in range(3))
     assert queue.next_queued() is first
     queue.mark_running(first, 10)
     assert queue.next_queued() is second
@@ -156,7 +151,7 @@ def test_next_queued_is_first_in_first_out(queue):
 
 
 def test_clear_finished_removes_only_finished_jobs(queue, events):
-    done, failed, cancelled, running, queued = (queue.add(_request(i)) for i in range(5))
+    done, failed, cancelled, running, queued = (queue.add(job_request(i)) for i in range(5))
     queue.mark_running(done, 10)
     queue.mark_done(done, Image.new("RGB", (8, 8)))
     queue.mark_running(failed, 10)
@@ -179,14 +174,14 @@ def test_signals_carry_the_job_object(queue):
     received: list[Job] = []
     queue.job_added.connect(received.append)
     queue.job_changed.connect(received.append)
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     assert received == [job, job]
     assert all(item is job for item in received)
 
 
 def test_iterating_is_a_snapshot(queue):
-    jobs = [queue.add(_request(i)) for i in range(3)]
+    jobs = [queue.add(job_request(i)) for i in range(3)]
     for job in queue:
         queue.cancel(job)
         queue.clear_finished()

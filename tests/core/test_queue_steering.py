@@ -6,12 +6,7 @@ import pytest
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.jobs import JobQueue, JobState, batch_requests
-from t2ia_desktop.core.request import GenerationRequest
-
-
-def _request(seed: int = 0) -> GenerationRequest:
-    return GenerationRequest(model="demo", prompt=f"job {seed}", seed=seed, steps=10,
-                             width=64, height=64)
+from tests.core.samples import job_request
 
 
 @pytest.fixture
@@ -20,7 +15,7 @@ def queue() -> JobQueue:
 
 
 def test_move_puts_a_waiting_job_at_its_new_place_and_says_so(queue):
-    jobs = [queue.add(_request(i)) for i in range(4)]
+    jobs = [queue.add(job_request(i)) for i in range(4)]
     moves = []
     queue.job_moved.connect(lambda job, index: moves.append((job.id, index)))
     assert queue.move(jobs[3], 1)
@@ -35,7 +30,7 @@ def test_move_puts_a_waiting_job_at_its_new_place_and_says_so(queue):
 
 
 def test_move_to_top_makes_a_job_the_next_to_run(queue):
-    first, second, third = (queue.add(_request(i)) for i in range(3))
+    first, second, third = (queue.add(job_request(i)) for i in range(3))
     queue.mark_running(first, 10)
     assert queue.move_to_top(third)
     assert queue.next_queued() is third
@@ -53,32 +48,32 @@ def test_pause_is_a_model_state_with_a_signal(queue):
 
 
 def test_retry_queues_a_new_job_with_the_same_request(queue):
-    failed = queue.add(_request(5))
+    failed = queue.add(job_request(5))
     queue.mark_running(failed, 10)
     queue.mark_failed(failed, "the adapter weights are missing")
     again = queue.retry(failed)
     assert again is not failed and again.request is failed.request
     assert again.state is JobState.QUEUED and list(queue)[-1] is again
-    cancelled = queue.add(_request(6))
+    cancelled = queue.add(job_request(6))
     queue.cancel(cancelled)
     assert queue.retry(cancelled).request.seed == 6
     assert queue.retry(again) is None  # only failed or cancelled jobs
 
 
 def test_remove_takes_only_finished_jobs_off(queue):
-    waiting, done = queue.add(_request(1)), queue.add(_request(2))
+    waiting, done = queue.add(job_request(1)), queue.add(job_request(2))
     queue.cancel(done)
     assert not queue.remove(waiting) and queue.remove(done)
     assert list(queue) == [waiting] and queue.pending() == [waiting]
 
 
 def test_a_batch_counts_seeds_up_and_is_all_or_nothing(queue):
-    assert [r.seed for r in batch_requests(_request(41), 4)] == [41, 42, 43, 44]
-    jobs = queue.add_batch(_request(7), 3)
+    assert [r.seed for r in batch_requests(job_request(41), 4)] == [41, 42, 43, 44]
+    jobs = queue.add_batch(job_request(7), 3)
     assert [job.request.seed for job in jobs] == [7, 8, 9]
     assert {job.request.prompt for job in jobs} == {"job 7"}
     with pytest.raises(BadInput, match="seed"):
-        queue.add_batch(_request(2**63 - 2), 3)  # the third seed would not fit
+        queue.add_batch(job_request(2**63 - 2), 3)  # the third seed would not fit
     assert len(queue) == 3
 
 
@@ -87,7 +82,7 @@ def test_time_left_follows_the_pace_of_the_steps(queue, monkeypatch):
 
     clock = [100.0]
     monkeypatch.setattr(jobs_module.time, "monotonic", lambda: clock[0])
-    job = queue.add(_request())
+    job = queue.add(job_request())
     queue.mark_running(job, 10)
     queue.mark_progress(job, 1, 10)
     assert job.eta_seconds() is None  # the first step also loaded the model

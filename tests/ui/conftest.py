@@ -23,6 +23,7 @@ from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.main_window import MainWindow
 from t2ia_desktop.ui.project_files import ProjectFiles
 from tests.fakes import FakeEngine
+from tests.ui.helpers import shown
 
 MODELS = [
     ("demo (random weights)", DEMO_MODEL, "sdxl"),
@@ -86,11 +87,8 @@ def models() -> list:
 
 @pytest.fixture
 def window(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
-    main = MainWindow(document, runner, models, status_message="Ready to draw",
-                      conditions=updater)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
+    main = shown(qtbot, MainWindow(document, runner, models, status_message="Ready to draw",
+                                   conditions=updater))
     yield main
     main.close()
 

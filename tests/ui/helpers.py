@@ -1,9 +1,11 @@
-"""Helpers for UI tests: mouse drags with a held button, file drops, running the qasync loop."""
+"""Helpers for UI tests: widgets shown on screen, mouse drags with a held button, file drops,
+running the qasync loop."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
 
 import qasync
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
@@ -12,8 +14,29 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.jobs import Job
 from t2ia_desktop.runtime.runner import JobRunner
+from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.main_window import MainWindow
+
+Shown = TypeVar("Shown", bound=QWidget)
+
+
+def shown(qtbot: QtBot, widget: Shown) -> Shown:
+    """``widget`` shown and exposed on screen; qtbot closes it after the test."""
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def shown_canvas(qtbot: QtBot, document: Document,
+                 edits: DocumentEdits | None = None) -> CanvasView:
+    """A canvas on ``document`` at scale 2: the paper fills it but for the desk margin."""
+    view = CanvasView(document, edits=edits)
+    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
+    return shown(qtbot, view)
 
 
 def drag(widget: QWidget, points: list[QPoint]) -> None:
@@ -59,6 +82,28 @@ def run_until(loop: qasync.QEventLoop, runner: JobRunner, done: Callable[[], boo
 def finish_pending(loop: qasync.QEventLoop, window: MainWindow) -> None:
     """Let every result-delivery task of the window run to its end."""
     loop.run_until_complete(asyncio.gather(*window.pending_tasks))
+
+
+def generate_and_wait(loop: qasync.QEventLoop, window: MainWindow) -> tuple[Job | None, list[int]]:
+    """Press Generate and run the loop until the result is delivered.
+
+    Returns the job and every step the queue reported on the way.
+    """
+    progress: list[int] = []
+    window.runner.queue.job_changed.connect(lambda job: progress.append(job.step))
+    job = window.generate()
+    finish_pending(loop, window)
+    return job, progress
+
+
+def ask_for_batch(window: MainWindow, prompt: str, first_seed: int, count: int) -> None:
+    """Type ``prompt`` and set Generate to queue ``count`` pictures, seeds counting up from
+    ``first_seed``."""
+    panel = window.generate_panel
+    panel.prompt_edit.setPlainText(prompt)
+    panel.new_seed_check.setChecked(False)
+    panel.seed_spin.setValue(first_seed)
+    panel.batch_spin.setValue(count)
 
 
 def drop_files(widget: QWidget, paths: list[str], point: QPoint) -> bool:

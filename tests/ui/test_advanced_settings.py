@@ -10,6 +10,7 @@ from t2ia_desktop.core.project import load_project, save_project
 from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL, GenerationRequest
 from t2ia_desktop.core.sdxl_extras import DEFAULT_SDXL_REFINER, DEMO_REFINER, SDXL_SETTINGS
 from t2ia_desktop.ui.generate_panel import GeneratePanel
+from tests.ui.helpers import shown
 
 MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
           ("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl"),
@@ -18,11 +19,7 @@ MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
 
 def make_panel(qtbot) -> tuple[GeneratePanel, Document]:
     document = Document.with_sketch_layer(128, 128)
-    panel = GeneratePanel(MODELS, document)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel, document
+    return shown(qtbot, GeneratePanel(MODELS, document)), document
 
 
 def extras(request: GenerationRequest) -> dict:

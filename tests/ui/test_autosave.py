@@ -5,11 +5,9 @@ the app's process) the next launch offers it back."""
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,20 +23,19 @@ from t2ia_desktop.core.project import load_project, save_project
 from t2ia_desktop.ui import autosave
 from t2ia_desktop.ui.autosave import DOCUMENT, INFO, copy_document, find_recoveries
 from t2ia_desktop.ui.main_window import MainWindow
-from tests.ui.helpers import at, drag
+from tests.ui.app_process import start_driver, wait_for
+from tests.ui.helpers import at, drag, shown
 
 WRITE_TIMEOUT = 20_000
+LINE_TIMEOUT_S = 120  # for each line the killed app prints
 DRIVER = Path(__file__).with_name("app_driver.py")
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window with autosave on, a short interval."""
-    main = MainWindow(document, runner, models, conditions=updater, autosave_seconds=0.05)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
+    main = shown(qtbot, MainWindow(document, runner, models, conditions=updater,
+                                   autosave_seconds=0.05))
     yield main
     main.close()
     assert main.autosaver._executor._shutdown  # the writer thread was joined
@@ -205,30 +202,7 @@ def test_copy_document_shares_no_pixels(document):
 
 # -- the real app, killed ---------------------------------------------------------------------
 def run_driver(mode: str, home: Path) -> tuple[subprocess.Popen, queue.Queue, threading.Thread]:
-    environment = {**os.environ, "T2IA_HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
-                   "T2IA_AUTOSAVE_SECONDS": "0.2", "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, str(DRIVER), mode], cwd=REPO, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue = queue.Queue()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    reader = threading.Thread(target=read, name="driver-output")
-    reader.start()
-    return process, lines, reader
-
-
-def wait_for(lines: queue.Queue, prefix: str, seen: list[str]) -> str:
-    while True:
-        line = lines.get(timeout=120)
-        if line is None:
-            raise AssertionError("the app ended first:\n" + "\n".join(seen))
-        seen.append(line)
-        if line.startswith(prefix):
-            return line[len(prefix):].strip()
+    return start_driver(DRIVER, [mode], home, {"T2IA_AUTOSAVE_SECONDS": "0.2"})
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
@@ -237,8 +211,8 @@ def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
     process, lines, reader = run_driver("crash", home)
     seen: list[str] = []
     try:
-        ink = int(wait_for(lines, "painted", seen))
-        path = Path(wait_for(lines, "autosaved", seen))
+        ink = int(wait_for(lines, "painted", seen, LINE_TIMEOUT_S))
+        path = Path(wait_for(lines, "autosaved", seen, LINE_TIMEOUT_S))
         assert ink > 0 and path.is_file()
     finally:
         process.send_signal(signal.SIGKILL)  # no cleanup of any kind runs
@@ -250,7 +224,7 @@ def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
     process, lines, reader = run_driver("restore", home)
     seen = []
     try:
-        state = json.loads(wait_for(lines, "state", seen))
+        state = json.loads(wait_for(lines, "state", seen, LINE_TIMEOUT_S))
         assert process.wait(60) == 0, "\n".join(seen)
     finally:
         if process.poll() is None:

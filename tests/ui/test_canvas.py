@@ -9,18 +9,12 @@ from PySide6.QtCore import QPoint, QPointF
 
 from t2ia_desktop.core.document import Document, sketch_control_image
 from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, PAPER_MARGIN, CanvasView
-from tests.ui.helpers import drag
+from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
 def canvas(qtbot, document: Document) -> CanvasView:
-    view = CanvasView(document)
-    qtbot.addWidget(view)
-    # scale 2: the paper fills the widget but for the desk margin around it
-    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_canvas(qtbot, document)
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:

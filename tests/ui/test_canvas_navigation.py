@@ -11,17 +11,12 @@ from t2ia_desktop.core.document import Document
 from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.canvas_view import ZOOM_STEP
 from tests.ui.canvas_input import button_drag, key, pinch, wheel
-from tests.ui.helpers import drag
+from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
 def canvas(qtbot, document: Document) -> CanvasView:
-    view = CanvasView(document)
-    qtbot.addWidget(view)
-    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_canvas(qtbot, document)
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:

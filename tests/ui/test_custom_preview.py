@@ -4,7 +4,6 @@ generation. Also the bundled Posterize sketch plugin's coloured levels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,14 +15,11 @@ from t2ia_desktop.core.conditions import ConditionRegistry
 from t2ia_desktop.core.jobs import JobState
 from t2ia_desktop.core.plugin_manifest import PluginFolder
 from t2ia_desktop.core.plugins import PluginHost
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.runtime.plugin_wiring import registry_detect_factory
-from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.ui.custom_preview import custom_preview
 from t2ia_desktop.ui.layers_panel import ERROR_STYLE
-from t2ia_desktop.ui.plugins_dialog import PluginsController
 from tests.plugin_folders import write_plugin
-from tests.ui.helpers import DETECT_TIMEOUT, finish_pending, menu_action
+from tests.ui import plugin_window
+from tests.ui.helpers import DETECT_TIMEOUT, detected, finish_pending, menu_action
 
 BUNDLED = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -64,28 +60,12 @@ def host(tmp_path) -> PluginHost:
                       tmp_path / "plugins.json", entry_points=False)
 
 
-@pytest.fixture
-def scheduler(qapp, host) -> Iterator[PreviewScheduler]:
-    previews = PreviewScheduler(registry_detect_factory(host.registry))
-    yield previews
-    previews.shutdown()
-
-
-@pytest.fixture
-def updater(document, scheduler, host) -> Iterator[ConditionUpdater]:
-    conditions = ConditionUpdater(document, host.registry, scheduler)
-    yield conditions
-    conditions.disconnect_document()
-
-
-@pytest.fixture
-def plugins(window, host) -> PluginsController:
-    return PluginsController(window, host)
+# the preview scheduler, condition updater and Plugins controller on this module's host
+scheduler, updater, plugins = plugin_window.scheduler, plugin_window.updater, plugin_window.plugins
 
 
 def add_condition(qtbot, window, condition: str):
-    with qtbot.waitSignal(window.document.pixels_changed, timeout=DETECT_TIMEOUT,
-                          check_params_cb=lambda layer, rect: layer.kind == "condition"):
+    with detected(qtbot, window.document):
         menu_action(window, condition).trigger()
     return window.current_condition
 

@@ -16,7 +16,7 @@ from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL, ControlSpe
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.main_window import MainWindow
-from tests.ui.helpers import finish_pending, menu_action
+from tests.ui.helpers import finish_pending, menu_action, shown
 
 
 @pytest.fixture
@@ -49,11 +49,8 @@ def seed_history(folder) -> History:
 @pytest.fixture
 def hwindow(qtbot, loop, document, history_runner, updater, models, folder):
     seed_history(folder)
-    main = MainWindow(document, history_runner, models, history_folder=folder,
-                      conditions=updater)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
+    main = shown(qtbot, MainWindow(document, history_runner, models, history_folder=folder,
+                                   conditions=updater))
     yield main
     main.close()
 
@@ -74,6 +71,15 @@ def choose(qtbot, panel, seed: int) -> None:
     qtbot.mouseClick(panel.list_view.viewport(), Qt.MouseButton.LeftButton,
                      pos=panel.list_view.visualRect(index).center())
     assert panel.selected_entry().seed == seed
+
+
+def press_for(qtbot, window: MainWindow, seed: int, button: str):
+    """Choose the picture with ``seed`` in the history panel and press ``button``; returns the
+    panel."""
+    panel = panel_of(window)
+    choose(qtbot, panel, seed)
+    panel.buttons[button].click()
+    return panel
 
 
 def test_search_typing_and_filters(qtbot, hwindow):
@@ -97,9 +103,7 @@ def test_search_typing_and_filters(qtbot, hwindow):
 
 
 def test_star_is_kept_and_filters(qtbot, hwindow, folder):
-    panel = panel_of(hwindow)
-    choose(qtbot, panel, 22)
-    panel.buttons["★"].click()
+    panel = press_for(qtbot, hwindow, 22, "★")
     assert panel.star_action.isChecked()
     row = panel.model.row_of(panel.selected_entry().id)
     assert panel.model.data(panel.model.index(row)).startswith("★")
@@ -125,9 +129,7 @@ def test_delete_asks_and_moves_the_files_to_the_trash(qtbot, hwindow, folder):
 
 
 def test_add_as_layer_is_one_undoable_step(qtbot, hwindow):
-    panel = panel_of(hwindow)
-    choose(qtbot, panel, 22)
-    panel.buttons["Add as layer"].click()
+    press_for(qtbot, hwindow, 22, "Add as layer")
     document = hwindow.document
     layer = document.layers[-1]
     assert layer.kind == "result" and layer.request.seed == 22
@@ -141,10 +143,8 @@ def test_add_as_layer_is_one_undoable_step(qtbot, hwindow):
 
 
 def test_restore_settings_fills_the_generate_panel(qtbot, hwindow):
-    panel = panel_of(hwindow)
+    panel = press_for(qtbot, hwindow, 22, "Restore settings")
     generate = hwindow.generate_panel
-    choose(qtbot, panel, 22)
-    panel.buttons["Restore settings"].click()
     assert generate.prompt_edit.toPlainText() == "a barn in snow"
     assert generate.negative_edit.toPlainText() == "text"
     assert generate.seed_spin.value() == 22 and generate.steps_spin.value() == 9
@@ -159,9 +159,7 @@ def test_restore_settings_fills_the_generate_panel(qtbot, hwindow):
 
 
 def test_use_as_control_source_adds_a_photo_and_offers_a_condition(qtbot, hwindow):
-    panel = panel_of(hwindow)
-    choose(qtbot, panel, 11)
-    panel.buttons["Use as control"].click()
+    press_for(qtbot, hwindow, 11, "Use as control")
     document = hwindow.document
     photo = document.layers[0]
     assert photo.kind == "photo" and tuple(photo.pixels[96, 128]) == (200, 20, 20, 255)

@@ -3,8 +3,6 @@ Plugins dialog (list, errors, turning off, the folder, reload) and what a reload
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -12,13 +10,10 @@ from PySide6.QtGui import QColor
 from t2ia_desktop.core.paths import plugins_dir
 from t2ia_desktop.core.plugin_manifest import PluginFolder
 from t2ia_desktop.core.plugins import PluginHost
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.runtime.plugin_wiring import registry_detect_factory
-from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.ui.param_editors import BoolEditor, ChoiceEditor, ColourEditor, IntEditor
-from t2ia_desktop.ui.plugins_dialog import PluginsController
 from tests.plugin_folders import good_plugin, write_plugin
-from tests.ui.helpers import DETECT_TIMEOUT, menu_action
+from tests.ui import plugin_window
+from tests.ui.helpers import DETECT_TIMEOUT, detected, menu_action
 
 
 @pytest.fixture
@@ -35,28 +30,12 @@ def host(plugin_root, tmp_path) -> PluginHost:
                       entry_points=False)
 
 
-@pytest.fixture
-def scheduler(qapp, host) -> Iterator[PreviewScheduler]:
-    previews = PreviewScheduler(registry_detect_factory(host.registry))
-    yield previews
-    previews.shutdown()
-
-
-@pytest.fixture
-def updater(document, scheduler, host) -> Iterator[ConditionUpdater]:
-    conditions = ConditionUpdater(document, host.registry, scheduler)
-    yield conditions
-    conditions.disconnect_document()
-
-
-@pytest.fixture
-def plugins(window, host) -> PluginsController:
-    return PluginsController(window, host)
+# the preview scheduler, condition updater and Plugins controller on this module's host
+scheduler, updater, plugins = plugin_window.scheduler, plugin_window.updater, plugin_window.plugins
 
 
 def add_cut_lines(qtbot, window):
-    with qtbot.waitSignal(window.document.pixels_changed, timeout=DETECT_TIMEOUT,
-                          check_params_cb=lambda layer, rect: layer.kind == "condition"):
+    with detected(qtbot, window.document):
         menu_action(window, "cut-lines").trigger()
     return window.current_condition
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.jobs import Job, JobState
 from t2ia_desktop.core.phases import LOADING_ADAPTERS, LOADING_MODEL
 from t2ia_desktop.runtime.detection_cancel import CANCELLED_NOTE
 from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.ui.job_row import JobRow
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
     click_row,
@@ -28,15 +30,26 @@ WAIT_MS = 10_000
 
 
 # -- model loading ----------------------------------------------------------------------------
-def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
-        qtbot, window, loop, engine, runner):
+@contextmanager
+def generating_held_in(window, loop, engine, runner, phase: str,
+                       fraction: float | None) -> Iterator[tuple[Job, JobRow]]:
+    """Generate with the engine held loading in ``phase`` (at ``fraction`` done) until the
+    block ends; yields the job and its queue row."""
     load = threading.Event()
-    engine.phases = [(LOADING_MODEL, None)]
+    engine.phases = [(phase, fraction)]
     engine.loading_gate = load
     try:
         job = window.generate()
         row = window.queue_panel.row_for(job)
-        run_until(loop, runner, lambda: job.phase == LOADING_MODEL)
+        run_until(loop, runner, lambda: job.phase == phase)
+        yield job, row
+    finally:
+        load.set()  # the model has loaded
+
+
+def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
+        qtbot, window, loop, engine, runner):
+    with generating_held_in(window, loop, engine, runner, LOADING_MODEL, None) as (job, row):
         assert row.state_label.text() == "Loading model…"
         assert (row.progress_bar.minimum(), row.progress_bar.maximum()) == (0, 0)  # busy
         assert row.progress_bar.isVisible()
@@ -48,8 +61,7 @@ def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
         assert row.state_label.text() == "Cancelling after the model has loaded…"
         assert window.job_label.text() == "Cancelling after the model has loaded…"
         assert not row.cancel_button.isEnabled()
-    finally:
-        load.set()  # …the model has loaded
+    # …the model has loaded now (the block ended)
     run_until(loop, runner, lambda: job.state is JobState.CANCELLED)
     finish_pending(loop, window)
     assert engine.steps_run == 0  # not one denoising step ran
@@ -58,19 +70,11 @@ def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
 
 def test_the_row_fills_with_the_share_loaded_then_counts_steps(qtbot, window, loop, engine,
                                                                runner):
-    load = threading.Event()
-    engine.phases = [(LOADING_ADAPTERS, 0.5)]
-    engine.loading_gate = load
-    try:
-        job = window.generate()
-        row = window.queue_panel.row_for(job)
-        run_until(loop, runner, lambda: job.phase == LOADING_ADAPTERS)
+    with generating_held_in(window, loop, engine, runner, LOADING_ADAPTERS, 0.5) as (job, row):
         assert row.state_label.text() == "Loading adapters…"
         assert (row.progress_bar.maximum(), row.progress_bar.value()) == (100, 50)
         assert row.progress_bar.text() == "Loading adapters… 50 %"
         assert window.job_label.text() == "Loading adapters… 50 %"
-    finally:
-        load.set()
     run_until(loop, runner, lambda: job.state is JobState.DONE)
     finish_pending(loop, window)
     steps = job.request.steps

@@ -5,57 +5,29 @@ disk), and the queue file holds every job it did not finish — nothing is lost.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from t2ia_desktop.core.history import INDEX, History
 from t2ia_desktop.core.queue_store import QueueStore
+from tests.ui.app_process import start_driver, wait_for
 
 DRIVER = Path(__file__).with_name("queue_driver.py")
-REPO = Path(__file__).resolve().parents[2]
 JOBS = 5
 FIRST_SEED = 7
 LINE_TIMEOUT_S = 240  # torch import and the demo model on a busy 2-core machine
-
-
-def read_until(lines: queue.Queue, prefix: str, seen: list[str]) -> None:
-    while True:
-        line = lines.get(timeout=LINE_TIMEOUT_S)
-        if line is None:
-            raise AssertionError("the app ended first:\n" + "\n".join(seen[-40:]))
-        seen.append(line)
-        if line.startswith(prefix):
-            return
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
 def test_kill_9_mid_batch_loses_no_result_and_no_job(tmp_path):
     home = tmp_path / "home"
-    environment = {**os.environ, "T2IA_HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
-                   "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, str(DRIVER), str(JOBS)], cwd=REPO,
-                               env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue = queue.Queue()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    reader = threading.Thread(target=read, name="driver-output")
-    reader.start()
+    process, lines, reader = start_driver(DRIVER, [str(JOBS)], home)
     seen: list[str] = []
     try:
-        read_until(lines, "ready", seen)  # two pictures done, the third one running
+        wait_for(lines, "ready", seen, LINE_TIMEOUT_S)  # two pictures done, the third running
     finally:
         process.send_signal(signal.SIGKILL)  # no cleanup of any kind runs
         process.wait(30)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from t2ia_desktop.core.jobs import Job, JobState
 from t2ia_desktop.ui.main_window import MainWindow
 from t2ia_desktop.ui.queue_panel import PAUSED_TEXT, QueuePanel
-from tests.ui.helpers import at, drag, finish_pending, run_until
+from tests.ui.helpers import ask_for_batch, at, drag, finish_pending, run_until
 
 
 def queue_jobs(window: MainWindow, *prompts: str) -> list[Job]:
@@ -183,10 +183,7 @@ def test_retry_queues_the_same_request_and_its_picture_arrives(qtbot, window, lo
 
 def test_batch_queues_n_jobs_with_seeds_counting_up(window, loop, engine, runner):
     panel = window.generate_panel
-    panel.prompt_edit.setPlainText("variations")
-    panel.new_seed_check.setChecked(False)
-    panel.seed_spin.setValue(500)
-    panel.batch_spin.setValue(3)
+    ask_for_batch(window, "variations", 500, 3)
     first = window.generate()
     finish_pending(loop, window)
     assert first.request.seed == 500

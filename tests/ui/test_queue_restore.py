@@ -19,7 +19,7 @@ from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
-from tests.ui.helpers import at, drag, finish_pending
+from tests.ui.helpers import ask_for_batch, at, drag, finish_pending
 
 
 @pytest.fixture
@@ -59,11 +59,7 @@ def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     assert first.queue_control.offer_restore() == []  # nothing saved: nothing asked
     drag(first.canvas, [at(first, x, 50) for x in (20, 90, 160)])
     engine.gate = threading.Event()  # the first job holds at its first step
-    panel = first.generate_panel
-    panel.prompt_edit.setPlainText("a lighthouse at night")
-    panel.new_seed_check.setChecked(False)
-    panel.seed_spin.setValue(40)
-    panel.batch_spin.setValue(3)
+    ask_for_batch(first, "a lighthouse at night", 40, 3)
     running = first.generate()
     assert running.state is JobState.RUNNING
     sent = [job.request for job in first.runner.queue]

@@ -20,7 +20,7 @@ from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
 from t2ia_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import MODELS
-from tests.ui.helpers import drag, finish_pending
+from tests.ui.helpers import drag, generate_and_wait, shown
 
 
 @pytest.fixture
@@ -28,11 +28,8 @@ def real_window(qtbot, loop) -> Iterator[MainWindow]:
     worker = EngineWorker(default_engine_factory(str(demo_model_root())),
                           history=History(history_dir()))
     runner = JobRunner(JobQueue(), worker)
-    main = MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS),
-                      history_folder=history_dir())
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
+    main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS),
+                                   history_folder=history_dir()))
     yield main
     main.close()
     runner.shutdown()
@@ -51,11 +48,8 @@ def test_stroke_then_generate_with_the_demo_model(real_window, loop):
     panel = window.generate_panel
     panel.prompt_edit.setPlainText("a mountain path")
     panel.steps_spin.setValue(3)
-    progress: list[int] = []
-    window.runner.queue.job_changed.connect(lambda job: progress.append(job.step))
 
-    job = window.generate()
-    finish_pending(loop, window)
+    job, progress = generate_and_wait(loop, window)
 
     assert job is not None and job.state is JobState.DONE, job.error
     result = window.document.layers[-1]

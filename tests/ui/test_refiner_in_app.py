@@ -11,7 +11,7 @@ from PIL import Image
 from t2ia_desktop.core.jobs import JobState
 from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
-from tests.ui.helpers import finish_pending
+from tests.ui.helpers import generate_and_wait
 from tests.ui.test_real_generation import real_window  # noqa: F401 (fixture)
 
 
@@ -27,11 +27,8 @@ def test_generate_with_the_demo_refiner(real_window, loop):  # noqa: F811
     assert combo.itemText(combo.findData(DEMO_REFINER)) == "demo refiner (random weights)"
     combo.setCurrentIndex(combo.findData(DEMO_REFINER))
     advanced.switch_slider.setValue(0.5)
-    progress: list[int] = []
-    window.runner.queue.job_changed.connect(lambda job: progress.append(job.step))
 
-    job = window.generate()
-    finish_pending(loop, window)
+    job, progress = generate_and_wait(loop, window)
 
     assert job is not None and job.state is JobState.DONE, job.error
     assert job.request.refiner == DEMO_REFINER and job.request.refiner_switch == 0.5

@@ -11,6 +11,7 @@ from t2ia_desktop.core.project import load_project, save_project
 from t2ia_desktop.core.request import DEMO_MODEL
 from t2ia_desktop.core.sampling import SPEED_BY_ID
 from t2ia_desktop.ui.generate_panel import GeneratePanel
+from tests.ui.helpers import shown
 
 MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
           ("SD 1.5", "runwayml/stable-diffusion-v1-5", "sd15")]
@@ -18,11 +19,7 @@ MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
 
 def make_panel(qtbot) -> tuple[GeneratePanel, Document]:
     document = Document.with_sketch_layer(128, 128)
-    panel = GeneratePanel(MODELS, document)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel, document
+    return shown(qtbot, GeneratePanel(MODELS, document)), document
 
 
 def lora_file(folder, name="ink.safetensors"):

@@ -16,7 +16,7 @@ from t2ia_desktop.ui import settings_dialog
 from t2ia_desktop.ui.main_window import MainWindow
 from t2ia_desktop.ui.settings_dialog import NOTE_KEY, SettingsController, SettingsDialog
 from tests.fakes import FakeEngine
-from tests.ui.helpers import finish_pending
+from tests.ui.helpers import finish_pending, shown
 
 TAESD_NOTE = "madebyollin/taesdxl is not in /x: step previews use the approximate colours."
 
@@ -50,10 +50,8 @@ def store() -> SettingsStore:
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window as the app builds it: autosave on, every 30 s."""
-    main = MainWindow(document, runner, models, conditions=updater, autosave_seconds=30)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
+    main = shown(qtbot, MainWindow(document, runner, models, conditions=updater,
+                                   autosave_seconds=30))
     yield main
     main.close()
 
