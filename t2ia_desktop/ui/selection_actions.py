@@ -41,8 +41,9 @@ class SelectionActions(QObject):
             "Lasso selection", "Draw around an area to select it; Shift adds, Alt subtracts",
             ["L"], lambda: canvas.set_tool("lasso"))
         self.transform_action = self._action(
-            "Transform", "Move (drag) and scale (drag a corner; Shift keeps the proportions) the "
-            "selected layer's content; Enter applies, Esc cancels", ["Ctrl+T", "V"],
+            "Transform", "Move (drag), scale (drag a corner; Shift keeps the proportions) and "
+            "rotate (drag outside the frame; Shift snaps to 15°) the selection or the selected "
+            "layer's content; Enter applies, Esc cancels", ["Ctrl+T", "V"],
             lambda: canvas.set_tool("transform"))
         self.tool_actions = {"rect_select": self.rectangle_action, "lasso": self.lasso_action,
                              "transform": self.transform_action}

@@ -33,17 +33,17 @@ class TransformActions(QObject):
         self.tool = tool
         target = "the selected pixels (with a selection) or the selected layer's content"
         self.flip_horizontal_action = self._action(
-            "Flip horizontally", f"Mirror {target} left to right", lambda: tool.flip(True))
+            "Flip horizontally", "Flip ↔", f"Mirror {target} left to right", lambda: tool.flip(True))
         self.flip_vertical_action = self._action(
-            "Flip vertically", f"Mirror {target} top to bottom", lambda: tool.flip(False))
+            "Flip vertically", "Flip ↕", f"Mirror {target} top to bottom", lambda: tool.flip(False))
         self.rotate_cw_action = self._action(
-            "Rotate 90° clockwise", f"Turn {target} a quarter turn clockwise",
+            "Rotate 90° clockwise", "↻ 90°", f"Turn {target} a quarter turn clockwise",
             lambda: tool.turn(1))
         self.rotate_ccw_action = self._action(
-            "Rotate 90° anticlockwise", f"Turn {target} a quarter turn anticlockwise",
+            "Rotate 90° anticlockwise", "↺ 90°", f"Turn {target} a quarter turn anticlockwise",
             lambda: tool.turn(-1))
         self.rotate_180_action = self._action(
-            "Rotate 180°", f"Turn {target} upside down", lambda: tool.turn(2))
+            "Rotate 180°", "180°", f"Turn {target} upside down", lambda: tool.turn(2))
         self.actions = [self.flip_horizontal_action, self.flip_vertical_action,
                         self.rotate_cw_action, self.rotate_ccw_action, self.rotate_180_action]
         self.menu = QMenu("Trans&form", window)
@@ -65,9 +65,11 @@ class TransformActions(QObject):
         self.angle_spin.valueChanged.connect(self._on_angle)
         tool.changed.connect(self._follow_tool)
 
-    def _action(self, text: str, tip: str, slot: Callable[[], object]) -> QAction:
+    def _action(self, text: str, short: str, tip: str, slot: Callable[[], object]) -> QAction:
+        """A command named ``text`` in menus and ``short`` on the tool options bar."""
         action = QAction(text, self.window)
-        action.setToolTip(tip)
+        action.setIconText(short)
+        action.setToolTip(f"{text}: {tip}")
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         self.window.addAction(action)
