@@ -57,12 +57,12 @@ def engine_overhead(demo_root: Path, steps: int, size: int, repeats: int) -> dic
     adapter = engine.store.adapter(location, control.condition)
     raw_pipe = StableDiffusionXLAdapterPipeline.from_pipe(base, adapter=adapter)
     raw_pipe.set_progress_bar_config(disable=True)
-    kwargs = dict(
-        prompt=request.prompt, num_inference_steps=request.steps,
-        guidance_scale=request.guidance_scale, width=request.width, height=request.height,
-        image=control.image.convert("L"), adapter_conditioning_scale=control.conditioning_scale,
-        adapter_conditioning_factor=request.adapter_conditioning_factor,
-    )
+    kwargs = {
+        "prompt": request.prompt, "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance_scale, "width": request.width, "height": request.height,
+        "image": control.image.convert("L"), "adapter_conditioning_scale": control.conditioning_scale,
+        "adapter_conditioning_factor": request.adapter_conditioning_factor,
+    }
 
     def raw_call():
         call = dict(kwargs, generator=torch.Generator("cpu").manual_seed(request.seed))

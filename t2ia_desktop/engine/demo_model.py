@@ -94,13 +94,13 @@ def write_demo_model(directory: str | Path, family: str = "sdxl", seed: int = 0)
         block_out_channels=(8, 8, 16, 16), layers_per_block=1, norm_num_groups=4,
         sample_size=256, scaling_factor=0.13025 if family == "sdxl" else 0.18215,
     )
-    text_config = dict(
-        vocab_size=_VOCAB_SIZE, hidden_size=_TEXT_HIDDEN, intermediate_size=37,
-        num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=77,
-        hidden_act="gelu", projection_dim=_TEXT_HIDDEN,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
+    text_config = {
+        "vocab_size": _VOCAB_SIZE, "hidden_size": _TEXT_HIDDEN, "intermediate_size": 37,
+        "num_hidden_layers": 2, "num_attention_heads": 4, "max_position_embeddings": 77,
+        "hidden_act": "gelu", "projection_dim": _TEXT_HIDDEN,
+        "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
     text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
 
     if family == "sdxl":
