@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from t2ia_desktop.core.document import ConditionSettings, Document, Layer
+from t2ia_desktop.core.selection import adopt_selection, document_selection
 
 Rect = tuple[int, int, int, int]  # x, y, width, height
 
@@ -373,6 +374,7 @@ class ResizeCanvas(Command):
         self.after: list[np.ndarray] = []
         self._done = False
         self.areas: tuple[Any, Any] = (None, None)  # generation area before, after
+        self.selections: tuple[Any, Any] = (None, None)  # selection masks before, after
 
     def apply(self, document: Document) -> None:
         self.old_size = (document.width, document.height)
@@ -381,16 +383,22 @@ class ResizeCanvas(Command):
         self.after = [_placed(pixels, self.offset, width, height) for pixels in self.before]
         area = document.custom_area  # it stays over the same part of the picture
         self.areas = (area, area and area.moved(*self.offset))
+        selection = document_selection(document)  # it stays over the same pixels too
+        if not selection.is_empty():
+            kept = selection.mask.copy()
+            self.selections = (kept, _placed(kept, self.offset, width, height))
         self.redo(document)
 
     def redo(self, document: Document) -> None:
         document.resize_canvas(*self.size, list(self.after))
         document.set_generation_area(self.areas[1])
+        adopt_selection(document, self.selections[1])
         self._done = True
 
     def undo(self, document: Document) -> None:
         document.resize_canvas(*self.old_size, list(self.before))
         document.set_generation_area(self.areas[0])
+        adopt_selection(document, self.selections[0])
         self._done = False
 
     @property
@@ -403,8 +411,9 @@ class ResizeCanvas(Command):
 
 
 def _placed(pixels: np.ndarray, offset: tuple[int, int], width: int, height: int) -> np.ndarray:
-    """``pixels`` with its top-left corner at ``offset`` on a transparent width×height canvas."""
-    out = np.zeros((height, width, 4), np.uint8)
+    """``pixels`` (RGBA, or a mask) with its top-left corner at ``offset`` on an empty
+    width×height canvas."""
+    out = np.zeros((height, width, *pixels.shape[2:]), pixels.dtype)
     x, y = offset
     old_height, old_width = pixels.shape[:2]
     left, top = max(0, x), max(0, y)

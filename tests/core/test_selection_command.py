@@ -75,9 +75,11 @@ def test_undoing_a_canvas_resize_brings_back_that_sizes_selection():
     before = document_selection(document).mask.copy()
     stack.push(ResizeCanvas(60, 50, (0, 0)))
     assert document_selection(document).size == (60, 50)
-    assert document_selection(document).is_empty()
+    assert np.array_equal(document_selection(document).mask, rectangle_mask(60, 50, (5, 5),
+                                                                             (25, 20)))
     stack.push(select_all())
     stack.undo()
+    assert not document_selection(document).mask.all()
     stack.undo()  # the resize
     assert np.array_equal(document_selection(document).mask, before)
     stack.undo()
