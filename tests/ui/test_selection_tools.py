@@ -14,11 +14,11 @@ from t2ia_desktop.core.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.fill import bounds
 from t2ia_desktop.core.selection import polygon_mask, rectangle_mask
 from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.canvas import CanvasView
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.selection_tools import SelectionTools
 from t2ia_desktop.ui.transform_tool import TransformTool
-from tests.ui.helpers import drag
+from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
@@ -28,12 +28,7 @@ def undo(document: Document) -> UndoStack:
 
 @pytest.fixture
 def canvas(qtbot, document: Document, undo: UndoStack) -> CanvasView:
-    view = CanvasView(document, edits=DocumentEdits(document, undo))
-    qtbot.addWidget(view)
-    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_canvas(qtbot, document, DocumentEdits(document, undo))
 
 
 @pytest.fixture

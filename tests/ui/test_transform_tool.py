@@ -13,11 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document import Document
 from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.canvas import CanvasView
 from t2ia_desktop.ui.edits import DocumentEdits
 from t2ia_desktop.ui.selection_tools import SelectionTools
 from t2ia_desktop.ui.transform_tool import TransformTool
-from tests.ui.helpers import drag
+from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
@@ -27,12 +27,7 @@ def undo(document: Document) -> UndoStack:
 
 @pytest.fixture
 def canvas(qtbot, document: Document, undo: UndoStack) -> CanvasView:
-    view = CanvasView(document, edits=DocumentEdits(document, undo))
-    qtbot.addWidget(view)
-    view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_canvas(qtbot, document, DocumentEdits(document, undo))
 
 
 @pytest.fixture
