@@ -63,13 +63,13 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from t2ia_desktop.app import model_choices
-    from t2ia_desktop.core.document import Document
-    from t2ia_desktop.core.jobs import JobQueue
+    from t2ia_desktop.core.document.document import Document
+    from t2ia_desktop.core.files.photo import load_photo
+    from t2ia_desktop.core.generation.jobs import JobQueue
     from t2ia_desktop.core.paths import demo_model_root
-    from t2ia_desktop.core.photo import load_photo
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
-    from t2ia_desktop.ui.main_window import MainWindow
+    from t2ia_desktop.ui.window.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)

@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # a frozen child process must not start the app again

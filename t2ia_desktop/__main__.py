@@ -1,3 +1,3 @@
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 
 raise SystemExit(main())

@@ -13,6 +13,7 @@ import sys
 import time
 
 from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 from t2ia_desktop.core.paths import (
     app_icon_path,
     demo_model_root,
@@ -20,7 +21,6 @@ from t2ia_desktop.core.paths import (
     log_dir,
     queue_dir,
 )
-from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def sdxl_in_cache() -> bool:
 
         found = try_to_load_from_cache(DEFAULT_SDXL_MODEL, "model_index.json")
         return isinstance(found, str)
-    except Exception:  # noqa: BLE001 - a broken cache must not stop the app from opening
+    except Exception:
         return False
 
 
@@ -105,11 +105,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from t2ia_desktop.core.document import Document
-    from t2ia_desktop.core.history import History
-    from t2ia_desktop.core.jobs import JobQueue
-    from t2ia_desktop.core.plugins import PluginHost, default_plugin_folders
-    from t2ia_desktop.core.queue_store import QueueStore
+    from t2ia_desktop.core.conditions.plugins import PluginHost, default_plugin_folders
+    from t2ia_desktop.core.document.document import Document
+    from t2ia_desktop.core.generation.jobs import JobQueue
+    from t2ia_desktop.core.generation.queue_file import QueueStore
+    from t2ia_desktop.core.image_history.store import History
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
@@ -121,10 +121,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker
-    from t2ia_desktop.ui.error_funnel import ErrorFunnel
-    from t2ia_desktop.ui.main_window import MainWindow
-    from t2ia_desktop.ui.plugins_dialog import PluginsController
-    from t2ia_desktop.ui.settings_dialog import SettingsController
+    from t2ia_desktop.ui.dialogs.plugins import PluginsController
+    from t2ia_desktop.ui.dialogs.settings import SettingsController
+    from t2ia_desktop.ui.window.error_funnel import ErrorFunnel
+    from t2ia_desktop.ui.window.main_window import MainWindow
 
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -176,7 +176,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     )
     plugin_actions = PluginsController(window, plugins)  # Help → Plugins…; lives with the window
     SettingsController(window, settings)  # Edit → Settings…; lives with the window
-    from t2ia_desktop.ui.model_manager import ModelsController
+    from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 
     # Models → Manage models… and Models → Memory; fills the Generate panel's model list.
     models_actions = ModelsController(window, settings=settings)

@@ -27,9 +27,9 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from t2ia_desktop.core.conditions import FAMILIES, ConditionType, ParamSpec
+from t2ia_desktop.core.conditions.plugin_manifest import API_VERSION, ENTRY_POINT_GROUP
+from t2ia_desktop.core.conditions.registry import FAMILIES, ConditionType, ParamSpec
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
-from t2ia_desktop.core.plugin_manifest import API_VERSION, ENTRY_POINT_GROUP
 
 __all__ = [
     "API_MINOR",

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from PIL import Image
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.request import GenerationRequest
 
 
 class FakeEngine:

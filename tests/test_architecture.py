@@ -44,7 +44,7 @@ def test_the_contracts_cover_the_layers():
 
 def test_the_app_window_and_runner_import_without_torch(tmp_path):
     code = (
-        "import t2ia_desktop.app, t2ia_desktop.ui.main_window, t2ia_desktop.runtime.runner; "
+        "import t2ia_desktop.app, t2ia_desktop.ui.window.main_window, t2ia_desktop.runtime.runner; "
         "import sys; print('torch' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.core.conditions import ConditionType
+from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
 from t2ia_desktop.engine import quiet_libraries
-from t2ia_desktop.engine.weights import (
+from t2ia_desktop.engine.model_store.weights import (
     ANNOTATORS_REPO,
     WEIGHT_FILES,
     annotator_files_present,
@@ -217,7 +217,7 @@ def _load(name: str, loader_name: str, folder: Path, files: tuple[str, ...]) -> 
     problem: T2IAError | None = None
     try:
         detector = cls.from_pretrained(str(folder))
-    except Exception as error:  # noqa: BLE001 - RuntimeError, KeyError…: all mean "cannot"
+    except Exception as error:
         # Built here, raised below: outside the except block the error (whose frames hold the
         # half-built networks) is not kept alive as the new error's context.
         problem = _load_problem(name, error, paths)
@@ -243,7 +243,7 @@ def _read_weights(path: Path) -> Any:
     except pickle.UnpicklingError:
         problem = ("it is not a PyTorch weights file, or it holds Python objects besides "
                    "tensors, which are refused for safety")
-    except Exception as error:  # noqa: BLE001 - any failure: it cannot be read
+    except Exception as error:
         problem = f"it is damaged or incomplete ({_summary(error)})"
     else:
         if isinstance(weights, Mapping):

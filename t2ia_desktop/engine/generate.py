@@ -19,10 +19,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from t2ia_desktop.core.conditions import ConditionRegistry, default_registry
+from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import Cancelled
-from t2ia_desktop.core.paths import demo_model_root
-from t2ia_desktop.core.phases import (
+from t2ia_desktop.core.generation.phases import (
     COMPUTING_FEATURES,
     DECODING,
     DENOISING,
@@ -31,14 +30,16 @@ from t2ia_desktop.core.phases import (
     PhaseReporter,
     PhaseSink,
 )
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.engine import quiet_libraries
-from t2ia_desktop.engine.adapter_features import (
+from t2ia_desktop.engine.guides.adapter_features import (
     FeatureCache,
     FeatureKey,
     adapter_input,
     image_key,
 )
+from t2ia_desktop.engine.guides.injection import AdapterInjection, LayerFeatures, guides_at_all
 from t2ia_desktop.engine.img2img import (
     PIPELINE_CLASSES,
     init_at_size,
@@ -48,10 +49,9 @@ from t2ia_desktop.engine.img2img import (
     paste_back,
     steps_run,
 )
-from t2ia_desktop.engine.injection import AdapterInjection, LayerFeatures, guides_at_all
-from t2ia_desktop.engine.load_progress import component_progress
 from t2ia_desktop.engine.loras import LoraCache, wanted_loras
 from t2ia_desktop.engine.memory import tile_vae_for
+from t2ia_desktop.engine.model_store.load_progress import component_progress
 from t2ia_desktop.engine.oom import recovers_from_out_of_memory
 from t2ia_desktop.engine.pipelines import PipelineStore, pick_device
 from t2ia_desktop.engine.prompt_embeds import with_prompt_weights

@@ -16,7 +16,7 @@ from diffusers import (
 )
 from PIL import Image
 
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.request import GenerationRequest
 
 PIPELINE_CLASSES = {
     ("sdxl", "img2img"): StableDiffusionXLImg2ImgPipeline,

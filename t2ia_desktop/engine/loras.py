@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sampling import NORMAL_SPEED, SPEED_BY_ID, check_lora_file
-from t2ia_desktop.engine import hub
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sampling import NORMAL_SPEED, SPEED_BY_ID, check_lora_file
+from t2ia_desktop.engine.model_store import hub
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def speed_lora_file(speed: str, family: str) -> WantedLora | None:
 
     try:
         path = hf_hub_download(repo, filename, local_files_only=True)
-    except Exception:  # noqa: BLE001 - not in the cache (huggingface_hub raises several kinds)
+    except Exception:
         if not hub.hub_reachable():
             raise ModelUnavailable(
                 f"The {preset.label} LoRA, {filename} from {repo}, is not on this machine and "
@@ -57,7 +57,7 @@ def speed_lora_file(speed: str, family: str) -> WantedLora | None:
             ) from None
         try:
             path = hf_hub_download(repo, filename)
-        except Exception as error:  # noqa: BLE001 - network, HTTP, disk: all mean "cannot"
+        except Exception as error:
             raise ModelUnavailable(
                 f"Could not download {filename} from {repo}: {str(error).splitlines()[0]}"
             ) from None
@@ -117,7 +117,7 @@ class LoraCache:
         name = f"lora{self._counter}"
         try:
             pipe.load_lora_weights(lora.path, adapter_name=name)
-        except Exception as error:  # noqa: BLE001 - diffusers, peft, safetensors: bad file
+        except Exception as error:
             _forget(pipe, name)
             first = (str(error).strip() or type(error).__name__).splitlines()[0][:200]
             raise BadInput(

@@ -7,7 +7,7 @@ import logging
 
 import torch
 
-from t2ia_desktop.core.memory_policy import DeviceFacts, MemoryPlan
+from t2ia_desktop.core.generation.memory_policy import DeviceFacts, MemoryPlan
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import torch
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.vram_estimate import estimate_for_plan
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.vram_estimate import estimate_for_plan
 
 log = logging.getLogger(__name__)
 

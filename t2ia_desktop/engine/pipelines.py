@@ -22,17 +22,18 @@ from diffusers import (
     T2IAdapter,
 )
 
-from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.memory_policy import MemoryPlan, choose_memory_plan, with_offload
-from t2ia_desktop.core.models import downloaded, memory_setting
-from t2ia_desktop.core.phases import LOADING_ADAPTERS, LOADING_MODEL, PhaseSink
-from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
-from t2ia_desktop.engine import hub, single_file
-from t2ia_desktop.engine.adapter_family import check_adapter_family
-from t2ia_desktop.engine.demo_model import ensure_demo_model
-from t2ia_desktop.engine.load_progress import component_progress
+from t2ia_desktop.core.generation.checkpoints import downloaded, memory_setting
+from t2ia_desktop.core.generation.memory_policy import MemoryPlan, choose_memory_plan, with_offload
+from t2ia_desktop.core.generation.phases import LOADING_ADAPTERS, LOADING_MODEL, PhaseSink
+from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEFAULT_SDXL_VAE, DEMO_MODEL
+from t2ia_desktop.engine import single_file
+from t2ia_desktop.engine.demo.model import ensure_demo_model
+from t2ia_desktop.engine.guides.adapter_family import check_adapter_family
 from t2ia_desktop.engine.memory import device_facts, place_pipeline
+from t2ia_desktop.engine.model_store import hub
+from t2ia_desktop.engine.model_store.load_progress import component_progress
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import torch
 
-from t2ia_desktop.core.prompt_weights import has_emphasis, parse_prompt, plain_text
+from t2ia_desktop.core.generation.prompt_weights import has_emphasis, parse_prompt, plain_text
 
 WINDOW = 75  # tokens per window between the start and end tokens
 

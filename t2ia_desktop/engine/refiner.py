@@ -16,9 +16,9 @@ from diffusers import StableDiffusionXLImg2ImgPipeline, StableDiffusionXLInpaint
 from PIL import Image
 
 from t2ia_desktop.core.errors import Cancelled
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER, PAIR_FIELDS
-from t2ia_desktop.engine import hub
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER, PAIR_FIELDS
+from t2ia_desktop.engine.model_store import hub
 from t2ia_desktop.engine.schedulers import make_scheduler
 from t2ia_desktop.engine.step_previews import PreviewSink, StepPreviews
 
@@ -85,7 +85,7 @@ class RefinerStore:
 
     def location(self, reference: str) -> str:
         if reference == DEMO_REFINER:
-            from t2ia_desktop.engine.demo_refiner import ensure_demo_refiner
+            from t2ia_desktop.engine.demo.refiner import ensure_demo_refiner
 
             return str(ensure_demo_refiner(self.demo_root))
         return reference

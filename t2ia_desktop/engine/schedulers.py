@@ -7,7 +7,7 @@ from typing import Any
 import diffusers
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.sampling import SCHEDULERS_BY_ID
+from t2ia_desktop.core.generation.sampling import SCHEDULERS_BY_ID
 
 
 def make_scheduler(name: str, config: Any):

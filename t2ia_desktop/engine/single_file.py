@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
-from t2ia_desktop.core.models import (
+from t2ia_desktop.core.generation.checkpoints import (
     BASE_CONFIG_REPOS,
     FAMILY_NAMES,
     PICKLE_SUFFIXES,
@@ -24,7 +24,7 @@ from t2ia_desktop.core.models import (
     downloaded,
     refuse_pickle,
 )
-from t2ia_desktop.engine import hub
+from t2ia_desktop.engine.model_store import hub
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _cached_configs(repo: str, local_only: bool) -> Path | None:
     try:
         return Path(snapshot_download(repo, allow_patterns=CONFIG_PATTERNS,
                                       local_files_only=local_only))
-    except Exception as error:  # noqa: BLE001 - not cached / not reachable: the caller says
+    except Exception as error:
         if not local_only:
             raise ModelUnavailable(
                 f"Could not fetch the configuration files of {repo}: "
@@ -133,7 +133,7 @@ def _open_clip_text_encoder(path: Path, folder: Path, dtype):
     from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
     with safe_open(str(path), framework="pt") as file:
-        names = [key for key in file.keys() if key.startswith(OPEN_CLIP_PREFIX)]  # noqa: SIM118
+        names = [key for key in file.keys() if key.startswith(OPEN_CLIP_PREFIX)]
         state = {key: file.get_tensor(key) for key in names}
     config = CLIPTextConfig.from_pretrained(folder / "text_encoder_2", local_files_only=True)
     with init_empty_weights():

@@ -138,7 +138,7 @@ class TaesdPreviews:
                 vae = AutoencoderTiny.from_pretrained(folder, torch_dtype=self.dtype,
                                                       local_files_only=True)
                 self._models[folder] = vae.to(self.device).eval()
-            except Exception as error:  # noqa: BLE001 - a damaged folder: say so, go on
+            except Exception as error:
                 log.warning("cannot load TAESD from %s: %s", folder, error)
                 self._broken[folder] = (f"TAESD in {folder} cannot be loaded "
                                         f"({type(error).__name__}: {error})")

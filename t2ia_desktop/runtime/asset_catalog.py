@@ -19,11 +19,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from t2ia_desktop.core.conditions import ConditionRegistry, ConditionType
+from t2ia_desktop.core.conditions.plugin_manifest import MANIFEST, read_manifest
+from t2ia_desktop.core.conditions.registry import ConditionRegistry, ConditionType
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.models import download_folder, downloaded
-from t2ia_desktop.core.plugin_manifest import MANIFEST, read_manifest
-from t2ia_desktop.core.request import is_hub_id
+from t2ia_desktop.core.generation.checkpoints import download_folder, downloaded
+from t2ia_desktop.core.generation.request import is_hub_id
 from t2ia_desktop.runtime.downloads import WeightDownloads
 
 
@@ -64,7 +64,7 @@ class WeightAsset:
     approximate_size: int | None
 
     def location(self) -> Path | None:
-        from t2ia_desktop.engine.weights import find_weights
+        from t2ia_desktop.engine.model_store.weights import find_weights
 
         folder = find_weights((self.file,))
         return folder / self.file if folder is not None else None
@@ -76,7 +76,7 @@ def adapter_cache_folder(repo: str) -> Path | None:
         from huggingface_hub import try_to_load_from_cache
 
         found = try_to_load_from_cache(repo, "config.json")
-    except Exception:  # noqa: BLE001 - a broken cache only means "not there"
+    except Exception:
         return None
     return Path(found).parent if isinstance(found, str) else None
 
@@ -126,7 +126,7 @@ def plugin_adapter_assets(registry: ConditionRegistry) -> list[PluginAdapterAsse
 
 def weight_assets(registry: ConditionRegistry) -> list[WeightAsset]:
     """Every detector weight file the registered conditions need, in registration order."""
-    from t2ia_desktop.engine.weights import APPROXIMATE_SIZES
+    from t2ia_desktop.engine.model_store.weights import APPROXIMATE_SIZES
 
     found: dict[str, list[str]] = {}
     for condition in registry:
@@ -147,7 +147,7 @@ def delete_adapter(repo: str) -> list[Path]:
         from huggingface_hub import scan_cache_dir
 
         repos = [r for r in scan_cache_dir().repos if r.repo_id == repo]
-    except Exception:  # noqa: BLE001 - no cache, nothing to delete there
+    except Exception:
         repos = []
     for cached in repos:
         shutil.rmtree(cached.repo_path, ignore_errors=True)
@@ -157,13 +157,13 @@ def delete_adapter(repo: str) -> list[Path]:
 
 def weight_deletable(path: Path) -> bool:
     """Whether ``path`` is in an annotators folder (the cache's shared snapshot is left alone)."""
-    from t2ia_desktop.engine.weights import annotators_folder, app_annotators_folder
+    from t2ia_desktop.engine.model_store.weights import annotators_folder, app_annotators_folder
 
     return path.parent in (annotators_folder(), app_annotators_folder())
 
 
 def download_adapters(repos: Sequence[str], **kwargs: Any) -> list[Any]:
-    from t2ia_desktop.engine.adapter_downloads import download_adapters as fetch
+    from t2ia_desktop.engine.model_store.adapter_downloads import download_adapters as fetch
 
     return fetch(repos, **kwargs)
 

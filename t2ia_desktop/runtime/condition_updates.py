@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
-from t2ia_desktop.core.conditions import ConditionRegistry
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
+from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer, blank_pixels
 from t2ia_desktop.runtime.previews import PreviewScheduler
 
 

@@ -7,7 +7,7 @@ note that says so, and the detector finishes unseen on its own thread.
 
 from __future__ import annotations
 
-from t2ia_desktop.core.document import Layer
+from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 
 CANCELLED_NOTE = ("Detection cancelled: the previous control image is kept. "

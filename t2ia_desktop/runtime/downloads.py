@@ -30,7 +30,7 @@ PROGRESS_INTERVAL_S = 0.05
 
 
 def default_download(files: Sequence[str], **kwargs: Any) -> list[Any]:
-    from t2ia_desktop.engine.downloads import download_annotator_weights
+    from t2ia_desktop.engine.model_store.downloads import download_annotator_weights
 
     return download_annotator_weights(files, **kwargs)
 
@@ -93,24 +93,24 @@ class WeightDownloads(QObject):
     # -- what the UI asks before offering a download ----------------------------------------
     def missing(self, files: Sequence[str]) -> dict[str, int | None]:
         """The files to fetch (and their approximate sizes) so that all of ``files`` are here."""
-        from t2ia_desktop.engine.weights import APPROXIMATE_SIZES, missing_files
+        from t2ia_desktop.engine.model_store.weights import APPROXIMATE_SIZES, missing_files
 
         return {f: APPROXIMATE_SIZES.get(f) for f in missing_files(tuple(files))}
 
     def offline(self) -> bool:
         """Offline mode is on: the hub is not asked at all."""
-        from t2ia_desktop.engine import hub
+        from t2ia_desktop.engine.model_store import hub
 
         return hub.offline()
 
     def folder(self) -> str:
         """Where downloads land (and where to put files by hand)."""
-        from t2ia_desktop.engine.weights import annotators_folder
+        from t2ia_desktop.engine.model_store.weights import annotators_folder
 
         return str(annotators_folder())
 
     def source_url(self) -> str:
-        from t2ia_desktop.engine.weights import ANNOTATORS_URL
+        from t2ia_desktop.engine.model_store.weights import ANNOTATORS_URL
 
         return ANNOTATORS_URL
 

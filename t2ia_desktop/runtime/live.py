@@ -14,9 +14,9 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.jobs import Job, JobState
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sampling import NORMAL_SPEED
+from t2ia_desktop.core.generation.jobs import Job, JobState
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sampling import NORMAL_SPEED
 from t2ia_desktop.runtime.runner import JobRunner
 
 log = logging.getLogger(__name__)

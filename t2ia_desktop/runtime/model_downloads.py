@@ -2,7 +2,7 @@
 
 :class:`~t2ia_desktop.runtime.downloads.WeightDownloads` runs any ``download(files, progress=,
 cancel=)`` on its own thread with progress signals and Cancel; for models the "files" are one
-hub id and the engine's :func:`~t2ia_desktop.engine.model_downloads.download_model` fetches
+hub id and the engine's :func:`~t2ia_desktop.engine.model_store.model_downloads.download_model` fetches
 that pipeline's files (imported on the download thread: no torch is involved).
 """
 
@@ -17,7 +17,7 @@ from t2ia_desktop.runtime.downloads import WeightDownloads
 
 
 def download_models(repos: Sequence[str], **kwargs: Any) -> list[Any]:
-    from t2ia_desktop.engine.model_downloads import download_model
+    from t2ia_desktop.engine.model_store.model_downloads import download_model
 
     return [download_model(repo, **kwargs) for repo in repos]
 
@@ -28,6 +28,6 @@ def model_downloads(parent: QObject | None = None) -> WeightDownloads:
 
 
 def hub_offline() -> bool:
-    from t2ia_desktop.engine import hub
+    from t2ia_desktop.engine.model_store import hub
 
     return hub.offline()

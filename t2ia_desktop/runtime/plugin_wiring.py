@@ -7,7 +7,7 @@ reload swaps its contents, so each of them sees the new condition types on its n
 
 from __future__ import annotations
 
-from t2ia_desktop.core.conditions import ConditionRegistry
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater, _snapshot
 from t2ia_desktop.runtime.previews import Detect, DetectFactory

@@ -32,7 +32,7 @@ DEBOUNCE_MS = 150
 
 def default_detect_factory() -> Detect:
     """Imports the engine's detectors inside the detector thread (torch loads there)."""
-    from t2ia_desktop.core.conditions import default_registry
+    from t2ia_desktop.core.conditions.registry import default_registry
     from t2ia_desktop.engine.detectors import detect
 
     registry = default_registry()
@@ -175,7 +175,7 @@ class PreviewScheduler(QObject):
         condition, params, source = pending
         try:
             image = source()
-        except Exception as error:  # noqa: BLE001 - the source layer went away; tell that layer
+        except Exception as error:
             self.preview_failed.emit(layer_id, f"Cannot read the source layer: {error}")
             self.busy_changed.emit(layer_id, False)
             return

@@ -15,9 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.jobs import Job, JobQueue
-from t2ia_desktop.core.queue_store import QueueStore
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.jobs import Job, JobQueue
+from t2ia_desktop.core.generation.queue_file import QueueStore
+from t2ia_desktop.core.generation.request import GenerationRequest
 
 log = logging.getLogger(__name__)
 

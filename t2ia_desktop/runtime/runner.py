@@ -12,8 +12,8 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
-from t2ia_desktop.core.jobs import Job, JobQueue, JobState
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.jobs import Job, JobQueue, JobState
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.worker import EngineWorker
 
 

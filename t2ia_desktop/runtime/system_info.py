@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from t2ia_desktop.core.memory_policy import DeviceFacts
+from t2ia_desktop.core.generation.memory_policy import DeviceFacts
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def memory_in_use() -> MemoryUse:
         try:
             if torch.cuda.is_available() and torch.cuda.is_initialized():
                 allocated = int(torch.cuda.memory_allocated())
-        except Exception:  # noqa: BLE001 - a status line must never raise
+        except Exception:
             allocated = None
     return MemoryUse(resident_bytes(), allocated)
 
@@ -119,7 +119,7 @@ def _device_name(engine: Any) -> str:
         torch = sys.modules.get("torch")
         try:
             name = torch.cuda.get_device_name(device) if torch is not None else "GPU"
-        except Exception:  # noqa: BLE001
+        except Exception:
             name = "GPU"
         return f"CUDA: {name}"
     if kind == "mps":

@@ -11,10 +11,10 @@ from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
-from t2ia_desktop.core.history import History
-from t2ia_desktop.core.jobs import Job
-from t2ia_desktop.core.phases import SAVING, STARTING_ENGINE
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.jobs import Job
+from t2ia_desktop.core.generation.phases import SAVING, STARTING_ENGINE
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.runtime.preview_gate import PreviewGate
 from t2ia_desktop.runtime.system_info import device_label, device_memory, failure_details
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 
 PREFIX = "t2ia-desktop: error: "
 """How every error line on stderr starts."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 
 
 def test_bench_step_preview_prints_its_figures(capsys):

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop import __version__
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.conditions.registry import default_registry
 from tests.cli.helpers import PREFIX, one_error_line, run_cli
 
 
@@ -32,7 +32,7 @@ class _EngineForbidden(types.ModuleType):
 def no_engine(monkeypatch):
     """Make any use of the torch side (detectors, pipelines, demo model) fail the test."""
     for name in ("t2ia_desktop.engine.detectors", "t2ia_desktop.engine.generate",
-                 "t2ia_desktop.engine.pipelines", "t2ia_desktop.engine.demo_model"):
+                 "t2ia_desktop.engine.pipelines", "t2ia_desktop.engine.demo.model"):
         monkeypatch.setitem(sys.modules, name, _EngineForbidden(name))
 
 
@@ -163,7 +163,8 @@ def test_model_that_is_neither_a_folder_nor_a_hub_id(files, capsys, monkeypatch)
                                    "--raw-control", model="./nope"))
     assert status == 2
     message = one_error_line(capsys)
-    assert "./nope" in message and "owner/name" in message
+    assert "./nope" in message
+    assert "owner/name" in message
     assert not files.out.exists()
 
 
@@ -236,7 +237,7 @@ def test_module_version_in_a_process(tmp_path):
 
 def test_bad_input_in_a_process_is_one_line_and_loads_no_torch(files):
     script = (
-        "import sys; from t2ia_desktop.cli import main; status = main(sys.argv[1:]); "
+        "import sys; from t2ia_desktop.cli.main import main; status = main(sys.argv[1:]); "
         "print('torch' in sys.modules); sys.exit(status)"
     )
     done = _python("-c", script, *generate_args(files, "--control", f"sketch={files.sketch}",
@@ -245,12 +246,14 @@ def test_bad_input_in_a_process_is_one_line_and_loads_no_torch(files):
     assert done.stdout.strip() == "False"
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith(PREFIX) and "conditioning scale" in lines[0]
+    assert lines[0].startswith(PREFIX)
+    assert "conditioning scale" in lines[0]
     assert not files.out.exists()
 
     done = _python("-m", "t2ia_desktop", *generate_args(files, "--steps", "x"), cwd=files.tmp)
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith(PREFIX)
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(PREFIX)
     assert "Traceback" not in done.stderr
 
 
@@ -264,5 +267,6 @@ def test_conditions_say_whether_detector_weights_are_present(tmp_path, monkeypat
     monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
     assert main(["conditions"]) == 0
     lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert "weights present" in lines["lineart"] and "weights missing" in lines["openpose"]
+    assert "weights present" in lines["lineart"]
+    assert "weights missing" in lines["openpose"]
     assert lines["lineart"].split("\t")[2] == "sdxl"

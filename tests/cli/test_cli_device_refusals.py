@@ -29,7 +29,7 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize("extra, expected", list(REFUSED.values()), ids=list(REFUSED))
+@pytest.mark.parametrize(("extra", "expected"), list(REFUSED.values()), ids=list(REFUSED))
 def test_a_device_this_machine_lacks_is_refused_before_any_work(extra, expected, files, capsys,
                                                                 no_engine):
     status = run_cli(generate_args(files, "--control", f"sketch={files.sketch}", *extra))

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 from t2ia_desktop.engine import detectors
-from t2ia_desktop.engine.weights import app_annotators_folder
+from t2ia_desktop.engine.model_store.weights import app_annotators_folder
 from tests.engine.annotator_weights import write_annotators
 from tests.engine.hub_server import online, serve_hub
 
@@ -59,7 +59,8 @@ def test_detect_downloads_missing_weights_with_progress_on_stderr(served, monkey
     assert status == 0, err
     assert f"fetching sk_model.pth, sk_model2.pth from lllyasviel/Annotators into " \
            f"{app_annotators_folder()}" in err
-    assert "downloading sk_model.pth:" in err and "downloading sk_model2.pth:" in err
+    assert "downloading sk_model.pth:" in err
+    assert "downloading sk_model2.pth:" in err
     assert "(100 %)" in err.splitlines()[-1]
     assert files_here() == LINEART
     assert Image.open(out).size == (96, 64)
@@ -68,8 +69,10 @@ def test_detect_downloads_missing_weights_with_progress_on_stderr(served, monkey
 def test_offline_detect_names_the_file_and_where_to_put_it(tmp_path, capsys):
     status = main(["detect", "lineart", photo(tmp_path), str(tmp_path / "out.png")])
     err = capsys.readouterr().err
-    assert status == 2 and len(err.splitlines()) == 1
-    assert "sk_model.pth" in err and "offline mode is on" in err
+    assert status == 2
+    assert len(err.splitlines()) == 1
+    assert "sk_model.pth" in err
+    assert "offline mode is on" in err
     assert str(app_annotators_folder()) in err
     assert not (tmp_path / "out.png").exists()
 
@@ -89,7 +92,8 @@ def test_download_weights_fetches_only_what_is_missing(served, monkeypatch, caps
 def test_download_weights_refuses_an_unknown_name_before_fetching(capsys):
     assert main(["download-weights", "lineart", "posee"]) == 2
     err = capsys.readouterr().err
-    assert "unknown condition or detector 'posee'" in err and "openpose" in err
+    assert "unknown condition or detector 'posee'" in err
+    assert "openpose" in err
     assert files_here() == []
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.cli import build_parser, main
-from t2ia_desktop.cli_sampling import lora_argument, sampling_fields
+from t2ia_desktop.cli.main import build_parser, main
+from t2ia_desktop.cli.sampling import lora_argument, sampling_fields
 
 
 def parse(*extra: str):
@@ -27,10 +27,11 @@ def test_speed_fills_what_was_left_at_its_default():
     fields = sampling_fields(parse("--speed", "lcm", "--steps", "6", "--guidance", "1.5"))
     assert (fields["scheduler"], fields["steps"], fields["guidance_scale"]) == ("lcm", 6, 1.5)
     fields = sampling_fields(parse("--scheduler", "dpmpp-2m-karras", "--lora", "a.safetensors:2"))
-    assert fields["scheduler"] == "dpmpp-2m-karras" and fields["loras"] == (("a.safetensors", 2.0),)
+    assert fields["scheduler"] == "dpmpp-2m-karras"
+    assert fields["loras"] == (("a.safetensors", 2.0),)
 
 
-@pytest.mark.parametrize("extra, message", [
+@pytest.mark.parametrize(("extra", "message"), [
     (["--lora", "style.ckpt"], "pickle"),
     (["--lora", "missing.safetensors"], "does not exist"),
     (["--speed", "lightning-4", "--family", "sd15"], "SD15"),
@@ -47,4 +48,5 @@ def test_bad_sampling_input_is_one_clear_line(tmp_path, capsys, monkeypatch, ext
                  "--height", "64", "--out", str(tmp_path / "o.png"), *extra])
     assert code == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err
+    assert "Traceback" not in err

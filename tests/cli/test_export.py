@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.composite import flatten
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.ora import import_ora
-from t2ia_desktop.core.project import save_project
+from t2ia_desktop.core.document.composite import flatten
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.files.ora import import_ora
+from t2ia_desktop.core.files.project import save_project
 from tests.cli.helpers import one_error_line, run_cli
 from tests.core.samples import four_layers
 
@@ -48,7 +48,8 @@ def test_png_of_a_project_without_results_has_no_generation_metadata(tmp_path):
     out = tmp_path / "flat.PNG"
     assert run_cli(["export", str(project), str(out)]) == 0
     with Image.open(out) as image:
-        assert "t2ia" not in image.text and image.size == (16, 16)
+        assert "t2ia" not in image.text
+        assert image.size == (16, 16)
 
 
 def test_ora_keeps_the_layers(project, tmp_path):
@@ -84,7 +85,7 @@ def bad_projects(tmp_path: Path, good: Path) -> dict[str, Path]:
             "newer": newer, "escape": escape}
 
 
-@pytest.mark.parametrize("case, words", [
+@pytest.mark.parametrize(("case", "words"), [
     ("missing", "no such file"), ("text", "not a readable zip"), ("truncated", "zip"),
     ("newer", "update the app"), ("escape", "outside its folder"),
 ])
@@ -129,7 +130,7 @@ def test_an_existing_output_is_replaced_only_when_the_export_succeeds(project, t
 
 def test_export_never_imports_torch(project, tmp_path):
     code = (
-        "import sys; from t2ia_desktop.cli import main; "
+        "import sys; from t2ia_desktop.cli.main import main; "
         f"codes = [main(['export', {str(project)!r}, {str(tmp_path / 'a.png')!r}]), "
         f"main(['export', {str(project)!r}, {str(tmp_path / 'a.ora')!r}])]; "
         "print(codes, 'torch' in sys.modules)"

@@ -8,8 +8,8 @@ import re
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.plugin_manifest import bundled_plugins_dir
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.conditions.plugin_manifest import bundled_plugins_dir
 from tests.plugin_folders import good_plugin, write_plugin
 
 GUIDE = bundled_plugins_dir() / "README.md"
@@ -46,7 +46,9 @@ def test_the_documented_example_is_complete_short_and_works_verbatim(tmp_path, c
     assert main(["detect", "invert-lines", str(tmp_path / "in.png"), str(out),
                  "--param", "threshold=128", "--plugins", str(root)]) == 0
     control = np.asarray(Image.open(out))
-    assert control.shape == (30, 40) and control[11, 20] == 255 and control[2, 2] == 0
+    assert control.shape == (30, 40)
+    assert control[11, 20] == 255
+    assert control[2, 2] == 0
 
 
 def test_plugins_given_before_or_after_the_command_and_more_than_once(tmp_path, capsys):
@@ -57,7 +59,8 @@ def test_plugins_given_before_or_after_the_command_and_more_than_once(tmp_path, 
     out = capsys.readouterr().out
     ids = [line.split("\t")[0] for line in out.splitlines()]
     assert ids[-2:] == ["one-lines", "two-lines"]
-    assert "\tbuilt-in" in out and "plugin Posterize sketch 1.0.0 (bundled folder " in out
+    assert "\tbuilt-in" in out
+    assert "plugin Posterize sketch 1.0.0 (bundled folder " in out
 
 
 def test_a_broken_plugin_is_a_warning_and_a_missing_folder_an_error(tmp_path, capsys):
@@ -65,7 +68,8 @@ def test_a_broken_plugin_is_a_warning_and_a_missing_folder_an_error(tmp_path, ca
     assert main(["conditions", "--plugins", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     assert "sketch\tSketch" in captured.out
-    assert "warning: plugin broken" in captured.err and "ValueError: nope" in captured.err
+    assert "warning: plugin broken" in captured.err
+    assert "ValueError: nope" in captured.err
     assert main(["detect", "sketch", "a.png", "b.png", "--plugins", str(tmp_path / "no")]) == 2
     assert "--plugins" in capsys.readouterr().err
     assert main(["demo-model", str(tmp_path / "x"), "--plugins", str(tmp_path / "no")]) == 2

@@ -8,8 +8,8 @@ from dataclasses import asdict, fields
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
 W, H = 48, 40  # not square, so a swapped axis shows
 

@@ -7,18 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.commands import (
+from t2ia_desktop.core.document.composite import composite, flatten
+from t2ia_desktop.core.document.document import BLEND_MODES, Document, Layer
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.ora import export_ora, import_ora
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.undo.commands import (
     AddLayer,
     ResizeCanvas,
     SetLayerProperty,
     anchor_offset,
 )
-from t2ia_desktop.core.composite import composite, flatten
-from t2ia_desktop.core.document import BLEND_MODES, Document, Layer
-from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.ora import export_ora, import_ora
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.undo.stack import UndoStack
 from tests.core.samples import noise, state
 from tests.core.test_commands import SH, SW, apply, operations, small_document
 
@@ -27,7 +27,7 @@ def solid(rgba, width=4, height=3) -> np.ndarray:
     return np.tile(np.array(rgba, np.uint8), (height, width, 1))
 
 
-@pytest.mark.parametrize("mode, expected", [
+@pytest.mark.parametrize(("mode", "expected"), [
     ("normal", (200, 100, 50)),
     ("multiply", (round(200 * 128 / 255), round(100 * 128 / 255), round(50 * 128 / 255))),
     ("screen", tuple(round(255 - (255 - c) * (255 - 128) / 255) for c in (200, 100, 50))),
@@ -42,7 +42,8 @@ def test_blend_modes_on_an_opaque_backdrop_follow_the_w3c_formulas(mode, expecte
     doc.add_layer(Layer("Grey", "paint", solid((128, 128, 128, 255))))
     doc.add_layer(Layer("Top", "paint", solid((200, 100, 50, 255)), blend_mode=mode))
     pixel = np.asarray(flatten(doc))[1, 2]
-    assert np.abs(pixel[:3].astype(int) - expected).max() <= 1 and pixel[3] == 255
+    assert np.abs(pixel[:3].astype(int) - expected).max() <= 1
+    assert pixel[3] == 255
 
 
 def test_a_blended_layer_over_transparency_is_just_the_layer():
@@ -69,7 +70,7 @@ def test_an_unknown_blend_mode_is_refused():
     assert layer.blend_mode == "normal"
 
 
-@pytest.mark.parametrize("anchor, offset", [((0, 0), (0, 0)), ((1, 1), (4, 3)), ((2, 2), (8, 6)),
+@pytest.mark.parametrize(("anchor", "offset"), [((0, 0), (0, 0)), ((1, 1), (4, 3)), ((2, 2), (8, 6)),
                                             ((2, 0), (8, 0))])
 def test_anchor_offsets_put_the_old_canvas_where_the_anchor_says(anchor, offset):
     assert anchor_offset((10, 8), (18, 14), anchor) == offset

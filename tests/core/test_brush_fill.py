@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.brush import BrushTip, Dab, Smoother, StrokePainter
-from t2ia_desktop.core.fill import contiguous, fill_area, flood_fill, matching
+from t2ia_desktop.core.document.brush import BrushTip, Dab, Smoother, StrokePainter
+from t2ia_desktop.core.document.fill import contiguous, fill_area, flood_fill, matching
 
 
 def test_a_stroke_never_builds_up_past_its_opacity_and_the_eraser_takes_alpha():
@@ -17,10 +17,12 @@ def test_a_stroke_never_builds_up_past_its_opacity_and_the_eraser_takes_alpha():
     for _ in range(3):
         rect = painter.paint(Dab(10, 20), Dab(50, 20))
     assert rect == (4, 14, 52, 12)
-    assert pixels[20, 30, 3] == 102 and tuple(pixels[20, 30, :3]) == (255, 0, 0)
+    assert pixels[20, 30, 3] == 102
+    assert tuple(pixels[20, 30, :3]) == (255, 0, 0)
     eraser = StrokePainter(pixels, BrushTip(10, erase=True, opacity=0.5))
     eraser.paint(Dab(30, 20), Dab(30, 20))
-    assert pixels[20, 30, 3] == 51 and tuple(pixels[20, 30, :3]) == (255, 0, 0)
+    assert pixels[20, 30, 3] == 51
+    assert tuple(pixels[20, 30, :3]) == (255, 0, 0)
 
 
 def test_paint_over_keeps_straight_colour():
@@ -49,7 +51,8 @@ def test_transparent_pixels_match_whatever_colour_they_store():
     pixels[0, 0] = (255, 0, 0, 0)  # invisible red is still nothing
     pixels[3, 3] = (255, 0, 0, 255)
     match = matching(pixels, 1, 1, 0)
-    assert match[0, 0] and not match[3, 3]
+    assert match[0, 0]
+    assert not match[3, 3]
 
 
 @settings(max_examples=60, deadline=None)
@@ -73,6 +76,7 @@ def test_flood_fill_changes_only_the_area_and_reports_it():
     pixels[:, 10] = (0, 0, 0, 255)
     rect = flood_fill(pixels, 20, 5, (9, 8, 7), tolerance=0)
     assert rect == (11, 0, 19, 20)
-    assert (pixels[:, 11:] == (9, 8, 7, 255)).all() and not pixels[:, :10].any()
+    assert (pixels[:, 11:] == (9, 8, 7, 255)).all()
+    assert not pixels[:, :10].any()
     with pytest.raises(ValueError, match="outside"):
         fill_area(pixels, 30, 0, 0)

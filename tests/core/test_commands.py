@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.commands import (
+from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.undo.commands import (
     AddLayer,
     MoveLayer,
     PixelEdit,
@@ -16,8 +17,7 @@ from t2ia_desktop.core.commands import (
     SetLayerProperty,
     snapshot,
 )
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer, blank_pixels
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.undo.stack import UndoStack
 from tests.core.samples import noise, state
 
 SW, SH = 24, 18  # small, non-square canvas for the property tests
@@ -173,7 +173,8 @@ def test_an_edit_that_changed_nothing_is_not_a_step():
     stack = UndoStack(doc)
     with stack.edit_pixels(doc.layers[1], (0, 0, 5, 5)):
         pass
-    assert stack.labels == [] and not stack.can_undo
+    assert stack.labels == []
+    assert not stack.can_undo
 
 
 def test_undo_of_a_pixel_edit_tells_the_views():
@@ -216,9 +217,11 @@ def test_remove_keeps_the_layer_and_its_place_and_the_active_layer():
     sketch = doc.layers[1]
     doc.active = sketch
     stack.push(RemoveLayer(sketch))
-    assert sketch not in doc.layers and doc.active is not sketch
+    assert sketch not in doc.layers
+    assert doc.active is not sketch
     stack.undo()
-    assert doc.layers[1] is sketch and doc.active is sketch
+    assert doc.layers[1] is sketch
+    assert doc.active is sketch
     assert stack.labels == ["Delete Sketch"]
 
 
@@ -245,7 +248,8 @@ def test_bad_properties_are_refused_before_anything_changes():
         SetLayerProperty(doc.layers[0], "condition.enabled", False)  # a photo: no condition
     with pytest.raises(ValueError):
         stack.push(SetLayerProperty(doc.layers[0], "opacity", 1.5))
-    assert stack.labels == [] and doc.layers[0].opacity == 1.0
+    assert stack.labels == []
+    assert doc.layers[0].opacity == 1.0
 
 
 def test_a_group_is_one_step_and_a_failing_group_leaves_nothing():
@@ -263,7 +267,8 @@ def test_a_group_is_one_step_and_a_failing_group_leaves_nothing():
     with pytest.raises(RuntimeError, match="interrupted"), stack.group("Broken"):
         stack.push(SetLayerProperty(doc.layers[0], "name", "x"))
         raise RuntimeError("interrupted")
-    assert state(doc) == start and stack.labels == ["Merge down"]
+    assert state(doc) == start
+    assert stack.labels == ["Merge down"]
 
 
 # -- merging ----------------------------------------------------------------------------------
@@ -308,7 +313,8 @@ def test_toggles_do_not_merge_and_a_drag_back_to_the_start_is_no_step():
     assert len(stack.labels) == 2
     stack.push(SetLayerProperty(layer, "opacity", 0.4))
     stack.push(SetLayerProperty(layer, "opacity", 1.0))
-    assert len(stack.labels) == 2 and stack.index == 2
+    assert len(stack.labels) == 2
+    assert stack.index == 2
 
 
 def test_params_are_copied_not_shared():
@@ -338,12 +344,14 @@ def test_the_oldest_steps_go_when_the_patches_pass_the_bound():
     for value in range(1, 6):
         fill(stack, layer, value)
         assert stack.nbytes <= stack.max_bytes
-    assert stack.labels == ["Paint"] * 3 and stack.index == 3
+    assert stack.labels == ["Paint"] * 3
+    assert stack.index == 3
     while stack.can_undo:
         stack.undo()
     assert (layer.pixels == 2).all()  # the state after step 2: steps 1-2 were dropped
     stack.max_bytes = step_bytes  # shrinking drops redo steps, furthest first
-    assert len(stack.labels) == 1 and stack.index == 0
+    assert len(stack.labels) == 1
+    assert stack.index == 0
     stack.redo()
     assert (layer.pixels == 3).all()
 
@@ -353,7 +361,8 @@ def test_a_step_larger_than_the_bound_is_not_kept():
     layer = doc.add_layer(Layer("Paint", "paint", blank_pixels(SW, SH)))
     stack = UndoStack(doc, max_bytes=100)
     fill(stack, layer, 1)
-    assert not stack.can_undo and stack.nbytes == 0
+    assert not stack.can_undo
+    assert stack.nbytes == 0
     assert (layer.pixels == 1).all()
 
 
@@ -363,7 +372,8 @@ def test_layers_count_only_while_the_history_alone_keeps_them():
     stack = UndoStack(doc, max_bytes=2 * layer_bytes)
     for number in range(5):  # new layers live in the document: they cost the history nothing
         stack.push(AddLayer(Layer(f"L{number}", "paint", blank_pixels(SW, SH))))
-    assert stack.nbytes == 0 and len(stack.labels) == 5
+    assert stack.nbytes == 0
+    assert len(stack.labels) == 5
     stack.undo()
     stack.undo()  # the two undone layers are now kept by the history alone
     assert stack.nbytes == 2 * layer_bytes
@@ -375,7 +385,8 @@ def test_layers_count_only_while_the_history_alone_keeps_them():
     stack.undo()
     stack.undo()  # three held: over the bound; nothing older to drop, so the furthest redo goes
     assert stack.nbytes == 2 * layer_bytes
-    assert stack.labels == ["Add L0", "Add L1"] and stack.index == 0
+    assert stack.labels == ["Add L0", "Add L1"]
+    assert stack.index == 0
 
 
 def test_the_default_bound_is_512_mb():
@@ -394,7 +405,8 @@ def test_the_clean_marker_follows_the_saved_state():
     stack.set_clean()
     assert stack.is_clean
     stack.push(SetLayerProperty(layer, "opacity", 0.4))  # must not merge into the saved step
-    assert not stack.is_clean and len(stack.labels) == 2
+    assert not stack.is_clean
+    assert len(stack.labels) == 2
     stack.undo()
     assert stack.is_clean
     stack.undo()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.core.composite import active_result, flatten
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.document.composite import active_result, flatten
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.generation.request import GenerationRequest
 from tests.core.samples import H, W, noise
 
 
 def test_an_empty_document_flattens_to_transparent():
     image = flatten(Document(W, H))
-    assert image.mode == "RGBA" and image.size == (W, H)
+    assert image.mode == "RGBA"
+    assert image.size == (W, H)
     assert not np.asarray(image).any()
 
 

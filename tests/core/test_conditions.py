@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.conditions import (
+from t2ia_desktop.core.conditions.registry import (
     ConditionRegistry,
     ConditionType,
     ParamSpec,
@@ -118,7 +118,8 @@ CHOICE = ParamSpec("mode", "choice", "fast", choices=("fast", "fine"))
 def test_parse_int():
     assert INT.parse("8") == 8
     assert type(INT.parse(" 8 ")) is int
-    assert INT.parse("4") == 4 and INT.parse("256") == 256  # bounds are inclusive
+    assert INT.parse("4") == 4
+    assert INT.parse("256") == 256
 
 
 @pytest.mark.parametrize("text", ["x", "8.5", ""])
@@ -127,7 +128,7 @@ def test_parse_int_rejects_non_integers(text):
         INT.parse(text)
 
 
-@pytest.mark.parametrize("text, word", [("3", "at least"), ("257", "at most"), ("-1", "at least")])
+@pytest.mark.parametrize(("text", "word"), [("3", "at least"), ("257", "at most"), ("-1", "at least")])
 def test_parse_int_rejects_out_of_range(text, word):
     with pytest.raises(BadInput, match=f"block must be {word}"):
         INT.parse(text)
@@ -151,7 +152,7 @@ def test_parse_float_rejects_nan_for_a_ranged_parameter():
 
 
 @pytest.mark.parametrize(
-    "text, value",
+    ("text", "value"),
     [("1", True), ("true", True), ("Yes", True), (" on ", True),
      ("0", False), ("False", False), ("no", False), ("off", False)],
 )

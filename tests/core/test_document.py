@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels, sketch_control_image
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels, sketch_control_image
+from t2ia_desktop.core.generation.request import GenerationRequest
 
 W, H = 96, 64  # not square, so a swapped axis shows
 
@@ -50,7 +50,8 @@ def test_results_are_numbered_and_stack_upwards():
     first = doc.add_result(Image.new("RGB", (W, H)))
     second = doc.add_result(Image.new("RGBA", (W, H)))
     assert [layer.name for layer in doc.layers[1:]] == ["Result 1", "Result 2"]
-    assert doc.layers[-1] is second and doc.layers[-2] is first
+    assert doc.layers[-1] is second
+    assert doc.layers[-2] is first
     assert first.request is None
 
 

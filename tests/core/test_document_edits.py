@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer, blank_pixels
 
 W, H = 8, 6
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core import fastpng
-from t2ia_desktop.core.fastpng import adler32_combine, decode_rgba, encode_rgba, png_size
+from t2ia_desktop.core.files import fastpng
+from t2ia_desktop.core.files.fastpng import adler32_combine, decode_rgba, encode_rgba, png_size
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 5), (37, 300), (700, 123)])

@@ -10,11 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.area_command import SetGenerationArea
-from t2ia_desktop.core.commands import ResizeCanvas
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation_area import (
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.generation_area import (
     GenerationArea,
     centered,
     crop_request,
@@ -22,9 +19,12 @@ from t2ia_desktop.core.generation_area import (
     placed,
     whole_canvas,
 )
-from t2ia_desktop.core.project import MANIFEST, load_project, save_project
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.project import MANIFEST, load_project, save_project
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.undo.area_command import SetGenerationArea
+from t2ia_desktop.core.undo.commands import ResizeCanvas
+from t2ia_desktop.core.undo.stack import UndoStack
 
 
 def test_the_default_is_the_whole_canvas_and_follows_resizes():
@@ -62,7 +62,8 @@ def test_setting_an_area_is_one_undo_step_with_its_size_in_the_label():
     assert stack.labels == ["Generation area 128 × 104"]
     assert not stack.push(SetGenerationArea(GenerationArea(64, 32, 128, 104)))  # no change
     stack.undo()
-    assert doc.custom_area is None and doc.generation_area == whole_canvas(320, 200)
+    assert doc.custom_area is None
+    assert doc.generation_area == whole_canvas(320, 200)
     stack.redo()
     assert doc.generation_area == GenerationArea(64, 32, 128, 104)
     assert seen == [GenerationArea(64, 32, 128, 104), whole_canvas(320, 200),
@@ -155,7 +156,8 @@ def test_a_request_is_cropped_to_the_area():
     assert pixels.shape == (64, 128, 3)
     assert tuple(pixels[0, 0]) == (96, 40, 96 ^ 40)  # the area's top-left canvas pixel
     assert np.asarray(cropped.init_image)[10, 20, 0] == 116
-    assert np.asarray(cropped.mask_image)[20, 4] == 255 and np.asarray(cropped.mask_image)[0, 0] == 0
+    assert np.asarray(cropped.mask_image)[20, 4] == 255
+    assert np.asarray(cropped.mask_image)[0, 0] == 0
     cropped.validate()
     assert crop_request(request, whole_canvas(320, 200), (320, 200)) is request
 
@@ -177,12 +179,15 @@ def test_a_result_lands_at_the_area_transparent_elsewhere():
     assert layer.size == (320, 200)
     assert tuple(layer.pixels[40, 96]) == (10, 200, 30, 255)
     assert tuple(layer.pixels[103, 223]) == (10, 200, 30, 255)
-    assert layer.pixels[39, 96, 3] == 0 and layer.pixels[104, 96, 3] == 0
-    assert layer.pixels[40, 95, 3] == 0 and layer.pixels[40, 224, 3] == 0
+    assert layer.pixels[39, 96, 3] == 0
+    assert layer.pixels[104, 96, 3] == 0
+    assert layer.pixels[40, 95, 3] == 0
+    assert layer.pixels[40, 224, 3] == 0
     elsewhere = doc.result_layer(picture, origin=(0, 136))  # where the frame was at Generate
     assert tuple(elsewhere.pixels[136, 0]) == (10, 200, 30, 255)
     assert elsewhere.pixels[135, 0, 3] == 0
     whole = doc.result_layer(Image.new("RGB", (320, 200), "red"))
     assert whole.pixels[..., 3].all()
     cut = placed(picture, (300, 180), 320, 200)  # what falls off the canvas is cut
-    assert cut[180:, 300:, 3].all() and cut[:180, :, 3].sum() == 0
+    assert cut[180:, 300:, 3].all()
+    assert cut[:180, :, 3].sum() == 0

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.history import INDEX, History
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.image_history.store import INDEX, History
 
 
 def request(seed: int = 7) -> GenerationRequest:
@@ -22,9 +22,11 @@ def test_a_result_is_written_with_its_request_thumbnail_and_index(tmp_path):
     image = Image.new("RGB", (640, 320), (10, 200, 30))
     entry = history.add(image, request())
     with Image.open(entry.image) as saved:
-        assert saved.size == (640, 320) and saved.getpixel((5, 5)) == (10, 200, 30)
+        assert saved.size == (640, 320)
+        assert saved.getpixel((5, 5)) == (10, 200, 30)
         metadata = json.loads(saved.text["t2ia"])
-    assert metadata["prompt"] == "a red kite" and metadata["seed"] == 7
+    assert metadata["prompt"] == "a red kite"
+    assert metadata["seed"] == 7
     assert metadata["controls"][0]["condition"] == "sketch"
     with Image.open(entry.thumbnail) as thumb:
         assert max(thumb.size) == 256
@@ -36,7 +38,9 @@ def test_two_results_in_the_same_second_keep_both(tmp_path):
     history = History(tmp_path)
     first = history.add(Image.new("RGB", (8, 8)), request(1))
     second = history.add(Image.new("RGB", (8, 8)), request(1))
-    assert first.image != second.image and first.image.is_file() and second.image.is_file()
+    assert first.image != second.image
+    assert first.image.is_file()
+    assert second.image.is_file()
     assert len(history.entries()) == 2
 
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.history import INDEX, TRASH, History
-from t2ia_desktop.core.history_query import (
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.image_history.query import (
     NO_CONTROLS,
     HistoryFilter,
     conditions_in,
@@ -21,7 +21,7 @@ from t2ia_desktop.core.history_query import (
     request_from_metadata,
     search,
 )
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.image_history.store import INDEX, TRASH, History
 
 
 def request(prompt: str, seed: int, model: str = "demo", conditions: tuple[str, ...] = ()
@@ -99,10 +99,13 @@ def test_a_damaged_stars_file_counts_as_none_starred(history):
 def test_delete_moves_to_the_trash_and_restore_brings_it_back(history):
     entry = history.entries()[1]
     trashed = history.delete(entry)
-    assert trashed == history.folder / TRASH / entry.image.name and trashed.is_file()
-    assert not entry.image.exists() and (history.folder / TRASH / entry.thumbnail.name).is_file()
+    assert trashed == history.folder / TRASH / entry.image.name
+    assert trashed.is_file()
+    assert not entry.image.exists()
+    assert (history.folder / TRASH / entry.thumbnail.name).is_file()
     scan = history.scan()
-    assert entry.id not in {e.id for e in scan.entries} and scan.notes == []
+    assert entry.id not in {e.id for e in scan.entries}
+    assert scan.notes == []
     history.restore(entry)
     assert entry.id in {e.id for e in history.entries()}
     # a rebuilt index does not bring the trash back either
@@ -114,15 +117,18 @@ def test_a_missing_picture_is_skipped_with_a_note(history):
     gone = history.entries()[0]
     gone.image.unlink()
     scan = history.scan()
-    assert gone.id not in {e.id for e in scan.entries} and len(scan.entries) == 2
-    assert len(scan.notes) == 1 and gone.image.name in scan.notes[0]
+    assert gone.id not in {e.id for e in scan.entries}
+    assert len(scan.entries) == 2
+    assert len(scan.notes) == 1
+    assert gone.image.name in scan.notes[0]
     assert "skipped" in scan.notes[0]
 
 
 def test_a_corrupt_index_keeps_working(history):
     (history.folder / INDEX).write_text("not json at all\n")
     scan = history.scan()
-    assert sorted(seeds(scan.entries)) == [1, 2, 3] and "rebuilt" in scan.notes[0]
+    assert sorted(seeds(scan.entries)) == [1, 2, 3]
+    assert "rebuilt" in scan.notes[0]
     assert seeds(search(scan.entries, HistoryFilter(text="barn"))) == [2]
 
 
@@ -130,12 +136,17 @@ def test_the_request_comes_back_from_the_picture(history):
     entry = next(e for e in history.entries() if e.seed == 2)
     metadata = history.request_metadata(entry)
     settings = panel_settings(metadata)
-    assert settings["prompt"] == "a red barn in snow" and settings["steps"] == 12
-    assert settings["negative_prompt"] == "blurry" and settings["guidance_scale"] == 5.5
-    assert settings["model"] == "sdxl-base" and settings["seed"] == 2
+    assert settings["prompt"] == "a red barn in snow"
+    assert settings["steps"] == 12
+    assert settings["negative_prompt"] == "blurry"
+    assert settings["guidance_scale"] == 5.5
+    assert settings["model"] == "sdxl-base"
+    assert settings["seed"] == 2
     rebuilt = request_from_metadata(metadata)
-    assert rebuilt is not None and rebuilt.prompt == "a red barn in snow"
-    assert rebuilt.steps == 12 and rebuilt.controls == ()
+    assert rebuilt is not None
+    assert rebuilt.prompt == "a red barn in snow"
+    assert rebuilt.steps == 12
+    assert rebuilt.controls == ()
     assert request_from_metadata({"prompt": "no model"}) is None
 
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.imageio import check_output_path, open_image, save_png
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.files.imageio import check_output_path, open_image, save_png
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
 
 def _png_bytes(size=(64, 48)) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.jobs import Job, JobQueue, JobState
+from t2ia_desktop.core.generation.jobs import Job, JobQueue, JobState
 from tests.core.samples import job_request
 
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core import fastpng
-from t2ia_desktop.core.document import Document, Layer
-from t2ia_desktop.core.project import FORMAT_VERSION, load_project, save_project
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.files import fastpng
+from t2ia_desktop.core.files.project import FORMAT_VERSION, load_project, save_project
 
 WIDTH, HEIGHT = 64, 200
 
@@ -84,7 +84,8 @@ def test_repeated_rows_are_not_compressed_and_noise_is_stored(small_bands):
     data = fastpng.encode_rgba(blank)
     after = fastpng._repeated_rows.cache_info()
     assert after.hits + after.misses - before.hits - before.misses == HEIGHT // 20
-    assert len(data) < 1000 and np.array_equal(fastpng.decode_rgba(data), blank)
+    assert len(data) < 1000
+    assert np.array_equal(fastpng.decode_rgba(data), blank)
     noisy = np.random.default_rng(3).integers(0, 256, (HEIGHT, WIDTH, 4), dtype=np.uint8)
     stored = fastpng.encode_rgba(noisy)
     assert len(stored) > HEIGHT * stride  # stored deflate blocks: the bytes as they are

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.ora import export_ora, import_ora
-from t2ia_desktop.core.project import load_project, save_project
+from t2ia_desktop.core.files.ora import export_ora, import_ora
+from t2ia_desktop.core.files.project import load_project, save_project
 from tests.core.samples import four_layers
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -41,7 +41,8 @@ def load(kind: str, path: Path) -> None:
     try:
         document = load_project(path)[0] if kind == "t2ia" else import_ora(path)
     except BadInput as error:
-        assert str(error) and "\n" not in str(error).strip()
+        assert str(error)
+        assert "\n" not in str(error).strip()
         return
     assert isinstance(document, Document)
     for layer in document.layers:

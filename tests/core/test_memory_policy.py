@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.memory_policy import (
+from t2ia_desktop.core.generation.memory_policy import (
     GB,
     TILE_ABOVE,
     TILE_ABOVE_LOW,
@@ -19,7 +19,7 @@ def card(gigabytes: float, free: float | None = None) -> DeviceFacts:
     return DeviceFacts("cuda", int(gigabytes * GB), int(free * GB), f"{gigabytes} GB card")
 
 
-@pytest.mark.parametrize("gigabytes, sdxl, sd15", [
+@pytest.mark.parametrize(("gigabytes", "sdxl", "sd15"), [
     (6, "sequential", "none"),
     (8, "model", "none"),
     (12, "none", "none"),
@@ -35,12 +35,18 @@ def test_auto_offloads_by_the_cards_free_memory_and_the_family(gigabytes, sdxl, 
 
 def test_small_cards_slice_and_tile_earlier_big_ones_do_not():
     six, eight, big = (choose_memory_plan(card(g)) for g in (6, 8, 24))
-    assert six.attention_slicing and six.vae_slicing and six.vae_tiling_above == TILE_ABOVE_LOW
-    assert not eight.attention_slicing and eight.vae_slicing
-    assert not big.attention_slicing and not big.vae_slicing
+    assert six.attention_slicing
+    assert six.vae_slicing
+    assert six.vae_tiling_above == TILE_ABOVE_LOW
+    assert not eight.attention_slicing
+    assert eight.vae_slicing
+    assert not big.attention_slicing
+    assert not big.vae_slicing
     assert big.vae_tiling_above == TILE_ABOVE
-    assert big.tiles_at(2048, 2048) and not big.tiles_at(1536, 1536)
-    assert six.tiles_at(1024, 1032) and not six.tiles_at(1024, 1024)
+    assert big.tiles_at(2048, 2048)
+    assert not big.tiles_at(1536, 1536)
+    assert six.tiles_at(1024, 1032)
+    assert not six.tiles_at(1024, 1024)
 
 
 def test_free_memory_decides_not_the_size_on_the_box():

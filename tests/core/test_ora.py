@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.composite import flatten
-from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.document.composite import flatten
+from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.ora import export_ora, import_ora
+from t2ia_desktop.core.files.ora import export_ora, import_ora
 from tests.core.samples import H, W, four_layers, noise
 
 
@@ -132,9 +132,11 @@ def test_offsets_groups_and_image_modes_from_other_apps(tmp_path):
     doc = import_ora(path)
     assert [lay.name for lay in doc.layers] == ["Layer 1", "grey", "in group", "top"]
     top = doc.layers[3]
-    assert top.opacity == 0.5 and top.visible
+    assert top.opacity == 0.5
+    assert top.visible
     assert top.pixels[35:, :5].tolist() == red[:5, :5].tolist()  # clipped at the edges
-    assert not top.pixels[:35].any() and not top.pixels[:, 5:].any()
+    assert not top.pixels[:35].any()
+    assert not top.pixels[:, 5:].any()
     grouped = doc.layers[2]
     assert (grouped.opacity, grouped.visible) == (0.25, False)
     assert grouped.pixels[4:14, 12:22].tolist() == red.tolist()

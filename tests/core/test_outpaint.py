@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.document import Document, Layer
-from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation_area import GenerationArea
-from t2ia_desktop.core.generation_source import mask_image, mask_layer, source_fields
-from t2ia_desktop.core.outpaint import (
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.document.generation_area import GenerationArea
+from t2ia_desktop.core.document.outpaint import (
     FILL_NAME,
     MASK_NAME,
     ExtendCanvas,
@@ -18,7 +16,9 @@ from t2ia_desktop.core.outpaint import (
     outpaint_area,
     outpaint_mask,
 )
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.source import mask_image, mask_layer, source_fields
+from t2ia_desktop.core.undo.stack import UndoStack
 
 
 def picture_document(width: int = 96, height: int = 64) -> Document:
@@ -40,10 +40,12 @@ def test_extend_right_grows_masks_fills_and_moves_the_area():
 
     assert (document.width, document.height) == (160, 64)
     fill, photo_layer = document.layers[0], document.layers[1]
-    assert fill.name == FILL_NAME and fill.kind == "photo"
+    assert fill.name == FILL_NAME
+    assert fill.kind == "photo"
     assert np.array_equal(photo_layer.pixels[:, :96], photo)
     assert not photo_layer.pixels[:, 96:].any()  # the new area is transparent on old layers
-    assert (fill.pixels[:, 96:, 3] == 255).all() and not fill.pixels[:, :96].any()
+    assert (fill.pixels[:, 96:, 3] == 255).all()
+    assert not fill.pixels[:, :96].any()
     # the fill continues the border colours (blurred): close to the last column's mean colour
     border = photo[:, -1, :3].astype(float).mean(axis=0)
     assert np.abs(fill.pixels[:, 100:, :3].astype(float).mean(axis=(0, 1)) - border).max() < 40
@@ -53,7 +55,8 @@ def test_extend_right_grows_masks_fills_and_moves_the_area():
     assert (mask[:, 96:] == 255).all()  # the whole new area
     assert not mask[:, :96 - 16].any()  # nothing beyond the overlap
     ramp = mask[0, 96 - 16:96]
-    assert (np.diff(ramp.astype(int)) > 0).all() and 0 < ramp[0] < ramp[-1] < 255
+    assert (np.diff(ramp.astype(int)) > 0).all()
+    assert 0 < ramp[0] < ramp[-1] < 255
     # the area: the new strip plus the old picture, as wide as the canvas allows up to 512
     assert document.generation_area == GenerationArea(0, 0, 160, 64)
 
@@ -75,7 +78,8 @@ def test_the_area_reaches_into_a_big_picture_only_as_far_as_needed():
     area = outpaint_area(old, margins, overlap=24, side=1024)
     assert area == GenerationArea(0, 0, 1024, 1024)  # 256 new + 768 of the old picture
     small = outpaint_area(old, Margins(top=1000 // 8 * 8), overlap=24, side=512)
-    assert small.y == 0 and small.height == 1000 + 24 + 64  # at least the overlap + context
+    assert small.y == 0
+    assert small.height == 1000 + 24 + 64
     assert small.width == 2048  # a top strip spans the whole width
     corner = outpaint_area(old, Margins(right=64, bottom=64), overlap=24, side=1024)
     assert corner == GenerationArea(0, 0, 2112, 1088)  # an L-shaped new area: all of it
@@ -91,12 +95,14 @@ def test_existing_mask_is_updated_and_shown_in_the_same_step():
 
     stack.push(ExtendCanvas(Margins(left=32, top=8), overlap=0, side=512))
 
-    assert mask_layer(document) is mask and mask.visible
+    assert mask_layer(document) is mask
+    assert mask.visible
     expected = outpaint_mask((96, 64), Margins(left=32, top=8), 0)
     assert np.array_equal(mask.pixels[..., 3], expected)
     assert not mask.pixels[8:, 32:, 3].any()  # overlap 0: exactly the new area
     stack.undo()
-    assert np.array_equal(mask.pixels, old_mask) and not mask.visible
+    assert np.array_equal(mask.pixels, old_mask)
+    assert not mask.visible
 
 
 def test_init_image_keeps_the_old_picture_and_fills_the_margins():
@@ -120,7 +126,8 @@ def test_bad_margins_say_what_to_do_and_change_nothing(margins, words):
     stack = UndoStack(document)
     with pytest.raises(BadInput, match=words):
         stack.push(ExtendCanvas(margins))
-    assert (document.width, document.height) == (96, 64) and len(document.layers) == 2
+    assert (document.width, document.height) == (96, 64)
+    assert len(document.layers) == 2
     assert not stack.can_undo
 
 

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.imageio import save_png
-from t2ia_desktop.core.parameters_text import parse_parameters, read_image_settings
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.files.imageio import save_png
+from t2ia_desktop.core.generation.parameters_text import parse_parameters, read_image_settings
+from t2ia_desktop.core.generation.request import GenerationRequest
 
 A1111 = ("a castle on a hill,\nwith towers\nNegative prompt: blurry,\nlow quality\n"
          "Steps: 22, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 4242, Size: 832x1216, "
@@ -50,8 +50,10 @@ def test_our_own_png_gives_the_whole_request(tmp_path):
     save_png(Image.new("RGB", (8, 8)), tmp_path / "ours.png", request)
     found = read_image_settings(tmp_path / "ours.png")
     assert found.source == "t2ia"
-    assert found.settings["prompt"] == "a boat" and found.settings["seed"] == 9
-    assert found.settings["prompt_2"] == "ink" and found.settings["refiner"] == "demo-refiner"
+    assert found.settings["prompt"] == "a boat"
+    assert found.settings["seed"] == 9
+    assert found.settings["prompt_2"] == "ink"
+    assert found.settings["refiner"] == "demo-refiner"
     assert found.settings["original_size"] == [768, 512]
     assert "width" not in found.settings
     assert found.notes == ["not restored: size (the canvas sets it)"]
@@ -76,7 +78,7 @@ def written(path, data: bytes) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("make, words", [
+@pytest.mark.parametrize(("make", "words"), [
     (lambda p: png_with(p), "carries no generation settings"),
     (lambda p: written(p, b"\x89PNG\r\n\x1a\n garbage"), "cannot read"),
     (lambda p: written(p, b"hello"), "cannot read"),

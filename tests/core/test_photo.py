@@ -7,16 +7,18 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.photo import fit_to_canvas, load_photo, photo_name, to_rgba
+from t2ia_desktop.core.files.photo import fit_to_canvas, load_photo, photo_name, to_rgba
 
 
 def test_fit_keeps_the_aspect_and_centres_on_transparency():
     wide = Image.new("RGB", (400, 100), (10, 200, 30))
     pixels = fit_to_canvas(wide, 200, 200)
-    assert pixels.shape == (200, 200, 4) and pixels.dtype == np.uint8
+    assert pixels.shape == (200, 200, 4)
+    assert pixels.dtype == np.uint8
     rows = np.nonzero(pixels[..., 3].max(axis=1))[0]
     assert (rows.min(), rows.max()) == (75, 124)  # 200×50, centred
-    assert tuple(pixels[100, 100]) == (10, 200, 30, 255) and pixels[:70, :, 3].max() == 0
+    assert tuple(pixels[100, 100]) == (10, 200, 30, 255)
+    assert pixels[:70, :, 3].max() == 0
 
 
 def test_fit_upscales_tiny_pictures_and_does_not_bleed_transparent_colour():
@@ -25,7 +27,8 @@ def test_fit_upscales_tiny_pictures_and_does_not_bleed_transparent_colour():
     pixels = fit_to_canvas(dot, 64, 64)
     edge = pixels[8:56, 8:56]
     partly = edge[(edge[..., 3] > 0) & (edge[..., 3] < 255)]
-    assert len(partly) and partly[:, 0].max() < 40  # no red fringe at the soft edge
+    assert len(partly)
+    assert partly[:, 0].max() < 40
 
 
 def test_sixteen_bit_and_float_greys_are_scaled_not_clipped():

@@ -8,10 +8,14 @@ import textwrap
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.conditions import ParamSpec, builtin_conditions
+from t2ia_desktop.core.conditions.plugin_manifest import (
+    API_VERSION,
+    PluginFolder,
+    bundled_plugins_dir,
+)
+from t2ia_desktop.core.conditions.plugins import PluginHost, default_plugin_folders, load_plugins
+from t2ia_desktop.core.conditions.registry import ParamSpec, builtin_conditions
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.plugin_manifest import API_VERSION, PluginFolder, bundled_plugins_dir
-from t2ia_desktop.core.plugins import PluginHost, default_plugin_folders, load_plugins
 from tests.plugin_folders import SKETCH_SDXL, good_plugin, manifest, write_plugin
 
 BUILTIN_IDS = [c.id for c in builtin_conditions()]
@@ -28,11 +32,14 @@ def test_a_good_plugin_adds_its_condition_after_the_builtins(tmp_path):
     registry, records = load(tmp_path)
     assert registry.ids() == [*BUILTIN_IDS, "cut-lines"]
     record = records["good"]
-    assert record.state == "loaded" and record.conditions == ("cut-lines",)
-    assert record.origin == "--plugins" and record.location == str(tmp_path / "good")
+    assert record.state == "loaded"
+    assert record.conditions == ("cut-lines",)
+    assert record.origin == "--plugins"
+    assert record.location == str(tmp_path / "good")
     condition = registry.get("cut-lines")
     assert condition.adapters == {"sdxl": SKETCH_SDXL}
-    assert str(tmp_path / "good") in condition.source and "Good" in condition.source
+    assert str(tmp_path / "good") in condition.source
+    assert "Good" in condition.source
     picture = Image.new("L", (8, 8), 20)
     assert condition.detector(picture, condition.default_params()).getextrema() == (255, 255)
 
@@ -43,7 +50,7 @@ def test_one_plugin_folder_can_be_given_itself(tmp_path):
     assert "cut-lines" in registry
 
 
-@pytest.mark.parametrize("text, says", [
+@pytest.mark.parametrize(("text", "says"), [
     ("id = 'x'\nname = 'X'", "lacks version, api, entry"),
     ("this is = not toml [", "not valid TOML"),
     (manifest("bad").replace("api = 1", "api = 'one'"), "api must be a whole number"),
@@ -54,9 +61,11 @@ def test_a_bad_manifest_is_recorded_with_what_to_fix_and_the_rest_load(tmp_path,
     write_plugin(tmp_path, "broken", "raise SystemExit('never imported')", text)
     good_plugin(tmp_path, "other")
     registry, records = load(tmp_path)
-    assert says in records["broken"].error and records["broken"].state == "failed"
+    assert says in records["broken"].error
+    assert records["broken"].state == "failed"
     assert "plugin.toml" in records["broken"].error
-    assert records["other"].state == "loaded" and "cut-lines" in registry
+    assert records["other"].state == "loaded"
+    assert "cut-lines" in registry
 
 
 def test_an_import_error_names_the_plugin_file_and_line(tmp_path):
@@ -65,7 +74,8 @@ def test_an_import_error_names_the_plugin_file_and_line(tmp_path):
     registry, records = load(tmp_path)
     error = records["broken"].error
     assert error.startswith("cannot import it: ModuleNotFoundError")
-    assert "no_such_module_here" in error and f"{folder / 'code.py'}, line 2" in error
+    assert "no_such_module_here" in error
+    assert f"{folder / 'code.py'}, line 2" in error
     assert "cut-lines" in registry
 
 
@@ -73,7 +83,8 @@ def test_a_syntax_error_and_a_missing_entry_object_are_told(tmp_path):
     write_plugin(tmp_path, "syntax", "def broken(:\n")
     write_plugin(tmp_path, "noentry", "value = 1\n")
     _, records = load(tmp_path)
-    assert "SyntaxError" in records["syntax"].error and "line 1" in records["syntax"].error
+    assert "SyntaxError" in records["syntax"].error
+    assert "line 1" in records["syntax"].error
     assert "has no 'register'" in records["noentry"].error
 
 
@@ -93,7 +104,7 @@ def test_register_raising_is_that_plugins_error_only(tmp_path):
 HEADER = "from t2ia_desktop.plugin_api import ConditionType, ParamSpec\ndef register():\n"
 
 
-@pytest.mark.parametrize("code, says", [
+@pytest.mark.parametrize(("code", "says"), [
     ("def register():\n    return 42\n", "not a ConditionType"),
     ("def register():\n    return []\n", "gave no conditions"),
     (HEADER + "    return ConditionType('x', 'X', '', {'sdxl': 'a/b'}, detector='nope')\n",
@@ -118,7 +129,8 @@ def test_duplicate_ids_are_refused_and_the_first_one_kept(tmp_path):
     write_plugin(tmp_path, "d_same_plugin_id", "", manifest("a_first"))
     registry, found = load_plugins([PluginFolder(tmp_path, "x")], entry_points=False)
     records = {r.location.rsplit("/", 1)[-1]: r for r in found}
-    assert "cut-lines" in registry and records["a_first"].state == "loaded"
+    assert "cut-lines" in registry
+    assert records["a_first"].state == "loaded"
     assert "condition id 'cut-lines' is already taken by plugin A_First" \
         in records["b_same_condition"].error
     assert "'sketch' is already taken by built-in" in records["c_builtin"].error
@@ -133,14 +145,16 @@ def test_a_plugin_needing_a_newer_api_is_refused_with_the_reason_before_import(t
     registry, records = load(tmp_path)
     error = records["future"].error
     assert f"needs plugin API {API_VERSION + 1}" in error
-    assert f"provides API {API_VERSION}" in error and "update t2ia desktop" in error
+    assert f"provides API {API_VERSION}" in error
+    assert "update t2ia desktop" in error
     assert registry.ids() == BUILTIN_IDS
 
 
 def test_a_disabled_plugin_is_listed_but_never_imported(tmp_path):
     write_plugin(tmp_path, "off", "raise SystemExit('must not be imported')")
     registry, records = load(tmp_path, disabled={"off"})
-    assert records["off"].state == "disabled" and not records["off"].error
+    assert records["off"].state == "disabled"
+    assert not records["off"].error
     assert registry.ids() == BUILTIN_IDS
 
 
@@ -180,11 +194,14 @@ def test_reload_picks_up_changed_new_and_removed_plugins_in_the_same_registry(tm
     good_plugin(tmp_path, "good", label="Cut lines v2")
     good_plugin(tmp_path, "newer", condition="new-lines")
     host.reload()
-    assert host.registry is registry and reloads == [1]
-    assert registry.get("cut-lines").label == "Cut lines v2" and "new-lines" in registry
+    assert host.registry is registry
+    assert reloads == [1]
+    assert registry.get("cut-lines").label == "Cut lines v2"
+    assert "new-lines" in registry
     (tmp_path / "newer" / "plugin.toml").unlink()
     host.reload()
-    assert "new-lines" not in registry and "cut-lines" in registry
+    assert "new-lines" not in registry
+    assert "cut-lines" in registry
 
 
 def test_reload_reads_a_changed_file_even_within_the_same_second(tmp_path):
@@ -237,7 +254,8 @@ def test_entry_point_plugins_are_found_through_installed_package_metadata(tmp_pa
     monkeypatch.syspath_prepend(str(site))
     registry, records = load_plugins([], entry_points=True)
     record = next(r for r in records if r.id == "ink")
-    assert record.origin == "entry point" and record.state == "loaded"
+    assert record.origin == "entry point"
+    assert record.state == "loaded"
     assert record.location == "inkfx:conditions in inkfx 2.0"
     assert registry.get("ink-edges").source == \
         "plugin inkfx 2.0 (entry point inkfx:conditions in inkfx 2.0)"

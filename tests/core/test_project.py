@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core import archive as archive_module
-from t2ia_desktop.core.archive import MAX_LAYERS, ArchiveWriter
-from t2ia_desktop.core.document import Document, Layer
+from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput, T2IAError
-from t2ia_desktop.core.project import FORMAT_VERSION, load_project, save_project
+from t2ia_desktop.core.files import archive as archive_module
+from t2ia_desktop.core.files.archive import MAX_LAYERS, ArchiveWriter
+from t2ia_desktop.core.files.project import FORMAT_VERSION, load_project, save_project
 from tests.core.samples import H, W, four_layers, noise, state
 
 SETTINGS = {"model": "demo", "steps": 12, "seed": 7, "prompt": "a boat", "nested": {"a": [1, 2]}}
@@ -123,7 +123,8 @@ def test_a_layer_png_from_another_writer_is_read_too(saved):
 def test_loaded_pixels_are_writable_arrays_of_their_own(saved):
     document, _ = load_project(saved)
     for layer in document.layers:
-        assert layer.pixels.flags.writeable and layer.pixels.flags.c_contiguous
+        assert layer.pixels.flags.writeable
+        assert layer.pixels.flags.c_contiguous
         layer.pixels[0, 0] = 1
 
 
@@ -239,7 +240,7 @@ def test_an_unknown_layer_kind(saved):
     refused(with_manifest(saved, edit), "unknown kind 'vector'")
 
 
-@pytest.mark.parametrize("key, value, words", [
+@pytest.mark.parametrize(("key", "value", "words"), [
     ("opacity", "half", ["opacity", "not a float"]),
     ("opacity", 1.5, ["opacity of 1.5"]),
     ("visible", "yes", ["visible"]),

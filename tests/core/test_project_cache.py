@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.brush import BrushTip, Dab, StrokePainter
-from t2ia_desktop.core.commands import PixelEdit, PixelRecorder, ResizeCanvas
-from t2ia_desktop.core.document import Document, Layer
-from t2ia_desktop.core.fill import flood_fill
-from t2ia_desktop.core.layer_cache import EncodedLayerCache
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.document.brush import BrushTip, Dab, StrokePainter
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.document.fill import flood_fill
+from t2ia_desktop.core.files.layer_cache import EncodedLayerCache
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.undo.commands import PixelEdit, PixelRecorder, ResizeCanvas
+from t2ia_desktop.core.undo.stack import UndoStack
 from tests.core.samples import H, W, noise
 
 
@@ -51,7 +51,7 @@ def test_an_unchanged_layer_is_copied_byte_for_byte(tmp_path, cache, monkeypatch
     first, second = tmp_path / "a.t2ia", tmp_path / "b.t2ia"
     save_project(doc, first, cache=cache)
     encoded = []
-    monkeypatch.setattr("t2ia_desktop.core.project.start_encode_png",
+    monkeypatch.setattr("t2ia_desktop.core.files.project.start_encode_png",
                         lambda pixels, pool: encoded.append(pixels) or (lambda: [b"never"]))
     save_project(doc, second, cache=cache)
     assert encoded == []
@@ -153,7 +153,8 @@ def test_the_cache_stays_within_its_bound_and_keeps_one_revision_per_layer():
     cache = EncodedLayerCache(max_bytes=100)
     cache.put("a", 1, [b"x" * 40], (1, 1))
     cache.put("a", 2, [b"y" * 40], (1, 1))
-    assert cache.get("a", 1, (1, 1)) is None and cache.nbytes == 40
+    assert cache.get("a", 1, (1, 1)) is None
+    assert cache.nbytes == 40
     cache.put("b", 3, [b"z" * 40], (1, 1))
     cache.put("c", 4, [b"w" * 40], (1, 1))  # the least recently used ("a") goes
     assert cache.get("a", 2, (1, 1)) is None

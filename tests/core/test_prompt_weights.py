@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.prompt_weights import (
+from t2ia_desktop.core.generation.prompt_weights import (
     EMPHASIS,
     escape,
     format_prompt,
@@ -18,7 +18,7 @@ from t2ia_desktop.core.prompt_weights import (
 plain_chars = st.text(alphabet=st.characters(blacklist_characters="\\()[]:"), min_size=1)
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("a cat", [("a cat", 1.0)]),
     ("a (cat)", [("a ", 1.0), ("cat", EMPHASIS)]),
     ("((cat))", [("cat", EMPHASIS * EMPHASIS)]),

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.photo import load_photo, place_at_size
-from t2ia_desktop.core.psd import read_psd
+from t2ia_desktop.core.files.photo import load_photo, place_at_size
+from t2ia_desktop.core.files.psd import read_psd
 from tests.core.psd_writer import LayerSpec, write_psd
 
 W, H = 30, 20
@@ -39,10 +39,13 @@ def test_every_pixel_layer_comes_with_name_offset_opacity_visibility_and_blend(t
     assert np.array_equal(layers[0].pixels, back)
     shadow = layers[1]
     assert np.array_equal(shadow.pixels[3:8, 4:10], square)
-    assert not shadow.pixels[:3].any() and not shadow.pixels[8:].any()
-    assert shadow.opacity == pytest.approx(128 / 255) and shadow.blend_mode == "multiply"
+    assert not shadow.pixels[:3].any()
+    assert not shadow.pixels[8:].any()
+    assert shadow.opacity == pytest.approx(128 / 255)
+    assert shadow.blend_mode == "multiply"
     glow = layers[2]  # hangs off the left and bottom edges: clipped
-    assert not glow.visible and glow.blend_mode == "screen"
+    assert not glow.visible
+    assert glow.blend_mode == "screen"
     assert np.array_equal(glow.pixels[17:20, 0:4], square[0:3, 2:6])
     assert layers[3].blend_mode == "normal"  # difference: not a mode this app draws
 
@@ -51,7 +54,9 @@ def test_a_psd_without_layers_gives_its_flattened_picture(tmp_path):
     picture = np.random.default_rng(0).integers(0, 256, (H, W, 3), dtype=np.uint8)
     write_psd(tmp_path / "flat.psd", W, H, [], picture)
     size, layers = read_psd(tmp_path / "flat.psd")
-    assert size == (W, H) and len(layers) == 1 and layers[0].name == "flat"
+    assert size == (W, H)
+    assert len(layers) == 1
+    assert layers[0].name == "flat"
     assert np.array_equal(layers[0].pixels[..., :3], picture)
     assert (layers[0].pixels[..., 3] == 255).all()
 
@@ -104,7 +109,8 @@ def test_palette_with_transparency_keeps_the_transparent_colour_transparent(tmp_
     image.info["transparency"] = 0
     image.save(tmp_path / "p.png", transparency=0)
     out = np.asarray(load_photo(tmp_path / "p.png"))
-    assert out[0, 0, 3] == 0 and tuple(out[3, 2]) == (0, 0, 255, 255)
+    assert out[0, 0, 3] == 0
+    assert tuple(out[3, 2]) == (0, 0, 255, 255)
 
 
 def test_cmyk_is_converted_to_rgb_colours(tmp_path):
@@ -112,7 +118,8 @@ def test_cmyk_is_converted_to_rgb_colours(tmp_path):
     Image.new("CMYK", (8, 6), (0, 0, 0, 255)).save(tmp_path / "k.jpg", quality=100)
     assert tuple(np.asarray(load_photo(tmp_path / "c.tiff"))[2, 2]) == (255, 0, 0, 255)
     black = np.asarray(load_photo(tmp_path / "k.jpg"))[2, 2]
-    assert black[:3].max() < 10 and black[3] == 255
+    assert black[:3].max() < 10
+    assert black[3] == 255
 
 
 def test_a_gif_gives_its_first_frame(tmp_path):
@@ -124,6 +131,7 @@ def test_a_gif_gives_its_first_frame(tmp_path):
 def test_keep_size_centres_and_crops_without_scaling():
     image = Image.fromarray(gradient(), "RGBA")  # 24×16
     bigger = place_at_size(image, 30, 20)
-    assert np.array_equal(bigger[2:18, 3:27], gradient()) and not bigger[:2].any()
+    assert np.array_equal(bigger[2:18, 3:27], gradient())
+    assert not bigger[:2].any()
     smaller = place_at_size(image, 10, 8)
     assert np.array_equal(smaller, gradient()[4:12, 7:17])

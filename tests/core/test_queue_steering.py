@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.jobs import JobQueue, JobState, batch_requests
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState, batch_requests
 from tests.core.samples import job_request
 
 
@@ -44,7 +44,8 @@ def test_pause_is_a_model_state_with_a_signal(queue):
     queue.set_paused(True)
     queue.set_paused(True)
     queue.set_paused(False)
-    assert seen == [True, False] and not queue.paused
+    assert seen == [True, False]
+    assert not queue.paused
 
 
 def test_retry_queues_a_new_job_with_the_same_request(queue):
@@ -52,8 +53,10 @@ def test_retry_queues_a_new_job_with_the_same_request(queue):
     queue.mark_running(failed, 10)
     queue.mark_failed(failed, "the adapter weights are missing")
     again = queue.retry(failed)
-    assert again is not failed and again.request is failed.request
-    assert again.state is JobState.QUEUED and list(queue)[-1] is again
+    assert again is not failed
+    assert again.request is failed.request
+    assert again.state is JobState.QUEUED
+    assert list(queue)[-1] is again
     cancelled = queue.add(job_request(6))
     queue.cancel(cancelled)
     assert queue.retry(cancelled).request.seed == 6
@@ -63,8 +66,10 @@ def test_retry_queues_a_new_job_with_the_same_request(queue):
 def test_remove_takes_only_finished_jobs_off(queue):
     waiting, done = queue.add(job_request(1)), queue.add(job_request(2))
     queue.cancel(done)
-    assert not queue.remove(waiting) and queue.remove(done)
-    assert list(queue) == [waiting] and queue.pending() == [waiting]
+    assert not queue.remove(waiting)
+    assert queue.remove(done)
+    assert list(queue) == [waiting]
+    assert queue.pending() == [waiting]
 
 
 def test_a_batch_counts_seeds_up_and_is_all_or_nothing(queue):
@@ -78,7 +83,7 @@ def test_a_batch_counts_seeds_up_and_is_all_or_nothing(queue):
 
 
 def test_time_left_follows_the_pace_of_the_steps(queue, monkeypatch):
-    import t2ia_desktop.core.jobs as jobs_module
+    import t2ia_desktop.core.generation.jobs as jobs_module
 
     clock = [100.0]
     monkeypatch.setattr(jobs_module.time, "monotonic", lambda: clock[0])

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.queue_store import FORMAT_VERSION, IMAGES, QUEUE_FILE, QueueStore
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.queue_file import FORMAT_VERSION, IMAGES, QUEUE_FILE, QueueStore
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
 
 def _control(seed: int = 3, condition: str = "sketch") -> ControlSpec:
@@ -38,7 +38,8 @@ def test_pending_requests_come_back_whole_in_order(store):
     store.write([(requests[0], "running"), (requests[1], "queued"), (requests[2], "queued")],
                 paused=True)
     saved = store.read()
-    assert saved.paused and saved.running == 1
+    assert saved.paused
+    assert saved.running == 1
     assert saved.requests == requests  # every field but the images compares
     for back in saved.requests:
         assert [c.condition for c in back.controls] == ["sketch", "canny"]
@@ -47,7 +48,8 @@ def test_pending_requests_come_back_whole_in_order(store):
         assert np.array_equal(np.array(back.controls[1].image), np.array(canny.image))
     # a batch shares its control images: one PNG per distinct image
     assert len(list((store.folder / IMAGES).glob("*.png"))) == 2
-    assert "3 jobs waiting since" in saved.describe() and "a lighthouse 10" in saved.describe()
+    assert "3 jobs waiting since" in saved.describe()
+    assert "a lighthouse 10" in saved.describe()
     assert not list(store.folder.glob(".*.tmp"))  # atomic writes leave no temporary file
 
 
@@ -56,9 +58,11 @@ def test_images_no_longer_named_are_removed_and_an_empty_queue_removes_the_file(
     store.write([(_request(1, (first,)), "queued"), (_request(2, (second,)), "queued")])
     store.write([(_request(2, (second,)), "queued")])
     names = [path.name for path in (store.folder / IMAGES).glob("*.png")]
-    assert len(names) == 1 and names[0].startswith(second.image_hash())
+    assert len(names) == 1
+    assert names[0].startswith(second.image_hash())
     store.write([])
-    assert not store.exists() and store.read() is None
+    assert not store.exists()
+    assert store.read() is None
     assert not (store.folder / IMAGES).exists()
 
 
@@ -71,13 +75,14 @@ def test_a_file_from_a_newer_version_is_refused_and_can_be_set_aside(store):
     with pytest.raises(BadInput, match="newer version of t2ia desktop 9.0.*update the app"):
         store.read()
     aside = store.set_aside()
-    assert not store.folder.exists() and (aside / QUEUE_FILE).is_file()
+    assert not store.folder.exists()
+    assert (aside / QUEUE_FILE).is_file()
     assert aside.name.startswith("queue-unreadable-")
     assert len(list((aside / IMAGES).glob("*.png"))) == 1  # kept whole, images too
     assert store.read() is None
 
 
-@pytest.mark.parametrize("damage, reason", [
+@pytest.mark.parametrize(("damage", "reason"), [
     (lambda store: store.path.write_bytes(b'{"format": "t2ia-queue", "jobs": ['),
      "not valid JSON"),
     (lambda store: store.path.write_text('{"format": "something else"}'),

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import SCHEDULERS, ControlSpec, GenerationRequest
 
 
 def _control(condition: str = "sketch", scale: float = 1.0, shade: int = 255) -> ControlSpec:
@@ -34,7 +34,7 @@ def test_every_listed_scheduler_is_accepted(scheduler):
 
 
 @pytest.mark.parametrize(
-    "changes, field",
+    ("changes", "field"),
     [
         ({"steps": 0}, "steps"),
         ({"steps": 501}, "steps"),

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer, blank_pixels
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation_source import canvas_image, mask_image, source_fields
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.source import canvas_image, mask_image, source_fields
 
 SKETCH = Image.new("L", (64, 64), 255)
 
@@ -23,12 +23,16 @@ def test_metadata_has_ranges_and_image_hashes_and_old_defaults_hold():
         init_image=Image.new("RGB", (64, 64)), mask_image=Image.new("L", (64, 64)),
         strength=0.6).validate()
     data = request.to_metadata()
-    assert data["controls"][0]["start"] == 0.25 and data["controls"][0]["end"] == 0.5
-    assert data["strength"] == 0.6 and len(data["init_image_sha256"]) == 16
-    assert "init_image" not in data and "mask_image" not in data and request.mode == "inpaint"
+    assert data["controls"][0]["start"] == 0.25
+    assert data["controls"][0]["end"] == 0.5
+    assert data["strength"] == 0.6
+    assert len(data["init_image_sha256"]) == 16
+    assert "init_image" not in data
+    assert "mask_image" not in data
+    assert request.mode == "inpaint"
 
 
-@pytest.mark.parametrize("start, end", [(-0.1, 1.0), (0.5, 1.2), (0.6, 0.4)])
+@pytest.mark.parametrize(("start", "end"), [(-0.1, 1.0), (0.5, 1.2), (0.6, 0.4)])
 def test_bad_ranges_are_refused(start, end):
     request = GenerationRequest(model="demo", prompt="x",
                                 controls=(ControlSpec("sketch", SKETCH, start=start, end=end),))
@@ -47,7 +51,8 @@ def test_a_project_keeps_ranges_and_an_img2img_result(tmp_path):
     opened, _ = load_project(tmp_path / "p.t2ia")
     assert opened.sketch_layer().condition.step_end == 0.7
     kept = opened.layers[-1].request
-    assert kept.controls[0].end == 0.5 and kept.strength == 0.3
+    assert kept.controls[0].end == 0.5
+    assert kept.strength == 0.3
     assert kept.init_image is None  # not stored: the result's PNG metadata has its hash
 
 
@@ -60,7 +65,9 @@ def test_sources_from_the_document():
     mask.pixels[20:24, 20:24] = (0, 0, 0, 255)  # black paint: keep
     assert np.array(canvas_image(doc))[5, 5].tolist() == [10, 20, 30, 255]
     repaint = np.array(mask_image(mask))
-    assert repaint[5, 5] == 255 and repaint[21, 21] == 0 and repaint[0, 0] == 0
+    assert repaint[5, 5] == 255
+    assert repaint[21, 21] == 0
+    assert repaint[0, 0] == 0
     fields = source_fields(doc, "inpaint", 0.5)
     assert set(fields) == {"init_image", "strength", "mask_image"}
     assert source_fields(doc, "txt2img", 0.5) == {}

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from t2ia_desktop.core.commands import ResizeCanvas
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.selection import document_selection, rectangle_mask
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.selection import document_selection, rectangle_mask
+from t2ia_desktop.core.undo.commands import ResizeCanvas
+from t2ia_desktop.core.undo.stack import UndoStack
 
 
 def test_the_selection_moves_with_the_canvas_and_undo_restores_it():

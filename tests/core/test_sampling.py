@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.request import SCHEDULERS, GenerationRequest
-from t2ia_desktop.core.sampling import SCHEDULER_CHOICES, SPEED_PRESETS
+from t2ia_desktop.core.generation.request import SCHEDULERS, GenerationRequest
+from t2ia_desktop.core.generation.sampling import SCHEDULER_CHOICES, SPEED_PRESETS
 
 
 def test_the_issue_s_schedulers_are_offered():
@@ -20,7 +20,8 @@ def test_the_issue_s_schedulers_are_offered():
 def test_presets_name_known_schedulers_and_sane_settings():
     for preset in SPEED_PRESETS[1:]:
         assert preset.scheduler in SCHEDULERS
-        assert 1 <= preset.steps <= 12 and 0 <= preset.guidance_scale <= 8
+        assert 1 <= preset.steps <= 12
+        assert 0 <= preset.guidance_scale <= 8
         assert all(name.endswith(".safetensors") for _, name in preset.files.values())
 
 
@@ -37,7 +38,8 @@ def test_loras_travel_in_the_metadata(tmp_path):
     request = GenerationRequest(model="demo", prompt="x", scheduler="lcm", speed="lcm",
                                 loras=((str(lora), 0.7),)).validate()
     data = request.to_metadata()
-    assert data["scheduler"] == "lcm" and data["speed"] == "lcm"
+    assert data["scheduler"] == "lcm"
+    assert data["speed"] == "lcm"
     assert [list(item) for item in data["loras"]] == [[str(lora), 0.7]]
     with pytest.raises(BadInput, match="twice"):
         request.with_changes(loras=((str(lora), 0.7), (str(lora), 0.2))).validate()

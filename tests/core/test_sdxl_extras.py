@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.history import History
-from t2ia_desktop.core.history_query import request_from_metadata
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.queue_store import QueueStore
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER, SDXL_SETTINGS
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.queue_file import QueueStore
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER, SDXL_SETTINGS
+from t2ia_desktop.core.image_history.query import request_from_metadata
+from t2ia_desktop.core.image_history.store import History
 
 EXTRAS = {"prompt_2": "ink", "negative_prompt_2": "rain", "refiner": DEMO_REFINER,
               "refiner_switch": 0.7, "original_size": (2048, 1024), "target_size": (1024, 768),
@@ -47,6 +47,7 @@ def test_a_history_picture_gives_the_extras_back(tmp_path):
     history = History(tmp_path / "history")
     entry = history.add(Image.new("RGB", (64, 64)), sample())
     rebuilt = request_from_metadata(history.request_metadata(entry))
-    assert rebuilt is not None and extras_of(rebuilt) == EXTRAS
+    assert rebuilt is not None
+    assert extras_of(rebuilt) == EXTRAS
     damaged = {**history.request_metadata(entry), "original_size": [1, 2, 3]}
     assert request_from_metadata(damaged) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.selection import Selection, polygon_mask, rectangle_mask
+from t2ia_desktop.core.document.selection import Selection, polygon_mask, rectangle_mask
 
 
 def test_a_rectangle_selects_the_pixels_whose_centres_it_covers():
@@ -25,8 +25,11 @@ def test_a_polygon_selects_inside_by_the_even_odd_rule():
     # a concave "C": the notch stays unselected
     c_shape = [(2, 2), (18, 2), (18, 6), (6, 6), (6, 14), (18, 14), (18, 18), (2, 18)]
     mask = polygon_mask(20, 20, c_shape)
-    assert mask[4, 10] and mask[10, 4] and mask[16, 10]
-    assert not mask[10, 10] and not mask[0, 0]
+    assert mask[4, 10]
+    assert mask[10, 4]
+    assert mask[16, 10]
+    assert not mask[10, 10]
+    assert not mask[0, 0]
     assert not polygon_mask(20, 20, [(1, 1), (5, 5)]).any()  # fewer than 3 points
 
 
@@ -34,15 +37,18 @@ def test_add_subtract_invert_select_all_and_clear_emit_changes():
     selection = Selection(16, 12)
     seen = []
     selection.changed.connect(lambda: seen.append(selection.count()))
-    assert selection.is_empty() and selection.bounds() == (0, 0, 0, 0)
+    assert selection.is_empty()
+    assert selection.bounds() == (0, 0, 0, 0)
     selection.select_rectangle((2, 2), (6, 6))
     selection.select_rectangle((4, 4), (10, 8), "add")
     assert selection.count() == 16 + 24 - 4
     selection.select_rectangle((0, 0), (5, 5), "subtract")
-    assert not selection.mask[2:5, 2:5].any() and selection.mask[5, 5]
+    assert not selection.mask[2:5, 2:5].any()
+    assert selection.mask[5, 5]
     assert selection.bounds() == (2, 2, 8, 6)
     selection.invert()
-    assert selection.mask[0, 0] and not selection.mask[5, 5]
+    assert selection.mask[0, 0]
+    assert not selection.mask[5, 5]
     selection.select_all()
     assert selection.count() == 16 * 12
     selection.clear()
@@ -70,4 +76,5 @@ def test_inpaint_mask_is_opaque_white_where_selected_only():
     pixels = selection.inpaint_mask()
     assert pixels.shape == (6, 8, 4)
     assert (pixels[1:3, 1:4] == 255).all()
-    assert pixels[selection.mask].min() == 255 and not pixels[~selection.mask].any()
+    assert pixels[selection.mask].min() == 255
+    assert not pixels[~selection.mask].any()

@@ -8,22 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.commands import ResizeCanvas
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.selection import (
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.selection import (
     adopt_selection,
     document_selection,
     polygon_mask,
     rectangle_mask,
 )
-from t2ia_desktop.core.selection_command import (
+from t2ia_desktop.core.undo.commands import ResizeCanvas
+from t2ia_desktop.core.undo.selection_command import (
     deselect,
     invert_selection,
     select_all,
     select_shape,
     set_selection,
 )
-from t2ia_desktop.core.undo_stack import UndoStack
+from t2ia_desktop.core.undo.stack import UndoStack
 
 W, H = 23, 17
 
@@ -32,7 +32,8 @@ def test_each_change_is_a_named_step_that_undo_and_redo_restore_exactly():
     document = Document.with_sketch_layer(64, 48)
     stack = UndoStack(document)
     selection = document_selection(document)
-    assert document_selection(document) is selection and selection.is_empty()
+    assert document_selection(document) is selection
+    assert selection.is_empty()
     seen: list[np.ndarray] = [selection.mask.copy()]
     changes = [
         select_shape(rectangle_mask(64, 48, (4, 4), (20, 30))),
@@ -48,7 +49,8 @@ def test_each_change_is_a_named_step_that_undo_and_redo_restore_exactly():
                             "Select all", "Deselect"]
     assert not stack.push(deselect())  # nothing selected: nothing to record
     rect = changes[0].rect
-    assert rect == (4, 4, 16, 26) and changes[0].nbytes == -(-16 * 26 // 8)  # 1 bit a pixel
+    assert rect == (4, 4, 16, 26)
+    assert changes[0].nbytes == -(-16 * 26 // 8)
     for index in range(len(changes) - 1, -1, -1):
         stack.undo()
         assert np.array_equal(selection.mask, seen[index]), stack.labels[index]

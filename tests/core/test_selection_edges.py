@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from t2ia_desktop.core.selection_edges import NOT_BORDER, PERIOD, border_cells, scale_level
+from t2ia_desktop.core.document.selection_edges import NOT_BORDER, PERIOD, border_cells, scale_level
 
 
 def border(cells: np.ndarray) -> np.ndarray:
@@ -44,12 +44,15 @@ def test_zoomed_out_a_one_pixel_line_keeps_its_ants_and_zoomed_in_borders_are_th
     mask = np.zeros((64, 64), bool)
     mask[:, 33] = True
     cells, covered = border_cells(mask, (0, 0, 64, 64), -3)  # 8×8 pixels a cell
-    assert cells.shape == (8, 8) and covered == (0, 0, 64, 64)
-    assert border(cells)[:, 4].all() and border(cells).sum() == 8
+    assert cells.shape == (8, 8)
+    assert covered == (0, 0, 64, 64)
+    assert border(cells)[:, 4].all()
+    assert border(cells).sum() == 8
     square = np.zeros((8, 8), bool)
     square[2:4, 2:4] = True
     cells, covered = border_cells(square, (0, 0, 8, 8), 2)  # 4 cells a pixel
-    assert cells.shape == (32, 32) and covered == (0, 0, 8, 8)
+    assert cells.shape == (32, 32)
+    assert covered == (0, 0, 8, 8)
     ring = np.zeros((32, 32), bool)
     ring[8:16, 8:16] = True
     ring[9:15, 9:15] = False

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.selection import adopt_selection, document_selection, polygon_mask
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.project import FORMAT_VERSION, load_project, save_project
-from t2ia_desktop.core.selection import adopt_selection, document_selection, polygon_mask
-from t2ia_desktop.core.selection_file import SELECTION_ENTRY
+from t2ia_desktop.core.files.project import FORMAT_VERSION, load_project, save_project
+from t2ia_desktop.core.files.selection_file import SELECTION_ENTRY
 
 
 def lasso_document() -> tuple[Document, np.ndarray]:
@@ -33,10 +33,12 @@ def test_a_selection_reopens_exactly_and_the_format_version_stays(tmp_path):
         assert manifest["selection"] == SELECTION_ENTRY
         assert manifest["format_version"] == FORMAT_VERSION == 1  # older apps ignore it
         with archive.open(SELECTION_ENTRY) as entry, Image.open(entry) as image:
-            assert image.mode == "L" and image.size == (96, 64)
+            assert image.mode == "L"
+            assert image.size == (96, 64)
     opened, _settings = load_project(path)
     selection = document_selection(opened)
-    assert np.array_equal(selection.mask, mask) and selection.bounds() == (
+    assert np.array_equal(selection.mask, mask)
+    assert selection.bounds() == (
         document_selection(document).bounds())
 
 

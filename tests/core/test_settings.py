@@ -22,8 +22,10 @@ from t2ia_desktop.core.settings import (
 
 def test_a_missing_file_gives_the_defaults(tmp_path):
     store = SettingsStore(tmp_path / "settings.json")
-    assert store.settings == Settings() and store.note == ""
-    assert store.settings.autosave_seconds == 30.0 and store.memory_policy == "auto"
+    assert store.settings == Settings()
+    assert store.note == ""
+    assert store.settings.autosave_seconds == 30.0
+    assert store.memory_policy == "auto"
     assert store.settings.step_preview_decoder == "approximate"
     assert settings_path() == data_dir() / "settings.json"  # the user data folder by default
 
@@ -39,13 +41,15 @@ def test_settings_round_trip_and_keep_keys_they_do_not_know(tmp_path):
     store.save(chosen)
 
     again = SettingsStore(path)
-    assert again.settings == chosen and again.memory_policy == "low-vram"
+    assert again.settings == chosen
+    assert again.memory_policy == "low-vram"
     data = json.loads(path.read_text())
-    assert data["version"] == SCHEMA_VERSION and data["from_a_plugin"] == {"x": 1}
+    assert data["version"] == SCHEMA_VERSION
+    assert data["from_a_plugin"] == {"x": 1}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".settings")]  # no leftovers
 
 
-@pytest.mark.parametrize("content, why", [
+@pytest.mark.parametrize(("content", "why"), [
     ("{not json", "damaged"),
     ("[1, 2]", "damaged"),
     (json.dumps({"version": SCHEMA_VERSION + 1, "live_opacity": 0.3}), "newer version"),
@@ -55,12 +59,15 @@ def test_a_damaged_or_newer_file_gives_defaults_a_note_and_is_kept(tmp_path, con
     path.write_text(content)
     store = SettingsStore(path)
     assert store.settings == Settings()
-    assert why in store.note and str(path) in store.note and "default" in store.note
+    assert why in store.note
+    assert str(path) in store.note
+    assert "default" in store.note
     assert path.read_text() == content  # reading never changes it
 
     store.save(replace(Settings(), autosave_seconds=60))
     assert (tmp_path / "settings.json.bak").read_text() == content  # nothing lost
-    assert SettingsStore(path).settings.autosave_seconds == 60 and store.note == ""
+    assert SettingsStore(path).settings.autosave_seconds == 60
+    assert store.note == ""
 
 
 def test_bad_values_fall_back_one_by_one(tmp_path):
@@ -69,7 +76,8 @@ def test_bad_values_fall_back_one_by_one(tmp_path):
                                 "live_opacity": 0.6, "taesd_folder": 7}))
     store = SettingsStore(path)
     assert store.settings == Settings(live_opacity=0.6)
-    assert "memory_policy" in store.note and "autosave_seconds" in store.note
+    assert "memory_policy" in store.note
+    assert "autosave_seconds" in store.note
     with pytest.raises(ValueError, match="step_preview_decoder"):
         store.save(Settings(step_preview_decoder="vae"))
 
@@ -81,7 +89,8 @@ def test_environment_wins_over_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("T2IA_AUTOSAVE_SECONDS", "0.05")
     store = SettingsStore(path)
     effective = store.effective()
-    assert effective.annotators_folder == "/from/env" and effective.autosave_seconds == 0.05
+    assert effective.annotators_folder == "/from/env"
+    assert effective.autosave_seconds == 0.05
     assert store.settings.annotators_folder == "/from/file"  # what the dialog edits
     assert set(store.overridden()) == {"annotators_folder", "autosave_seconds"}
     store.apply_environment()
@@ -101,7 +110,8 @@ def test_the_annotators_setting_reaches_the_weight_look_ups(tmp_path, monkeypatc
 
 
 def test_folder_problems_say_what_to_do(tmp_path):
-    assert folder_problem("") == "" and folder_problem(str(tmp_path)) == ""
+    assert folder_problem("") == ""
+    assert folder_problem(str(tmp_path)) == ""
     assert "does not exist" in folder_problem(str(tmp_path / "nope"))
     (tmp_path / "file").write_text("x")
     assert "not a folder" in folder_problem(str(tmp_path / "file"))

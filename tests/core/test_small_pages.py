@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.small_pages import huge_page_advice, small_pages
+from t2ia_desktop.core.document.small_pages import huge_page_advice, small_pages
 
 
 def test_small_pages_turns_the_advice_off_and_back():

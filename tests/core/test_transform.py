@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.transform import (
+from t2ia_desktop.core.document.transform import (
     about,
     apply_transform,
     flip_matrix,
@@ -46,7 +46,9 @@ def test_a_quarter_turn_is_exactly_np_rot90(layer, turns):
     assert abs((columns[0] + columns[-1] + 1) / 2 - 26.5) <= 0.5
     assert abs((rows[0] + rows[-1] + 1) / 2 - 14.0) <= 0.5
     x, y, w, h = changed
-    assert x <= columns[0] and y <= rows[0] and w * h < layer.shape[0] * layer.shape[1]
+    assert x <= columns[0]
+    assert y <= rows[0]
+    assert w * h < layer.shape[0] * layer.shape[1]
 
 
 @pytest.mark.parametrize("horizontal", [True, False])
@@ -73,12 +75,14 @@ def test_a_resampled_turn_keeps_the_colour_and_covers_the_turned_box():
     matrix = about(rotation(30.0), 40, 40)
     apply_transform(pixels, matrix, resample="bilinear")
     inside = pixels[..., 3] == 255
-    assert inside[40, 40] and not inside[31, 21]  # the old corner is gone
+    assert inside[40, 40]
+    assert not inside[31, 21]
     corner = matrix @ np.array([20.5, 30.5, 1.0])
     assert pixels[int(corner[1]), int(corner[0]), 3] > 0  # ... and turned with the box
     # premultiplied resampling: no dark fringe on the soft edge
     edge = (pixels[..., 3] > 0) & (pixels[..., 3] < 255)
-    assert edge.any() and (pixels[edge][:, 0] >= 190).all()
+    assert edge.any()
+    assert (pixels[edge][:, 0] >= 190).all()
     area = inside.sum()
     assert abs(area - 20 * 40) < 0.1 * 20 * 40
 
@@ -88,7 +92,8 @@ def test_a_scale_fills_the_target_box():
     pixels[10:20, 10:20] = (0, 90, 250, 255)
     apply_transform(pixels, frame_matrix((10, 10, 10, 10), (5, 5, 30, 20)), resample="bicubic")
     alpha = pixels[..., 3]
-    assert (alpha[6:24, 6:34] == 255).all() and not alpha[26:, :].any()
+    assert (alpha[6:24, 6:34] == 255).all()
+    assert not alpha[26:, :].any()
 
 
 def test_a_masked_transform_moves_only_the_selected_pixels(layer):
@@ -120,7 +125,9 @@ def test_a_masked_piece_lands_over_what_is_underneath():
     apply_transform(pixels, translation(10, 10), mask)
     assert (pixels[2:6, 2:6] == 0).all()  # the hole
     red, blue = pixels[13, 13, 0], pixels[13, 13, 2]
-    assert pixels[13, 13, 3] == 255 and 120 <= red <= 135 and 120 <= blue <= 135
+    assert pixels[13, 13, 3] == 255
+    assert 120 <= red <= 135
+    assert 120 <= blue <= 135
     assert (pixels[0, 0] == (0, 0, 255, 255)).all()
 
 
@@ -128,7 +135,8 @@ def test_lift_and_bad_input():
     pixels = np.zeros((10, 10, 4), np.uint8)
     assert lift(pixels).rect[2:] == (0, 0)
     region, patch = transformed_region(pixels, translation(3, 3))
-    assert region[2:] == (0, 0) and patch.size == 0
+    assert region[2:] == (0, 0)
+    assert patch.size == 0
     with pytest.raises(ValueError, match="does not fit"):
         transformed_region(pixels, np.eye(3), np.zeros((5, 5), bool))
     with pytest.raises(ValueError, match="unknown resampling"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.memory_policy import GB, DeviceFacts, choose_memory_plan
-from t2ia_desktop.core.vram_estimate import (
+from t2ia_desktop.core.generation.memory_policy import GB, DeviceFacts, choose_memory_plan
+from t2ia_desktop.core.generation.vram_estimate import (
     GIB,
     estimate_for_plan,
     estimate_peak_memory,
@@ -30,7 +30,8 @@ def test_sdxl_at_1024_in_fp16_is_the_published_order_of_magnitude():
 def test_a_bigger_picture_needs_more(family):
     sizes = [(512, 512), (768, 768), (1024, 1024), (1536, 1024), (2048, 2048)]
     values = [gib(family, w, h) for w, h in sizes]
-    assert values == sorted(values) and len(set(values)) == len(values)
+    assert values == sorted(values)
+    assert len(set(values)) == len(values)
 
 
 @pytest.mark.parametrize("offload", ["none", "model", "sequential"])
@@ -53,7 +54,7 @@ def test_guidance_doubles_the_unets_activations():
     assert activations(True) == 2 * activations(False)
 
 
-@pytest.mark.parametrize("family, size", [("sdxl", 1024), ("sdxl", 2048), ("sd15", 512)])
+@pytest.mark.parametrize(("family", "size"), [("sdxl", 1024), ("sdxl", 2048), ("sd15", 512)])
 def test_offloading_needs_less(family, size):
     none, model, sequential = (gib(family, size, size, offload=o)
                                for o in ("none", "model", "sequential"))
@@ -72,9 +73,11 @@ def test_adapters_refiner_and_fp32_need_more_tiling_less():
 def test_on_the_cpu_it_is_ram_and_nothing_is_offloaded():
     estimate = estimate_peak_memory("sdxl", 1024, 1024, dtype="float32", offload="sequential",
                                     device="cpu")
-    assert estimate.memory == "RAM" and estimate.text().endswith("GB RAM")
+    assert estimate.memory == "RAM"
+    assert estimate.text().endswith("GB RAM")
     assert estimate.weights > 12 * GIB  # fp32 weights, all in RAM
-    assert "RAM" in estimate.describe() and "weights resident" in estimate.describe()
+    assert "RAM" in estimate.describe()
+    assert "weights resident" in estimate.describe()
 
 
 def test_the_plan_the_engine_would_choose_sets_the_terms():
@@ -85,7 +88,8 @@ def test_the_plan_the_engine_would_choose_sets_the_terms():
                                  refiner=False, plan=plan, device="cuda")
     assert estimate.peak == estimate_peak_memory("sdxl", *working_size(1000, 1000, "sdxl"),
                                                  adapters=1, offload="model").peak
-    assert not estimate.exceeds(card.free_memory) and estimate.exceeds(2 * GB)
+    assert not estimate.exceeds(card.free_memory)
+    assert estimate.exceeds(2 * GB)
     assert not estimate.exceeds(None)
     no_guidance = estimate_for_plan("sdxl", 1000, 1000, guidance_scale=1.0, adapters=1,
                                     refiner=False, plan=plan, device="cuda")

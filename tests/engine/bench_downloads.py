@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from t2ia_desktop.core.errors import Cancelled
-from t2ia_desktop.engine.downloads import download_files
+from t2ia_desktop.engine.model_store.downloads import download_files
 from tests.engine.annotator_weights import write_annotators
 from tests.engine.hub_server import serve_hub
 

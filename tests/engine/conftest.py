@@ -7,14 +7,14 @@ from PIL import Image
 
 @pytest.fixture(scope="session")
 def sdxl_demo(tmp_path_factory):
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     return write_demo_model(tmp_path_factory.mktemp("models") / "sdxl", "sdxl")
 
 
 @pytest.fixture(scope="session")
 def sd15_demo(tmp_path_factory):
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     return write_demo_model(tmp_path_factory.mktemp("models") / "sd15", "sd15")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.engine.adapter_downloads import adapter_files
+from t2ia_desktop.engine.model_store.adapter_downloads import adapter_files
 
 
 def test_the_fp16_safetensors_is_taken_under_the_plain_name():
@@ -23,7 +23,7 @@ def test_safetensors_before_a_pickle_and_a_pickle_only_when_nothing_else():
         "diffusion_pytorch_model.bin",) * 2
 
 
-@pytest.mark.parametrize("files, words", [
+@pytest.mark.parametrize(("files", "words"), [
     (["diffusion_pytorch_model.safetensors"], "no config.json"),
     (["config.json", "model.ckpt"], "no diffusion_pytorch_model.safetensors"),
 ])

@@ -9,9 +9,9 @@ import time
 import pytest
 import torch
 
-from t2ia_desktop.bench_gpu import PATHS, PhaseTimeout, image_tflop, peak_tflops_for, time_limit
-from t2ia_desktop.cli import main
-from t2ia_desktop.cli_bench_gpu import table
+from t2ia_desktop.bench.gpu import PATHS, PhaseTimeout, image_tflop, peak_tflops_for, time_limit
+from t2ia_desktop.cli.bench_gpu import table
+from t2ia_desktop.cli.main import main
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +63,19 @@ def test_ratios_follow_from_the_medians(cpu_run):
 def test_the_run_describes_itself_and_writes_what_it_prints(cpu_run):
     figures, written, text = cpu_run
     assert written == figures
-    assert figures["device"] == "CPU" and figures["dtype"] == "float32"
-    assert figures["options"]["tiny"] and figures["options"]["size"] == 128
-    assert figures["model_write_seconds"] >= 0 and figures["model_load_seconds"] >= 0
+    assert figures["device"] == "CPU"
+    assert figures["dtype"] == "float32"
+    assert figures["options"]["tiny"]
+    assert figures["options"]["size"] == 128
+    assert figures["model_write_seconds"] >= 0
+    assert figures["model_load_seconds"] >= 0
     # tiny widths are not SDXL's FLOPs: no share of peak rather than a wrong one
-    assert figures["image_tflop"] is None and figures["share_of_peak"] is None
+    assert figures["image_tflop"] is None
+    assert figures["share_of_peak"] is None
     assert "peak_vram_gib" not in figures  # the CPU has no peak-memory counter
-    assert "engine_previews" in text and "compiled" in text and "overhead" in text
+    assert "engine_previews" in text
+    assert "compiled" in text
+    assert "overhead" in text
 
 
 def test_without_a_gpu_it_says_what_it_needs(capsys):
@@ -77,7 +83,8 @@ def test_without_a_gpu_it_says_what_it_needs(capsys):
         pytest.skip("this machine has a CUDA GPU")
     assert main(["bench", "--gpu"]) == 2
     error = capsys.readouterr().err
-    assert "needs a CUDA GPU" in error and "--device cpu --tiny" in error
+    assert "needs a CUDA GPU" in error
+    assert "--device cpu --tiny" in error
 
 
 def test_full_size_on_the_cpu_is_refused(capsys):
@@ -113,4 +120,5 @@ def test_the_table_shows_share_of_peak_when_known():
     }
     text = table(figures)
     assert "21.0" in text  # 208 / 989.4
-    assert "9.1" in text and "skipped compile: no compiler" in text
+    assert "9.1" in text
+    assert "skipped compile: no compiler" in text

@@ -7,9 +7,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.memory_policy import GB, DeviceFacts, choose_memory_plan, with_offload
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.generation.memory_policy import (
+    GB,
+    DeviceFacts,
+    choose_memory_plan,
+    with_offload,
+)
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.engine.generate import Engine
 
 
@@ -54,7 +59,8 @@ def test_the_offload_override_replaces_the_plans_choice(tmp_path, sdxl_demo):
         "sequential", True, True)
     assert with_offload(sequential, "none").offload == "none"
     model = with_offload(roomy, "model")
-    assert model.offload == "model" and not model.attention_slicing
+    assert model.offload == "model"
+    assert not model.attention_slicing
 
     engine = Engine(demo_root=tmp_path, device="cpu")
     engine.store.offload = "model"  # what --offload model sets (placement is a no-op on CPU)

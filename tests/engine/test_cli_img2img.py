@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
 
 
 def test_inpaint_from_the_command_line_keeps_the_unmasked_pixels(tmp_path, sdxl_demo,

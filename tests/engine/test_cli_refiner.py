@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.engine.demo_refiner import write_demo_refiner
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.engine.demo.refiner import write_demo_refiner
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,12 @@ def test_the_command_line_passes_the_sdxl_extras(tmp_path, sdxl_demo, refiner_fo
     with Image.open(out) as image:
         metadata = json.loads(image.text["t2ia"])
         ours = np.array(image.convert("RGB"))
-    assert metadata["refiner"] == str(refiner_folder) and metadata["refiner_switch"] == 0.5
+    assert metadata["refiner"] == str(refiner_folder)
+    assert metadata["refiner_switch"] == 0.5
     assert metadata["original_size"] == [128, 256]  # diffusers' (height, width)
     assert metadata["crops_coords_top_left"] == [4, 8]  # (top, left)
-    assert metadata["negative_prompt_2"] == "rain" and metadata["aesthetic_score"] == 7.0
+    assert metadata["negative_prompt_2"] == "rain"
+    assert metadata["aesthetic_score"] == 7.0
 
     request = GenerationRequest(
         model=str(sdxl_demo), prompt="a boat", steps=3, width=64, height=64, seed=5,
@@ -44,7 +46,7 @@ def test_the_command_line_passes_the_sdxl_extras(tmp_path, sdxl_demo, refiner_fo
     np.testing.assert_array_equal(ours, np.array(Engine(device="cpu").generate(request)))
 
 
-@pytest.mark.parametrize("extra, words", [
+@pytest.mark.parametrize(("extra", "words"), [
     (["--original-size", "512"], "WIDTHxHEIGHT"),
     (["--crop", "left"], "LEFT,TOP"),
     (["--refiner", "demo-refiner", "--refine-from", "1.5"], "refiner switch"),
@@ -82,8 +84,10 @@ def test_the_command_line_refines_img2img_and_inpainting(tmp_path, sdxl_demo, re
     with Image.open(out) as image:
         metadata = json.loads(image.text["t2ia"])
         ours = np.array(image.convert("RGB"))
-    assert metadata["refiner"] == str(refiner_folder) and metadata["refiner_switch"] == 0.5
-    assert metadata["strength"] == 0.75 and ("mask_image_sha256" in metadata) == masked
+    assert metadata["refiner"] == str(refiner_folder)
+    assert metadata["refiner_switch"] == 0.5
+    assert metadata["strength"] == 0.75
+    assert ("mask_image_sha256" in metadata) == masked
     assert ours.shape == (64, 96, 3)
     if masked:
         keep = np.array(mask) == 0
@@ -96,4 +100,5 @@ def test_the_command_line_refines_img2img_and_inpainting(tmp_path, sdxl_demo, re
         refiner=str(refiner_folder), refiner_switch=0.5)
     engine = Engine(device="cpu")
     np.testing.assert_array_equal(ours, np.array(engine.generate(request)))
-    assert engine.last_injection is not None and engine.refiners._key is not None
+    assert engine.last_injection is not None
+    assert engine.refiners._key is not None

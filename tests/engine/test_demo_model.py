@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.conditions import builtin_conditions
+from t2ia_desktop.core.conditions.registry import builtin_conditions
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.engine.demo_model import REAL_ADAPTERS, is_demo_model, write_demo_model
+from t2ia_desktop.engine.demo.model import REAL_ADAPTERS, is_demo_model, write_demo_model
 
 
 def test_sdxl_demo_loads_as_a_standard_pipeline(sdxl_demo):

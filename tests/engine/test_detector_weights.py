@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
 from t2ia_desktop.engine import detectors
 from t2ia_desktop.engine.detectors import detect
@@ -117,7 +117,8 @@ def test_detector_runs_on_random_weights_at_the_input_size(condition, annotators
     use(monkeypatch, annotators)
     control = detect(REGISTRY.get(condition), photo, FAST)
     assert isinstance(control, Image.Image)
-    assert control.size == photo.size and control.mode == MODES[condition]
+    assert control.size == photo.size
+    assert control.mode == MODES[condition]
     if condition != "openpose":  # random body weights find no one: a black canvas
         assert len(np.unique(np.asarray(control))) > 8
 
@@ -149,12 +150,13 @@ def test_midas_depth_is_grey_in_rgb(annotators, photo, monkeypatch):
     assert np.array_equal(depth[..., 0], depth[..., 2])
 
 
-@pytest.mark.parametrize("hand, face", [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize(("hand", "face"), [(True, False), (False, True), (True, True)])
 def test_openpose_hand_and_face_switches(hand, face, annotators, photo, monkeypatch):
     use(monkeypatch, annotators)
     control = detect(REGISTRY.get("openpose"), photo,
                      {**FAST, "include_hand": hand, "include_face": face})
-    assert control.size == photo.size and control.mode == "RGB"
+    assert control.size == photo.size
+    assert control.mode == "RGB"
 
 
 def test_openpose_loads_all_three_files_into_their_networks(annotators, photo, monkeypatch):
@@ -390,7 +392,8 @@ def test_odd_pictures_come_back_at_their_size(condition, kind, annotators, photo
     picture = odd_picture(kind, photo)
     params = FAST if "detect_resolution" in REGISTRY.get(condition).default_params() else {}
     control = detect(REGISTRY.get(condition), picture, params)
-    assert control.size == picture.size and control.mode == MODES[condition]
+    assert control.size == picture.size
+    assert control.mode == MODES[condition]
 
 
 @pytest.mark.parametrize("mode", ["1", "P", "PA", "CMYK", "YCbCr", "LA", "I", "F"])
@@ -401,7 +404,8 @@ def test_other_pillow_modes_are_read(condition, mode, annotators, photo, monkeyp
                else photo.convert(mode))
     params = FAST if "detect_resolution" in REGISTRY.get(condition).default_params() else {}
     control = detect(REGISTRY.get(condition), picture, params)
-    assert control.size == picture.size and control.mode == MODES[condition]
+    assert control.size == picture.size
+    assert control.mode == MODES[condition]
 
 
 @pytest.mark.parametrize("condition", ["sketch", "canny", "lineart"])
@@ -446,7 +450,8 @@ def test_zoe_runs_on_random_weights_at_the_input_size(zoe_annotators, monkeypatc
     use(monkeypatch, zoe_annotators)
     zoe = REGISTRY.get("depth-zoe")
     control = detect(zoe, portrait, FAST)
-    assert control.size == portrait.size and control.mode == "RGB"
+    assert control.size == portrait.size
+    assert control.mode == "RGB"
     assert len(np.unique(np.asarray(control))) > 8
     tiny = odd_picture("16-bit", portrait.resize((20, 30)))
     assert detect(zoe, tiny, FAST).size == (20, 30)
@@ -479,12 +484,14 @@ def test_sketch_of_a_photo_uses_pidinet_when_its_weights_are_here(monkeypatch, p
     lines = np.array(detect(REGISTRY.get("sketch"), photo, {"method": "lines"}))
     monkeypatch.setenv("T2IA_ANNOTATORS", str(pidinet_folder))
     soft = detect(REGISTRY.get("sketch"), photo, {"detect_resolution": 128})
-    assert soft.mode == "L" and soft.size == (160, 160)
+    assert soft.mode == "L"
+    assert soft.size == (160, 160)
     assert not np.array_equal(np.array(soft), lines)  # not the weightless method
     drawn = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     drawn.paste((0, 0, 0, 255), (10, 30, 54, 34))
     strokes = np.array(detect(REGISTRY.get("sketch"), drawn))
-    assert strokes[32, 20] == 255 and strokes[5, 5] == 0  # a drawn layer stays its strokes
+    assert strokes[32, 20] == 255
+    assert strokes[5, 5] == 0
 
 
 def test_pidinet_without_weights_names_the_file(monkeypatch, tmp_path):

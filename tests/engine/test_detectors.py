@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
 from t2ia_desktop.engine.detectors import detect
 
@@ -20,15 +20,19 @@ def drawing(mode: str = "RGB") -> Image.Image:
 def test_sketch_turns_dark_lines_on_paper_into_white_on_black():
     control = detect(REGISTRY.get("sketch"), drawing())
     pixels = np.array(control)
-    assert control.mode == "L" and control.size == (96, 64)
-    assert pixels[16, 40] == 255 and pixels[0, 0] == 0 and pixels[32, 45] == 0
+    assert control.mode == "L"
+    assert control.size == (96, 64)
+    assert pixels[16, 40] == 255
+    assert pixels[0, 0] == 0
+    assert pixels[32, 45] == 0
 
 
 def test_sketch_of_a_transparent_layer_uses_its_strokes():
     layer = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     ImageDraw.Draw(layer).line((0, 32, 63, 32), fill=(200, 30, 30, 255), width=3)
     pixels = np.array(detect(REGISTRY.get("sketch"), layer))
-    assert pixels[32, 10] == 255 and pixels[5, 5] == 0
+    assert pixels[32, 10] == 255
+    assert pixels[5, 5] == 0
 
 
 def test_sketch_threshold_makes_it_binary():
@@ -43,7 +47,8 @@ def test_canny_finds_the_edges_at_the_input_size():
     edges = np.array(control.convert("L"))
     assert control.size == (96, 64)
     assert edges[:, :10].max() == 0  # flat paper has no edges
-    assert edges[10:55, 15:75].max() > 0 and edges[30:34, 40:50].max() == 0
+    assert edges[10:55, 15:75].max() > 0
+    assert edges[30:34, 40:50].max() == 0
 
 
 def test_colour_palette_is_made_of_blocks():

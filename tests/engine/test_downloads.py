@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.conditions import default_registry
+from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
 from t2ia_desktop.engine import detectors
 from t2ia_desktop.engine.detectors import detect
-from t2ia_desktop.engine.downloads import download_annotator_weights, download_files
-from t2ia_desktop.engine.weights import (
+from t2ia_desktop.engine.model_store.downloads import download_annotator_weights, download_files
+from t2ia_desktop.engine.model_store.weights import (
     WeightsMissing,
     annotators_folder,
     app_annotators_folder,
@@ -61,11 +61,14 @@ def test_missing_weights_raise_a_weights_missing_error_with_the_files_and_sizes(
     with no_network(), pytest.raises(WeightsMissing) as caught:
         detect(default_registry().get("lineart"), Image.new("RGB", (64, 64)))
     error = caught.value
-    assert error.files == LINEART and error.folder == annotators_folder()
+    assert error.files == LINEART
+    assert error.folder == annotators_folder()
     assert error.sizes == {"sk_model.pth": 17_200_000, "sk_model2.pth": 17_200_000}
     message = str(error)
-    assert "sk_model.pth, sk_model2.pth" in message and "≈ 34 MB" in message
-    assert "Download weights" in message and "download-weights lineart" in message
+    assert "sk_model.pth, sk_model2.pth" in message
+    assert "≈ 34 MB" in message
+    assert "Download weights" in message
+    assert "download-weights lineart" in message
     assert str(app_annotators_folder()) in message
 
 
@@ -92,7 +95,9 @@ def test_download_reports_progress_across_files_and_lands_complete_files(
     totals = {total for _, total, _ in calls}
     assert totals == {sum(sizes)}  # the total is known from the start (HEAD, X-Linked-Size)
     done = [d for d, _, _ in calls]
-    assert done == sorted(done) and done[-1] == sum(sizes) and len(done) > 4
+    assert done == sorted(done)
+    assert done[-1] == sum(sizes)
+    assert len(done) > 4
     assert {name for _, _, name in calls} >= set(LINEART)
     assert [m for m, _ in hub.requests if m == "HEAD"] == ["HEAD", "HEAD"]
 
@@ -119,7 +124,8 @@ def test_a_file_missing_on_the_hub_is_named_and_nothing_is_written(served, monke
           pytest.raises(ModelUnavailable) as caught):
         download_files(REPO, ("sk_model.pth", "no_such_model.pth"), tmp_path)
     message = str(caught.value)
-    assert "no_such_model.pth" in message and "404" in message
+    assert "no_such_model.pth" in message
+    assert "404" in message
     assert f"{hub.url}/{REPO}/resolve/main/no_such_model.pth" in message
     assert str(tmp_path) in message  # where to put it by hand
     assert leftovers(tmp_path) == []  # checked before the first byte is fetched
@@ -186,7 +192,8 @@ def test_downloaded_weights_load_through_the_real_detector_code(served, monkeypa
     assert missing_files(LINEART) == ()
     with no_network():
         control = detect(lineart, Image.new("RGB", (96, 80), "gray"), {"detect_resolution": 64})
-    assert control.size == (96, 80) and control.mode == "L"
+    assert control.size == (96, 80)
+    assert control.mode == "L"
     assert np.asarray(control).dtype == np.uint8
 
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
-from t2ia_desktop.core.request import DEMO_MODEL, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import DEMO_MODEL, ControlSpec, GenerationRequest
 from t2ia_desktop.engine.generate import Engine
 
 
@@ -117,4 +117,6 @@ def test_padding_leaves_sizes_the_models_take_untouched():
     padded = pad_control(control, (50, 40), (64, 64))
     assert padded.size == (64, 64)
     pixels = np.array(padded)
-    assert pixels[:40, :50].min() == 255 and pixels[40:, :].max() == 0 and pixels[:, 50:].max() == 0
+    assert pixels[:40, :50].min() == 255
+    assert pixels[40:, :].max() == 0
+    assert pixels[:, 50:].max() == 0

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.conditions import builtin_conditions
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.conditions.registry import builtin_conditions
 
 CASES = [(c.id, family) for c in builtin_conditions() for family in c.adapters]
 
@@ -29,7 +29,8 @@ def test_raw_control_for_every_condition_and_family(
 ):
     model = sdxl_demo if family == "sdxl" else sd15_demo
     image = generate(tmp_path, model, condition, depth_image, "--raw-control")
-    assert image.shape == (128, 128, 3) and image.std() > 0
+    assert image.shape == (128, 128, 3)
+    assert image.std() > 0
 
 
 @pytest.mark.parametrize("condition", ["sketch", "canny"])
@@ -64,5 +65,7 @@ def test_a_weighted_detector_without_weights_is_one_clear_line(tmp_path, monkeyp
                  f"openpose={source}", "--steps", "2", "--width", "128", "--height", "128",
                  "--out", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "body_pose_model.pth" in err[0]
+    assert code == 2
+    assert len(err) == 1
+    assert "body_pose_model.pth" in err[0]
     assert not out.exists()

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.models import ModelList, checkpoint_family
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
-from t2ia_desktop.engine.adapter_family import adapter_family, local_adapter_config
-from t2ia_desktop.engine.demo_model import REAL_ADAPTERS
+from t2ia_desktop.core.generation.checkpoints import ModelList, checkpoint_family
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.engine.demo.model import REAL_ADAPTERS
 from t2ia_desktop.engine.generate import Engine
+from t2ia_desktop.engine.guides.adapter_family import adapter_family, local_adapter_config
 from tests.engine.ldm_checkpoint import write_ldm
 
 
@@ -110,7 +110,7 @@ def test_every_demo_adapter_is_of_its_models_family(sdxl_demo, sd15_demo, family
 
 
 def test_an_adapter_of_unknown_family_or_not_here_is_left_to_loading(tmp_path):
-    from t2ia_desktop.engine.adapter_family import check_adapter_family
+    from t2ia_desktop.engine.guides.adapter_family import check_adapter_family
 
     assert local_adapter_config(str(tmp_path / "missing")) is None
     assert local_adapter_config("someone/not-downloaded-adapter") is None

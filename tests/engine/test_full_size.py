@@ -11,8 +11,8 @@ import torch
 from accelerate import init_empty_weights
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.vram_estimate import FAMILIES
-from t2ia_desktop.engine.full_size import (
+from t2ia_desktop.core.generation.vram_estimate import FAMILIES
+from t2ia_desktop.engine.demo.full_size import (
     ADAPTER_CONDITION,
     FULL_SIZE,
     MARKER,
@@ -30,7 +30,7 @@ def meta_models() -> dict:
         return build_models(FULL_SIZE)
 
 
-@pytest.mark.parametrize("name, published", [
+@pytest.mark.parametrize(("name", "published"), [
     ("unet", 2.567e9), ("text_encoder", 0.123e9), ("text_encoder_2", 0.695e9), ("vae", 0.084e9),
 ])
 def test_parameter_counts_are_the_published_ones(meta_models, name, published):
@@ -94,7 +94,8 @@ def test_a_tiny_copy_is_written_and_loads_as_an_sdxl_pipeline(tmp_path):
 
     configs = tiny_configs()
     folder = write_full_size_model(tmp_path / "model", configs, "cpu", torch.float32)
-    assert is_full_size_model(folder, configs) and not is_full_size_model(folder, FULL_SIZE)
+    assert is_full_size_model(folder, configs)
+    assert not is_full_size_model(folder, FULL_SIZE)
     assert json.loads((folder / MARKER).read_text())["label"] == configs.label
     pipe = DiffusionPipeline.from_pretrained(folder)
     assert isinstance(pipe, StableDiffusionXLPipeline)

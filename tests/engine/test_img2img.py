@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from t2ia_desktop.engine.generate import Engine
 
 
@@ -106,7 +106,7 @@ def test_an_init_image_of_another_size_is_scaled_to_the_request(engine, sdxl_dem
     assert image.size == (128, 128)
 
 
-@pytest.mark.parametrize("changes, message", [
+@pytest.mark.parametrize(("changes", "message"), [
     ({"strength": 1.5}, "strength must be between 0 and 1"),
     ({"mask_image": Image.new("L", (64, 64))}, "use a mask of the same size"),
     ({"init_image": None, "mask_image": Image.new("L", (128, 128))}, "needs an init image"),

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from t2ia_desktop.core.errors import Cancelled
-from t2ia_desktop.core.history import History
-from t2ia_desktop.core.jobs import Job, JobQueue, JobState
-from t2ia_desktop.core.phases import (
+from t2ia_desktop.core.generation.jobs import Job, JobQueue, JobState
+from t2ia_desktop.core.generation.phases import (
     COMPUTING_FEATURES,
     DECODING,
     DENOISING,
@@ -19,8 +18,9 @@ from t2ia_desktop.core.phases import (
     SAVING,
     STARTING_ENGINE,
 )
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
@@ -87,7 +87,8 @@ def test_the_first_job_loads_then_denoises_and_the_next_one_skips_loading(
     loading = [fraction for phase, fraction in seen if phase == LOADING_MODEL]
     assert loading[0] is None  # busy until diffusers starts on the components
     shares = [fraction for fraction in loading[1:] if fraction is not None]
-    assert shares == sorted(shares) and shares[-1] == 1.0
+    assert shares == sorted(shares)
+    assert shares[-1] == 1.0
     assert any(0.0 < share < 1.0 for share in shares)  # one component after another
 
     _second, seen = run_job(qtbot, runner, request(sdxl_demo, controls=controls, seed=4))
@@ -120,4 +121,5 @@ def test_a_cancel_during_loading_ends_the_job_before_its_first_step(sdxl_demo, t
             on_phase=lambda phase, fraction: phases.append(phase),
         )
     assert engine.store._base is not None  # the load ran to its end, and is kept
-    assert steps == [] and DENOISING not in phases
+    assert steps == []
+    assert DENOISING not in phases

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from t2ia_desktop.engine.generate import Engine
 
 STEPS = 4
@@ -90,7 +90,8 @@ def test_a_late_range_differs_from_the_full_range_and_from_none(engine, sdxl_dem
     full = image(ControlSpec("sketch", sketch_image))
     assert engine.last_injection.log == [(0,)] * 4
     none = image()
-    assert not np.array_equal(late, full) and not np.array_equal(late, none)
+    assert not np.array_equal(late, full)
+    assert not np.array_equal(late, none)
 
 
 def test_each_layer_reaches_the_unet_in_its_own_range_under_the_global_factor(
@@ -171,13 +172,15 @@ def test_rerun_with_unchanged_controls_skips_the_adapters(engine, sdxl_demo, ske
 
 
 def test_the_feature_cache_is_bounded_by_bytes():
-    from t2ia_desktop.engine.adapter_features import FeatureCache, FeatureKey
+    from t2ia_desktop.engine.guides.adapter_features import FeatureCache, FeatureKey
 
     cache = FeatureCache(max_bytes=3 * 4 * 100)  # room for three sets of 100 float32
     for number in range(5):
         key = FeatureKey(f"adapter{number}", "image", (64, 64), "float32", "cpu")
         cache.get(key, lambda: [torch.zeros(100)])
-    assert len(cache) == 3 and cache.bytes <= cache.max_bytes
+    assert len(cache) == 3
+    assert cache.bytes <= cache.max_bytes
     kept = FeatureKey("adapter4", "image", (64, 64), "float32", "cpu")
     cache.get(kept, lambda: pytest.fail("a kept set must not be computed again"))
-    assert cache.hits == 1 and cache.misses == 5
+    assert cache.hits == 1
+    assert cache.misses == 5

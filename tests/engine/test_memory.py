@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from t2ia_desktop.core.memory_policy import GB, DeviceFacts
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.memory_policy import GB, DeviceFacts
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.memory import tile_vae_for
@@ -30,27 +30,31 @@ def test_the_setting_is_read_at_each_load_and_applied(sdxl_demo, tmp_path):
     engine = Engine(demo_root=tmp_path, device="cpu")
     engine.generate(small(sdxl_demo))
     first = engine.store.base(str(sdxl_demo), "sdxl")
-    assert engine.store.memory_plan.setting == "auto" and not first.vae.use_slicing
+    assert engine.store.memory_plan.setting == "auto"
+    assert not first.vae.use_slicing
     assert device_label(engine) == "CPU · fp32"
 
     set_memory("low-vram")
     engine.generate(small(sdxl_demo))
     second = engine.store.base(str(sdxl_demo), "sdxl")
     assert second is not first  # a new plan loads the model again
-    assert engine.store.memory_plan.setting == "low-vram" and second.vae.use_slicing
+    assert engine.store.memory_plan.setting == "low-vram"
+    assert second.vae.use_slicing
 
 
 def test_vae_tiling_follows_the_size(sdxl_demo, tmp_path):
     engine = Engine(demo_root=tmp_path, device="cpu")
     pipe = engine.store.base(str(sdxl_demo), "sdxl")
     plan = engine.store.memory_plan
-    assert tile_vae_for(pipe, plan, 2048, 2048) and pipe.vae.use_tiling
-    assert not tile_vae_for(pipe, plan, 1024, 1024) and not pipe.vae.use_tiling
+    assert tile_vae_for(pipe, plan, 2048, 2048)
+    assert pipe.vae.use_tiling
+    assert not tile_vae_for(pipe, plan, 1024, 1024)
+    assert not pipe.vae.use_tiling
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("free_gb, offload", [(7.6, "model"), (5.6, "sequential")])
+@pytest.mark.parametrize(("free_gb", "offload"), [(7.6, "model"), (5.6, "sequential")])
 def test_offload_on_a_small_card_paints_like_the_whole_model(sdxl_demo, tmp_path, free_gb,
                                                              offload):
     whole = Engine(demo_root=tmp_path, device="cuda")

@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 from t2ia_desktop.core.errors import BadInput, Cancelled, ModelUnavailable
-from t2ia_desktop.core.models import DOWNLOADED_MARKER, KnownModel, download_folder, downloaded
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.checkpoints import (
+    DOWNLOADED_MARKER,
+    KnownModel,
+    download_folder,
+    downloaded,
+)
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.engine.generate import Engine
-from t2ia_desktop.engine.model_downloads import download_model, pipeline_files
+from t2ia_desktop.engine.model_store.model_downloads import download_model, pipeline_files
 from tests.engine.hub_server import online, serve_hub
 
 REPO = "tiny/demo-sd15"
@@ -63,12 +68,16 @@ def test_download_then_generate_offline_from_the_hub_id(served, sd15_demo, monke
     with serve_hub(served, repo=REPO, nested=True) as hub, online(monkeypatch, hub):
         folder = download_model(REPO, progress=lambda done, total, name: seen.append(
             (done, total, name)))
-    assert folder == download_folder(REPO) and downloaded(REPO) == folder
+    assert folder == download_folder(REPO)
+    assert downloaded(REPO) == folder
     assert (folder / DOWNLOADED_MARKER).is_file()
-    assert not list(folder.rglob("*.bin")) and not list(folder.rglob("*.ckpt"))
-    assert not list(folder.rglob("*.part")) and not list(folder.rglob("*fp16*"))
+    assert not list(folder.rglob("*.bin"))
+    assert not list(folder.rglob("*.ckpt"))
+    assert not list(folder.rglob("*.part"))
+    assert not list(folder.rglob("*fp16*"))
     dones = [done for done, _total, _name in seen]
-    assert dones == sorted(dones) and seen[-1][0] == seen[-1][1]  # to the last byte
+    assert dones == sorted(dones)
+    assert seen[-1][0] == seen[-1][1]
     assert KnownModel(REPO, REPO, "sd15", "hub").state() == "installed"
 
     engine = Engine(demo_root=tmp_path / "demo-root", device="cpu")  # offline again here

@@ -10,10 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from t2ia_desktop.cli import main
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.conditions.plugin_manifest import PluginFolder
+from t2ia_desktop.core.conditions.plugins import default_plugin_folders, load_plugins
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
-from t2ia_desktop.core.plugin_manifest import PluginFolder
-from t2ia_desktop.core.plugins import default_plugin_folders, load_plugins
 from t2ia_desktop.engine.detectors import detect
 from tests.engine.annotator_weights import _seeded, no_network
 from tests.plugin_folders import write_plugin
@@ -50,7 +50,8 @@ def test_the_hed_plugin_runs_controlnet_aux_on_weights_read_safely(registry, hed
     with no_network():
         soft = detect(hed, photo(), {"detect_resolution": 128, "safe": False})
         scribble = detect(hed, photo(), {"detect_resolution": 128, "scribble": True})
-    assert soft.mode == "L" and soft.size == (160, 120)
+    assert soft.mode == "L"
+    assert soft.size == (160, 120)
     assert np.asarray(soft).std() > 0
     assert scribble.size == (160, 120)
     assert not np.array_equal(np.asarray(soft), np.asarray(scribble))  # the options reach HED
@@ -72,11 +73,15 @@ def test_the_posterize_plugin_draws_outlines_or_shapes_from_the_paper_colour(reg
     picture = Image.new("RGB", (64, 64), "white")
     picture.paste((0, 0, 0), (16, 16, 48, 48))
     outlines = np.asarray(detect(poster, picture, {"thin_lines": True}))
-    assert outlines[16, 30] == 255 and outlines[30, 30] == 0 and outlines[2, 2] == 0
+    assert outlines[16, 30] == 255
+    assert outlines[30, 30] == 0
+    assert outlines[2, 2] == 0
     shapes = np.asarray(detect(poster, picture, {"style": "shapes"}))
-    assert shapes[30, 30] == 255 and shapes[2, 2] == 0
+    assert shapes[30, 30] == 255
+    assert shapes[2, 2] == 0
     on_black_paper = np.asarray(detect(poster, picture, {"style": "shapes", "paper": "#000000"}))
-    assert on_black_paper[30, 30] == 0 and on_black_paper[2, 2] == 255
+    assert on_black_paper[30, 30] == 0
+    assert on_black_paper[2, 2] == 255
     transparent = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     assert np.asarray(detect(poster, transparent, {"style": "shapes"})).max() == 0
 
@@ -113,7 +118,8 @@ def cli_generate(tmp_path, model, condition, *extra) -> np.ndarray:
 def test_a_bundled_plugin_condition_generates_on_the_demo_model_with_its_sketch_adapter(
         tmp_path, sdxl_demo):
     image = cli_generate(tmp_path, sdxl_demo, "posterize-sketch", "--factor", "1")
-    assert image.shape == (128, 128, 3) and image.std() > 0
+    assert image.shape == (128, 128, 3)
+    assert image.std() > 0
     raw = cli_generate(tmp_path, sdxl_demo, "sketch", "--raw-control")  # the same adapter…
     assert not np.array_equal(image, raw)  # …guided by the posterized photo instead
 

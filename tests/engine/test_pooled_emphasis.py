@@ -50,7 +50,8 @@ def test_a_higher_weight_moves_the_pooled_embedding_monotonely(sdxl_pipe):
     for m, w in zip(moved, weights):
         torch.testing.assert_close(m, (w - 1) * direction, rtol=1e-4, atol=1e-5)
     distances = [float(m.norm()) for m in moved[2:]]
-    assert distances == sorted(distances) and distances[0] > 0
+    assert distances == sorted(distances)
+    assert distances[0] > 0
 
 
 def test_several_runs_add_their_contributions(sdxl_pipe):

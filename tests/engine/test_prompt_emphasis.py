@@ -81,14 +81,15 @@ def test_long_prompts_are_encoded_in_windows(pipes):
     long = "(a lighthouse:1.2) " + "on a cliff by the sea " * 30
     kwargs = our_embeds(pipe, "sdxl", long, "blurry")
     assert kwargs["prompt_embeds"].shape[1] == kwargs["negative_prompt_embeds"].shape[1]
-    assert kwargs["prompt_embeds"].shape[1] % 77 == 0 and kwargs["prompt_embeds"].shape[1] > 77
+    assert kwargs["prompt_embeds"].shape[1] % 77 == 0
+    assert kwargs["prompt_embeds"].shape[1] > 77
     assert kwargs["pooled_prompt_embeds"].shape == (1, pipe.text_encoder_2.config.projection_dim)
     empty_negative = our_embeds(pipe, "sdxl", long)
     assert not empty_negative["negative_prompt_embeds"].any()  # as the pipeline zeroes it
 
 
 def test_emphasis_changes_the_picture_and_weight_one_does_not(sdxl_demo):
-    from t2ia_desktop.core.request import GenerationRequest
+    from t2ia_desktop.core.generation.request import GenerationRequest
     from t2ia_desktop.engine.generate import Engine
 
     engine = Engine(device="cpu")

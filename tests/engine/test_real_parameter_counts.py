@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from t2ia_desktop.core.vram_estimate import FAMILIES
+from t2ia_desktop.core.generation.vram_estimate import FAMILIES
 from tests.engine import real_configs as real
 
 
@@ -15,7 +15,7 @@ def count(build) -> int:
         return real.parameters(build())
 
 
-@pytest.mark.parametrize("family, field, build", [
+@pytest.mark.parametrize(("family", "field", "build"), [
     ("sdxl", "unet", real.sdxl_unet),
     ("sdxl", "refiner_unet", real.sdxl_refiner_unet),
     ("sdxl", "vae", real.vae),

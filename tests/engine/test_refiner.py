@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.engine.generate import Engine
 
 PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red barn", "fog", 5, 5.0, 77, 64
@@ -16,7 +16,7 @@ PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red barn", "fog", 5, 5.0, 77,
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     root = tmp_path_factory.mktemp("demo")
     write_demo_model(root / "sdxl", "sdxl")
@@ -50,7 +50,8 @@ def test_refiner_equals_the_diffusers_ensemble_of_experts(engine, demo_root):
     refiner = DiffusionPipeline.from_pretrained(
         demo_root / "sdxl-refiner", text_encoder_2=base.text_encoder_2, vae=base.vae)
     assert refiner.config.requires_aesthetics_score
-    assert refiner.text_encoder is None and refiner.unet.config.projection_class_embeddings_input_dim \
+    assert refiner.text_encoder is None
+    assert refiner.unet.config.projection_class_embeddings_input_dim \
         == 5 * 8 + base.text_encoder_2.config.hidden_size
     generator = torch.Generator("cpu").manual_seed(SEED)
     common = {"prompt": PROMPT, "negative_prompt": NEGATIVE, "num_inference_steps": STEPS,
@@ -91,7 +92,8 @@ def test_the_refiner_aesthetic_scores_reach_its_unet(engine):
     finally:
         handle.remove()
     negative, positive = captured[0].tolist()
-    assert positive == [512, 256, 0, 0, 9.0] and negative == [512, 256, 0, 0, 1.0]
+    assert positive == [512, 256, 0, 0, 9.0]
+    assert negative == [512, 256, 0, 0, 1.0]
 
 
 def test_micro_conditioning_reaches_the_unet_time_ids(engine):
@@ -127,7 +129,7 @@ def test_prompt_2_changes_the_picture(engine):
     assert not np.array_equal(plain, negative)
 
 
-@pytest.mark.parametrize("changes, words", [
+@pytest.mark.parametrize(("changes", "words"), [
     ({"refiner": DEMO_REFINER, "refiner_switch": 1.0}, "refiner switch"),
     ({"refiner": DEMO_REFINER, "family": "sd15"}, "only with SDXL"),
     ({"prompt_2": "x", "family": "sd15"}, "prompt 2"),

@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from t2ia_desktop.core.phases import DECODING, DENOISING, LOADING_REFINER, REFINING
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.generation.phases import DECODING, DENOISING, LOADING_REFINER, REFINING
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.img2img import paste_back
 
@@ -20,7 +20,7 @@ PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red barn", "fog", 5, 5.0, 21,
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     root = tmp_path_factory.mktemp("demo")
     write_demo_model(root / "sdxl", "sdxl")
@@ -117,7 +117,8 @@ def test_img2img_then_refiner_equals_the_diffusers_ensemble(engine, diffusers_pa
     np.testing.assert_array_equal(pixels(ours), pixels(theirs))
 
     # int(5 * 0.8) = 4 steps, shared: both models paint, counted as one run
-    assert len(base_calls) >= 1 and len(refiner_calls) >= 1
+    assert len(base_calls) >= 1
+    assert len(refiner_calls) >= 1
     assert len(base_calls) + len(refiner_calls) == 4
     assert steps_seen[-1] == (4, 4)
     assert [step for step, _ in steps_seen] == sorted(step for step, _ in steps_seen)
@@ -156,15 +157,18 @@ def test_adapters_guide_only_the_base_part_within_their_range(engine, photo, mas
     whole = (ControlSpec("sketch", sketch_image),)
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
         guided = pixels(engine.generate(request(**source, controls=whole)))
-    assert base_calls == [True] * len(base_calls) and len(base_calls) >= 2
-    assert refiner_calls == [False] * len(refiner_calls) and refiner_calls
+    assert base_calls == [True] * len(base_calls)
+    assert len(base_calls) >= 2
+    assert refiner_calls == [False] * len(refiner_calls)
+    assert refiner_calls
     assert engine.last_injection.log == [(0,)] * len(base_calls)
     assert not np.array_equal(guided, plain)
 
     late = (ControlSpec("sketch", sketch_image, start=0.4),)  # from step 2 of 5
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
         engine.generate(request(**source, controls=late))
-    assert base_calls[:2] == [False, False] and all(base_calls[2:])
+    assert base_calls[:2] == [False, False]
+    assert all(base_calls[2:])
     assert not any(refiner_calls)
 
     # a range that lies wholly after the switch: the refiner has no adapter, nothing changes
@@ -181,7 +185,8 @@ def test_at_a_strength_below_the_switch_the_refiner_alone_repaints(engine, diffu
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
         ours = engine.generate(request(init_image=photo, strength=0.2, refiner_switch=0.5),
                                on_step=lambda step, total: steps_seen.append((step, total)))
-    assert base_calls == [] and len(refiner_calls) == 1  # int(5 * 0.2) = 1 step
+    assert base_calls == []
+    assert len(refiner_calls) == 1
     assert steps_seen[-1] == (1, 1)
 
     _base, refiner = diffusers_pair["img2img"]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.core.sampling import SCHEDULER_CHOICES, SPEED_BY_ID
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.sampling import SCHEDULER_CHOICES, SPEED_BY_ID
 from tests.engine.lora_files import put_in_hub_cache, write_lora
 
 
@@ -60,7 +60,8 @@ def test_scheduler_options_reach_diffusers(engine, sdxl_demo):
     engine.store.base(str(sdxl_demo), "sdxl")
     config = engine.store.scheduler_config
     karras = make_scheduler("dpmpp-2m-karras", config)
-    assert isinstance(karras, DPMSolverMultistepScheduler) and karras.config.use_karras_sigmas
+    assert isinstance(karras, DPMSolverMultistepScheduler)
+    assert karras.config.use_karras_sigmas
     trailing = make_scheduler("euler-trailing", config)
     assert isinstance(trailing, EulerDiscreteScheduler)
     assert trailing.config.timestep_spacing == "trailing"
@@ -156,7 +157,7 @@ def test_speed_preset_for_a_family_without_its_lora_is_refused(sd15_demo):
 def test_cli_generates_with_a_lora_and_a_scheduler(sdxl_demo, sdxl_loras, tmp_path):
     from PIL import Image
 
-    from t2ia_desktop.cli import main
+    from t2ia_desktop.cli.main import main
 
     def run(*extra):
         out = tmp_path / f"out{len(extra)}.png"

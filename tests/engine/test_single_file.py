@@ -10,8 +10,8 @@ import torch
 from safetensors.torch import save_file
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
-from t2ia_desktop.core.models import ModelList, checkpoint_family, refuse_pickle
-from t2ia_desktop.core.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.checkpoints import ModelList, checkpoint_family, refuse_pickle
+from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from t2ia_desktop.engine import single_file
 from t2ia_desktop.engine.generate import Engine
 from tests.engine.ldm_checkpoint import write_ldm
@@ -59,7 +59,7 @@ def test_the_family_is_read_from_the_keys(sdxl_file, sd15_file):
     assert checkpoint_family(sd15_file) == "sd15"
 
 
-@pytest.mark.parametrize("keys, message", [
+@pytest.mark.parametrize(("keys", "message"), [
     ({"model.diffusion_model.input_blocks.0.0.weight": (4, 4, 3, 3),
       "conditioner.embedders.0.model.text_projection": (4, 4)}, "SDXL refiner"),
     ({"model.diffusion_model.input_blocks.0.0.weight": (4, 4, 3, 3),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from t2ia_desktop.core.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import SCHEDULERS, ControlSpec, GenerationRequest
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.step_previews import (
     LATENT_RGB_BIAS,
@@ -31,7 +31,8 @@ def test_a_constant_latent_becomes_its_published_colour(family, channel):
     values[channel] = 1.0
     rgb = latents_to_rgb(constant_latents(values), family)
 
-    assert rgb.shape == (16, 24, 3) and rgb.dtype == np.uint8
+    assert rgb.shape == (16, 24, 3)
+    assert rgb.dtype == np.uint8
     factors = np.array(LATENT_RGB_FACTORS[family][channel]) + LATENT_RGB_BIAS[family]
     expected = np.round((np.clip(factors, -1, 1) + 1) * 127.5)
     assert (rgb == expected.astype(np.uint8)).all()  # every pixel, exactly
@@ -42,7 +43,8 @@ def test_families_have_different_colours_and_values_clamp_to_the_byte_range():
     assert not np.array_equal(latents_to_rgb(latents, "sdxl"), latents_to_rgb(latents, "sd15"))
     bright = latents_to_rgb(constant_latents([50.0, 0, 0, 0]), "sd15")
     dark = latents_to_rgb(constant_latents([-50.0, 0, 0, 0]), "sd15")
-    assert (bright == 255).all() and (dark == 0).all()
+    assert (bright == 255).all()
+    assert (dark == 0).all()
 
 
 def test_batches_half_precision_and_numpy_arrays_are_taken():
@@ -62,7 +64,9 @@ def test_bad_latents_and_families_say_what_is_wrong():
 
 def test_preview_image_is_small():
     image = preview_image(torch.zeros(1, 4, 128, 64), "sdxl", max_size=100)
-    assert image.mode == "RGB" and max(image.size) == 100 and image.size[1] == 100
+    assert image.mode == "RGB"
+    assert max(image.size) == 100
+    assert image.size[1] == 100
 
 
 @pytest.mark.parametrize("name", list(SCHEDULERS))

@@ -8,7 +8,7 @@ import pytest
 import torch
 from diffusers import AutoencoderTiny
 
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.settings import Settings
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.step_previews import preview_image
@@ -62,7 +62,8 @@ def test_taesd_decodes_step_previews_at_the_pictures_size(engine, sdxl_demo, sd1
     approximate, approximated = run(engine, job(model, family), Settings())
 
     np.testing.assert_array_equal(np.array(image), np.array(approximate))  # previews only
-    assert len(previews) == 3 and len(approximated) == 3
+    assert len(previews) == 3
+    assert len(approximated) == 3
     # TAESD gives the picture's size (the padding cut off), the approximation 1/8 of it
     assert all(p.size == (96, 64) and p.mode == "RGB" for p in previews)
     assert all(p.size == (12, 8) for p in approximated)
@@ -91,7 +92,8 @@ def test_missing_taesd_falls_back_to_the_approximation_and_says_why(engine, sdxl
     _image, previews = run(engine, job(sdxl_demo), settings)
     assert all(p.size == (12, 8) for p in previews)
     note = previews[0].info[NOTE_KEY]
-    assert "madebyollin/taesdxl" in note and str(tmp_path / "none" / "taesdxl") in note
+    assert "madebyollin/taesdxl" in note
+    assert str(tmp_path / "none" / "taesdxl") in note
     assert "approximate" in note
 
 
@@ -105,7 +107,8 @@ def test_a_damaged_taesd_folder_falls_back_and_names_it(tmp_path):
     latents = torch.zeros(1, 4, 4, 4)
     image = decoder(latents, "sdxl")
     assert np.array_equal(np.array(image), np.array(preview_image(latents, "sdxl")))
-    assert "cannot be loaded" in image.info[NOTE_KEY] and str(folder) in image.info[NOTE_KEY]
+    assert "cannot be loaded" in image.info[NOTE_KEY]
+    assert str(folder) in image.info[NOTE_KEY]
 
 
 def test_the_app_hands_its_engine_a_decoder_that_follows_the_settings(engine, taesd_root,
@@ -132,7 +135,8 @@ def test_a_slow_taesd_leaves_the_steps_in_between_to_the_approximation(taesd_roo
     assert decoder(latents, "sdxl").size == (48, 32)  # the first one always decodes
     decoder._cost = 1000.0  # as if that decode had taken very long (a big picture on a CPU)
     quick = decoder(latents, "sdxl")
-    assert quick.size == (6, 4) and NOTE_KEY not in quick.info  # not a failure: no note
+    assert quick.size == (6, 4)
+    assert NOTE_KEY not in quick.info
     decoder._cost = 0.0  # as cheap as on a GPU: every step decodes
     assert decoder(latents, "sdxl").size == (48, 32)
 

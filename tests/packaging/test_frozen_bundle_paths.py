@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from t2ia_desktop import cli
+from t2ia_desktop.cli import main as cli
 from t2ia_desktop.core import paths
-from t2ia_desktop.core.plugin_manifest import bundled_plugins_dir
+from t2ia_desktop.core.conditions.plugin_manifest import bundled_plugins_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,8 @@ def test_frozen_app_with_its_files_runs_the_command(frozen, tmp_path, capsys):
     (frozen / "plugins").mkdir()
     assert cli.main(["export", str(tmp_path / "absent.t2ia"), str(tmp_path / "out.png")]) == 2
     error = capsys.readouterr().err
-    assert "incomplete" not in error and "absent.t2ia" in error
+    assert "incomplete" not in error
+    assert "absent.t2ia" in error
 
 
 def test_committed_icons_are_what_make_icons_draws(tmp_path, monkeypatch):

@@ -66,7 +66,8 @@ def test_linux_packages_hold_launcher_menu_entry_and_mime_type():
         pytest.fail(f"{deb.name} or {archive.name} missing: run packaging/linux/build.sh first")
     fields = subprocess.run(["dpkg-deb", "--field", str(deb), "Package", "Version"],
                             capture_output=True, text=True, check=True).stdout
-    assert "Package: t2ia-desktop" in fields and f"Version: {version()}" in fields
+    assert "Package: t2ia-desktop" in fields
+    assert f"Version: {version()}" in fields
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True,
                               text=True, check=True).stdout
     for path in ("./opt/t2ia-desktop/t2ia-desktop", "./usr/bin/t2ia-desktop -> /opt/t2ia-desktop/",

@@ -45,7 +45,8 @@ def test_refuses_without_enough_disk():
     pytest.importorskip("PyInstaller")
     done = run_build(ROOT, PYTHON=sys.executable, T2IA_MIN_FREE_GB="1000000")
     assert done.returncode == 1
-    assert "GB free" in done.stderr and "needs 1000000 GB" in done.stderr
+    assert "GB free" in done.stderr
+    assert "needs 1000000 GB" in done.stderr
 
 
 @needs_dpkg
@@ -60,6 +61,7 @@ def test_refuses_a_dirty_tree_unless_allowed(tmp_path):
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     done = run_build(repo, PYTHON=sys.executable, T2IA_MIN_FREE_GB="0")
     assert done.returncode == 1
-    assert "uncommitted changes" in done.stderr and "--allow-dirty" in done.stderr
+    assert "uncommitted changes" in done.stderr
+    assert "--allow-dirty" in done.stderr
     assert "sketch.txt" in done.stderr
     assert not (repo / "dist" / "bundle").exists()  # refused before building anything

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from t2ia_desktop.core.jobs import JobQueue
-from t2ia_desktop.core.request import GenerationRequest
+from t2ia_desktop.core.generation.jobs import JobQueue
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from tests.fakes import FakeEngine

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.conditions import default_registry
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.conditions.registry import default_registry
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 
@@ -44,8 +44,10 @@ def test_a_new_condition_layer_is_detected_from_its_source(qtbot, updater):
                           check_params_cb=lambda layer, rect: layer.kind == "condition"):
         edges = updater.add_condition_layer("canny", photo, {"low_threshold": 50})
     assert document.layers.index(edges) == document.layers.index(photo) + 1
-    assert edges.condition.source_id == photo.id and edges.condition.params["low_threshold"] == 50
-    assert edges.pixels[..., :3].max() > 0 and edges.pixels[..., 3].min() == 255
+    assert edges.condition.source_id == photo.id
+    assert edges.condition.params["low_threshold"] == 50
+    assert edges.pixels[..., :3].max() > 0
+    assert edges.pixels[..., 3].min() == 255
     assert document.controls()[0].condition == "canny"
 
 
@@ -58,7 +60,8 @@ def test_a_stroke_on_the_source_updates_the_control_image(qtbot, updater):
     before = edges.pixels.copy()
     paint_square(document, photo, 100)  # a new shape on the right
     wait_for_update(qtbot, document, edges)
-    assert edges.pixels[:, 100:, :3].max() > 0 and not np.array_equal(before, edges.pixels)
+    assert edges.pixels[:, 100:, :3].max() > 0
+    assert not np.array_equal(before, edges.pixels)
 
 
 def test_hand_painting_detaches_until_redetect(qtbot, updater):
@@ -71,10 +74,12 @@ def test_hand_painting_detaches_until_redetect(qtbot, updater):
     assert edges.condition.detached
     paint_square(document, photo, 40)
     qtbot.wait(400)  # longer than any debounce: nothing may be scheduled for a detached layer
-    assert updater.scheduler.runs[edges.id] == 1 and edges.pixels[0:10, 0:10, :3].min() == 255
+    assert updater.scheduler.runs[edges.id] == 1
+    assert edges.pixels[0:10, 0:10, :3].min() == 255
     updater.redetect(edges)
     wait_for_update(qtbot, document, edges)
-    assert not edges.condition.detached and edges.pixels[0:10, 0:10, :3].max() == 0
+    assert not edges.condition.detached
+    assert edges.pixels[0:10, 0:10, :3].max() == 0
 
 
 def test_parameters_are_checked_and_re_detect(qtbot, updater):
@@ -121,7 +126,8 @@ def test_sketch_layers_are_controls_too(qapp):
     assert document.controls() == ()  # blank sketch: no control
     sketch.pixels[5:8, :, 3] = 255
     (control,) = document.controls()
-    assert control.condition == "sketch" and np.array(control.image)[6, 0] == 255
+    assert control.condition == "sketch"
+    assert np.array(control.image)[6, 0] == 255
     sketch.condition.enabled = False
     assert document.controls() == ()
     assert blank_pixels(2, 3).shape == (3, 2, 4)
@@ -140,7 +146,8 @@ def test_the_edge_of_a_fitted_photo_is_not_an_edge(qtbot, qapp):
         edges = updater.add_condition_layer("canny", layer, {"low_threshold": 50})
         wait_for_update(qtbot, document, edges)
         found = edges.pixels[..., 0]
-        assert found[:24].max() == 0 and found[96:].max() == 0  # the bands' borders are quiet
+        assert found[:24].max() == 0
+        assert found[96:].max() == 0
         assert found[38:82, 58:102].max() > 0  # the square's edges are there
     finally:
         updater.disconnect_document()

@@ -6,8 +6,8 @@ import json
 
 from PIL import Image
 
-from t2ia_desktop.core.history import History
-from t2ia_desktop.core.jobs import JobQueue, JobState
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from tests.fakes import FakeEngine
@@ -29,7 +29,8 @@ def run_one(qtbot, history: History, prompt: str = "a kite"):
 def test_a_finished_job_is_already_in_the_history(qtbot, tmp_path):
     history = History(tmp_path / "history")
     job = run_one(qtbot, history)
-    assert job.state is JobState.DONE and job.warning == ""
+    assert job.state is JobState.DONE
+    assert job.warning == ""
     with Image.open(job.saved_to) as saved:
         assert saved.size == job.result.size
         assert json.loads(saved.text["t2ia"])["seed"] == 42
@@ -39,7 +40,8 @@ def test_a_finished_job_is_already_in_the_history(qtbot, tmp_path):
 def test_a_failed_job_writes_nothing(qtbot, tmp_path):
     history = History(tmp_path / "history")
     job = run_one(qtbot, history, prompt="fail: no luck")
-    assert job.state is JobState.FAILED and job.saved_to == ""
+    assert job.state is JobState.FAILED
+    assert job.saved_to == ""
     assert history.entries() == []
 
 
@@ -47,5 +49,7 @@ def test_an_unwritable_history_keeps_the_result_and_says_why(qtbot, tmp_path):
     blocker = tmp_path / "history"
     blocker.write_text("a file where the folder should be")
     job = run_one(qtbot, History(blocker))
-    assert job.state is JobState.DONE and job.result is not None
-    assert job.saved_to == "" and "history folder" in job.warning
+    assert job.state is JobState.DONE
+    assert job.result is not None
+    assert job.saved_to == ""
+    assert "history folder" in job.warning

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.runtime.live import LiveSession, live_request
 from tests.runtime.rig import request
 
@@ -43,8 +43,10 @@ def test_fifty_strokes_at_ten_per_second_keep_one_running_one_pending_and_show_t
         qtbot.wait(100)
     qtbot.waitUntil(lambda: not session.updating, timeout=WAIT_MS)
 
-    assert watch.worst_running == 1 and watch.worst_pending == 1
-    assert shown[-1].prompt == "stroke 49" and session.result_request.prompt == "stroke 49"
+    assert watch.worst_running == 1
+    assert watch.worst_pending == 1
+    assert shown[-1].prompt == "stroke 49"
+    assert session.result_request.prompt == "stroke 49"
     assert len(rig.engine.calls) < 50  # superseded requests never ran
     assert [c.prompt for c in rig.engine.calls][-1] == "stroke 49"
     assert all(c.seed == 9 for c in rig.engine.calls)
@@ -60,7 +62,8 @@ def test_a_live_job_waiting_behind_other_work_is_replaced_not_added(qtbot, gated
     session.submit(request(prompt="stroke 1"))
     first = session.job
     session.submit(request(prompt="stroke 2"))
-    assert first.state is JobState.CANCELLED and first not in list(rig.queue)
+    assert first.state is JobState.CANCELLED
+    assert first not in list(rig.queue)
     assert [job.request.prompt for job in rig.queue] == ["an artist's job", "stroke 2"]
     rig.engine.gate.set()
     qtbot.waitUntil(lambda: not session.updating, timeout=WAIT_MS)
@@ -77,13 +80,17 @@ def test_turning_live_off_cancels_its_jobs_and_ignores_further_changes(qtbot, ga
     session.submit(request(prompt="stroke 1"))
     running = session.job
     session.submit(request(prompt="stroke 2"))
-    assert session.waiting is not None and states == [True]
+    assert session.waiting is not None
+    assert states == [True]
     session.set_enabled(False)
-    assert states == [True, False] and session.waiting is None and session.job is None
+    assert states == [True, False]
+    assert session.waiting is None
+    assert session.job is None
     session.submit(request(prompt="stroke 3"))
     assert session.job is None
     qtbot.waitUntil(lambda: running.state is JobState.CANCELLED, timeout=WAIT_MS)
-    assert len(rig.queue) == 0 and session.result is None
+    assert len(rig.queue) == 0
+    assert session.result is None
 
 
 def test_a_failed_live_picture_says_why_and_the_next_change_tries_again(qtbot, rig):
@@ -93,7 +100,8 @@ def test_a_failed_live_picture_says_why_and_the_next_change_tries_again(qtbot, r
     session.set_enabled(True)
     session.submit(request(prompt="stroke fail: no adapter for this model"))
     qtbot.waitUntil(lambda: not session.updating, timeout=WAIT_MS)
-    assert failures == ["no adapter for this model"] and len(rig.queue) == 0
+    assert failures == ["no adapter for this model"]
+    assert len(rig.queue) == 0
     session.submit(request(prompt="stroke 2"))
     qtbot.waitUntil(lambda: not session.updating, timeout=WAIT_MS)
     assert session.result_request.prompt == "stroke 2"

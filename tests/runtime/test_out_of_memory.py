@@ -9,8 +9,8 @@ import torch
 from diffusers import UNet2DConditionModel
 from PIL import Image
 
-from t2ia_desktop.core.jobs import JobQueue, JobState
-from t2ia_desktop.core.request import DEMO_MODEL, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.generation.request import DEMO_MODEL, ControlSpec, GenerationRequest
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 
@@ -67,9 +67,11 @@ def test_out_of_memory_ends_that_job_and_the_next_one_paints(qtbot, tmp_path, mo
                 "The memory was freed and the queue goes on"):
         assert tip in failed.error
     assert "Low VRAM" not in failed.error  # a setting that changes nothing on the CPU
-    assert after.state is JobState.DONE and after.result.size == (64, 64)
+    assert after.state is JobState.DONE
+    assert after.result.size == (64, 64)
     # The failed job's adapter features were dropped: the next job computed them again.
-    assert engine.features.misses == 2 and engine.features.hits == 0
+    assert engine.features.misses == 2
+    assert engine.features.hits == 0
 
 
 def test_other_errors_are_not_taken_for_out_of_memory(tmp_path, monkeypatch):
@@ -77,7 +79,8 @@ def test_other_errors_are_not_taken_for_out_of_memory(tmp_path, monkeypatch):
     from t2ia_desktop.engine.oom import OutOfMemory, is_out_of_memory
 
     assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
-    assert is_out_of_memory(MemoryError()) and is_out_of_memory(ERRORS["mps"]())
+    assert is_out_of_memory(MemoryError())
+    assert is_out_of_memory(ERRORS["mps"]())
     engine = Engine(demo_root=tmp_path / "demo", device="cpu")
 
     def forward(self, *args, **kwargs):
@@ -90,19 +93,22 @@ def test_other_errors_are_not_taken_for_out_of_memory(tmp_path, monkeypatch):
 
 
 def test_out_of_memory_on_a_gpu_suggests_the_low_vram_setting_and_drops_the_refiner(tmp_path):
-    from t2ia_desktop.core.memory_policy import GB, DeviceFacts, choose_memory_plan
+    from t2ia_desktop.core.generation.memory_policy import GB, DeviceFacts, choose_memory_plan
     from t2ia_desktop.engine.generate import Engine
     from t2ia_desktop.engine.oom import advice, free_memory
 
     engine = Engine(demo_root=tmp_path / "demo", device="cpu")
     refiners = engine.refiners
     free_memory(engine)
-    assert engine.refiners is not refiners and engine.refiners.demo_root == refiners.demo_root
+    assert engine.refiners is not refiners
+    assert engine.refiners.demo_root == refiners.demo_root
     engine.device = torch.device("cuda")  # advice only reads the device kind and the plan
     engine.store.memory_plan = choose_memory_plan(DeviceFacts("cuda", 8 * GB, 8 * GB), "sdxl")
     request = GenerationRequest(model=DEMO_MODEL, prompt="x", width=1024, height=1024,
                                 refiner="demo-refiner")
     text = advice(engine, request)
     assert text.startswith("Out of GPU memory at 1024×1024 (this job needs ≈ ")
-    assert "GB VRAM" in text and "Low VRAM memory setting (Models → Memory)" in text
-    assert "no refiner" in text and "fewer control layers" not in text
+    assert "GB VRAM" in text
+    assert "Low VRAM memory setting (Models → Memory)" in text
+    assert "no refiner" in text
+    assert "fewer control layers" not in text

@@ -92,7 +92,8 @@ def test_layers_are_independent_and_an_error_stays_on_its_layer(qtbot, make_sche
     assert failed.args == ["bad", "ValueError: detector exploded"]
     with qtbot.waitSignal(scheduler.preview_ready, timeout=10_000) as ready:
         scheduler.schedule("good", "canny", {"level": 7}, source, delay_ms=0)
-    assert ready.args[0] == "good" and ready.args[1].getpixel((0, 0)) == 7
+    assert ready.args[0] == "good"
+    assert ready.args[1].getpixel((0, 0)) == 7
 
 
 def test_a_forgotten_layer_gets_no_result(qtbot, make_scheduler):
@@ -117,7 +118,9 @@ def test_real_canny_through_the_engine_detectors(qtbot, qapp):
             scheduler.schedule("edges", "canny", {"low_threshold": 50, "high_threshold": 150},
                                lambda: picture)
         edges = np.array(got.args[1].convert("L"))
-        assert edges.shape == (96, 128) and edges.max() > 0 and edges[:10, :10].max() == 0
+        assert edges.shape == (96, 128)
+        assert edges.max() > 0
+        assert edges[:10, :10].max() == 0
     finally:
         scheduler.shutdown()
 
@@ -129,4 +132,5 @@ def test_forgetting_a_busy_layer_says_it_is_no_longer_busy(qtbot, make_scheduler
     scheduler.schedule("layer", "canny", {"level": 1}, source, delay_ms=0)
     qtbot.waitUntil(lambda: scheduler.runs["layer"] == 1)
     scheduler.forget("layer")
-    assert states[-1] is False and not scheduler.is_busy("layer")
+    assert states[-1] is False
+    assert not scheduler.is_busy("layer")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.core.queue_store import QueueStore
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.queue_file import QueueStore
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from tests.runtime.rig import request
 
@@ -32,7 +32,8 @@ def test_pause_lets_the_running_job_finish_and_starts_none_until_resumed(qtbot, 
         rig.engine.gate.set()
     assert running.state is JobState.DONE  # the running job finished
     qtbot.wait(50)  # time enough for a wrongly started job to show
-    assert waiting.state is JobState.QUEUED and len(rig.engine.calls) == 1
+    assert waiting.state is JobState.QUEUED
+    assert len(rig.engine.calls) == 1
     later = rig.runner.submit(request(seed=3))  # a new job does not start either
     assert later.state is JobState.QUEUED
     with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS,
@@ -60,7 +61,8 @@ def test_the_keeper_writes_pending_jobs_on_changes_not_on_steps(qtbot, gated_rig
         keeper.start()
         keeper.wait()
         saved = store.read()
-        assert [r.seed for r in saved.requests] == [1, 2] and saved.running == 1
+        assert [r.seed for r in saved.requests] == [1, 2]
+        assert saved.running == 1
         rig.queue.set_paused(True)
         keeper.wait()
         assert store.read().paused
@@ -73,7 +75,8 @@ def test_the_keeper_writes_pending_jobs_on_changes_not_on_steps(qtbot, gated_rig
         rig.queue.cancel(second)
         keeper.wait()
         assert not store.exists()  # nothing pending: no file to offer
-        assert threads and all(name.startswith("t2ia-queue-file") for name in threads)
+        assert threads
+        assert all(name.startswith("t2ia-queue-file") for name in threads)
         assert first.state is JobState.DONE
     finally:
         keeper.close()

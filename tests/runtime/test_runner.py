@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.jobs import Job, JobState
+from t2ia_desktop.core.generation.jobs import Job, JobState
 from tests.runtime.rig import request
 
 WAIT_MS = 10_000  # an upper bound for a slow CI machine, never a timing assertion

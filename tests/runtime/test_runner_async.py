@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from t2ia_desktop.core.errors import Cancelled
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.runtime.runner import JobFailed
 from tests.runtime.rig import request
 

@@ -8,8 +8,8 @@ import time
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.jobs import JobQueue, JobState
-from t2ia_desktop.core.request import DEMO_MODEL, GenerationRequest
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.generation.request import DEMO_MODEL, GenerationRequest
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from tests.runtime.rig import request
@@ -26,7 +26,8 @@ def test_previews_reach_the_running_job_and_the_last_one_stays(qtbot, rig):
         job = rig.runner.submit(request(steps=6))
 
     assert job.state is JobState.DONE
-    assert seen and all(image.size == (8, 8) for image in seen)
+    assert seen
+    assert all(image.size == (8, 8) for image in seen)
     assert job.preview is seen[-1]
     levels = [image.getpixel((0, 0))[0] for image in seen]
     assert levels == sorted(levels)  # in step order, never an older one after a newer one

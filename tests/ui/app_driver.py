@@ -1,4 +1,4 @@
-"""Runs the real app (``t2ia_desktop.cli.main``) in a process of its own and drives it, for the
+"""Runs the real app (``t2ia_desktop.cli.main.main``) in a process of its own and drives it, for the
 crash-recovery test. Not a test module: ``python tests/ui/app_driver.py MODE [ARGS…]``.
 
 crash    paint a stroke and type a prompt, wait for the autosave, print ``autosaved PATH`` and
@@ -19,9 +19,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.project_files import ProjectFiles
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.ui.actions.projects import ProjectFiles
+from t2ia_desktop.ui.window.main_window import MainWindow
 
 
 def the_window() -> MainWindow | None:

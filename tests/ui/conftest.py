@@ -12,16 +12,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from t2ia_desktop.core.conditions import default_registry
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.jobs import JobQueue
-from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
+from t2ia_desktop.core.conditions.registry import default_registry
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.jobs import JobQueue
+from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.project_files import ProjectFiles
+from t2ia_desktop.ui.actions.projects import ProjectFiles
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
 from tests.ui.helpers import shown
 

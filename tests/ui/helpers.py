@@ -13,12 +13,12 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.document import Document, Layer
-from t2ia_desktop.core.jobs import Job
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
-from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.window.main_window import MainWindow
 
 Shown = TypeVar("Shown", bound=QWidget)
 
@@ -175,5 +175,6 @@ def add_canny(qtbot, window: MainWindow, photo_path: str) -> tuple[Layer, Layer]
     with detected(qtbot, window.document) as got:
         menu_action(window, "canny").trigger()
     edges = got.args[0]
-    assert edges.condition.condition == "canny" and edges.condition.source_id == photo.id
+    assert edges.condition.condition == "canny"
+    assert edges.condition.source_id == photo.id
     return photo, edges

@@ -1,4 +1,4 @@
-"""Runs the real app (``t2ia_desktop.cli.main``) on the demo model in a process of its own and
+"""Runs the real app (``t2ia_desktop.cli.main.main``) on the demo model in a process of its own and
 queues a batch, for the kill-during-a-job test. Not a test module:
 ``python tests/ui/queue_driver.py COUNT [ARGS…]``.
 
@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.cli import main
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.cli.main import main
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.ui.window.main_window import MainWindow
 
 FIRST_SEED = 7
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL, GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEFAULT_SDXL_REFINER, DEMO_REFINER, SDXL_SETTINGS
-from t2ia_desktop.ui.generate_panel import GeneratePanel
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL, GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import (
+    DEFAULT_SDXL_REFINER,
+    DEMO_REFINER,
+    SDXL_SETTINGS,
+)
+from t2ia_desktop.ui.generate.panel import GeneratePanel
 from tests.ui.helpers import shown
 
 MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
@@ -63,12 +67,16 @@ def test_typed_values_reach_the_request_and_round_trip_through_a_project(qtbot, 
     fill_in(qtbot, panel)
     assert panel.advanced.switch_slider.isEnabled()
     request = panel.build_request(document).validate()
-    assert request.prompt_2 == "oil painting, impasto" and request.negative_prompt_2 == "photo"
-    assert request.refiner == DEMO_REFINER and request.refiner_switch == 0.7
-    assert request.aesthetic_score == 7.5 and request.negative_aesthetic_score == 2.5
+    assert request.prompt_2 == "oil painting, impasto"
+    assert request.negative_prompt_2 == "photo"
+    assert request.refiner == DEMO_REFINER
+    assert request.refiner_switch == 0.7
+    assert request.aesthetic_score == 7.5
+    assert request.negative_aesthetic_score == 2.5
     assert request.original_size == (1536, 2048)  # diffusers' (height, width)
     assert request.negative_crops_coords_top_left == (16, 40)  # (top, left)
-    assert request.target_size is None and request.crops_coords_top_left is None
+    assert request.target_size is None
+    assert request.crops_coords_top_left is None
 
     path = tmp_path / "art.t2ia"
     save_project(document, path, panel.settings())
@@ -83,7 +91,8 @@ def test_a_real_sdxl_model_offers_the_sdxl_refiner(qtbot):
     panel, document = make_panel(qtbot)
     panel.model_combo.setCurrentIndex(1)
     combo = panel.advanced.refiner_combo
-    assert combo.itemData(1) == DEFAULT_SDXL_REFINER and combo.findData(DEMO_REFINER) < 0
+    assert combo.itemData(1) == DEFAULT_SDXL_REFINER
+    assert combo.findData(DEMO_REFINER) < 0
     combo.setCurrentIndex(1)
     assert panel.build_request(document).refiner == DEFAULT_SDXL_REFINER
 
@@ -93,8 +102,10 @@ def test_sd15_disables_the_section_and_says_why(qtbot):
     fill_in(qtbot, panel)
     panel.model_combo.setCurrentIndex(2)
     advanced = panel.advanced
-    assert advanced.reason.isVisible() and "SDXL only" in advanced.reason.text()
-    assert not advanced.prompt_2_edit.isEnabled() and not advanced.refiner_combo.isEnabled()
+    assert advanced.reason.isVisible()
+    assert "SDXL only" in advanced.reason.text()
+    assert not advanced.prompt_2_edit.isEnabled()
+    assert not advanced.refiner_combo.isEnabled()
     request = panel.build_request(document).validate()  # no SDXL extra reaches an SD1.5 job
     assert extras(request) == extras(GenerationRequest(model="m", prompt="", family="sd15"))
     panel.model_combo.setCurrentIndex(0)  # back to SDXL: the typed values are still there
@@ -109,4 +120,5 @@ def test_bad_values_in_settings_are_named_and_skipped(qtbot):
     assert sorted(ignored) == ["aesthetic_score", "original_size", "prompt_2",
                                "refiner_switch"]
     request = panel.build_request(document)
-    assert request.target_size == (640, 512) and request.original_size is None
+    assert request.target_size == (640, 512)
+    assert request.original_size is None

@@ -17,12 +17,12 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.document import Document
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.files.project import load_project, save_project
 from t2ia_desktop.core.paths import data_dir
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.ui import autosave
-from t2ia_desktop.ui.autosave import DOCUMENT, INFO, copy_document, find_recoveries
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.window import autosave
+from t2ia_desktop.ui.window.autosave import DOCUMENT, INFO, copy_document, find_recoveries
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.app_process import start_driver, wait_for
 from tests.ui.helpers import at, drag, shown
 
@@ -60,7 +60,8 @@ def test_unsaved_work_is_written_soon_and_a_save_removes_it(qtbot, autosaving, t
     assert np.array_equal(document.sketch_layer().pixels, autosaving.document.sketch_layer()
                           .pixels)
     info = json.loads((saver.folder / INFO).read_text())
-    assert info["name"] == "Untitled" and info["original"] is None
+    assert info["name"] == "Untitled"
+    assert info["original"] is None
     assert settings["prompt"] == ""
 
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
@@ -70,7 +71,8 @@ def test_unsaved_work_is_written_soon_and_a_save_removes_it(qtbot, autosaving, t
     autosaving.files.ask_save_path = lambda *_: str(tmp_path / "kept.t2ia")
     assert autosaving.files.save()
     saver.wait()
-    assert not saver.document_path.exists() and not (saver.folder / INFO).exists()
+    assert not saver.document_path.exists()
+    assert not (saver.folder / INFO).exists()
     assert saver.folder.is_dir()  # the session's folder (and its lock) stay while it runs
 
 
@@ -80,7 +82,8 @@ def test_undo_back_to_the_saved_state_removes_it(qtbot, autosaving):
         stroke(autosaving, 60)
     autosaving.undo_step()
     saver.wait()
-    assert not saver.document_path.exists() and not saver.timer.isActive()
+    assert not saver.document_path.exists()
+    assert not saver.timer.isActive()
 
 
 def test_the_write_runs_on_its_own_thread_and_painting_goes_on(qtbot, autosaving, monkeypatch):
@@ -121,7 +124,8 @@ def test_a_stroke_in_progress_is_not_copied_half_way(qtbot, autosaving):
         stroke(autosaving, 40)
     QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 50, 100))
     saver.save_now()
-    assert not saver._busy and saver.timer.isActive()  # it waits for the stroke to end
+    assert not saver._busy
+    assert saver.timer.isActive()
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
         QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 150, 100))
     written = load_project(saver.document_path)[0].sketch_layer().pixels
@@ -134,7 +138,8 @@ def test_a_clean_exit_leaves_nothing_to_recover(qtbot, autosaving):
     folder = autosaving.autosaver.folder
     assert folder.is_dir()
     assert autosaving.close()  # "Don't save" (the tests' answer)
-    assert not folder.exists() and find_recoveries() == []
+    assert not folder.exists()
+    assert find_recoveries() == []
 
 
 def test_a_running_sessions_work_is_not_offered(qtbot, autosaving):
@@ -160,7 +165,8 @@ def test_restoring_brings_the_work_back_unsaved(qtbot, autosaving, tmp_path):
     asked = []
     autosaving.files.ask_restore = lambda found: asked.append(found) or True
     assert autosaving.offer_recovery()
-    assert "harbour.t2ia" in asked[0] and "autosaved" in asked[0]
+    assert "harbour.t2ia" in asked[0]
+    assert "autosaved" in asked[0]
     document = autosaving.document
     assert (document.width, document.height) == (128, 96)
     assert document.sketch_layer().pixels[45, 50, 3] == 255
@@ -178,13 +184,15 @@ def test_restoring_brings_the_work_back_unsaved(qtbot, autosaving, tmp_path):
 def test_declining_deletes_it_and_a_damaged_one_is_kept_and_told(autosaving):
     folder = left_behind()
     autosaving.files.ask_restore = lambda _found: False
-    assert not autosaving.offer_recovery() and not folder.exists()
+    assert not autosaving.offer_recovery()
+    assert not folder.exists()
     folder = left_behind()
     (folder / DOCUMENT).write_bytes(b"damaged")
     autosaving.files.ask_restore = lambda _found: True
     document = autosaving.document
     assert not autosaving.offer_recovery()
-    assert autosaving.document is document and folder.is_dir()
+    assert autosaving.document is document
+    assert folder.is_dir()
     assert str(folder) in autosaving.files.error_box.text()
     autosaving.files.error_box.close()
 
@@ -213,7 +221,8 @@ def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
     try:
         ink = int(wait_for(lines, "painted", seen, LINE_TIMEOUT_S))
         path = Path(wait_for(lines, "autosaved", seen, LINE_TIMEOUT_S))
-        assert ink > 0 and path.is_file()
+        assert ink > 0
+        assert path.is_file()
     finally:
         process.send_signal(signal.SIGKILL)  # no cleanup of any kind runs
         process.wait(30)
@@ -231,7 +240,8 @@ def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
             process.kill()
             process.wait(30)
         reader.join(30)
-    assert state["restored"] and len(state["offered"]) == 1
+    assert state["restored"]
+    assert len(state["offered"]) == 1
     assert state["ink"] == ink  # every pixel of the stroke
     assert state["prompt"] == "a lighthouse, recovered"
     assert state["title"].startswith("Untitled*")

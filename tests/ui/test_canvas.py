@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF
 
-from t2ia_desktop.core.document import Document, sketch_control_image
-from t2ia_desktop.ui.canvas import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, PAPER_MARGIN, CanvasView
+from t2ia_desktop.core.document.document import Document, sketch_control_image
+from t2ia_desktop.ui.canvas.view import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, PAPER_MARGIN, CanvasView
 from tests.ui.helpers import drag, shown_canvas
 
 
@@ -37,22 +37,29 @@ def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document):
     alpha = sketch.pixels[..., 3]
     assert alpha[96, 40:161].min() == 255
     assert alpha[93:100, 100].min() == 255  # the stroke is about 8 px thick
-    assert alpha[:90].max() == 0 and alpha[103:].max() == 0
-    assert alpha[:, :34].max() == 0 and alpha[:, 167:].max() == 0
+    assert alpha[:90].max() == 0
+    assert alpha[103:].max() == 0
+    assert alpha[:, :34].max() == 0
+    assert alpha[:, 167:].max() == 0
     assert sketch.pixels[96, 100, :3].max() < 60  # dark ink, so it reads on white paper
-    assert changes and all(layer is sketch for layer, _rect in changes)
+    assert changes
+    assert all(layer is sketch for layer, _rect in changes)
     x0 = min(rect[0] for _layer, rect in changes)
     x1 = max(rect[0] + rect[2] for _layer, rect in changes)
-    assert x0 <= 36 and x1 >= 164  # the dirty rectangles cover the whole stroke
+    assert x0 <= 36
+    assert x1 >= 164
     assert all(rect[2] < 100 for _layer, rect in changes)  # ...segment by segment
-    assert luminance(canvas, 100, 96) < 60 and luminance(canvas, 100, 20) == 255
+    assert luminance(canvas, 100, 96) < 60
+    assert luminance(canvas, 100, 20) == 255
 
 
 def test_a_click_leaves_a_round_dot(canvas, document):
     canvas.set_brush_size(10)
     drag(canvas, [at(canvas, 50, 50)])
     alpha = document.sketch_layer().pixels[..., 3]
-    assert alpha[50, 50] == 255 and alpha[50, 46] > 0 and alpha[46, 50] > 0
+    assert alpha[50, 50] == 255
+    assert alpha[50, 46] > 0
+    assert alpha[46, 50] > 0
     assert alpha[44:57, 44:57].sum() < alpha[44:57, 44:57].size * 255  # round, not square
     assert alpha[:, 60:].max() == 0
 
@@ -66,14 +73,17 @@ def test_eraser_removes_ink_under_it_only(canvas, document):
     drag(canvas, [at(canvas, 100, 60), at(canvas, 100, 130)])
 
     assert alpha[80:112, 95:106].max() == 0
-    assert alpha[96, 40:85].min() == 255 and alpha[96, 115:161].min() == 255
-    assert luminance(canvas, 100, 96) == 255 and luminance(canvas, 60, 96) < 60
+    assert alpha[96, 40:85].min() == 255
+    assert alpha[96, 115:161].min() == 255
+    assert luminance(canvas, 100, 96) == 255
+    assert luminance(canvas, 60, 96) < 60
 
 
 def test_control_image_is_white_strokes_on_black(canvas, document):
     drag(canvas, [at(canvas, 30, 30), at(canvas, 200, 150)])
     control = np.array(sketch_control_image(document.sketch_layer()))
-    assert control[30, 30] == 255 and control[150, 30] == 0
+    assert control[30, 30] == 255
+    assert control[150, 30] == 0
     assert control.shape == (document.height, document.width)
 
 
@@ -129,10 +139,12 @@ def test_brush_size_is_clamped_and_steps_with_its_size(canvas):
 
 def test_a_deleted_canvas_drops_its_document_connections(qtbot, document):
     view = CanvasView(document)
-    assert len(view.connections) == 4 and len(document.pixels_changed) == 1
+    assert len(view.connections) == 4
+    assert len(document.pixels_changed) == 1
     destroyed = []
     view.destroyed.connect(lambda *_: destroyed.append(True))
     view.deleteLater()
     qtbot.waitUntil(lambda: bool(destroyed))
-    assert len(document.pixels_changed) == 0 and len(document.layer_added) == 0
+    assert len(document.pixels_changed) == 0
+    assert len(document.layer_added) == 0
     document.clear_layer(document.sketch_layer())  # nothing left to call a deleted widget

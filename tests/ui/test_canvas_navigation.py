@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.ui.canvas import PAPER_MARGIN, CanvasView
-from t2ia_desktop.ui.canvas_view import ZOOM_STEP
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP
 from tests.ui.canvas_input import button_drag, key, pinch, wheel
 from tests.ui.helpers import drag, shown_canvas
 
@@ -33,7 +33,8 @@ def assert_dot_at(document: Document, x: int, y: int) -> None:
     alpha = ink(document)
     ys, xs = np.nonzero(alpha > 128)
     assert xs.size, "nothing was painted"
-    assert abs(xs.mean() - x) <= 1.5 and abs(ys.mean() - y) <= 1.5
+    assert abs(xs.mean() - x) <= 1.5
+    assert abs(ys.mean() - y) <= 1.5
 
 
 def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document):
@@ -55,7 +56,8 @@ def test_plain_wheel_scrolls_and_shift_wheel_scrolls_sideways(canvas):
     paper = canvas.paper_rect()
     wheel(canvas, QPoint(50, 50), -1)  # wheel towards you: the paper moves up
     moved = canvas.paper_rect()
-    assert moved.top() < paper.top() and moved.left() == pytest.approx(paper.left())
+    assert moved.top() < paper.top()
+    assert moved.left() == pytest.approx(paper.left())
     wheel(canvas, QPoint(50, 50), -1, modifiers=Qt.KeyboardModifier.ShiftModifier)
     assert canvas.paper_rect().left() < moved.left()
 
@@ -87,7 +89,8 @@ def test_strokes_land_under_the_cursor_in_a_rotated_zoomed_view(canvas, document
     drag(canvas, [at(canvas, 128, 96), at(canvas, 140, 96)])
     alpha = ink(document)
     assert alpha[96, 128:141].min() > 200  # a horizontal line in the document, as drawn
-    assert alpha[90, 128:141].max() == 0 and alpha[102, 128:141].max() == 0
+    assert alpha[90, 128:141].max() == 0
+    assert alpha[102, 128:141].max() == 0
     shown = canvas.grab().toImage()  # ...and it is on screen where the cursor went
     assert shown.pixelColor(at(canvas, 134, 96)).value() < 80
     canvas.reset_rotation()
@@ -136,9 +139,11 @@ def test_view_keys_menu_and_zoom_shown_in_the_status_bar(qtbot, window):
     label = window.canvas_actions.zoom_label
     assert label.text() == f"{canvas.zoom_percent()} %"
     qtbot.keyClick(canvas, Qt.Key.Key_1)
-    assert canvas.scale() == 1 and label.text() == "100 %"
+    assert canvas.scale() == 1
+    assert label.text() == "100 %"
     qtbot.keyClick(canvas, Qt.Key.Key_Plus)
-    assert canvas.scale() == pytest.approx(ZOOM_STEP) and label.text() == "119 %"
+    assert canvas.scale() == pytest.approx(ZOOM_STEP)
+    assert label.text() == "119 %"
     qtbot.keyClick(canvas, Qt.Key.Key_Minus)
     qtbot.keyClick(canvas, Qt.Key.Key_Minus)
     assert canvas.scale() == pytest.approx(1 / ZOOM_STEP)
@@ -149,4 +154,5 @@ def test_view_keys_menu_and_zoom_shown_in_the_status_bar(qtbot, window):
                    "Rotate view left", "Rotate view right", "Reset rotation"):
         assert wanted in texts
     window.canvas_actions.rotate_right_action.trigger()
-    assert canvas.view.rotation == 15 and "+15°" in label.text()
+    assert canvas.view.rotation == 15
+    assert "+15°" in label.text()

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import CanvasView
-from t2ia_desktop.ui.edits import DocumentEdits
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.canvas.view import CanvasView
 from tests.ui.canvas_input import pen_stroke
 from tests.ui.helpers import drag, shown_canvas
 
@@ -63,14 +63,18 @@ def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo):
     canvas.set_option("hardness", 0.0)
     drag(canvas, [at(canvas, 60, 96)])
     soft = alpha(document)[96, 60:81].astype(int)
-    assert soft[0] == 255 and 0 < soft[12] < 200 and soft[-1] == 0
+    assert soft[0] == 255
+    assert 0 < soft[12] < 200
+    assert soft[-1] == 0
     assert (np.diff(soft) <= 0).all()  # a smooth fall-off from the centre
     canvas.set_option("hardness", 1.0)
     drag(canvas, [at(canvas, 180, 96)])
     hard = alpha(document)[96, 180:202]
-    assert hard[:19].min() == 255 and hard[-1] == 0  # an edge one pixel wide
+    assert hard[:19].min() == 255
+    assert hard[-1] == 0
     undo.undo()
-    assert not alpha(document)[:, 150:].any() and alpha(document)[96, 60] == 255
+    assert not alpha(document)[:, 150:].any()
+    assert alpha(document)[96, 60] == 255
 
 
 def test_colour_and_x_swap_with_the_background(qtbot, canvas, document):
@@ -87,14 +91,16 @@ def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo):
     line = [(at(canvas, x, 60), pressure) for x, pressure in ((30, 0.2), (120, 0.6), (220, 1.0))]
     pen_stroke(canvas, line)
     width = (alpha(document)[:, :] > 128).sum(axis=0)
-    assert 2 <= width[35] < width[120] < width[215] and width[215] >= 18
+    assert 2 <= width[35] < width[120] < width[215]
+    assert width[215] >= 18
     assert alpha(document)[60, 120] == 255  # pressure on size only, by default
 
     canvas.set_option("pressure_size", False)
     canvas.set_option("pressure_opacity", True)
     pen_stroke(canvas, [(at(canvas, 40, 150), 0.3), (at(canvas, 200, 150), 0.3)])
     row = alpha(document)[150, 50:190]
-    assert abs(int(row.min()) - 77) <= 2 and row.max() == row.min()  # 0.3 of opaque
+    assert abs(int(row.min()) - 77) <= 2
+    assert row.max() == row.min()
     assert (alpha(document)[:, 100] > 0).sum() > 20  # full size: 20 px
     assert undo.labels == ["Brush on Sketch", "Brush on Sketch"]
 
@@ -136,7 +142,9 @@ def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, u
     canvas.set_option("fill_tolerance", 5)
     click(qtbot, canvas, 90, 50)
     red = (layer.pixels[..., :3] == (255, 0, 0)).all(axis=2)
-    assert red[:, 64:120].all() and not red[:, 120:].any() and not red[:, :64].any()
+    assert red[:, 64:120].all()
+    assert not red[:, 120:].any()
+    assert not red[:, :64].any()
     assert undo.labels == ["Fill on Paint"]
 
     undo.undo()
@@ -144,11 +152,13 @@ def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, u
     canvas.set_option("fill_tolerance", 10)
     click(qtbot, canvas, 90, 50)
     red = (layer.pixels[..., :3] == (255, 0, 0)).all(axis=2)
-    assert red[:, 64:].all() and not red[:, :64].any()
+    assert red[:, 64:].all()
+    assert not red[:, :64].any()
     undo.undo()
     assert np.array_equal(layer.pixels, before)
     undo.redo()
-    assert red[:, 64:].all() and (layer.pixels[:, 64:, :3] == (255, 0, 0)).all()
+    assert red[:, 64:].all()
+    assert (layer.pixels[:, 64:, :3] == (255, 0, 0)).all()
 
 
 def test_fill_on_the_transparent_sketch_stops_at_the_ink(qtbot, canvas, document):
@@ -158,7 +168,8 @@ def test_fill_on_the_transparent_sketch_stops_at_the_ink(qtbot, canvas, document
     canvas.set_option("opacity", 0.5)
     click(qtbot, canvas, 20, 20)
     sketch = alpha(document)
-    assert (sketch[:, :97] == 128).all() and not sketch[:, 104:].any()
+    assert (sketch[:, :97] == 128).all()
+    assert not sketch[:, 104:].any()
 
 
 def test_picker_takes_the_colour_as_shown(qtbot, canvas, document):
@@ -168,11 +179,13 @@ def test_picker_takes_the_colour_as_shown(qtbot, canvas, document):
     canvas.set_tool("picker")
     with qtbot.waitSignal(canvas.message) as told:
         click(qtbot, canvas, 60, 60)
-    assert canvas.brush_color == QColor(10, 120, 230) and "picked" in told.args[0]
+    assert canvas.brush_color == QColor(10, 120, 230)
+    assert "picked" in told.args[0]
     canvas.set_tool("brush")  # Alt+click picks with any tool: the white paper here
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
                      at(canvas, 5, 5))
-    assert canvas.brush_color == QColor(255, 255, 255) and not layer.pixels[5, 5].any()
+    assert canvas.brush_color == QColor(255, 255, 255)
+    assert not layer.pixels[5, 5].any()
 
 
 def test_cached_composite_matches_a_full_recomposite(canvas, document):
@@ -233,12 +246,15 @@ def test_painters_keys_for_fill_picker_and_swap(qtbot, window):
     canvas = window.canvas
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_G)
-    assert canvas.tool == "fill" and window.canvas_actions.fill_action.isChecked()
+    assert canvas.tool == "fill"
+    assert window.canvas_actions.fill_action.isChecked()
     assert not window.brush_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_I)
-    assert canvas.tool == "picker" and window.canvas_actions.picker_action.isChecked()
+    assert canvas.tool == "picker"
+    assert window.canvas_actions.picker_action.isChecked()
     foreground = QColor(canvas.brush_color)
     qtbot.keyClick(canvas, Qt.Key.Key_X)
     assert canvas.background_color == foreground
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush" and window.brush_action.isChecked()
+    assert canvas.tool == "brush"
+    assert window.brush_action.isChecked()

@@ -8,12 +8,17 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.core.conditions import ConditionType, ParamSpec, default_registry
+from t2ia_desktop.core.conditions.registry import ConditionType, ParamSpec, default_registry
 from t2ia_desktop.engine.detectors import sketch as sketch_detector
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
-from t2ia_desktop.ui.condition_panel import ConditionPanel
-from t2ia_desktop.ui.param_editors import BoolEditor, ChoiceEditor, FloatEditor, IntEditor
+from t2ia_desktop.ui.conditions.panel import ConditionPanel
+from t2ia_desktop.ui.conditions.param_editors import (
+    BoolEditor,
+    ChoiceEditor,
+    FloatEditor,
+    IntEditor,
+)
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
@@ -41,7 +46,8 @@ def test_the_add_condition_menu_follows_the_models_family(qtbot, window, square_
     click_row(qtbot, window, photo)
     window.condition_actions.add_condition_menu.aboutToShow.emit()
     header = window.condition_actions.add_condition_menu.actions()[0]
-    assert header.text() == "From “square”" and not header.isEnabled()
+    assert header.text() == "From “square”"
+    assert not header.isEnabled()
     labels = [a.text() for a in window.condition_actions.add_condition_menu.actions()
               if a.objectName().startswith("add_")]
     assert labels == [kind.label for kind in default_registry()]
@@ -65,21 +71,26 @@ def test_a_new_condition_layer_is_hidden_shown_in_preview_and_the_photo_stays(
     photo, edges = add_canny(qtbot, window, square_photo)
     document = window.document
     assert [layer.kind for layer in document.layers] == ["photo", "condition", "sketch"]
-    assert photo.visible and not edges.visible  # the control image does not cover the photo
+    assert photo.visible
+    assert not edges.visible
     assert window.canvas.composite_image().pixelColor(60, 90).value() < 10  # the square shows
     assert window.layers_panel.selected_layer() is edges
-    assert window.current_condition is edges and window.condition_panel.layer is edges
+    assert window.current_condition is edges
+    assert window.condition_panel.layer is edges
     preview = window.preview_panel
-    assert preview.source_view.layer is photo and preview.control_view.layer is edges
+    assert preview.source_view.layer is photo
+    assert preview.control_view.layer is edges
     assert preview.source_caption.text() == "Source: square"
     assert preview.control_caption.text() == "Canny edges"
     assert document.active is photo  # selecting a condition layer does not move the brush
     row = window.layers_panel.row_for(edges)
     assert row.condition_text.text() == "Canny edges from square"
-    assert row.enabled_check.isChecked() and row.scale_spin.value() == 1.0
+    assert row.enabled_check.isChecked()
+    assert row.scale_spin.value() == 1.0
     assert not row.visible_button.isChecked()
     # edges all round the square, nothing on the empty right half
-    assert edges.pixels[60:120, 26:35, :3].max() > EDGE and edges.pixels[:, 140:, :3].max() == 0
+    assert edges.pixels[60:120, 26:35, :3].max() > EDGE
+    assert edges.pixels[:, 140:, :3].max() == 0
 
 
 # -- live updates -----------------------------------------------------------------------------
@@ -126,7 +137,8 @@ def test_a_burst_of_changes_through_the_built_controls_runs_the_detector_at_most
     for _ in range(100):  # the artist holds → down: a hundred changes, events in between
         qtbot.keyClick(editor.slider, Qt.Key.Key_Right)
         QApplication.processEvents()
-    assert edges.condition.params["low_threshold"] == 200 and editor.spin.value() == 200
+    assert edges.condition.params["low_threshold"] == 200
+    assert editor.spin.value() == 200
     with qtbot.waitSignal(window.document.pixels_changed, timeout=DETECT_TIMEOUT,
                           check_params_cb=lambda layer, _rect: layer is edges):
         pass
@@ -142,41 +154,49 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
     canvas = window.canvas
     qtbot.mouseClick(window.condition_panel.paint_button, Qt.MouseButton.LeftButton)
     assert window.document.active is edges
-    assert window.overlay_action.isChecked() and canvas.overlay_showing(edges)
+    assert window.overlay_action.isChecked()
+    assert canvas.overlay_showing(edges)
     canvas.set_brush_size(6)
     drag(canvas, [at(window, x, 160) for x in (160, 200, 230)])  # white, where nothing was
-    assert edges.pixels[160, 165:225, :3].min() == 255 and edges.pixels[160, 165:225, 3].min() == 255
+    assert edges.pixels[160, 165:225, :3].min() == 255
+    assert edges.pixels[160, 165:225, 3].min() == 255
     assert edges.condition.detached
     row = window.layers_panel.row_for(edges)
-    assert row.edited_label.isVisibleTo(row) and "Re-detect" in row.edited_label.toolTip()
+    assert row.edited_label.isVisibleTo(row)
+    assert "Re-detect" in row.edited_label.toolTip()
     assert "hand-edited" in window.statusBar().currentMessage()
     assert "no longer follows" in window.condition_panel.status_label.text()
 
     canvas.set_tool("eraser")  # on a control image the eraser paints black
     drag(canvas, [at(window, 200, 150), at(window, 200, 170)])
-    assert edges.pixels[160, 200, :3].max() == 0 and edges.pixels[160, 200, 3] == 255
+    assert edges.pixels[160, 200, :3].max() == 0
+    assert edges.pixels[160, 200, 3] == 255
     canvas.set_tool("brush")
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))  # on the square's left edge
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
                      at(window, edge_x, 90))
     assert canvas.control_color.getRgb()[:3] == tuple(int(v) for v in edges.pixels[90, edge_x, :3])
-    assert canvas.control_color.value() > EDGE and "picked" in window.statusBar().currentMessage()
+    assert canvas.control_color.value() > EDGE
+    assert "picked" in window.statusBar().currentMessage()
 
     window.overlay_action.trigger()  # overlay off: the hidden layer is not painted blind
     with qtbot.waitSignal(canvas.message) as told:
         drag(canvas, [at(window, 160, 20), at(window, 230, 20)])
-    assert "hidden" in told.args[0] and edges.pixels[20, 165:225, :3].max() == 0
+    assert "hidden" in told.args[0]
+    assert edges.pixels[20, 165:225, :3].max() == 0
 
     click_row(qtbot, window, photo)  # back to the photo: its strokes leave the edit alone
     runs = scheduler.runs[edges.id]
     drag(canvas, [at(window, 160, 20), at(window, 230, 20)])
     scheduler.flush()
-    assert not scheduler.is_busy(edges.id) and scheduler.runs[edges.id] == runs
+    assert not scheduler.is_busy(edges.id)
+    assert scheduler.runs[edges.id] == runs
     assert edges.pixels[160, 165:195, :3].min() == 255
 
     with detected(qtbot, window.document, edges):
         qtbot.mouseClick(row.redetect_button, Qt.MouseButton.LeftButton)
-    assert not edges.condition.detached and not row.edited_label.isVisibleTo(row)
+    assert not edges.condition.detached
+    assert not row.edited_label.isVisibleTo(row)
     assert edges.pixels[160, 165:225, :3].max() == 0  # the hand-painted line is gone
     assert edges.pixels[10:31, 160:230, :3].max() > EDGE  # and the photo's new stroke is in
 
@@ -195,16 +215,19 @@ def test_the_overlay_draws_the_control_image_over_the_canvas(qtbot, window, squa
     qtbot.waitActive(window)
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_O)
-    assert window.overlay_action.isChecked() and canvas.overlay_showing(edges)
+    assert window.overlay_action.isChecked()
+    assert canvas.overlay_showing(edges)
     window.overlay_slider.setValue(100)
-    assert canvas.overlay_opacity == 1.0 and seen() == 0  # the control's black, fully
+    assert canvas.overlay_opacity == 1.0
+    assert seen() == 0
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))
     edge = canvas.grab().toImage().pixelColor(at(window, edge_x, 90))
     assert edge.value() == edges.pixels[90, edge_x, 0] > EDGE  # the edge, not the black ink
     window.overlay_slider.setValue(50)
     assert 110 < seen() < 145
     qtbot.keyClick(canvas, Qt.Key.Key_O)
-    assert not canvas.overlay_showing() and seen() == 255
+    assert not canvas.overlay_showing()
+    assert seen() == 255
     assert window.canvas.composite_image().pixelColor(200, 20).value() == 255  # never baked in
 
 
@@ -236,7 +259,8 @@ def test_generate_sends_each_enabled_condition_layer_with_its_own_scale(
 
     row = window.layers_panel.row_for(edges)  # the list was rebuilt for the result layer
     qtbot.mouseClick(row.enabled_check, Qt.MouseButton.LeftButton, pos=INDICATOR)  # "Use" off
-    assert not edges.condition.enabled and not row.scale_spin.isEnabled()
+    assert not edges.condition.enabled
+    assert not row.scale_spin.isEnabled()
     assert not window.condition_panel.enabled_check.isChecked()
     window.generate()
     finish_pending(loop, window)
@@ -253,7 +277,8 @@ def test_a_condition_without_an_adapter_for_the_family_is_left_out_with_a_note(
     with detected(qtbot, window.document) as got:
         menu_action(window, "color").trigger()
     colour = got.args[0]
-    assert colour.condition.condition == "color" and not colour.is_blank()
+    assert colour.condition.condition == "color"
+    assert not colour.is_blank()
 
     panel.model_combo.setCurrentIndex(0)  # back to SDXL: no colour adapter
     row = window.layers_panel.row_for(colour)
@@ -301,13 +326,16 @@ def test_controls_are_built_for_every_parameter_kind(qtbot, document):
         panel.set_layer(layer)
         panel.show()
         editors = panel.editors
-        assert isinstance(editors["count"], IntEditor) and isinstance(editors["mode"], ChoiceEditor)
-        assert isinstance(editors["amount"], FloatEditor) and isinstance(editors["invert"],
+        assert isinstance(editors["count"], IntEditor)
+        assert isinstance(editors["mode"], ChoiceEditor)
+        assert isinstance(editors["amount"], FloatEditor)
+        assert isinstance(editors["invert"],
                                                                          BoolEditor)
         count = editors["count"]
         assert (count.spin.minimum(), count.spin.maximum(), count.slider.maximum()) == (0, 0 + 10,
                                                                                         10)
-        assert editors["amount"].spin.value() == 0.5 and editors["mode"].combo.count() == 2
+        assert editors["amount"].spin.value() == 0.5
+        assert editors["mode"].combo.count() == 2
         assert editors["invert"].check.text() == "Invert"
         labels = [panel.params_form.itemAt(row, panel.params_form.ItemRole.LabelRole)
                   for row in range(panel.params_form.rowCount())]
@@ -325,7 +353,8 @@ def test_controls_are_built_for_every_parameter_kind(qtbot, document):
                                           "mode": "hard"}
         layer.condition.params["count"] = 9  # changed elsewhere: the panel shows it
         document.layer_changed.emit(layer)
-        assert count.spin.value() == 9 and count.slider.value() == 9
+        assert count.spin.value() == 9
+        assert count.slider.value() == 9
         qtbot.waitUntil(lambda: not scheduler.is_busy(layer.id), timeout=DETECT_TIMEOUT)
     finally:
         updater.disconnect_document()
@@ -338,7 +367,8 @@ def test_the_condition_panel_rebinds_a_layer_to_another_source(qtbot, window, sq
     sketch = window.document.sketch_layer()
     panel = window.condition_panel
     names = [panel.source_combo.itemText(i) for i in range(panel.source_combo.count())]
-    assert names == ["Sketch", "square"] and panel.source_combo.currentText() == "square"
+    assert names == ["Sketch", "square"]
+    assert panel.source_combo.currentText() == "square"
     click_row(qtbot, window, sketch)
     drag(window.canvas, [at(window, x, 170) for x in (150, 240)])
     with detected(qtbot, window.document, edges):
@@ -356,16 +386,19 @@ def test_deleting_a_source_keeps_its_condition_layers_image(qtbot, window, squar
     window.delete_action.trigger()  # no question: undo brings it back
     assert photo not in window.document.layers
     message = window.statusBar().currentMessage()
-    assert "Ctrl+Z" in message and "Canny edges of square keeps its control image" in message
+    assert "Ctrl+Z" in message
+    assert "Canny edges of square keeps its control image" in message
     assert np.array_equal(edges.pixels, image)
     assert window.condition_panel.source_combo.currentText().startswith("(deleted")
     qtbot.mouseClick(window.condition_panel.redetect_button, Qt.MouseButton.LeftButton)
     assert "source layer was deleted" in edges.condition.error
     row = window.layers_panel.row_for(edges)
-    assert row.error_label.isVisibleTo(row) and row.error_label.toolTip() == edges.condition.error
+    assert row.error_label.isVisibleTo(row)
+    assert row.error_label.toolTip() == edges.condition.error
     click_row(qtbot, window, edges)
     window.delete_action.trigger()
-    assert window.current_condition is None and window.preview_panel.layer is None
+    assert window.current_condition is None
+    assert window.preview_panel.layer is None
     assert window.condition_panel.placeholder.isVisibleTo(window.condition_panel)
 
 
@@ -381,4 +414,5 @@ def test_ctrl_r_re_detects_the_selected_condition_layer(qtbot, window, square_ph
     window.canvas.setFocus()
     with detected(qtbot, window.document, edges):
         qtbot.keyClick(window.canvas, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert not edges.condition.detached and edges.pixels[0:10, 0:10, :3].max() == 0
+    assert not edges.condition.detached
+    assert edges.pixels[0:10, 0:10, :3].max() == 0

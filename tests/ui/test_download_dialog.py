@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.ui.download_dialog import DownloadDialog, megabytes
+from t2ia_desktop.ui.common.download_dialog import DownloadDialog, megabytes
 from tests.engine.annotator_weights import write_annotators
 from tests.engine.hub_server import online, serve_hub
 from tests.ui.helpers import DETECT_TIMEOUT, click_row
@@ -61,7 +61,8 @@ def test_offline_the_dock_says_where_to_put_the_files(qtbot, window, square_phot
     assert not offer.button.isEnabled()
     note = offer.note.text()
     assert "cannot reach the Hugging Face hub" in note
-    assert offer.downloads.folder() in note and "Re-detect" in note
+    assert offer.downloads.folder() in note
+    assert "Re-detect" in note
     assert offer.note.isVisibleTo(window.condition_panel)
 
 
@@ -72,11 +73,13 @@ def test_cancel_leaves_no_file_and_a_finished_download_redetects_the_layer(
         lines = lineart_without_weights(qtbot, window, square_photo)
         offer = window.weights_offer
         window.condition_panel.refresh()  # online now: the offer is enabled
-        assert offer.button.isEnabled() and not offer.note.isVisibleTo(window.condition_panel)
+        assert offer.button.isEnabled()
+        assert not offer.note.isVisibleTo(window.condition_panel)
 
         qtbot.mouseClick(offer.button, Qt.MouseButton.LeftButton)
         dialog = offer.dialog
-        assert isinstance(dialog, DownloadDialog) and dialog.isVisible()
+        assert isinstance(dialog, DownloadDialog)
+        assert dialog.isVisible()
         task = dialog.task
         assert task.files == LINEART
         assert not offer.button.isEnabled()  # one download at a time
@@ -90,7 +93,8 @@ def test_cancel_leaves_no_file_and_a_finished_download_redetects_the_layer(
         with qtbot.waitSignal(task.cancelled, timeout=10_000):
             qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         task.wait(10_000)
-        assert dialog.outcome == "cancelled" and not dialog.isVisible()
+        assert dialog.outcome == "cancelled"
+        assert not dialog.isVisible()
         assert files_in(window) == []  # no file, no .part
         assert lines.condition.error  # still waiting for its weights
         qtbot.waitUntil(lambda: offer.button.isEnabled(), timeout=5_000)
@@ -118,8 +122,10 @@ def test_a_failed_download_says_why_and_changes_nothing(
         dialog = window.weights_offer.download()
         with qtbot.waitSignal(dialog.task.failed, timeout=10_000):
             pass
-    assert dialog.isVisible() and dialog.outcome == "failed"
-    assert "sk_model2.pth" in dialog.error_label.text() and "404" in dialog.error_label.text()
+    assert dialog.isVisible()
+    assert dialog.outcome == "failed"
+    assert "sk_model2.pth" in dialog.error_label.text()
+    assert "404" in dialog.error_label.text()
     assert files_in(window) == []
     assert "sk_model.pth" in lines.condition.error
     dialog.buttons.rejected.emit()  # Close

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from t2ia_desktop.ui.error_funnel import ErrorFunnel
+from t2ia_desktop.ui.window.error_funnel import ErrorFunnel
 
 
 @pytest.fixture

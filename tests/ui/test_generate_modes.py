@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.document import ConditionSettings, Layer, blank_pixels
-from t2ia_desktop.core.generation_source import NO_MASK_TIP
-from t2ia_desktop.core.project import load_project, save_project
+from t2ia_desktop.core.document.document import ConditionSettings, Layer, blank_pixels
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.source import NO_MASK_TIP
 from tests.ui.helpers import click_row
 
 
@@ -29,14 +29,18 @@ def add_mask(window, painted: bool = True) -> Layer:
 def test_inpaint_is_offered_only_with_a_mask_layer(qtbot, window):
     source = window.generate_panel.source
     item = source.mode_combo.model().item(2)
-    assert source.mode() == "txt2img" and not source.strength_slider.isEnabled()
-    assert not item.isEnabled() and item.toolTip() == NO_MASK_TIP
+    assert source.mode() == "txt2img"
+    assert not source.strength_slider.isEnabled()
+    assert not item.isEnabled()
+    assert item.toolTip() == NO_MASK_TIP
     add_mask(window)
     assert item.isEnabled()
     source.mode_combo.setCurrentIndex(2)
-    assert source.mode() == "inpaint" and source.strength_slider.isEnabled()
+    assert source.mode() == "inpaint"
+    assert source.strength_slider.isEnabled()
     window.document.remove_layer(window.document.layers[-1])
-    assert not item.isEnabled() and source.mode() == "img2img"
+    assert not item.isEnabled()
+    assert source.mode() == "img2img"
 
 
 def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, engine, loop):
@@ -51,7 +55,8 @@ def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, en
     job = window.generate()
     assert job is not None
     request = job.request
-    assert request.mode == "img2img" and request.strength == 0.4
+    assert request.mode == "img2img"
+    assert request.strength == 0.4
     init = np.array(request.init_image)
     assert init.shape == (doc.height, doc.width, 4)
     assert tuple(init[12, 30]) == (20, 20, 20, 255)  # the sketch stroke over the photo
@@ -68,7 +73,8 @@ def test_inpaint_sends_the_mask_and_an_empty_mask_is_refused(qtbot, window):
     job = window.generate()
     assert job.request.mode == "inpaint"
     sent = np.array(job.request.mask_image)
-    assert sent[10, 10] == 255 and sent[30, 50] == 0
+    assert sent[10, 10] == 255
+    assert sent[30, 50] == 0
 
 
 def test_a_controls_step_range_is_set_in_the_dock_undone_and_saved(qtbot, window, tmp_path):
@@ -79,14 +85,16 @@ def test_a_controls_step_range_is_set_in_the_dock_undone_and_saved(qtbot, window
                                  condition=ConditionSettings("sketch")))
     click_row(qtbot, window, sketch)
     editor = window.condition_panel.step_range
-    assert editor.value() == (0.0, 1.0) and "share of the denoising steps" in editor.toolTip()
+    assert editor.value() == (0.0, 1.0)
+    assert "share of the denoising steps" in editor.toolTip()
     editor.end_spin.setFocus()
     editor.end_spin.selectAll()
     qtbot.keyClicks(editor.end_spin, "0.6")
     qtbot.keyClick(editor.end_spin, Qt.Key.Key_Return)
     editor.start_spin.setValue(0.2)
     assert (sketch.condition.step_start, sketch.condition.step_end) == (0.2, 0.6)
-    assert editor.start_spin.maximum() == 0.6 and editor.end_spin.minimum() == 0.2
+    assert editor.start_spin.maximum() == 0.6
+    assert editor.end_spin.minimum() == 0.2
     (control,) = doc.controls()  # the sketch layer is blank
     assert (control.start, control.end) == (0.2, 0.6)
     assert window.generate().request.controls[0].end == 0.6
@@ -98,4 +106,5 @@ def test_a_controls_step_range_is_set_in_the_dock_undone_and_saved(qtbot, window
     assert (settings.step_start, settings.step_end) == (0.2, 0.6)
 
     window.undo.undo()
-    assert sketch.condition.step_start == 0.0 and editor.value() == (0.0, 0.6)
+    assert sketch.condition.step_start == 0.0
+    assert editor.value() == (0.0, 0.6)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from t2ia_desktop.core.generation_area import GenerationArea
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.ui.autosave import copy_document
-from t2ia_desktop.ui.generation_area import TOOL
+from t2ia_desktop.core.document.generation_area import GenerationArea
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.ui.canvas.generation_area import TOOL
+from t2ia_desktop.ui.window.autosave import copy_document
 from tests.ui.helpers import at, drag, finish_pending
 
 
@@ -26,10 +26,12 @@ def test_a_chooses_the_tool_and_other_tools_leave_the_frame_alone(qtbot, window)
     assert window.document.sketch_layer().pixels[..., 3].any()
     assert window.document.generation_area == GenerationArea(64, 48, 96, 64)
     qtbot.keyClick(canvas, Qt.Key.Key_A)
-    assert canvas.tool == TOOL and window.area_actions.tool_action.isChecked()
+    assert canvas.tool == TOOL
+    assert window.area_actions.tool_action.isChecked()
     assert "drag inside the frame to move it" in window.statusBar().currentMessage()
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush" and window.brush_action.isChecked()
+    assert canvas.tool == "brush"
+    assert window.brush_action.isChecked()
 
 
 def test_dragging_inside_moves_it_by_snapped_steps_under_zoom(qtbot, window):
@@ -142,9 +144,11 @@ def test_a_generation_covers_the_area_and_lands_there(qtbot, window, engine, loo
     assert (request.width, request.height) == (128, 96)
     control = np.asarray(request.controls[0].image)
     assert control.shape == (96, 128)
-    assert control[12:16, 6:36].all() and control.sum() == 255 * 4 * 30  # only the inside
+    assert control[12:16, 6:36].all()
+    assert control.sum() == 255 * 4 * 30
     results = [layer for layer in doc.layers if layer.kind == "result"]
-    assert len(results) == 2 and results[0].request is job.request
+    assert len(results) == 2
+    assert results[0].request is job.request
     for layer, call in zip(results, engine.calls):
         shade = call.seed % 256
         assert layer.size == (doc.width, doc.height)
@@ -161,7 +165,8 @@ def test_image_to_image_sends_the_area_of_the_canvas(qtbot, window, engine, loop
     job = window.generate()
     init = np.asarray(job.request.init_image)
     assert init.shape == (64, 64, 4)
-    assert tuple(init[2, 0]) == (20, 20, 20, 255) and tuple(init[10, 10]) == (0, 0, 0, 0)
+    assert tuple(init[2, 0]) == (20, 20, 20, 255)
+    assert tuple(init[10, 10]) == (0, 0, 0, 0)
     finish_pending(loop, window)
 
 
@@ -171,7 +176,8 @@ def test_restored_jobs_of_the_area_size_land_at_the_area(qtbot, window, loop):
     (job,) = window.queue_control._restore([request], paused=False)
     finish_pending(loop, window)
     result = window.document.layers[-1]
-    assert result.kind == "result" and result.request is job.request
+    assert result.kind == "result"
+    assert result.request is job.request
     assert tuple(result.pixels[16, 32]) == (7, 128, 248, 255)
     assert result.pixels[..., 3].sum() == 255 * 64 * 128
 
@@ -197,6 +203,7 @@ def test_live_pictures_cover_the_area_and_are_kept_there(qtbot, window):
     assert pixel(shot, window, 20, 20) < 180  # outside: the dimmed paper, no live picture
     live.keep_live_result()
     kept = window.document.layers[-1]
-    assert kept.kind == "result" and kept.pixels[..., 3].sum() == 255 * 96 * 64
+    assert kept.kind == "result"
+    assert kept.pixels[..., 3].sum() == 255 * 96 * 64
     assert tuple(kept.pixels[48, 64]) == (shade, 128, 255 - shade, 255)
     live.set_live(False)

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from t2ia_desktop.core.generation_area import GenerationArea
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.ui.generation_area import TOOL
+from t2ia_desktop.core.document.generation_area import GenerationArea
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.ui.canvas.generation_area import TOOL
 from tests.ui.helpers import drag, finish_pending
-from tests.ui.test_real_generation import real_window  # noqa: F401  (the fixture)
+from tests.ui.test_real_generation import real_window
 
 
 @pytest.mark.slow
-def test_a_real_generation_fills_only_the_area(real_window, loop):  # noqa: F811
+def test_a_real_generation_fills_only_the_area(real_window, loop):
     window = real_window
     canvas = window.canvas
     drag(canvas, [canvas.from_document(QPointF(x, y)).toPoint()
@@ -36,7 +36,8 @@ def test_a_real_generation_fills_only_the_area(real_window, loop):  # noqa: F811
     assert job.request.controls[0].image.size == (64, 64)
     assert job.result.size == (64, 64)
     result = window.document.layers[-1]
-    assert result.kind == "result" and result.size == (128, 128)
+    assert result.kind == "result"
+    assert result.size == (128, 128)
     inside = result.pixels[48:112, 32:96]
     assert np.array_equal(inside, np.asarray(job.result.convert("RGBA")))
     assert inside[..., :3].std() > 0

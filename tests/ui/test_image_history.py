@@ -10,12 +10,17 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.history import TRASH, History
-from t2ia_desktop.core.jobs import JobQueue
-from t2ia_desktop.core.request import DEFAULT_SDXL_MODEL, DEMO_MODEL, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.jobs import JobQueue
+from t2ia_desktop.core.generation.request import (
+    DEFAULT_SDXL_MODEL,
+    DEMO_MODEL,
+    ControlSpec,
+    GenerationRequest,
+)
+from t2ia_desktop.core.image_history.store import TRASH, History
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import finish_pending, menu_action, shown
 
 
@@ -118,11 +123,13 @@ def test_delete_asks_and_moves_the_files_to_the_trash(qtbot, hwindow, folder):
     entry = panel.selected_entry()
     panel.confirm_delete = lambda _entry: False
     panel.buttons["Delete"].click()
-    assert entry.image.is_file() and len(panel.model.entries) == 3
+    assert entry.image.is_file()
+    assert len(panel.model.entries) == 3
     asked = []
     panel.confirm_delete = lambda chosen: asked.append(chosen) or True
     panel.buttons["Delete"].click()
-    assert asked == [entry] and not entry.image.exists()
+    assert asked == [entry]
+    assert not entry.image.exists()
     assert (folder / TRASH / entry.image.name).is_file()
     assert 11 not in [e.seed for e in panel.model.entries]
     assert "trash" in hwindow.statusBar().currentMessage()
@@ -132,7 +139,8 @@ def test_add_as_layer_is_one_undoable_step(qtbot, hwindow):
     press_for(qtbot, hwindow, 22, "Add as layer")
     document = hwindow.document
     layer = document.layers[-1]
-    assert layer.kind == "result" and layer.request.seed == 22
+    assert layer.kind == "result"
+    assert layer.request.seed == 22
     assert layer.request.prompt == "a barn in snow"
     assert tuple(layer.pixels[10, 10]) == (20, 200, 20, 255)  # scaled to the canvas
     assert layer.size == (document.width, document.height)
@@ -147,7 +155,8 @@ def test_restore_settings_fills_the_generate_panel(qtbot, hwindow):
     generate = hwindow.generate_panel
     assert generate.prompt_edit.toPlainText() == "a barn in snow"
     assert generate.negative_edit.toPlainText() == "text"
-    assert generate.seed_spin.value() == 22 and generate.steps_spin.value() == 9
+    assert generate.seed_spin.value() == 22
+    assert generate.steps_spin.value() == 9
     assert generate.guidance_spin.value() == 4.5
     assert generate.step_fraction_slider.value() == pytest.approx(0.6)
     assert generate.selected_model()[1] == DEFAULT_SDXL_MODEL
@@ -162,7 +171,8 @@ def test_use_as_control_source_adds_a_photo_and_offers_a_condition(qtbot, hwindo
     press_for(qtbot, hwindow, 11, "Use as control")
     document = hwindow.document
     photo = document.layers[0]
-    assert photo.kind == "photo" and tuple(photo.pixels[96, 128]) == (200, 20, 20, 255)
+    assert photo.kind == "photo"
+    assert tuple(photo.pixels[96, 128]) == (200, 20, 20, 255)
     assert hwindow.layers_panel.selected_layer() is photo
     menu = hwindow.condition_actions.add_condition_menu
     assert menu.isVisible()  # offered at once
@@ -171,7 +181,8 @@ def test_use_as_control_source_adds_a_photo_and_offers_a_condition(qtbot, hwindo
     assert action.isEnabled()
     action.trigger()
     edges = document.layers[1]
-    assert edges.kind == "condition" and edges.condition.source_id == photo.id
+    assert edges.kind == "condition"
+    assert edges.condition.source_id == photo.id
     hwindow.undo_action.trigger()
     hwindow.undo_action.trigger()
     assert [layer.kind for layer in document.layers] == ["sketch"]
@@ -184,7 +195,8 @@ def test_new_results_appear_as_jobs_finish(qtbot, hwindow, loop, folder):
     job = hwindow.generate()
     finish_pending(loop, hwindow)
     assert job.saved_to
-    assert prompts(panel)[0] == "a fresh harbour" and panel.count_label.text() == "4 pictures"
+    assert prompts(panel)[0] == "a fresh harbour"
+    assert panel.count_label.text() == "4 pictures"
 
 
 def test_show_in_folder_opens_the_history_folder(qtbot, hwindow, folder):
@@ -204,7 +216,8 @@ def test_a_missing_picture_is_skipped_with_a_note(qtbot, loop, document, history
     qtbot.addWidget(main)
     panel = panel_of(main)
     assert len(panel.model.entries) == 2
-    assert not panel.note_label.isHidden() and "skipped" in panel.note_label.text()
+    assert not panel.note_label.isHidden()
+    assert "skipped" in panel.note_label.text()
     main.close()
 
 

@@ -10,11 +10,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.core.commands import SetLayerProperty
-from t2ia_desktop.core.composite import flatten
-from t2ia_desktop.core.document import Layer
-from t2ia_desktop.ui.layer_actions import qimage_to_pixels
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.core.document.composite import flatten
+from t2ia_desktop.core.document.document import Layer
+from t2ia_desktop.core.undo.commands import SetLayerProperty
+from t2ia_desktop.ui.actions.layers import qimage_to_pixels
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.core.psd_writer import LayerSpec, write_psd
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import at, click_row, drag
@@ -67,7 +67,8 @@ def test_double_click_renames_and_escape_cancels(qtbot, window):
     row = window.layers_panel.row_for(layer)
     qtbot.mouseDClick(row.name_label, Qt.MouseButton.LeftButton)
     editor = row.name_editor
-    assert editor is not None and editor.text() == "Paint 1"
+    assert editor is not None
+    assert editor.text() == "Paint 1"
     editor.selectAll()
     qtbot.keyClicks(editor, "Sky glaze")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -79,7 +80,8 @@ def test_double_click_renames_and_escape_cancels(qtbot, window):
     window.layers_panel.rename_action.trigger()  # F2
     qtbot.keyClicks(row.name_editor, "nope")
     qtbot.keyClick(row.name_editor, Qt.Key.Key_Escape)
-    assert layer.name == "Sky glaze" and row.name_editor is None
+    assert layer.name == "Sky glaze"
+    assert row.name_editor is None
     window.undo_step()
     assert layer.name == "Paint 1"
 
@@ -88,7 +90,8 @@ def test_a_locked_layer_refuses_strokes_clearing_deleting_and_merging(qtbot, win
     sketch = window.document.sketch_layer()
     row = window.layers_panel.row_for(sketch)
     qtbot.mouseClick(row.lock_button, Qt.MouseButton.LeftButton)
-    assert sketch.locked and window.undo.undo_label == "Lock Sketch"
+    assert sketch.locked
+    assert window.undo.undo_label == "Lock Sketch"
     drag(window.canvas, [at(window, 40, 60), at(window, 160, 60)])
     assert sketch.is_blank()
     assert "locked" in window.statusBar().currentMessage()
@@ -98,11 +101,13 @@ def test_a_locked_layer_refuses_strokes_clearing_deleting_and_merging(qtbot, win
     assert not sketch.is_blank()
     window.edits.push(SetLayerProperty(sketch, "locked", True))
     window.layers_panel.clear_sketch()
-    assert not sketch.is_blank() and "locked" in window.statusBar().currentMessage()
+    assert not sketch.is_blank()
+    assert "locked" in window.statusBar().currentMessage()
     paint = add(window, "Paint", (10, 10, 10, 255), locked=True)
     window.layers_panel.select(paint)
     window.layers_panel.delete_selected()
-    assert paint in window.document.layers and "locked" in window.statusBar().currentMessage()
+    assert paint in window.document.layers
+    assert "locked" in window.statusBar().currentMessage()
     window.layer_actions.merge_down(paint)
     assert paint in window.document.layers
 
@@ -132,7 +137,8 @@ def test_blend_modes_on_the_canvas_match_flatten_within_one_level(qtbot, window,
     if mode != "normal":
         assert window.undo.undo_label.startswith(combo.currentText())
         window.undo_step()
-        assert layer.blend_mode == "normal" and combo.currentData() == "normal"
+        assert layer.blend_mode == "normal"
+        assert combo.currentData() == "normal"
 
 
 def test_merge_down_keeps_the_look_and_undo_separates_the_layers(qtbot, window):
@@ -141,12 +147,14 @@ def test_merge_down_keeps_the_look_and_undo_separates_the_layers(qtbot, window):
     looks = np.asarray(flatten(window.document)).astype(int)
     window.layers_panel.select(upper)
     window.layer_actions.merge_down_action.trigger()
-    assert upper not in window.document.layers and lower.opacity == 1.0
+    assert upper not in window.document.layers
+    assert lower.opacity == 1.0
     assert np.abs(np.asarray(flatten(window.document)).astype(int) - looks).max() <= 1
     assert window.undo.undo_label == "Merge Upper down"
     window.undo_step()
     assert [layer.name for layer in window.document.layers] == ["Sketch", "Lower", "Upper"]
-    assert lower.opacity == 0.5 and (lower.pixels == (200, 200, 200, 255)).all()
+    assert lower.opacity == 0.5
+    assert (lower.pixels == (200, 200, 200, 255)).all()
     window.layers_panel.select(window.document.sketch_layer())
     window.layer_actions.merge_down()
     assert "bottom layer" in window.statusBar().currentMessage()
@@ -160,7 +168,8 @@ def test_canvas_size_pads_every_layer_and_undo_restores_it(qtbot, window):
     doc = window.document
     assert (doc.width, doc.height) == (DOC_WIDTH + 64, DOC_HEIGHT)
     assert sketch.pixels.shape == (DOC_HEIGHT, DOC_WIDTH + 64, 4)
-    assert (sketch.pixels[:, :DOC_WIDTH, 3] == 255).all() and not sketch.pixels[:, DOC_WIDTH:].any()
+    assert (sketch.pixels[:, :DOC_WIDTH, 3] == 255).all()
+    assert not sketch.pixels[:, DOC_WIDTH:].any()
     composite = window.canvas.composite_image()
     assert (composite.width(), composite.height()) == (DOC_WIDTH + 64, DOC_HEIGHT)
     assert composite.pixelColor(DOC_WIDTH + 10, 5).lightness() == 255  # paper
@@ -180,7 +189,8 @@ def test_paste_adds_the_clipboards_picture_at_its_size_above_the_selection(qtbot
     window.layers_panel.select(window.document.sketch_layer())
     window.layer_actions.paste_action.trigger()
     layer = window.document.layers[-1]
-    assert layer.kind == "photo" and layer.name == "Pasted"
+    assert layer.kind == "photo"
+    assert layer.name == "Pasted"
     left, top = (DOC_WIDTH - 40) // 2, (DOC_HEIGHT - 30) // 2
     assert (layer.pixels[top:top + 30, left:left + 40] == (255, 0, 0, 255)).all()
     assert layer.pixels[..., 3].sum() == 40 * 30 * 255
@@ -196,7 +206,8 @@ def test_paste_of_a_copied_file_imports_it(qtbot, window, tmp_path):
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "big.png"))])
     QApplication.clipboard().setMimeData(mime)
     [layer] = window.layer_actions.paste()
-    assert layer.name == "big" and (layer.pixels == (0, 0, 255, 255)).all()  # fitted
+    assert layer.name == "big"
+    assert (layer.pixels == (0, 0, 255, 255)).all()
 
 
 def test_psd_import_adds_each_layer_with_its_properties_as_one_step(qtbot, window, tmp_path):
@@ -244,6 +255,8 @@ def test_opacity_slider_drag_is_one_step(qtbot, window):
     for value in (0.9, 0.7, 0.5):
         slider.setValue(value)
     slider.slider.sliderReleased.emit()
-    assert layer.opacity == 0.5 and window.undo.undo_label == "Opacity Glaze"
+    assert layer.opacity == 0.5
+    assert window.undo.undo_label == "Opacity Glaze"
     window.undo_step()
-    assert layer.opacity == 1.0 and slider.value() == 1.0
+    assert layer.opacity == 1.0
+    assert slider.value() == 1.0

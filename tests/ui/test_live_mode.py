@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
 
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.generation.jobs import JobState
 from tests.fakes import FakeEngine
 from tests.ui.helpers import at, drag
 
@@ -48,7 +48,8 @@ def test_fifty_strokes_at_ten_per_second_coalesce_and_the_last_one_is_shown(qtbo
     undo_steps = window.undo.undo_label
 
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert live.live and live.indicator.isVisible()
+    assert live.live
+    assert live.indicator.isVisible()
     for stroke in range(50):
         x = 20 + (stroke * 7) % 200
         drag(window.canvas, [at(window, x, 30), at(window, x + 10, 150)])
@@ -57,12 +58,14 @@ def test_fifty_strokes_at_ten_per_second_coalesce_and_the_last_one_is_shown(qtbo
     qtbot.waitUntil(lambda: not live.session.updating, timeout=WAIT_MS)
 
     assert worst == {"running": 1, "pending": 1}
-    assert "Live: updating…" in texts and live.indicator.text() == "Live: up to date"
+    assert "Live: updating…" in texts
+    assert live.indicator.text() == "Live: up to date"
     shown = live.session.result_request
     sketch = window.document.controls()[0]
     assert shown.controls[0].image_hash() == sketch.image_hash()  # the last stroke's picture
     assert shown.seed == seed == window.generate_panel.seed_spin.value()
-    assert live.overlay.isVisible() and live.overlay.image is not None
+    assert live.overlay.isVisible()
+    assert live.overlay.image is not None
     assert live.overlay.image.pixelColor(0, 0).red() == seed % 256  # FakeEngine's colour
     # the live picture is no layer and no undo step; the 50 strokes are
     assert [layer for layer in window.document.layers] == layers_before
@@ -81,7 +84,8 @@ def test_keep_live_result_adds_an_undoable_result_layer(qtbot, window):
     live.keep_action.trigger()
     assert len(window.document.layers) == count + 1
     kept = window.document.layers[-1]
-    assert kept.kind == "result" and kept.request == live.session.result_request
+    assert kept.kind == "result"
+    assert kept.request == live.session.result_request
     window.undo_step()
     assert len(window.document.layers) == count
 
@@ -96,9 +100,12 @@ def test_a_setting_change_asks_again_and_live_off_hides_the_picture(qtbot, windo
                     and not live.session.updating, timeout=WAIT_MS)
     calls = len(window.runner.queue)
     live.submit_now()  # nothing changed: no new picture
-    assert len(window.runner.queue) == calls and not live.session.updating
+    assert len(window.runner.queue) == calls
+    assert not live.session.updating
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert not live.live and not live.overlay.isVisible() and not live.indicator.isVisible()
+    assert not live.live
+    assert not live.overlay.isVisible()
+    assert not live.indicator.isVisible()
     window.generate_panel.prompt_edit.setPlainText("a blue kite")
     qtbot.wait(50)
     assert not live.session.updating

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import drag, finish_pending, run_until
 
@@ -63,27 +63,36 @@ def test_generate_adds_the_result_above_the_sketch_with_the_request(window, loop
     job = window.generate()
     finish_pending(loop, window)
 
-    assert job is not None and job.state is JobState.DONE
+    assert job is not None
+    assert job.state is JobState.DONE
     document = window.document
     sketch = document.sketch_layer()
     result = document.layers[-1]
-    assert result.kind == "result" and document.layers.index(sketch) < document.layers.index(result)
+    assert result.kind == "result"
+    assert document.layers.index(sketch) < document.layers.index(result)
     request = result.request
-    assert request is job.request and engine.calls == [request]
-    assert request.prompt == "a lighthouse on a cliff" and request.negative_prompt == "blurry"
+    assert request is job.request
+    assert engine.calls == [request]
+    assert request.prompt == "a lighthouse on a cliff"
+    assert request.negative_prompt == "blurry"
     assert (request.model, request.family) == (MODELS[1][1], "sdxl")
-    assert request.steps == 4 and request.seed == 1234 and request.guidance_scale == 5.0
-    assert request.adapter_conditioning_factor == 0.5 and request.scheduler == "euler-a"
+    assert request.steps == 4
+    assert request.seed == 1234
+    assert request.guidance_scale == 5.0
+    assert request.adapter_conditioning_factor == 0.5
+    assert request.scheduler == "euler-a"
     assert (request.width, request.height) == (document.width, document.height)
     (control,) = request.controls
-    assert control.condition == "sketch" and control.adapter is None
+    assert control.condition == "sketch"
+    assert control.adapter is None
     assert control.conditioning_scale == 0.75
     assert np.array_equal(np.array(control.image), sketch.pixels[..., 3])
     # the fake paints (seed % 256, 128, 255 - seed % 256): the layer holds that very image
     assert tuple(result.pixels[5, 5]) == (1234 % 256, 128, 255 - 1234 % 256, 255)
     assert window.canvas.composite_image().pixelColor(5, 5).green() == 128
     row = window.queue_panel.rows[job.id]
-    assert row.state_label.text() == "Done" and row.progress_bar.value() == 4
+    assert row.state_label.text() == "Done"
+    assert row.progress_bar.value() == 4
     assert row.cancel_button.isHidden()
     assert window.layers_panel.row_for(result).name_label.text() == "Result 1  ·  seed 1234"
 
@@ -106,7 +115,8 @@ def test_a_failed_job_shows_its_reason_and_the_next_one_runs(window, loop, runne
     assert row.state_label.text() == "Failed"
     assert row.error_label.text() == "the adapter weights are missing"
     assert row.error_label.toolTip() == "the adapter weights are missing"
-    assert row.error_label.isVisibleTo(row) and row.cancel_button.isHidden()
+    assert row.error_label.isVisibleTo(row)
+    assert row.cancel_button.isHidden()
     flags = row.error_label.textInteractionFlags()
     assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
     assert "the adapter weights are missing" in window.statusBar().currentMessage()
@@ -119,7 +129,8 @@ def test_a_failed_job_shows_its_reason_and_the_next_one_runs(window, loop, runne
     assert window.document.layers[-1].request.prompt == "a quiet harbour"
 
     window.queue_panel.clear_button.click()
-    assert len(runner.queue) == 0 and window.queue_panel.rows == {}
+    assert len(runner.queue) == 0
+    assert window.queue_panel.rows == {}
 
 
 def test_cancel_on_a_running_job_stops_it_and_the_next_one_runs(
@@ -130,7 +141,8 @@ def test_cancel_on_a_running_job_stops_it_and_the_next_one_runs(
     first = window.generate()
     set_prompt(window, "next")
     second = window.generate()
-    assert first.state is JobState.RUNNING and second.state is JobState.QUEUED
+    assert first.state is JobState.RUNNING
+    assert second.state is JobState.QUEUED
     row = window.queue_panel.rows[first.id]
     assert row.cancel_button.isVisibleTo(row)
 
@@ -143,7 +155,8 @@ def test_cancel_on_a_running_job_stops_it_and_the_next_one_runs(
 
     assert second.state is JobState.DONE
     assert [layer.request.prompt for layer in window.document.layers[1:]] == ["next"]
-    assert row.state_label.text() == "Cancelled" and row.cancel_button.isHidden()
+    assert row.state_label.text() == "Cancelled"
+    assert row.cancel_button.isHidden()
     assert not window.pending_tasks  # both deliveries ended, the cancelled one quietly
 
 
@@ -166,7 +179,8 @@ def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
     window = MainWindow(document, runner, list(MODELS))
     qtbot.addWidget(window)
     assert window.generate() is None
-    assert len(runner.queue) == 0 and not window.pending_tasks
+    assert len(runner.queue) == 0
+    assert not window.pending_tasks
     assert "multiple of 8" in window.statusBar().currentMessage()
 
 
@@ -191,24 +205,29 @@ def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
     canvas.set_brush_size(20)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketRight)
     assert canvas.brush_size == 22
-    assert window.size_spin.value() == 22 and window.size_slider.value() == 22
+    assert window.size_spin.value() == 22
+    assert window.size_slider.value() == 22
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
     assert canvas.brush_size < 22
     qtbot.keyClick(canvas, Qt.Key.Key_E)
-    assert canvas.tool == "eraser" and window.eraser_action.isChecked()
+    assert canvas.tool == "eraser"
+    assert window.eraser_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush" and window.brush_action.isChecked()
+    assert canvas.tool == "brush"
+    assert window.brush_action.isChecked()
 
     size = canvas.brush_size
     prompt = window.generate_panel.prompt_edit
     prompt.setFocus()
     qtbot.keyClicks(prompt, "e[b]")
     assert prompt.toPlainText() == "e[b]"
-    assert canvas.tool == "brush" and canvas.brush_size == size
+    assert canvas.tool == "brush"
+    assert canvas.brush_size == size
 
     window.size_spin.setValue(40)
-    assert canvas.brush_size == 40 and window.size_slider.value() == 40
+    assert canvas.brush_size == 40
+    assert window.size_slider.value() == 40
 
 
 def test_toolbar_clear_clears_the_sketch_and_undo_brings_it_back(window):
@@ -216,10 +235,12 @@ def test_toolbar_clear_clears_the_sketch_and_undo_brings_it_back(window):
     sketch = window.document.sketch_layer()
     drawn = sketch.pixels.copy()
     window.clear_action.trigger()
-    assert sketch.is_blank() and not window.clear_action.isEnabled()
+    assert sketch.is_blank()
+    assert not window.clear_action.isEnabled()
     assert window.undo_action.text() == "Undo Clear sketch"
     window.undo_action.trigger()
-    assert np.array_equal(sketch.pixels, drawn) and window.clear_action.isEnabled()
+    assert np.array_equal(sketch.pixels, drawn)
+    assert window.clear_action.isEnabled()
 
 
 def test_export_saves_the_visible_layers_flattened(window, tmp_path):
@@ -229,12 +250,14 @@ def test_export_saves_the_visible_layers_flattened(window, tmp_path):
     with Image.open(path) as image:
         assert image.size == (window.document.width, window.document.height)
         assert image.mode == "RGBA"
-        assert image.getpixel((100, 96))[0] < 60 and image.getpixel((100, 96))[3] == 255
+        assert image.getpixel((100, 96))[0] < 60
+        assert image.getpixel((100, 96))[3] == 255
         assert image.getpixel((100, 20))[3] == 0  # no paper: transparent where nothing is
     jpeg = tmp_path / "picture.jpg"
     assert window.files.export_to(jpeg)
     with Image.open(jpeg) as image:  # JPEG has no transparency: the paper is white
-        assert image.mode == "RGB" and min(image.getpixel((100, 20))) > 245
+        assert image.mode == "RGB"
+        assert min(image.getpixel((100, 20))) > 245
 
 
 def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):

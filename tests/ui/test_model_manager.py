@@ -10,15 +10,15 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.jobs import JobQueue, JobState
-from t2ia_desktop.core.models import DOWNLOADED_MARKER, ModelList, download_folder
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.checkpoints import DOWNLOADED_MARKER, ModelList, download_folder
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
 from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.model_manager import ModelsController
+from t2ia_desktop.ui.dialogs.model_manager import ModelsController
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.engine.hub_server import online, serve_hub
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import finish_pending
@@ -29,7 +29,7 @@ TIMEOUT = 60_000
 
 @pytest.fixture(scope="module")
 def sd15_folder(tmp_path_factory):
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     return write_demo_model(tmp_path_factory.mktemp("models") / "my-sd15", "sd15")
 
@@ -80,7 +80,7 @@ def test_add_a_local_folder_offers_it_in_the_generate_panel(qtbot, window, manag
     assert ModelList.load().find(reference) is not None  # kept across runs
 
 
-@pytest.mark.parametrize("name, message", [
+@pytest.mark.parametrize(("name", "message"), [
     ("old.ckpt", "pickle checkpoint"),
     ("nothing-here", "does not exist"),
 ])
@@ -122,7 +122,8 @@ def test_download_with_progress_then_remove_and_delete(qtbot, window, manager, s
     dialog.select(REPO)
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert asked == [True]  # deleting the files was asked first
-    assert dialog.row_of(REPO) < 0 and REPO not in combo_references(window)
+    assert dialog.row_of(REPO) < 0
+    assert REPO not in combo_references(window)
     assert not download_folder(REPO).exists()
 
 
@@ -192,5 +193,6 @@ def test_generate_with_a_model_added_in_the_manager(qtbot, real_window, loop, sd
     job = window.generate()
     finish_pending(loop, window)
     assert job is not None and job.state is JobState.DONE, job.error
-    assert job.request.model == added.reference and job.request.family == "sd15"
+    assert job.request.model == added.reference
+    assert job.request.family == "sd15"
     assert window.document.layers[-1].kind == "result"

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.conditions import ConditionType, default_registry
-from t2ia_desktop.core.models import DOWNLOADED_MARKER, download_folder
+from t2ia_desktop.core.conditions.registry import ConditionType, default_registry
+from t2ia_desktop.core.generation.checkpoints import DOWNLOADED_MARKER, download_folder
 from t2ia_desktop.runtime.system_info import human_bytes
-from t2ia_desktop.ui.model_manager import ModelsController
-from t2ia_desktop.ui.model_manager_assets import OFFLINE_NOTE
+from t2ia_desktop.ui.dialogs.model_manager import ModelsController
+from t2ia_desktop.ui.dialogs.model_manager_assets import OFFLINE_NOTE
 from tests.engine.hub_server import online, serve_hub
 
 SKETCH_XL = "TencentARC/t2i-adapter-sketch-sdxl-1.0"
@@ -24,7 +24,7 @@ TIMEOUT = 60_000
 @pytest.fixture(scope="module")
 def served_adapter(tmp_path_factory):
     """A real (random-weight) SDXL sketch adapter folder, served as the hub repository."""
-    from t2ia_desktop.engine.demo_model import write_demo_model
+    from t2ia_desktop.engine.demo.model import write_demo_model
 
     model = write_demo_model(tmp_path_factory.mktemp("demo") / "sdxl", "sdxl")
     folder = tmp_path_factory.mktemp("served") / "adapter"
@@ -72,7 +72,8 @@ def test_the_tabs_list_every_conditions_adapter_and_weight_file(qtbot, window, m
     weights = dialog.weights_tab
     files = [weights.table.item(row, 0).text() for row in range(weights.table.rowCount())]
     assert files[:2] == ["sk_model.pth", "sk_model2.pth"]
-    assert "ZoeD_M12_N.pt" in files and "body_pose_model.pth" in files
+    assert "ZoeD_M12_N.pt" in files
+    assert "body_pose_model.pth" in files
     assert weights.table.item(weights.row_of("netG.pth"), 1).text() == "Anime lines"
     row = weights.row_of("ZoeD_M12_N.pt")
     assert weights.table.item(row, 1).text() == "Depth (Zoe)"
@@ -128,7 +129,8 @@ def test_download_an_adapter_the_engine_then_loads_offline_then_delete(
     tab.select(SKETCH_XL)
     qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
     assert asked == [SKETCH_XL]
-    assert not folder.exists() and tab.state_of(SKETCH_XL) == "missing"
+    assert not folder.exists()
+    assert tab.state_of(SKETCH_XL) == "missing"
 
 
 def test_download_and_delete_a_weight_file(qtbot, window, manager, served_weights,

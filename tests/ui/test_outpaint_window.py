@@ -8,14 +8,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
-from t2ia_desktop.core.document import Layer
-from t2ia_desktop.core.generation_area import GenerationArea
-from t2ia_desktop.core.generation_source import mask_image, mask_layer
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.core.outpaint import FILL_NAME, Margins
-from t2ia_desktop.ui.outpaint_dialog import OutpaintDialog
+from t2ia_desktop.core.document.document import Layer
+from t2ia_desktop.core.document.generation_area import GenerationArea
+from t2ia_desktop.core.document.outpaint import FILL_NAME, Margins
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.source import mask_image, mask_layer
+from t2ia_desktop.ui.dialogs.outpaint import OutpaintDialog
 from tests.ui.helpers import finish_pending
-from tests.ui.test_real_generation import real_window  # noqa: F401  (the fixture)
+from tests.ui.test_real_generation import real_window
 
 
 def add_photo(window) -> np.ndarray:
@@ -41,7 +41,8 @@ def test_dialog_quick_buttons_snap_and_refuse_nothing(qtbot):
     assert not ok.isEnabled()  # nothing to add
     dialog.spins["top"].setValue(61)
     dialog.spins["top"].editingFinished.emit()
-    assert dialog.margins() == Margins(top=64) and ok.isEnabled()
+    assert dialog.margins() == Margins(top=64)
+    assert ok.isEnabled()
 
 
 def test_extend_from_the_image_menu_then_undo(qtbot, window):
@@ -64,7 +65,8 @@ def test_extend_from_the_image_menu_then_undo(qtbot, window):
     assert np.array_equal(photo_layer.pixels[:, 64:], photo)
     assert document.layers[0].name == FILL_NAME
     mask = np.asarray(mask_image(mask_layer(document)))
-    assert (mask[:, :64] == 255).all() and not mask[:, 64 + 16:].any()
+    assert (mask[:, :64] == 255).all()
+    assert not mask[:, 64 + 16:].any()
     assert document.generation_area == GenerationArea(0, 0, document.width, document.height)
     assert window.generate_panel.source.mode() == "inpaint"
     assert "Undo (Ctrl+Z)" in window.statusBar().currentMessage()
@@ -85,7 +87,7 @@ def test_bad_margins_leave_a_message_and_the_canvas(qtbot, window):
 
 
 @pytest.mark.slow
-def test_a_real_outpaint_keeps_the_old_picture_beyond_the_overlap(real_window, loop):  # noqa: F811
+def test_a_real_outpaint_keeps_the_old_picture_beyond_the_overlap(real_window, loop):
     window = real_window
     photo = add_photo(window)  # 128 × 128, opaque
     assert window.outpaint_actions.extend(Margins(right=64), overlap=16)
@@ -101,7 +103,8 @@ def test_a_real_outpaint_keeps_the_old_picture_beyond_the_overlap(real_window, l
     finish_pending(loop, window)
 
     assert job is not None and job.state is JobState.DONE, job.error
-    assert job.request.mode == "inpaint" and (job.request.width, job.request.height) == (192, 128)
+    assert job.request.mode == "inpaint"
+    assert (job.request.width, job.request.height) == (192, 128)
     result = document.layers[-1]
     assert result.kind == "result"
     # the old picture outside the overlap: exactly unchanged

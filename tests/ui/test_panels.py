@@ -8,12 +8,12 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont
 
-from t2ia_desktop.core.document import Layer
-from t2ia_desktop.core.jobs import JobQueue
-from t2ia_desktop.core.request import GenerationRequest
-from t2ia_desktop.ui.generate_panel import MAX_SEED, GeneratePanel
-from t2ia_desktop.ui.layers_panel import LayersPanel
-from t2ia_desktop.ui.queue_panel import QueuePanel, prompt_excerpt
+from t2ia_desktop.core.document.document import Layer
+from t2ia_desktop.core.generation.jobs import JobQueue
+from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.ui.generate.panel import MAX_SEED, GeneratePanel
+from t2ia_desktop.ui.layers.panel import LayersPanel
+from t2ia_desktop.ui.queue.panel import QueuePanel, prompt_excerpt
 from tests.ui.conftest import MODELS
 
 
@@ -34,13 +34,19 @@ def ink(document, x0: int, x1: int, y: int) -> None:
 def test_defaults_and_readouts(panel):
     assert panel.selected_model() == MODELS[0]
     assert (
-        panel.conditioning_scale_slider.value() == 1.0 and panel.step_fraction_slider.value() == 1.0
+        panel.conditioning_scale_slider.value() == 1.0
     )
-    assert panel.guidance_spin.value() == 7.5 and panel.steps_spin.maximum() == 150
+    assert (
+        panel.step_fraction_slider.value() == 1.0
+    )
+    assert panel.guidance_spin.value() == 7.5
+    assert panel.steps_spin.maximum() == 150
     panel.conditioning_scale_slider.setValue(1.35)
     assert (
         panel.conditioning_scale_slider.value() == 1.35
-        and panel.conditioning_scale_slider.readout.text() == "1.35"
+    )
+    assert (
+        panel.conditioning_scale_slider.readout.text() == "1.35"
     )
     panel.conditioning_scale_slider.slider.setValue(
         panel.conditioning_scale_slider.slider.maximum()
@@ -49,14 +55,16 @@ def test_defaults_and_readouts(panel):
     panel.step_fraction_slider.slider.setValue(1)
     assert (
         panel.step_fraction_slider.value() == 0.05
-        and panel.step_fraction_slider.readout.text() == "0.05"
+    )
+    assert (
+        panel.step_fraction_slider.readout.text() == "0.05"
     )
     assert "denoising steps" in panel.step_fraction_slider.toolTip()
 
 
 def test_dice_and_new_seed_each_time(panel, document, monkeypatch):
     seeds = iter([11, 22, 33])
-    monkeypatch.setattr("t2ia_desktop.ui.generate_panel.random.randint", lambda a, b: next(seeds))
+    monkeypatch.setattr("t2ia_desktop.ui.generate.panel.random.randint", lambda a, b: next(seeds))
     panel.dice_button.click()
     assert panel.seed_spin.value() == 11
     assert panel.build_request(document).seed == 11
@@ -73,10 +81,13 @@ def test_request_follows_the_panel_and_the_sketch(panel, document):
     panel.prompt_edit.setPlainText("  a fox in snow \n")
     panel.conditioning_scale_slider.setValue(0.4)
     request = panel.build_request(document)
-    assert request.prompt == "a fox in snow" and request.model == MODELS[0][1]
+    assert request.prompt == "a fox in snow"
+    assert request.model == MODELS[0][1]
     (control,) = request.controls
-    assert control.conditioning_scale == 0.4 and control.image.mode == "L"
-    assert np.array(control.image)[40, 30] == 255 and np.array(control.image)[100, 30] == 0
+    assert control.conditioning_scale == 0.4
+    assert control.image.mode == "L"
+    assert np.array(control.image)[40, 30] == 255
+    assert np.array(control.image)[100, 30] == 0
     assert request.validate() is request
 
 
@@ -111,7 +122,8 @@ def test_layers_top_first_with_visibility_and_active_highlight(qtbot, layers, do
     rows = [layers.list_widget.itemWidget(layers.list_widget.item(i))
             for i in range(layers.list_widget.count())]
     assert [row.layer for row in rows] == [result, sketch]
-    assert rows[0].name_label.text() == "Result 1" and rows[1].name_label.text() == "Sketch"
+    assert rows[0].name_label.text() == "Result 1"
+    assert rows[1].name_label.text() == "Sketch"
     assert layers.row_for(sketch).name_label.font().weight() == QFont.Weight.Bold
     assert layers.row_for(result).name_label.font().weight() != QFont.Weight.Bold
     assert "Active layer" in layers.row_for(sketch).name_label.toolTip()
@@ -119,9 +131,11 @@ def test_layers_top_first_with_visibility_and_active_highlight(qtbot, layers, do
     layers.show()
     qtbot.waitExposed(layers)
     eye = layers.row_for(result).visible_button
-    assert eye.isChecked() and eye.toolTip()
+    assert eye.isChecked()
+    assert eye.toolTip()
     qtbot.mouseClick(eye, Qt.MouseButton.LeftButton)
-    assert result.visible is False and not eye.isChecked()
+    assert result.visible is False
+    assert not eye.isChecked()
     qtbot.mouseClick(eye, Qt.MouseButton.LeftButton)
     assert result.visible is True
     document.set_visible(result, False)  # changed elsewhere: the row follows
@@ -137,7 +151,8 @@ def test_selecting_a_photo_makes_it_the_brushs_layer(qtbot, layers, document):
     with qtbot.waitSignal(layers.selection_changed) as selected:
         qtbot.mouseClick(layers.list_widget.viewport(), Qt.MouseButton.LeftButton,
                          pos=QPoint(box.center().x(), box.top() + 6))
-    assert selected.args == [photo] and document.active is photo
+    assert selected.args == [photo]
+    assert document.active is photo
     assert layers.row_for(photo).name_label.font().weight() == QFont.Weight.Bold
     assert layers.row_for(document.sketch_layer()).name_label.font().weight() != QFont.Weight.Bold
 
@@ -148,7 +163,8 @@ def test_clear_sketch_when_there_is_something_to_clear(qtbot, layers, document):
     assert layers.clear_sketch_action.isEnabled()
     with qtbot.waitSignal(layers.message) as told:
         layers.clear_sketch_action.trigger()
-    assert document.sketch_layer().is_blank() and not layers.clear_sketch_action.isEnabled()
+    assert document.sketch_layer().is_blank()
+    assert not layers.clear_sketch_action.isEnabled()
     assert "Ctrl+Z" in told.args[0]
 
 
@@ -186,13 +202,16 @@ def test_queue_rows_follow_the_queue(qtbot):
     canceller = Canceller(queue)
     panel = QueuePanel(queue, canceller)
     qtbot.addWidget(panel)
-    assert panel.empty_label.isVisibleTo(panel) and not panel.clear_button.isEnabled()
+    assert panel.empty_label.isVisibleTo(panel)
+    assert not panel.clear_button.isEnabled()
 
     job = queue.add(GenerationRequest(model="demo", prompt="x" * 80, steps=5))
     row = panel.rows[job.id]
     assert not panel.empty_label.isVisibleTo(panel)
-    assert row.prompt_label.text() == prompt_excerpt(job) and len(row.prompt_label.text()) < 80
-    assert row.prompt_label.toolTip() == "x" * 80 and row.state_label.text() == "Waiting"
+    assert row.prompt_label.text() == prompt_excerpt(job)
+    assert len(row.prompt_label.text()) < 80
+    assert row.prompt_label.toolTip() == "x" * 80
+    assert row.state_label.text() == "Waiting"
     queue.mark_running(job, 5)
     queue.mark_progress(job, 3, 5)
     assert row.state_label.text() == "Generating"
@@ -200,10 +219,13 @@ def test_queue_rows_follow_the_queue(qtbot):
     assert row.progress_bar.text() == "3/5"
 
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
-    assert canceller.asked == [job] and job.cancel_event.is_set()
-    assert row.state_label.text() == "Cancelling…" and not row.cancel_button.isEnabled()
+    assert canceller.asked == [job]
+    assert job.cancel_event.is_set()
+    assert row.state_label.text() == "Cancelling…"
+    assert not row.cancel_button.isEnabled()
     queue.mark_failed(job, "Out of memory: try a smaller size or fewer controls.")
-    assert row.error_label.text().startswith("Out of memory") and row.progress_bar.isHidden()
+    assert row.error_label.text().startswith("Out of memory")
+    assert row.progress_bar.isHidden()
     assert panel.clear_button.isEnabled()
 
     newer = queue.add(GenerationRequest(model="demo", prompt="newer"))
@@ -218,7 +240,8 @@ def test_queue_panel_drops_its_connections_when_closed(qtbot):
     qtbot.addWidget(panel)
     assert len(queue.job_added) == 1
     panel.close()
-    assert len(panel.connections) == 0 and len(queue.job_added) == 0
+    assert len(panel.connections) == 0
+    assert len(queue.job_added) == 0
     queue.add(GenerationRequest(model="demo", prompt="after close"))
     assert panel.rows == {}
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, MODELS
 from tests.ui.helpers import drop_files, finish_pending
 
@@ -50,10 +50,14 @@ def test_ctrl_i_imports_a_photo_fitted_to_the_canvas(qtbot, window, astronaut):
     qtbot.keyClick(window.canvas, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert asked
     photo = window.document.layers[0]
-    assert photo.kind == "photo" and photo.name == "astronaut" and photo.visible
+    assert photo.kind == "photo"
+    assert photo.name == "astronaut"
+    assert photo.visible
     # 512×512 into 256×192: 192×192, centred, transparent at the sides
     alpha = photo.pixels[..., 3]
-    assert alpha[:, 32:224].min() == 255 and alpha[:, :31].max() == 0 and alpha[:, 225:].max() == 0
+    assert alpha[:, 32:224].min() == 255
+    assert alpha[:, :31].max() == 0
+    assert alpha[:, 225:].max() == 0
     with Image.open(astronaut) as original:
         expected = np.array(original.convert("RGB").resize((192, 192)), dtype=float)
     assert np.abs(photo.pixels[:, 32:224, :3].astype(float) - expected).mean() < 8
@@ -70,7 +74,8 @@ def test_import_of_a_corrupt_file_says_why_and_changes_nothing(window, tmp_path)
     window.import_action.trigger()
     assert window.document.layers == layers
     message = window.statusBar().currentMessage()
-    assert message.startswith("Cannot import the picture:") and "not a readable image" in message
+    assert message.startswith("Cannot import the picture:")
+    assert "not a readable image" in message
     window.choose_photo = lambda: ""  # cancelled: nothing, and no message about it
     window.import_action.trigger()
     assert window.document.layers == layers
@@ -107,11 +112,15 @@ def test_a_canny_remix_of_a_dropped_photo_is_ready_to_generate(
         choose(qtbot, menu, "Canny remix")
     photo, edges, sketch = document.layers
     assert (photo.kind, edges.kind, sketch.kind) == ("photo", "condition", "sketch")
-    assert photo.name == "astronaut" and not photo.visible  # the photo is hidden
-    assert edges.condition.condition == "canny" and edges.condition.source_id == photo.id
+    assert photo.name == "astronaut"
+    assert not photo.visible
+    assert edges.condition.condition == "canny"
+    assert edges.condition.source_id == photo.id
     inside = edges.pixels[:, 40:216, :3]
-    assert inside.max() > 100 and 0.01 < (inside > 30).mean() < 0.5  # real edges, not noise
-    assert window.overlay_action.isChecked() and window.canvas.overlay_showing(edges)
+    assert inside.max() > 100
+    assert 0.01 < (inside > 30).mean() < 0.5
+    assert window.overlay_action.isChecked()
+    assert window.canvas.overlay_showing(edges)
     assert window.layers_panel.selected_layer() is edges
     assert window.preview_panel.source_view.layer is photo
     assert "Canny edges remix" in window.statusBar().currentMessage()
@@ -120,7 +129,8 @@ def test_a_canny_remix_of_a_dropped_photo_is_ready_to_generate(
     qtbot.mouseClick(window.generate_panel.generate_button, Qt.MouseButton.LeftButton)
     finish_pending(loop, window)
     (control,) = engine.calls[-1].controls
-    assert control.condition == "canny" and control.conditioning_scale == 1.0
+    assert control.condition == "canny"
+    assert control.conditioning_scale == 1.0
     assert np.array_equal(np.array(control.image), edges.pixels[..., :3])
 
 
@@ -128,7 +138,8 @@ def test_add_as_photo_layer_from_a_drop(qtbot, window, astronaut):
     menu = drop_menu(qtbot, window, astronaut)
     choose(qtbot, menu, "Add as photo layer")
     photo = window.document.layers[0]
-    assert photo.kind == "photo" and photo.visible
+    assert photo.kind == "photo"
+    assert photo.visible
     assert [layer.kind for layer in window.document.layers] == ["photo", "sketch"]
     assert window.canvas.composite_image().pixelColor(128, 96).value() < 255  # it shows
 
@@ -156,10 +167,12 @@ def test_a_pose_remix_without_detector_weights_shows_the_error_on_its_layer(
         choose(qtbot, menu, "Pose remix")
     pose = document.layers[1]
     error = pose.condition.error
-    assert pose.condition.condition == "openpose" and "body_pose_model.pth" in error
+    assert pose.condition.condition == "openpose"
+    assert "body_pose_model.pth" in error
     assert str(tmp_path) in error  # it says where to put the file
     row = window.layers_panel.row_for(pose)
-    assert row.error_label.isVisibleTo(row) and row.error_label.toolTip() == error
+    assert row.error_label.isVisibleTo(row)
+    assert row.error_label.toolTip() == error
     assert "d03030" in row.error_label.styleSheet()  # in red
     assert window.condition_panel.status_label.text() == error
     assert window.preview_panel.status_label.toolTip() == error
@@ -172,7 +185,8 @@ def test_a_pose_remix_without_detector_weights_shows_the_error_on_its_layer(
         choose(qtbot, drop_menu(qtbot, window, astronaut), "Canny remix")
     edges = next(layer for layer in document.layers if layer.condition
                  and layer.condition.condition == "canny")
-    assert edges.condition.error == "" and pose.condition.error == error  # each its own
+    assert edges.condition.error == ""
+    assert pose.condition.error == error
 
 
 def test_a_bad_dropped_file_says_why_and_changes_nothing(qtbot, window, tmp_path):
@@ -184,7 +198,8 @@ def test_a_bad_dropped_file_says_why_and_changes_nothing(qtbot, window, tmp_path
     assert window.condition_actions.drop_menu is None  # no menu for it
     assert window.document.layers == layers
     message = window.statusBar().currentMessage()
-    assert message.startswith("Cannot use the dropped file:") and "notes.png" in message
+    assert message.startswith("Cannot use the dropped file:")
+    assert "notes.png" in message
 
 
 def test_only_files_can_be_dropped(window):
@@ -209,6 +224,8 @@ def test_a_sketch_remix_turns_the_photo_into_light_lines_on_dark(qtbot, window, 
                           check_params_cb=lambda layer, _rect: layer.kind == "condition"):
         choose(qtbot, drop_menu(qtbot, window, astronaut), "Sketch remix")
     photo, lines = window.document.layers[:2]
-    assert lines.condition.condition == "sketch" and not photo.visible
+    assert lines.condition.condition == "sketch"
+    assert not photo.visible
     # the photo's transparent margins read as white paper: black (nothing) in the sketch
-    assert lines.pixels[:, :30, :3].max() == 0 and lines.pixels[:, 40:216, :3].max() > 100
+    assert lines.pixels[:, :30, :3].max() == 0
+    assert lines.pixels[:, 40:216, :3].max() > 100

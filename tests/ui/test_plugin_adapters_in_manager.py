@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from t2ia_desktop.core.models import size_on_disk
-from t2ia_desktop.core.plugin_manifest import PluginFolder
-from t2ia_desktop.core.plugins import PluginHost
+from t2ia_desktop.core.conditions.plugin_manifest import PluginFolder
+from t2ia_desktop.core.conditions.plugins import PluginHost
+from t2ia_desktop.core.generation.checkpoints import size_on_disk
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.system_info import human_bytes
-from t2ia_desktop.ui.model_manager import ModelsController
+from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from tests.plugin_folders import SKETCH_SDXL, manifest, write_plugin
 
 INKED_CODE = '''
@@ -111,7 +111,8 @@ def test_a_plugins_adapter_folders_are_listed_as_the_plugins(qtbot, window, mana
 
     click_row(qtbot, tab.table, tab.row_of(str(xl)))
     assert tab.selected().folder == xl
-    assert not tab.download_button.isEnabled() and not tab.delete_button.isEnabled()
+    assert not tab.download_button.isEnabled()
+    assert not tab.delete_button.isEnabled()
     assert "belongs to the plugin Inked Lines Pack" in tab.delete_button.toolTip()
     assert "belongs to the plugin Inked Lines Pack" in tab.table.item(
         tab.row_of(str(xl)), 3).toolTip()
@@ -120,7 +121,8 @@ def test_a_plugins_adapter_folders_are_listed_as_the_plugins(qtbot, window, mana
     assert tab.open_button.isEnabled()
     qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
     assert opened == [str(xl)]
-    assert not tab.delete(tab.selected()) and xl.is_dir()  # nothing deleted, even if asked
+    assert not tab.delete(tab.selected())
+    assert xl.is_dir()
 
 
 def test_a_missing_plugin_folder_is_not_offered_for_download(qtbot, window, manager,
@@ -136,7 +138,8 @@ def test_a_missing_plugin_folder_is_not_offered_for_download(qtbot, window, mana
     with serve_hub(adapter_folder, repo=SKETCH_SDXL) as hub, online(monkeypatch, hub):
         tab.refresh()
         click_row(qtbot, tab.table, tab.row_of(str(xl)))
-        assert not tab.download_button.isEnabled() and not tab.open_button.isEnabled()
+        assert not tab.download_button.isEnabled()
+        assert not tab.open_button.isEnabled()
         assert "belongs to the plugin" in tab.download_button.toolTip()
         click_row(qtbot, tab.table, tab.row_of(SKETCH_SDXL))  # a hub row still downloads
         assert tab.download_button.isEnabled()
@@ -150,4 +153,5 @@ def test_the_rows_follow_the_plugin_when_it_is_turned_off(qtbot, window, manager
     host.set_enabled("inked", False)
     host.reload()
     tab = manager.open_dialog().adapters_tab  # opening again lists what is registered now
-    assert tab.row_of(str(xl)) == -1 and tab.row_of(SKETCH_SDXL) >= 0
+    assert tab.row_of(str(xl)) == -1
+    assert tab.row_of(SKETCH_SDXL) >= 0

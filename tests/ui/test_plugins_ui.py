@@ -7,10 +7,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from t2ia_desktop.core.conditions.plugin_manifest import PluginFolder
+from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.core.paths import plugins_dir
-from t2ia_desktop.core.plugin_manifest import PluginFolder
-from t2ia_desktop.core.plugins import PluginHost
-from t2ia_desktop.ui.param_editors import BoolEditor, ChoiceEditor, ColourEditor, IntEditor
+from t2ia_desktop.ui.conditions.param_editors import (
+    BoolEditor,
+    ChoiceEditor,
+    ColourEditor,
+    IntEditor,
+)
 from tests.plugin_folders import good_plugin, write_plugin
 from tests.ui import plugin_window
 from tests.ui.helpers import DETECT_TIMEOUT, detected, menu_action
@@ -42,14 +47,18 @@ def add_cut_lines(qtbot, window):
 
 def test_a_plugin_conditions_controls_are_built_and_drive_its_layer(qtbot, window, plugins):
     layer = add_cut_lines(qtbot, window)
-    assert layer is not None and layer.condition.condition == "cut-lines"
+    assert layer is not None
+    assert layer.condition.condition == "cut-lines"
     assert "From plugin Good 0.1 (--plugins folder" in menu_action(window, "cut-lines").toolTip()
     editors = window.condition_panel.editors
-    assert isinstance(editors["cut"], IntEditor) and isinstance(editors["soft"], BoolEditor)
+    assert isinstance(editors["cut"], IntEditor)
+    assert isinstance(editors["soft"], BoolEditor)
     assert isinstance(editors["shape"], ChoiceEditor)
     ink = editors["ink"]
-    assert isinstance(ink, ColourEditor) and ink.text.text() == "#ff0000"
-    assert "#ff0000" in ink.button.styleSheet() and "Choose a colour" in ink.button.toolTip()
+    assert isinstance(ink, ColourEditor)
+    assert ink.text.text() == "#ff0000"
+    assert "#ff0000" in ink.button.styleSheet()
+    assert "Choose a colour" in ink.button.toolTip()
 
     qtbot.keyClick(editors["cut"].spin, Qt.Key.Key_Up)
     asked = []
@@ -67,7 +76,8 @@ def test_a_plugin_conditions_controls_are_built_and_drive_its_layer(qtbot, windo
     qtbot.mouseClick(ink.button, Qt.MouseButton.LeftButton)
     assert layer.condition.params["ink"] == "#00aa00"
     window.undo_step()  # each colour change is one undo step
-    assert layer.condition.params["ink"] == "#3366cc" and ink.text.text() == "#3366cc"
+    assert layer.condition.params["ink"] == "#3366cc"
+    assert ink.text.text() == "#3366cc"
     qtbot.waitUntil(lambda: not window.updater.scheduler.is_busy(layer.id),
                     timeout=DETECT_TIMEOUT)
     assert not layer.condition.error
@@ -89,14 +99,16 @@ def test_the_plugins_dialog_lists_plugins_with_origin_and_errors(qtbot, window, 
     assert status.startswith("failed: cannot import it: ModuleNotFoundError")
     assert table.item(broken, 3).text() == f"--plugins: {plugin_root / 'broken'}"
     good = dialog.row_of("good")
-    assert table.item(good, 4).text() == "loaded" and table.item(good, 2).text() == "cut-lines"
+    assert table.item(good, 4).text() == "loaded"
+    assert table.item(good, 2).text() == "cut-lines"
     table.selectRow(broken)
     assert "no_such_module_here" in dialog.details.toPlainText()
 
     opened = []
     plugins.open_url = lambda url: opened.append(url.toLocalFile())
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
-    assert opened == [str(plugins_dir())] and plugins_dir().is_dir()
+    assert opened == [str(plugins_dir())]
+    assert plugins_dir().is_dir()
 
 
 def test_turning_a_plugin_off_removes_its_condition_and_is_remembered(qtbot, window, plugins,

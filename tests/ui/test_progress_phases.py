@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.jobs import Job, JobState
-from t2ia_desktop.core.phases import LOADING_ADAPTERS, LOADING_MODEL
+from t2ia_desktop.core.generation.jobs import Job, JobState
+from t2ia_desktop.core.generation.phases import LOADING_ADAPTERS, LOADING_MODEL
 from t2ia_desktop.runtime.detection_cancel import CANCELLED_NOTE
 from t2ia_desktop.runtime.previews import PreviewScheduler
-from t2ia_desktop.ui.job_row import JobRow
+from t2ia_desktop.ui.queue.job_row import JobRow
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
     click_row,
@@ -54,7 +54,8 @@ def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
         assert (row.progress_bar.minimum(), row.progress_bar.maximum()) == (0, 0)  # busy
         assert row.progress_bar.isVisible()
         assert window.job_label.text() == "Loading model…"
-        assert window.progress_bar.maximum() == 0 and window.progress_bar.isVisible()
+        assert window.progress_bar.maximum() == 0
+        assert window.progress_bar.isVisible()
 
         qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
         assert job.state is JobState.RUNNING  # a load cannot be interrupted…
@@ -65,7 +66,8 @@ def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
     run_until(loop, runner, lambda: job.state is JobState.CANCELLED)
     finish_pending(loop, window)
     assert engine.steps_run == 0  # not one denoising step ran
-    assert row.state_label.text() == "Cancelled" and row.retry_button.isVisible()
+    assert row.state_label.text() == "Cancelled"
+    assert row.retry_button.isVisible()
 
 
 def test_the_row_fills_with_the_share_loaded_then_counts_steps(qtbot, window, loop, engine,
@@ -138,13 +140,15 @@ def test_a_slow_detector_shows_busy_and_cancel_keeps_the_previous_control_image(
     qtbot.mouseClick(panel.row_for(layer).redetect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(detector.started.is_set, timeout=DETECT_TIMEOUT)  # running, held mid-run
     row = panel.row_for(layer)
-    assert row.busy_bar.isVisible() and row.cancel_detect_button.isVisible()
+    assert row.busy_bar.isVisible()
+    assert row.cancel_detect_button.isVisible()
     assert (row.busy_bar.minimum(), row.busy_bar.maximum()) == (0, 0)  # indeterminate
     assert "finishes in the background" in row.cancel_detect_button.toolTip()
 
     qtbot.mouseClick(row.cancel_detect_button, Qt.MouseButton.LeftButton)
     row = panel.row_for(layer)
-    assert not row.busy_bar.isVisible() and not row.cancel_detect_button.isVisible()
+    assert not row.busy_bar.isVisible()
+    assert not row.cancel_detect_button.isVisible()
     assert layer.condition.error == CANCELLED_NOTE
     assert row.error_label.text() == CANCELLED_NOTE
 

@@ -12,12 +12,12 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.ora import export_ora
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.files.ora import export_ora
+from t2ia_desktop.core.files.project import load_project, save_project
 from t2ia_desktop.core.paths import data_dir
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.new_document_dialog import PRESETS, NewDocumentDialog
+from t2ia_desktop.ui.dialogs.new_document import PRESETS, NewDocumentDialog
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import add_canny, at, click_row, detected, drag, finish_pending
 
@@ -52,9 +52,11 @@ def signal_connections(document: Document) -> int:
 
 # -- the dirty marker -------------------------------------------------------------------------
 def test_the_title_marks_unsaved_changes_and_follows_undo(window):
-    assert window.windowTitle() == "Untitled — t2ia desktop" and not window.files.is_dirty()
+    assert window.windowTitle() == "Untitled — t2ia desktop"
+    assert not window.files.is_dirty()
     stroke(window, 60)
-    assert window.windowTitle() == "Untitled* — t2ia desktop" and window.files.is_dirty()
+    assert window.windowTitle() == "Untitled* — t2ia desktop"
+    assert window.files.is_dirty()
     window.undo_step()
     assert window.windowTitle() == "Untitled — t2ia desktop"
     window.generate_panel.prompt_edit.setPlainText("a heron")  # settings are saved too
@@ -79,15 +81,19 @@ def test_save_as_then_open_brings_back_layers_and_settings(qtbot, window, tmp_pa
     asked = []
     answer_save_path(window, path, asked)
     key(qtbot, window, Qt.Key.Key_S)  # the first Ctrl+S asks where
-    assert asked and asked[0][1].endswith("Untitled.t2ia") and path.is_file()
+    assert asked
+    assert asked[0][1].endswith("Untitled.t2ia")
+    assert path.is_file()
     assert window.windowTitle() == "harbour.t2ia — t2ia desktop"
-    assert window.undo.is_clean and window.undo.labels  # the history stays after a save
+    assert window.undo.is_clean
+    assert window.undo.labels
 
     stroke(window, 120)
     assert window.windowTitle() == "harbour.t2ia* — t2ia desktop"
     asked.clear()
     key(qtbot, window, Qt.Key.Key_S)  # then it saves where it did
-    assert not asked and window.windowTitle() == "harbour.t2ia — t2ia desktop"
+    assert not asked
+    assert window.windowTitle() == "harbour.t2ia — t2ia desktop"
     saved = [layer.pixels.copy() for layer in document.layers]
 
     window.files.new_document = None  # not used: opening replaces the document directly
@@ -106,10 +112,12 @@ def test_save_as_then_open_brings_back_layers_and_settings(qtbot, window, tmp_pa
     assert panel.prompt_edit.toPlainText() == "a lighthouse"
     assert panel.negative_edit.toPlainText() == "fog"
     assert (panel.steps_spin.value(), panel.seed_spin.value()) == (4, 4321)
-    assert panel.guidance_spin.value() == 5.5 and panel.step_fraction_slider.value() == 0.6
+    assert panel.guidance_spin.value() == 5.5
+    assert panel.step_fraction_slider.value() == 0.6
     assert panel.model_combo.currentIndex() == 1
     assert window.windowTitle() == "harbour.t2ia — t2ia desktop"
-    assert window.undo.labels == [] and window.history_panel.list_widget.item(0).text() == (
+    assert window.undo.labels == []
+    assert window.history_panel.list_widget.item(0).text() == (
         "Opened harbour.t2ia")
     assert "Opened" in window.statusBar().currentMessage()
 
@@ -117,9 +125,11 @@ def test_save_as_then_open_brings_back_layers_and_settings(qtbot, window, tmp_pa
 def test_save_as_adds_the_suffix_and_saves_there(window, tmp_path):
     answer_save_path(window, tmp_path / "plain")
     assert window.files.save_as()
-    assert (tmp_path / "plain.t2ia").is_file() and window.files.path == tmp_path / "plain.t2ia"
+    assert (tmp_path / "plain.t2ia").is_file()
+    assert window.files.path == tmp_path / "plain.t2ia"
     document, settings = load_project(tmp_path / "plain.t2ia")
-    assert settings["prompt"] == "" and settings["steps"] == 30
+    assert settings["prompt"] == ""
+    assert settings["steps"] == 30
     assert (document.width, document.height) == (DOC_WIDTH, DOC_HEIGHT)
 
 
@@ -135,8 +145,10 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     assert signal_connections(old) == 0  # nothing of the window listens to the old one
     document = window.document
     photo, edges = document.layers[0], document.layers[1]
-    assert edges.condition.conditioning_scale == 0.7 and not edges.visible
-    assert window.current_condition is edges and window.condition_panel.layer is edges
+    assert edges.condition.conditioning_scale == 0.7
+    assert not edges.visible
+    assert window.current_condition is edges
+    assert window.condition_panel.layer is edges
     assert window.preview_panel.source_view.layer is photo
     assert window.layers_panel.row_for(edges).scale_spin.value() == 0.7
     click_row(qtbot, window, photo)
@@ -146,7 +158,8 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     assert edges.pixels[150:171, 150:240, :3].max() > 30
     assert window.undo.labels == ["Brush on square"]
     window.undo_step()
-    assert photo.pixels[160, 200, 3] == 255 and photo.pixels[160, 200, 0] > 200  # paper again
+    assert photo.pixels[160, 200, 3] == 255
+    assert photo.pixels[160, 200, 0] > 200
 
 
 def test_open_an_openraster_file_and_save_it_as_a_project(window, tmp_path):
@@ -157,15 +170,17 @@ def test_open_an_openraster_file_and_save_it_as_a_project(window, tmp_path):
     export_ora(source, tmp_path / "krita.ora")
     assert window.files.open_path(tmp_path / "krita.ora")
     assert [layer.name for layer in window.document.layers] == ["Ink"]
-    assert window.windowTitle() == "krita.ora — t2ia desktop" and window.files.path is None
+    assert window.windowTitle() == "krita.ora — t2ia desktop"
+    assert window.files.path is None
     asked = []
     answer_save_path(window, tmp_path / "krita.t2ia", asked)
     assert window.files.save()  # Save asks: an .ora is not where a project is kept
-    assert asked[0][1].endswith("krita.t2ia") and (tmp_path / "krita.t2ia").is_file()
+    assert asked[0][1].endswith("krita.t2ia")
+    assert (tmp_path / "krita.t2ia").is_file()
 
 
 # -- errors leave the document alone ----------------------------------------------------------
-@pytest.mark.parametrize("content, words", [
+@pytest.mark.parametrize(("content", "words"), [
     (b"not a zip at all", "not readable zip"),
     (None, "newer version"),
 ])
@@ -187,20 +202,24 @@ def test_a_bad_file_is_told_and_the_open_document_stays(window, tmp_path, conten
     document = window.document
     pixels = document.sketch_layer().pixels.copy()
     assert not window.files.open_path(path, confirmed=True)
-    assert window.document is document and np.array_equal(document.sketch_layer().pixels,
+    assert window.document is document
+    assert np.array_equal(document.sketch_layer().pixels,
                                                             pixels)
     box = window.files.error_box
-    assert box is not None and box.isVisible() and words in box.text().replace("a readable",
+    assert box is not None
+    assert box.isVisible()
+    assert words in box.text().replace("a readable",
                                                                                  "readable")
     assert "Cannot open" in window.statusBar().currentMessage()
-    assert window.windowTitle() == "Untitled* — t2ia desktop" and window.undo.labels
+    assert window.windowTitle() == "Untitled* — t2ia desktop"
+    assert window.undo.labels
     box.close()
 
 
 def test_saving_into_a_read_only_folder_is_told_and_nothing_changes(
     window, tmp_path, monkeypatch
 ):
-    from t2ia_desktop.core import archive
+    from t2ia_desktop.core.files import archive
 
     def refused(*_args, **_kwargs):  # what a read-only folder answers (root ignores chmod)
         raise PermissionError(13, "Permission denied")
@@ -210,9 +229,12 @@ def test_saving_into_a_read_only_folder_is_told_and_nothing_changes(
     answer_save_path(window, tmp_path / "x.t2ia")
     assert not window.files.save()
     text = window.files.error_box.text()
-    assert "Could not save" in text and "Permission denied" in text
-    assert list(tmp_path.iterdir()) == [] and window.files.is_dirty()
-    assert window.files.path is None and window.windowTitle() == "Untitled* — t2ia desktop"
+    assert "Could not save" in text
+    assert "Permission denied" in text
+    assert list(tmp_path.iterdir()) == []
+    assert window.files.is_dirty()
+    assert window.files.path is None
+    assert window.windowTitle() == "Untitled* — t2ia desktop"
 
 
 def test_saving_over_a_folder_is_told(window, tmp_path):
@@ -220,8 +242,10 @@ def test_saving_over_a_folder_is_told(window, tmp_path):
     stroke(window, 60)
     answer_save_path(window, tmp_path / "taken.t2ia")
     assert not window.files.save()
-    assert window.files.error_box.isVisible() and window.files.path is None
-    assert window.files.is_dirty() and "Cannot save" in window.statusBar().currentMessage()
+    assert window.files.error_box.isVisible()
+    assert window.files.path is None
+    assert window.files.is_dirty()
+    assert "Cannot save" in window.statusBar().currentMessage()
 
 
 # -- "Save changes?" --------------------------------------------------------------------------
@@ -232,7 +256,8 @@ def test_new_asks_to_save_changes_first(window, tmp_path):
     window.files.ask_new_size = lambda width, height: (512, 768)
     window.files.ask_save_changes = lambda name: questions.append(name) or "cancel"
     assert not window.files.new_document()
-    assert window.document is document and questions == ["Untitled"]
+    assert window.document is document
+    assert questions == ["Untitled"]
 
     answer_save_path(window, tmp_path / "kept.t2ia")
     window.files.ask_save_changes = lambda _name: "save"
@@ -240,27 +265,32 @@ def test_new_asks_to_save_changes_first(window, tmp_path):
     assert (tmp_path / "kept.t2ia").is_file()
     assert load_project(tmp_path / "kept.t2ia")[0].sketch_layer().pixels[60, 100, 3] == 255
     new = window.document
-    assert (new.width, new.height) == (512, 768) and new.sketch_layer().is_blank()
+    assert (new.width, new.height) == (512, 768)
+    assert new.sketch_layer().is_blank()
     assert window.windowTitle() == "Untitled — t2ia desktop"
     assert window.canvas.composite_image().size().toTuple() == (512, 768)
     assert window.history_panel.list_widget.item(0).text() == "New 512 × 768"
 
     stroke(window, 60)  # the new document is the one painted, with its own history
-    assert not new.sketch_layer().is_blank() and window.undo.labels == ["Brush on Sketch"]
+    assert not new.sketch_layer().is_blank()
+    assert window.undo.labels == ["Brush on Sketch"]
     window.files.ask_save_changes = lambda _name: "discard"
     window.files.ask_new_size = lambda width, height: None  # the dialog cancelled
-    assert not window.files.new_document() and window.document is new
+    assert not window.files.new_document()
+    assert window.document is new
 
 
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, tmp_path):
     stroke(window, 60)
     window.files.ask_save_changes = lambda _name: "cancel"
     assert not window.close()
-    assert window.isVisible() and len(window.connections) > 0
+    assert window.isVisible()
+    assert len(window.connections) > 0
     window.files.ask_save_changes = lambda _name: "save"
     (tmp_path / "taken.t2ia").mkdir()
     answer_save_path(window, tmp_path / "taken.t2ia")  # a folder: the save fails, it stays
-    assert not window.close() and window.isVisible()
+    assert not window.close()
+    assert window.isVisible()
     window.files.error_box.close()
     answer_save_path(window, tmp_path / "last.t2ia")
     assert window.close()
@@ -305,7 +335,8 @@ def test_export_png_carries_the_results_request_and_ora_keeps_layers(window, loo
     assert window.files.ask_export()
     with Image.open(tmp_path / "picture.png") as image:
         metadata = json.loads(image.text["t2ia"])
-        assert metadata["prompt"] == "a quiet harbour" and metadata["steps"] == 3
+        assert metadata["prompt"] == "a quiet harbour"
+        assert metadata["steps"] == 3
     assert window.files.export_to(tmp_path / "layers.ora")
     with zipfile.ZipFile(tmp_path / "layers.ora") as archive:
         assert "stack.xml" in archive.namelist()
@@ -318,7 +349,8 @@ def test_settings_from_a_file_are_checked(window):
     ignored = panel.apply_settings({"prompt": "ok", "steps": "many", "seed": -5,
                                     "guidance_scale": float("nan"), "model": "someone/else",
                                     "new_seed_each_time": 1, "adapter_conditioning_factor": 0.25})
-    assert panel.prompt_edit.toPlainText() == "ok" and panel.step_fraction_slider.value() == 0.25
+    assert panel.prompt_edit.toPlainText() == "ok"
+    assert panel.step_fraction_slider.value() == 0.25
     assert sorted(ignored) == ["guidance_scale", "model", "new_seed_each_time", "seed", "steps"]
 
 
@@ -327,7 +359,8 @@ def test_the_new_dialog_offers_presets_and_custom_sizes_in_multiples_of_8(qtbot)
     dialog = NewDocumentDialog(1024, 1024)
     qtbot.addWidget(dialog)
     combo = dialog.preset_combo
-    assert combo.count() == len(PRESETS) + 1 and combo.itemText(combo.count() - 1) == "Custom"
+    assert combo.count() == len(PRESETS) + 1
+    assert combo.itemText(combo.count() - 1) == "Custom"
     assert combo.currentText().startswith("1024 × 1024")
     sizes = [combo.itemText(i).split("  ·")[0] for i in range(len(PRESETS))]
     assert sizes == ["1024 × 1024", "1152 × 896", "896 × 1152", "1216 × 832", "832 × 1216",
@@ -335,10 +368,12 @@ def test_the_new_dialog_offers_presets_and_custom_sizes_in_multiples_of_8(qtbot)
     combo.setCurrentIndex(5)
     assert dialog.size() == (1344, 768)
     dialog.swap()
-    assert dialog.size() == (768, 1344) and combo.currentIndex() == 6
+    assert dialog.size() == (768, 1344)
+    assert combo.currentIndex() == 6
     dialog.width_spin.setValue(1001)  # typed: becomes Custom, snapped to a multiple of 8
     dialog.width_spin.editingFinished.emit()
-    assert dialog.size() == (1000, 1344) and combo.currentText() == "Custom"
+    assert dialog.size() == (1000, 1344)
+    assert combo.currentText() == "Custom"
     dialog.height_spin.setValue(5000)
     assert dialog.height_spin.value() == 4096
     dialog.height_spin.setValue(10)
@@ -346,7 +381,8 @@ def test_the_new_dialog_offers_presets_and_custom_sizes_in_multiples_of_8(qtbot)
     assert "megapixels" in dialog.info_label.text()
     odd = NewDocumentDialog(101, 99)
     qtbot.addWidget(odd)
-    assert odd.size() == (104, 96) and odd.preset_combo.currentText() == "Custom"
+    assert odd.size() == (104, 96)
+    assert odd.preset_combo.currentText() == "Custom"
 
 
 def test_ctrl_n_opens_a_new_document_of_the_chosen_size(qtbot, window):
@@ -361,7 +397,7 @@ def test_ctrl_n_opens_a_new_document_of_the_chosen_size(qtbot, window):
 # -- the GUI entry ----------------------------------------------------------------------------
 def test_the_command_line_opens_a_project_in_the_app(monkeypatch, tmp_path):
     import t2ia_desktop.app
-    from t2ia_desktop.cli import main
+    from t2ia_desktop.cli.main import main
 
     opened = []
     monkeypatch.setattr(t2ia_desktop.app, "run_gui",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from t2ia_desktop.core.document import Layer
-from t2ia_desktop.core.layer_cache import shared_cache
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.ui.autosave import copy_document
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.core.document.document import Layer
+from t2ia_desktop.core.files.layer_cache import shared_cache
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.ui.window.autosave import copy_document
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import at, drag
 
 
@@ -32,7 +32,8 @@ def test_save_after_strokes_undo_redo_and_merge_writes_the_new_pixels(window, tm
     save_matches(window, path)
     revision = sketch.revision
     stroke(window, 60)
-    assert sketch.revision != revision and sketch.pixels[..., 3].any()
+    assert sketch.revision != revision
+    assert sketch.pixels[..., 3].any()
     save_matches(window, path)
     window.undo_step()
     assert not sketch.pixels.any()
@@ -59,7 +60,7 @@ def test_autosave_copies_keep_revisions_and_reuse_the_saved_bytes(window, tmp_pa
     assert [layer.revision for layer in copied.layers] == [
         layer.revision for layer in window.document.layers]
     encoded = []
-    monkeypatch.setattr("t2ia_desktop.core.project.start_encode_png",
+    monkeypatch.setattr("t2ia_desktop.core.files.project.start_encode_png",
                         lambda pixels, pool: encoded.append(pixels) or (lambda: [b"never"]))
     save_project(copied, tmp_path / "autosave.t2ia", cache=shared_cache)
     assert encoded == []  # every layer came from what Save encoded

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from t2ia_desktop.core.history import INDEX, History
-from t2ia_desktop.core.queue_store import QueueStore
+from t2ia_desktop.core.generation.queue_file import QueueStore
+from t2ia_desktop.core.image_history.store import INDEX, History
 from tests.ui.app_process import start_driver, wait_for
 
 DRIVER = Path(__file__).with_name("queue_driver.py")
@@ -53,7 +53,9 @@ def test_kill_9_mid_batch_loses_no_result_and_no_job(tmp_path):
     assert [e.id for e in entries] == [line["id"] for line in indexed]
     in_history = {entry.seed for entry in entries}
     for seed, path in told.items():  # every picture the app showed was on disk first
-        assert seed in in_history and path.is_file() and path.with_suffix(".thumb.png").is_file()
+        assert seed in in_history
+        assert path.is_file()
+        assert path.with_suffix(".thumb.png").is_file()
 
     saved = QueueStore(home / "queue").read()  # written atomically: never half a file
     waiting = [request.seed for request in saved.requests]

@@ -10,9 +10,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.core.jobs import Job, JobState
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.queue_panel import PAUSED_TEXT, QueuePanel
+from t2ia_desktop.core.generation.jobs import Job, JobState
+from t2ia_desktop.ui.queue.panel import PAUSED_TEXT, QueuePanel
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import ask_for_batch, at, drag, finish_pending, run_until
 
 
@@ -136,15 +136,19 @@ def test_pause_finishes_the_running_job_and_resume_goes_on(qtbot, window, loop, 
     panel = window.queue_panel
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     assert runner.queue.paused
-    assert panel.paused_label.isVisibleTo(panel) and panel.paused_label.text() == PAUSED_TEXT
-    assert panel.pause_button.text() == "Resume" and panel.pause_button.isChecked()
+    assert panel.paused_label.isVisibleTo(panel)
+    assert panel.paused_label.text() == PAUSED_TEXT
+    assert panel.pause_button.text() == "Resume"
+    assert panel.pause_button.isChecked()
     assert "queue paused" in window.job_label.text()
     assert menu_entry(panel, "Resume queue").isChecked()
     engine.gate.set()
     run_until(loop, runner, lambda: running.state is JobState.DONE)
-    assert waiting.state is JobState.QUEUED and len(engine.calls) == 1
+    assert waiting.state is JobState.QUEUED
+    assert len(engine.calls) == 1
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)  # Resume
-    assert not panel.paused_label.isVisibleTo(panel) and panel.pause_button.text() == "Pause"
+    assert not panel.paused_label.isVisibleTo(panel)
+    assert panel.pause_button.text() == "Pause"
     finish_pending(loop, window)
     assert waiting.state is JobState.DONE
     assert [layer.request.prompt for layer in window.document.layers[1:]] == [
@@ -160,10 +164,12 @@ def test_retry_queues_the_same_request_and_its_picture_arrives(qtbot, window, lo
     engine.gate.set()
     panel = window.queue_panel
     row = panel.row_for(cancelled)
-    assert row.retry_button.isVisibleTo(row) and row.cancel_button.isHidden()
+    assert row.retry_button.isVisibleTo(row)
+    assert row.cancel_button.isHidden()
     qtbot.mouseClick(row.retry_button, Qt.MouseButton.LeftButton)
     again = list(runner.queue)[-1]
-    assert again is not cancelled and again.request is cancelled.request
+    assert again is not cancelled
+    assert again.request is cancelled.request
     finish_pending(loop, window)
     assert again.state is JobState.DONE
     assert window.document.layers[-1].request is cancelled.request  # delivered as a layer
@@ -177,7 +183,9 @@ def test_retry_queues_the_same_request_and_its_picture_arrives(qtbot, window, lo
     finish_pending(loop, window)
 
     qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)  # Clear finished
-    assert len(runner.queue) == 0 and panel.rows == {} and panel.list_widget.count() == 0
+    assert len(runner.queue) == 0
+    assert panel.rows == {}
+    assert panel.list_widget.count() == 0
     assert panel.empty_label.isVisibleTo(panel)
 
 
@@ -206,7 +214,8 @@ def test_a_row_shows_controls_step_preview_and_result(qtbot, window, loop, engin
     (job,) = queue_jobs(window, "with a sketch")
     row = window.queue_panel.row_for(job)
     (thumb,) = row.control_labels
-    assert not thumb.pixmap().isNull() and "sketch" in thumb.toolTip()
+    assert not thumb.pixmap().isNull()
+    assert "sketch" in thumb.toolTip()
     assert row.preview_label.text() == "…"  # no picture yet
     preview = Image.new("RGB", (32, 24), (200, 20, 20))
     runner.queue.mark_progress(job, 1, job.request.steps, preview=preview)

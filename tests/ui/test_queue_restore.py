@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.jobs import JobQueue, JobState
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.generation.queue_file import QUEUE_FILE, QueueStore
 from t2ia_desktop.core.paths import queue_dir
-from t2ia_desktop.core.queue_store import QUEUE_FILE, QueueStore
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import ask_for_batch, at, drag, finish_pending
 
@@ -73,7 +73,9 @@ def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     asked: list[str] = []
     second.queue_control.ask_restore = lambda found: asked.append(found) or True
     restored = second.queue_control.offer_restore()
-    assert len(asked) == 1 and "3 jobs waiting" in asked[0] and "a lighthouse" in asked[0]
+    assert len(asked) == 1
+    assert "3 jobs waiting" in asked[0]
+    assert "a lighthouse" in asked[0]
     assert [job.request for job in restored] == sent
     assert [job.request.seed for job in restored] == [40, 41, 42]
     assert "Restored 3 waiting job(s)" in second.statusBar().currentMessage()
@@ -103,7 +105,8 @@ def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(la
     second = launch()
     second.queue_control.ask_restore = lambda _found: True
     (restored,) = second.queue_control.offer_restore()
-    assert second.runner.queue.paused and restored.state is JobState.QUEUED
+    assert second.runner.queue.paused
+    assert restored.state is JobState.QUEUED
     assert second.queue_panel.paused_label.isVisibleTo(second.queue_panel)
     assert "Resume" in second.statusBar().currentMessage()
     quit_session(second)
@@ -112,7 +115,8 @@ def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(la
     third.queue_control.ask_restore = lambda _found: False  # Discard
     assert third.queue_control.offer_restore() == []
     third.queue_control.keeper.wait()
-    assert len(third.runner.queue) == 0 and not (queue_dir() / QUEUE_FILE).exists()
+    assert len(third.runner.queue) == 0
+    assert not (queue_dir() / QUEUE_FILE).exists()
 
 
 def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine):
@@ -124,7 +128,8 @@ def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine
     window.queue_control.ask_restore = lambda _found: pytest.fail("nothing to ask")
     assert window.queue_control.offer_restore() == []
     text = window.queue_control.error_box.text()
-    assert "newer version of t2ia desktop 7.1" in text and "update the app" in text
+    assert "newer version of t2ia desktop 7.1" in text
+    assert "update the app" in text
     (aside,) = folder.parent.glob("queue-unreadable-*")
     assert str(aside) in text
     assert json.loads((aside / QUEUE_FILE).read_text())["format_version"] == 99  # kept whole

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.history import History
-from t2ia_desktop.core.jobs import JobQueue, JobState
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.core.paths import demo_model_root, history_dir
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import drag, generate_and_wait, shown
 
@@ -53,7 +53,8 @@ def test_stroke_then_generate_with_the_demo_model(real_window, loop):
 
     assert job is not None and job.state is JobState.DONE, job.error
     result = window.document.layers[-1]
-    assert result.kind == "result" and result.request is job.request
+    assert result.kind == "result"
+    assert result.request is job.request
     assert result.size == (128, 128)
     assert result.pixels[..., :3].std() > 0  # an image came back, not a blank layer
     assert np.array_equal(job.result.convert("RGBA"), result.pixels)

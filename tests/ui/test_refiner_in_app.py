@@ -8,15 +8,15 @@ import json
 import pytest
 from PIL import Image
 
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.core.paths import demo_model_root
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
 from tests.ui.helpers import generate_and_wait
-from tests.ui.test_real_generation import real_window  # noqa: F401 (fixture)
+from tests.ui.test_real_generation import real_window
 
 
 @pytest.mark.slow
-def test_generate_with_the_demo_refiner(real_window, loop):  # noqa: F811
+def test_generate_with_the_demo_refiner(real_window, loop):
     window = real_window
     panel = window.generate_panel
     panel.prompt_edit.setPlainText("a mountain path")
@@ -31,9 +31,11 @@ def test_generate_with_the_demo_refiner(real_window, loop):  # noqa: F811
     job, progress = generate_and_wait(loop, window)
 
     assert job is not None and job.state is JobState.DONE, job.error
-    assert job.request.refiner == DEMO_REFINER and job.request.refiner_switch == 0.5
+    assert job.request.refiner == DEMO_REFINER
+    assert job.request.refiner_switch == 0.5
     assert max(progress) == 4  # base and refiner steps counted as one run
     assert (demo_model_root() / "sdxl-refiner" / "model_index.json").is_file()
     with Image.open(job.saved_to) as saved:
         metadata = json.loads(saved.text["t2ia"])
-    assert metadata["refiner"] == DEMO_REFINER and metadata["refiner_switch"] == 0.5
+    assert metadata["refiner"] == DEMO_REFINER
+    assert metadata["refiner_switch"] == 0.5

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.document import Layer, blank_pixels
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.document.document import Layer, blank_pixels
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 
 WAIT_MS = 30_000  # an upper bound for a slow machine, never a timing assertion
 
@@ -25,13 +25,16 @@ def test_the_refiner_is_queued_with_the_canvas_or_a_mask(qtbot, window, mode):
     advanced.set_expanded(True)
     advanced.refiner_combo.setCurrentIndex(advanced.refiner_combo.findData(DEMO_REFINER))
     advanced.switch_slider.setValue(0.7)
-    assert advanced.refiner_combo.isEnabled() and advanced.switch_slider.isEnabled()
+    assert advanced.refiner_combo.isEnabled()
+    assert advanced.switch_slider.isEnabled()
     assert "canvas or a mask" in advanced.refiner_combo.toolTip()
 
     with qtbot.waitSignal(window.runner.job_finished, timeout=WAIT_MS):
         job = window.generate()
         assert job is not None, window.statusBar().currentMessage()
     assert "Cannot generate" not in window.statusBar().currentMessage()
-    assert job.request.mode == mode and job.request.strength == 0.6
-    assert job.request.refiner == DEMO_REFINER and job.request.refiner_switch == 0.7
+    assert job.request.mode == mode
+    assert job.request.strength == 0.6
+    assert job.request.refiner == DEMO_REFINER
+    assert job.request.refiner_switch == 0.7
     assert job.state is JobState.DONE, job.error

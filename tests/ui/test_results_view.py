@@ -10,11 +10,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from t2ia_desktop.core.jobs import JobState
+from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.paths import log_dir
 from t2ia_desktop.runtime.system_info import NOT_LOADED, MemoryUse, memory_in_use
-from t2ia_desktop.ui.error_details import ErrorDetailsDialog
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.ui.common.error_details import ErrorDetailsDialog
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import drag, finish_pending
 
 RED = (220, 30, 30)
@@ -39,9 +39,11 @@ def add_red_result(window: MainWindow):
 def test_compare_splits_the_canvas_between_the_result_and_below(qtbot, window):
     compare = window.results.compare
     compare.action.trigger()  # nothing to compare yet: it says so and stays off
-    assert not compare.enabled and "Nothing to compare" in window.statusBar().currentMessage()
+    assert not compare.enabled
+    assert "Nothing to compare" in window.statusBar().currentMessage()
     add_red_result(window)
-    assert shown(window, 40, 150) == RED and shown(window, 200, 150) == RED
+    assert shown(window, 40, 150) == RED
+    assert shown(window, 200, 150) == RED
     QTest.keyClick(window.canvas, Qt.Key.Key_C)  # the shortcut
     assert compare.enabled
     assert shown(window, 40, 150) == RED  # left of the split: the result
@@ -52,7 +54,8 @@ def test_compare_splits_the_canvas_between_the_result_and_below(qtbot, window):
     compare.slider.setValue(5)
     assert max(shown(window, 40, 150)) < 80
     QTest.keyClick(window.canvas, Qt.Key.Key_C)
-    assert not compare.enabled and shown(window, 40, 150) == RED
+    assert not compare.enabled
+    assert shown(window, 40, 150) == RED
 
 
 def test_compare_follows_the_selected_result(qtbot, window):
@@ -94,7 +97,8 @@ def test_a_failed_job_has_copyable_details(qtbot, window, loop):
     job = window.generate()
     finish_pending(loop, window)
     assert job.state is JobState.FAILED
-    assert "Traceback" in job.details and "T2IAError" in job.details
+    assert "Traceback" in job.details
+    assert "T2IAError" in job.details
     row = window.queue_panel.rows[job.id]
     assert row.details_button.isVisibleTo(row)
     row.details_button.click()
@@ -103,7 +107,8 @@ def test_a_failed_job_has_copyable_details(qtbot, window, loop):
     assert dialog.windowTitle() == f"Why job {job.id} failed"
     text = dialog.text_edit.toPlainText()
     assert text.startswith("the adapter weights are missing")
-    assert "Traceback (most recent call last)" in text and "fail:" in text
+    assert "Traceback (most recent call last)" in text
+    assert "fail:" in text
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == text
     dialog.close()
@@ -115,9 +120,12 @@ def test_help_opens_the_log_folder_and_about(qtbot, window):
     opened = []
     help_menu.open_url = opened.append
     help_menu.log_action.trigger()
-    assert [url.toLocalFile() for url in opened] == [str(log_dir())] and log_dir().is_dir()
+    assert [url.toLocalFile() for url in opened] == [str(log_dir())]
+    assert log_dir().is_dir()
     help_menu.about_action.trigger()
     box = help_menu.about_box
-    assert box is not None and box.isVisible() and "t2ia desktop" in box.text()
+    assert box is not None
+    assert box.isVisible()
+    assert "t2ia desktop" in box.text()
     box.close()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from safetensors.numpy import save_file
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.project import load_project, save_project
-from t2ia_desktop.core.request import DEMO_MODEL
-from t2ia_desktop.core.sampling import SPEED_BY_ID
-from t2ia_desktop.ui.generate_panel import GeneratePanel
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.request import DEMO_MODEL
+from t2ia_desktop.core.generation.sampling import SPEED_BY_ID
+from t2ia_desktop.ui.generate.panel import GeneratePanel
 from tests.ui.helpers import shown
 
 MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
@@ -81,7 +81,8 @@ def test_lora_list_adds_weighs_switches_and_removes(qtbot, tmp_path):
     panel, document = make_panel(qtbot)
     loras = panel.lora_list
     ink, paper = lora_file(tmp_path), lora_file(tmp_path, "paper.safetensors")
-    assert loras.add_file(ink) and loras.add_file(paper)
+    assert loras.add_file(ink)
+    assert loras.add_file(paper)
     loras.rows[0].weight_slider.setValue(0.6)
     assert panel.build_request(document).loras == ((ink, 0.6), (paper, 1.0))
     loras.rows[1].enabled_check.click()

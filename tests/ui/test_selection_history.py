@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from t2ia_desktop.core.project import load_project
-from t2ia_desktop.core.selection import document_selection, rectangle_mask
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.core.document.selection import document_selection, rectangle_mask
+from t2ia_desktop.core.files.project import load_project
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import drag, shown
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -60,7 +60,8 @@ def test_every_selection_change_is_a_named_step_undone_and_redone_exactly(qtbot,
     assert history(window) == ["Select rectangle", "Add rectangle to selection", "Select lasso",
                                "Invert selection", "Select all", "Deselect"]
     assert np.array_equal(states[1], rectangle_mask(width, height, (10, 10), (60, 50)))
-    assert selection.is_empty() and not window.selection_actions.deselect_action.isEnabled()
+    assert selection.is_empty()
+    assert not window.selection_actions.deselect_action.isEnabled()
     qtbot.keyClick(canvas, Qt.Key.Key_D, CTRL)  # nothing selected: no step
     assert len(history(window)) == 6
     for index in range(len(states) - 2, -1, -1):
@@ -114,7 +115,8 @@ def test_the_marching_ants_reuse_their_raster_until_the_selection_changes(qtbot,
     tools._march()  # one step of the ants: only their colours change
     canvas.repaint()
     after = canvas.grab().toImage()
-    assert tools.outline.builds == built and before != after
+    assert tools.outline.builds == built
+    assert before != after
     qtbot.keyClick(canvas, Qt.Key.Key_I, CTRL | SHIFT)
     canvas.repaint()
     assert tools.outline.builds == built + 1

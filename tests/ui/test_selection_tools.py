@@ -10,14 +10,14 @@ from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.fill import bounds
-from t2ia_desktop.core.selection import polygon_mask, rectangle_mask
-from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import CanvasView
-from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.selection_tools import SelectionTools
-from t2ia_desktop.ui.transform_tool import TransformTool
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.document.fill import bounds
+from t2ia_desktop.core.document.selection import polygon_mask, rectangle_mask
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.tools.selection import SelectionTools
+from t2ia_desktop.ui.tools.transform import TransformTool
 from tests.ui.helpers import drag, shown_canvas
 
 
@@ -66,10 +66,12 @@ def test_a_rectangle_drag_selects_the_pixels_under_it(canvas, tools, document):
     # Shift adds a second rectangle, Alt takes a bite out
     modified_drag(canvas, [at(canvas, 150, 100), at(canvas, 170, 120)],
                   Qt.KeyboardModifier.ShiftModifier)
-    assert tools.selection.mask[110, 160] and tools.selection.mask[50, 50]
+    assert tools.selection.mask[110, 160]
+    assert tools.selection.mask[50, 50]
     modified_drag(canvas, [at(canvas, 10, 10), at(canvas, 40, 50)],
                   Qt.KeyboardModifier.AltModifier)
-    assert not tools.selection.mask[35, 30] and tools.selection.mask[60, 60]
+    assert not tools.selection.mask[35, 30]
+    assert tools.selection.mask[60, 60]
     # a click without a drag deselects
     drag(canvas, [at(canvas, 100, 100)])
     assert tools.selection.is_empty()
@@ -97,7 +99,9 @@ def test_selections_land_under_the_cursor_in_a_zoomed_rotated_view(canvas, tools
     expected = polygon_mask(document.width, document.height,
                             [(p.x(), p.y()) for p in documented])
     assert np.array_equal(got, expected)
-    assert got[61, 62] and not got[52, 70] and got.sum() > 150
+    assert got[61, 62]
+    assert not got[52, 70]
+    assert got.sum() > 150
 
 
 def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, document, undo):
@@ -106,7 +110,8 @@ def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, doc
     drag(canvas, [at(canvas, 20, 60), at(canvas, 120, 60)])
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[60, 40:80].min() == 255
-    assert not alpha[:, :40].any() and not alpha[:, 80:].any()
+    assert not alpha[:, :40].any()
+    assert not alpha[:, 80:].any()
     assert alpha[~tools.selection.mask].max() == 0
     canvas.set_tool("fill")
     qt_point = at(canvas, 150.5, 150.5)  # outside: nothing to fill, and the artist is told
@@ -115,7 +120,8 @@ def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, doc
     QtBot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=qt_point)
     assert "outside the selection" in with_message[-1]
     QtBot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 45.5, 45.5))
-    assert alpha[40:80, 40:80].min() == 255 and alpha[~tools.selection.mask].max() == 0
+    assert alpha[40:80, 40:80].min() == 255
+    assert alpha[~tools.selection.mask].max() == 0
     assert undo.labels == ["Brush on Sketch", "Fill on Sketch"]
     undo.undo()
     undo.undo()
@@ -145,26 +151,33 @@ def test_clear_and_fill_selected_area_are_single_steps_and_respect_locks(canvas,
     tools.message.connect(said.append)
     canvas.message.connect(said.append)
     assert not tools.clear_selected()
-    assert np.array_equal(layer.pixels, before) and "locked" in said[-1]
+    assert np.array_equal(layer.pixels, before)
+    assert "locked" in said[-1]
 
 
 def test_selection_becomes_a_mask_layer_in_one_step_and_shows_as_a_red_tint(canvas, tools,
                                                                            document, undo):
     tools.selection.select_rectangle((30, 30), (90, 70))
     layer = tools.to_inpaint_mask()
-    assert layer is not None and layer.kind == "mask" and layer in document.layers
+    assert layer is not None
+    assert layer.kind == "mask"
+    assert layer in document.layers
     assert np.array_equal(layer.pixels[..., 3] > 0, tools.selection.mask)
     assert undo.labels == ["Selection → inpaint mask"]
     shown = canvas.composite_image()
     inside, outside = shown.pixelColor(60, 50), shown.pixelColor(150, 150)
     assert outside == QColor(255, 255, 255)  # paper, untouched
-    assert inside.red() > 200 and inside.green() < 170 and inside.blue() < 170  # reddish
+    assert inside.red() > 200
+    assert inside.green() < 170
+    assert inside.blue() < 170
     # a second selection updates the same mask layer (one more step)
     tools.selection.select_rectangle((100, 100), (120, 120))
     assert tools.to_inpaint_mask() is layer
-    assert layer.pixels[110, 110, 3] and not layer.pixels[50, 60, 3]
+    assert layer.pixels[110, 110, 3]
+    assert not layer.pixels[50, 60, 3]
     undo.undo()
-    assert layer.pixels[50, 60, 3] and not layer.pixels[110, 110, 3]
+    assert layer.pixels[50, 60, 3]
+    assert not layer.pixels[110, 110, 3]
     undo.undo()
     assert layer not in document.layers
 
@@ -210,7 +223,8 @@ def test_transform_moves_the_content_and_enter_applies_one_small_step(qtbot, can
     assert transform.session is None
     assert undo.labels == ["Move Sketch"]
     moved = document.sketch_layer().pixels.copy()
-    assert (moved[40:60, 60:80] == (220, 30, 30, 255)).all() and not moved[30:40, 30:60].any()
+    assert (moved[40:60, 60:80] == (220, 30, 30, 255)).all()
+    assert not moved[30:40, 30:60].any()
     step = undo._steps[-1]
     assert step.rect == (30, 30, 50, 30)  # only the rectangle that changed is kept
     undo.undo()
@@ -232,7 +246,8 @@ def test_a_corner_handle_scales_and_shift_keeps_the_proportions(qtbot, canvas, t
     modified_drag(canvas, [at(canvas, 70, 60), at(canvas, 90, 70)],
                   Qt.KeyboardModifier.ShiftModifier)
     box = content_box(document)
-    assert box[:2] == (30, 30) and box[2] / box[3] == pytest.approx(40 / 30, abs=0.03)
+    assert box[:2] == (30, 30)
+    assert box[2] / box[3] == pytest.approx(40 / 30, abs=0.03)
     canvas.set_tool("brush")  # another tool applies the transform
     assert undo.labels == ["Transform Sketch", "Transform Sketch"]
     undo.undo()
@@ -246,13 +261,15 @@ def test_escape_cancels_and_locked_layers_refuse(qtbot, canvas, transform, docum
     assert content_box(document) == (90, 90, 20, 20)
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     assert np.array_equal(document.sketch_layer().pixels, square)
-    assert undo.labels == [] and transform.session is None
+    assert undo.labels == []
+    assert transform.session is None
     said = []
     canvas.message.connect(said.append)
     document.set_locked(document.sketch_layer(), True)
     drag(canvas, [at(canvas, 40, 40), at(canvas, 100, 100)])
     assert np.array_equal(document.sketch_layer().pixels, square)
-    assert "locked" in said[-1] and undo.labels == []
+    assert "locked" in said[-1]
+    assert undo.labels == []
 
 
 def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, transform,
@@ -262,7 +279,9 @@ def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, tr
     drag(canvas, [at(canvas, 40, 40), at(canvas, 45, 40), at(canvas, 52, 38)])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     box = content_box(document)
-    assert abs(box[0] - 42) <= 1 and abs(box[1] - 28) <= 1 and box[2:] == (20, 20)
+    assert abs(box[0] - 42) <= 1
+    assert abs(box[1] - 28) <= 1
+    assert box[2:] == (20, 20)
     # a corner handle is found on screen wherever the rotation put it
     canvas.set_tool("brush")
     canvas.set_tool("transform")

@@ -7,8 +7,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QStandardItemModel
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.generation_source import MODES
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.generation.source import MODES
 from tests.ui.helpers import drag
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -39,18 +39,22 @@ def test_select_menu_and_painters_shortcuts(qtbot, window):
     assert all(action.toolTip() for action in menu.actions() if action.text())
     assert menu.menuAction() in window.menuBar().actions()
     qtbot.keyClick(canvas, Qt.Key.Key_M)
-    assert canvas.tool == "rect_select" and actions.rectangle_action.isChecked()
+    assert canvas.tool == "rect_select"
+    assert actions.rectangle_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_L)
-    assert canvas.tool == "lasso" and actions.lasso_action.isChecked()
+    assert canvas.tool == "lasso"
+    assert actions.lasso_action.isChecked()
     selection = actions.selection
     assert not actions.deselect_action.isEnabled()
     qtbot.keyClick(canvas, Qt.Key.Key_A, CTRL)
-    assert selection.mask.all() and actions.to_mask_action.isEnabled()
+    assert selection.mask.all()
+    assert actions.to_mask_action.isEnabled()
     qtbot.keyClick(canvas, Qt.Key.Key_D, CTRL)
     assert selection.is_empty()
     selection.select_rectangle((0, 0), (10, 10))
     qtbot.keyClick(canvas, Qt.Key.Key_I, CTRL | SHIFT)
-    assert not selection.mask[5, 5] and selection.mask[50, 50]
+    assert not selection.mask[5, 5]
+    assert selection.mask[50, 50]
     qtbot.keyClick(canvas, Qt.Key.Key_B)
     assert canvas.tool == "brush"
 
@@ -64,12 +68,14 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
                   canvas.from_document(QPointF(100, 80)).toPoint()])
     window.selection_actions.to_mask_action.trigger()
     masks = [layer for layer in document.layers if layer.kind == "mask"]
-    assert len(masks) == 1 and masks[0].pixels[50, 50, 3] == 255
+    assert len(masks) == 1
+    assert masks[0].pixels[50, 50, 3] == 255
     assert inpaint_enabled(window)
     assert window.generate_panel.source.mode() == "inpaint"
     fields = window.generate_panel.source.request_fields(document)
     mask = np.asarray(fields["mask_image"])
-    assert mask[50, 50] == 255 and mask[10, 10] == 0
+    assert mask[50, 50] == 255
+    assert mask[10, 10] == 0
     assert window.undo.labels[-1] == "Selection → inpaint mask"
     window.layers_panel.select(masks[0])  # selecting the mask: the brush refines it in white
     assert document.active is masks[0]
@@ -79,15 +85,18 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
     assert (masks[0].pixels[150, 150] == 255).all()
     window.layers_panel.select(masks[0])
     window.delete_action.trigger()  # a mask layer can be deleted like any other
-    assert masks[0] not in document.layers and not inpaint_enabled(window)
+    assert masks[0] not in document.layers
+    assert not inpaint_enabled(window)
     window.undo_step()
-    assert masks[0] in document.layers and inpaint_enabled(window)
+    assert masks[0] in document.layers
+    assert inpaint_enabled(window)
     window.undo_step()  # the stroke
     window.undo_step()  # Deselect: a step of its own
     assert not window.selection_actions.selection.is_empty()
     window.undo_step()
     assert not any(layer.kind == "mask" for layer in document.layers)
-    assert not inpaint_enabled(window) and window.generate_panel.source.mode() != "inpaint"
+    assert not inpaint_enabled(window)
+    assert window.generate_panel.source.mode() != "inpaint"
 
 
 def test_delete_on_the_canvas_clears_the_selected_area_not_the_layer(qtbot, window):
@@ -97,7 +106,8 @@ def test_delete_on_the_canvas_clears_the_selected_area_not_the_layer(qtbot, wind
     window.selection_actions.selection.select_rectangle((10, 10), (40, 30))
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)
     assert layer in window.document.layers
-    assert not layer.pixels[20, 20, 3] and layer.pixels[50, 50, 3] == 255
+    assert not layer.pixels[20, 20, 3]
+    assert layer.pixels[50, 50, 3] == 255
     assert window.undo.labels[-1] == f"Clear selected area on {layer.name}"
     qtbot.keyClick(canvas, Qt.Key.Key_D, CTRL)
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)  # nothing selected: Delete deletes the layer
@@ -110,13 +120,15 @@ def test_ctrl_t_frames_the_layer_and_a_new_document_starts_unselected(qtbot, win
     sketch.pixels[40:60, 40:80] = (0, 0, 0, 255)
     qtbot.keyClick(canvas, Qt.Key.Key_T, CTRL)
     transform = window.selection_actions.transform
-    assert canvas.tool == "transform" and transform.session is not None
+    assert canvas.tool == "transform"
+    assert transform.session is not None
     assert transform.session.source == (40, 40, 40, 20)
     drag(canvas, [canvas.from_document(QPointF(50, 50)).toPoint(),
                   canvas.from_document(QPointF(60, 70)).toPoint()])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert window.undo.labels[-1] == "Move Sketch"
-    assert sketch.pixels[65, 85, 3] == 255 and not sketch.pixels[45, 45, 3]
+    assert sketch.pixels[65, 85, 3] == 255
+    assert not sketch.pixels[45, 45, 3]
     window.selection_actions.selection.select_all()
     window.set_document(Document.with_sketch_layer(128, 96))
     assert window.selection_actions.selection.is_empty()

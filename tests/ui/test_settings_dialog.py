@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import Settings, SettingsStore
-from t2ia_desktop.ui import settings_dialog
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.settings_dialog import NOTE_KEY, SettingsController, SettingsDialog
+from t2ia_desktop.ui.dialogs import settings as settings_dialog
+from t2ia_desktop.ui.dialogs.settings import NOTE_KEY, SettingsController, SettingsDialog
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
 from tests.ui.helpers import finish_pending, shown
 
@@ -65,7 +65,8 @@ def controller(autosaving, store, monkeypatch) -> SettingsController:
 
 def open_dialog(qtbot, controller: SettingsController) -> SettingsDialog:
     (action,) = [a for a in controller.window.edit_menu.actions() if a.text() == "Settings…"]
-    assert action.shortcut().toString() == "Ctrl+," and action.toolTip()
+    assert action.shortcut().toString() == "Ctrl+,"
+    assert action.toolTip()
     action.trigger()
     dialog = controller.dialog
     assert dialog is not None
@@ -81,7 +82,8 @@ def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
         qtbot, controller, autosaving, store):
     assert autosaving.autosaver.timer.interval() == 30_000
     dialog = open_dialog(qtbot, controller)
-    assert dialog.autosave_spin.toolTip() and dialog.memory_combo.toolTip()
+    assert dialog.autosave_spin.toolTip()
+    assert dialog.memory_combo.toolTip()
     dialog.autosave_spin.setValue(8)
     dialog.opacity_slider.setValue(40)
     dialog.memory_combo.setCurrentIndex(dialog.memory_combo.findData("low-vram"))
@@ -93,7 +95,8 @@ def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
     assert autosaving.autosaver.timer.interval() == 8_000  # the autosave uses it
     assert autosaving.live.overlay.opacity == pytest.approx(0.4)
     reread = SettingsStore()
-    assert reread.settings.autosave_seconds == 8 and reread.settings.live_opacity == 0.4
+    assert reread.settings.autosave_seconds == 8
+    assert reread.settings.live_opacity == 0.4
     assert reread.memory_policy == "low-vram"
 
     autosaving.generate_panel.prompt_edit.setPlainText("unsaved work")  # a change: it waits
@@ -105,7 +108,8 @@ def test_cancel_discards_the_changes(qtbot, controller, autosaving, store):
     dialog = open_dialog(qtbot, controller)
     dialog.autosave_spin.setValue(600)
     press(qtbot, dialog, QDialogButtonBox.StandardButton.Cancel)
-    assert store.settings == Settings() and not store.path.exists()
+    assert store.settings == Settings()
+    assert not store.path.exists()
     assert autosaving.autosaver.timer.interval() == 30_000
     assert open_dialog(qtbot, controller).autosave_spin.value() == 30
 
@@ -128,7 +132,8 @@ def test_a_missing_or_read_only_folder_is_refused_next_to_its_field(
     qtbot.mouseClick(dialog.annotators.browse_button, Qt.MouseButton.LeftButton)
     assert not dialog.annotators.error_label.isVisible()
     press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
-    assert dialog.isVisible() and "does not exist" in dialog.taesd.error_label.text()
+    assert dialog.isVisible()
+    assert "does not exist" in dialog.taesd.error_label.text()
 
     dialog.taesd.edit.clear()  # empty: the app's own TAESD folder
     press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)

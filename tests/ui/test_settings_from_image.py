@@ -5,9 +5,9 @@ from __future__ import annotations
 from PIL import Image, PngImagePlugin
 from PySide6.QtCore import QPoint
 
-from t2ia_desktop.core.imageio import save_png
-from t2ia_desktop.core.request import DEMO_MODEL, GenerationRequest
-from t2ia_desktop.core.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.files.imageio import save_png
+from t2ia_desktop.core.generation.request import DEMO_MODEL, GenerationRequest
+from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from tests.ui.helpers import drop_files
 
 A1111 = ("a castle on a hill\nNegative prompt: blurry\n"
@@ -42,10 +42,13 @@ def test_the_file_menu_restores_our_png(qtbot, window, tmp_path):
     assert (panel.seed_spin.value(), panel.steps_spin.value()) == (31337, 17)
     assert panel.guidance_spin.value() == 4.5
     request = panel.build_request(window.document)
-    assert request.prompt_2 == "watercolour" and request.refiner == DEMO_REFINER
-    assert request.refiner_switch == 0.65 and request.original_size == (2048, 1024)
+    assert request.prompt_2 == "watercolour"
+    assert request.refiner == DEMO_REFINER
+    assert request.refiner_switch == 0.65
+    assert request.original_size == (2048, 1024)
     message = window.statusBar().currentMessage()
-    assert "Restored the settings of result.png" in message and "size" in message
+    assert "Restored the settings of result.png" in message
+    assert "size" in message
 
 
 def test_a_png_dropped_on_the_generate_panel_restores_it(qtbot, window, tmp_path):
@@ -56,7 +59,8 @@ def test_a_png_dropped_on_the_generate_panel_restores_it(qtbot, window, tmp_path
     assert panel.prompt_edit.toPlainText() == "a lighthouse at dusk"
     panel.prompt_edit.setPlainText("")
     assert drop_files(panel, [path], QPoint(5, 5))
-    assert panel.seed_spin.value() == 31337 and panel.prompt_edit.toPlainText()
+    assert panel.seed_spin.value() == 31337
+    assert panel.prompt_edit.toPlainText()
     assert not drop_files(panel, [str(tmp_path / "notes.txt")], QPoint(5, 5))
 
 
@@ -64,7 +68,8 @@ def test_an_a1111_png_fills_what_the_panel_has_and_notes_the_rest(qtbot, window,
     panel = window.generate_panel
     model_before = panel.selected_model()
     found = window.settings_from_image.open_file(a1111_png(tmp_path / "a1111.png"))
-    assert found is not None and found.source == "parameters"
+    assert found is not None
+    assert found.source == "parameters"
     assert panel.prompt_edit.toPlainText() == "a castle on a hill"
     assert panel.negative_edit.toPlainText() == "blurry"
     assert (panel.steps_spin.value(), panel.seed_spin.value()) == (22, 4242)
@@ -72,7 +77,9 @@ def test_an_a1111_png_fills_what_the_panel_has_and_notes_the_rest(qtbot, window,
     assert panel.selected_model() == model_before  # A1111's checkpoint name is not ours
     message = window.settings_from_image.last_message
     assert "from its A1111 parameters" in message
-    assert "model" in message and "size" in message and "Model hash" in message
+    assert "model" in message
+    assert "size" in message
+    assert "Model hash" in message
 
 
 def test_pictures_without_settings_change_nothing_and_say_so(qtbot, window, tmp_path):

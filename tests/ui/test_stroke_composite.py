@@ -9,12 +9,12 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
-from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.layers_panel import make_active
-from t2ia_desktop.ui.stroke_composite import StrokeComposite
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
+from t2ia_desktop.ui.canvas.view import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.layers.panel import make_active
 from tests.ui.helpers import drag
 
 
@@ -72,7 +72,8 @@ def assert_matches_full_recomposite(canvas: CanvasView) -> None:
 
 def assert_caches_match_a_fresh_build(canvas: CanvasView) -> None:
     caches = canvas.stroke_composite
-    assert caches.complete and caches.key == caches.key_for(canvas.document)
+    assert caches.complete
+    assert caches.key == caches.key_for(canvas.document)
     fresh = StrokeComposite(PAPER, COMPOSITION_MODES)
     fresh.schedule(canvas.document)
     fresh.finish()
@@ -143,7 +144,8 @@ def test_other_layers_changing_during_a_build_reach_the_caches(qtbot, canvas, st
     assert_caches_match_a_fresh_build(canvas)
     caches.build_slice()
     stacked.set_opacity(stacked.layers[2], 0.3)  # the stack changes: the build starts over
-    assert caches.building and caches.key == caches.key_for(stacked)
+    assert caches.building
+    assert caches.key == caches.key_for(stacked)
     wait_built(qtbot, canvas)
     assert_caches_match_a_fresh_build(canvas)
     stroke(canvas, 60)
@@ -153,7 +155,8 @@ def test_other_layers_changing_during_a_build_reach_the_caches(qtbot, canvas, st
 def test_no_caches_when_a_layer_above_blends_otherwise(qtbot, canvas, stacked):
     stacked.set_blend_mode(stacked.layers[5], "multiply")
     make_active(stacked, stacked.layers[3])
-    assert not canvas.stroke_composite.building and canvas.stroke_composite.below is None
+    assert not canvas.stroke_composite.building
+    assert canvas.stroke_composite.below is None
     fast = CachedDraws(canvas.stroke_composite)
     stroke(canvas, 50)
     assert fast.count == 0

@@ -11,12 +11,12 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.document import Document
-from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.canvas import CanvasView
-from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.selection_tools import SelectionTools
-from t2ia_desktop.ui.transform_tool import TransformTool
+from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.tools.selection import SelectionTools
+from t2ia_desktop.ui.tools.transform import TransformTool
 from tests.ui.helpers import drag, shown_canvas
 
 
@@ -106,7 +106,8 @@ def test_shift_snaps_the_rotation_to_15_degrees(qtbot, canvas, transform, docume
          Qt.KeyboardModifier.ShiftModifier)
     assert transform.session.angle == 45.0
     alpha = document.sketch_layer().pixels[..., 3]
-    assert alpha[55, 55] == 255 and alpha[50, 40] == 0  # turned: the old corner is empty
+    assert alpha[55, 55] == 255
+    assert alpha[50, 40] == 0
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     assert np.array_equal(document.sketch_layer().pixels, bar)
 
@@ -119,7 +120,8 @@ def test_the_live_preview_draws_the_piece_without_touching_the_layer_mid_drag(
     assert not pixels[..., 3].any()  # the layer shows the hole: nothing resampled yet
     shot = canvas.grab().toImage()
     colour = shot.pixelColor(at(canvas, 160, 105))  # the red part, 100, 50 further
-    assert colour.red() > 180 and colour.green() < 80
+    assert colour.red() > 180
+    assert colour.green() < 80
     QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 155, 105))
     assert (pixels[100:110, 140:170, 3] == 255).all()  # rendered once, on release
 
@@ -155,7 +157,8 @@ def test_flips_and_turns_change_the_transform_in_progress(qtbot, canvas, transfo
     transform.flip(True)
     assert (content(document)[:, -5:] == (30, 30, 220, 255)).all()  # blue end on the right
     transform.turn(1)
-    assert transform.session.angle == 90.0 and undo.labels == []
+    assert transform.session.angle == 90.0
+    assert undo.labels == []
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     turned = content(document)
     assert np.array_equal(turned, np.rot90(bar[50:60, 40:70, :][:, ::-1], -1))

@@ -80,11 +80,13 @@ def test_the_angle_box_turns_the_frame_and_enter_applies(qtbot, window):
     assert not spin.isVisible()
     canvas.set_tool("transform")
     QApplication.processEvents()
-    assert spin.isVisible() and bar.widgetForAction(
+    assert spin.isVisible()
+    assert bar.widgetForAction(
         window.transform_actions.flip_horizontal_action).isVisible()
     spin.setValue(-90.0)
     tool = window.selection_actions.transform
-    assert tool.session is not None and tool.session.angle == -90.0
+    assert tool.session is not None
+    assert tool.session.angle == -90.0
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     pixels = window.document.sketch_layer().pixels
@@ -92,7 +94,8 @@ def test_the_angle_box_turns_the_frame_and_enter_applies(qtbot, window):
     rows, columns = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
     turned = pixels[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
     assert np.array_equal(turned, np.rot90(before[50:60, 40:70], 1))
-    assert window.undo.labels == ["Transform Sketch"] and spin.value() == 0.0
+    assert window.undo.labels == ["Transform Sketch"]
+    assert spin.value() == 0.0
     # a drag outside the frame shows its angle in the box
     canvas.set_tool("transform")
     centre = canvas.from_document(QPointF(55, 55))

@@ -10,10 +10,10 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from t2ia_desktop.core.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.undo_stack import UndoStack
-from t2ia_desktop.ui.edits import DocumentEdits
-from t2ia_desktop.ui.main_window import MainWindow
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
     EDGE,
@@ -58,21 +58,24 @@ def click_history(qtbot, window: MainWindow, row: int) -> None:
 # -- strokes and the shortcuts ----------------------------------------------------------------
 def test_each_stroke_is_one_step_undone_and_redone_with_the_keys(qtbot, window):
     sketch = window.document.sketch_layer()
-    assert not window.undo_action.isEnabled() and not window.redo_action.isEnabled()
+    assert not window.undo_action.isEnabled()
+    assert not window.redo_action.isEnabled()
     stroke(window, 60)
     first = sketch.pixels.copy()
     stroke(window, 120)
     second = sketch.pixels.copy()
     assert window.undo.labels == ["Brush on Sketch", "Brush on Sketch"]
     assert window.undo_action.text() == "Undo Brush on Sketch"
-    assert window.undo_action.isEnabled() and not window.redo_action.isEnabled()
+    assert window.undo_action.isEnabled()
+    assert not window.redo_action.isEnabled()
 
     press_keys(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert np.array_equal(sketch.pixels, first)
     assert window.redo_action.text() == "Redo Brush on Sketch"
     assert window.canvas.composite_image().pixelColor(100, 120).value() == 255  # redrawn
     press_keys(qtbot, window, Qt.Key.Key_Z, CTRL)
-    assert sketch.is_blank() and not window.undo_action.isEnabled()
+    assert sketch.is_blank()
+    assert not window.undo_action.isEnabled()
     press_keys(qtbot, window, Qt.Key.Key_Z, CTRL | SHIFT)
     assert np.array_equal(sketch.pixels, first)
     press_keys(qtbot, window, Qt.Key.Key_Y, CTRL)
@@ -91,7 +94,8 @@ def test_a_stroke_keeps_only_the_tiles_it_touched(window):
     stroke(window, 60, xs=(10, 30))
     (step,) = window.undo._steps
     _x, _y, width, height = step.rect
-    assert width <= 64 and height <= 64  # one or two 64-px tiles, not the whole canvas
+    assert width <= 64
+    assert height <= 64
     assert window.undo.nbytes == step.before.nbytes * 2 < 64 * 64 * 4 * 4
 
 
@@ -99,12 +103,16 @@ def test_undo_in_the_middle_of_a_stroke_ends_it_first(window):
     sketch = window.document.sketch_layer()
     canvas = window.canvas
     QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(window, 50, 50))
-    assert canvas.stroking and not sketch.is_blank()
+    assert canvas.stroking
+    assert not sketch.is_blank()
     window.undo_step()  # Ctrl+Z with the button still down
-    assert not canvas.stroking and sketch.is_blank()
-    assert window.undo.labels == ["Brush on Sketch"] and window.undo.index == 0
+    assert not canvas.stroking
+    assert sketch.is_blank()
+    assert window.undo.labels == ["Brush on Sketch"]
+    assert window.undo.index == 0
     QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(window, 80, 50))
-    assert sketch.is_blank() and window.undo.labels == ["Brush on Sketch"]
+    assert sketch.is_blank()
+    assert window.undo.labels == ["Brush on Sketch"]
 
 
 def test_ctrl_z_while_typing_undoes_the_text_not_the_picture(qtbot, window):
@@ -114,7 +122,8 @@ def test_ctrl_z_while_typing_undoes_the_text_not_the_picture(qtbot, window):
     qtbot.keyClicks(prompt, "bc")
     qtbot.keyClick(prompt, Qt.Key.Key_Z, CTRL)
     assert prompt.toPlainText() != "abc"
-    assert not window.document.sketch_layer().is_blank() and window.undo.index == 1
+    assert not window.document.sketch_layer().is_blank()
+    assert window.undo.index == 1
     qtbot.keyClick(prompt, Qt.Key.Key_Delete)  # nor does Delete there delete a layer
     assert len(window.document.layers) == 1
 
@@ -133,13 +142,15 @@ def test_history_lists_the_steps_and_a_click_goes_there(qtbot, window):
     assert widget.currentRow() == 3
 
     click_history(qtbot, window, 1)
-    assert window.undo.index == 1 and np.array_equal(sketch.pixels, after_one)
+    assert window.undo.index == 1
+    assert np.array_equal(sketch.pixels, after_one)
     assert widget.currentRow() == 1
     muted = widget.item(3).foreground().color()
     assert muted != widget.item(1).foreground().color()  # the undone steps are greyed
     assert "Redo" in widget.item(3).toolTip()
     click_history(qtbot, window, 0)
-    assert sketch.is_blank() and window.undo.index == 0
+    assert sketch.is_blank()
+    assert window.undo.index == 0
     click_history(qtbot, window, 3)
     assert np.array_equal(sketch.pixels, after_three)
 
@@ -153,7 +164,8 @@ def test_the_edit_menu_names_the_steps(window):
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles[:2] == ["&File", "&Edit"]
     edit = window.edit_menu
-    assert window.undo_action in edit.actions() and window.redo_action in edit.actions()
+    assert window.undo_action in edit.actions()
+    assert window.redo_action in edit.actions()
     assert window.history_dock.toggleViewAction() in edit.actions()
     assert window.undo_action.shortcuts()[0].toString() == "Ctrl+Z"
     assert [key.toString() for key in window.redo_action.shortcuts()] == ["Ctrl+Shift+Z",
@@ -161,7 +173,8 @@ def test_the_edit_menu_names_the_steps(window):
     window.layers_panel.add_paint_layer()
     assert window.undo_action.text() == "Undo Add Paint 1"
     window.undo_step()
-    assert window.redo_action.text() == "Redo Add Paint 1" and window.undo_action.text() == "Undo"
+    assert window.redo_action.text() == "Redo Add Paint 1"
+    assert window.undo_action.text() == "Undo"
 
 
 # -- layers -----------------------------------------------------------------------------------
@@ -171,30 +184,39 @@ def test_delete_and_visibility_are_steps(qtbot, window, square_photo):
     assert window.undo.labels == ["Import square"]
     row = window.layers_panel.row_for(photo)
     qtbot.mouseClick(row.visible_button, Qt.MouseButton.LeftButton)
-    assert not photo.visible and window.undo.labels[-1] == "Hide square"
+    assert not photo.visible
+    assert window.undo.labels[-1] == "Hide square"
     click_row(qtbot, window, photo)
     press_keys(qtbot, window, Qt.Key.Key_Delete)
-    assert photo not in document.layers and window.undo.labels[-1] == "Delete square"
+    assert photo not in document.layers
+    assert window.undo.labels[-1] == "Delete square"
     window.undo_step()
-    assert document.layers.index(photo) == 0 and not photo.visible
+    assert document.layers.index(photo) == 0
+    assert not photo.visible
     window.undo_step()
-    assert photo.visible and window.layers_panel.row_for(photo).visible_button.isChecked()
+    assert photo.visible
+    assert window.layers_panel.row_for(photo).visible_button.isChecked()
     window.undo_step()
     assert photo not in document.layers
     window.go_to_step(3)
-    assert photo not in document.layers and len(document.layers) == 1
+    assert photo not in document.layers
+    assert len(document.layers) == 1
 
 
 def test_new_paint_layer_and_duplicate(qtbot, window):
     document = window.document
     press_keys(qtbot, window, Qt.Key.Key_N, CTRL | SHIFT)
     paint = document.layers[-1]
-    assert paint.kind == "paint" and paint.name == "Paint 1" and document.active is paint
+    assert paint.kind == "paint"
+    assert paint.name == "Paint 1"
+    assert document.active is paint
     stroke(window, 50)
-    assert not paint.is_blank() and document.sketch_layer().is_blank()
+    assert not paint.is_blank()
+    assert document.sketch_layer().is_blank()
     press_keys(qtbot, window, Qt.Key.Key_J, CTRL)
     copy = document.layers[-1]
-    assert copy.name == "Paint 1 copy" and np.array_equal(copy.pixels, paint.pixels)
+    assert copy.name == "Paint 1 copy"
+    assert np.array_equal(copy.pixels, paint.pixels)
     assert copy.pixels is not paint.pixels
     assert window.undo.labels == ["Add Paint 1", "Brush on Paint 1", "Duplicate Paint 1"]
     window.go_to_step(0)
@@ -210,7 +232,8 @@ def test_a_result_is_an_undoable_step(window, loop):
     window.generate()
     finish_pending(loop, window)
     result = window.document.layers[-1]
-    assert result.kind == "result" and window.undo.labels == ["Brush on Sketch", "Add Result 1"]
+    assert result.kind == "result"
+    assert window.undo.labels == ["Brush on Sketch", "Add Result 1"]
     window.undo_step()
     assert result not in window.document.layers
     window.redo_step()
@@ -262,17 +285,20 @@ def test_a_hand_edit_on_a_control_image_is_one_step(qtbot, window, square_photo,
     window.canvas.set_brush_size(6)
     stroke(window, 160, xs=(160, 230))
     painted = edges.pixels.copy()
-    assert edges.condition.detached and painted[160, 200, 0] == 255
+    assert edges.condition.detached
+    assert painted[160, 200, 0] == 255
     assert window.undo.labels[-1] == "Brush on Canny edges of square"
 
     window.undo_step()  # follows its source again: detected again from it
-    assert not edges.condition.detached and scheduler.is_busy(edges.id)
+    assert not edges.condition.detached
+    assert scheduler.is_busy(edges.id)
     qtbot.waitUntil(lambda: not scheduler.is_busy(edges.id), timeout=DETECT_TIMEOUT)
     assert np.array_equal(edges.pixels, detected_image)
     row = window.layers_panel.row_for(edges)
     assert not row.edited_label.isVisibleTo(row)
     window.redo_step()
-    assert edges.condition.detached and np.array_equal(edges.pixels, painted)
+    assert edges.condition.detached
+    assert np.array_equal(edges.pixels, painted)
     assert not scheduler.is_busy(edges.id)  # nothing paints over the hand edit
     assert row.edited_label.isVisibleTo(row)
 
@@ -285,13 +311,16 @@ def test_re_detect_is_a_step_and_undo_brings_the_hand_edit_back(qtbot, window, s
     painted = edges.pixels.copy()
     with detected(qtbot, window.document, edges):
         qtbot.mouseClick(window.condition_panel.redetect_button, Qt.MouseButton.LeftButton)
-    assert not edges.condition.detached and edges.pixels[160, 200, :3].max() == 0
+    assert not edges.condition.detached
+    assert edges.pixels[160, 200, :3].max() == 0
     assert window.undo.labels[-1] == "Re-detect Canny edges of square"
     window.undo_step()
-    assert edges.condition.detached and np.array_equal(edges.pixels, painted)
+    assert edges.condition.detached
+    assert np.array_equal(edges.pixels, painted)
     with detected(qtbot, window.document, edges):
         window.redo_step()
-    assert not edges.condition.detached and edges.pixels[160, 200, :3].max() == 0
+    assert not edges.condition.detached
+    assert edges.pixels[160, 200, :3].max() == 0
 
 
 def test_detector_settings_merge_while_dragging_and_undo_re_detects(
@@ -317,7 +346,8 @@ def test_detector_settings_merge_while_dragging_and_undo_re_detects(
 
     window.undo_step()
     window.undo_step()
-    assert edges.condition.params["low_threshold"] == 100 and editor.value() == 100
+    assert edges.condition.params["low_threshold"] == 100
+    assert editor.value() == 100
     assert resolution.value() == 512
     qtbot.waitUntil(lambda: not scheduler.is_busy(edges.id), timeout=DETECT_TIMEOUT)
     assert np.array_equal(edges.pixels, original)
@@ -331,7 +361,8 @@ def test_use_and_strength_are_steps_and_a_slider_drag_is_one(qtbot, window, squa
     assert not edges.condition.enabled
     assert window.undo.labels[-1] == "Do not use Canny edges of square"
     window.undo_step()
-    assert edges.condition.enabled and window.condition_panel.enabled_check.isChecked()
+    assert edges.condition.enabled
+    assert window.condition_panel.enabled_check.isChecked()
 
     slider = window.condition_panel.scale_slider.slider
     handle = slider.rect().center()
@@ -367,11 +398,14 @@ def test_a_remix_is_one_step(qtbot, window, square_photo):
     photo = window.document.layer_by_id(layer.condition.source_id)
     assert window.undo.labels == ["Canny edges remix of square"]
     window.undo_step()
-    assert photo not in window.document.layers and layer not in window.document.layers
+    assert photo not in window.document.layers
+    assert layer not in window.document.layers
     with detected(qtbot, window.document, layer):
         window.redo_step()
     assert [lay.kind for lay in window.document.layers] == ["photo", "condition", "sketch"]
-    assert not photo.visible and not layer.visible and not layer.is_blank()
+    assert not photo.visible
+    assert not layer.visible
+    assert not layer.is_blank()
 
 
 def test_the_source_is_a_step(qtbot, window, square_photo, scheduler):
@@ -381,7 +415,8 @@ def test_the_source_is_a_step(qtbot, window, square_photo, scheduler):
     sketch = window.document.sketch_layer()
     window.condition_panel.source_combo.activated.emit(0)  # "Sketch"
     settle(qtbot, scheduler, edges)
-    assert edges.condition.source_id == sketch.id and not edges.is_blank()
+    assert edges.condition.source_id == sketch.id
+    assert not edges.is_blank()
     assert edges.pixels[..., :3].max() == 0  # a blank sketch has no edges
     assert window.undo.labels[-1] == "Source of Canny edges of square: Sketch"
     window.undo_step()
@@ -403,7 +438,8 @@ def test_edits_without_a_stack_apply_and_record_nothing():
     edits = DocumentEdits(document)
     layer = edits.add_layer(Layer("Paint", "paint", blank_pixels(64, 64)))
     edits.set_visible(layer, False)
-    assert layer in document.layers and not layer.visible
+    assert layer in document.layers
+    assert not layer.visible
     with pytest.raises(ValueError):
         DocumentEdits(document, UndoStack(Document(8, 8)))
 
@@ -412,7 +448,9 @@ def test_duplicating_the_sketch_gives_a_paint_layer(edits):
     sketch = edits.document.sketch_layer()
     sketch.pixels[5, 5] = (1, 2, 3, 255)
     copy = edits.duplicate_layer(sketch)
-    assert copy.kind == "paint" and copy.condition is None and copy.pixels[5, 5, 3] == 255
+    assert copy.kind == "paint"
+    assert copy.condition is None
+    assert copy.pixels[5, 5, 3] == 255
     assert edits.document.sketch_layer() is sketch
 
 
@@ -420,4 +458,6 @@ def test_set_document_starts_an_empty_clean_history(edits):
     edits.add_layer(Layer("Paint", "paint", blank_pixels(64, 64)))
     other = Document(32, 32)
     edits.set_document(other)
-    assert edits.undo.document is other and edits.undo.labels == [] and edits.undo.is_clean
+    assert edits.undo.document is other
+    assert edits.undo.labels == []
+    assert edits.undo.is_clean

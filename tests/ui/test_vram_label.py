@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from t2ia_desktop.core.jobs import JobState
-from t2ia_desktop.core.memory_policy import GB, DeviceFacts
+from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.memory_policy import GB, DeviceFacts
 from t2ia_desktop.core.settings import SettingsStore
-from t2ia_desktop.ui.vram_label import WARNING_STYLE
+from t2ia_desktop.ui.generate.vram_label import WARNING_STYLE
 from tests.ui.helpers import finish_pending
 from tests.ui.test_main_window import draw_line, set_prompt
 
@@ -22,9 +22,11 @@ def set_memory(setting: str) -> None:
 def test_the_estimate_shows_beside_generate_and_counts_the_adapters(window, qtbot):
     panel = window.generate_panel
     label = panel.vram_label
-    assert label.isVisible() and label.parentWidget() is panel
+    assert label.isVisible()
+    assert label.parentWidget() is panel
     assert re.fullmatch(r"≈ \d+\.\d GB VRAM", label.text())
-    assert "after the first job" in label.toolTip() and "weights resident" in label.toolTip()
+    assert "after the first job" in label.toolTip()
+    assert "weights resident" in label.toolTip()
     assert not label.warning
     before = label.estimate.peak
 
@@ -41,7 +43,8 @@ def test_a_card_with_too_little_free_memory_turns_it_orange(window, qtbot):
     set_memory("speed")  # everything on the GPU, whatever it has free
     executor = window.runner.worker.executor
     executor.device_memory.emit(DeviceFacts("cuda", 8 * GB, 5 * GB, "Small card"))
-    assert label.warning and label.styleSheet() == WARNING_STYLE
+    assert label.warning
+    assert label.styleSheet() == WARNING_STYLE
     assert label.estimate.gib > 5
     assert label.toolTip().startswith("More than the device has free")
     assert "Available: 5.0 GB of Small card memory" in label.toolTip()
@@ -49,7 +52,8 @@ def test_a_card_with_too_little_free_memory_turns_it_orange(window, qtbot):
     set_memory("low-vram")  # layer by layer: fits
     window.generate_panel.seed_spin.setValue(window.generate_panel.seed_spin.value() + 1)
     qtbot.waitUntil(lambda: not label.warning, timeout=5000)
-    assert label.styleSheet() == "" and label.estimate.gib < 5
+    assert label.styleSheet() == ""
+    assert label.estimate.gib < 5
     assert "sequential offload" in label.toolTip()
 
 
@@ -59,7 +63,9 @@ def test_after_a_job_on_the_cpu_it_tells_ram(window, loop, qtbot):
     window.generate_panel.steps_spin.setValue(2)
     job = window.generate()
     finish_pending(loop, window)
-    assert job is not None and job.state is JobState.DONE
+    assert job is not None
+    assert job.state is JobState.DONE
     qtbot.waitUntil(lambda: label.facts is not None, timeout=5000)
     assert label.facts.kind == "cpu"  # the fake engine has no device: the CPU
-    assert label.text().endswith("GB RAM") and "GB of RAM" in label.toolTip()
+    assert label.text().endswith("GB RAM")
+    assert "GB of RAM" in label.toolTip()

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QScrollArea, QToolBar, QToolButton
 
-from t2ia_desktop.ui.main_window import MainWindow
-from t2ia_desktop.ui.tool_icons import GLYPHS, SIZE, tool_icon
-from t2ia_desktop.ui.window_layout import STATE_FILE, state_path
+from t2ia_desktop.ui.common.tool_icons import GLYPHS, SIZE, tool_icon
+from t2ia_desktop.ui.window.layout import STATE_FILE, state_path
+from t2ia_desktop.ui.window.main_window import MainWindow
 
 TOOLS = ["brush", "eraser", "fill", "picker", "rect_select", "lasso", "transform",
          "area"]
@@ -65,12 +65,14 @@ def test_tool_box_holds_every_tool_as_an_icon_with_its_shortcut(qtbot, window):
         button = toolbox.widgetForAction(action)
         assert button.isVisible() and button.width() < 60, tool
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        assert window.canvas.tool == tool and action.isChecked()
+        assert window.canvas.tool == tool
+        assert action.isChecked()
     # The colour swatches and Swap sit at the foot of the tool box.
     bar = window.canvas_actions.options_bar
     last_tool = toolbox.widgetForAction(actions["area"])
     for button in (bar.color_button, bar.background_button, bar.swap_button):
-        assert button.isVisible() and toolbox.isAncestorOf(button)
+        assert button.isVisible()
+        assert toolbox.isAncestorOf(button)
         assert button.mapTo(toolbox, button.rect().topLeft()).y() > last_tool.geometry().bottom()
     brush = QColor(window.canvas.brush_color)
     qtbot.mouseClick(bar.swap_button, Qt.MouseButton.LeftButton)
@@ -83,15 +85,18 @@ def test_the_options_bar_shows_only_the_current_tools_options(window):
                   bar.pressure_size_check, bar.smoothing_slider]
     window.canvas.set_tool("fill")
     QApplication.processEvents()
-    assert bar.tolerance_spin.isVisible() and bar.opacity_slider.isVisible()
+    assert bar.tolerance_spin.isVisible()
+    assert bar.opacity_slider.isVisible()
     assert not any(widget.isVisible() for widget in brush_only)
     window.canvas.set_tool("eraser")
     QApplication.processEvents()
-    assert all(widget.isVisible() for widget in brush_only) and bar.opacity_slider.isVisible()
+    assert all(widget.isVisible() for widget in brush_only)
+    assert bar.opacity_slider.isVisible()
     assert not bar.tolerance_spin.isVisible()
     window.canvas.set_tool("lasso")
     QApplication.processEvents()
-    assert not bar.tolerance_spin.isVisible() and not window.size_spin.isVisible()
+    assert not bar.tolerance_spin.isVisible()
+    assert not window.size_spin.isVisible()
     window.size_spin.setValue(33)  # still bound while hidden: [ and ] work with any tool
     assert window.canvas.brush_size == 33
 
@@ -103,7 +108,9 @@ def test_docks_start_with_room_for_each_and_the_canvas_largest(window):
     generate, layers, queue = (dock.height() for dock in
                                (window.generate_dock, window.layers_dock, window.queue_dock))
     total = generate + layers + queue
-    assert generate > layers > queue and layers > 0.25 * total and queue > 0.15 * total
+    assert generate > layers > queue
+    assert layers > 0.25 * total
+    assert queue > 0.15 * total
     assert window.preview_dock.width() < window.generate_dock.width()
     assert window.canvas.width() > window.generate_dock.width()
     assert window.canvas.width() * window.canvas.height() > max(
@@ -126,7 +133,8 @@ def test_the_layout_comes_back_at_the_next_launch_and_resets(qtbot, loop, docume
     first.history_dock.hide()
     first.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, first.condition_dock)
     first.close()
-    assert state_path().name == STATE_FILE and state_path().is_file()
+    assert state_path().name == STATE_FILE
+    assert state_path().is_file()
 
     second = make_window(qtbot, document, runner, updater, models)
     assert second.window_layout.restored
@@ -147,7 +155,8 @@ def test_a_damaged_layout_file_gives_the_default_layout(qtbot, loop, document, r
     state_path().write_bytes(b"[General]\nversion=1\nstate=@ByteArray(not a layout)\n")
     window = make_window(qtbot, document, runner, updater, models)
     assert not window.window_layout.restored
-    assert window.history_dock.isVisible() and window.generate_dock.isVisible()
+    assert window.history_dock.isVisible()
+    assert window.generate_dock.isVisible()
     assert hidden_overflow(window) == []
     window.close()
 

@@ -1,0 +1,1 @@
+"""Benchmarks: figures measured in one run and printed as JSON, never asserted."""

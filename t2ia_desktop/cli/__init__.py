@@ -1,0 +1,1 @@
+"""Command line: the GUI by default, and headless commands for scripting and tests."""

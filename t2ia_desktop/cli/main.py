@@ -1,0 +1,444 @@
+"""Command line: the GUI by default, and headless commands for scripting and tests.
+
+Bad input exits with status 2 and one line on stderr, before anything is written. Torch is
+imported only by the commands that need it, so ``--version`` and the GUI start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from t2ia_desktop import __version__
+from t2ia_desktop.cli.bench_gpu import add_gpu_bench_options, gpu_bench_command
+from t2ia_desktop.cli.device import add_device_options, engine_options
+from t2ia_desktop.cli.sampling import add_sampling_options, sampling_fields
+from t2ia_desktop.cli.sdxl import add_sdxl_options, sdxl_fields
+from t2ia_desktop.core.conditions.registry import FAMILIES
+from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
+from t2ia_desktop.core.generation.request import (
+    DEMO_MODEL,
+    SCHEDULERS,
+    ControlSpec,
+    GenerationRequest,
+    is_hub_id,
+)
+
+PROG = "t2ia-desktop"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line instead of usage + error
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Draw, detect and generate with T2I-Adapters.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_plugins_option(parser, "plugins_before")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = commands.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("project", nargs="?", metavar="PROJECT.t2ia",
+                     help="a project (or an OpenRaster file) to open in it")
+
+    gen = commands.add_parser("generate", help="generate one image without a window")
+    gen.add_argument("--model", required=True,
+                     help="a diffusers folder, a hub id, or 'demo' for the built-in demo model")
+    gen.add_argument("--family", choices=FAMILIES, help="model family (read from a folder)")
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--negative-prompt", default="")
+    gen.add_argument("--prompt-2", default=None, help="SDXL's second text encoder prompt")
+    gen.add_argument("--control", action="append", default=[], metavar="CONDITION=IMAGE",
+                     help="a control image for a condition (repeatable)")
+    gen.add_argument("--scale", action="append", type=float, default=[], metavar="FLOAT",
+                     help="conditioning scale of the i-th --control, 0 to 2 (default 1.0)")
+    gen.add_argument("--factor", type=float, default=1.0,
+                     help="step fraction: share of the steps the adapters guide (0 to 1)")
+    gen.add_argument("--range", action="append", default=[], metavar="START:END",
+                     help="step range of the i-th --control, fractions 0 to 1 (default 0:1)")
+    gen.add_argument("--init-image", metavar="IMAGE",
+                     help="img2img: start from this picture (default size: its own)")
+    gen.add_argument("--strength", type=float, default=0.75,
+                     help="img2img/inpainting: how much to repaint, 0 to 1 (default 0.75)")
+    gen.add_argument("--mask", metavar="IMAGE",
+                     help="inpainting: white where to repaint, black where to keep the "
+                          "--init-image (same size as it)")
+    gen.add_argument("--steps", type=int, default=30)
+    gen.add_argument("--guidance", type=float, default=7.5)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--width", type=int)
+    gen.add_argument("--height", type=int)
+    gen.add_argument("--scheduler", choices=list(SCHEDULERS), default="euler-a")
+    gen.add_argument("--raw-control", action="store_true",
+                     help="use each IMAGE as the control image as given (no detector)")
+    gen.add_argument("--out", required=True, metavar="FILE.png")
+    add_sdxl_options(gen)
+    add_sampling_options(gen)
+    add_device_options(gen)  # --device, --dtype, --offload
+
+    det = commands.add_parser("detect", help="run a condition's detector on an image")
+    det.add_argument("condition")
+    det.add_argument("input", metavar="IN.png")
+    det.add_argument("output", metavar="OUT.png")
+    det.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+
+    commands.add_parser("conditions", help="list the condition types")
+
+    weights = commands.add_parser(
+        "download-weights", help="download detector weights from lllyasviel/Annotators")
+    weights.add_argument("names", nargs="+", metavar="CONDITION",
+                         help="a condition (openpose, depth-midas…) or a detector (midas, pidinet)")
+
+    export = commands.add_parser(
+        "export", help="flatten a project to PNG or convert it to OpenRaster, without a window")
+    export.add_argument("project", metavar="PROJECT.t2ia")
+    export.add_argument("output", metavar="OUT.png|OUT.ora")
+
+    demo = commands.add_parser("demo-model", help="write the tiny offline demo model")
+    demo.add_argument("directory", metavar="DIR")
+    demo.add_argument("--family", choices=FAMILIES, default="sdxl")
+
+    bench = commands.add_parser("bench", help="print performance figures as JSON")
+    bench.add_argument("--steps", type=int, default=None,
+                       help="denoising steps (default 20; 30 with --gpu)")
+    bench.add_argument("--size", type=int, default=None,
+                       help="image side in pixels (default 512; 1024 with --gpu)")
+    bench.add_argument("--repeats", type=int, default=3)
+    add_gpu_bench_options(bench)  # --gpu and its options (cli_bench_gpu.py)
+    bench.add_argument("--project", action="store_true",
+                       help="instead: save and open a large layered project")
+    bench.add_argument("--project-size", type=int, default=4096)
+    bench.add_argument("--stroke", action="store_true",
+                       help="instead: brush strokes on a large layered canvas (uses "
+                            "--project-size and --layers)")
+    bench.add_argument("--step-preview", action="store_true",
+                       help="instead: time the step preview conversion (latent → RGB)")
+    bench.add_argument("--layers", type=int, default=16)
+    bench.add_argument("--queue", action="store_true",
+                       help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
+                            "on the demo model (4 steps, 128×128 each)")
+    bench.add_argument("--jobs", type=int, default=50)
+    bench.add_argument("--selection", action="store_true",
+                       help="instead: time the marching ants of large complex selections "
+                            "(uses --project-size and --repeats)")
+    for command in commands.choices.values():
+        _add_plugins_option(command, "plugins")
+    return parser
+
+
+def _add_plugins_option(parser: argparse.ArgumentParser, dest: str) -> None:
+    parser.add_argument(
+        "--plugins", action="append", dest=dest, metavar="DIR",
+        default=[] if dest == "plugins_before" else argparse.SUPPRESS,
+        help="a folder of condition plugins (or one plugin's folder) to load besides the "
+             "bundled and user plugins (repeatable)")
+
+
+def plugin_folders_of(args: argparse.Namespace) -> list[str]:
+    """Every --plugins folder, given before or after the command; each must exist."""
+    folders = [*getattr(args, "plugins_before", []), *getattr(args, "plugins", [])]
+    for folder in folders:
+        if not Path(folder).expanduser().is_dir():
+            raise BadInput(f"--plugins {folder}: no such folder")
+    return folders
+
+
+def _registry(args: argparse.Namespace):
+    """The built-in conditions and every plugin's; a broken plugin is told on stderr."""
+    from t2ia_desktop.core.conditions.plugins import PluginHost, default_plugin_folders
+
+    host = PluginHost(default_plugin_folders(plugin_folders_of(args)))
+    for record in host.failed():
+        print(f"{PROG}: warning: plugin {record.id} ({record.location}) not loaded: "
+              f"{record.error}", file=sys.stderr)
+    return host.registry
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and _is_project_argument(args_list[0]):
+        args_list.insert(0, "gui")  # t2ia-desktop PROJECT.t2ia: open it in the app
+    try:
+        args = build_parser().parse_args(args_list)
+        command = args.command or "gui"
+        folders = plugin_folders_of(args)  # a missing folder is bad input for every command
+        from t2ia_desktop.core.paths import check_bundle, is_frozen
+
+        if is_frozen():
+            check_bundle()  # an installer's app names the shipped file it cannot find
+        if command == "gui":
+            from t2ia_desktop.app import run_gui
+
+            extra = {"plugin_folders": folders} if folders else {}
+            return run_gui(project=getattr(args, "project", None), **extra)
+        return COMMANDS[command](args)
+    except UsageError as error:
+        return _fail(str(error))
+    except Cancelled:
+        return _fail("cancelled", status=130)
+    except T2IAError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("interrupted", status=130)
+
+
+def _is_project_argument(argument: str) -> bool:
+    """Whether a first argument is a file for the app to open rather than a command."""
+    if argument.startswith("-") or argument in COMMANDS or argument == "gui":
+        return False
+    return Path(argument).suffix.lower() in (".t2ia", ".ora") or Path(argument).is_file()
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.files.imageio import check_output_path, open_image, save_png
+
+    registry = _registry(args)
+    out = check_output_path(args.out)
+    pairs = [_split_pair(item, "--control", "CONDITION=IMAGE") for item in args.control]
+    for condition, _ in pairs:
+        registry.get(condition)
+    if len(args.scale) > len(pairs):
+        raise BadInput(f"{len(args.scale)} --scale values for {len(pairs)} --control images")
+    if len(args.range) > len(pairs):
+        raise BadInput(f"{len(args.range)} --range values for {len(pairs)} --control images")
+    ranges = [_step_range(item) for item in args.range]
+    ranges += [(0.0, 1.0)] * (len(pairs) - len(ranges))
+    if args.mask and not args.init_image:
+        raise BadInput("--mask needs --init-image (the picture to inpaint)")
+    init = open_image(args.init_image) if args.init_image else None
+    mask = open_image(args.mask) if args.mask else None
+    images = [open_image(path) for _, path in pairs]
+    model, family = _model_and_family(args.model, args.family)
+    width, height = _size(args, family, init)
+    scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
+    # Check everything cheap before any detector or model runs.
+    request = GenerationRequest(
+        model=model, family=family, prompt=args.prompt, negative_prompt=args.negative_prompt,
+        prompt_2=args.prompt_2, seed=args.seed, width=width, height=height,
+        adapter_conditioning_factor=args.factor,
+        controls=tuple(
+            ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
+            for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges)
+        ),
+        init_image=init, strength=args.strength, mask_image=mask, **sdxl_fields(args),
+        **sampling_fields(args),  # scheduler, steps, guidance, --speed, --lora
+    ).validate()
+    device = engine_options(args)  # a device this machine lacks: refused before any work
+    if not args.raw_control:
+        from t2ia_desktop.cli.downloads import fetching_weights
+        from t2ia_desktop.engine.detectors import detect
+
+        detect = fetching_weights(detect)  # missing weights: downloaded, progress on stderr
+        request = request.with_changes(controls=tuple(
+            dataclasses.replace(c, image=detect(registry.get(c.condition), c.image))
+            for c in request.controls
+        ))
+    from t2ia_desktop.engine.generate import Engine
+
+    offload = device.pop("offload")
+    engine = Engine(registry=registry, **device)
+    engine.store.offload = offload
+    image = engine.generate(request, on_step=_progress_printer())
+    save_png(image, out, request)
+    return 0
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.files.imageio import check_output_path, open_image
+
+    condition = _registry(args).get(args.condition)
+    out = check_output_path(args.output)
+    params = {}
+    for item in args.param:
+        name, value = _split_pair(item, "--param", "NAME=VALUE")
+        params[name] = condition.param(name).parse(value)
+    image = open_image(args.input)
+    from t2ia_desktop.cli.downloads import fetching_weights
+    from t2ia_desktop.engine.detectors import detect
+
+    control = fetching_weights(detect)(condition, image, params)
+    from t2ia_desktop.core.files.imageio import save_png
+
+    save_png(control, out)
+    return 0
+
+
+def _download_weights(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli.downloads import download_weights
+
+    return download_weights(args.names, _registry(args))
+
+
+def _conditions(args: argparse.Namespace) -> int:
+    from t2ia_desktop.engine.model_store.weights import annotator_files_present
+
+    for condition in _registry(args):
+        families = ",".join(condition.adapters)
+        if not condition.weight_files:
+            weights = "no weights needed"
+        elif annotator_files_present(condition.weight_files):
+            weights = "weights present"
+        else:
+            weights = f"weights missing ({', '.join(condition.weight_files)})"
+        print(f"{condition.id}\t{condition.label}\t{families}\t{weights}\t{condition.source}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.files.project import load_project
+
+    out = Path(args.output)
+    kind = out.suffix.lower()
+    if kind not in (".png", ".ora"):
+        raise BadInput(f"{args.output}: the output must be a .png or .ora file")
+    folder = out.parent
+    if not folder.is_dir():
+        raise BadInput(f"{args.output}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BadInput(f"{args.output}: folder {folder} is not writable")
+    if out.is_dir():
+        raise BadInput(f"{args.output} is a folder")
+    project = Path(args.project)
+    if project.exists() and out.exists() and out.samefile(project):
+        raise BadInput(f"{args.output} is the project itself; choose another output file")
+    document, _ = load_project(project)
+    if kind == ".ora":
+        from t2ia_desktop.core.files.ora import export_ora
+
+        export_ora(document, out)
+        return 0
+    from t2ia_desktop.core.document.composite import active_result, flatten
+    from t2ia_desktop.core.files.imageio import save_png
+
+    result = active_result(document)
+    try:
+        save_png(flatten(document), out, result.request if result else None)
+    except OSError as error:
+        raise BadInput(f"Could not save {out}: {error.strerror or error}") from None
+    return 0
+
+
+def _demo_model(args: argparse.Namespace) -> int:
+    from t2ia_desktop.engine.demo.model import write_demo_model
+
+    folder = write_demo_model(args.directory, args.family)
+    print(f"wrote the {args.family} demo model (random weights) to {folder}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.selection:
+        from t2ia_desktop.bench.selection import run_selection_bench
+
+        return run_selection_bench(args.project_size, args.repeats)
+    if args.stroke:
+        from t2ia_desktop.bench.canvas import stroke_figures
+
+        print(json.dumps(stroke_figures(args.project_size, args.layers), indent=2))
+        return 0
+    if args.project:
+        from t2ia_desktop.bench.project import project_figures
+
+        figures = project_figures(args.project_size, args.layers, min(args.repeats, 2))
+        print(json.dumps(figures, indent=2))
+        return 0
+    if args.queue:
+        from t2ia_desktop.bench.queue import queue_figures
+
+        print(json.dumps(queue_figures(jobs=max(1, args.jobs)), indent=2))
+        return 0
+    if args.step_preview:
+        from t2ia_desktop.bench.step_previews import step_preview_figures
+
+        print(json.dumps(step_preview_figures(), indent=2))
+        return 0
+    if args.gpu:
+        return gpu_bench_command(args)
+    from t2ia_desktop.bench.overhead import run_benchmarks
+
+    figures = run_benchmarks(steps=args.steps or 20, size=args.size or 512,
+                             repeats=args.repeats)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+COMMANDS = {
+    "generate": _generate, "detect": _detect, "conditions": _conditions,
+    "export": _export, "demo-model": _demo_model, "bench": _bench,
+    "download-weights": _download_weights,
+}
+
+
+def _split_pair(item: str, flag: str, form: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name or not value:
+        raise BadInput(f"{flag} takes {form}, not {item!r}")
+    return name, value
+
+
+def _model_and_family(model: str, family: str | None) -> tuple[str, str]:
+    folder = Path(model).expanduser()
+    if folder.exists():
+        index = folder / "model_index.json"
+        if not index.is_file():
+            raise BadInput(f"{model} is not a diffusers pipeline folder (no model_index.json)")
+        try:
+            class_name = json.loads(index.read_text())["_class_name"]
+        except (OSError, ValueError, KeyError):
+            raise BadInput(f"{model} has an unreadable model_index.json") from None
+        found = "sdxl" if "XL" in class_name else "sd15"
+        if family and family != found:
+            raise BadInput(f"{model} is a {class_name}, not a {family} model")
+        return str(folder), found
+    if model != DEMO_MODEL and not is_hub_id(model):
+        raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
+                       "'owner/name'")
+    return model, family or "sdxl"
+
+
+def _own_adapter(model: str, condition: str) -> str | None:
+    folder = Path(model) / "adapters" / condition
+    return str(folder) if folder.is_dir() else None
+
+
+def _size(args: argparse.Namespace, family: str, init=None) -> tuple[int, int]:
+    if init is not None:  # img2img: the picture's own size, down to a multiple of 8
+        default_width, default_height = (max(64, side // 8 * 8) for side in init.size)
+    else:
+        default_width = default_height = 1024 if family == "sdxl" else 512
+    return args.width or default_width, args.height or default_height
+
+
+def _step_range(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(start), float(end)
+    except ValueError:
+        raise BadInput(f"--range takes START:END fractions such as 0:0.5, not {text!r}") from None
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: int, total: int) -> None:
+        print(f"\rstep {step}/{total}", end="" if step < total else "\n", file=sys.stderr)
+
+    return show

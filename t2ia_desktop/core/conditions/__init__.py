@@ -1,0 +1,1 @@
+"""Condition types as registered descriptors, and the plugins that add more."""

@@ -1,0 +1,1 @@
+"""The document: layers, selection, generation area and the pixel work on them."""

@@ -1,0 +1,1 @@
+"""Files on disk: projects, OpenRaster, Photoshop, photos, PNG codecs, atomic writes."""

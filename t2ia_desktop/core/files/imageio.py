@@ -1,0 +1,67 @@
+"""Reading and writing images safely: clear errors, capped sizes, atomic writes, metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
+
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.atomic_file import atomic_write
+from t2ia_desktop.core.generation.request import GenerationRequest
+
+MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression bomb
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Open and fully decode an image, or raise BadInput saying why it cannot be used."""
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"{path}: no such file")
+    try:
+        with Image.open(file) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise BadInput(f"{path} is {image.width}×{image.height}, larger than the "
+                               f"{MAX_PIXELS // 1_000_000} megapixel limit")
+            image.load()
+            return image.copy()
+    except BadInput:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise BadInput(f"{path} is not a readable image ({error.__class__.__name__})") from None
+
+
+def check_output_path(path: str | Path) -> Path:
+    out = Path(path)
+    if out.suffix.lower() != ".png":
+        raise BadInput(f"{path}: the output must be a .png file")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInput(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BadInput(f"{path}: folder {folder} is not writable")
+    return out
+
+
+def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
+    """The request as JSON (``t2ia``) and an A1111-style ``parameters`` text."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("t2ia", json.dumps(request.to_metadata(), sort_keys=True))
+    lines = [request.prompt]
+    if request.negative_prompt:
+        lines.append(f"Negative prompt: {request.negative_prompt}")
+    lines.append(
+        f"Steps: {request.steps}, Sampler: {request.scheduler}, CFG scale: "
+        f"{request.guidance_scale:g}, Seed: {request.seed}, Size: {request.width}x{request.height}, "
+        f"Model: {request.model}"
+    )
+    info.add_text("parameters", "\n".join(lines))
+    return info
+
+
+def save_png(image: Image.Image, path: str | Path, request: GenerationRequest | None = None) -> None:
+    """Write atomically: a temporary file in the same folder, flushed, then renamed."""
+    with atomic_write(path, suffix=".tmp") as stream:
+        image.save(stream, "PNG", pnginfo=png_metadata(request) if request else None)

@@ -1,0 +1,214 @@
+"""OpenRaster (``.ora``): layered pictures shared with Krita, GIMP and MyPaint.
+
+An ``.ora`` is a zip: ``mimetype`` (``image/openraster``, stored first, uncompressed),
+``stack.xml`` (the layer stack, top first), ``data/*.png`` (one PNG per layer),
+``Thumbnails/thumbnail.png`` (at most 256 px) and ``mergedimage.png`` (the flattened picture).
+Export writes every layer at the canvas origin with its name, opacity, visibility and blend mode
+(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import reads any stack: groups are flattened into the list (their offsets,
+opacity and visibility carried down), each layer is placed at its x/y offset and becomes a
+*photo* layer if it is opaque everywhere, else a *paint* layer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import typing
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from t2ia_desktop.core.document.composite import flatten
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.files.archive import (
+    MAX_IMAGE_PIXELS,
+    MAX_LAYERS,
+    MAX_SIDE,
+    MAX_TOTAL_PIXELS,
+    ArchiveReader,
+    ArchiveWriter,
+    atomic_write,
+    encode_image_png,
+    encode_png,
+    encoding_pool,
+)
+
+__all__ = ["MIMETYPE", "THUMBNAIL_SIZE", "export_ora", "flatten", "import_ora"]
+
+MIMETYPE = "image/openraster"
+SPEC_VERSION = "0.0.5"
+THUMBNAIL_SIZE = 256
+_MAX_DEPTH = 64
+COMPOSITE_OPS = {"normal": "svg:src-over", "multiply": "svg:multiply",
+                 "screen": "svg:screen", "overlay": "svg:overlay", "darken": "svg:darken",
+                 "lighten": "svg:lighten"}
+"""Layer blend modes as OpenRaster composite-op names; others read as normal."""
+BLEND_OF_OP = {op: mode for mode, op in COMPOSITE_OPS.items()}
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def export_ora(document: Document, path: str | Path) -> None:
+    """Write ``document`` as an OpenRaster file, atomically (see :func:`atomic_write`)."""
+    names = [f"data/layer{index:04d}.png" for index in range(len(document.layers))]
+    root = ET.Element("image", {"version": SPEC_VERSION, "w": str(document.width),
+                                "h": str(document.height)})
+    stack = ET.SubElement(root, "stack")
+    for layer, name in reversed(list(zip(document.layers, names))):  # OpenRaster: top first
+        attributes = {
+            "name": _NOT_XML_CHARS.sub("", layer.name), "src": name, "x": "0", "y": "0",
+            "opacity": repr(float(layer.opacity)),
+            "visibility": "visible" if layer.visible else "hidden",
+            "composite-op": COMPOSITE_OPS.get(layer.blend_mode, "svg:src-over"),
+        }
+        if layer is document.active:
+            attributes["selected"] = "true"
+        ET.SubElement(stack, "layer", attributes)
+    stack_xml = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    merged = flatten(document)
+    thumbnail = merged.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
+
+    def write(stream: typing.BinaryIO) -> None:
+        with ArchiveWriter(stream) as archive:
+            archive.add("mimetype", MIMETYPE.encode("ascii"))  # first and stored, as the spec says
+            archive.add("stack.xml", stack_xml, compress=True)
+            with encoding_pool() as pool:
+                for layer, name in zip(document.layers, names):
+                    archive.add(name, encode_png(layer.pixels, pool))
+                archive.add("mergedimage.png", encode_png(np.asarray(merged), pool))
+            archive.add("Thumbnails/thumbnail.png", encode_image_png(thumbnail))
+
+    atomic_write(path, write, "OpenRaster file")
+
+
+def import_ora(path: str | Path) -> Document:
+    """Read an OpenRaster file into a new document; bad input raises :class:`BadInput`."""
+    with ArchiveReader(path, "an OpenRaster file") as archive:
+        names = archive.names()
+        if "mimetype" in names:
+            mimetype = archive.read("mimetype", 256, "mimetype").strip()
+            if mimetype != MIMETYPE.encode("ascii"):
+                raise archive.bad("it is not an OpenRaster file (its mimetype is "
+                                  f"{mimetype[:40].decode('ascii', 'replace')!r})")
+        if "stack.xml" not in names:
+            raise archive.bad("it is not an OpenRaster file (it has no stack.xml)")
+        root = _parse_stack(archive)
+        width = _size_attribute(archive, root, "w")
+        height = _size_attribute(archive, root, "h")
+        if width * height > MAX_IMAGE_PIXELS:
+            raise archive.bad(f"its canvas is {width}×{height}, larger than the "
+                              f"{MAX_IMAGE_PIXELS // 1_000_000} megapixel limit")
+        stack = root.find("stack")
+        if stack is None:
+            raise archive.bad("its stack.xml has no layer stack")
+        entries: list[tuple[ET.Element, int, int, float, bool]] = []
+        _collect(archive, stack, 0, 0, 1.0, True, entries, 0)
+        if len(entries) > MAX_LAYERS:
+            raise archive.bad(f"it has {len(entries)} layers, more than the {MAX_LAYERS} "
+                              "allowed")
+        if len(entries) * width * height > MAX_TOTAL_PIXELS:
+            raise archive.bad(f"{len(entries)} layers of {width}×{height} are more than "
+                              f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
+                              "to open safely")
+        bottom_first = list(reversed(entries))
+        names = [element.get("name") or f"Layer {number}"
+                 for number, (element, *_) in enumerate(bottom_first, 1)]
+        for name, (element, *_) in zip(names, bottom_first):
+            if not element.get("src"):
+                raise archive.bad(f"layer {name[:40]!r} names no image")
+        images = archive.rgba_all([(element.get("src"), f"image of layer {name[:40]!r}", None)
+                                   for name, (element, *_) in zip(names, bottom_first)])
+        document = Document(width, height)
+        selected = None
+        for name, image, (element, x, y, opacity, visible) in zip(names, images, bottom_first):
+            pixels = _placed(image, x, y, width, height)
+            kind = "photo" if pixels[..., 3].min() == 255 else "paint"
+            layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,
+                          blend_mode=BLEND_OF_OP.get(element.get("composite-op", ""), "normal"))
+            document.add_layer(layer)
+            if element.get("selected") == "true":
+                selected = layer
+        if selected is not None:
+            document.active = selected
+    return document
+
+
+def _parse_stack(archive: ArchiveReader) -> ET.Element:
+    text = archive.text("stack.xml", "layer stack (stack.xml)")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:  # entity expansion bombs; ORA needs none
+        raise archive.bad("its stack.xml declares a DTD or entities; refused")
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise archive.bad(f"its stack.xml is not valid XML ({error})") from None
+    if root.tag != "image":
+        raise archive.bad("its stack.xml does not describe an image")
+    return root
+
+
+def _collect(archive: ArchiveReader, stack: ET.Element, x: int, y: int, opacity: float,
+             visible: bool, out: list, depth: int) -> None:
+    """The layers of ``stack``, top first, with offsets, opacity and visibility carried down."""
+    if depth > _MAX_DEPTH:
+        raise archive.bad(f"its layer groups nest deeper than {_MAX_DEPTH}")
+    for element in stack:
+        if element.tag not in ("layer", "stack"):
+            continue  # text, filters and other extensions: not pixels we can read
+        if len(out) > MAX_LAYERS:
+            return
+        where = f"layer {element.get('name', '')[:40]!r}"
+        own_x = x + _int_attribute(archive, element, "x", where)
+        own_y = y + _int_attribute(archive, element, "y", where)
+        own_opacity = opacity * _opacity(archive, element, where)
+        own_visible = visible and element.get("visibility", "visible") != "hidden"
+        if element.tag == "stack":
+            _collect(archive, element, own_x, own_y, own_opacity, own_visible, out, depth + 1)
+        else:
+            out.append((element, own_x, own_y, own_opacity, own_visible))
+
+
+def _size_attribute(archive: ArchiveReader, root: ET.Element, name: str) -> int:
+    value = root.get(name, "")
+    if not value.isdigit() or not 0 < int(value) <= MAX_SIDE:
+        raise archive.bad(f"its canvas {'width' if name == 'w' else 'height'} {value[:20]!r} is "
+                          f"not a size from 1 to {MAX_SIDE}")
+    return int(value)
+
+
+def _int_attribute(archive: ArchiveReader, element: ET.Element, name: str, where: str) -> int:
+    text = element.get(name, "0").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise archive.bad(f"{where} has an {name} offset of {text[:20]!r}, not a number") \
+            from None
+    if not math.isfinite(value) or abs(value) > 4 * MAX_SIDE:
+        raise archive.bad(f"{where} has an {name} offset of {text[:20]!r}, out of range")
+    return round(value)
+
+
+def _opacity(archive: ArchiveReader, element: ET.Element, where: str) -> float:
+    text = element.get("opacity", "1").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise archive.bad(f"{where} has an opacity of {text[:20]!r}, not a number") from None
+    if not math.isfinite(value):
+        raise archive.bad(f"{where} has an opacity of {text[:20]!r}")
+    return min(1.0, max(0.0, value))  # writers round: 1.0000001 means 1
+
+
+def _placed(image: np.ndarray, x: int, y: int, width: int, height: int) -> np.ndarray:
+    """``image`` at offset (x, y) on a transparent canvas, clipped to it."""
+    if (x, y) == (0, 0) and image.shape[:2] == (height, width):
+        return image
+    canvas = np.zeros((height, width, 4), np.uint8)
+    image_height, image_width = image.shape[:2]
+    left, top = max(0, x), max(0, y)
+    right, bottom = min(width, x + image_width), min(height, y + image_height)
+    if left < right and top < bottom:
+        canvas[top:bottom, left:right] = image[top - y:bottom - y, left - x:right - x]
+    return canvas
+

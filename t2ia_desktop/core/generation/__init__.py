@@ -1,0 +1,1 @@
+"""What a generation needs: the request, its settings, the queue, samplers, models."""

@@ -1,0 +1,175 @@
+"""Generation settings read back from a picture: our request JSON, or an A1111 ``parameters`` text.
+
+A1111 (and tools that copy it: Forge, ComfyUI exporters, ours) writes::
+
+    the prompt, possibly over several lines
+    Negative prompt: what to avoid, possibly over several lines
+    Steps: 30, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 1024x1024, Model: ...
+
+Only the header of the file is read (text chunks come before the pixels), so a huge or broken
+picture never gets decoded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.request import SCHEDULERS, GenerationRequest
+from t2ia_desktop.core.image_history.query import SETTINGS_FROM_REQUEST
+
+SAMPLERS = {
+    "euler a": "euler-a", "euler_a": "euler-a", "euler ancestral": "euler-a",
+    "euler": "euler",
+    "dpm++ 2m": "dpmpp-2m", "dpm++ 2m karras": "dpmpp-2m", "dpmpp_2m": "dpmpp-2m",
+    "unipc": "unipc", "ddim": "ddim", "lcm": "lcm",
+}
+"""A1111 sampler names (lower case) → our scheduler ids; ours are accepted as they are."""
+
+NOT_RESTORED = {
+    "width": "size (the canvas sets it)", "height": "size (the canvas sets it)",
+    "controls": "controls (the condition layers set them)",
+    "init_image_sha256": "the init image (Start from sets it)",
+    "mask_image_sha256": "the mask (Start from sets it)",
+}
+"""Request fields a picture carries that the Generate panel does not take, and why."""
+
+_PARAM = re.compile(r'\s*([A-Za-z][\w \-/+.]*?)\s*:\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+_SIZE = re.compile(r"(\d+)\s*x\s*(\d+)")
+
+
+@dataclass
+class ImageSettings:
+    """What a picture tells: Generate panel settings (request field names) and notes for the
+    artist on what was left out."""
+
+    settings: dict[str, Any]
+    source: str  # "t2ia" (our request JSON) or "parameters" (A1111 text)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_parameters(text: str) -> ImageSettings:
+    """Settings from an A1111 ``parameters`` text; raise BadInput when it has none."""
+    lines = text.strip().splitlines()
+    params_line = ""
+    if lines and _looks_like_params(lines[-1]):
+        params_line = lines.pop()
+    prompt_lines, negative_lines, target = [], [], None
+    for line in lines:
+        if line.startswith("Negative prompt:"):
+            target = negative_lines
+            line = line[len("Negative prompt:"):].lstrip()
+        (target if target is not None else prompt_lines).append(line)
+    settings: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip()}
+    if negative_lines:
+        settings["negative_prompt"] = "\n".join(negative_lines).strip()
+    notes: list[str] = []
+    ignored: list[str] = []
+    for key, raw in _PARAM.findall(params_line):
+        value = raw.strip()
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = value[1:-1]
+        name = key.strip()
+        try:
+            if name == "Steps":
+                settings["steps"] = int(value)
+            elif name == "CFG scale":
+                settings["guidance_scale"] = float(value)
+            elif name == "Seed":
+                settings["seed"] = int(value)
+            elif name == "Sampler":
+                scheduler = _scheduler(value)
+                if scheduler is None:
+                    notes.append(f"sampler “{value}” is not offered here")
+                else:
+                    settings["scheduler"] = scheduler
+            elif name == "Size":
+                size = _SIZE.fullmatch(value)
+                if size is None:
+                    raise ValueError(value)
+                settings["width"], settings["height"] = int(size[1]), int(size[2])
+            elif name == "Model":
+                settings["model"] = value
+            else:
+                ignored.append(name)
+        except ValueError:
+            notes.append(f"{name} “{value[:40]}” is not a number")
+    if not settings["prompt"] and len(settings) == 1:
+        raise BadInput("its parameters text holds no prompt or settings")
+    if ignored:
+        notes.append("ignored " + ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else ""))
+    return ImageSettings(settings, "parameters", notes)
+
+
+def from_request_json(text: str) -> ImageSettings:
+    """Settings from our ``t2ia`` request JSON; raise BadInput when it is not one."""
+    try:
+        metadata = json.loads(text)
+    except ValueError:
+        raise BadInput("its t2ia settings are not valid JSON") from None
+    if not isinstance(metadata, dict):
+        raise BadInput("its t2ia settings are not a JSON object")
+    settings = {name: metadata[name] for name in SETTINGS_FROM_REQUEST if name in metadata}
+    if "scheduler" in metadata:
+        settings["scheduler"] = metadata["scheduler"]
+    known = {f.name for f in fields(GenerationRequest)} | set(NOT_RESTORED)
+    unknown = sorted(name for name in metadata if name not in known)
+    notes = []
+    left_out = sorted({NOT_RESTORED[name] for name in metadata
+                       if name in NOT_RESTORED and metadata[name] not in (None, [], "")})
+    if left_out:
+        notes.append("not restored: " + ", ".join(left_out))
+    if unknown:
+        notes.append("ignored unknown fields (from another version?): "
+                     + ", ".join(unknown[:8]) + (" …" if len(unknown) > 8 else ""))
+    return ImageSettings(settings, "t2ia", notes)
+
+
+def read_image_settings(path: str | Path) -> ImageSettings:
+    """The settings embedded in a picture: our JSON first, else its A1111 text.
+
+    Raises BadInput with what to do when the file cannot be read or carries no settings.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            info = dict(image.info)  # the header's text chunks; the pixels stay undecoded
+    except FileNotFoundError:
+        raise BadInput(f"{path} does not exist") from None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise BadInput(f"cannot read {path.name}: {getattr(error, 'strerror', None) or error}. "
+                       "Choose a PNG saved by t2ia desktop or by A1111") from None
+    ours, theirs = info.get("t2ia"), info.get("parameters")
+    if isinstance(ours, str):
+        try:
+            return from_request_json(ours)
+        except BadInput:
+            if not isinstance(theirs, str):
+                raise BadInput(f"{path.name}: its t2ia settings are damaged") from None
+    if isinstance(theirs, str):
+        try:
+            return parse_parameters(theirs)
+        except BadInput as error:
+            raise BadInput(f"{path.name}: {error}") from None
+    raise BadInput(f"{path.name} carries no generation settings (no t2ia or parameters text). "
+                   "Pictures saved by t2ia desktop or A1111 have them; many editors and web "
+                   "sites strip them")
+
+
+def _looks_like_params(line: str) -> bool:
+    return line.startswith("Steps:") or bool(
+        re.match(r"^\s*(Steps|Sampler|CFG scale|Seed|Size)\s*:", line)
+        and len(_PARAM.findall(line)) >= 2)
+
+
+def _scheduler(name: str) -> str | None:
+    if name in SCHEDULERS:
+        return name
+    found = SAMPLERS.get(name.strip().lower())
+    return found if found in SCHEDULERS else None

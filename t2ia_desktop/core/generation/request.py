@@ -1,0 +1,187 @@
+"""The immutable request that holds everything one generation needs.
+
+The engine reads nothing but a :class:`GenerationRequest`; reproducibility and metadata come
+from it for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from PIL import Image
+
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.sampling import NORMAL_SPEED, SCHEDULER_CHOICES, validate_sampling
+from t2ia_desktop.core.generation.sdxl_extras import validate_sdxl_extras
+
+DEMO_MODEL = "demo"
+"""Model reference for the tiny random-weight pipeline the app writes itself (works offline)."""
+
+DEFAULT_SDXL_MODEL = "stabilityai/stable-diffusion-xl-base-1.0"
+DEFAULT_SDXL_VAE = "madebyollin/sdxl-vae-fp16-fix"
+
+SCHEDULERS: dict[str, str] = {c.id: c.class_name for c in SCHEDULER_CHOICES}
+"""Scheduler names artists pick from, and the diffusers class built from the model's config."""
+
+SIZE_MULTIPLE = 8
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def is_hub_id(reference: str) -> bool:
+    """Whether ``reference`` has the shape of a hub repository id, ``owner/name``."""
+    return _HUB_ID.fullmatch(reference) is not None
+
+
+@dataclass(frozen=True)
+class ControlSpec:
+    """One control: a control image, the adapter that reads it, and its strength.
+
+    ``adapter`` is a hub id or a local folder; ``None`` means the model's own adapter for the
+    condition (``MODEL/adapters/<condition>``), else the registry's hub id for the family.
+    ``image`` is the control image itself (detectors have already run). ``start`` and ``end``
+    are the step range during which it guides, as fractions of the steps that run (``[0, 1]``:
+    all of them), on top of the request's ``adapter_conditioning_factor``.
+    """
+
+    condition: str
+    image: Image.Image = field(compare=False, repr=False)
+    adapter: str | None = None
+    conditioning_scale: float = 1.0
+    start: float = 0.0
+    end: float = 1.0
+
+    def image_hash(self) -> str:
+        return hashlib.sha256(self.image.tobytes()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything one generation needs, frozen so a queued job never changes under the worker."""
+
+    model: str
+    prompt: str
+    family: str = "sdxl"
+    negative_prompt: str = ""
+    prompt_2: str | None = None
+    negative_prompt_2: str | None = None
+    seed: int = 0
+    steps: int = 30
+    guidance_scale: float = 7.5
+    width: int = 1024
+    height: int = 1024
+    scheduler: str = "euler-a"
+    speed: str = NORMAL_SPEED
+    """Few-step LoRA preset (core/sampling.py ``SPEED_PRESETS``); "normal": none."""
+    loras: tuple[tuple[str, float], ...] = ()
+    """Style LoRAs: (path to a .safetensors file, weight) each, applied together."""
+    adapter_conditioning_factor: float = 1.0
+    controls: tuple[ControlSpec, ...] = ()
+    init_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    """img2img / inpainting: the picture to start from (scaled to width x height)."""
+    strength: float = 0.75
+    """How much of ``init_image`` is repainted: 0 keeps it, 1 ignores it."""
+    mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    """Inpainting: white where to repaint, black where ``init_image`` is kept; its size."""
+    refiner: str | None = None
+    """SDXL refiner model (hub id, folder or :data:`DEMO_REFINER`); ``None``: no refiner."""
+    refiner_switch: float = 0.8
+    """Fraction of the steps the base runs (``denoising_end``); the refiner runs the rest."""
+    original_size: tuple[int, int] | None = None
+    """SDXL micro-conditioning, in diffusers' order (height, width); ``None``: its default."""
+    target_size: tuple[int, int] | None = None
+    crops_coords_top_left: tuple[int, int] | None = None
+    """(top, left); ``None``: (0, 0), the pipelines' default."""
+    negative_original_size: tuple[int, int] | None = None
+    negative_target_size: tuple[int, int] | None = None
+    negative_crops_coords_top_left: tuple[int, int] | None = None
+    aesthetic_score: float = 6.0
+    """Refiner only: the aesthetic score it is conditioned on (its pipeline's default 6)."""
+    negative_aesthetic_score: float = 2.5
+
+    @property
+    def mode(self) -> str:
+        """``"txt2img"``, ``"img2img"`` or ``"inpaint"``."""
+        if self.init_image is None:
+            return "txt2img"
+        return "img2img" if self.mask_image is None else "inpaint"
+
+    def validate(self) -> GenerationRequest:
+        """Raise :class:`BadInput` with an artist-readable reason; return self when fine."""
+        if self.family not in ("sdxl", "sd15"):
+            raise BadInput(f"family must be sdxl or sd15, not {self.family!r}")
+        if not self.model:
+            raise BadInput("no model chosen")
+        if not 1 <= self.steps <= 500:
+            raise BadInput(f"steps must be between 1 and 500, not {self.steps}")
+        if not 0 <= self.seed < 2**63:
+            raise BadInput(f"seed must be between 0 and 2^63-1, not {self.seed}")
+        if not 0.0 <= self.guidance_scale <= 50.0:
+            raise BadInput(f"guidance must be between 0 and 50, not {self.guidance_scale:g}")
+        for name, value in (("width", self.width), ("height", self.height)):
+            if not 64 <= value <= 4096 or value % SIZE_MULTIPLE:
+                raise BadInput(
+                    f"{name} must be a multiple of {SIZE_MULTIPLE} from 64 to 4096, not {value}"
+                )
+        validate_sampling(self)  # scheduler, speed preset, style LoRAs
+        if not 0.0 <= self.adapter_conditioning_factor <= 1.0:
+            raise BadInput(
+                "step fraction (adapter_conditioning_factor) must be between 0 and 1, "
+                f"not {self.adapter_conditioning_factor:g}"
+            )
+        for control in self.controls:
+            if not 0.0 <= control.conditioning_scale <= 2.0:
+                raise BadInput(
+                    f"conditioning scale of {control.condition} must be between 0 and 2, "
+                    f"not {control.conditioning_scale:g}"
+                )
+            if not 0.0 <= control.start <= control.end <= 1.0:
+                raise BadInput(
+                    f"step range of {control.condition} must satisfy 0 <= start <= end <= 1, "
+                    f"not {control.start:g}-{control.end:g}"
+                )
+        if not 0.0 <= self.strength <= 1.0:
+            raise BadInput(f"strength must be between 0 and 1, not {self.strength:g}")
+        validate_sdxl_extras(self)
+        if self.mask_image is not None:
+            if self.init_image is None:
+                raise BadInput("a mask needs an init image to inpaint (give --init-image)")
+            if self.mask_image.size != self.init_image.size:
+                raise BadInput(
+                    f"the mask is {self.mask_image.size[0]}x{self.mask_image.size[1]} but the "
+                    f"init image is {self.init_image.size[0]}x{self.init_image.size[1]}; "
+                    "use a mask of the same size"
+                )
+        return self
+
+    def with_changes(self, **changes: Any) -> GenerationRequest:
+        return replace(self, **changes)
+
+    def to_metadata(self) -> dict[str, Any]:
+        """A JSON-ready description of the request; control images appear as hashes."""
+        images = ("controls", "init_image", "mask_image")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in images}
+        data["loras"] = [[path, weight] for path, weight in self.loras]  # JSON lists
+        data["controls"] = [
+            {
+                "condition": c.condition,
+                "adapter": c.adapter,
+                "conditioning_scale": c.conditioning_scale,
+                "start": c.start,
+                "end": c.end,
+                "image_sha256": c.image_hash(),
+            }
+            for c in self.controls
+        ]
+        for name in images[1:]:
+            image = getattr(self, name)
+            if image is not None:
+                data[f"{name}_sha256"] = hashlib.sha256(image.tobytes()).hexdigest()[:16]
+        return data
+
+    def summary(self) -> str:
+        conditions = ", ".join(c.condition for c in self.controls) or "no controls"
+        return f"{self.prompt[:60] or '(no prompt)'} — {conditions}, seed {self.seed}"

@@ -1,0 +1,1 @@
+"""The image history: every finished picture on disk, and searching it."""

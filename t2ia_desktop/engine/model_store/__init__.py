@@ -1,0 +1,1 @@
+"""Finding and downloading weights: the hub, the cache, detector weights, progress."""

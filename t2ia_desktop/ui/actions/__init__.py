@@ -1,0 +1,1 @@
+"""Controllers: what the window's menus and tools do, each with the parts it uses."""

@@ -1,0 +1,235 @@
+"""Adding photos and condition layers: the Add condition menu, Import, and drop-a-photo remixes.
+
+Condition layers start hidden in the canvas composite: a control image (white edges on black, a
+depth map, a pose skeleton) would otherwise cover the photo and the sketch it was made from. The
+artist sees it in the Preview dock and, over the canvas, through the condition overlay (View →
+Condition overlay, O); ticking its eye shows it in the stack like any layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from t2ia_desktop.core.conditions.registry import ConditionType
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.photo import fit_to_canvas, load_photo, photo_name
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.ui.layers.panel import SOURCE_KINDS
+
+REMIXES: tuple[tuple[str, str], ...] = (
+    ("Pose remix", "openpose"),
+    ("Depth remix", "depth-midas"),
+    ("Lineart remix", "lineart"),
+    ("Canny remix", "canny"),
+    ("Sketch remix", "sketch"),
+)
+"""Drop-menu entries: the photo becomes a hidden source, the condition layer its control."""
+
+
+def unique_name(document: Document, name: str) -> str:
+    """``name``, or ``name 2``, ``name 3``… when a layer already has it."""
+    taken = {layer.name for layer in document.layers}
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name} {number}" in taken:
+        number += 1
+    return f"{name} {number}"
+
+
+def family_reason(kind: ConditionType, family: str) -> str:
+    """Why ``kind`` cannot be used with ``family`` ("" when it can)."""
+    if family in kind.adapters:
+        return ""
+    works = ", ".join(f.upper() for f in kind.adapters)
+    return f"No {kind.label} adapter for {family.upper()} models; it works with {works}."
+
+
+def condition_tip(kind: ConditionType, family: str) -> str:
+    tip = kind.description
+    if kind.weight_files:
+        tip += f". Its detector needs {', '.join(kind.weight_files)} (lllyasviel/Annotators)."
+    else:
+        tip += ". Its detector needs no weights: it updates live."
+    if kind.source != "built-in":
+        tip += f"\nFrom {kind.source}."
+    reason = family_reason(kind, family)
+    return f"{reason}\n{tip}" if reason else tip
+
+
+class ConditionActions(QObject):
+    """Makes photo and condition layers for the window; says what happened via ``message``."""
+
+    condition_added = Signal(object)  # the new condition Layer
+    photo_added = Signal(object)  # the new photo Layer
+    remixed = Signal(object)  # the condition Layer of a remix (its photo is hidden below it)
+    message = Signal(str)
+
+    def __init__(self, document: Document, updater: ConditionUpdater,
+                 family: Callable[[], str], selected: Callable[[], Layer | None],
+                 parent: QWidget, *, edits: DocumentEdits | None = None) -> None:
+        super().__init__(parent)
+        self.edits = edits or DocumentEdits(document, None, updater)
+        self.updater = updater
+        self.registry = updater.registry
+        self._family = family
+        self._selected = selected
+        self._parent = parent
+        self.drop_menu: QMenu | None = None
+        self.add_condition_menu = QMenu("Add &condition layer", parent)
+        self.add_condition_menu.setToolTipsVisible(True)
+        self.add_condition_menu.setToolTip(
+            "Add a condition layer made by a detector from the selected layer"
+        )
+        self.add_condition_menu.aboutToShow.connect(self.fill_add_condition_menu)
+        self.fill_add_condition_menu()
+
+    @property
+    def document(self) -> Document:
+        """The window's document (it follows a New or Open)."""
+        return self.edits.document
+
+    # -- condition layers ---------------------------------------------------------------------
+    def source_for_new_condition(self) -> Layer | None:
+        """The selected photo, paint or sketch layer; else a selected condition's source;
+        else the active layer, when it can be a source."""
+        for layer in (self._selected(), self.document.active):
+            if layer is None:
+                continue
+            if layer.kind in SOURCE_KINDS:
+                return layer
+            if layer.kind == "condition" and layer.condition is not None:
+                source = self.document.layer_by_id(layer.condition.source_id)
+                if source is not None:
+                    return source
+        return None
+
+    def fill_add_condition_menu(self) -> None:
+        """One entry per registered condition; those the model's family cannot use are
+        disabled, with the reason in their tooltip."""
+        menu = self.add_condition_menu
+        menu.clear()
+        family = self._family()
+        source = self.source_for_new_condition()
+        header = menu.addAction(f"From “{source.name}”" if source else
+                                "Select a photo, paint or sketch layer first")
+        header.setEnabled(False)
+        menu.addSeparator()
+        for kind in self.registry:
+            action = menu.addAction(kind.label)
+            action.setObjectName(f"add_{kind.id}")
+            action.setToolTip(condition_tip(kind, family))
+            action.setStatusTip(action.toolTip().splitlines()[0])
+            action.setEnabled(source is not None and not family_reason(kind, family))
+            action.triggered.connect(lambda _checked=False, c=kind.id: self.add_condition(c))
+
+    def add_condition(self, condition: str, source: Layer | None = None) -> Layer | None:
+        """A condition layer from ``source`` (or the selected one), hidden in the composite."""
+        source = source or self.source_for_new_condition()
+        if source is None:
+            self.message.emit("Select a photo, paint or sketch layer to make a condition from.")
+            return None
+        kind = self.registry.get(condition)
+        reason = family_reason(kind, self._family())
+        if reason:
+            self.message.emit(reason)
+            return None
+        layer = self.edits.add_condition(condition, source, visible=False)  # seen in Preview
+        self.message.emit(f"Added “{layer.name}”: see it in Preview, or over the canvas with "
+                          "the condition overlay (O).")
+        self.condition_added.emit(layer)
+        return layer
+
+    # -- photos -------------------------------------------------------------------------------
+    def add_photo(self, image: Image.Image, name: str, visible: bool = True) -> Layer:
+        """``image`` fitted to the canvas as a photo layer at the bottom of the stack."""
+        pixels = fit_to_canvas(image, self.document.width, self.document.height)
+        layer = Layer(unique_name(self.document, name), "photo", pixels, visible=visible)
+        self.edits.add_layer(layer, 0, f"Import {layer.name}")
+        self.photo_added.emit(layer)
+        return layer
+
+    def import_photo(self, path: str | Path) -> Layer | None:
+        """File → Import: add the picture at ``path`` as a photo layer, or say why not."""
+        try:
+            image = load_photo(path)
+        except BadInput as error:
+            self.message.emit(f"Cannot import the picture: {error}")
+            return None
+        layer = self.add_photo(image, photo_name(path))
+        self.message.emit(f"Imported “{layer.name}” as a photo layer. Add a condition layer "
+                          "from it (Layer → Add condition layer) to use it as a control.")
+        return layer
+
+    def remix(self, image: Image.Image, name: str, condition: str) -> Layer | None:
+        """A hidden photo layer and, above it, a condition layer detected from it."""
+        kind = self.registry.get(condition)
+        reason = family_reason(kind, self._family())
+        if reason:
+            self.message.emit(reason)
+            return None
+        pixels = fit_to_canvas(image, self.document.width, self.document.height)
+        photo = Layer(unique_name(self.document, name), "photo", pixels, visible=False)
+        layer = self.edits.remix(photo, condition, f"{kind.label} remix of {photo.name}")
+        self.photo_added.emit(photo)
+        self.message.emit(f"{kind.label} remix of “{photo.name}”: write a prompt and Generate. "
+                          "The photo is hidden; its control image shows in the overlay (O).")
+        self.remixed.emit(layer)
+        return layer
+
+    def offer_drop(self, paths: list[str], position: QPoint) -> QMenu | None:
+        """Open a dropped picture and pop up what to do with it; a bad file changes nothing."""
+        if not paths:
+            return None
+        path = paths[0]
+        try:
+            image = load_photo(path)
+        except BadInput as error:
+            self.message.emit(f"Cannot use the dropped file: {error}")
+            return None
+        name = photo_name(path)
+        family = self._family()
+        if self.drop_menu is not None:
+            self.drop_menu.deleteLater()
+        menu = QMenu(self._parent)
+        menu.setToolTipsVisible(True)
+        title = menu.addAction(Path(path).name)
+        title.setEnabled(False)
+        add = menu.addAction("Add as photo layer")
+        add.setObjectName("drop_photo")
+        add.setToolTip("Add the picture as a visible photo layer, fitted to the canvas")
+        add.triggered.connect(lambda: self._add_dropped(image, name))
+        menu.addSeparator()
+        for text, condition in REMIXES:
+            action: QAction = menu.addAction(text)
+            action.setObjectName(f"drop_{condition}")
+            if condition not in self.registry:
+                action.setEnabled(False)
+                action.setToolTip(f"No {condition} condition is installed")
+                continue
+            kind = self.registry.get(condition)
+            action.setToolTip(
+                f"Hide the photo and add its {kind.label} control image, ready to Generate.\n"
+                + condition_tip(kind, family)
+            )
+            action.setEnabled(not family_reason(kind, family))
+            action.triggered.connect(
+                lambda _checked=False, c=condition: self.remix(image, name, c)
+            )
+        if len(paths) > 1:
+            self.message.emit(f"{len(paths)} files dropped: using {Path(path).name} only.")
+        self.drop_menu = menu
+        menu.popup(position)
+        return menu
+
+    def _add_dropped(self, image: Image.Image, name: str) -> None:
+        layer = self.add_photo(image, name)
+        self.message.emit(f"Added “{layer.name}” as a photo layer.")

@@ -1,0 +1,129 @@
+"""The generation area's window actions: the *Generation area* tool (A) beside the painting
+tools, View → Show generation area and Dim outside it, Generate → Generation area: whole canvas,
+and Generate → Generation area size with the sizes the models were trained at, centred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from t2ia_desktop.core.document.generation_area import GenerationArea, centered
+from t2ia_desktop.core.undo.area_command import SetGenerationArea
+from t2ia_desktop.ui.canvas.generation_area import TOOL, AreaFrame
+from t2ia_desktop.ui.dialogs.new_document import PRESETS
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+
+class GenerationAreaActions(QObject):
+    """Builds the frame on the window's canvas and its actions, and puts them in the menus."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        canvas = window.canvas
+        self.frame = AreaFrame(canvas, window.edits)
+        self.frame.message.connect(window.show_message)
+
+        self.tool_action = self._action(
+            "Generation area", "Move and resize the frame a generation fills: drag inside it, "
+            "drag its handles, or drag a new one", "A", lambda: canvas.set_tool(TOOL))
+        self.tool_action.setCheckable(True)
+        group = window.brush_action.actionGroup()
+        if group is not None:
+            group.addAction(self.tool_action)
+        canvas.tool_changed.connect(
+            lambda tool: self.tool_action.setChecked(True) if tool == TOOL else None)
+
+        self.show_action = self._action(
+            "Show generation area", "Draw the generation area's frame on the canvas", "",
+            None)
+        self.show_action.setCheckable(True)
+        self.show_action.setChecked(self.frame.shown)
+        self.show_action.toggled.connect(self.frame.set_shown)
+        self.dim_action = self._action(
+            "Dim outside generation area", "Darken the canvas outside the generation area", "",
+            None)
+        self.dim_action.setCheckable(True)
+        self.dim_action.setChecked(self.frame.dim_outside)
+        self.dim_action.toggled.connect(self.frame.set_dim_outside)
+
+        self.whole_action = self._action(
+            "Generation area: whole canvas", "Generate over the whole canvas again (it then "
+            "follows canvas resizes)", "", lambda: self.set_area(None))
+        self.size_menu = QMenu("Generation area size", window)
+        self.size_menu.setToolTipsVisible(True)
+        self.size_menu.aboutToShow.connect(self._update_sizes)
+        self.size_actions: dict[tuple[int, int], QAction] = {}
+        for width, height, words in PRESETS:
+            action = self.size_menu.addAction(f"{width} × {height}  ({words})")
+            action.setObjectName(f"area_{width}x{height}")
+            action.setToolTip(f"A {width} × {height} generation area in the middle of the "
+                              "canvas")
+            action.triggered.connect(lambda _=False, size=(width, height): self.set_size(size))
+            self.size_actions[(width, height)] = action
+        self._install()
+
+    def _action(self, text: str, tip: str, shortcut: str,
+                slot: Callable[[], object] | None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        action.setStatusTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.window.addAction(action)  # the shortcut works wherever the focus is
+        return action
+
+    def _install(self) -> None:
+        window = self.window
+        tools_menu = self._menu("&Tools")
+        if tools_menu is not None:
+            tools_menu.addAction(self.tool_action)
+        view_menu = getattr(window, "view_menu", None)
+        if view_menu is not None:
+            view_menu.addSeparator()
+            view_menu.addAction(self.show_action)
+            view_menu.addAction(self.dim_action)
+        generate_menu = getattr(window, "generate_menu", None)
+        if generate_menu is not None:
+            generate_menu.addSeparator()
+            generate_menu.addAction(self.whole_action)
+            generate_menu.addMenu(self.size_menu)
+
+    def _menu(self, title: str) -> QMenu | None:
+        for action in self.window.menuBar().actions():
+            if action.text() == title and action.menu() is not None:
+                return action.menu()
+        return None
+
+    def _update_sizes(self) -> None:
+        """Sizes larger than the canvas are greyed out."""
+        document = self.window.document
+        for (width, height), action in self.size_actions.items():
+            action.setEnabled(width <= document.width and height <= document.height)
+
+    # -- changes --------------------------------------------------------------------------------
+    def set_area(self, area: GenerationArea | None) -> None:
+        """Set the generation area as one undo step (None: the whole canvas)."""
+        self.window.canvas.end_stroke()
+        if self.window.edits.push(SetGenerationArea(area)):
+            shown = self.window.document.generation_area
+            self.window.show_message(f"Generation area {shown.label()} at {shown.x}, {shown.y}")
+
+    def set_size(self, size: tuple[int, int]) -> None:
+        """A generation area of ``size`` in the middle of the canvas."""
+        document = self.window.document
+        if size[0] > document.width or size[1] > document.height:
+            self.window.show_message(
+                f"The canvas ({document.width} × {document.height}) is smaller than "
+                f"{size[0]} × {size[1]}: enlarge it (Image → Canvas size…) first.")
+            return
+        self.set_area(centered(size, document.width, document.height))

@@ -1,0 +1,124 @@
+"""File → Open settings from image…, and a picture dropped on the Generate panel.
+
+Either fills the Generate panel from what the picture carries: our request JSON, or else an
+A1111 ``parameters`` text. The status bar says what came back and what did not (values the
+panel cannot take, fields it does not know); a picture without settings gets a clear message
+and the panel stays as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QFileDialog, QWidget
+
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.parameters_text import ImageSettings, read_image_settings
+from t2ia_desktop.core.generation.sdxl_extras import WORDS
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+PICTURE_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
+SETTING_WORDS = {"prompt": "prompt", "negative_prompt": "negative prompt", "model": "model",
+                 "steps": "steps", "guidance_scale": "guidance", "seed": "seed",
+                 "adapter_conditioning_factor": "step fraction", "scheduler": "sampler",
+                 "width": "size", "height": "size", "family": "family", **WORDS}
+
+
+class SettingsFromImage(QObject):
+    """The action and the drop target; ``choose_file`` asks for a picture ("" = cancelled)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.action = QAction("Open settings from &image…", window)
+        self.action.setToolTip("Fill the Generate panel with the settings a picture was made "
+                               "with (t2ia desktop or A1111 PNGs); you can also drop the "
+                               "picture on the Generate panel")
+        self.action.triggered.connect(self.open_dialog)
+        self.choose_file = self._ask_file
+        self.last_message = ""
+        self._watch(window.generate_panel)
+
+    def install(self, file_menu) -> None:
+        """Put the action in the File menu, after Import."""
+        actions = file_menu.actions()
+        import_action = getattr(self.window, "import_action", None)
+        after = next((actions[i + 1] for i, a in enumerate(actions[:-1])
+                      if a is import_action), None)
+        file_menu.insertAction(after, self.action)
+
+    def _ask_file(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open settings from image", "",
+            "Pictures with settings (*.png *.webp *.jpg *.jpeg);;All files (*)")
+        return path
+
+    def open_dialog(self) -> None:
+        path = self.choose_file()
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str | Path) -> ImageSettings | None:
+        """Fill the Generate panel from ``path``; None (and a message) when it cannot."""
+        name = Path(path).name
+        try:
+            found = read_image_settings(path)
+        except BadInput as error:
+            self._say(f"No settings restored: {error}.")
+            return None
+        panel = self.window.generate_panel
+        known = set(panel.settings())
+        ignored = panel.apply_settings(found.settings)
+        left = sorted({SETTING_WORDS.get(n, n) for n in found.settings
+                       if n not in known or n in ignored})
+        dock = getattr(self.window, "generate_dock", None)
+        if dock is not None:
+            dock.raise_()
+        source = "its t2ia settings" if found.source == "t2ia" else "its A1111 parameters"
+        text = f"Restored the settings of {name} from {source}"
+        if left:
+            text += f"; kept the current {', '.join(left)} (not available here)"
+        if found.notes:
+            text += "; " + "; ".join(found.notes)
+        self._say(text + ".")
+        return found
+
+    def _say(self, text: str) -> None:
+        self.last_message = text
+        self.window.show_message(text)
+
+    # -- dropping a picture on the Generate panel ----------------------------------------------
+    def _watch(self, panel: QWidget) -> None:
+        """Take picture drops on the panel and on its text boxes (which would paste the path)."""
+        panel.setAcceptDrops(True)
+        targets = [panel]
+        targets += [area.viewport() for area in panel.findChildren(QAbstractScrollArea)]
+        for target in targets:
+            target.installEventFilter(self)
+
+    @staticmethod
+    def dropped_picture(event) -> str | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return None
+        urls = [url for url in mime.urls() if url.isLocalFile()]
+        if len(urls) != 1 or not urls[0].toLocalFile().lower().endswith(PICTURE_SUFFIXES):
+            return None
+        return urls[0].toLocalFile()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            path = self.dropped_picture(event)
+            if path is None:
+                return False
+            event.acceptProposedAction()
+            if kind == QEvent.Type.Drop and isinstance(event, QDropEvent):
+                self.open_file(path)
+            return True
+        return False

@@ -1,0 +1,1 @@
+"""The canvas widget: the document drawn on paper, the view transform, overlays."""

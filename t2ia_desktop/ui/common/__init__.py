@@ -1,0 +1,1 @@
+"""Widgets and helpers every part of the UI may use."""

@@ -1,0 +1,1 @@
+"""The condition dock, the preview dock and the controls built from parameter specs."""

@@ -1,0 +1,1 @@
+"""Dialogs: new document, canvas size, outpaint, settings, plugins, model manager."""

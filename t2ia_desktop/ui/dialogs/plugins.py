@@ -1,0 +1,211 @@
+"""Help → Plugins…: which condition plugins are loaded, from where, and why one failed.
+
+Plugins are trusted code run in the app's process (as in Krita or GIMP), so the dialog shows
+exactly what is loaded and from which folder or package, lets the artist turn a plugin off
+(kept across runs) and reloads plugins without restarting. Nothing is downloaded or installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from t2ia_desktop.core.conditions.plugins import PluginHost, PluginRecord
+from t2ia_desktop.core.paths import plugins_dir
+from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers
+from t2ia_desktop.ui.common.widgets import read_only_table
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+COLUMNS = ("On", "Plugin", "Conditions", "From", "Status")
+FAILED_COLOUR = QColor("#b00020")
+
+
+def record_details(record: PluginRecord) -> str:
+    """Everything about a plugin, as plain text the artist can copy into a bug report."""
+    lines = [f"{record.name} {record.version}".strip(), f"id: {record.id}",
+             f"from: {record.origin} — {record.location}", f"status: {record.state}"]
+    if record.conditions:
+        lines.append(f"conditions: {', '.join(record.conditions)}")
+    for key in ("description", "author", "homepage"):
+        if getattr(record, key):
+            lines.append(f"{key}: {getattr(record, key)}")
+    if record.error:
+        lines.append(f"error: {record.error}")
+    return "\n".join(lines)
+
+
+class PluginsDialog(QDialog):
+    """The table of plugins with an on/off box each, their details, and the folder buttons."""
+
+    def __init__(self, controller: PluginsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Plugins")
+        self.resize(820, 420)
+        intro = QLabel(
+            "Condition plugins add new kinds of condition layer. They are Python code that runs "
+            "inside the app: install only plugins you trust. Drop a plugin's folder into the "
+            f"plugins folder ({plugins_dir()}) and press Reload.")
+        intro.setWordWrap(True)
+        intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = read_only_table(COLUMNS)
+        self.table.itemChanged.connect(self._on_item_changed)
+        self.table.itemSelectionChanged.connect(self._show_details)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(120)
+        self.details.setToolTip("The selected plugin in full (select and copy for a report)")
+        self.open_button = QPushButton("Open plugins folder")
+        self.open_button.setToolTip(f"Show {plugins_dir()} in the file manager (made if needed)")
+        self.open_button.clicked.connect(controller.open_plugins_folder)
+        self.reload_button = QPushButton("Reload plugins")
+        self.reload_button.setToolTip("Read every plugin again, new and changed ones included; "
+                                      "condition layers keep their settings (F5)")
+        self.reload_button.setShortcut("F5")
+        self.reload_button.clicked.connect(controller.reload)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reload_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
+        layout.addLayout(buttons)
+        self.records: list[PluginRecord] = []
+        controller.reloaded.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the host's plugins as they are now."""
+        selected = self.table.currentRow()
+        self.records = list(self.controller.host.records)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.records))
+        for row, record in enumerate(self.records):
+            on = QTableWidgetItem()
+            on.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                        | Qt.ItemFlag.ItemIsSelectable)
+            on.setCheckState(Qt.CheckState.Checked if record.enabled else Qt.CheckState.Unchecked)
+            on.setToolTip("Load this plugin (turning it off is kept across runs)")
+            status = record.state if not record.error else f"failed: {record.error}"
+            cells = [on, QTableWidgetItem(f"{record.name} {record.version}".strip()),
+                     QTableWidgetItem(", ".join(record.conditions)),
+                     QTableWidgetItem(f"{record.origin}: {record.location}"),
+                     QTableWidgetItem(status)]
+            for column, item in enumerate(cells):
+                item.setToolTip(item.toolTip() or record_details(record))
+                if record.error:
+                    item.setForeground(FAILED_COLOUR)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        if self.records:
+            self.table.selectRow(min(max(selected, 0), len(self.records) - 1))
+        self._show_details()
+
+    def row_of(self, plugin_id: str) -> int:
+        return next(i for i, r in enumerate(self.records) if r.id == plugin_id)
+
+    def _show_details(self) -> None:
+        row = self.table.currentRow()
+        self.details.setPlainText(record_details(self.records[row])
+                                  if 0 <= row < len(self.records) else "")
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != 0:
+            return
+        record = self.records[item.row()]
+        self.controller.set_enabled(record.id, item.checkState() == Qt.CheckState.Checked)
+
+
+class PluginsController(QObject):
+    """Help → Plugins… for a main window; reloads plugins and brings the window up to date."""
+
+    reloaded = Signal()
+
+    def __init__(self, window: MainWindow, host: PluginHost) -> None:
+        super().__init__(window)
+        self.window = window
+        self.host = host
+        self.dialog: PluginsDialog | None = None
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        """Opens the plugins folder in the file manager; tests replace it."""
+        self.action = QAction("&Plugins…", window)
+        self.action.setObjectName("plugins_action")
+        self.action.setToolTip("See, turn off and reload the condition plugins")
+        self.action.setStatusTip(self.action.toolTip())
+        self.action.triggered.connect(self.show_dialog)
+        help_menu = next((a.menu() for a in window.menuBar().actions()
+                          if a.menu() is not None and a.text().replace("&", "") == "Help"), None)
+        if help_menu is None:
+            help_menu = window.menuBar().addMenu("&Help")
+        help_menu.addAction(self.action)
+        self.help_menu = help_menu
+
+    def show_dialog(self) -> PluginsDialog:
+        if self.dialog is None:
+            self.dialog = PluginsDialog(self, self.window)
+        self.dialog.refresh()
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+    def failure_summary(self) -> str:
+        failed = self.host.failed()
+        if not failed:
+            return ""
+        names = ", ".join(r.name for r in failed)
+        return (f"{len(failed)} plugin{'s' if len(failed) > 1 else ''} could not load ({names}): "
+                "see Help → Plugins….")
+
+    def reload(self) -> None:
+        """Read the plugins again and bring the menus, docks and condition layers up to date."""
+        self.host.reload()
+        window = self.window
+        gone = refresh_condition_layers(window.updater)
+        window.condition_actions.fill_add_condition_menu()
+        panel = window.condition_panel
+        layer = panel.layer
+        panel.set_layer(None)  # rebuilds its controls from the new parameter specs
+        panel.set_layer(layer)
+        loaded = sum(r.state == "loaded" for r in self.host.records)
+        message = f"Plugins reloaded: {loaded} loaded"
+        if self.host.failed():
+            message += f", {len(self.host.failed())} failed (see Help → Plugins…)"
+        if gone:
+            message += f"; {', '.join(gone)} lost {'its' if len(gone) == 1 else 'their'} condition"
+        window.show_message(message + ".")
+        self.reloaded.emit()
+
+    def set_enabled(self, plugin_id: str, enabled: bool) -> None:
+        """Turn a plugin on or off now (and for later runs)."""
+        self.host.set_enabled(plugin_id, enabled)
+        self.reload()
+
+    def open_plugins_folder(self) -> None:
+        folder = plugins_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self.window.show_message(f"Cannot make the plugins folder {folder}: {error}")
+            return
+        self.open_url(QUrl.fromLocalFile(str(folder)))

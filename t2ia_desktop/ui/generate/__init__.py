@@ -1,0 +1,1 @@
+"""The Generate panel and its sections."""

@@ -1,0 +1,1 @@
+"""The Image history dock and its list model."""

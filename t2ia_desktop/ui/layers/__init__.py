@@ -1,0 +1,1 @@
+"""The layers panel and the undo steps dock."""

@@ -1,0 +1,1 @@
+"""The queue panel: one row per job."""

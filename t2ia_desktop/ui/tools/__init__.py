@@ -1,0 +1,1 @@
+"""The painting, selection and transform tools that act through the canvas."""

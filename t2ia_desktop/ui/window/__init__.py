@@ -1,0 +1,1 @@
+"""The main window: assembles docks, menus and toolbars."""

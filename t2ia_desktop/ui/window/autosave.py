@@ -1,0 +1,338 @@
+"""Autosave and crash recovery: unsaved work is written to a recovery folder, and the next launch
+after a crash offers it back.
+
+Each running window has a *session* folder under ``data_dir()/recovery`` holding a lock file
+(``QLockFile``: the folder of a process that died, even by ``kill -9``, can be locked again) and,
+once there are unsaved changes, ``document.t2ia`` (an ordinary project, written atomically) and
+``info.json`` (the document's name and file, when it was written). Unsaved changes are written
+at most ``interval`` seconds after they happen: the pixels are copied on the UI thread, which is
+quick, and compressed and written on a thread of their own, so painting never waits. A save, a
+"Don't save" or a clean exit removes the files; a session folder whose owner is gone is a
+recovery the next launch offers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
+
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.document.selection import adopt_selection, document_selection
+from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.files.atomic_file import atomic_write
+from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.paths import data_dir
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 30.0
+INTERVAL_ENV = "T2IA_AUTOSAVE_SECONDS"
+"""Overrides the interval (seconds), e.g. for the crash-recovery test."""
+DOCUMENT = "document.t2ia"
+INFO = "info.json"
+LOCK = "session.lock"
+STROKE_RETRY_MS = 500
+"""A stroke being painted is not copied half-way: the autosave waits for it this long."""
+
+
+def recovery_root() -> Path:
+    return data_dir() / "recovery"
+
+
+def interval_from_environment(default: float = DEFAULT_INTERVAL_S) -> float:
+    """The autosave interval: ``T2IA_AUTOSAVE_SECONDS`` when set to a positive number."""
+    text = os.environ.get(INTERVAL_ENV, "")
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def copy_document(document: Document) -> Document:
+    """A copy of ``document`` whose pixels the painter can no longer change (for a writer on
+    another thread); ids, settings and requests are kept."""
+    copied = Document(document.width, document.height)
+    for layer in document.layers:
+        copied.layers.append(Layer(
+            layer.name, layer.kind, layer.pixels.copy(), visible=layer.visible,
+            opacity=layer.opacity, request=layer.request,  # frozen: shared safely
+            condition=copy.deepcopy(layer.condition), id=layer.id,
+            blend_mode=layer.blend_mode, locked=layer.locked,
+        ))
+        copied.layers[-1].revision = layer.revision  # the same pixels: encoded bytes reuse
+    if document.active is not None:
+        copied.active = copied.layer_by_id(document.active.id)
+    copied.custom_area = document.custom_area  # frozen: shared safely
+    selection = document_selection(document)
+    adopt_selection(copied, None if selection.is_empty() else selection.mask)  # copies it
+    return copied
+
+
+@dataclass
+class Recovery:
+    """Unsaved work left by a session that did not end cleanly."""
+
+    folder: Path
+    lock: QLockFile
+    name: str
+    original: Path | None
+    saved_at: float
+
+    @property
+    def document_path(self) -> Path:
+        return self.folder / DOCUMENT
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
+        where = f" (its file: {self.original})" if self.original else " (never saved)"
+        return f"“{self.name}”{where}, autosaved {when}"
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.lock.unlock()
+
+    def release(self) -> None:
+        """Leave it for another launch."""
+        self.lock.unlock()
+
+
+def find_recoveries(root: Path | None = None) -> list[Recovery]:
+    """Sessions whose process is gone and that left unsaved work, newest first. Each one
+    found is locked by this process until it is restored, discarded or released."""
+    root = root or recovery_root()
+    found: list[Recovery] = []
+    try:
+        folders = [folder for folder in root.iterdir() if folder.is_dir()]
+    except OSError:
+        return []
+    for folder in folders:
+        lock = QLockFile(str(folder / LOCK))
+        lock.setStaleLockTime(0)  # stale only when its process is gone, however long it ran
+        if not lock.tryLock(0):
+            continue  # a running window's session
+        info = _read_info(folder / INFO)
+        if info is None or not (folder / DOCUMENT).is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # a clean session, or nothing written
+            lock.unlock()
+            continue
+        original = info.get("original")
+        found.append(Recovery(
+            folder, lock, str(info.get("name") or "Untitled"),
+            Path(original) if isinstance(original, str) and original else None,
+            float(info.get("saved_at") or 0.0),
+        ))
+    found.sort(key=lambda recovery: recovery.saved_at, reverse=True)
+    return found
+
+
+def _read_info(path: Path) -> dict[str, Any] | None:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    with atomic_write(path, "w", encoding="utf-8") as stream:
+        json.dump(data, stream)
+
+
+class Autosaver(QObject):
+    """Writes the window's unsaved work to its session folder, at most ``interval_s`` seconds
+    after each change; :meth:`finish` (a clean close) removes it."""
+
+    written = Signal(object)  # Path of the recovery project, once written
+    failed = Signal(str)
+    _done = Signal(object, str)  # from the writer thread: (path or None, error)
+
+    def __init__(self, window: MainWindow, interval_s: float = DEFAULT_INTERVAL_S,
+                 root: Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.root = root or recovery_root()
+        self.folder = self.root / f"session-{uuid.uuid4().hex[:12]}"
+        self._lock: QLockFile | None = None
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="t2ia-autosave")
+        self._busy = False
+        self._again = False
+        self._closed = False
+        self._has_files = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(max(1, round(interval_s * 1000)))
+        self.timer.timeout.connect(self.save_now)
+        self._done.connect(self._on_done)
+        self._take_folder(self.folder)
+        window.files.state_changed.connect(self._on_state_changed)
+        window.files.replaced.connect(self._on_state_changed)
+
+    @property
+    def document_path(self) -> Path:
+        return self.folder / DOCUMENT
+
+    def set_interval(self, interval_s: float) -> None:
+        """Write unsaved work at most ``interval_s`` seconds after it changes (Settings)."""
+        self.timer.setInterval(max(1, round(interval_s * 1000)))
+
+    def _take_folder(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.warning("no recovery folder %s: %s", folder, error)
+            return
+        lock = QLockFile(str(folder / LOCK))
+        lock.setStaleLockTime(0)
+        if lock.tryLock(0):
+            self._lock = lock
+
+    def adopt(self, recovery: Recovery) -> None:
+        """Continue in a restored recovery's folder (it stays until this session saves)."""
+        self._remove_own_folder()
+        if self._lock is not None:
+            self._lock.unlock()
+        self.folder = recovery.folder
+        self._lock = recovery.lock
+        self._has_files = True
+
+    # -- when to write --------------------------------------------------------------------------
+    def _on_state_changed(self) -> None:
+        if self._closed:
+            return
+        if self.window.files.is_dirty():
+            if not self.timer.isActive() and not self._busy:
+                self.timer.start()
+            elif self._busy:
+                self._again = True
+        else:  # saved, undone back to the saved state, or a fresh document
+            self.timer.stop()
+            self._again = False
+            self._discard_files()
+
+    def save_now(self) -> None:
+        """Write the unsaved work now (the timer calls it)."""
+        if self._closed or not self.window.files.is_dirty():
+            return
+        if self._busy:
+            self._again = True
+            return
+        if self.window.canvas.stroking:
+            self.timer.start(STROKE_RETRY_MS)
+            return
+        files = self.window.files
+        document = copy_document(self.window.document)  # the only work on the UI thread
+        settings = files.window.generate_panel.settings()
+        info = {"name": files.name, "original": str(files.path) if files.path else None,
+                "saved_at": time.time(), "pid": os.getpid()}
+        self._busy = True
+        self._has_files = True
+        self._executor.submit(self._write, self.folder, document, settings, info)
+
+    def _write(self, folder: Path, document: Document, settings: dict[str, Any],
+               info: dict[str, Any]) -> None:
+        """On the writer thread."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            save_project(document, folder / DOCUMENT, settings)
+            _write_json(folder / INFO, info)
+        except (T2IAError, OSError) as error:
+            self._done.emit(None, str(error))
+        except Exception as error:  # an autosave must never end the app
+            log.exception("autosave failed")
+            self._done.emit(None, f"{type(error).__name__}: {error}")
+        else:
+            self._done.emit(folder / DOCUMENT, "")
+
+    def _on_done(self, path: Path | None, error: str) -> None:
+        self._busy = False
+        if path is None:
+            log.warning("autosave failed: %s", error)
+            self.failed.emit(error)
+        else:
+            self.written.emit(path)
+        if self._again and not self._closed:
+            self._again = False
+            self.timer.start()
+
+    # -- removing -------------------------------------------------------------------------------
+    def _discard_files(self) -> None:
+        if self._has_files:
+            self._has_files = False
+            # on the writer thread, after any write in flight: it cannot bring them back
+            self._executor.submit(self._remove_files, self.folder)
+
+    @staticmethod
+    def _remove_files(folder: Path) -> None:
+        for name in (INFO, DOCUMENT):  # the info first: without it nothing is offered
+            (folder / name).unlink(missing_ok=True)
+
+    def _remove_own_folder(self) -> None:
+        self._executor.submit(shutil.rmtree, self.folder, True)
+
+    def finish(self) -> None:
+        """A clean end (the window closes after Save or Don't save): the writer thread
+        finishes, and the session's folder goes."""
+        if self._closed:
+            return
+        self._closed = True
+        self.timer.stop()
+        self._executor.submit(shutil.rmtree, self.folder, True)
+        self._executor.shutdown(wait=True)
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    def wait(self) -> None:
+        """Block until the writes asked for so far are done (tests)."""
+        self._executor.submit(lambda: None).result()
+
+
+def load_recovery(recovery: Recovery) -> tuple[Document, dict[str, Any]]:
+    """The recovered document and settings; a damaged recovery raises ``BadInput``."""
+    return load_project(recovery.document_path)
+
+
+def offer_recovery(window: MainWindow) -> bool:
+    """At launch: offer ``window`` the unsaved work crashed sessions left, newest first; True
+    when one was restored. A declined one is deleted; one that cannot be read is kept (its
+    folder is named) and told; the others wait for the next launch."""
+    autosaver = window.autosaver
+    restored = False
+    for recovery in find_recoveries(autosaver.root if autosaver is not None else None):
+        if restored:
+            recovery.release()  # one at a time
+            continue
+        if not window.files.ask_restore(recovery.describe()):
+            recovery.discard()
+            continue
+        try:
+            document, settings = load_recovery(recovery)
+        except T2IAError as error:
+            recovery.release()
+            window.files.show_error("Cannot restore the unsaved work",
+                                    f"{error}\n\nIt is kept in {recovery.folder}.")
+            continue
+        window.files.restore(document, settings, recovery.name, recovery.original)
+        if autosaver is not None:
+            autosaver.adopt(recovery)  # its files stay until this session saves
+        else:
+            recovery.discard()
+        restored = True
+        window.show_message(f"Restored {recovery.describe()}. Save it to keep it.")
+    return restored
+

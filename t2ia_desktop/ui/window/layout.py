@@ -1,0 +1,367 @@
+"""Where everything sits in the main window, laid out as painters' apps are (Krita, GIMP,
+Photoshop), and remembered between launches.
+
+- Left edge: the tool box, icon-only tools with their shortcut in the tooltip, the brush and
+  background colour swatches at its foot.
+- Top row: undo and redo; the current tool's options (Size, Hardness… for the brush and the
+  eraser, Tolerance for Fill); on the right Generate, Live, the condition overlay with its
+  opacity, and Compare with its split (shown while comparing).
+- Right column: Generate (scrolls when shorter than its controls), Layers, Queue tabbed with
+  Image history; left column, narrower: Preview, Condition, History.
+
+The dock layout and the window's geometry are saved in ``window.ini`` in the data folder when
+the window closes and restored at the next launch; View → Reset layout brings the first one
+back.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from t2ia_desktop.core.paths import data_dir
+from t2ia_desktop.ui.canvas.view import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE
+from t2ia_desktop.ui.common.tool_icons import tool_icon
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "window.ini"
+STATE_VERSION = 1
+"""Raised when the docks or toolbars change so much that an old saved layout no longer fits."""
+RIGHT_SHARES = (0.42, 0.33, 0.25)
+"""Initial heights of Generate, Layers and Queue, as shares of the right column (Generate
+scrolls; its button is also on the toolbar)."""
+LEFT_SHARES = (0.28, 0.42, 0.30)
+"""Initial heights of Preview, Condition and History."""
+RIGHT_WIDTH, LEFT_WIDTH = 430, 250
+ICON_SIZE = QSize(24, 24)
+TOOL_ICONS = {"brush": "brush", "eraser": "eraser", "fill": "fill", "picker": "picker",
+              "rect_select": "rect_select", "lasso": "lasso", "transform": "transform",
+              "generation_area": "generation_area"}
+
+
+def state_path() -> Path:
+    return data_dir() / STATE_FILE
+
+
+class PanelScroll(QScrollArea):
+    """A scroll area for a dock's panel: shorter than the panel when it must, and (unless it
+    scrolls sideways) never narrower than the panel's controls with the scroll bar."""
+
+    def __init__(self, sideways: bool) -> None:
+        super().__init__()
+        self.sideways = sideways
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        widget = self.widget()
+        if self.sideways or widget is None:
+            return hint
+        width = (widget.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(max(hint.width(), width), hint.height())
+
+
+def scrolling(widget: QWidget, sideways: bool = False) -> QScrollArea:
+    """``widget`` in a scroll area, so its dock may be shorter (``sideways``: and narrower)
+    than its controls."""
+    area = PanelScroll(sideways)
+    area.setObjectName(f"{widget.objectName() or 'panel'}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    if not sideways:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
+
+
+def shortcut_text(action: QAction) -> str:
+    return ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText)
+                     for key in action.shortcuts()[:2])
+
+
+def spacer(horizontal: bool = True) -> QWidget:
+    """An empty widget that takes a toolbar's spare room, pushing what follows to its end."""
+    widget = QWidget()
+    widget.setObjectName("toolbar_spacer")
+    expanding, preferred = QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred
+    widget.setSizePolicy(expanding if horizontal else preferred,
+                         preferred if horizontal else expanding)
+    return widget
+
+
+class ColorSwatches(QWidget):
+    """Brush colour over background colour, overlapping as in painters' apps, and the swap
+    button in the free corner; the buttons are the tool options bar's."""
+
+    SIDE = 26
+    """Each swatch's side; they overlap by half."""
+
+    def __init__(self, brush: QToolButton, background: QToolButton, swap: QToolButton) -> None:
+        super().__init__()
+        self.setObjectName("color_swatches")
+        side, offset = self.SIDE, self.SIDE // 2
+        self.setFixedSize(side + offset, side + offset + 2)
+        for button, x, y in ((background, offset, offset + 2), (brush, 0, 2)):
+            button.setParent(self)
+            button.setAutoRaise(True)
+            button.setIconSize(QSize(side - 4, side - 4))
+            button.setGeometry(x, y, side, side)
+        swap.setParent(self)
+        swap.setAutoRaise(True)
+        swap.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        swap.setIconSize(QSize(offset - 1, offset - 1))
+        swap.setGeometry(side, 0, offset, offset + 1)
+        brush.raise_()
+
+
+class WindowLayout(QObject):
+    """Builds the window's toolbars, places its docks, and saves and restores the layout.
+
+    Made in two steps: the constructor builds the top toolbars (controllers made later add
+    their actions to ``tools_toolbar``), :meth:`arrange` places everything once the window's
+    parts all exist."""
+
+    def __init__(self, window: MainWindow, path: Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path = path or state_path()
+        self.default_state = QByteArray()
+        self.restored = False
+        """Whether the last session's layout was put back (then the default sizes are not)."""
+        self._sized = False
+        window.setIconSize(ICON_SIZE)
+        self.edit_toolbar = self._toolbar("Undo and redo", "edit_toolbar")
+        self.edit_toolbar.addAction(window.undo_action)
+        self.edit_toolbar.addAction(window.redo_action)
+        window.undo_action.setIcon(tool_icon("undo"))
+        window.redo_action.setIcon(tool_icon("redo"))
+        self._build_size(window)
+        self._build_overlay_slider(window)
+        self.tools_toolbar = self._toolbar("Generate", "tools_toolbar")
+        """Generate and the view toggles, on the right of the top row (the last toolbar on a
+        row takes its spare room; the spacer pushes them right)."""
+        self.tools_toolbar.addWidget(spacer())
+        self.tools_toolbar.addAction(window.generate_action)
+        button = self.tools_toolbar.widgetForAction(window.generate_action)
+        if button is not None:
+            font = QFont(button.font())
+            font.setBold(True)
+            button.setFont(font)
+        self.toolbox = QToolBar("Tool box", window)
+        self.toolbox.setObjectName("toolbox")
+        self.toolbox.setMovable(False)
+        self.toolbox.setIconSize(ICON_SIZE)
+        self.toolbox.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.toolbox)
+        self.reset_action = QAction("Reset layout", window)
+        self.reset_action.setToolTip("Put the panels and toolbars back where they were at the "
+                                     "first launch")
+        self.reset_action.setStatusTip(self.reset_action.toolTip())
+        self.reset_action.triggered.connect(self.reset)
+
+    # -- building ---------------------------------------------------------------------------------
+    def _toolbar(self, title: str, name: str) -> QToolBar:
+        toolbar = QToolBar(title, self.window)
+        toolbar.setObjectName(name)
+        toolbar.setMovable(False)
+        toolbar.setIconSize(ICON_SIZE)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        return toolbar
+
+    def _build_size(self, window: MainWindow) -> None:
+        tip = "Brush size in canvas pixels ([ smaller, ] larger)"
+        self.size_label = QLabel(" Size ")
+        self.size_label.setToolTip(tip)
+        window.size_spin = QSpinBox()
+        window.size_spin.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
+        window.size_spin.setSuffix(" px")
+        window.size_spin.setToolTip(tip)
+        window.size_slider = QSlider(Qt.Orientation.Horizontal)
+        window.size_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
+        window.size_slider.setFixedWidth(90)
+        window.size_slider.setToolTip(tip)
+        for widget in (window.size_spin, window.size_slider):
+            widget.setValue(window.canvas.brush_size)
+            widget.valueChanged.connect(window.canvas.set_brush_size)
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        window.canvas.brush_size_changed.connect(window._on_brush_size_changed)
+
+    def _build_overlay_slider(self, window: MainWindow) -> None:
+        slider = window.overlay_slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(0, 100)
+        slider.setValue(round(window.canvas.overlay_opacity * 100))
+        slider.setFixedWidth(70)
+        slider.setToolTip("Opacity of the condition overlay over the canvas")
+        slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        slider.valueChanged.connect(lambda value: window.canvas.set_overlay_opacity(value / 100))
+
+    def arrange(self) -> None:
+        """Place the tools, the options and the docks; then restore the saved layout."""
+        window = self.window
+        self._fill_toolbox()
+        self._fill_options()
+        self._fill_tools_toolbar()
+        # The row's order: undo and redo, the tool's options, then Generate & co on the right.
+        options = window.canvas_actions.options_bar
+        for toolbar in (self.edit_toolbar, options, self.tools_toolbar):
+            window.removeToolBar(toolbar)
+            window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+            toolbar.show()
+        history = getattr(getattr(window, "results", None), "image_history", None)
+        if history is not None:  # its row of buttons would widen the whole right column
+            panel = history.dock.widget()
+            history.dock.setWidget(scrolling(panel, sideways=True))
+            panel.show()
+        view_menu = getattr(window, "view_menu", None)
+        if view_menu is not None:
+            view_menu.addSeparator()
+            view_menu.addAction(self.reset_action)
+        self.default_state = window.saveState(STATE_VERSION)
+        window.installEventFilter(self)
+        self.restore()
+
+    def _fill_toolbox(self) -> None:
+        window = self.window
+        canvas_actions, selection = window.canvas_actions, window.selection_actions
+        tools = [
+            ("brush", window.brush_action), ("eraser", window.eraser_action),
+            ("fill", canvas_actions.fill_action), ("picker", canvas_actions.picker_action),
+            ("rect_select", selection.rectangle_action), ("lasso", selection.lasso_action),
+            ("transform", selection.transform_action),
+            ("generation_area", window.area_actions.tool_action),
+        ]
+        for icon, action in tools:
+            action.setIcon(tool_icon(TOOL_ICONS[icon]))
+            name = action.text().replace("&", "")
+            keys = shortcut_text(action)
+            title = f"{name} ({keys})" if keys else name
+            action.setToolTip(f"{title}\n{action.statusTip()}" if action.statusTip() else title)
+            self.toolbox.addAction(action)
+        self.toolbox.addWidget(spacer(horizontal=False))
+        bar = canvas_actions.options_bar
+        canvas_actions.swap_colors_action.setIcon(tool_icon("swap"))
+        self.swatches = ColorSwatches(bar.color_button, bar.background_button, bar.swap_button)
+        self.toolbox.addWidget(self.swatches)
+
+    def _fill_options(self) -> None:
+        window = self.window
+        bar = window.canvas_actions.options_bar
+        first = bar.actions()[0] if bar.actions() else None
+        brush_tools = frozenset({"brush", "eraser"})
+        for widget in (self.size_label, window.size_spin, window.size_slider):
+            bar.option_tools[bar.insertWidget(first, widget)] = brush_tools
+        bar.show_for(window.canvas.tool)
+
+    def _fill_tools_toolbar(self) -> None:
+        window, toolbar = self.window, self.tools_toolbar
+        toolbar.addSeparator()
+        window.overlay_action.setIcon(tool_icon("overlay"))
+        toolbar.addAction(window.overlay_action)
+        toolbar.addWidget(window.overlay_slider)
+        compare = getattr(getattr(window, "results", None), "compare", None)
+        if compare is None:
+            return
+        compare.action.setIcon(tool_icon("compare"))
+        toolbar.addSeparator()
+        toolbar.addAction(compare.action)
+        # The split slider moves here with its own toolbar action; its old bar goes away.
+        old = compare.toolbar
+        for action in old.actions():
+            widget = old.widgetForAction(action)
+            old.removeAction(action)
+            if widget is compare.slider:
+                toolbar.addAction(action)
+                compare.slider.setFixedWidth(80)
+                action.setVisible(compare.action.isChecked())
+                compare.action.toggled.connect(action.setVisible)  # shown while comparing
+        window.removeToolBar(old)
+
+    # -- sizes ------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.window and event.type() == QEvent.Type.Show and not self._sized):
+            self._sized = True
+            if not self.restored:
+                self.apply_default_sizes()
+        return False
+
+    def apply_default_sizes(self) -> None:
+        """Docks at their first sizes: the right column split 42/33/25 %, the left narrower."""
+        window = self.window
+        right = [window.generate_dock, window.layers_dock, window.queue_dock]
+        left = [window.preview_dock, window.condition_dock, window.history_dock]
+        height = max(window.centralWidget().height(), 400)
+        for docks, shares in ((right, RIGHT_SHARES), (left, LEFT_SHARES)):
+            window.resizeDocks(docks, [round(height * share) for share in shares],
+                               Qt.Orientation.Vertical)
+        window.resizeDocks([window.generate_dock, window.preview_dock],
+                           [RIGHT_WIDTH, LEFT_WIDTH], Qt.Orientation.Horizontal)
+
+    def reset(self) -> None:
+        """View → Reset layout: every dock and toolbar back where the first launch had it."""
+        window = self.window
+        if not self.default_state.isEmpty():
+            window.restoreState(self.default_state, STATE_VERSION)
+        for dock in window.findChildren(QDockWidget):
+            if dock.isFloating():
+                dock.setFloating(False)
+        window.queue_dock.raise_()
+        self.apply_default_sizes()
+        window.show_message("Layout reset: panels and toolbars are back in their first places.")
+
+    # -- saving -----------------------------------------------------------------------------------
+    def _settings(self) -> QSettings:
+        return QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def save(self) -> None:
+        """Write the dock layout and the window's geometry (when the window closes)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.warning("Cannot save the window layout in %s: %s", self.path, error)
+            return
+        settings = self._settings()
+        settings.setValue("version", STATE_VERSION)
+        settings.setValue("geometry", self.window.saveGeometry())
+        settings.setValue("state", self.window.saveState(STATE_VERSION))
+        settings.sync()
+        if settings.status() != QSettings.Status.NoError:
+            log.warning("Cannot save the window layout in %s", self.path)
+
+    def restore(self) -> bool:
+        """Put back the layout saved last time; False (and the default layout) when there is
+        none, or it comes from another layout version or cannot be read."""
+        if not self.path.is_file():
+            return False
+        settings = self._settings()
+        state, geometry = settings.value("state"), settings.value("geometry")
+        if not isinstance(state, QByteArray) or settings.value("version") not in (
+                STATE_VERSION, str(STATE_VERSION)):
+            log.info("The saved window layout in %s does not fit this version: using the "
+                     "default one", self.path)
+            return False
+        if isinstance(geometry, QByteArray):
+            self.window.restoreGeometry(geometry)
+        self.restored = self.window.restoreState(state, STATE_VERSION)
+        if not self.restored:
+            log.warning("The saved window layout in %s is damaged: using the default one",
+                        self.path)
+        return self.restored

@@ -1,0 +1,560 @@
+"""The main window: canvas in the middle, generate, layers and queue docks on the right, preview
+and condition docks on the left, the tool box and toolbars (placed by ``window_layout.py``).
+
+The *current condition layer* is the condition layer last selected in Layers: the Preview and
+Condition docks show it and the canvas overlay draws it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QWidget,
+)
+
+from t2ia_desktop.core.conditions.registry import default_registry
+from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.files.photo import PHOTO_FILTER
+from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.downloads import WeightDownloads
+from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+from t2ia_desktop.runtime.runner import JobRunner
+from t2ia_desktop.session.edits import DocumentEdits, detection_inputs, stale_condition_layers
+from t2ia_desktop.ui.actions.conditions import ConditionActions
+from t2ia_desktop.ui.actions.generation import GenerationMixin
+from t2ia_desktop.ui.actions.generation_area import GenerationAreaActions
+from t2ia_desktop.ui.actions.layers import LayerActions
+from t2ia_desktop.ui.actions.live import LiveController
+from t2ia_desktop.ui.actions.outpaint import OutpaintActions
+from t2ia_desktop.ui.actions.projects import ProjectFiles
+from t2ia_desktop.ui.actions.queue import QueueControl
+from t2ia_desktop.ui.actions.selection import SelectionActions
+from t2ia_desktop.ui.actions.settings_from_image import SettingsFromImage
+from t2ia_desktop.ui.actions.tools import CanvasActions
+from t2ia_desktop.ui.actions.transform import TransformActions
+from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.common.widgets import ModelConnections
+from t2ia_desktop.ui.conditions.panel import ConditionPanel
+from t2ia_desktop.ui.conditions.preview_panel import PreviewPanel
+from t2ia_desktop.ui.conditions.weights_offer import WeightsOffer
+from t2ia_desktop.ui.generate.panel import GeneratePanel, ModelEntry
+from t2ia_desktop.ui.layers.panel import LayersPanel, make_active
+from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
+from t2ia_desktop.ui.queue.panel import QueuePanel
+from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
+from t2ia_desktop.ui.window.layout import WindowLayout, scrolling
+from t2ia_desktop.ui.window.result_tools import ResultTools
+
+log = logging.getLogger(__name__)
+
+WINDOW_TITLE = "t2ia desktop"
+DEFAULT_SIZE = QSize(1400, 900)
+
+
+class MainWindow(GenerationMixin, QMainWindow):
+    """The app's one window; ``generate()`` queues a job and adds its image as a new layer."""
+
+    def __init__(
+        self,
+        document: Document,
+        runner: JobRunner,
+        models: list[ModelEntry],
+        *,
+        status_message: str = "",
+        history_folder: Path | None = None,
+        conditions: ConditionUpdater | None = None,
+        autosave_seconds: float | None = None,
+        downloads: WeightDownloads | None = None,
+        queue_keeper: QueueKeeper | None = None,
+    ) -> None:
+        """``conditions`` keeps condition layers in step with their sources; without one the
+        window makes its own (with its own detector thread) and stops it when it closes.
+        ``autosave_seconds`` turns on autosave (unsaved work written at most that long after
+        it changes, for crash recovery)."""
+        super().__init__()
+        self.history_folder = history_folder
+        self.document = document
+        self.runner = runner
+        self._owned_scheduler: PreviewScheduler | None = None
+        if conditions is None:
+            self._owned_scheduler = PreviewScheduler()
+            conditions = ConditionUpdater(document, default_registry(), self._owned_scheduler)
+        self.updater = conditions
+        self.registry = conditions.registry
+        self.current_condition: Layer | None = None
+        self.pending_tasks: set[asyncio.Future[None]] = set()
+        self._notes: dict[int, str] = {}  # job id → what its request left out
+        self._detached: set[str] = set()
+        self.choose_photo: Callable[[], str] = self._ask_photo_path
+        """Asks for a picture file to import ("" when cancelled); tests replace it."""
+        self.setWindowTitle(WINDOW_TITLE)
+        self.resize(DEFAULT_SIZE)
+        self.undo = UndoStack(document)
+        """The document's history: every change made here is a step of it."""
+        self.edits = DocumentEdits(document, self.undo, conditions)
+
+        self.canvas = CanvasView(document, edits=self.edits)
+        self.setCentralWidget(self.canvas)
+        self.generate_panel = GeneratePanel(models, document, self.registry, edits=self.edits)
+        runner.worker.executor.device_memory.connect(  # the estimate beside Generate
+            self.generate_panel.vram_label.set_device_facts)
+        self.layers_panel = LayersPanel(document, conditions, edits=self.edits)
+        self.queue_panel = QueuePanel(runner.queue, runner)
+        self.preview_panel = PreviewPanel(document, conditions)
+        self.condition_panel = ConditionPanel(document, conditions, edits=self.edits)
+        self.weights_offer = WeightsOffer(self.condition_panel, downloads or WeightDownloads(),
+                                          self)
+        """The Condition dock's "Download weights" button for detectors that lack them."""
+        self.history_panel = HistoryPanel(self.undo)
+        self.generate_dock = self._dock("Generate", scrolling(self.generate_panel))
+        self.layers_dock = self._dock("Layers", self.layers_panel)
+        self.queue_dock = self._dock("Queue", self.queue_panel)
+        self.preview_dock = self._dock("Preview", self.preview_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.condition_dock = self._dock("Condition", self.condition_panel,
+                                         Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.history_dock = self._dock("History", self.history_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.condition_actions = ConditionActions(
+            document, conditions, self.generate_panel.family, self.layers_panel.selected_layer,
+            self, edits=self.edits,
+        )
+        self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
+        self._build_actions()
+        self.files = ProjectFiles(self)
+        """New, Open, Save, Export, recent files and the title's unsaved-changes marker."""
+        self.export_action = self.files.export_action
+        self.autosaver = Autosaver(self, autosave_seconds) if autosave_seconds else None
+        if self.autosaver is not None:
+            self.autosaver.failed.connect(
+                lambda error: self.show_message(f"Autosave failed: {error}"))
+        self.window_layout = WindowLayout(self)
+        """Tool box, toolbars and docks where painters expect them; saved between launches."""
+        self._build_status_bar()
+        self._build_menus()
+        self.layer_actions = LayerActions(self)
+        """Merge down, canvas size, paste, and imports keeping size or PSD layers."""
+        self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
+                                   self.layer_menu)
+        self.outpaint_actions = OutpaintActions(self)
+        """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
+        self.results = ResultTools(self)
+        self.settings_from_image = SettingsFromImage(self)
+        """File → Open settings from image…, and pictures dropped on the Generate panel."""
+        self.settings_from_image.install(self.file_menu)
+        """Image history dock, compare view (C), device/model/memory status, Help menu."""
+        self.queue_control = QueueControl(self, queue_keeper)
+        """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
+        self.canvas_actions = CanvasActions(self)
+        """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
+        self.selection_actions = SelectionActions(self)
+        """Selections (M, L), the Select menu (selection → inpaint mask…), Transform (Ctrl+T)."""
+        self.transform_actions = TransformActions(self, self.selection_actions.transform)
+        """Layer → Transform: flips and quarter turns; the transform tool's angle option."""
+        self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
+        self.live = LiveController(self)
+        """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
+        self.area_actions = GenerationAreaActions(self)
+        """The generation area: its frame and tool (A), View and Generate menu entries."""
+
+        self.generate_panel.generate_requested.connect(self.generate)
+        self.generate_panel.family_changed.connect(self._on_family_changed)
+        self._on_family_changed(self.generate_panel.family())
+        self.canvas.message.connect(self.show_message)
+        self.canvas.files_dropped.connect(self.offer_drop)
+        self.condition_actions.message.connect(self.show_message)
+        self.condition_actions.condition_added.connect(self._on_condition_added)
+        self.condition_actions.remixed.connect(self._on_remixed)
+        self.layers_panel.selection_changed.connect(self._on_selection_changed)
+        self.layers_panel.message.connect(self.show_message)
+        self.condition_panel.paint_requested.connect(self.paint_on_condition)
+        self.history_panel.step_chosen.connect(self.go_to_step)
+        self.connections = ModelConnections()
+        self.connections.connect(runner.queue.job_changed, self._on_job_changed)
+        self.connections.connect(runner.queue.job_added, self._on_job_changed)
+        self.connections.connect(self.undo.changed, self._on_history_changed)
+        self.connections.drop_with(self)
+        self.document_connections = ModelConnections()
+        """The window's connections to its document's signals, dropped when it is replaced."""
+        self.document_connections.drop_with(self)
+        self._bind_document(document)
+        self._on_history_changed()
+        existing = [layer for layer in document.layers if layer.kind == "condition"]
+        self.set_current_condition(existing[-1] if existing else None)
+        self.window_layout.arrange()
+        if status_message:
+            self.statusBar().showMessage(status_message)
+        self.canvas.setFocus()
+
+    # -- building -----------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget,
+              area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(
+        self, text: str, tip: str, shortcuts: list[str], slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        keys = ", ".join(
+            QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts
+        )
+        action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the focus is in the window
+        return action
+
+    def _build_actions(self) -> None:
+        canvas = self.canvas
+        self.undo_action = self._action(
+            "Undo", "Undo the last change to the document", ["Ctrl+Z"], self.undo_step
+        )
+        self.redo_action = self._action(
+            "Redo", "Redo the change last undone", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_step
+        )
+        self.brush_action = self._action(
+            "Brush", "Draw on the sketch layer", ["B"], lambda: canvas.set_tool("brush")
+        )
+        self.eraser_action = self._action(
+            "Eraser", "Erase from the sketch layer", ["E"], lambda: canvas.set_tool("eraser")
+        )
+        tools = QActionGroup(self)
+        for action in (self.brush_action, self.eraser_action):
+            action.setCheckable(True)
+            tools.addAction(action)
+        self.brush_action.setChecked(True)
+        canvas.tool_changed.connect(self._on_tool_changed)
+        self.shrink_action = self._action(
+            "Smaller brush", "Smaller brush", ["["], canvas.shrink_brush
+        )
+        self.grow_action = self._action("Larger brush", "Larger brush", ["]"], canvas.grow_brush)
+        self.clear_action = self.layers_panel.clear_sketch_action
+        self.addAction(self.clear_action)
+        self.generate_action = self._action(
+            "Generate",
+            "Queue a picture with the current settings",
+            ["Ctrl+Return", "Ctrl+Enter"],
+            self.generate,
+        )
+        self.quit_action = self._action("Quit", "Close t2ia desktop", ["Ctrl+Q"], self.close)
+        self.import_action = self._action(
+            "Import photo…",
+            "Add a picture file as a photo layer, fitted to the canvas",
+            ["Ctrl+I"],
+            self._ask_import,
+        )
+        self.overlay_action = self._action(
+            "Condition overlay",
+            "Draw the selected condition layer's control image over the canvas",
+            ["O"],
+            lambda: None,
+        )
+        self.overlay_action.setCheckable(True)
+        self.overlay_action.toggled.connect(self.set_overlay)
+        self.redetect_action = self.layers_panel.redetect_action
+        self.addAction(self.redetect_action)
+        self.delete_action = self.layers_panel.delete_action
+        self.delete_action.setShortcut(QKeySequence("Del"))
+        self.addAction(self.delete_action)
+        self.new_paint_action = self.layers_panel.new_paint_action
+        self.addAction(self.new_paint_action)
+        self.duplicate_action = self.layers_panel.duplicate_action
+        self.addAction(self.duplicate_action)
+        self.paint_condition_action = self._action(
+            "Paint on control image",
+            "Fix the selected condition layer's control image by hand (it stops following its "
+            "source until Re-detect)",
+            [],
+            lambda: self.paint_on_condition(self.current_condition),
+        )
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel()
+        self.job_label.setToolTip("The job that is generating now, and how many wait")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFixedWidth(180)
+        self.progress_bar.setMaximumHeight(14)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setToolTip("Denoising steps of the running job")
+        self.progress_bar.hide()
+        bar.addPermanentWidget(self.job_label)
+        bar.addPermanentWidget(self.progress_bar)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.setToolTipsVisible(True)
+        files = self.files
+        file_menu.addAction(files.new_action)
+        file_menu.addAction(files.open_action)
+        file_menu.addMenu(files.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(files.save_action)
+        file_menu.addAction(files.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
+        self.file_menu = file_menu
+        if self.history_folder is not None:
+            history_action = file_menu.addAction("Open &history folder")
+            history_action.setToolTip("Every finished image is saved here as it finishes")
+            history_action.triggered.connect(self.open_history_folder)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.history_dock.toggleViewAction())
+        self.edit_menu = edit_menu
+        tools_menu = menus.addMenu("&Tools")
+        for action in (
+            self.brush_action,
+            self.eraser_action,
+            self.shrink_action,
+            self.grow_action,
+            self.clear_action,
+        ):
+            tools_menu.addAction(action)
+        layer_menu = menus.addMenu("&Layer")
+        layer_menu.setToolTipsVisible(True)
+        layer_menu.addAction(self.new_paint_action)
+        layer_menu.addAction(self.import_action)
+        layer_menu.addMenu(self.condition_actions.add_condition_menu)
+        layer_menu.addAction(self.redetect_action)
+        layer_menu.addAction(self.paint_condition_action)
+        layer_menu.addSeparator()
+        layer_menu.addAction(self.duplicate_action)
+        layer_menu.addAction(self.clear_action)
+        layer_menu.addAction(self.delete_action)
+        self.layer_menu = layer_menu
+        self.generate_menu = menus.addMenu("&Generate")
+        self.generate_menu.addAction(self.generate_action)
+        view_menu = menus.addMenu("&View")
+        self.view_menu = view_menu
+        view_menu.addAction(self.overlay_action)
+        view_menu.addSeparator()
+        for dock in (self.generate_dock, self.layers_dock, self.queue_dock, self.preview_dock,
+                     self.condition_dock, self.history_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+    def open_history_folder(self) -> None:
+        assert self.history_folder is not None
+        self.history_folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.history_folder)))
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    # -- undo -----------------------------------------------------------------------------------
+    def undo_step(self) -> None:
+        """Edit → Undo (Ctrl+Z)."""
+        self._travel(self.undo.undo)
+
+    def redo_step(self) -> None:
+        """Edit → Redo (Ctrl+Shift+Z, Ctrl+Y)."""
+        self._travel(self.undo.redo)
+
+    def go_to_step(self, index: int) -> None:
+        """A click in History: undo or redo until ``index`` steps are applied."""
+        self._travel(lambda: self.undo.goto(index))
+
+    def _travel(self, move: Callable[[], None]) -> None:
+        # A stroke being painted is finished first: it becomes the step undo reverts.
+        self.canvas.end_stroke()
+        before = detection_inputs(self.document)
+        move()
+        # Detector output is not in the history: what it depends on is. A following condition
+        # layer whose settings came back from another step is detected again from them.
+        for layer in stale_condition_layers(self.document, before):
+            self.updater.redetect(layer)
+
+    def _on_history_changed(self) -> None:
+        for action, verb, label, keys in (
+            (self.undo_action, "Undo", self.undo.undo_label, "Ctrl+Z"),
+            (self.redo_action, "Redo", self.undo.redo_label, "Ctrl+Shift+Z"),
+        ):
+            action.setEnabled(label is not None)
+            action.setText(f"{verb} {label}" if label else verb)
+            action.setIconText(verb)  # the toolbar keeps its short word
+            tip = f"{verb} “{label}”" if label else f"Nothing to {verb.lower()}"
+            action.setToolTip(f"{tip} ({keys})")
+            action.setStatusTip(tip)
+
+    # -- conditions ---------------------------------------------------------------------------
+    def set_current_condition(self, layer: Layer | None) -> None:
+        """The condition layer the Preview and Condition docks and the overlay show."""
+        self.current_condition = layer
+        self.preview_panel.set_layer(layer)
+        self.condition_panel.set_layer(layer)
+        self.canvas.set_overlay_layer(layer)
+        self.paint_condition_action.setEnabled(layer is not None)
+
+    def set_overlay(self, shown: bool) -> None:
+        if self.overlay_action.isChecked() != shown:
+            self.overlay_action.setChecked(shown)  # comes back here through toggled
+            return
+        self.canvas.set_overlay_enabled(shown)
+        if shown and self.current_condition is None:
+            self.show_message("No condition layer to overlay yet: add one with Layer → Add "
+                              "condition layer, or drop a photo on the canvas.")
+
+    def paint_on_condition(self, layer: Layer | None) -> None:
+        """Make a condition layer the brush's layer, with the overlay on so strokes show."""
+        if layer is None or layer.kind != "condition":
+            self.show_message("Select a condition layer in Layers first.")
+            return
+        if layer is not self.current_condition:
+            self.set_current_condition(layer)
+        make_active(self.document, layer)
+        if not layer.visible:
+            self.set_overlay(True)
+        self.canvas.setFocus()
+        self.show_message(
+            f"Painting on “{layer.name}”: white by default, Alt+click picks a colour, the eraser "
+            "paints black. It keeps your strokes until Re-detect (Ctrl+R)."
+        )
+
+    def offer_drop(self, paths: list[str], position: QPoint) -> None:
+        self.condition_actions.offer_drop(paths, position)
+
+    def _on_condition_added(self, layer: Layer) -> None:
+        self.set_current_condition(layer)
+        self.layers_panel.select(layer)
+
+    def _on_remixed(self, layer: Layer) -> None:
+        self._on_condition_added(layer)
+        self.set_overlay(True)  # the photo is hidden: show what the adapter will follow
+
+    def _on_selection_changed(self, layer: Layer | None) -> None:
+        if layer is not None and layer.kind == "condition":
+            self.set_current_condition(layer)
+
+    # -- the document -------------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        """Work on another document (File → New, Open): the canvas, the panels and the
+        condition updater follow it, the old one's connections are dropped, and its history
+        starts empty. Results still generating for the old document are not added to it."""
+        self.canvas.end_stroke()
+        self.set_current_condition(None)
+        self.document_connections.disconnect_all()
+        self.updater.set_document(document)
+        self.document = document
+        self.edits.set_document(document)
+        self.selection_actions.set_document(document)
+        for panel in (self.canvas, self.layers_panel, self.preview_panel, self.condition_panel,
+                      self.generate_panel):
+            panel.set_document(document)
+        self._bind_document(document)
+        self._detached = {layer.id for layer in document.condition_layers()
+                          if layer.condition.detached}
+        existing = [layer for layer in document.layers if layer.kind == "condition"]
+        self.set_current_condition(existing[-1] if existing else None)
+        self.canvas.setFocus()
+
+    def offer_recovery(self) -> bool:
+        """At launch: offer the unsaved work a crashed session left; True when restored."""
+        return offer_recovery(self)
+
+    def _bind_document(self, document: Document) -> None:
+        connect = self.document_connections.connect
+        connect(document.layer_added, self._on_layer_added)
+        connect(document.layer_removed, self._on_layer_removed)
+        connect(document.layer_changed, self._on_layer_changed)
+
+    def _on_layer_added(self, layer: Layer) -> None:
+        if self.current_condition is None and layer.kind == "condition":
+            self.set_current_condition(layer)
+
+    def _on_layer_removed(self, layer: Layer) -> None:
+        self._detached.discard(layer.id)
+        if layer is self.current_condition:
+            remaining = [other for other in self.document.layers if other.kind == "condition"]
+            self.set_current_condition(remaining[-1] if remaining else None)
+
+    def _on_layer_changed(self, layer: Layer) -> None:
+        settings = layer.condition
+        if layer.kind != "condition" or settings is None:
+            return
+        if settings.detached and layer.id not in self._detached:
+            self._detached.add(layer.id)
+            self.show_message(f"“{layer.name}” is hand-edited now: it keeps your strokes and no "
+                              "longer follows its source. Re-detect (Ctrl+R) to follow it again.")
+        elif not settings.detached:
+            self._detached.discard(layer.id)
+
+    def _on_family_changed(self, family: str) -> None:
+        self.layers_panel.set_family(family)
+        self.condition_panel.set_family(family)
+
+    # -- photos -------------------------------------------------------------------------------
+    def import_photo(self, path: str | Path) -> Layer | None:
+        return self.condition_actions.import_photo(path)
+
+    def _ask_import(self) -> None:
+        path = self.choose_photo()
+        if path:
+            self.import_photo(path)
+
+    def _ask_photo_path(self) -> str:
+        path, _filter = QFileDialog.getOpenFileName(self, "Import photo", "", PHOTO_FILTER)
+        return path
+
+    # -- tools --------------------------------------------------------------------------------
+    def _on_tool_changed(self, tool: str) -> None:
+        if tool in ("brush", "eraser"):  # the other tools' actions: canvas_actions
+            (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
+
+    def _on_brush_size_changed(self, size: int) -> None:
+        for widget in (self.size_spin, self.size_slider):
+            if widget.value() != size:
+                widget.blockSignals(True)
+                widget.setValue(size)
+                widget.blockSignals(False)
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():  # "Save changes?" answered Cancel
+            event.ignore()
+            return
+        if self.autosaver is not None:  # saved or discarded: nothing left to recover
+            self.autosaver.finish()
+        for task in list(self.pending_tasks):
+            task.cancel()
+        for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
+                      self.condition_panel, self.generate_panel, self.history_panel, self.files,
+                      self):
+            panel.connections.disconnect_all()
+        self.document_connections.disconnect_all()
+        self.weights_offer.shutdown()
+        if self._owned_scheduler is not None:
+            self.updater.disconnect_document()
+            self._owned_scheduler.shutdown()
+            self._owned_scheduler = None
+        self.window_layout.save()
+        super().closeEvent(event)

@@ -1,0 +1,67 @@
+"""The status bar's right end: the device the engine runs on, the model, and memory in use.
+
+The UI never imports torch: the worker reports its device once the engine is built
+(``engine_ready``), and a timer asks :func:`~t2ia_desktop.runtime.system_info.memory_in_use`
+every few seconds while the window shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QLabel
+
+from t2ia_desktop.runtime.system_info import NOT_LOADED, memory_in_use
+
+if TYPE_CHECKING:
+    from t2ia_desktop.ui.window.main_window import MainWindow
+
+MEMORY_INTERVAL_MS = 3000
+
+
+class StatusInfo(QObject):
+    """Device, model and memory labels, kept up to date."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.device_label = QLabel(NOT_LOADED)
+        self.device_label.setToolTip("Where the pictures are computed (GPU or CPU)")
+        self.model_label = QLabel()
+        self.model_label.setToolTip("The model Generate uses (choose it in the Generate panel)")
+        self.memory_label = QLabel()
+        self.memory_label.setToolTip("Memory this app uses: RAM (resident) and, on a CUDA GPU, "
+                                     "what torch has allocated")
+        bar = window.statusBar()
+        for label in (self.device_label, self.model_label, self.memory_label):
+            bar.addPermanentWidget(label)
+        window.runner.worker.executor.engine_ready.connect(self.set_device)
+        window.generate_panel.model_combo.currentIndexChanged.connect(self.update_model)
+        self.timer = QTimer(self)
+        self.timer.setInterval(MEMORY_INTERVAL_MS)
+        self.timer.timeout.connect(self.update_memory)
+        window.installEventFilter(self)
+        self.update_model()
+        self.update_memory()
+        if window.isVisible():
+            self.timer.start()
+
+    def set_device(self, device: str) -> None:
+        self.device_label.setText(device)
+
+    def update_model(self, *_args: object) -> None:
+        self.model_label.setText(f"Model: {self.window.generate_panel.model_combo.currentText()}")
+
+    def update_memory(self) -> None:
+        self.memory_label.setText(memory_in_use().text())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The timer only runs while the window shows: no timer outlives a closed window.
+        if watched is self.window:
+            if event.type() == QEvent.Type.Show:
+                self.update_memory()
+                self.timer.start()
+            elif event.type() in (QEvent.Type.Hide, QEvent.Type.Close):
+                self.timer.stop()
+        return False
