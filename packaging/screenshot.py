@@ -66,6 +66,7 @@ def main() -> int:
     from t2ia_desktop.core.document.document import Document
     from t2ia_desktop.core.files.photo import load_photo
     from t2ia_desktop.core.generation.jobs import JobQueue
+    from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.paths import demo_model_root
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
@@ -77,7 +78,8 @@ def main() -> int:
     document = Document.with_sketch_layer(512, 512)
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
     models, status = model_choices(have_sdxl=False)
-    window = MainWindow(document, runner, models, status_message=status)
+    window = MainWindow(document, runner, GenerationSettings.for_models(models),
+                        status_message=status)
     window.show()
 
     canvas = window.canvas

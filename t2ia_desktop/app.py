@@ -109,6 +109,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.document.document import Document
     from t2ia_desktop.core.generation.jobs import JobQueue
     from t2ia_desktop.core.generation.queue_file import QueueStore
+    from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.image_history.store import History
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
@@ -170,7 +171,8 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # Detector weights download on a thread of their own, and only when the artist asks.
     downloads = WeightDownloads()
     window = MainWindow(
-        document, runner, models, status_message=status, history_folder=history_dir(),
+        document, runner, GenerationSettings.for_models(models), status_message=status,
+        history_folder=history_dir(),
         conditions=conditions, autosave_seconds=settings.effective().autosave_seconds,
         downloads=downloads, queue_keeper=queue_keeper,
     )

@@ -51,3 +51,90 @@ def test_the_app_window_and_runner_import_without_torch(tmp_path):
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+PACKAGE = REPO / "t2ia_desktop"
+
+
+def _modules(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
+
+
+def test_the_package_root_is_small_and_no_folder_is_crowded():
+    assert len(_modules(PACKAGE)) <= 5  # with __init__.py: at most 6 modules at the root
+    crowded = {str(folder.relative_to(REPO)): len(_modules(folder))
+               for folder in PACKAGE.rglob("*") if folder.is_dir() and "__pycache__" not in
+               folder.parts and len(_modules(folder)) > 14}
+    assert crowded == {}  # 15 modules at most, __init__.py included
+
+
+def test_no_module_is_over_500_lines():
+    long = {str(path.relative_to(REPO)): count for path in PACKAGE.rglob("*.py")
+            if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}
+
+
+def _import_cycles() -> list[list[str]]:
+    import grimp
+
+    graph = grimp.build_graph("t2ia_desktop")  # imports under TYPE_CHECKING included
+    modules = sorted(graph.modules)
+    edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in graph.modules}
+             for m in modules}
+    # Tarjan's strongly connected components, iteratively
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in modules:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
+def test_no_import_cycles():
+    assert _import_cycles() == []
+
+
+def test_only_the_window_package_imports_the_main_window():
+    import grimp
+
+    graph = grimp.build_graph("t2ia_desktop")
+    importers = graph.find_modules_that_directly_import("t2ia_desktop.ui.window.main_window")
+    outside = sorted(m for m in importers if not m.startswith("t2ia_desktop.ui.window")
+                     and m != "t2ia_desktop.app")
+    assert outside == []

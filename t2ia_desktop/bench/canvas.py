@@ -57,7 +57,6 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
     from t2ia_desktop.session.edits import DocumentEdits
     from t2ia_desktop.ui.canvas.view import CanvasView
-    from t2ia_desktop.ui.layers.panel import make_active
 
     app = QApplication.instance() or QApplication([])
     started = time.perf_counter()
@@ -127,7 +126,7 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     figures["before_caches"] = stroke(size * 0.2)
     figures["cache_build_after_open"] = idle_build()
     figures["fitted"] = stroke(size * 0.3)
-    make_active(document, document.layers[layers // 2 + 1])  # the artist picks another layer
+    document.make_active(document.layers[layers // 2 + 1])  # the artist picks another layer
     figures["cache_build_after_layer_change"] = idle_build()
     canvas.actual_size()
     canvas.pan(0, 0)

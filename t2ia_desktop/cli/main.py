@@ -17,16 +17,14 @@ from pathlib import Path
 from t2ia_desktop import __version__
 from t2ia_desktop.cli.bench_gpu import add_gpu_bench_options, gpu_bench_command
 from t2ia_desktop.cli.device import add_device_options, engine_options
-from t2ia_desktop.cli.sampling import add_sampling_options, sampling_fields
-from t2ia_desktop.cli.sdxl import add_sdxl_options, sdxl_fields
+from t2ia_desktop.cli.sampling import add_sampling_options
+from t2ia_desktop.cli.sdxl import add_sdxl_options
+from t2ia_desktop.cli.settings import generation_settings
 from t2ia_desktop.core.conditions.registry import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.generation.request import (
-    DEMO_MODEL,
     SCHEDULERS,
     ControlSpec,
-    GenerationRequest,
-    is_hub_id,
 )
 
 PROG = "t2ia-desktop"
@@ -52,33 +50,37 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a project (or an OpenRaster file) to open in it")
 
     gen = commands.add_parser("generate", help="generate one image without a window")
-    gen.add_argument("--model", required=True,
+    gen.add_argument("--settings", metavar="FILE",
+                     help="start from the Generate settings of a project (.t2ia), a settings "
+                          "JSON or a picture that carries them; the options below win")
+    gen.add_argument("--model",
                      help="a diffusers folder, a hub id, or 'demo' for the built-in demo model")
     gen.add_argument("--family", choices=FAMILIES, help="model family (read from a folder)")
-    gen.add_argument("--prompt", required=True)
-    gen.add_argument("--negative-prompt", default="")
-    gen.add_argument("--prompt-2", default=None, help="SDXL's second text encoder prompt")
+    gen.add_argument("--prompt")
+    gen.add_argument("--negative-prompt")
+    gen.add_argument("--prompt-2", help="SDXL's second text encoder prompt")
     gen.add_argument("--control", action="append", default=[], metavar="CONDITION=IMAGE",
                      help="a control image for a condition (repeatable)")
     gen.add_argument("--scale", action="append", type=float, default=[], metavar="FLOAT",
                      help="conditioning scale of the i-th --control, 0 to 2 (default 1.0)")
-    gen.add_argument("--factor", type=float, default=1.0,
-                     help="step fraction: share of the steps the adapters guide (0 to 1)")
+    gen.add_argument("--factor", type=float,
+                     help="step fraction: share of the steps the adapters guide (0 to 1, "
+                          "default 1)")
     gen.add_argument("--range", action="append", default=[], metavar="START:END",
                      help="step range of the i-th --control, fractions 0 to 1 (default 0:1)")
     gen.add_argument("--init-image", metavar="IMAGE",
                      help="img2img: start from this picture (default size: its own)")
-    gen.add_argument("--strength", type=float, default=0.75,
+    gen.add_argument("--strength", type=float,
                      help="img2img/inpainting: how much to repaint, 0 to 1 (default 0.75)")
     gen.add_argument("--mask", metavar="IMAGE",
                      help="inpainting: white where to repaint, black where to keep the "
                           "--init-image (same size as it)")
-    gen.add_argument("--steps", type=int, default=30)
-    gen.add_argument("--guidance", type=float, default=7.5)
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--steps", type=int, help="denoising steps (default 30)")
+    gen.add_argument("--guidance", type=float, help="guidance scale (default 7.5)")
+    gen.add_argument("--seed", type=int, help="seed (default 0)")
     gen.add_argument("--width", type=int)
     gen.add_argument("--height", type=int)
-    gen.add_argument("--scheduler", choices=list(SCHEDULERS), default="euler-a")
+    gen.add_argument("--scheduler", choices=list(SCHEDULERS), help="default euler-a")
     gen.add_argument("--raw-control", action="store_true",
                      help="use each IMAGE as the control image as given (no detector)")
     gen.add_argument("--out", required=True, metavar="FILE.png")
@@ -207,6 +209,7 @@ def _fail(message: str, status: int = 2) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from t2ia_desktop.core.files.imageio import check_output_path, open_image, save_png
 
+    settings = generation_settings(args)  # --settings, then the options given
     registry = _registry(args)
     out = check_output_path(args.out)
     pairs = [_split_pair(item, "--control", "CONDITION=IMAGE") for item in args.control]
@@ -223,21 +226,17 @@ def _generate(args: argparse.Namespace) -> int:
     init = open_image(args.init_image) if args.init_image else None
     mask = open_image(args.mask) if args.mask else None
     images = [open_image(path) for _, path in pairs]
-    model, family = _model_and_family(args.model, args.family)
-    width, height = _size(args, family, init)
+    model = settings.model
+    width, height = _size(args, settings.family, init)
     scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
+    controls = tuple(
+        ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
+        for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges,
+                                                        strict=True)
+    )
     # Check everything cheap before any detector or model runs.
-    request = GenerationRequest(
-        model=model, family=family, prompt=args.prompt, negative_prompt=args.negative_prompt,
-        prompt_2=args.prompt_2, seed=args.seed, width=width, height=height,
-        adapter_conditioning_factor=args.factor,
-        controls=tuple(
-            ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
-            for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges)
-        ),
-        init_image=init, strength=args.strength, mask_image=mask, **sdxl_fields(args),
-        **sampling_fields(args),  # scheduler, steps, guidance, --speed, --lora
-    ).validate()
+    request = settings.request(width, height, controls, init_image=init, mask_image=mask,
+                               strength=settings.strength, sdxl_extras=True).validate()
     device = engine_options(args)  # a device this machine lacks: refused before any work
     if not args.raw_control:
         from t2ia_desktop.cli.downloads import fetching_weights
@@ -389,26 +388,6 @@ def _split_pair(item: str, flag: str, form: str) -> tuple[str, str]:
     if not sep or not name or not value:
         raise BadInput(f"{flag} takes {form}, not {item!r}")
     return name, value
-
-
-def _model_and_family(model: str, family: str | None) -> tuple[str, str]:
-    folder = Path(model).expanduser()
-    if folder.exists():
-        index = folder / "model_index.json"
-        if not index.is_file():
-            raise BadInput(f"{model} is not a diffusers pipeline folder (no model_index.json)")
-        try:
-            class_name = json.loads(index.read_text())["_class_name"]
-        except (OSError, ValueError, KeyError):
-            raise BadInput(f"{model} has an unreadable model_index.json") from None
-        found = "sdxl" if "XL" in class_name else "sd15"
-        if family and family != found:
-            raise BadInput(f"{model} is a {class_name}, not a {family} model")
-        return str(folder), found
-    if model != DEMO_MODEL and not is_hub_id(model):
-        raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
-                       "'owner/name'")
-    return model, family or "sdxl"
 
 
 def _own_adapter(model: str, condition: str) -> str | None:

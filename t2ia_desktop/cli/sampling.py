@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.sampling import DEFAULT_SCHEDULER, NORMAL_SPEED, SPEED_BY_ID
-
-DEFAULT_STEPS, DEFAULT_GUIDANCE = 30, 7.5  # generate's own defaults for --steps, --guidance
+from t2ia_desktop.core.generation.sampling import SPEED_BY_ID
+from t2ia_desktop.core.generation.settings import GenerationSettings
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--speed", choices=list(SPEED_BY_ID), default=NORMAL_SPEED,
+        "--speed", choices=list(SPEED_BY_ID),
         help="few-step LoRA (from the Hugging Face cache, downloaded when online); fills in "
-             "--scheduler, --steps and --guidance where they are left at their defaults")
+             "--scheduler, --steps and --guidance where they are not given")
     parser.add_argument(
         "--lora", action="append", default=[], metavar="FILE.safetensors[:WEIGHT]",
         help="a style LoRA with its weight (default 1); repeat for several")
@@ -33,16 +32,16 @@ def lora_argument(item: str) -> tuple[str, float]:
     return item, 1.0
 
 
-def sampling_fields(args: argparse.Namespace) -> dict:
-    """Request fields from ``--speed``, ``--lora`` and the scheduler/steps/guidance."""
-    fields = {"speed": args.speed, "loras": tuple(lora_argument(i) for i in args.lora),
-              "scheduler": args.scheduler, "steps": args.steps,
-              "guidance_scale": args.guidance}
-    preset = SPEED_BY_ID[args.speed]
-    if preset.scheduler and args.scheduler == DEFAULT_SCHEDULER:
-        fields["scheduler"] = preset.scheduler
-    if preset.steps and args.steps == DEFAULT_STEPS:
-        fields["steps"] = preset.steps
-    if preset.guidance_scale is not None and args.guidance == DEFAULT_GUIDANCE:
-        fields["guidance_scale"] = preset.guidance_scale
-    return fields
+def apply_sampling(settings: GenerationSettings, args: argparse.Namespace) -> None:
+    """``--speed`` (its preset fills scheduler, steps and guidance), then the scheduler,
+    steps and guidance given, and ``--lora``."""
+    if args.speed is not None and not settings.set_speed(args.speed):
+        settings.speed = args.speed  # no LoRA for the family: the request says so
+    for option, name in (("scheduler", "scheduler"), ("steps", "steps"),
+                         ("guidance", "guidance_scale")):
+        value = getattr(args, option)
+        if value is not None:
+            setattr(settings, name, value)
+    if args.lora:
+        settings.loras = tuple((path, weight, True)
+                               for path, weight in (lora_argument(i) for i in args.lora))

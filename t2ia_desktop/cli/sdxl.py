@@ -7,25 +7,25 @@ request keeps diffusers' order, ``(height, width)`` and ``(top, left)``.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
+from t2ia_desktop.core.generation.settings import GenerationSettings
 
 
 def add_sdxl_options(gen: argparse.ArgumentParser) -> None:
     sdxl = gen.add_argument_group("SDXL extras")
-    sdxl.add_argument("--negative-prompt-2", default=None,
+    sdxl.add_argument("--negative-prompt-2",
                       help="SDXL's second text encoder negative prompt")
     sdxl.add_argument("--refiner", metavar="ID",
                       help=f"finish with this refiner (hub id, folder, or '{DEMO_REFINER}'); "
                            "adapters guide only the base part")
-    sdxl.add_argument("--refiner-switch", "--refine-from", type=float, default=0.8,
+    sdxl.add_argument("--refiner-switch", "--refine-from", type=float,
                       metavar="F", help="fraction of the steps the base runs before the refiner "
                                         "takes over (default 0.8)")
-    sdxl.add_argument("--aesthetic-score", type=float, default=6.0,
+    sdxl.add_argument("--aesthetic-score", type=float,
                       help="refiner: aesthetic score to aim for (default 6)")
-    sdxl.add_argument("--negative-aesthetic-score", type=float, default=2.5,
+    sdxl.add_argument("--negative-aesthetic-score", type=float,
                       help="refiner: aesthetic score to steer away from (default 2.5)")
     for name, what in (("original-size", "size the picture pretends to come from"),
                        ("target-size", "size the picture is composed for")):
@@ -38,22 +38,21 @@ def add_sdxl_options(gen: argparse.ArgumentParser) -> None:
                       help="micro-conditioning: the crop corner to steer away from")
 
 
-def sdxl_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The request fields the options give."""
-    fields: dict[str, Any] = {
-        "negative_prompt_2": args.negative_prompt_2,
-        "refiner": args.refiner,
-        "refiner_switch": args.refiner_switch,
-        "aesthetic_score": args.aesthetic_score,
-        "negative_aesthetic_score": args.negative_aesthetic_score,
-    }
+def apply_sdxl(settings: GenerationSettings, args: argparse.Namespace) -> None:
+    """The SDXL options given, on ``settings``."""
+    for name in ("negative_prompt_2", "refiner", "refiner_switch", "aesthetic_score",
+                 "negative_aesthetic_score"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(settings, name, value)
     for prefix in ("", "negative_"):
         for name in ("original_size", "target_size"):
             text = getattr(args, prefix + name)
-            fields[prefix + name] = None if text is None else _size(text, prefix + name)
+            if text is not None:
+                setattr(settings, prefix + name, _size(text, prefix + name))
         text = getattr(args, prefix + "crop")
-        fields[prefix + "crops_coords_top_left"] = None if text is None else _corner(text)
-    return fields
+        if text is not None:
+            setattr(settings, prefix + "crops_coords_top_left", _corner(text))
 
 
 def _size(text: str, name: str) -> tuple[int, int]:

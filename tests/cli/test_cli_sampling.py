@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from t2ia_desktop.cli.main import build_parser, main
-from t2ia_desktop.cli.sampling import lora_argument, sampling_fields
+from t2ia_desktop.cli.sampling import lora_argument
+from t2ia_desktop.cli.settings import generation_settings
+from t2ia_desktop.core.generation.settings import GenerationSettings
 
 
 def parse(*extra: str):
@@ -20,15 +22,21 @@ def test_lora_argument_keeps_colons_of_the_path():
     assert lora_argument(r"C:\loras\ink.safetensors:-0.5") == (r"C:\loras\ink.safetensors", -0.5)
 
 
-def test_speed_fills_what_was_left_at_its_default():
-    fields = sampling_fields(parse("--speed", "lightning-4"))
-    assert (fields["scheduler"], fields["steps"], fields["guidance_scale"]) == \
+def sampling_of(*extra: str) -> GenerationSettings:
+    return generation_settings(parse(*extra))
+
+
+def test_speed_fills_what_is_not_given():
+    settings = sampling_of("--speed", "lightning-4")
+    assert (settings.scheduler, settings.steps, settings.guidance_scale) == \
         ("euler-trailing", 4, 0.0)
-    fields = sampling_fields(parse("--speed", "lcm", "--steps", "6", "--guidance", "1.5"))
-    assert (fields["scheduler"], fields["steps"], fields["guidance_scale"]) == ("lcm", 6, 1.5)
-    fields = sampling_fields(parse("--scheduler", "dpmpp-2m-karras", "--lora", "a.safetensors:2"))
-    assert fields["scheduler"] == "dpmpp-2m-karras"
-    assert fields["loras"] == (("a.safetensors", 2.0),)
+    settings = sampling_of("--speed", "lcm", "--steps", "6", "--guidance", "1.5")
+    assert (settings.scheduler, settings.steps, settings.guidance_scale) == ("lcm", 6, 1.5)
+    settings = sampling_of("--speed", "lcm", "--steps", "30")  # given, even at the default
+    assert (settings.scheduler, settings.steps) == ("lcm", 30)
+    settings = sampling_of("--scheduler", "dpmpp-2m-karras", "--lora", "a.safetensors:2")
+    assert settings.scheduler == "dpmpp-2m-karras"
+    assert settings.request(64, 64).loras == (("a.safetensors", 2.0),)
 
 
 @pytest.mark.parametrize(("extra", "message"), [

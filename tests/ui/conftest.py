@@ -16,10 +16,13 @@ from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
+from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.core.image_history.store import History
+from t2ia_desktop.core.paths import demo_model_root, history_dir
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.runtime.worker import EngineWorker
+from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
 from t2ia_desktop.ui.actions.projects import ProjectFiles
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
@@ -87,7 +90,7 @@ def models() -> list:
 
 @pytest.fixture
 def window(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
-    main = shown(qtbot, MainWindow(document, runner, models, status_message="Ready to draw",
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), status_message="Ready to draw",
                                    conditions=updater))
     yield main
     main.close()
@@ -115,3 +118,18 @@ def square_photo(tmp_path) -> str:
     path = tmp_path / "square.png"
     image.save(path)
     return str(path)
+
+
+@pytest.fixture
+def real_window(qtbot, loop) -> Iterator[MainWindow]:
+    """The window on the real engine (the demo model) in its worker thread."""
+    worker = EngineWorker(default_engine_factory(str(demo_model_root())),
+                          history=History(history_dir()))
+    runner = JobRunner(JobQueue(), worker)
+    main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner,
+                                   GenerationSettings.for_models(MODELS),
+                                   history_folder=history_dir()))
+    yield main
+    main.close()
+    runner.shutdown()
+    assert not runner.worker._thread.isRunning()

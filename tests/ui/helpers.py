@@ -13,11 +13,15 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.jobs import Job
+from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.generate.panel import GeneratePanel
 from t2ia_desktop.ui.window.main_window import MainWindow
 
 Shown = TypeVar("Shown", bound=QWidget)
@@ -29,6 +33,14 @@ def shown(qtbot: QtBot, widget: Shown) -> Shown:
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+def generate_panel(document: Document, models: list | tuple) -> GeneratePanel:
+    """A Generate panel on ``document`` offering ``models`` (the first chosen), with its own
+    settings, the default registry and an undo stack of its own."""
+    settings = GenerationSettings.for_models(models)
+    return GeneratePanel(settings, document, default_registry(),
+                         DocumentEdits(document, UndoStack(document)))
 
 
 def shown_canvas(qtbot: QtBot, document: Document,

@@ -14,7 +14,7 @@ from t2ia_desktop.core.generation.sdxl_extras import (
     SDXL_SETTINGS,
 )
 from t2ia_desktop.ui.generate.panel import GeneratePanel
-from tests.ui.helpers import shown
+from tests.ui.helpers import generate_panel, shown
 
 MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
           ("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl"),
@@ -23,7 +23,7 @@ MODELS = [("demo (random weights)", DEMO_MODEL, "sdxl"),
 
 def make_panel(qtbot) -> tuple[GeneratePanel, Document]:
     document = Document.with_sketch_layer(128, 128)
-    return shown(qtbot, GeneratePanel(MODELS, document)), document
+    return shown(qtbot, generate_panel(document, MODELS)), document
 
 
 def extras(request: GenerationRequest) -> dict:
@@ -53,7 +53,7 @@ def fill_in(qtbot, panel: GeneratePanel) -> None:
 
 def test_untouched_advanced_gives_the_request_defaults(qtbot):
     panel, document = make_panel(qtbot)
-    request = panel.build_request(document)
+    request = panel.settings.build_request(document, panel.registry)[0]
     defaults = GenerationRequest(model=DEMO_MODEL, prompt="")
     assert extras(request) == extras(defaults)
     assert [panel.advanced.refiner_combo.itemData(i)
@@ -66,7 +66,7 @@ def test_typed_values_reach_the_request_and_round_trip_through_a_project(qtbot, 
     panel, document = make_panel(qtbot)
     fill_in(qtbot, panel)
     assert panel.advanced.switch_slider.isEnabled()
-    request = panel.build_request(document).validate()
+    request = panel.settings.build_request(document, panel.registry)[0].validate()
     assert request.prompt_2 == "oil painting, impasto"
     assert request.negative_prompt_2 == "photo"
     assert request.refiner == DEMO_REFINER
@@ -79,11 +79,11 @@ def test_typed_values_reach_the_request_and_round_trip_through_a_project(qtbot, 
     assert request.crops_coords_top_left is None
 
     path = tmp_path / "art.t2ia"
-    save_project(document, path, panel.settings())
+    save_project(document, path, panel.settings.to_dict())
     _doc, settings = load_project(path)
     other, other_doc = make_panel(qtbot)
-    assert other.apply_settings(settings) == []
-    assert extras(other.build_request(other_doc)) == extras(request)
+    assert other.settings.update_from_dict(settings) == []
+    assert extras(other.settings.build_request(other_doc, other.registry)[0]) == extras(request)
     assert other.advanced.body.isVisible()  # the section reopens as it was left
 
 
@@ -94,7 +94,7 @@ def test_a_real_sdxl_model_offers_the_sdxl_refiner(qtbot):
     assert combo.itemData(1) == DEFAULT_SDXL_REFINER
     assert combo.findData(DEMO_REFINER) < 0
     combo.setCurrentIndex(1)
-    assert panel.build_request(document).refiner == DEFAULT_SDXL_REFINER
+    assert panel.settings.build_request(document, panel.registry)[0].refiner == DEFAULT_SDXL_REFINER
 
 
 def test_sd15_disables_the_section_and_says_why(qtbot):
@@ -106,19 +106,19 @@ def test_sd15_disables_the_section_and_says_why(qtbot):
     assert "SDXL only" in advanced.reason.text()
     assert not advanced.prompt_2_edit.isEnabled()
     assert not advanced.refiner_combo.isEnabled()
-    request = panel.build_request(document).validate()  # no SDXL extra reaches an SD1.5 job
+    request = panel.settings.build_request(document, panel.registry)[0].validate()  # no SDXL extra reaches an SD1.5 job
     assert extras(request) == extras(GenerationRequest(model="m", prompt="", family="sd15"))
     panel.model_combo.setCurrentIndex(0)  # back to SDXL: the typed values are still there
-    assert panel.build_request(document).prompt_2 == "oil painting, impasto"
+    assert panel.settings.build_request(document, panel.registry)[0].prompt_2 == "oil painting, impasto"
 
 
 def test_bad_values_in_settings_are_named_and_skipped(qtbot):
     panel, document = make_panel(qtbot)
-    ignored = panel.apply_settings({"original_size": [1024], "refiner_switch": 3.0,
+    ignored = panel.settings.update_from_dict({"original_size": [1024], "refiner_switch": 3.0,
                                     "aesthetic_score": "high", "prompt_2": 5,
                                     "target_size": [640, 512]})
     assert sorted(ignored) == ["aesthetic_score", "original_size", "prompt_2",
                                "refiner_switch"]
-    request = panel.build_request(document)
+    request = panel.settings.build_request(document, panel.registry)[0]
     assert request.target_size == (640, 512)
     assert request.original_size is None

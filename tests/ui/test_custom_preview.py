@@ -15,8 +15,8 @@ from t2ia_desktop.core.conditions.plugin_manifest import PluginFolder
 from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.conditions.custom_preview import custom_preview
-from t2ia_desktop.ui.layers.panel import ERROR_STYLE
 from tests.plugin_folders import write_plugin
 from tests.ui import plugin_window
 from tests.ui.helpers import DETECT_TIMEOUT, detected, finish_pending, menu_action

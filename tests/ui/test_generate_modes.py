@@ -29,18 +29,18 @@ def add_mask(window, painted: bool = True) -> Layer:
 def test_inpaint_is_offered_only_with_a_mask_layer(qtbot, window):
     source = window.generate_panel.source
     item = source.mode_combo.model().item(2)
-    assert source.mode() == "txt2img"
+    assert window.generation_settings.mode == "txt2img"
     assert not source.strength_slider.isEnabled()
     assert not item.isEnabled()
     assert item.toolTip() == NO_MASK_TIP
     add_mask(window)
     assert item.isEnabled()
     source.mode_combo.setCurrentIndex(2)
-    assert source.mode() == "inpaint"
+    assert window.generation_settings.mode == "inpaint"
     assert source.strength_slider.isEnabled()
     window.document.remove_layer(window.document.layers[-1])
     assert not item.isEnabled()
-    assert source.mode() == "img2img"
+    assert window.generation_settings.mode == "img2img"
 
 
 def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, engine, loop):
@@ -50,7 +50,7 @@ def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, en
     photo.pixels[...] = (200, 100, 50, 255)
     add_mask(window)
     source = window.generate_panel.source
-    source.set_mode("img2img")
+    window.generation_settings.mode = "img2img"
     source.strength_slider.setValue(0.4)
     job = window.generate()
     assert job is not None
@@ -66,7 +66,7 @@ def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, en
 def test_inpaint_sends_the_mask_and_an_empty_mask_is_refused(qtbot, window):
     mask = add_mask(window, painted=False)
     source = window.generate_panel.source
-    source.set_mode("inpaint")
+    window.generation_settings.mode = "inpaint"
     assert window.generate() is None
     assert "is empty: paint white" in window.statusBar().currentMessage()
     mask.pixels[8:24, 8:40] = (255, 255, 255, 255)

@@ -161,7 +161,7 @@ def test_image_to_image_sends_the_area_of_the_canvas(qtbot, window, engine, loop
     doc = window.document
     paint_sketch(doc, slice(50, 52), slice(64, 72))
     set_area(window, 64, 48, 64, 64)
-    window.generate_panel.source.set_mode("img2img")
+    window.generation_settings.mode = "img2img"
     job = window.generate()
     init = np.asarray(job.request.init_image)
     assert init.shape == (64, 64, 4)

@@ -11,7 +11,6 @@ from t2ia_desktop.core.document.generation_area import GenerationArea
 from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.ui.canvas.generation_area import TOOL
 from tests.ui.helpers import drag, finish_pending
-from tests.ui.test_real_generation import real_window
 
 
 @pytest.mark.slow

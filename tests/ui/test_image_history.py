@@ -17,6 +17,7 @@ from t2ia_desktop.core.generation.request import (
     ControlSpec,
     GenerationRequest,
 )
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.image_history.store import TRASH, History
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
@@ -54,7 +55,7 @@ def seed_history(folder) -> History:
 @pytest.fixture
 def hwindow(qtbot, loop, document, history_runner, updater, models, folder):
     seed_history(folder)
-    main = shown(qtbot, MainWindow(document, history_runner, models, history_folder=folder,
+    main = shown(qtbot, MainWindow(document, history_runner, GenerationSettings.for_models(models), history_folder=folder,
                                    conditions=updater))
     yield main
     main.close()
@@ -159,11 +160,11 @@ def test_restore_settings_fills_the_generate_panel(qtbot, hwindow):
     assert generate.steps_spin.value() == 9
     assert generate.guidance_spin.value() == 4.5
     assert generate.step_fraction_slider.value() == pytest.approx(0.6)
-    assert generate.selected_model()[1] == DEFAULT_SDXL_MODEL
+    assert generate.model_combo.currentData()[0] == DEFAULT_SDXL_MODEL
     choose(qtbot, panel, 33)  # a model this machine does not list: the rest still comes back
     panel.restore_action.trigger()
     assert generate.prompt_edit.toPlainText() == "a blue kite at dusk"
-    assert generate.selected_model()[1] == DEFAULT_SDXL_MODEL
+    assert generate.model_combo.currentData()[0] == DEFAULT_SDXL_MODEL
     assert "kept the current model" in hwindow.statusBar().currentMessage()
 
 
@@ -211,7 +212,7 @@ def test_a_missing_picture_is_skipped_with_a_note(qtbot, loop, document, history
                                                   updater, models, folder):
     history = seed_history(folder)
     history.entries()[0].image.unlink()
-    main = MainWindow(document, history_runner, models, history_folder=folder,
+    main = MainWindow(document, history_runner, GenerationSettings.for_models(models), history_folder=folder,
                       conditions=updater)
     qtbot.addWidget(main)
     panel = panel_of(main)
@@ -228,7 +229,7 @@ def test_thumbnails_load_lazily(qtbot, loop, document, history_runner, updater, 
         history.add(Image.new("RGB", (32, 32), (seed, 0, 0)),
                     GenerationRequest(model=DEMO_MODEL, prompt=f"picture {seed}", seed=seed,
                                       width=64, height=64))
-    main = MainWindow(document, history_runner, models, history_folder=folder,
+    main = MainWindow(document, history_runner, GenerationSettings.for_models(models), history_folder=folder,
                       conditions=updater)
     qtbot.addWidget(main)
     main.show()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobState
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import drag, finish_pending, run_until
@@ -176,7 +177,7 @@ def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, eng
 
 def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
     document = Document.with_sketch_layer(40, 40)  # smaller than the 64 a generation needs
-    window = MainWindow(document, runner, list(MODELS))
+    window = MainWindow(document, runner, GenerationSettings.for_models(MODELS))
     qtbot.addWidget(window)
     assert window.generate() is None
     assert len(runner.queue) == 0

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.checkpoints import DOWNLOADED_MARKER, ModelList, download_folder
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.runner import JobRunner
@@ -49,7 +50,7 @@ def manager(window) -> Iterator[ModelsController]:
 
 
 def combo_references(window) -> list[str]:
-    return [entry[1] for entry in window.generate_panel.models]
+    return [entry[1] for entry in window.generation_settings.models]
 
 
 def test_the_dialog_lists_built_in_models_with_their_state(qtbot, window, manager):
@@ -76,7 +77,7 @@ def test_add_a_local_folder_offers_it_in_the_generate_panel(qtbot, window, manag
     assert dialog.table.item(row, 4).text().endswith("MB")
     assert dialog.selected().reference == reference
     assert reference in combo_references(window)
-    assert window.generate_panel.selected_model()[1] == "demo"  # the choice did not move
+    assert window.generation_settings.model == "demo"  # the choice did not move
     assert ModelList.load().find(reference) is not None  # kept across runs
 
 
@@ -172,7 +173,7 @@ def test_memory_setting_is_kept_and_shown(window, manager):
 @pytest.fixture
 def real_window(qtbot, loop) -> Iterator[MainWindow]:
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
-    main = MainWindow(Document.with_sketch_layer(64, 64), runner, list(MODELS))
+    main = MainWindow(Document.with_sketch_layer(64, 64), runner, GenerationSettings.for_models(MODELS))
     qtbot.addWidget(main)
     main.show()
     yield main
@@ -188,7 +189,7 @@ def test_generate_with_a_model_added_in_the_manager(qtbot, real_window, loop, sd
     added = manager.add_local()
     panel = window.generate_panel
     panel.model_combo.setCurrentIndex(combo_references(window).index(added.reference))
-    assert panel.family() == "sd15"
+    assert panel.settings.family == "sd15"
     panel.steps_spin.setValue(2)
     job = window.generate()
     finish_pending(loop, window)

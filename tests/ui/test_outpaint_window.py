@@ -15,7 +15,6 @@ from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.generation.source import mask_image, mask_layer
 from t2ia_desktop.ui.dialogs.outpaint import OutpaintDialog
 from tests.ui.helpers import finish_pending
-from tests.ui.test_real_generation import real_window
 
 
 def add_photo(window) -> np.ndarray:
@@ -68,14 +67,14 @@ def test_extend_from_the_image_menu_then_undo(qtbot, window):
     assert (mask[:, :64] == 255).all()
     assert not mask[:, 64 + 16:].any()
     assert document.generation_area == GenerationArea(0, 0, document.width, document.height)
-    assert window.generate_panel.source.mode() == "inpaint"
+    assert window.generation_settings.mode == "inpaint"
     assert "Undo (Ctrl+Z)" in window.statusBar().currentMessage()
 
     window.undo.undo()
     assert (document.width, document.height) == old
     assert [layer.name for layer in document.layers].count(FILL_NAME) == 0
     assert mask_layer(document) is None
-    assert window.generate_panel.source.mode() != "inpaint"  # no mask: Inpaint unavailable
+    assert window.generation_settings.mode != "inpaint"  # no mask: Inpaint unavailable
 
 
 def test_bad_margins_leave_a_message_and_the_canvas(qtbot, window):
@@ -94,7 +93,7 @@ def test_a_real_outpaint_keeps_the_old_picture_beyond_the_overlap(real_window, l
     document = window.document
     assert (document.width, document.height) == (192, 128)
     panel = window.generate_panel
-    assert panel.source.mode() == "inpaint"
+    assert panel.settings.mode == "inpaint"
     panel.prompt_edit.setPlainText("a wider landscape")
     panel.steps_spin.setValue(2)
     panel.source.strength_slider.setValue(1.0)

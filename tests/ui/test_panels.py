@@ -11,15 +11,17 @@ from PySide6.QtGui import QFont
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
-from t2ia_desktop.ui.generate.panel import MAX_SEED, GeneratePanel
+from t2ia_desktop.core.generation.settings import MAX_SEED
+from t2ia_desktop.ui.generate.panel import GeneratePanel
 from t2ia_desktop.ui.layers.panel import LayersPanel
 from t2ia_desktop.ui.queue.panel import QueuePanel, prompt_excerpt
 from tests.ui.conftest import MODELS
+from tests.ui.helpers import generate_panel
 
 
 @pytest.fixture
 def panel(qtbot, document) -> GeneratePanel:
-    widget = GeneratePanel(list(MODELS), document)
+    widget = generate_panel(document, MODELS)
     qtbot.addWidget(widget)
     return widget
 
@@ -32,7 +34,7 @@ def ink(document, x0: int, x1: int, y: int) -> None:
 
 # -- generate panel ---------------------------------------------------------------------------
 def test_defaults_and_readouts(panel):
-    assert panel.selected_model() == MODELS[0]
+    assert panel.settings.entry(panel.settings.model) == MODELS[0]
     assert (
         panel.conditioning_scale_slider.value() == 1.0
     )
@@ -64,23 +66,30 @@ def test_defaults_and_readouts(panel):
 
 def test_dice_and_new_seed_each_time(panel, document, monkeypatch):
     seeds = iter([11, 22, 33])
-    monkeypatch.setattr("t2ia_desktop.ui.generate.panel.random.randint", lambda a, b: next(seeds))
+    monkeypatch.setattr("t2ia_desktop.core.generation.settings.random.randint",
+                        lambda a, b: next(seeds))
+    settings = panel.settings
+
+    def next_request():  # what Generate does: the next run's seed, then the request
+        settings.seed_for_next_run()
+        return settings.build_request(document, panel.registry)[0]
+
     panel.dice_button.click()
     assert panel.seed_spin.value() == 11
-    assert panel.build_request(document).seed == 11
-    assert panel.build_request(document).seed == 11  # kept until asked otherwise
+    assert next_request().seed == 11
+    assert next_request().seed == 11  # kept until asked otherwise
     panel.new_seed_check.setChecked(True)
-    assert panel.build_request(document).seed == 22
+    assert next_request().seed == 22
     assert panel.seed_spin.value() == 22  # the seed used is the one shown
     assert panel.seed_spin.maximum() == MAX_SEED
 
 
 def test_request_follows_the_panel_and_the_sketch(panel, document):
-    assert panel.build_request(document).controls == ()
+    assert panel.settings.build_request(document, panel.registry)[0].controls == ()
     ink(document, 10, 60, 40)
     panel.prompt_edit.setPlainText("  a fox in snow \n")
     panel.conditioning_scale_slider.setValue(0.4)
-    request = panel.build_request(document)
+    request = panel.settings.build_request(document, panel.registry)[0]
     assert request.prompt == "a fox in snow"
     assert request.model == MODELS[0][1]
     (control,) = request.controls

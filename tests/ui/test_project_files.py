@@ -346,7 +346,7 @@ def test_export_png_carries_the_results_request_and_ora_keeps_layers(window, loo
 
 def test_settings_from_a_file_are_checked(window):
     panel = window.generate_panel
-    ignored = panel.apply_settings({"prompt": "ok", "steps": "many", "seed": -5,
+    ignored = panel.settings.update_from_dict({"prompt": "ok", "steps": "many", "seed": -5,
                                     "guidance_scale": float("nan"), "model": "someone/else",
                                     "new_seed_each_time": 1, "adapter_conditioning_factor": 0.25})
     assert panel.prompt_edit.toPlainText() == "ok"

@@ -13,6 +13,7 @@ import pytest
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState
 from t2ia_desktop.core.generation.queue_file import QUEUE_FILE, QueueStore
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import queue_dir
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
@@ -31,7 +32,7 @@ def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
     def open_window() -> MainWindow:
         runner = JobRunner(JobQueue(), EngineWorker(lambda: engine))
         keeper = QueueKeeper(runner.queue, QueueStore(queue_dir()))
-        window = MainWindow(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, models,
+        window = MainWindow(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, GenerationSettings.for_models(models),
                             queue_keeper=keeper)
         qtbot.addWidget(window)
         window.show()

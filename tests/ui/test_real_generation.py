@@ -6,34 +6,13 @@ SDXL adapter pipeline, and the image comes back as a result layer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from t2ia_desktop.core.document.document import Document
-from t2ia_desktop.core.generation.jobs import JobQueue, JobState
-from t2ia_desktop.core.image_history.store import History
+from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.paths import demo_model_root, history_dir
-from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
-from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.ui.conftest import MODELS
-from tests.ui.helpers import drag, generate_and_wait, shown
-
-
-@pytest.fixture
-def real_window(qtbot, loop) -> Iterator[MainWindow]:
-    worker = EngineWorker(default_engine_factory(str(demo_model_root())),
-                          history=History(history_dir()))
-    runner = JobRunner(JobQueue(), worker)
-    main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS),
-                                   history_folder=history_dir()))
-    yield main
-    main.close()
-    runner.shutdown()
-    assert not runner.worker._thread.isRunning()
+from tests.ui.helpers import drag, generate_and_wait
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.core.paths import demo_model_root
 from tests.ui.helpers import generate_and_wait
-from tests.ui.test_real_generation import real_window
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ def test_the_refiner_is_queued_with_the_canvas_or_a_mask(qtbot, window, mode):
         pixels[8:24, 8:40] = (255, 255, 255, 255)
         doc.add_layer(Layer("Mask", "mask", pixels))
     panel = window.generate_panel
-    panel.source.set_mode(mode)
+    panel.settings.mode = mode
     panel.source.strength_slider.setValue(0.6)
     advanced = panel.advanced
     advanced.set_expanded(True)

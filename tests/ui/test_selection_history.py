@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from t2ia_desktop.core.document.selection import document_selection, rectangle_mask
 from t2ia_desktop.core.files.project import load_project
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import drag, shown
 
@@ -127,7 +128,7 @@ def test_the_marching_ants_reuse_their_raster_until_the_selection_changes(qtbot,
 
 def test_autosave_keeps_the_selection_for_recovery(qtbot, loop, document, runner, updater,
                                                    models):
-    main = shown(qtbot, MainWindow(document, runner, models, conditions=updater,
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), conditions=updater,
                                    autosave_seconds=0.05))
     try:
         canvas = focused_canvas(qtbot, main)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QStandardItemModel
 
 from t2ia_desktop.core.document.document import Document
-from t2ia_desktop.core.generation.source import MODES
+from t2ia_desktop.core.generation.source import MODES, source_fields
 from tests.ui.helpers import drag
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -71,8 +71,8 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
     assert len(masks) == 1
     assert masks[0].pixels[50, 50, 3] == 255
     assert inpaint_enabled(window)
-    assert window.generate_panel.source.mode() == "inpaint"
-    fields = window.generate_panel.source.request_fields(document)
+    assert window.generation_settings.mode == "inpaint"
+    fields = source_fields(document, window.generation_settings.mode, window.generation_settings.strength)
     mask = np.asarray(fields["mask_image"])
     assert mask[50, 50] == 255
     assert mask[10, 10] == 0
@@ -96,7 +96,7 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
     window.undo_step()
     assert not any(layer.kind == "mask" for layer in document.layers)
     assert not inpaint_enabled(window)
-    assert window.generate_panel.source.mode() != "inpaint"
+    assert window.generation_settings.mode != "inpaint"
 
 
 def test_delete_on_the_canvas_clears_the_selected_area_not_the_layer(qtbot, window):

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import Settings, SettingsStore
 from t2ia_desktop.ui.dialogs import settings as settings_dialog
@@ -50,7 +51,7 @@ def store() -> SettingsStore:
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window as the app builds it: autosave on, every 30 s."""
-    main = shown(qtbot, MainWindow(document, runner, models, conditions=updater,
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), conditions=updater,
                                    autosave_seconds=30))
     yield main
     main.close()

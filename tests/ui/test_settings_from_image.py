@@ -41,7 +41,7 @@ def test_the_file_menu_restores_our_png(qtbot, window, tmp_path):
     assert panel.negative_edit.toPlainText() == "fog"
     assert (panel.seed_spin.value(), panel.steps_spin.value()) == (31337, 17)
     assert panel.guidance_spin.value() == 4.5
-    request = panel.build_request(window.document)
+    request = panel.settings.build_request(window.document, panel.registry)[0]
     assert request.prompt_2 == "watercolour"
     assert request.refiner == DEMO_REFINER
     assert request.refiner_switch == 0.65
@@ -66,7 +66,7 @@ def test_a_png_dropped_on_the_generate_panel_restores_it(qtbot, window, tmp_path
 
 def test_an_a1111_png_fills_what_the_panel_has_and_notes_the_rest(qtbot, window, tmp_path):
     panel = window.generate_panel
-    model_before = panel.selected_model()
+    model_before = panel.settings.model
     found = window.settings_from_image.open_file(a1111_png(tmp_path / "a1111.png"))
     assert found is not None
     assert found.source == "parameters"
@@ -74,7 +74,7 @@ def test_an_a1111_png_fills_what_the_panel_has_and_notes_the_rest(qtbot, window,
     assert panel.negative_edit.toPlainText() == "blurry"
     assert (panel.steps_spin.value(), panel.seed_spin.value()) == (22, 4242)
     assert panel.guidance_spin.value() == 6.5
-    assert panel.selected_model() == model_before  # A1111's checkpoint name is not ours
+    assert panel.settings.model == model_before  # A1111's checkpoint name is not ours
     message = window.settings_from_image.last_message
     assert "from its A1111 parameters" in message
     assert "model" in message

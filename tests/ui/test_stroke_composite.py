@@ -14,7 +14,6 @@ from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
 from t2ia_desktop.ui.canvas.view import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
-from t2ia_desktop.ui.layers.panel import make_active
 from tests.ui.helpers import drag
 
 
@@ -92,7 +91,7 @@ def wait_built(qtbot, canvas: CanvasView) -> None:
 
 def test_caches_are_built_in_idle_slices_before_the_first_press(qtbot, canvas, stacked):
     canvas.stroke_composite.slice_seconds = 0.0001  # small bands: several slices
-    make_active(stacked, stacked.layers[3])  # the artist picks a layer in the middle
+    stacked.make_active(stacked.layers[3])  # the artist picks a layer in the middle
     assert canvas.stroke_composite.building  # nothing built on the spot
     wait_built(qtbot, canvas)
     assert len(canvas.stroke_composite.slices) > 1
@@ -105,7 +104,7 @@ def test_caches_are_built_in_idle_slices_before_the_first_press(qtbot, canvas, s
 
 
 def test_a_press_before_the_caches_are_ready_paints_correctly(qtbot, canvas, stacked):
-    make_active(stacked, stacked.layers[4])
+    stacked.make_active(stacked.layers[4])
     fast = CachedDraws(canvas.stroke_composite)
     stroke(canvas, 30)  # no event loop ran: the build has not started
     assert fast.count == 0
@@ -118,7 +117,7 @@ def test_a_press_before_the_caches_are_ready_paints_correctly(qtbot, canvas, sta
 
 
 def test_the_build_waits_while_a_stroke_is_painted(qtbot, canvas, stacked):
-    make_active(stacked, stacked.layers[4])
+    stacked.make_active(stacked.layers[4])
     caches = canvas.stroke_composite
     point = canvas.from_document(QPointF(20, 20)).toPoint()
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=point)
@@ -132,7 +131,7 @@ def test_the_build_waits_while_a_stroke_is_painted(qtbot, canvas, stacked):
 def test_other_layers_changing_during_a_build_reach_the_caches(qtbot, canvas, stacked):
     caches = canvas.stroke_composite
     caches.slice_seconds = 0.0001
-    make_active(stacked, stacked.layers[3])
+    stacked.make_active(stacked.layers[3])
     caches.build_slice()  # the first idle slice: a band at the top
     assert 0 < caches.built_rows < stacked.height - 20
     below, above = stacked.layers[1], stacked.layers[5]
@@ -154,7 +153,7 @@ def test_other_layers_changing_during_a_build_reach_the_caches(qtbot, canvas, st
 
 def test_no_caches_when_a_layer_above_blends_otherwise(qtbot, canvas, stacked):
     stacked.set_blend_mode(stacked.layers[5], "multiply")
-    make_active(stacked, stacked.layers[3])
+    stacked.make_active(stacked.layers[3])
     assert not canvas.stroke_composite.building
     assert canvas.stroke_composite.below is None
     fast = CachedDraws(canvas.stroke_composite)

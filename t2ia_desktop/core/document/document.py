@@ -26,6 +26,8 @@ from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
 BlendMode = Literal["normal", "multiply", "screen", "overlay", "darken", "lighten"]
 BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "overlay", "darken", "lighten")
+SOURCE_KINDS = ("sketch", "paint", "photo")
+"""Layers a detector can read, and that selecting makes the brush's layer."""
 """How a layer mixes with what lies below it (the W3C compositing formulas Qt and ORA share)."""
 
 _revisions = itertools.count(1)
@@ -263,6 +265,16 @@ class Document:
         if getattr(layer.condition, name) != value:
             setattr(layer.condition, name, value)
             self.layer_changed.emit(layer)
+
+    def make_active(self, layer: Layer) -> None:
+        """Make ``layer`` the one the brush paints on, and tell every view."""
+        previous = self.active
+        if previous is layer:
+            return
+        self.active = layer
+        if previous is not None and previous in self.layers:
+            self.layer_changed.emit(previous)
+        self.layer_changed.emit(layer)
 
     def sketch_layer(self) -> Layer | None:
         return next((layer for layer in self.layers if layer.kind == "sketch"), None)

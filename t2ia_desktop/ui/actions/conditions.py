@@ -17,12 +17,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from t2ia_desktop.core.conditions.registry import ConditionType
-from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.photo import fit_to_canvas, load_photo, photo_name
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.session.edits import DocumentEdits
-from t2ia_desktop.ui.layers.panel import SOURCE_KINDS
 
 REMIXES: tuple[tuple[str, str], ...] = (
     ("Pose remix", "openpose"),

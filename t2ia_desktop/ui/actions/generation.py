@@ -9,8 +9,8 @@ from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.errors import BadInput, Cancelled
 from t2ia_desktop.core.generation.jobs import Job, JobState
 from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.settings import skipped_note
 from t2ia_desktop.runtime.runner import JobFailed
-from t2ia_desktop.ui.generate.panel import skipped_note
 from t2ia_desktop.ui.queue.job_phase import loading_now, status_words
 
 log = logging.getLogger("t2ia_desktop.ui.window.main_window")
@@ -22,13 +22,15 @@ class GenerationMixin:
     def generate(self) -> Job | None:
         """Queue a job from the panel's settings (Batch: that many, seeds s, s+1, …); each
         image becomes a new layer when done. Returns the first job."""
+        settings = self.generation_settings
         try:
-            request = self.generate_panel.build_request(self.document)
-            jobs = self.runner.queue.add_batch(request, self.generate_panel.batch_spin.value())
+            settings.seed_for_next_run()
+            request, skipped = settings.build_request(self.document, self.registry)
+            jobs = self.runner.queue.add_batch(request, settings.batch)
         except BadInput as error:
             self.statusBar().showMessage(f"Cannot generate: {error}")
             return None
-        note = skipped_note(self.generate_panel.skipped, request.family)
+        note = skipped_note(skipped, request.family)
         origin = self.document.generation_area.origin  # where the frame is now
         for job in jobs:
             if note:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDockWidget
 from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.files.imageio import open_image
 from t2ia_desktop.core.generation.jobs import Job, JobState
-from t2ia_desktop.core.image_history.query import panel_settings, request_from_metadata
+from t2ia_desktop.core.image_history.query import request_from_metadata
 from t2ia_desktop.core.image_history.store import History, HistoryEntry
 from t2ia_desktop.ui.history.dock import ImageHistoryPanel
 
@@ -103,7 +103,7 @@ class ImageHistoryActions(QObject):
         except T2IAError as error:
             self.window.show_message(str(error))
             return []
-        ignored = self.window.generate_panel.apply_settings(panel_settings(metadata))
+        ignored = self.window.generation_settings.update_from_request(metadata)
         self.window.generate_dock.raise_()
         text = f"Restored the settings of seed {metadata.get('seed', '?')}"
         if ignored:

@@ -37,7 +37,6 @@ from t2ia_desktop.core.undo.commands import (
 )
 from t2ia_desktop.ui.actions.conditions import unique_name
 from t2ia_desktop.ui.dialogs.canvas_size import ask_canvas_size
-from t2ia_desktop.ui.layers.panel import make_active
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.window.main_window import MainWindow
@@ -150,7 +149,7 @@ class LayerActions(QObject):
                 self.edits.push(SetLayerProperty(lower, "opacity", 1.0))
             self.edits.push(RemoveLayer(layer))
         if lower.kind in ("sketch", "paint", "photo"):
-            make_active(self.document, lower)
+            self.document.make_active(lower)
         self.window.layers_panel.select(lower)
         self.message.emit(f"Merged “{layer.name}” into “{lower.name}”. Undo (Ctrl+Z) separates "
                           "them again.")

@@ -142,7 +142,7 @@ class LiveController(QObject):
         self.connections = ModelConnections()
         self.connections.connect(window.undo.changed, self.schedule)
         self.connections.drop_with(window)
-        window.generate_panel.settings_changed.connect(self.schedule)
+        self.connections.connect(window.generation_settings.events.all, self.schedule)
         window.updater.layer_busy.connect(self._on_detector_busy)
         window.destroyed.connect(self._timer.stop)
 
@@ -193,17 +193,11 @@ class LiveController(QObject):
         self._last_submitted = described
 
     def _build_request(self) -> GenerationRequest:
-        """The Generate panel's request without picking a new seed: live keeps the seed."""
-        panel = self.window.generate_panel
-        new_seed = panel.new_seed_check
-        was_checked = new_seed.isChecked()
-        new_seed.blockSignals(True)
-        new_seed.setChecked(False)
-        try:
-            return panel.build_request(self.window.document)
-        finally:
-            new_seed.setChecked(was_checked)
-            new_seed.blockSignals(False)
+        """The Generate settings' request, with their seed: live keeps the seed."""
+        window = self.window
+        request, _skipped = window.generation_settings.build_request(window.document,
+                                                                     window.registry)
+        return request
 
     def keep_live_result(self) -> None:
         """Generate → Keep live result: the live picture becomes a result layer (undoable)."""

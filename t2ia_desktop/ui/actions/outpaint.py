@@ -51,7 +51,7 @@ class OutpaintActions(QObject):
                                   self.extend_action)
 
     def family_side(self) -> int:
-        return FAMILY_SIDE.get(self.window.generate_panel.family(), FAMILY_SIDE["sdxl"])
+        return FAMILY_SIDE.get(self.window.generation_settings.family, FAMILY_SIDE["sdxl"])
 
     def ask_extend(self) -> None:
         document = self.window.document
@@ -73,9 +73,8 @@ class OutpaintActions(QObject):
         except BadInput as error:
             self.message.emit(f"Cannot extend the canvas: {error}")
             return False
-        panel = window.generate_panel
-        panel.update_summary()  # Inpaint becomes available ...
-        panel.source.set_mode("inpaint")  # ... and is what outpainting needs
+        window.generate_panel.update_summary()  # Inpaint becomes available ...
+        window.generation_settings.mode = "inpaint"  # ... and is what outpainting needs
         area = document.generation_area
         self.message.emit(
             f"Canvas is {document.width}×{document.height} now (was {old[0]}×{old[1]}); the "

@@ -105,7 +105,7 @@ class ProjectFiles(QObject):
         self.connections = ModelConnections()
         self.connections.connect(window.undo.changed, self._on_changed)
         self.connections.drop_with(self)
-        window.generate_panel.settings_changed.connect(self._on_changed)
+        window.generation_settings.events.all.connect(self._on_changed)
         self.update_title()
 
     # -- actions --------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class ProjectFiles(QObject):
 
     # -- state ----------------------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
-        return self.window.generate_panel.settings()
+        return self.window.generation_settings.to_dict()
 
     def is_dirty(self) -> bool:
         """Whether closing now would lose something: the document or its settings changed
@@ -234,7 +234,7 @@ class ProjectFiles(QObject):
 
     def _replace(self, document: Document, path: Path | None, start: str,
                  settings: dict[str, Any] | None = None, name: str | None = None) -> list[str]:
-        ignored = self.window.generate_panel.apply_settings(settings) if settings else []
+        ignored = self.window.generation_settings.update_from_dict(settings) if settings else []
         self.window.set_document(document)
         self.window.history_panel.set_start_label(start)
         self.path = path

@@ -136,6 +136,5 @@ class SelectionActions(QObject):
             action.setEnabled(selected)
 
     def _on_mask_created(self, _layer: Layer) -> None:
-        panel = self.window.generate_panel
-        panel.update_summary()  # Inpaint becomes available ...
-        panel.source.set_mode("inpaint")  # ... and is what the artist asked for
+        self.window.generate_panel.update_summary()  # Inpaint becomes available ...
+        self.window.generation_settings.mode = "inpaint"  # ... and what the artist asked for

@@ -71,9 +71,9 @@ class SettingsFromImage(QObject):
         except BadInput as error:
             self._say(f"No settings restored: {error}.")
             return None
-        panel = self.window.generate_panel
-        known = set(panel.settings())
-        ignored = panel.apply_settings(found.settings)
+        settings = self.window.generation_settings
+        known = set(settings.to_dict())
+        ignored = settings.update_from_dict(found.settings)
         left = sorted({SETTING_WORDS.get(n, n) for n in found.settings
                        if n not in known or n in ignored})
         dock = getattr(self.window, "generate_dock", None)

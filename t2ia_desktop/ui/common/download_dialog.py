@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.runtime.downloads import DownloadTask
-from t2ia_desktop.ui.layers.panel import ERROR_STYLE
+from t2ia_desktop.ui.common.styles import ERROR_STYLE
 
 #: The progress bar counts kilobytes: QProgressBar's range is a 32-bit int.
 UNIT = 1024

@@ -19,20 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.ui.common.step_range import StepRangeEditor
+from t2ia_desktop.ui.common.styles import EDITED_STYLE, EDITED_TIP, ERROR_STYLE, NOTE_STYLE
 from t2ia_desktop.ui.common.widgets import DocumentPanel, buddy_label, conditioning_scale_slider
 from t2ia_desktop.ui.conditions.param_editors import ParamEditor, make_editor
-from t2ia_desktop.ui.layers.panel import (
-    EDITED_STYLE,
-    EDITED_TIP,
-    ERROR_STYLE,
-    NOTE_STYLE,
-    SOURCE_KINDS,
-)
 
 PLACEHOLDER = ("Select a condition layer in Layers to tune it here.\n\n"
                "Add one with Layer → Add condition layer, or drop a photo on the canvas and "

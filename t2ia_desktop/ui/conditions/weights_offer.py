@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.ui.common.download_dialog import DownloadDialog
+from t2ia_desktop.ui.common.styles import NOTE_STYLE
 from t2ia_desktop.ui.conditions.panel import ConditionPanel
-from t2ia_desktop.ui.layers.panel import NOTE_STYLE
 
 
 def size_text(sizes: dict[str, int | None]) -> str:

@@ -47,9 +47,9 @@ from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.model_downloads import hub_offline, model_downloads
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.common.download_dialog import DownloadDialog
+from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import read_only_table
 from t2ia_desktop.ui.dialogs.model_manager_assets import AdaptersTab, WeightsTab
-from t2ia_desktop.ui.layers.panel import ERROR_STYLE
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.window.main_window import MainWindow
@@ -240,12 +240,12 @@ class ModelsController(QObject):
     def sync_generate_panel(self) -> None:
         """Offer every listed model in the Generate panel, keeping the artist's choice."""
         entries = [(m.label, m.reference, m.family) for m in self.entries()]
-        panel = self.window.generate_panel
-        current = panel.selected_model()
+        settings = self.window.generation_settings
+        current = settings.entry(settings.model)
         known = {reference for _label, reference, _family in entries}
-        ordered = [current] if current[1] in known else []
-        ordered += [e for e in entries if e[1] != current[1]]
-        panel.set_models(ordered)
+        ordered = [current] if current is not None and current[1] in known else []
+        ordered += [e for e in entries if current is None or e[1] != current[1]]
+        settings.set_models(ordered)
         self.models_changed.emit()
         if self.dialog is not None:
             self.dialog.refresh()

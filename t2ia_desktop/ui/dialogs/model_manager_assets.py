@@ -43,8 +43,8 @@ from t2ia_desktop.runtime.asset_catalog import (
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.common.download_dialog import DownloadDialog
+from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import read_only_table
-from t2ia_desktop.ui.layers.panel import ERROR_STYLE
 
 OFFLINE_NOTE = ("Offline mode is on (HF_HUB_OFFLINE): downloads are off. Turn it off and "
                 "restart, or copy the files into the folders shown.")

@@ -43,8 +43,8 @@ from t2ia_desktop.core.settings import (
     folder_problem,
     taesd_folder_for,
 )
+from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import add_item_with_tooltip
-from t2ia_desktop.ui.layers.panel import ERROR_STYLE
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.window.main_window import MainWindow

@@ -9,9 +9,6 @@ have none of this: the section then says why and disables itself.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,9 +30,9 @@ from t2ia_desktop.core.generation.sdxl_extras import (
     DEFAULT_SDXL_REFINER,
     DEMO_REFINER,
     MAX_CONDITIONING_SIZE,
-    PAIR_FIELDS,
-    pair_or_none,
 )
+from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.ui.common.binding import Binding, Bindings
 from t2ia_desktop.ui.common.widgets import ValueSlider
 
 SD15_REASON = ("SDXL only: SD1.5 models have one text encoder, no refiner and no size "
@@ -110,14 +107,11 @@ class PairEditor(QWidget):
 
 
 class AdvancedSettings(QWidget):
-    """SDXL's extras; :meth:`request_fields` gives what they add to a request."""
+    """SDXL's extras, bound to their fields of ``settings``."""
 
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: GenerationSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.family = "sdxl"
-        self.model = ""
+        self.settings = settings
         self.toggle = QToolButton()
         self.toggle.setText("Advanced")
         self.toggle.setCheckable(True)
@@ -145,7 +139,6 @@ class AdvancedSettings(QWidget):
             "(adapters) guide only the base part, before the switch. With the canvas or a mask "
             "the base repaints up to the switch and the refiner finishes; at a Strength below "
             "the refiner's share the refiner alone repaints.")
-        self.refiner_combo.currentIndexChanged.connect(self._on_refiner_changed)
         self.switch_slider = ValueSlider(0.05, 0.95, 0.05, 0.8)
         self.switch_slider.setToolTip(
             "Refiner switch (denoising_end / denoising_start): the share of the steps the base "
@@ -181,14 +174,31 @@ class AdvancedSettings(QWidget):
         layout.addWidget(self.toggle)
         layout.addWidget(self.body)
 
-        for signal in (self.prompt_2_edit.textChanged, self.negative_2_edit.textChanged,
-                       self.refiner_combo.currentIndexChanged, self.switch_slider.valueChanged,
-                       self.aesthetic_spin.valueChanged,
-                       self.negative_aesthetic_spin.valueChanged):
-            signal.connect(self.changed)
-        for editor in self.pairs.values():
-            editor.changed.connect(self.changed)
-        self.set_model(DEMO_MODEL, "sdxl")
+        self.bindings = Bindings()
+        self._show_model()
+        for widget, name in ((self.prompt_2_edit, "prompt_2"),
+                             (self.negative_2_edit, "negative_prompt_2"),
+                             (self.switch_slider, "refiner_switch"),
+                             (self.aesthetic_spin, "aesthetic_score"),
+                             (self.negative_aesthetic_spin, "negative_aesthetic_score"),
+                             (self.toggle, "advanced_open")):
+            self.bindings.bind(widget, settings, name)
+        self.bindings.add(Binding(self.refiner_combo, settings, "refiner",
+                                  self.refiner_combo.currentData, self._show_refiner,
+                                  self.refiner_combo.currentIndexChanged))
+        for name, editor in self.pairs.items():
+            self.bindings.add(Binding(editor, settings, name, editor.value, editor.set_value,
+                                      editor.changed))
+        settings.events.model.connect(self._show_model)
+        settings.events.family.connect(self._show_model)
+        settings.events.refiner.connect(self._on_refiner_changed)
+        self._on_refiner_changed()
+
+    def unbind(self) -> None:
+        self.bindings.unbind_all()
+        self.settings.events.model.disconnect(self._show_model)
+        self.settings.events.family.disconnect(self._show_model)
+        self.settings.events.refiner.disconnect(self._on_refiner_changed)
 
     def _text_edit(self, placeholder: str, tooltip: str) -> QPlainTextEdit:
         edit = QPlainTextEdit()
@@ -216,120 +226,44 @@ class AdvancedSettings(QWidget):
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.body.setVisible(expanded)
 
-    def set_model(self, model: str, family: str) -> None:
-        """Offer the refiners that fit ``model``; for SD1.5 disable the section and say why."""
-        self.model, self.family = model, family
-        chosen = self.refiner()
+    def _show_model(self, *_args: object) -> None:
+        """Offer the refiners that fit the model; for SD1.5 disable the section and say why."""
+        model, family = self.settings.model, self.settings.family
         choices: list[tuple[str, str | None]] = [("Off", None)]
         if model == DEMO_MODEL:
             choices.append(("demo refiner (random weights)", DEMO_REFINER))
         elif family == "sdxl":
             choices.append(("SDXL refiner 1.0", DEFAULT_SDXL_REFINER))
-        if chosen is not None and all(ref != chosen for _, ref in choices) and \
-                (chosen != DEMO_REFINER or model == DEMO_MODEL) and family == "sdxl":
-            choices.append((chosen, chosen))  # a refiner restored from a picture or project
         self.refiner_combo.blockSignals(True)
         self.refiner_combo.clear()
         for label, ref in choices:
             self.refiner_combo.addItem(label, ref)
-        index = self.refiner_combo.findData(chosen) if chosen is not None else 0
-        self.refiner_combo.setCurrentIndex(max(0, index))
         self.refiner_combo.blockSignals(False)
         sdxl = family == "sdxl"
         self.reason.setVisible(not sdxl)
         for widget in self._fields():
             widget.setEnabled(sdxl)
+        if self.settings.refiner_usable(self.settings.refiner):
+            self._show_refiner(self.settings.refiner)
+        else:
+            self.settings.refiner = None  # e.g. the demo refiner under another model
         self._on_refiner_changed()
-        self.changed.emit()
+
+    def _show_refiner(self, refiner: str | None) -> None:
+        """Show ``refiner``, adding a choice for one restored from a picture or project."""
+        index = self.refiner_combo.findData(refiner)
+        if index < 0 and refiner is not None:
+            label = "SDXL refiner 1.0" if refiner == DEFAULT_SDXL_REFINER else refiner
+            self.refiner_combo.addItem(label, refiner)
+            index = self.refiner_combo.findData(refiner)
+        self.refiner_combo.setCurrentIndex(max(0, index))
 
     def _fields(self) -> list[QWidget]:
         return [self.prompt_2_edit, self.negative_2_edit, self.refiner_combo,
                 self.switch_slider, self.aesthetic_spin, self.negative_aesthetic_spin,
                 *self.pairs.values()]
 
-    def _on_refiner_changed(self, _index: int = 0) -> None:
-        on = self.family == "sdxl" and self.refiner() is not None
+    def _on_refiner_changed(self, *_args: object) -> None:
+        on = self.settings.family == "sdxl" and self.settings.refiner is not None
         for widget in (self.switch_slider, self.aesthetic_spin, self.negative_aesthetic_spin):
             widget.setEnabled(on)
-
-    def refiner(self) -> str | None:
-        return self.refiner_combo.currentData()
-
-    # -- values -----------------------------------------------------------------------------------
-    def request_fields(self) -> dict[str, Any]:
-        """What the section adds to a request; SD1.5 gets the defaults."""
-        if self.family != "sdxl":
-            return {}
-        return {
-            "prompt_2": self.prompt_2_edit.toPlainText().strip() or None,
-            "negative_prompt_2": self.negative_2_edit.toPlainText().strip() or None,
-            "refiner": self.refiner(),
-            "refiner_switch": self.switch_slider.value(),
-            "aesthetic_score": round(self.aesthetic_spin.value(), 2),
-            "negative_aesthetic_score": round(self.negative_aesthetic_spin.value(), 2),
-            **{name: editor.value() for name, editor in self.pairs.items()},
-        }
-
-    def settings(self) -> dict[str, Any]:
-        """The section's values as JSON values (pairs as lists), for projects."""
-        values = {
-            "prompt_2": self.prompt_2_edit.toPlainText(),
-            "negative_prompt_2": self.negative_2_edit.toPlainText(),
-            "refiner": self.refiner(),
-            "refiner_switch": self.switch_slider.value(),
-            "aesthetic_score": round(self.aesthetic_spin.value(), 2),
-            "negative_aesthetic_score": round(self.negative_aesthetic_spin.value(), 2),
-            "advanced_open": self.toggle.isChecked(),
-        }
-        for name, editor in self.pairs.items():
-            pair = editor.value()
-            values[name] = None if pair is None else list(pair)
-        return values
-
-    def apply_settings(self, settings: dict[str, Any], ignored: list[str]) -> None:
-        """Show ``settings``; append the names of values it cannot use to ``ignored``."""
-        for name, edit in (("prompt_2", self.prompt_2_edit),
-                           ("negative_prompt_2", self.negative_2_edit)):
-            if name in settings:
-                value = settings[name]
-                if value is None or isinstance(value, str):
-                    edit.setPlainText(value or "")
-                else:
-                    ignored.append(name)
-        if "refiner" in settings:
-            self._apply_refiner(settings["refiner"], ignored)
-        for name, spin, low, high in (
-                ("refiner_switch", self.switch_slider, 0.05, 0.95),
-                ("aesthetic_score", self.aesthetic_spin, 0.0, 10.0),
-                ("negative_aesthetic_score", self.negative_aesthetic_spin, 0.0, 10.0)):
-            if name not in settings:
-                continue
-            value = settings[name]
-            if (isinstance(value, bool) or not isinstance(value, int | float)
-                    or not math.isfinite(value) or not low <= value <= high):
-                ignored.append(name)
-            else:
-                spin.setValue(float(value))
-        for name in PAIR_FIELDS:
-            if name not in settings:
-                continue
-            try:
-                self.pairs[name].set_value(pair_or_none(settings[name]))
-            except ValueError:
-                ignored.append(name)
-        opened = settings.get("advanced_open")
-        if isinstance(opened, bool):
-            self.set_expanded(opened)
-
-    def _apply_refiner(self, value: Any, ignored: list[str]) -> None:
-        if value is None:
-            self.refiner_combo.setCurrentIndex(0)
-            return
-        if not isinstance(value, str) or not value or self.family != "sdxl" or (
-                value == DEMO_REFINER and self.model != DEMO_MODEL):
-            ignored.append("refiner")
-            return
-        if self.refiner_combo.findData(value) < 0:
-            label = "SDXL refiner 1.0" if value == DEFAULT_SDXL_REFINER else value
-            self.refiner_combo.addItem(label, value)
-        self.refiner_combo.setCurrentIndex(self.refiner_combo.findData(value))

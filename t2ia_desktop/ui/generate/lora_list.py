@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.sampling import LORA_WEIGHT_RANGE, check_lora_file
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.ui.common.widgets import ValueSlider
 
 
@@ -53,12 +54,11 @@ class LoraRow(QWidget):
 
 
 class LoraList(QWidget):
-    """The artist's style LoRAs; :meth:`loras` gives the enabled ones for a request."""
+    """The artist's style LoRAs: a row per entry of ``settings.loras``."""
 
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: GenerationSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.rows: list[LoraRow] = []
         self.add_button = QPushButton("Add LoRA…")
         self.add_button.setToolTip(
@@ -75,6 +75,13 @@ class LoraList(QWidget):
         layout.addLayout(self._rows_layout)
         layout.addWidget(self.message)
         layout.addWidget(self.add_button)
+        settings.events.loras.connect(self._show)
+        settings.lora_files_missing.connect(self._on_missing)
+        self._show(settings.loras)
+
+    def unbind(self) -> None:
+        self.settings.events.loras.disconnect(self._show)
+        self.settings.lora_files_missing.disconnect(self._on_missing)
 
     def choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
@@ -90,59 +97,43 @@ class LoraList(QWidget):
         except BadInput as error:
             self.show_message(str(error))
             return False
-        if any(row.path == path for row in self.rows):
+        if any(entry[0] == path for entry in self.settings.loras):
             self.show_message(f"{Path(path).name} is already in the list")
             return False
-        row = LoraRow(path, weight, enabled, self)
-        row.changed.connect(self.changed)
-        row.remove_requested.connect(self.remove_row)
-        self.rows.append(row)
-        self._rows_layout.addWidget(row)
         self.message.hide()
-        self.changed.emit()
+        self.settings.loras = (*self.settings.loras, (path, float(weight), enabled))
         return True
 
     def remove_row(self, row: LoraRow) -> None:
-        self.rows.remove(row)
-        row.setParent(None)
-        row.deleteLater()
-        self.changed.emit()
+        self.settings.loras = tuple(entry for entry in self.settings.loras
+                                    if entry[0] != row.path)
 
-    def clear(self) -> None:
-        for row in list(self.rows):
-            self.remove_row(row)
+    def _entries(self) -> tuple[tuple[str, float, bool], ...]:
+        return tuple((row.path, row.weight_slider.value(), row.enabled_check.isChecked())
+                     for row in self.rows)
+
+    def _on_row_changed(self) -> None:
+        self.settings.loras = self._entries()
+
+    def _show(self, entries: tuple[tuple[str, float, bool], ...]) -> None:
+        if entries == self._entries():
+            return  # the rows made this change
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        for path, weight, enabled in entries:
+            row = LoraRow(path, weight, enabled, self)
+            row.changed.connect(self._on_row_changed)
+            row.remove_requested.connect(self.remove_row)
+            self.rows.append(row)
+            self._rows_layout.addWidget(row)
+
+    def _on_missing(self, paths: list[str]) -> None:
+        self.show_message("LoRA files not found (add them again): "
+                          + ", ".join(Path(p).name for p in paths))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setToolTip(text)
         self.message.show()
-
-    def loras(self) -> tuple[tuple[str, float], ...]:
-        """The enabled LoRAs as (path, weight), for the request."""
-        return tuple((row.path, row.weight_slider.value()) for row in self.rows
-                     if row.enabled_check.isChecked())
-
-    def entries(self) -> list[list]:
-        """Every row as [path, weight, enabled] (JSON), for a project's settings."""
-        return [[row.path, row.weight_slider.value(), row.enabled_check.isChecked()]
-                for row in self.rows]
-
-    def set_entries(self, entries: list) -> list[str]:
-        """Replace the rows with ``entries`` (from :meth:`entries` or a result's ``loras``);
-        returns the files that could not be added (moved or deleted)."""
-        self.clear()
-        missing = []
-        for entry in entries:
-            if not isinstance(entry, list | tuple) or len(entry) not in (2, 3):
-                continue
-            path, weight = str(entry[0]), entry[1]
-            enabled = bool(entry[2]) if len(entry) == 3 else True
-            if not isinstance(weight, int | float) or not (
-                    LORA_WEIGHT_RANGE[0] <= weight <= LORA_WEIGHT_RANGE[1]):
-                weight = 1.0
-            if not self.add_file(path, float(weight), enabled):
-                missing.append(path)
-        if missing:
-            self.show_message("LoRA files not found (add them again): "
-                              + ", ".join(Path(p).name for p in missing))
-        return missing

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from t2ia_desktop.core.document.document import Document
-from t2ia_desktop.core.generation.source import (
-    MODE_LABELS,
-    MODES,
-    NO_MASK_TIP,
-    mask_layer,
-    source_fields,
-)
+from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.core.generation.source import MODE_LABELS, MODES, NO_MASK_TIP, mask_layer
+from t2ia_desktop.ui.common.binding import Bindings
 from t2ia_desktop.ui.common.widgets import ValueSlider, add_item_with_tooltip
 
 MODE_TIPS = {
@@ -26,12 +22,12 @@ STRENGTH_TIP = ("Strength: how much of the canvas is repainted. 0 keeps it as it
 
 
 class SourceModeControls(QObject):
-    """A mode combo and a Strength slider, for a form; builds the request's image fields."""
+    """A mode combo and a Strength slider for a form, bound to ``settings.mode`` and
+    ``settings.strength``."""
 
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: GenerationSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.mode_combo = QComboBox(parent)
         for mode in MODES:
             add_item_with_tooltip(self.mode_combo, MODE_LABELS[mode], mode, MODE_TIPS[mode])
@@ -39,19 +35,15 @@ class SourceModeControls(QObject):
                                    "with a mask layer")
         self.strength_slider = ValueSlider(0.0, 1.0, 0.05, 0.75, parent=parent)
         self.strength_slider.setToolTip(STRENGTH_TIP)
-        self.mode_combo.currentIndexChanged.connect(self._on_mode)
-        self.mode_combo.currentIndexChanged.connect(self.changed)
-        self.strength_slider.valueChanged.connect(self.changed)
-        self._on_mode()
+        self.bindings = Bindings()
+        self.bindings.bind(self.mode_combo, settings, "mode")
+        self.bindings.bind(self.strength_slider, settings, "strength")
+        settings.events.mode.connect(self._on_mode)
+        self._on_mode(settings.mode)
 
-    def mode(self) -> str:
-        return self.mode_combo.currentData()
-
-    def set_mode(self, mode: str) -> None:
-        self.mode_combo.setCurrentIndex(MODES.index(mode))
-
-    def strength(self) -> float:
-        return self.strength_slider.value()
+    def unbind(self) -> None:
+        self.bindings.unbind_all()
+        self.settings.events.mode.disconnect(self._on_mode)
 
     def update_for(self, document: Document | None) -> None:
         """Enable Inpaint only when the document has a mask layer."""
@@ -61,12 +53,8 @@ class SourceModeControls(QObject):
         item = model.item(MODES.index("inpaint"))
         item.setEnabled(has_mask)
         item.setToolTip(MODE_TIPS["inpaint"] if has_mask else NO_MASK_TIP)
-        if not has_mask and self.mode() == "inpaint":
-            self.set_mode("img2img")
+        if not has_mask and self.settings.mode == "inpaint":
+            self.settings.mode = "img2img"
 
-    def request_fields(self, document: Document) -> dict:
-        return source_fields(document, self.mode(), self.strength())
-
-    def _on_mode(self) -> None:
-        self.strength_slider.setEnabled(self.mode() != "txt2img")
-
+    def _on_mode(self, mode: str) -> None:
+        self.strength_slider.setEnabled(mode != "txt2img")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 
 from t2ia_desktop.core.generation.checkpoints import memory_setting
 from t2ia_desktop.core.generation.memory_policy import DeviceFacts, choose_memory_plan
@@ -21,8 +21,9 @@ from t2ia_desktop.core.generation.vram_estimate import MemoryEstimate, estimate_
 from t2ia_desktop.ui.common.widgets import ModelConnections
 
 if TYPE_CHECKING:
+    from t2ia_desktop.core.conditions.registry import ConditionRegistry
     from t2ia_desktop.core.document.document import Document
-    from t2ia_desktop.ui.generate.panel import GeneratePanel
+    from t2ia_desktop.core.generation.settings import GenerationSettings
 
 REFRESH_DELAY_MS = 100
 """Slider drags and strokes change the inputs often; the figure follows this lazily."""
@@ -34,9 +35,14 @@ GB = 1024**3
 class VramLabel(QLabel):
     """Estimated peak memory for the Generate panel's current settings."""
 
-    def __init__(self, panel: GeneratePanel, memory: Callable[[], str] = memory_setting) -> None:
-        super().__init__(panel)
-        self.panel = panel
+    def __init__(self, settings: GenerationSettings, registry: ConditionRegistry,
+                 document: Callable[[], Document], memory: Callable[[], str] = memory_setting,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.registry = registry
+        self.document = document
+        """The document Generate paints now."""
         self.memory = memory
         self.facts: DeviceFacts | None = None
         """The device as the worker last reported it; ``None`` before the first job."""
@@ -50,8 +56,12 @@ class VramLabel(QLabel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
         self._timer.timeout.connect(self.refresh)
-        panel.settings_changed.connect(self.schedule)
+        settings.events.all.connect(self.schedule)
         self.refresh()
+
+    def unbind(self) -> None:
+        self.settings.events.all.disconnect(self.schedule)
+        self._connections.disconnect_all()
 
     def set_device_facts(self, facts: DeviceFacts) -> None:
         """The worker's report: the device and the memory this app may use on it now."""
@@ -64,10 +74,8 @@ class VramLabel(QLabel):
 
     def adapters(self) -> int:
         """Control layers Generate would send (enabled, painted, with an adapter)."""
-        document, family = self.panel.document, self.panel.family()
-        if document is None:
-            return 0
-        registry = self.panel.registry
+        document, family = self.document(), self.settings.family
+        registry = self.registry
         return sum(
             1 for layer in document.condition_layers()
             if layer.condition.enabled and layer.condition.condition in registry
@@ -76,21 +84,18 @@ class VramLabel(QLabel):
 
     def size(self) -> tuple[int, int]:
         """The size Generate paints: the document's generation area."""
-        document = self.panel.document
-        if document is None:
-            return (1024, 1024) if self.panel.family() == "sdxl" else (512, 512)
-        area = document.generation_area
+        area = self.document().generation_area
         return area.width, area.height
 
     def refresh(self) -> None:
         self._follow_document()
-        family = self.panel.family()
+        family = self.settings.family
         facts = self.facts or DeviceFacts("cuda")  # unknown yet: a GPU that fits everything
         plan = choose_memory_plan(facts, family, self.memory())
-        refiner = self.panel.advanced.request_fields().get("refiner") is not None
+        refiner = family == "sdxl" and self.settings.refiner is not None
         width, height = self.size()
         self.estimate = estimate = estimate_for_plan(
-            family, width, height, guidance_scale=self.panel.guidance_spin.value(),
+            family, width, height, guidance_scale=self.settings.guidance_scale,
             adapters=self.adapters(), refiner=refiner, plan=plan, device=facts.kind)
         available = facts.usable_memory() if self.facts is not None else None
         self.warning = estimate.exceeds(available)
@@ -110,10 +115,9 @@ class VramLabel(QLabel):
 
     def _follow_document(self) -> None:
         """Refresh when the generation area moves or resizes, for whichever document shows."""
-        document = self.panel.document
+        document = self.document()
         if document is self._document:
             return
         self._connections.disconnect_all()
         self._document = document
-        if document is not None:
-            self._connections.connect(document.generation_area_changed, self.schedule)
+        self._connections.connect(document.generation_area_changed, self.schedule)

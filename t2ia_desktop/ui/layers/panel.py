@@ -29,29 +29,25 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
-from t2ia_desktop.core.document.document import BLEND_MODES, Document, Layer, blank_pixels
+from t2ia_desktop.core.document.document import (
+    BLEND_MODES,
+    SOURCE_KINDS,
+    Document,
+    Layer,
+    blank_pixels,
+)
 from t2ia_desktop.core.undo.commands import MoveLayer, SetLayerProperty
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.detection_cancel import cancel_detection
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.ui.common.widgets import DocumentPanel, ValueSlider, add_item_with_tooltip
-from t2ia_desktop.ui.layers.row import (
-    EDITED_STYLE,
-    EDITED_TIP,
-    ERROR_STYLE,
-    MUTED_STYLE,
-    NOTE_STYLE,
-    LayerRow,
-    condition_label,
-)
+from t2ia_desktop.ui.layers.row import LayerRow
 
 ACTIVE_TINT = QColor(90, 140, 220, 40)
 SELECTION_STYLE = (
     "QListWidget::item:selected { background: rgba(90, 140, 220, 95); color: palette(text); "
     "border-left: 3px solid rgb(60, 110, 200); }"
 )
-SOURCE_KINDS = ("sketch", "paint", "photo")
-"""Layers a detector can read, and that selecting makes the brush's layer."""
 DELETABLE_KINDS = ("paint", "photo", "condition", "result", "mask")
 BLEND_WORDS = {
     "normal": ("Normal", "The layer covers what is below it"),
@@ -94,17 +90,6 @@ class LayerList(QListWidget):
         event.accept()
         if event.source() is self and source >= 0 and target != source:
             self.move_requested.emit(source, target)
-
-
-def make_active(document: Document, layer: Layer) -> None:
-    """Make ``layer`` the one the brush paints on, and tell every view."""
-    previous = document.active
-    if previous is layer:
-        return
-    document.active = layer
-    if previous is not None and previous in document.layers:
-        document.layer_changed.emit(previous)
-    document.layer_changed.emit(layer)
 
 
 class LayersPanel(DocumentPanel):
@@ -299,7 +284,7 @@ class LayersPanel(DocumentPanel):
         layer = Layer(f"Paint {number}", "paint",
                       blank_pixels(self.document.width, self.document.height))
         self.edits.add_layer(layer, index, f"Add {layer.name}")
-        make_active(self.document, layer)
+        self.document.make_active(layer)
         self.select(layer)
         return layer
 
@@ -434,7 +419,7 @@ class LayersPanel(DocumentPanel):
             return
         layer = self.selected_layer()
         if layer is not None and (layer.kind in SOURCE_KINDS or layer.kind == "mask"):
-            make_active(self.document, layer)  # a mask too: paint on it, inpaint with it
+            self.document.make_active(layer)  # a mask too: paint on it, inpaint with it
         self.selection_changed.emit(layer)
 
     def _on_layers_changed(self, _layer: Layer) -> None:

@@ -20,30 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.undo.commands import SetLayerProperty
 from t2ia_desktop.runtime.detection_cancel import CANCEL_TIP
+from t2ia_desktop.ui.common.styles import (
+    EDITED_STYLE,
+    EDITED_TIP,
+    ERROR_STYLE,
+    MUTED_STYLE,
+    NOTE_STYLE,
+    condition_label,
+)
 from t2ia_desktop.ui.common.widgets import KIND_WORDS, ElidedLabel, eye_icon, kind_icon
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.layers.panel import LayersPanel
 
-ERROR_STYLE = "color: #d03030;"
-EDITED_STYLE = "color: #c87814; font-style: italic;"
-NOTE_STYLE = "color: #c87814;"
-MUTED_STYLE = "color: palette(mid);"
-EDITED_TIP = ("You painted on this control image, so it no longer follows its source. "
-              "Re-detect to follow the source again (your strokes on it are replaced).")
 THUMBNAIL_SIZE = 36
 """Thumbnails are drawn this many pixels on their longer side."""
 _CHECKER = (QColor(204, 204, 204), QColor(255, 255, 255))
-
-
-def condition_label(registry: ConditionRegistry | None, condition: str) -> str:
-    if registry is not None and condition in registry:
-        return registry.get(condition).label
-    return condition
 
 
 def thumbnail(pixels: np.ndarray, size: int = THUMBNAIL_SIZE) -> QPixmap:

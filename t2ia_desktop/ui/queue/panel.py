@@ -27,8 +27,6 @@ from t2ia_desktop.core.generation.jobs import Job, JobQueue, JobState
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.ui.common.widgets import ModelConnections
 from t2ia_desktop.ui.queue.job_row import (
-    PROMPT_EXCERPT,
-    STATE_WORDS,
     JobRow,
     PixmapCache,
     prompt_excerpt,

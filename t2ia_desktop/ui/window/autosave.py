@@ -236,7 +236,7 @@ class Autosaver(QObject):
             return
         files = self.window.files
         document = copy_document(self.window.document)  # the only work on the UI thread
-        settings = files.window.generate_panel.settings()
+        settings = files.window.generation_settings.to_dict()
         info = {"name": files.name, "original": str(files.path) if files.path else None,
                 "saved_at": time.time(), "pid": os.getpid()}
         self._busy = True

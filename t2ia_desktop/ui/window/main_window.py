@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.files.photo import PHOTO_FILTER
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.downloads import WeightDownloads
@@ -50,8 +51,8 @@ from t2ia_desktop.ui.common.widgets import ModelConnections
 from t2ia_desktop.ui.conditions.panel import ConditionPanel
 from t2ia_desktop.ui.conditions.preview_panel import PreviewPanel
 from t2ia_desktop.ui.conditions.weights_offer import WeightsOffer
-from t2ia_desktop.ui.generate.panel import GeneratePanel, ModelEntry
-from t2ia_desktop.ui.layers.panel import LayersPanel, make_active
+from t2ia_desktop.ui.generate.panel import GeneratePanel
+from t2ia_desktop.ui.layers.panel import LayersPanel
 from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
@@ -71,7 +72,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         self,
         document: Document,
         runner: JobRunner,
-        models: list[ModelEntry],
+        generation_settings: GenerationSettings,
         *,
         status_message: str = "",
         history_folder: Path | None = None,
@@ -108,7 +109,10 @@ class MainWindow(GenerationMixin, QMainWindow):
 
         self.canvas = CanvasView(document, edits=self.edits)
         self.setCentralWidget(self.canvas)
-        self.generate_panel = GeneratePanel(models, document, self.registry, edits=self.edits)
+        self.generation_settings = generation_settings
+        """Every Generate input; the panel shows it, Generate builds requests from it."""
+        self.generate_panel = GeneratePanel(generation_settings, document, self.registry,
+                                            self.edits)
         runner.worker.executor.device_memory.connect(  # the estimate beside Generate
             self.generate_panel.vram_label.set_device_facts)
         self.layers_panel = LayersPanel(document, conditions, edits=self.edits)
@@ -130,7 +134,8 @@ class MainWindow(GenerationMixin, QMainWindow):
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.condition_actions = ConditionActions(
-            document, conditions, self.generate_panel.family, self.layers_panel.selected_layer,
+            document, conditions, lambda: generation_settings.family,
+            self.layers_panel.selected_layer,
             self, edits=self.edits,
         )
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
@@ -172,8 +177,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         """The generation area: its frame and tool (A), View and Generate menu entries."""
 
         self.generate_panel.generate_requested.connect(self.generate)
-        self.generate_panel.family_changed.connect(self._on_family_changed)
-        self._on_family_changed(self.generate_panel.family())
+        generation_settings.events.family.connect(self._on_family_changed)
+        self._on_family_changed(generation_settings.family)
         self.canvas.message.connect(self.show_message)
         self.canvas.files_dropped.connect(self.offer_drop)
         self.condition_actions.message.connect(self.show_message)
@@ -431,7 +436,7 @@ class MainWindow(GenerationMixin, QMainWindow):
             return
         if layer is not self.current_condition:
             self.set_current_condition(layer)
-        make_active(self.document, layer)
+        self.document.make_active(layer)
         if not layer.visible:
             self.set_overlay(True)
         self.canvas.setFocus()
@@ -546,6 +551,7 @@ class MainWindow(GenerationMixin, QMainWindow):
             self.autosaver.finish()
         for task in list(self.pending_tasks):
             task.cancel()
+        self.generate_panel.unbind()
         for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
                       self.condition_panel, self.generate_panel, self.history_panel, self.files,
                       self):

@@ -37,7 +37,7 @@ class StatusInfo(QObject):
         for label in (self.device_label, self.model_label, self.memory_label):
             bar.addPermanentWidget(label)
         window.runner.worker.executor.engine_ready.connect(self.set_device)
-        window.generate_panel.model_combo.currentIndexChanged.connect(self.update_model)
+        window.generation_settings.events.model.connect(self.update_model)
         self.timer = QTimer(self)
         self.timer.setInterval(MEMORY_INTERVAL_MS)
         self.timer.timeout.connect(self.update_memory)
@@ -51,7 +51,9 @@ class StatusInfo(QObject):
         self.device_label.setText(device)
 
     def update_model(self, *_args: object) -> None:
-        self.model_label.setText(f"Model: {self.window.generate_panel.model_combo.currentText()}")
+        settings = self.window.generation_settings
+        entry = settings.entry(settings.model)
+        self.model_label.setText(f"Model: {entry[0] if entry else settings.model}")
 
     def update_memory(self) -> None:
         self.memory_label.setText(memory_in_use().text())

@@ -1,0 +1,92 @@
+"""``generate``'s settings: the same :class:`GenerationSettings` the window's Generate panel
+edits, filled from ``--settings`` (a project, a settings JSON or a picture) and then from the
+options given, so the command line and the window build their requests one way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from t2ia_desktop.cli.sampling import apply_sampling
+from t2ia_desktop.cli.sdxl import apply_sdxl
+from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.request import DEMO_MODEL, is_hub_id
+from t2ia_desktop.core.generation.settings import GenerationSettings
+
+PLAIN_OPTIONS = (("prompt", "prompt"), ("negative_prompt", "negative_prompt"),
+                 ("prompt_2", "prompt_2"), ("factor", "adapter_conditioning_factor"),
+                 ("strength", "strength"), ("seed", "seed"))
+"""(option, settings field) of the options that set one field as they are."""
+
+
+def generation_settings(args: argparse.Namespace) -> GenerationSettings:
+    """The settings ``generate`` runs with: ``--settings`` first, the options on top."""
+    saved = saved_settings(args.settings) if args.settings else {}
+    reference = args.model or saved.get("model")
+    if not isinstance(reference, str) or not reference:
+        raise BadInput("give --model (a diffusers folder, a hub id, or 'demo'), or --settings "
+                       "from a project or picture that names one")
+    model, family = model_and_family(reference, args.family)
+    settings = GenerationSettings(models=((model, model, family),), model=model, family=family)
+    if saved:
+        rest = {name: value for name, value in saved.items() if name not in ("model", "family")}
+        for name in settings.update_from_dict(rest):
+            print(f"t2ia-desktop: warning: --settings: {name} not used", file=sys.stderr)
+    elif args.prompt is None:
+        raise BadInput("give --prompt (what to paint), or --settings")
+    for option, name in PLAIN_OPTIONS:
+        value = getattr(args, option)
+        if value is not None:
+            setattr(settings, name, value)
+    apply_sampling(settings, args)  # --speed, then --scheduler/--steps/--guidance, --lora
+    apply_sdxl(settings, args)
+    if args.seed is None:
+        settings.seed_for_next_run()  # "new each time" in the settings: as Generate does
+    return settings
+
+
+def saved_settings(path: str) -> dict[str, Any]:
+    """The Generate settings kept in a project, a settings JSON or a picture."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise BadInput(f"--settings {path}: no such file")
+    suffix = file.suffix.lower()
+    if suffix == ".t2ia":
+        from t2ia_desktop.core.files.project import load_project
+
+        return load_project(file)[1] or {}
+    if suffix == ".json":
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise BadInput(f"--settings {path}: not readable JSON ({error})") from None
+        if not isinstance(data, dict):
+            raise BadInput(f"--settings {path}: not a settings object")
+        return data
+    from t2ia_desktop.core.generation.parameters_text import read_image_settings
+
+    return read_image_settings(file).settings
+
+
+def model_and_family(model: str, family: str | None) -> tuple[str, str]:
+    folder = Path(model).expanduser()
+    if folder.exists():
+        index = folder / "model_index.json"
+        if not index.is_file():
+            raise BadInput(f"{model} is not a diffusers pipeline folder (no model_index.json)")
+        try:
+            class_name = json.loads(index.read_text())["_class_name"]
+        except (OSError, ValueError, KeyError):
+            raise BadInput(f"{model} has an unreadable model_index.json") from None
+        found = "sdxl" if "XL" in class_name else "sd15"
+        if family and family != found:
+            raise BadInput(f"{model} is a {class_name}, not a {family} model")
+        return str(folder), found
+    if model != DEMO_MODEL and not is_hub_id(model):
+        raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
+                       "'owner/name'")
+    return model, family or "sdxl"
