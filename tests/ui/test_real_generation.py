@@ -18,6 +18,7 @@ from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.core.paths import demo_model_root, history_dir
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import drag, generate_and_wait, shown
@@ -29,7 +30,7 @@ def real_window(qtbot, loop) -> Iterator[MainWindow]:
                           history=History(history_dir()))
     runner = JobRunner(JobQueue(), worker)
     main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner, list(MODELS),
-                                   history_folder=history_dir()))
+                                   tool_state=ToolState(), history_folder=history_dir()))
     yield main
     main.close()
     runner.shutdown()
@@ -51,7 +52,8 @@ def test_stroke_then_generate_with_the_demo_model(real_window, loop):
 
     job, progress = generate_and_wait(loop, window)
 
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     result = window.document.layers[-1]
     assert result.kind == "result"
     assert result.request is job.request

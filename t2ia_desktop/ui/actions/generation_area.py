@@ -27,18 +27,19 @@ class GenerationAreaActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        canvas = window.canvas
-        self.frame = AreaFrame(canvas, window.edits)
+        canvas, state = window.canvas, window.tool_state
+        self.frame = AreaFrame(canvas, state, window.edits)
+        canvas.add_tool(TOOL, self.frame)
         self.frame.message.connect(window.show_message)
 
         self.tool_action = self._action(
             "Generation area", "Move and resize the frame a generation fills: drag inside it, "
-            "drag its handles, or drag a new one", "A", lambda: canvas.set_tool(TOOL))
+            "drag its handles, or drag a new one", "A", lambda: state.set_tool(TOOL))
         self.tool_action.setCheckable(True)
         group = window.brush_action.actionGroup()
         if group is not None:
             group.addAction(self.tool_action)
-        canvas.tool_changed.connect(
+        state.tool_changed.connect(
             lambda tool: self.tool_action.setChecked(True) if tool == TOOL else None)
 
         self.show_action = self._action(

@@ -23,28 +23,32 @@ if TYPE_CHECKING:
 
 
 class SelectionActions(QObject):
-    """Builds the selection and transform tools on the window's canvas and their actions."""
+    """Builds the selection and transform tools, registers them with the window's canvas, and
+    makes their actions."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        canvas = window.canvas
-        self.tools = SelectionTools(canvas, self)
-        self.transform = TransformTool(canvas, self)
+        canvas, state = window.canvas, window.tool_state
+        self.tools = SelectionTools(canvas, state, self)
+        self.transform = TransformTool(canvas, state, self)
+        for name, tool in self.tools.canvas_tools().items():
+            canvas.add_tool(name, tool)
+        canvas.add_tool("transform", self.transform)
         self.tools.message.connect(window.show_message)
         self.tools.mask_created.connect(self._on_mask_created)
 
         self.rectangle_action = self._action(
             "Rectangle selection", "Drag to select a rectangle; Shift adds, Alt subtracts, a "
-            "click deselects", ["M"], lambda: canvas.set_tool("rect_select"))
+            "click deselects", ["M"], lambda: state.set_tool("rect_select"))
         self.lasso_action = self._action(
             "Lasso selection", "Draw around an area to select it; Shift adds, Alt subtracts",
-            ["L"], lambda: canvas.set_tool("lasso"))
+            ["L"], lambda: state.set_tool("lasso"))
         self.transform_action = self._action(
             "Transform", "Move (drag), scale (drag a corner; Shift keeps the proportions) and "
             "rotate (drag outside the frame; Shift snaps to 15°) the selection or the selected "
             "layer's content; Enter applies, Esc cancels", ["Ctrl+T", "V"],
-            lambda: canvas.set_tool("transform"))
+            lambda: state.set_tool("transform"))
         self.tool_actions = {"rect_select": self.rectangle_action, "lasso": self.lasso_action,
                              "transform": self.transform_action}
         group = window.brush_action.actionGroup()
@@ -52,7 +56,7 @@ class SelectionActions(QObject):
             action.setCheckable(True)
             if group is not None:
                 group.addAction(action)
-        canvas.tool_changed.connect(self._on_tool_changed)
+        state.tool_changed.connect(self._on_tool_changed)
 
         self.select_all_action = self._action(
             "Select all", "Select the whole canvas", ["Ctrl+A"], self.tools.select_all)

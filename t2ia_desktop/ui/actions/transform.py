@@ -33,7 +33,8 @@ class TransformActions(QObject):
         self.tool = tool
         target = "the selected pixels (with a selection) or the selected layer's content"
         self.flip_horizontal_action = self._action(
-            "Flip horizontally", "Flip ↔", f"Mirror {target} left to right", lambda: tool.flip(True))
+            "Flip horizontally", "Flip ↔", f"Mirror {target} left to right",
+            lambda: tool.flip(True))
         self.flip_vertical_action = self._action(
             "Flip vertically", "Flip ↕", f"Mirror {target} top to bottom", lambda: tool.flip(False))
         self.rotate_cw_action = self._action(
@@ -89,11 +90,12 @@ class TransformActions(QObject):
             options.addAction(action)
         for action in options.actions()[start:]:
             options.option_tools[action] = TRANSFORM_ONLY
-        options.show_for(self.window.canvas.tool)
+        options.show_for(options.tool_state.tool)
 
     def _on_angle(self, degrees: float) -> None:
-        if self.tool.session is None and self.window.canvas.tool != "transform":
-            self.window.canvas.set_tool("transform")  # typing an angle starts the tool
+        state = self.tool.tool_state
+        if self.tool.session is None and state.tool != "transform":
+            state.set_tool("transform")  # typing an angle starts the tool
         self.tool.set_angle(degrees)
 
     def _follow_tool(self) -> None:

@@ -33,6 +33,7 @@ from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.session.edits import DocumentEdits, detection_inputs, stale_condition_layers
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.conditions import ConditionActions
 from t2ia_desktop.ui.actions.generation import GenerationMixin
 from t2ia_desktop.ui.actions.generation_area import GenerationAreaActions
@@ -73,6 +74,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         runner: JobRunner,
         models: list[ModelEntry],
         *,
+        tool_state: ToolState,
         status_message: str = "",
         history_folder: Path | None = None,
         conditions: ConditionUpdater | None = None,
@@ -80,7 +82,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         downloads: WeightDownloads | None = None,
         queue_keeper: QueueKeeper | None = None,
     ) -> None:
-        """``conditions`` keeps condition layers in step with their sources; without one the
+        """``tool_state`` is the tool, brush and colours the canvas and tool widgets share.
+        ``conditions`` keeps condition layers in step with their sources; without one the
         window makes its own (with its own detector thread) and stops it when it closes.
         ``autosave_seconds`` turns on autosave (unsaved work written at most that long after
         it changes, for crash recovery)."""
@@ -106,7 +109,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         """The document's history: every change made here is a step of it."""
         self.edits = DocumentEdits(document, self.undo, conditions)
 
-        self.canvas = CanvasView(document, edits=self.edits)
+        self.tool_state = tool_state
+        self.canvas = CanvasView(document, tool_state, edits=self.edits)
         self.setCentralWidget(self.canvas)
         self.generate_panel = GeneratePanel(models, document, self.registry, edits=self.edits)
         runner.worker.executor.device_memory.connect(  # the estimate beside Generate
@@ -229,7 +233,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        canvas = self.canvas
+        state = self.tool_state
         self.undo_action = self._action(
             "Undo", "Undo the last change to the document", ["Ctrl+Z"], self.undo_step
         )
@@ -237,21 +241,21 @@ class MainWindow(GenerationMixin, QMainWindow):
             "Redo", "Redo the change last undone", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_step
         )
         self.brush_action = self._action(
-            "Brush", "Draw on the sketch layer", ["B"], lambda: canvas.set_tool("brush")
+            "Brush", "Draw on the sketch layer", ["B"], lambda: state.set_tool("brush")
         )
         self.eraser_action = self._action(
-            "Eraser", "Erase from the sketch layer", ["E"], lambda: canvas.set_tool("eraser")
+            "Eraser", "Erase from the sketch layer", ["E"], lambda: state.set_tool("eraser")
         )
         tools = QActionGroup(self)
         for action in (self.brush_action, self.eraser_action):
             action.setCheckable(True)
             tools.addAction(action)
         self.brush_action.setChecked(True)
-        canvas.tool_changed.connect(self._on_tool_changed)
+        state.tool_changed.connect(self._on_tool_changed)
         self.shrink_action = self._action(
-            "Smaller brush", "Smaller brush", ["["], canvas.shrink_brush
+            "Smaller brush", "Smaller brush", ["["], state.shrink_brush
         )
-        self.grow_action = self._action("Larger brush", "Larger brush", ["]"], canvas.grow_brush)
+        self.grow_action = self._action("Larger brush", "Larger brush", ["]"], state.grow_brush)
         self.clear_action = self.layers_panel.clear_sketch_action
         self.addAction(self.clear_action)
         self.generate_action = self._action(
@@ -419,7 +423,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         if self.overlay_action.isChecked() != shown:
             self.overlay_action.setChecked(shown)  # comes back here through toggled
             return
-        self.canvas.set_overlay_enabled(shown)
+        self.tool_state.set_overlay_enabled(shown)
         if shown and self.current_condition is None:
             self.show_message("No condition layer to overlay yet: add one with Layer → Add "
                               "condition layer, or drop a photo on the canvas.")
@@ -529,13 +533,6 @@ class MainWindow(GenerationMixin, QMainWindow):
     def _on_tool_changed(self, tool: str) -> None:
         if tool in ("brush", "eraser"):  # the other tools' actions: canvas_actions
             (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
-
-    def _on_brush_size_changed(self, size: int) -> None:
-        for widget in (self.size_spin, self.size_slider):
-            if widget.value() != size:
-                widget.blockSignals(True)
-                widget.setValue(size)
-                widget.blockSignals(False)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
