@@ -11,31 +11,38 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
 
 if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+    from t2ia_desktop.ui.generate.panel import GeneratePanel
 
 
 class SelectionActions(QObject):
-    """Builds the selection and transform tools, registers them with the window's canvas, and
-    makes their actions."""
+    """Builds the selection and transform tools, registers them with ``canvas``, and makes
+    their actions in ``window``'s menus (the tools join the tool box's ``tool_group``). A
+    selection made the inpaint mask switches ``generate_panel`` to Inpaint; ``say`` shows a
+    hint in the status bar."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, canvas: CanvasView, tool_state: ToolState,
+                 tool_group: QActionGroup | None, generate_panel: GeneratePanel,
+                 say: Callable[[str], None]) -> None:
         super().__init__(window)
         self.window = window
-        canvas, state = window.canvas, window.tool_state
+        self.generate_panel = generate_panel
+        state = tool_state
         self.tools = SelectionTools(canvas, state, self)
         self.transform = TransformTool(canvas, state, self)
         for name, tool in self.tools.canvas_tools().items():
             canvas.add_tool(name, tool)
         canvas.add_tool("transform", self.transform)
-        self.tools.message.connect(window.show_message)
+        self.tools.message.connect(say)
         self.tools.mask_created.connect(self._on_mask_created)
 
         self.rectangle_action = self._action(
@@ -51,11 +58,10 @@ class SelectionActions(QObject):
             lambda: state.set_tool("transform"))
         self.tool_actions = {"rect_select": self.rectangle_action, "lasso": self.lasso_action,
                              "transform": self.transform_action}
-        group = window.brush_action.actionGroup()
         for action in self.tool_actions.values():
             action.setCheckable(True)
-            if group is not None:
-                group.addAction(action)
+            if tool_group is not None:
+                tool_group.addAction(action)
         state.tool_changed.connect(self._on_tool_changed)
 
         self.select_all_action = self._action(
@@ -140,6 +146,6 @@ class SelectionActions(QObject):
             action.setEnabled(selected)
 
     def _on_mask_created(self, _layer: Layer) -> None:
-        panel = self.window.generate_panel
+        panel = self.generate_panel
         panel.update_summary()  # Inpaint becomes available ...
         panel.source.set_mode("inpaint")  # ... and is what the artist asked for

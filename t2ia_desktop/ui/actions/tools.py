@@ -8,27 +8,27 @@ Tools and colours are the window's :class:`~t2ia_desktop.session.tool_state.Tool
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
 from t2ia_desktop.ui.tools.painting import painting_tools
 
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
-
 
 class CanvasActions(QObject):
-    """Builds the actions and puts them in the window's menus, toolbars and status bar."""
+    """Builds the actions and puts them in the window's menus, toolbars and status bar;
+    Fill and Picker join the tool box's ``tool_group``."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, canvas: CanvasView, tool_state: ToolState,
+                 tool_group: QActionGroup | None) -> None:
         super().__init__(window)
         self.window = window
-        canvas = self.canvas = window.canvas
-        state = self.tool_state = window.tool_state
+        self.canvas = canvas
+        state = self.tool_state = tool_state
         self.painting_tools = painting_tools(canvas, state)
         """Brush, eraser, fill and picker, by tool name."""
         for name, tool in self.painting_tools.items():
@@ -40,11 +40,10 @@ class CanvasActions(QObject):
             "Colour picker", "Take the brush colour from the canvas (Alt+click with any tool)",
             ["I"], lambda: state.set_tool("picker"))
         self.tool_actions = {"fill": self.fill_action, "picker": self.picker_action}
-        group = window.brush_action.actionGroup()
         for action in self.tool_actions.values():
             action.setCheckable(True)
-            if group is not None:
-                group.addAction(action)
+            if tool_group is not None:
+                tool_group.addAction(action)
         state.tool_changed.connect(self._on_tool_changed)
         self.swap_colors_action = self._action(
             "Swap colours", "Swap the brush colour and the background colour", ["X"],

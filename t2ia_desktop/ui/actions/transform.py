@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu, QWidget
 
 from t2ia_desktop.ui.tools.transform import TransformTool
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 TRANSFORM_ONLY = frozenset({"transform"})
 
@@ -27,7 +26,8 @@ TRANSFORM_ONLY = frozenset({"transform"})
 class TransformActions(QObject):
     """Flip horizontally/vertically, rotate 90° either way and 180°, and the angle box."""
 
-    def __init__(self, window: MainWindow, tool: TransformTool) -> None:
+    def __init__(self, window: QWidget, tool: TransformTool) -> None:
+        """``window`` holds the actions (their shortcuts work wherever its focus is)."""
         super().__init__(window)
         self.window = window
         self.tool = tool

@@ -163,16 +163,21 @@ class MainWindow(GenerationMixin, QMainWindow):
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
         self.queue_control = QueueControl(self, queue_keeper)
         """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
-        self.canvas_actions = CanvasActions(self)
+        self.canvas_actions = CanvasActions(self, self.canvas, self.tool_state,
+                                            self.brush_action.actionGroup())
         """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
-        self.selection_actions = SelectionActions(self)
+        self.selection_actions = SelectionActions(
+            self, self.canvas, self.tool_state, self.brush_action.actionGroup(),
+            self.generate_panel, self.show_message)
         """Selections (M, L), the Select menu (selection → inpaint mask…), Transform (Ctrl+T)."""
         self.transform_actions = TransformActions(self, self.selection_actions.transform)
         """Layer → Transform: flips and quarter turns; the transform tool's angle option."""
         self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
         self.live = LiveController(self)
         """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
-        self.area_actions = GenerationAreaActions(self)
+        self.area_actions = GenerationAreaActions(
+            self, self.canvas, self.tool_state, self.edits, self.brush_action.actionGroup(),
+            self.show_message)
         """The generation area: its frame and tool (A), View and Generate menu entries."""
 
         self.generate_panel.generate_requested.connect(self.generate)
