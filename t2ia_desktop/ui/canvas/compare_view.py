@@ -15,7 +15,8 @@ from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QMainWindow, QSlider, QToolBar
 
 from t2ia_desktop.core.document.document import Document, Layer
-from t2ia_desktop.ui.canvas.view import PAPER, CanvasView, layer_image
+from t2ia_desktop.ui.canvas.view import PAPER, CanvasView
+from t2ia_desktop.ui.common.layer_image import layer_image
 from t2ia_desktop.ui.common.widgets import ModelConnections
 
 SPLIT_LINE = QColor(255, 200, 40)

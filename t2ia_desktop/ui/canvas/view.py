@@ -46,9 +46,10 @@ from t2ia_desktop.ui.canvas.drop import FileDropMixin
 from t2ia_desktop.ui.canvas.mask_display import draw_mask_layer
 from t2ia_desktop.ui.canvas.navigation import Navigator, is_gesture
 from t2ia_desktop.ui.canvas.pointer import PointerRouter
-from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite, layer_image
+from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
 from t2ia_desktop.ui.canvas.view_transform import ROTATE_STEP, ZOOM_STEP, ViewTransform
 from t2ia_desktop.ui.common.canvas_tool import CanvasTool, PaintHook
+from t2ia_desktop.ui.common.layer_image import layer_image
 from t2ia_desktop.ui.common.widgets import ModelConnections
 
 PAPER = QColor(255, 255, 255)
