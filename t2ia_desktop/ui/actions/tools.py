@@ -81,7 +81,7 @@ class CanvasActions(QObject):
         self._on_view_changed(canvas.view.zoom)
 
         self.options_bar = ToolOptionsBar(state, window)
-        """Placed on the top row by ``window_layout``; Fill and Picker go in its tool box."""
+        """Placed on the top row by ``ui/window/layout.py``; Fill and Picker go in its tool box."""
         self.options_bar.swap_button.setDefaultAction(self.swap_colors_action)
         self._install()
 
