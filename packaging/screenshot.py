@@ -44,7 +44,7 @@ def draw(widget, points) -> None:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     kinds = [QEvent.Type.MouseButtonPress] + [QEvent.Type.MouseMove] * (len(points) - 2)
     kinds.append(QEvent.Type.MouseButtonRelease)
-    for kind, point in zip(kinds, points):
+    for kind, point in zip(kinds, points, strict=False):
         button = none if kind == QEvent.Type.MouseMove else left
         held = none if kind == QEvent.Type.MouseButtonRelease else left
         event = QMouseEvent(kind, point, widget.mapToGlobal(point), button, held,
@@ -70,6 +70,7 @@ def main() -> int:
     from t2ia_desktop.core.paths import demo_model_root
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.window.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])
@@ -78,12 +79,12 @@ def main() -> int:
     document = Document.with_sketch_layer(512, 512)
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
     models, status = model_choices(have_sdxl=False)
-    window = MainWindow(document, runner, GenerationSettings.for_models(models),
-                        status_message=status)
+    tool_state = ToolState()
+    window = MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=tool_state, status_message=status)
     window.show()
 
     canvas = window.canvas
-    canvas.set_brush_size(7)
+    tool_state.set_brush_size(7)
     for stroke in sketch_points(512):
         draw(canvas, [canvas.from_document(QPointF(x, y)) for x, y in stroke])
     photo = load_photo(Path(skimage.__file__).parent / "data" / "chelsea.png")
@@ -102,11 +103,13 @@ def main() -> int:
         await asyncio.sleep(0.5)
         first = window.generate()
         await asyncio.gather(*window.pending_tasks)
-        assert first is not None and first.result is not None, first and first.error
+        assert first is not None
+        assert first.result is not None, first.error
         result = document.layers[-1]
         result.opacity = 0.3  # let the sketch show through the (noisy) demo result
         document.layer_changed.emit(result)
-        window.layers_panel.list_widget.setCurrentRow(len(document.layers) - 1 - document.layers.index(edges))
+        window.layers_panel.list_widget.setCurrentRow(
+            len(document.layers) - 1 - document.layers.index(edges))
         panel.steps_spin.setValue(400)
         second = window.generate()
         while second is not None and second.step < 60:

@@ -56,16 +56,20 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     from t2ia_desktop.core.undo.stack import UndoStack
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
     from t2ia_desktop.session.edits import DocumentEdits
+    from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.canvas.view import CanvasView
+    from t2ia_desktop.ui.tools.painting import BrushTool
 
     app = QApplication.instance() or QApplication([])
     started = time.perf_counter()
     document = layered_document(size, layers)
     build_seconds = time.perf_counter() - started
     undo = UndoStack(document)
-    canvas = CanvasView(document, edits=DocumentEdits(document, undo))
+    tool_state = ToolState()
+    canvas = CanvasView(document, tool_state, edits=DocumentEdits(document, undo))
+    canvas.add_tool("brush", BrushTool(canvas, tool_state))
     canvas.resize(1600, 1000)
-    canvas.set_brush_size(brush)
+    tool_state.set_brush_size(brush)
     canvas.show()
     app.processEvents()
     caches = canvas.stroke_composite

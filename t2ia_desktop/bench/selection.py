@@ -34,7 +34,7 @@ def random_walk_lasso(size: int, points: int = 2000, seed: int = 1) -> list[tupl
                      size * 0.49)
     xs = size / 2 + radius * np.cos(angles)
     ys = size / 2 + radius * np.sin(angles)
-    return list(zip(xs.tolist(), ys.tolist()))
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
 def noise_mask(size: int, blob: int, seed: int = 2) -> np.ndarray:
@@ -67,17 +67,19 @@ def selection_figures(size: int = 4096, repeats: int = 5) -> dict[str, float | i
     from t2ia_desktop.core.undo.selection_command import set_selection
     from t2ia_desktop.core.undo.stack import UndoStack
     from t2ia_desktop.session.edits import DocumentEdits
+    from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.canvas.view import CanvasView
     from t2ia_desktop.ui.tools.selection import SelectionTools
 
     app = QApplication.instance() or QApplication([])
     document = Document.with_sketch_layer(size, size)
     undo = UndoStack(document)
-    canvas = CanvasView(document, edits=DocumentEdits(document, undo))
+    tool_state = ToolState()
+    canvas = CanvasView(document, tool_state, edits=DocumentEdits(document, undo))
     canvas.resize(1600, 1000)
     canvas.show()
     app.processEvents()
-    tools = SelectionTools(canvas)
+    tools = SelectionTools(canvas, tool_state)
     selection = tools.selection
     shapes = {
         "lasso": polygon_mask(size, size, random_walk_lasso(size)),

@@ -48,7 +48,7 @@ def crash_mode() -> None:
         window.autosaver.written.connect(lambda path: print(f"autosaved {path}", flush=True))
         window.generate_panel.prompt_edit.setPlainText("a lighthouse, recovered")
         canvas = window.canvas
-        canvas.set_brush_size(12)
+        window.tool_state.set_brush_size(12)
         height = window.document.height
         mouse(canvas, QEvent.Type.MouseButtonPress, 40, height / 2)
         for x in range(60, 300, 20):

@@ -23,6 +23,7 @@ from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.projects import ProjectFiles
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
@@ -89,9 +90,15 @@ def models() -> list:
 
 
 @pytest.fixture
-def window(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), status_message="Ready to draw",
-                                   conditions=updater))
+def tool_state(qapp) -> ToolState:
+    """The current tool, brush and colours a canvas (or the window) follows."""
+    return ToolState()
+
+
+@pytest.fixture
+def window(qtbot, loop, document, runner, updater, models, tool_state) -> Iterator[MainWindow]:
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=tool_state,
+                                   status_message="Ready to draw", conditions=updater))
     yield main
     main.close()
 
@@ -128,7 +135,7 @@ def real_window(qtbot, loop) -> Iterator[MainWindow]:
     runner = JobRunner(JobQueue(), worker)
     main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner,
                                    GenerationSettings.for_models(MODELS),
-                                   history_folder=history_dir()))
+                                   tool_state=ToolState(), history_folder=history_dir()))
     yield main
     main.close()
     runner.shutdown()

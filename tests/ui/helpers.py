@@ -20,8 +20,10 @@ from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.generate.panel import GeneratePanel
+from t2ia_desktop.ui.tools.painting import painting_tools
 from t2ia_desktop.ui.window.main_window import MainWindow
 
 Shown = TypeVar("Shown", bound=QWidget)
@@ -43,10 +45,21 @@ def generate_panel(document: Document, models: list | tuple) -> GeneratePanel:
                          DocumentEdits(document, UndoStack(document)))
 
 
-def shown_canvas(qtbot: QtBot, document: Document,
+def painting_canvas(document: Document, tool_state: ToolState,
+                    edits: DocumentEdits | None = None) -> CanvasView:
+    """A canvas on ``document`` with the brush, eraser, fill and picker registered, as the
+    window registers them."""
+    view = CanvasView(document, tool_state, edits=edits)
+    for name, tool in painting_tools(view, tool_state).items():
+        view.add_tool(name, tool)
+    return view
+
+
+def shown_canvas(qtbot: QtBot, document: Document, tool_state: ToolState,
                  edits: DocumentEdits | None = None) -> CanvasView:
-    """A canvas on ``document`` at scale 2: the paper fills it but for the desk margin."""
-    view = CanvasView(document, edits=edits)
+    """A painting canvas on ``document`` at scale 2: the paper fills it but for the desk
+    margin."""
+    view = painting_canvas(document, tool_state, edits)
     view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
     return shown(qtbot, view)
 

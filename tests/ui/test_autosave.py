@@ -21,6 +21,7 @@ from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.project import load_project, save_project
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window import autosave
 from t2ia_desktop.ui.window.autosave import DOCUMENT, INFO, copy_document, find_recoveries
 from t2ia_desktop.ui.window.main_window import MainWindow
@@ -35,8 +36,8 @@ DRIVER = Path(__file__).with_name("app_driver.py")
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window with autosave on, a short interval."""
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), conditions=updater,
-                                   autosave_seconds=0.05))
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(),
+                                   conditions=updater, autosave_seconds=0.05))
     yield main
     main.close()
     assert main.autosaver._executor._shutdown  # the writer thread was joined

@@ -8,13 +8,14 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QPointF
 
 from t2ia_desktop.core.document.document import Document, sketch_control_image
-from t2ia_desktop.ui.canvas.view import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, PAPER_MARGIN, CanvasView
+from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, ToolState
+from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document) -> CanvasView:
-    return shown_canvas(qtbot, document)
+def canvas(qtbot, document: Document, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, document, tool_state)
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:
@@ -26,11 +27,11 @@ def luminance(canvas: CanvasView, x: int, y: int) -> int:
     return canvas.composite_image().pixelColor(x, y).value()
 
 
-def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document):
+def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document, tool_state):
     sketch = document.sketch_layer()
     changes = []
     document.pixels_changed.connect(lambda layer, rect: changes.append((layer, rect)))
-    canvas.set_brush_size(8)
+    tool_state.set_brush_size(8)
 
     drag(canvas, [at(canvas, x, 96) for x in (40, 80, 120, 160)])
 
@@ -53,8 +54,8 @@ def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document):
     assert luminance(canvas, 100, 20) == 255
 
 
-def test_a_click_leaves_a_round_dot(canvas, document):
-    canvas.set_brush_size(10)
+def test_a_click_leaves_a_round_dot(canvas, document, tool_state):
+    tool_state.set_brush_size(10)
     drag(canvas, [at(canvas, 50, 50)])
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[50, 50] == 255
@@ -64,11 +65,11 @@ def test_a_click_leaves_a_round_dot(canvas, document):
     assert alpha[:, 60:].max() == 0
 
 
-def test_eraser_removes_ink_under_it_only(canvas, document):
+def test_eraser_removes_ink_under_it_only(canvas, document, tool_state):
     alpha = document.sketch_layer().pixels[..., 3]
     drag(canvas, [at(canvas, x, 96) for x in (40, 100, 160)])
-    canvas.set_tool("eraser")
-    canvas.set_brush_size(20)
+    tool_state.set_tool("eraser")
+    tool_state.set_brush_size(20)
 
     drag(canvas, [at(canvas, 100, 60), at(canvas, 100, 130)])
 
@@ -122,23 +123,23 @@ def test_document_keeps_its_aspect_and_is_centred(canvas, document):
     assert (point.x(), point.y()) == pytest.approx((17, 33))
 
 
-def test_brush_size_is_clamped_and_steps_with_its_size(canvas):
-    canvas.set_brush_size(0)
-    assert canvas.brush_size == MIN_BRUSH_SIZE
-    canvas.set_brush_size(10_000)
-    assert canvas.brush_size == MAX_BRUSH_SIZE
-    canvas.set_brush_size(100)
-    canvas.grow_brush()
-    assert canvas.brush_size == 110
-    canvas.shrink_brush()
-    canvas.shrink_brush()
-    assert canvas.brush_size < 100
-    with pytest.raises(ValueError):
-        canvas.set_tool("smudge")
+def test_brush_size_is_clamped_and_steps_with_its_size(canvas, tool_state):
+    tool_state.set_brush_size(0)
+    assert tool_state.brush_size == MIN_BRUSH_SIZE
+    tool_state.set_brush_size(10_000)
+    assert tool_state.brush_size == MAX_BRUSH_SIZE
+    tool_state.set_brush_size(100)
+    tool_state.grow_brush()
+    assert tool_state.brush_size == 110
+    tool_state.shrink_brush()
+    tool_state.shrink_brush()
+    assert tool_state.brush_size < 100
+    with pytest.raises(ValueError, match="unknown tool 'smudge'"):
+        tool_state.set_tool("smudge")
 
 
-def test_a_deleted_canvas_drops_its_document_connections(qtbot, document):
-    view = CanvasView(document)
+def test_a_deleted_canvas_drops_its_document_connections(qtbot, document, tool_state):
+    view = CanvasView(document, tool_state)
     assert len(view.connections) == 4
     assert len(document.pixels_changed) == 1
     destroyed = []
@@ -148,3 +149,49 @@ def test_a_deleted_canvas_drops_its_document_connections(qtbot, document):
     assert len(document.pixels_changed) == 0
     assert len(document.layer_added) == 0
     document.clear_layer(document.sketch_layer())  # nothing left to call a deleted widget
+
+
+class RecordingTool:
+    """A canvas tool that notes what the canvas sends it."""
+
+    stroking = False
+
+    def __init__(self, holds: bool = True) -> None:
+        self.holds = holds
+        self.calls: list[tuple[str, tuple[float, float] | None]] = []
+
+    def press(self, pointer):
+        self.calls.append(("press", (pointer.point.x(), pointer.point.y())))
+        return self.holds
+
+    def move(self, pointer):
+        self.calls.append(("move", (pointer.point.x(), pointer.point.y())))
+
+    def release(self, pointer):
+        self.calls.append(("release", (pointer.point.x(), pointer.point.y())))
+
+    def finish(self):
+        self.calls.append(("finish", None))
+
+    def cursor(self, _position):
+        return None
+
+
+def test_the_pointer_goes_to_the_current_tool_in_document_points(canvas, document, tool_state):
+    lasso, picker = RecordingTool(), RecordingTool(holds=False)
+    canvas.add_tool("lasso", lasso)
+    canvas.add_tool("picker", picker)
+    with pytest.raises(ValueError, match="unknown tool 'smudge'"):
+        canvas.add_tool("smudge", RecordingTool())
+    tool_state.set_tool("lasso")
+    lasso.calls.clear()
+    drag(canvas, [at(canvas, 20, 30), at(canvas, 40, 50)])
+    assert [name for name, _point in lasso.calls] == ["press", "move", "release"]
+    assert lasso.calls[0][1] == pytest.approx((20, 30), abs=0.5)
+    assert lasso.calls[-1][1] == pytest.approx((40, 50), abs=0.5)
+    assert not document.sketch_layer().pixels.any()  # the brush got nothing
+    tool_state.set_tool("picker")  # a press it does not hold: no moves, no release
+    picker.calls.clear()
+    drag(canvas, [at(canvas, 10, 10), at(canvas, 30, 10)])
+    assert [name for name, _point in picker.calls] == ["press"]
+    assert ("finish", None) in lasso.calls  # changing tools finished what the lasso did

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP
 from tests.ui.canvas_input import button_drag, key, pinch, wheel
@@ -15,8 +16,8 @@ from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document) -> CanvasView:
-    return shown_canvas(qtbot, document)
+def canvas(qtbot, document: Document, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, document, tool_state)
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:
@@ -37,7 +38,7 @@ def assert_dot_at(document: Document, x: int, y: int) -> None:
     assert abs(ys.mean() - y) <= 1.5
 
 
-def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document):
+def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document, tool_state):
     cursor = at(canvas, 60, 40)
     under = canvas.to_document(QPointF(cursor))
     before = canvas.scale()
@@ -47,7 +48,7 @@ def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document)
     assert (still.x(), still.y()) == pytest.approx((under.x(), under.y()), abs=1e-6)
     assert not canvas.view.fitted
 
-    canvas.set_brush_size(4)
+    tool_state.set_brush_size(4)
     drag(canvas, [at(canvas, 100, 90)])
     assert_dot_at(document, 100, 90)
 
@@ -62,7 +63,7 @@ def test_plain_wheel_scrolls_and_shift_wheel_scrolls_sideways(canvas):
     assert canvas.paper_rect().left() < moved.left()
 
 
-def test_middle_button_and_space_drags_pan_without_painting(qtbot, canvas, document):
+def test_middle_button_and_space_drags_pan_without_painting(qtbot, canvas, document, tool_state):
     paper = canvas.paper_rect()
     button_drag(canvas, Qt.MouseButton.MiddleButton, [QPoint(100, 100), QPoint(140, 120)])
     assert canvas.paper_rect().topLeft() - paper.topLeft() == QPointF(40, 20)
@@ -74,18 +75,19 @@ def test_middle_button_and_space_drags_pan_without_painting(qtbot, canvas, docum
     assert canvas.paper_rect().topLeft() - paper.topLeft() == QPointF(10, -10)
     assert not ink(document).any()
 
-    canvas.set_brush_size(4)  # Space released: the left button paints again, under the cursor
+    tool_state.set_brush_size(4)  # Space released: the left button paints again under the cursor
     drag(canvas, [at(canvas, 30, 30)])
     assert_dot_at(document, 30, 30)
 
 
 @pytest.mark.parametrize("turns", [1, 3, -2])
-def test_strokes_land_under_the_cursor_in_a_rotated_zoomed_view(canvas, document, turns):
+def test_strokes_land_under_the_cursor_in_a_rotated_zoomed_view(canvas, document, turns,
+                                                                 tool_state):
     canvas.set_zoom(3.1, QPointF(canvas.width() / 2, canvas.height() / 2))
     for _ in range(abs(turns)):
         (canvas.rotate_right if turns > 0 else canvas.rotate_left)()
     assert canvas.view.rotation == pytest.approx(15 * turns)
-    canvas.set_brush_size(6)
+    tool_state.set_brush_size(6)
     drag(canvas, [at(canvas, 128, 96), at(canvas, 140, 96)])
     alpha = ink(document)
     assert alpha[96, 128:141].min() > 200  # a horizontal line in the document, as drawn

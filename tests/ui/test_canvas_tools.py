@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from tests.ui.canvas_input import pen_stroke
 from tests.ui.helpers import drag, shown_canvas
@@ -22,8 +23,8 @@ def undo(document: Document) -> UndoStack:
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document, undo: UndoStack) -> CanvasView:
-    return shown_canvas(qtbot, document, DocumentEdits(document, undo))
+def canvas(qtbot, document: Document, undo: UndoStack, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, document, tool_state, DocumentEdits(document, undo))
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:
@@ -40,9 +41,9 @@ def alpha(document: Document) -> np.ndarray:
 
 
 def test_opacity_caps_a_stroke_that_crosses_itself_and_undo_redo_restore(canvas, document,
-                                                                          undo):
-    canvas.set_option("opacity", 0.5)
-    canvas.set_brush_size(12)
+                                                                          undo, tool_state):
+    tool_state.set_option("opacity", 0.5)
+    tool_state.set_brush_size(12)
     back_and_forth = [at(canvas, x, 96) for x in (40, 160, 40, 160, 100)]
     drag(canvas, back_and_forth)
     painted = document.sketch_layer().pixels.copy()
@@ -58,16 +59,16 @@ def test_opacity_caps_a_stroke_that_crosses_itself_and_undo_redo_restore(canvas,
     assert np.array_equal(document.sketch_layer().pixels, painted)
 
 
-def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo):
-    canvas.set_brush_size(40)
-    canvas.set_option("hardness", 0.0)
+def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo, tool_state):
+    tool_state.set_brush_size(40)
+    tool_state.set_option("hardness", 0.0)
     drag(canvas, [at(canvas, 60, 96)])
     soft = alpha(document)[96, 60:81].astype(int)
     assert soft[0] == 255
     assert 0 < soft[12] < 200
     assert soft[-1] == 0
     assert (np.diff(soft) <= 0).all()  # a smooth fall-off from the centre
-    canvas.set_option("hardness", 1.0)
+    tool_state.set_option("hardness", 1.0)
     drag(canvas, [at(canvas, 180, 96)])
     hard = alpha(document)[96, 180:202]
     assert hard[:19].min() == 255
@@ -77,17 +78,17 @@ def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo):
     assert alpha(document)[96, 60] == 255
 
 
-def test_colour_and_x_swap_with_the_background(qtbot, canvas, document):
-    canvas.set_brush_color(QColor(200, 30, 40))
+def test_colour_and_x_swap_with_the_background(qtbot, canvas, document, tool_state):
+    tool_state.set_brush_color((200, 30, 40))
     drag(canvas, [at(canvas, 40, 40), at(canvas, 80, 40)])
     assert tuple(document.sketch_layer().pixels[40, 60]) == (200, 30, 40, 255)
-    canvas.swap_colors()
-    assert canvas.brush_color == QColor(255, 255, 255)
-    assert canvas.background_color == QColor(200, 30, 40)
+    tool_state.swap_colors()
+    assert tool_state.brush_color == (255, 255, 255)
+    assert tool_state.background_color == (200, 30, 40)
 
 
-def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo):
-    canvas.set_brush_size(20)
+def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo, tool_state):
+    tool_state.set_brush_size(20)
     line = [(at(canvas, x, 60), pressure) for x, pressure in ((30, 0.2), (120, 0.6), (220, 1.0))]
     pen_stroke(canvas, line)
     width = (alpha(document)[:, :] > 128).sum(axis=0)
@@ -95,8 +96,8 @@ def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo):
     assert width[215] >= 18
     assert alpha(document)[60, 120] == 255  # pressure on size only, by default
 
-    canvas.set_option("pressure_size", False)
-    canvas.set_option("pressure_opacity", True)
+    tool_state.set_option("pressure_size", False)
+    tool_state.set_option("pressure_opacity", True)
     pen_stroke(canvas, [(at(canvas, 40, 150), 0.3), (at(canvas, 200, 150), 0.3)])
     row = alpha(document)[150, 50:190]
     assert abs(int(row.min()) - 77) <= 2
@@ -116,30 +117,31 @@ def test_a_pen_event_is_accepted_so_no_mouse_stroke_doubles_it(canvas):
     assert not canvas.stroking
 
 
-def test_smoothing_steadies_a_shaky_line_and_still_ends_at_the_pointer(canvas, document):
-    canvas.set_brush_size(2)
+def test_smoothing_steadies_a_shaky_line_and_still_ends_at_the_pointer(canvas, document,
+                                                                       tool_state):
+    tool_state.set_brush_size(2)
     shaky = [at(canvas, x, 96 + (6 if i % 2 else -6)) for i, x in enumerate(range(40, 200, 4))]
     shaky.append(at(canvas, 200, 96))
     drag(canvas, shaky)
     raw_spread = np.ptp(np.nonzero(alpha(document)[:, 60:180].any(axis=1))[0])
     document.clear_layer(document.sketch_layer())
-    canvas.set_option("smoothing", 0.8)
+    tool_state.set_option("smoothing", 0.8)
     drag(canvas, shaky)
     rows = np.nonzero(alpha(document)[:, 60:180].any(axis=1))[0]
     assert np.ptp(rows) < raw_spread / 2
     assert alpha(document)[95:98, 199:202].max() > 0  # the stroke caught up with the release
 
 
-def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, undo):
+def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, undo, tool_state):
     layer = Layer("Paint", "paint", blank_pixels(document.width, document.height))
     layer.pixels[:, :, :] = (100, 100, 100, 255)
     layer.pixels[:, 120:] = (110, 100, 100, 255)  # a near shade on the right
     layer.pixels[:, 60:64] = (0, 0, 0, 255)  # a wall: the left area is cut off
     document.add_layer(layer)
     before = layer.pixels.copy()
-    canvas.set_tool("fill")
-    canvas.set_brush_color(QColor(255, 0, 0))
-    canvas.set_option("fill_tolerance", 5)
+    tool_state.set_tool("fill")
+    tool_state.set_brush_color((255, 0, 0))
+    tool_state.set_option("fill_tolerance", 5)
     click(qtbot, canvas, 90, 50)
     red = (layer.pixels[..., :3] == (255, 0, 0)).all(axis=2)
     assert red[:, 64:120].all()
@@ -149,7 +151,7 @@ def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, u
 
     undo.undo()
     assert np.array_equal(layer.pixels, before)
-    canvas.set_option("fill_tolerance", 10)
+    tool_state.set_option("fill_tolerance", 10)
     click(qtbot, canvas, 90, 50)
     red = (layer.pixels[..., :3] == (255, 0, 0)).all(axis=2)
     assert red[:, 64:].all()
@@ -161,34 +163,34 @@ def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, u
     assert (layer.pixels[:, 64:, :3] == (255, 0, 0)).all()
 
 
-def test_fill_on_the_transparent_sketch_stops_at_the_ink(qtbot, canvas, document):
-    canvas.set_brush_size(4)
+def test_fill_on_the_transparent_sketch_stops_at_the_ink(qtbot, canvas, document, tool_state):
+    tool_state.set_brush_size(4)
     drag(canvas, [at(canvas, 100, 0), at(canvas, 100, 191)])  # a line across the paper
-    canvas.set_tool("fill")
-    canvas.set_option("opacity", 0.5)
+    tool_state.set_tool("fill")
+    tool_state.set_option("opacity", 0.5)
     click(qtbot, canvas, 20, 20)
     sketch = alpha(document)
     assert (sketch[:, :97] == 128).all()
     assert not sketch[:, 104:].any()
 
 
-def test_picker_takes_the_colour_as_shown(qtbot, canvas, document):
+def test_picker_takes_the_colour_as_shown(qtbot, canvas, document, tool_state):
     layer = Layer("Paint", "paint", blank_pixels(document.width, document.height))
     layer.pixels[50:80, 50:80] = (10, 120, 230, 255)
     document.add_layer(layer)
-    canvas.set_tool("picker")
+    tool_state.set_tool("picker")
     with qtbot.waitSignal(canvas.message) as told:
         click(qtbot, canvas, 60, 60)
-    assert canvas.brush_color == QColor(10, 120, 230)
+    assert tool_state.brush_color == (10, 120, 230)
     assert "picked" in told.args[0]
-    canvas.set_tool("brush")  # Alt+click picks with any tool: the white paper here
+    tool_state.set_tool("brush")  # Alt+click picks with any tool: the white paper here
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
                      at(canvas, 5, 5))
-    assert canvas.brush_color == QColor(255, 255, 255)
+    assert tool_state.brush_color == (255, 255, 255)
     assert not layer.pixels[5, 5].any()
 
 
-def test_cached_composite_matches_a_full_recomposite(canvas, document):
+def test_cached_composite_matches_a_full_recomposite(canvas, document, tool_state):
     rng = np.random.default_rng(3)
     for index in range(5):
         layer = Layer(f"Paint {index}", "paint", blank_pixels(document.width, document.height),
@@ -197,8 +199,8 @@ def test_cached_composite_matches_a_full_recomposite(canvas, document):
         layer.pixels[..., 3] = np.where(rng.random(layer.pixels.shape[:2]) < 0.5, 0, 180)
         document.add_layer(layer, 1)
     document.active = document.layers[3]
-    canvas.set_brush_color(QColor(0, 200, 0))
-    canvas.set_option("hardness", 0.3)
+    tool_state.set_brush_color((0, 200, 0))
+    tool_state.set_option("hardness", 0.3)
     drag(canvas, [at(canvas, x, 80 + x // 4) for x in range(20, 240, 11)])
     assert canvas.stroke_composite.key is not None  # the segments went the cached way
     fast = canvas.composite_image()
@@ -216,45 +218,44 @@ def images_equal(a: QImage, b: QImage, tolerance: int) -> bool:
     return int(np.abs(array(a) - array(b)).max()) <= tolerance
 
 
-def test_options_bar_and_colour_button_are_bound_to_the_canvas(qtbot, window):
+def test_options_bar_and_colour_button_are_bound_to_the_canvas(qtbot, window, tool_state):
     bar = window.canvas_actions.options_bar
-    canvas = window.canvas
     bar.hardness_slider.setValue(25)
     bar.opacity_slider.setValue(60)
     bar.pressure_opacity_check.setChecked(True)
     bar.tolerance_spin.setValue(77)
-    options = canvas.options
+    options = tool_state.options
     assert (options.hardness, options.opacity, options.pressure_opacity,
             options.fill_tolerance) == (0.25, 0.6, True, 77)
-    canvas.set_option("smoothing", 0.5)
+    tool_state.set_option("smoothing", 0.5)
     assert bar.smoothing_slider.value() == 50
     bar.choose_color = lambda current, title: QColor(1, 2, 3)
     qtbot.mouseClick(bar.color_button, Qt.MouseButton.LeftButton)
-    assert canvas.brush_color == QColor(1, 2, 3)
+    assert tool_state.brush_color == (1, 2, 3)
     bar.choose_color = lambda current, title: None  # cancelled: nothing changes
     qtbot.mouseClick(bar.background_button, Qt.MouseButton.LeftButton)
-    assert canvas.background_color == QColor(255, 255, 255)
+    assert tool_state.background_color == (255, 255, 255)
     for widget in (bar.color_button, bar.background_button, bar.hardness_slider,
                    bar.opacity_slider, bar.smoothing_slider, bar.tolerance_spin,
                    bar.pressure_size_check, bar.pressure_opacity_check):
         assert widget.toolTip()
 
 
-def test_painters_keys_for_fill_picker_and_swap(qtbot, window):
+def test_painters_keys_for_fill_picker_and_swap(qtbot, window, tool_state):
     window.activateWindow()
     qtbot.waitActive(window)
     canvas = window.canvas
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_G)
-    assert canvas.tool == "fill"
+    assert tool_state.tool == "fill"
     assert window.canvas_actions.fill_action.isChecked()
     assert not window.brush_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_I)
-    assert canvas.tool == "picker"
+    assert tool_state.tool == "picker"
     assert window.canvas_actions.picker_action.isChecked()
-    foreground = QColor(canvas.brush_color)
+    foreground = tool_state.brush_color
     qtbot.keyClick(canvas, Qt.Key.Key_X)
-    assert canvas.background_color == foreground
+    assert tool_state.background_color == foreground
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush"
+    assert tool_state.tool == "brush"
     assert window.brush_action.isChecked()

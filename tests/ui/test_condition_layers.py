@@ -99,7 +99,7 @@ def test_a_stroke_on_the_source_updates_the_control_image(qtbot, window, square_
     click_row(qtbot, window, photo)
     assert window.document.active is photo
     thumb_before = window.preview_panel.control_view.grab().toImage()
-    window.canvas.set_brush_size(10)
+    window.tool_state.set_brush_size(10)
     with detected(qtbot, window.document, edges):
         drag(window.canvas, [at(window, x, 96) for x in (160, 200, 230)])
     assert photo.pixels[96, 160:230, :3].max() < 60  # the stroke inked the photo
@@ -156,7 +156,7 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
     assert window.document.active is edges
     assert window.overlay_action.isChecked()
     assert canvas.overlay_showing(edges)
-    canvas.set_brush_size(6)
+    window.tool_state.set_brush_size(6)
     drag(canvas, [at(window, x, 160) for x in (160, 200, 230)])  # white, where nothing was
     assert edges.pixels[160, 165:225, :3].min() == 255
     assert edges.pixels[160, 165:225, 3].min() == 255
@@ -167,16 +167,17 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
     assert "hand-edited" in window.statusBar().currentMessage()
     assert "no longer follows" in window.condition_panel.status_label.text()
 
-    canvas.set_tool("eraser")  # on a control image the eraser paints black
+    window.tool_state.set_tool("eraser")  # on a control image the eraser paints black
     drag(canvas, [at(window, 200, 150), at(window, 200, 170)])
     assert edges.pixels[160, 200, :3].max() == 0
     assert edges.pixels[160, 200, 3] == 255
-    canvas.set_tool("brush")
+    window.tool_state.set_tool("brush")
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))  # on the square's left edge
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
                      at(window, edge_x, 90))
-    assert canvas.control_color.getRgb()[:3] == tuple(int(v) for v in edges.pixels[90, edge_x, :3])
-    assert canvas.control_color.value() > EDGE
+    picked = window.tool_state.control_color
+    assert picked == tuple(int(v) for v in edges.pixels[90, edge_x, :3])
+    assert max(picked) > EDGE  # its brightness (HSV value)
     assert "picked" in window.statusBar().currentMessage()
 
     window.overlay_action.trigger()  # overlay off: the hidden layer is not painted blind
@@ -218,7 +219,7 @@ def test_the_overlay_draws_the_control_image_over_the_canvas(qtbot, window, squa
     assert window.overlay_action.isChecked()
     assert canvas.overlay_showing(edges)
     window.overlay_slider.setValue(100)
-    assert canvas.overlay_opacity == 1.0
+    assert window.tool_state.overlay_opacity == 1.0
     assert seen() == 0
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))
     edge = canvas.grab().toImage().pixelColor(at(window, edge_x, 90))

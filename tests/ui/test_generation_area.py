@@ -26,11 +26,11 @@ def test_a_chooses_the_tool_and_other_tools_leave_the_frame_alone(qtbot, window)
     assert window.document.sketch_layer().pixels[..., 3].any()
     assert window.document.generation_area == GenerationArea(64, 48, 96, 64)
     qtbot.keyClick(canvas, Qt.Key.Key_A)
-    assert canvas.tool == TOOL
+    assert window.tool_state.tool == TOOL
     assert window.area_actions.tool_action.isChecked()
     assert "drag inside the frame to move it" in window.statusBar().currentMessage()
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush"
+    assert window.tool_state.tool == "brush"
     assert window.brush_action.isChecked()
 
 
@@ -38,7 +38,7 @@ def test_dragging_inside_moves_it_by_snapped_steps_under_zoom(qtbot, window):
     canvas = window.canvas
     set_area(window, 64, 48, 96, 64)
     canvas.set_zoom(2.0)
-    canvas.set_tool(TOOL)
+    window.tool_state.set_tool(TOOL)
     before = window.document.sketch_layer().pixels.copy()
     drag(canvas, [at(window, 100, 70), at(window, 106, 80), at(window, 113, 91)])
     assert window.document.generation_area == GenerationArea(80, 72, 96, 64)  # +13 → 16, +21 → 24
@@ -56,7 +56,7 @@ def test_handles_resize_it_and_dragging_outside_draws_a_new_one(qtbot, window):
     frame = window.area_actions.frame
     set_area(window, 64, 48, 96, 64)
     canvas.set_zoom(1.5)
-    canvas.set_tool(TOOL)
+    window.tool_state.set_tool(TOOL)
     corner = frame.handle_points()["bottom_right"]
     assert frame.part_at(corner) == "bottom_right"
     end = canvas.from_document(canvas.to_document(corner) + QPointF(30, 18))
@@ -74,7 +74,7 @@ def test_it_follows_the_rotated_view(qtbot, window):
     canvas = window.canvas
     set_area(window, 64, 48, 96, 64)
     canvas.set_rotation(90)
-    canvas.set_tool(TOOL)
+    window.tool_state.set_tool(TOOL)
     start, end = at(window, 100, 70), at(window, 124, 70)
     assert abs(start.x() - end.x()) < 2 < abs(start.y() - end.y())  # a vertical drag on screen
     drag(canvas, [start, end])
@@ -106,7 +106,7 @@ def test_the_frame_shows_its_size_and_dims_the_outside(qtbot, window):
     window.area_actions.dim_action.trigger()
     window.area_actions.show_action.trigger()  # View → Show generation area: off
     assert pixel(canvas.grab().toImage(), window, 20, 20) == 255
-    canvas.set_tool(TOOL)  # ... but the tool shows it
+    window.tool_state.set_tool(TOOL)  # ... but the tool shows it
     assert pixel(canvas.grab().toImage(), window, 20, 20) < 180
 
 
@@ -149,7 +149,7 @@ def test_a_generation_covers_the_area_and_lands_there(qtbot, window, engine, loo
     results = [layer for layer in doc.layers if layer.kind == "result"]
     assert len(results) == 2
     assert results[0].request is job.request
-    for layer, call in zip(results, engine.calls):
+    for layer, call in zip(results, engine.calls, strict=False):
         shade = call.seed % 256
         assert layer.size == (doc.width, doc.height)
         inside = layer.pixels[48:144, 64:192]
@@ -199,7 +199,7 @@ def test_live_pictures_cover_the_area_and_are_kept_there(qtbot, window):
     inside = shot.pixelColor(at(window, 100, 80))
     over_paper = [round(0.85 * value + 0.15 * 255) for value in (shade, 128, 255 - shade)]
     shown = [inside.red(), inside.green(), inside.blue()]
-    assert max(abs(a - b) for a, b in zip(shown, over_paper)) <= 4  # the live picture
+    assert max(abs(a - b) for a, b in zip(shown, over_paper, strict=True)) <= 4  # the live picture
     assert pixel(shot, window, 20, 20) < 180  # outside: the dimmed paper, no live picture
     live.keep_live_result()
     kept = window.document.layers[-1]

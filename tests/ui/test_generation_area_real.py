@@ -14,13 +14,13 @@ from tests.ui.helpers import drag, finish_pending
 
 
 @pytest.mark.slow
-def test_a_real_generation_fills_only_the_area(real_window, loop):
+def test_a_real_generation_fills_only_the_area(real_window, loop):  # noqa: F811
     window = real_window
     canvas = window.canvas
     drag(canvas, [canvas.from_document(QPointF(x, y)).toPoint()
                   for x, y in ((40, 70), (70, 110), (100, 80))])
     window.area_actions.set_area(GenerationArea(0, 0, 64, 64))
-    canvas.set_tool(TOOL)  # drag the frame by (32, 48) on the 128 × 128 canvas
+    window.tool_state.set_tool(TOOL)  # drag the frame by (32, 48) on the 128 × 128 canvas
     drag(canvas, [canvas.from_document(QPointF(x, y)).toPoint()
                   for x, y in ((20, 20), (40, 50), (52, 68))])
     assert window.document.generation_area == GenerationArea(32, 48, 64, 64)
@@ -30,7 +30,8 @@ def test_a_real_generation_fills_only_the_area(real_window, loop):
     job = window.generate()
     finish_pending(loop, window)
 
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     assert (job.request.width, job.request.height) == (64, 64)
     assert job.request.controls[0].image.size == (64, 64)
     assert job.result.size == (64, 64)

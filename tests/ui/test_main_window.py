@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import drag, finish_pending, run_until
@@ -177,7 +178,7 @@ def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, eng
 
 def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
     document = Document.with_sketch_layer(40, 40)  # smaller than the 64 a generation needs
-    window = MainWindow(document, runner, GenerationSettings.for_models(MODELS))
+    window = MainWindow(document, runner, GenerationSettings.for_models(MODELS), tool_state=ToolState())
     qtbot.addWidget(window)
     assert window.generate() is None
     assert len(runner.queue) == 0
@@ -203,31 +204,31 @@ def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
     qtbot.waitActive(window)
     canvas = window.canvas
     canvas.setFocus()
-    canvas.set_brush_size(20)
+    window.tool_state.set_brush_size(20)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketRight)
-    assert canvas.brush_size == 22
+    assert window.tool_state.brush_size == 22
     assert window.size_spin.value() == 22
     assert window.size_slider.value() == 22
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
-    assert canvas.brush_size < 22
+    assert window.tool_state.brush_size < 22
     qtbot.keyClick(canvas, Qt.Key.Key_E)
-    assert canvas.tool == "eraser"
+    assert window.tool_state.tool == "eraser"
     assert window.eraser_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush"
+    assert window.tool_state.tool == "brush"
     assert window.brush_action.isChecked()
 
-    size = canvas.brush_size
+    size = window.tool_state.brush_size
     prompt = window.generate_panel.prompt_edit
     prompt.setFocus()
     qtbot.keyClicks(prompt, "e[b]")
     assert prompt.toPlainText() == "e[b]"
-    assert canvas.tool == "brush"
-    assert canvas.brush_size == size
+    assert window.tool_state.tool == "brush"
+    assert window.tool_state.brush_size == size
 
     window.size_spin.setValue(40)
-    assert canvas.brush_size == 40
+    assert window.tool_state.brush_size == 40
     assert window.size_slider.value() == 40
 
 

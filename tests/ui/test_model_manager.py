@@ -18,6 +18,7 @@ from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.engine.hub_server import online, serve_hub
@@ -173,7 +174,8 @@ def test_memory_setting_is_kept_and_shown(window, manager):
 @pytest.fixture
 def real_window(qtbot, loop) -> Iterator[MainWindow]:
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
-    main = MainWindow(Document.with_sketch_layer(64, 64), runner, GenerationSettings.for_models(MODELS))
+    main = MainWindow(Document.with_sketch_layer(64, 64), runner, GenerationSettings.for_models(MODELS),
+                      tool_state=ToolState())
     qtbot.addWidget(main)
     main.show()
     yield main
@@ -193,7 +195,8 @@ def test_generate_with_a_model_added_in_the_manager(qtbot, real_window, loop, sd
     panel.steps_spin.setValue(2)
     job = window.generate()
     finish_pending(loop, window)
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     assert job.request.model == added.reference
     assert job.request.family == "sd15"
     assert window.document.layers[-1].kind == "result"

@@ -107,7 +107,7 @@ def test_save_as_then_open_brings_back_layers_and_settings(qtbot, window, tmp_pa
     assert reopened is not document
     assert [layer.kind for layer in reopened.layers] == ["sketch", "result"]
     assert all(np.array_equal(layer.pixels, pixels)
-               for layer, pixels in zip(reopened.layers, saved))
+               for layer, pixels in zip(reopened.layers, saved, strict=False))
     assert reopened.layers[1].request.prompt == "a lighthouse"
     assert panel.prompt_edit.toPlainText() == "a lighthouse"
     assert panel.negative_edit.toPlainText() == "fog"
@@ -152,7 +152,7 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     assert window.preview_panel.source_view.layer is photo
     assert window.layers_panel.row_for(edges).scale_spin.value() == 0.7
     click_row(qtbot, window, photo)
-    window.canvas.set_brush_size(10)
+    window.tool_state.set_brush_size(10)
     with detected(qtbot, document, edges):  # the detector follows the new document's layers
         drag(window.canvas, [at(window, x, 160) for x in (160, 230)])
     assert edges.pixels[150:171, 150:240, :3].max() > 30

@@ -18,6 +18,7 @@ from t2ia_desktop.core.paths import queue_dir
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import ask_for_batch, at, drag, finish_pending
@@ -33,7 +34,7 @@ def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
         runner = JobRunner(JobQueue(), EngineWorker(lambda: engine))
         keeper = QueueKeeper(runner.queue, QueueStore(queue_dir()))
         window = MainWindow(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, GenerationSettings.for_models(models),
-                            queue_keeper=keeper)
+                            tool_state=ToolState(), queue_keeper=keeper)
         qtbot.addWidget(window)
         window.show()
         opened.append((window, runner, keeper))
@@ -42,7 +43,7 @@ def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
     yield open_window
     if engine.gate is not None:
         engine.gate.set()
-    for window, runner, keeper in opened:
+    for window, runner, _keeper in opened:
         quit_session(window)
         runner.shutdown()
         assert not runner.worker._thread.isRunning()
@@ -80,7 +81,7 @@ def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     assert [job.request for job in restored] == sent
     assert [job.request.seed for job in restored] == [40, 41, 42]
     assert "Restored 3 waiting job(s)" in second.statusBar().currentMessage()
-    for job, request in zip(restored, sent):
+    for job, request in zip(restored, sent, strict=True):
         (control,) = job.request.controls
         assert np.array_equal(np.array(control.image), np.array(request.controls[0].image))
     finish_pending(loop, second)

@@ -30,7 +30,8 @@ def test_stroke_then_generate_with_the_demo_model(real_window, loop):
 
     job, progress = generate_and_wait(loop, window)
 
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     result = window.document.layers[-1]
     assert result.kind == "result"
     assert result.request is job.request

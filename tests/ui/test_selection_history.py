@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from t2ia_desktop.core.document.selection import document_selection, rectangle_mask
 from t2ia_desktop.core.files.project import load_project
 from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import drag, shown
 
@@ -31,7 +32,7 @@ def history(window) -> list[str]:
 
 
 def rectangle_drag(canvas, a, b, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    canvas.set_tool("rect_select")
+    canvas.tool_state.set_tool("rect_select")
     points = [canvas.from_document(QPointF(*a)).toPoint(),
               canvas.from_document(QPointF(*b)).toPoint()]
     if modifier == Qt.KeyboardModifier.NoModifier:
@@ -50,7 +51,7 @@ def test_every_selection_change_is_a_named_step_undone_and_redone_exactly(qtbot,
     states.append(selection.mask.copy())
     rectangle_drag(canvas, (40, 30), (90, 70), SHIFT)
     states.append(selection.mask.copy())
-    canvas.set_tool("lasso")
+    window.tool_state.set_tool("lasso")
     drag(canvas, [canvas.from_document(QPointF(x, y)).toPoint()
                   for x, y in ((5, 5), (30, 5), (30, 30), (5, 30), (5, 6))])
     states.append(selection.mask.copy())
@@ -88,7 +89,7 @@ def test_a_saved_selection_reopens_and_the_canvas_shows_its_ants(qtbot, window, 
     assert window.files.open_path(path, confirmed=True)
     selection = window.selection_actions.selection
     assert selection is document_selection(window.document)
-    assert window.canvas.selection is selection
+    assert document_selection(window.canvas.document) is selection  # what the tools clip to
     assert np.array_equal(selection.mask, chosen)
     assert window.selection_actions.deselect_action.isEnabled()
     assert not window.files.is_dirty()  # opening is not a change
@@ -128,8 +129,8 @@ def test_the_marching_ants_reuse_their_raster_until_the_selection_changes(qtbot,
 
 def test_autosave_keeps_the_selection_for_recovery(qtbot, loop, document, runner, updater,
                                                    models):
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), conditions=updater,
-                                   autosave_seconds=0.05))
+    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(),
+                                   conditions=updater, autosave_seconds=0.05))
     try:
         canvas = focused_canvas(qtbot, main)
         saver = main.autosaver

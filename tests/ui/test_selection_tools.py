@@ -15,6 +15,7 @@ from t2ia_desktop.core.document.fill import bounds
 from t2ia_desktop.core.document.selection import polygon_mask, rectangle_mask
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
@@ -27,13 +28,20 @@ def undo(document: Document) -> UndoStack:
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document, undo: UndoStack) -> CanvasView:
-    return shown_canvas(qtbot, document, DocumentEdits(document, undo))
+def canvas(qtbot, document: Document, undo: UndoStack, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, document, tool_state, DocumentEdits(document, undo))
 
 
 @pytest.fixture
-def tools(canvas: CanvasView) -> SelectionTools:
-    return SelectionTools(canvas)
+def tools(canvas: CanvasView, tool_state: ToolState) -> SelectionTools:
+    return registered(canvas, SelectionTools(canvas, tool_state))
+
+
+def registered(canvas: CanvasView, tools: SelectionTools) -> SelectionTools:
+    """``tools`` with its rectangle and lasso registered with ``canvas``, as the window does."""
+    for name, tool in tools.canvas_tools().items():
+        canvas.add_tool(name, tool)
+    return tools
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:
@@ -57,8 +65,8 @@ def modified_drag(canvas: CanvasView, points: list[QPoint],
     send(QEvent.Type.MouseButtonRelease, points[-1], left, none)
 
 
-def test_a_rectangle_drag_selects_the_pixels_under_it(canvas, tools, document):
-    canvas.set_tool("rect_select")
+def test_a_rectangle_drag_selects_the_pixels_under_it(canvas, tools, document, tool_state):
+    tool_state.set_tool("rect_select")
     drag(canvas, [at(canvas, 20, 30), at(canvas, 50, 40), at(canvas, 80, 70)])
     expected = rectangle_mask(document.width, document.height, (20, 30), (80, 70))
     assert np.array_equal(tools.selection.mask, expected)
@@ -80,17 +88,17 @@ def test_a_rectangle_drag_selects_the_pixels_under_it(canvas, tools, document):
 
 @pytest.mark.parametrize("rotation", [0.0, 30.0])
 def test_selections_land_under_the_cursor_in_a_zoomed_rotated_view(canvas, tools, document,
-                                                                     rotation):
+                                                                     rotation, tool_state):
     canvas.set_zoom(5.0, QPointF(canvas.from_document(QPointF(60, 60))))
     canvas.set_rotation(rotation)
-    canvas.set_tool("rect_select")
+    tool_state.set_tool("rect_select")
     drag(canvas, [at(canvas, 50, 52), at(canvas, 70, 64)])
     if not rotation:
         expected = rectangle_mask(document.width, document.height, (50, 52), (70, 64))
         assert np.array_equal(tools.selection.mask, expected)
     else:  # the rectangle is in document space: its two corners are the dragged points
         assert tools.selection.bounds() == (50, 52, 20, 12)
-    canvas.set_tool("lasso")
+    tool_state.set_tool("lasso")
     corners = [(55, 50), (75, 60), (58, 72)]
     path = [at(canvas, x, y) for x, y in corners]
     drag(canvas, [path[0], path[1], path[2]])
@@ -104,16 +112,17 @@ def test_selections_land_under_the_cursor_in_a_zoomed_rotated_view(canvas, tools
     assert got.sum() > 150
 
 
-def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, document, undo):
+def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, document, undo,
+                                                               tool_state):
     tools.selection.select_rectangle((40, 40), (80, 80))
-    canvas.set_brush_size(20)
+    tool_state.set_brush_size(20)
     drag(canvas, [at(canvas, 20, 60), at(canvas, 120, 60)])
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[60, 40:80].min() == 255
     assert not alpha[:, :40].any()
     assert not alpha[:, 80:].any()
     assert alpha[~tools.selection.mask].max() == 0
-    canvas.set_tool("fill")
+    tool_state.set_tool("fill")
     qt_point = at(canvas, 150.5, 150.5)  # outside: nothing to fill, and the artist is told
     with_message = []
     canvas.message.connect(with_message.append)
@@ -129,7 +138,8 @@ def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, doc
 
 
 def test_clear_and_fill_selected_area_are_single_steps_and_respect_locks(canvas, tools,
-                                                                         document, undo):
+                                                                         document, undo,
+                                                                         tool_state):
     layer = document.sketch_layer()
     layer.pixels[...] = (10, 20, 30, 255)
     before = layer.pixels.copy()
@@ -141,7 +151,7 @@ def test_clear_and_fill_selected_area_are_single_steps_and_respect_locks(canvas,
     assert undo.labels == ["Clear selected area on Sketch"]
     undo.undo()
     assert np.array_equal(layer.pixels, before)
-    canvas.set_brush_color(QColor(200, 0, 0))
+    tool_state.set_brush_color((200, 0, 0))
     assert tools.fill_selected()
     assert (layer.pixels[tools.selection.mask] == (200, 0, 0, 255)).all()
     undo.undo()
@@ -182,23 +192,25 @@ def test_selection_becomes_a_mask_layer_in_one_step_and_shows_as_a_red_tint(canv
     assert layer not in document.layers
 
 
-def test_painting_on_a_mask_layer_lays_white_and_the_eraser_removes_it(canvas, document):
+def test_painting_on_a_mask_layer_lays_white_and_the_eraser_removes_it(canvas, document,
+                                                                       tool_state):
     mask = Layer("Mask", "mask", blank_pixels(document.width, document.height))
     document.add_layer(mask)
     document.active = mask
-    canvas.set_brush_size(10)
+    tool_state.set_brush_size(10)
     drag(canvas, [at(canvas, 30, 30), at(canvas, 90, 30)])
     assert (mask.pixels[30, 40] == 255).all()
-    canvas.set_tool("eraser")
+    tool_state.set_tool("eraser")
     drag(canvas, [at(canvas, 30, 30), at(canvas, 90, 30)])
     assert mask.pixels[30, 40, 3] == 0
 
 
 # -- transform ---------------------------------------------------------------------------------
 @pytest.fixture
-def transform(canvas: CanvasView) -> TransformTool:
-    tool = TransformTool(canvas)
-    canvas.set_tool("transform")
+def transform(canvas: CanvasView, tool_state: ToolState) -> TransformTool:
+    tool = TransformTool(canvas, tool_state)
+    canvas.add_tool("transform", tool)
+    tool_state.set_tool("transform")
     return tool
 
 
@@ -234,21 +246,21 @@ def test_transform_moves_the_content_and_enter_applies_one_small_step(qtbot, can
 
 
 def test_a_corner_handle_scales_and_shift_keeps_the_proportions(qtbot, canvas, transform,
-                                                                document, undo, square):
+                                                                document, undo, square, tool_state):
     drag(canvas, [at(canvas, 50, 50), at(canvas, 70, 60)])  # bottom-right corner
     assert content_box(document) == (30, 30, 40, 30)
     qtbot.keyClick(canvas, Qt.Key.Key_Enter)
     assert undo.labels == ["Transform Sketch"]
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[32:58, 32:68].min() == 255
-    canvas.set_tool("brush")
-    canvas.set_tool("transform")
+    tool_state.set_tool("brush")
+    tool_state.set_tool("transform")
     modified_drag(canvas, [at(canvas, 70, 60), at(canvas, 90, 70)],
                   Qt.KeyboardModifier.ShiftModifier)
     box = content_box(document)
     assert box[:2] == (30, 30)
     assert box[2] / box[3] == pytest.approx(40 / 30, abs=0.03)
-    canvas.set_tool("brush")  # another tool applies the transform
+    tool_state.set_tool("brush")  # another tool applies the transform
     assert undo.labels == ["Transform Sketch", "Transform Sketch"]
     undo.undo()
     undo.undo()
@@ -273,7 +285,7 @@ def test_escape_cancels_and_locked_layers_refuse(qtbot, canvas, transform, docum
 
 
 def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, transform,
-                                                                document, undo, square):
+                                                                document, undo, square, tool_state):
     canvas.set_zoom(3.0)
     canvas.set_rotation(45.0)
     drag(canvas, [at(canvas, 40, 40), at(canvas, 45, 40), at(canvas, 52, 38)])
@@ -283,8 +295,8 @@ def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, tr
     assert abs(box[1] - 28) <= 1
     assert box[2:] == (20, 20)
     # a corner handle is found on screen wherever the rotation put it
-    canvas.set_tool("brush")
-    canvas.set_tool("transform")
+    tool_state.set_tool("brush")
+    tool_state.set_tool("transform")
     x, y = box[0] + 20, box[1] + 20
     drag(canvas, [at(canvas, x, y), at(canvas, x + 10, y + 10)])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)

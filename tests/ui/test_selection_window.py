@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QStandardItemModel
 
 from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.selection import document_selection
 from t2ia_desktop.core.generation.source import MODES, source_fields
 from tests.ui.helpers import drag
 
@@ -39,10 +40,10 @@ def test_select_menu_and_painters_shortcuts(qtbot, window):
     assert all(action.toolTip() for action in menu.actions() if action.text())
     assert menu.menuAction() in window.menuBar().actions()
     qtbot.keyClick(canvas, Qt.Key.Key_M)
-    assert canvas.tool == "rect_select"
+    assert window.tool_state.tool == "rect_select"
     assert actions.rectangle_action.isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_L)
-    assert canvas.tool == "lasso"
+    assert window.tool_state.tool == "lasso"
     assert actions.lasso_action.isChecked()
     selection = actions.selection
     assert not actions.deselect_action.isEnabled()
@@ -56,7 +57,7 @@ def test_select_menu_and_painters_shortcuts(qtbot, window):
     assert not selection.mask[5, 5]
     assert selection.mask[50, 50]
     qtbot.keyClick(canvas, Qt.Key.Key_B)
-    assert canvas.tool == "brush"
+    assert window.tool_state.tool == "brush"
 
 
 def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtbot, window):
@@ -120,7 +121,7 @@ def test_ctrl_t_frames_the_layer_and_a_new_document_starts_unselected(qtbot, win
     sketch.pixels[40:60, 40:80] = (0, 0, 0, 255)
     qtbot.keyClick(canvas, Qt.Key.Key_T, CTRL)
     transform = window.selection_actions.transform
-    assert canvas.tool == "transform"
+    assert window.tool_state.tool == "transform"
     assert transform.session is not None
     assert transform.session.source == (40, 40, 40, 20)
     drag(canvas, [canvas.from_document(QPointF(50, 50)).toPoint(),
@@ -133,4 +134,5 @@ def test_ctrl_t_frames_the_layer_and_a_new_document_starts_unselected(qtbot, win
     window.set_document(Document.with_sketch_layer(128, 96))
     assert window.selection_actions.selection.is_empty()
     assert window.selection_actions.selection.size == (128, 96)
-    assert window.canvas.selection is window.selection_actions.selection
+    # the selection the canvas's tools keep inside is the one the Select menu works on
+    assert document_selection(window.canvas.document) is window.selection_actions.selection

@@ -7,14 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
 from t2ia_desktop.ui.canvas.view import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
-from tests.ui.helpers import drag
+from tests.ui.helpers import drag, painting_canvas
 
 
 @pytest.fixture
@@ -31,15 +32,15 @@ def stacked(document: Document) -> Document:
 
 
 @pytest.fixture
-def canvas(qtbot, stacked: Document) -> CanvasView:
-    view = CanvasView(stacked, edits=DocumentEdits(stacked, UndoStack(stacked)))
+def canvas(qtbot, stacked: Document, tool_state: ToolState) -> CanvasView:
+    view = painting_canvas(stacked, tool_state, DocumentEdits(stacked, UndoStack(stacked)))
     qtbot.addWidget(view)
     view.resize(2 * stacked.width + 2 * PAPER_MARGIN, 2 * stacked.height + 2 * PAPER_MARGIN)
     view.show()
     qtbot.waitExposed(view)
-    view.set_brush_color(QColor(0, 180, 40))
-    view.set_option("hardness", 0.4)
-    view.set_brush_size(9)
+    tool_state.set_brush_color((0, 180, 40))
+    tool_state.set_option("hardness", 0.4)
+    tool_state.set_brush_size(9)
     return view
 
 

@@ -14,10 +14,12 @@ from pytestqt.qtbot import QtBot
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
 from tests.ui.helpers import drag, shown_canvas
+from tests.ui.test_selection_tools import registered
 
 
 @pytest.fixture
@@ -26,19 +28,21 @@ def undo(document: Document) -> UndoStack:
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document, undo: UndoStack) -> CanvasView:
-    return shown_canvas(qtbot, document, DocumentEdits(document, undo))
+def canvas(qtbot, document: Document, undo: UndoStack, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, document, tool_state, DocumentEdits(document, undo))
 
 
 @pytest.fixture
-def selection(canvas: CanvasView) -> SelectionTools:
-    return SelectionTools(canvas)
+def selection(canvas: CanvasView, tool_state: ToolState) -> SelectionTools:
+    return registered(canvas, SelectionTools(canvas, tool_state))
 
 
 @pytest.fixture
-def transform(canvas: CanvasView, selection: SelectionTools) -> TransformTool:
-    tool = TransformTool(canvas)
-    canvas.set_tool("transform")
+def transform(canvas: CanvasView, selection: SelectionTools,
+              tool_state: ToolState) -> TransformTool:
+    tool = TransformTool(canvas, tool_state)
+    canvas.add_tool("transform", tool)
+    tool_state.set_tool("transform")
     return tool
 
 
@@ -127,11 +131,11 @@ def test_the_live_preview_draws_the_piece_without_touching_the_layer_mid_drag(
 
 
 def test_with_a_selection_only_the_selected_pixels_move_and_the_selection_follows(
-        qtbot, canvas, selection, transform, document, undo, bar):
-    canvas.set_tool("rect_select")
+        qtbot, canvas, selection, transform, document, undo, bar, tool_state):
+    tool_state.set_tool("rect_select")
     drag(canvas, [at(canvas, 38, 48), at(canvas, 55, 62)])  # the left half of the bar
     chosen = selection.selection.mask.copy()
-    canvas.set_tool("transform")
+    tool_state.set_tool("transform")
     assert transform.begin()
     assert transform.session.source == (40, 50, 15, 10)
     drag(canvas, [at(canvas, 45, 55), at(canvas, 60, 85), at(canvas, 75, 105)])

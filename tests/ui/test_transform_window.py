@@ -54,7 +54,7 @@ def test_layer_transform_menu_flips_and_turns_the_content_one_step_each(qtbot, w
 def test_with_a_selection_a_flip_mirrors_only_the_selected_pixels(qtbot, window):
     before = paint_bar(window)
     canvas = window.canvas
-    canvas.set_tool("rect_select")
+    window.tool_state.set_tool("rect_select")
     drag(canvas, [canvas.from_document(QPointF(40, 50)).toPoint(),
                   canvas.from_document(QPointF(50, 60)).toPoint()])
     selection = window.selection_actions.selection
@@ -75,10 +75,10 @@ def test_the_angle_box_turns_the_frame_and_enter_applies(qtbot, window):
     canvas = window.canvas
     bar = window.canvas_actions.options_bar
     spin = window.transform_actions.angle_spin
-    canvas.set_tool("brush")
+    window.tool_state.set_tool("brush")
     QApplication.processEvents()
     assert not spin.isVisible()
-    canvas.set_tool("transform")
+    window.tool_state.set_tool("transform")
     QApplication.processEvents()
     assert spin.isVisible()
     assert bar.widgetForAction(
@@ -97,7 +97,7 @@ def test_the_angle_box_turns_the_frame_and_enter_applies(qtbot, window):
     assert window.undo.labels == ["Transform Sketch"]
     assert spin.value() == 0.0
     # a drag outside the frame shows its angle in the box
-    canvas.set_tool("transform")
+    window.tool_state.set_tool("transform")
     centre = canvas.from_document(QPointF(55, 55))
     drag(canvas, [(centre + QPointF(0, -40)).toPoint(), (centre + QPointF(40, 0)).toPoint()])
     assert abs(spin.value() - 90.0) < 1.0

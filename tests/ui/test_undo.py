@@ -82,7 +82,7 @@ def test_each_stroke_is_one_step_undone_and_redone_with_the_keys(qtbot, window):
     assert np.array_equal(sketch.pixels, second)
     assert window.canvas.composite_image().pixelColor(100, 120).value() < 60
 
-    window.canvas.set_tool("eraser")
+    window.tool_state.set_tool("eraser")
     stroke(window, 120)
     assert window.undo.labels[-1] == "Eraser on Sketch"
     assert sketch.pixels[120, 100, 3] == 0
@@ -261,7 +261,7 @@ def test_detector_writes_are_not_steps_and_follow_undo(qtbot, window, square_pho
     assert window.undo.labels == ["Import square", "Add Canny edges of square"]
     original = edges.pixels.copy()
     click_row(qtbot, window, photo)
-    window.canvas.set_brush_size(10)
+    window.tool_state.set_brush_size(10)
     stroke(window, 160, xs=(160, 230))
     settle(qtbot, scheduler, edges)
     assert edges.pixels[150:171, 150:240, :3].max() > EDGE
@@ -282,7 +282,7 @@ def test_a_hand_edit_on_a_control_image_is_one_step(qtbot, window, square_photo,
     _photo, edges = add_canny(qtbot, window, square_photo)
     detected_image = edges.pixels.copy()
     qtbot.mouseClick(window.condition_panel.paint_button, Qt.MouseButton.LeftButton)
-    window.canvas.set_brush_size(6)
+    window.tool_state.set_brush_size(6)
     stroke(window, 160, xs=(160, 230))
     painted = edges.pixels.copy()
     assert edges.condition.detached
@@ -306,7 +306,7 @@ def test_a_hand_edit_on_a_control_image_is_one_step(qtbot, window, square_photo,
 def test_re_detect_is_a_step_and_undo_brings_the_hand_edit_back(qtbot, window, square_photo):
     _photo, edges = add_canny(qtbot, window, square_photo)
     qtbot.mouseClick(window.condition_panel.paint_button, Qt.MouseButton.LeftButton)
-    window.canvas.set_brush_size(6)
+    window.tool_state.set_brush_size(6)
     stroke(window, 160, xs=(160, 230))
     painted = edges.pixels.copy()
     with detected(qtbot, window.document, edges):
@@ -440,7 +440,7 @@ def test_edits_without_a_stack_apply_and_record_nothing():
     edits.set_visible(layer, False)
     assert layer in document.layers
     assert not layer.visible
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="another document"):
         DocumentEdits(document, UndoStack(Document(8, 8)))
 
 

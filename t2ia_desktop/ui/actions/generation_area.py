@@ -6,39 +6,42 @@ and Generate → Generation area size with the sizes the models were trained at,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from t2ia_desktop.core.document.generation_area import GenerationArea, centered
 from t2ia_desktop.core.undo.area_command import SetGenerationArea
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.generation_area import TOOL, AreaFrame
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.dialogs.new_document import PRESETS
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 
 class GenerationAreaActions(QObject):
-    """Builds the frame on the window's canvas and its actions, and puts them in the menus."""
+    """Builds the frame on ``canvas`` (registered as its ``area`` tool) and its actions, and
+    puts them in the window's menus; the tool joins the tool box's ``tool_group``; changes go
+    through ``edits``, and ``say`` shows a hint in the status bar."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, canvas: CanvasView, tool_state: ToolState,
+                 edits: DocumentEdits, tool_group: QActionGroup | None,
+                 say: Callable[[str], None]) -> None:
         super().__init__(window)
         self.window = window
-        canvas = window.canvas
-        self.frame = AreaFrame(canvas, window.edits)
-        self.frame.message.connect(window.show_message)
+        self.canvas, self.edits, self.say = canvas, edits, say
+        self.frame = AreaFrame(canvas, tool_state, edits)
+        canvas.add_tool(TOOL, self.frame)
+        self.frame.message.connect(say)
 
         self.tool_action = self._action(
             "Generation area", "Move and resize the frame a generation fills: drag inside it, "
-            "drag its handles, or drag a new one", "A", lambda: canvas.set_tool(TOOL))
+            "drag its handles, or drag a new one", "A", lambda: tool_state.set_tool(TOOL))
         self.tool_action.setCheckable(True)
-        group = window.brush_action.actionGroup()
-        if group is not None:
-            group.addAction(self.tool_action)
-        canvas.tool_changed.connect(
+        if tool_group is not None:
+            tool_group.addAction(self.tool_action)
+        tool_state.tool_changed.connect(
             lambda tool: self.tool_action.setChecked(True) if tool == TOOL else None)
 
         self.show_action = self._action(
@@ -106,23 +109,23 @@ class GenerationAreaActions(QObject):
 
     def _update_sizes(self) -> None:
         """Sizes larger than the canvas are greyed out."""
-        document = self.window.document
+        document = self.canvas.document
         for (width, height), action in self.size_actions.items():
             action.setEnabled(width <= document.width and height <= document.height)
 
     # -- changes --------------------------------------------------------------------------------
     def set_area(self, area: GenerationArea | None) -> None:
         """Set the generation area as one undo step (None: the whole canvas)."""
-        self.window.canvas.end_stroke()
-        if self.window.edits.push(SetGenerationArea(area)):
-            shown = self.window.document.generation_area
-            self.window.show_message(f"Generation area {shown.label()} at {shown.x}, {shown.y}")
+        self.canvas.end_stroke()
+        if self.edits.push(SetGenerationArea(area)):
+            shown = self.canvas.document.generation_area
+            self.say(f"Generation area {shown.label()} at {shown.x}, {shown.y}")
 
     def set_size(self, size: tuple[int, int]) -> None:
         """A generation area of ``size`` in the middle of the canvas."""
-        document = self.window.document
+        document = self.canvas.document
         if size[0] > document.width or size[1] > document.height:
-            self.window.show_message(
+            self.say(
                 f"The canvas ({document.width} × {document.height}) is smaller than "
                 f"{size[0]} × {size[1]}: enlarge it (Image → Canvas size…) first.")
             return

@@ -11,48 +11,58 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
 
 if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+    from t2ia_desktop.ui.generate.panel import GeneratePanel
 
 
 class SelectionActions(QObject):
-    """Builds the selection and transform tools on the window's canvas and their actions."""
+    """Builds the selection and transform tools, registers them with ``canvas``, and makes
+    their actions in ``window``'s menus (the tools join the tool box's ``tool_group``). A
+    selection made the inpaint mask switches ``generate_panel`` to Inpaint; ``say`` shows a
+    hint in the status bar."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, canvas: CanvasView, tool_state: ToolState,
+                 tool_group: QActionGroup | None, generate_panel: GeneratePanel,
+                 say: Callable[[str], None]) -> None:
         super().__init__(window)
         self.window = window
-        canvas = window.canvas
-        self.tools = SelectionTools(canvas, self)
-        self.transform = TransformTool(canvas, self)
-        self.tools.message.connect(window.show_message)
+        self.generate_panel = generate_panel
+        state = tool_state
+        self.tools = SelectionTools(canvas, state, self)
+        self.transform = TransformTool(canvas, state, self)
+        for name, tool in self.tools.canvas_tools().items():
+            canvas.add_tool(name, tool)
+        canvas.add_tool("transform", self.transform)
+        self.tools.message.connect(say)
         self.tools.mask_created.connect(self._on_mask_created)
 
         self.rectangle_action = self._action(
             "Rectangle selection", "Drag to select a rectangle; Shift adds, Alt subtracts, a "
-            "click deselects", ["M"], lambda: canvas.set_tool("rect_select"))
+            "click deselects", ["M"], lambda: state.set_tool("rect_select"))
         self.lasso_action = self._action(
             "Lasso selection", "Draw around an area to select it; Shift adds, Alt subtracts",
-            ["L"], lambda: canvas.set_tool("lasso"))
+            ["L"], lambda: state.set_tool("lasso"))
         self.transform_action = self._action(
             "Transform", "Move (drag), scale (drag a corner; Shift keeps the proportions) and "
             "rotate (drag outside the frame; Shift snaps to 15°) the selection or the selected "
             "layer's content; Enter applies, Esc cancels", ["Ctrl+T", "V"],
-            lambda: canvas.set_tool("transform"))
+            lambda: state.set_tool("transform"))
         self.tool_actions = {"rect_select": self.rectangle_action, "lasso": self.lasso_action,
                              "transform": self.transform_action}
-        group = window.brush_action.actionGroup()
         for action in self.tool_actions.values():
             action.setCheckable(True)
-            if group is not None:
-                group.addAction(action)
-        canvas.tool_changed.connect(self._on_tool_changed)
+            if tool_group is not None:
+                tool_group.addAction(action)
+        state.tool_changed.connect(self._on_tool_changed)
 
         self.select_all_action = self._action(
             "Select all", "Select the whole canvas", ["Ctrl+A"], self.tools.select_all)
@@ -136,5 +146,5 @@ class SelectionActions(QObject):
             action.setEnabled(selected)
 
     def _on_mask_created(self, _layer: Layer) -> None:
-        self.window.generate_panel.update_summary()  # Inpaint becomes available ...
-        self.window.generation_settings.mode = "inpaint"  # ... and what the artist asked for
+        self.generate_panel.update_summary()  # Inpaint becomes available ...
+        self.generate_panel.settings.mode = "inpaint"  # ... and what the artist asked for

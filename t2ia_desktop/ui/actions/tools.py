@@ -1,47 +1,53 @@
-"""The canvas's tools and view as window actions: Fill (G) and Picker (I) beside Brush and
-Eraser, Swap colours (X), zoom in/out (+ / -), Fit (Ctrl+0 or 0), 100 % (Ctrl+1 or 1), rotate
-15° left/right and reset (rotation by hand: R+drag), the tool options bar, and the zoom shown in
-the status bar.
+"""The canvas's painting tools and view as window actions: the brush, eraser, fill and picker
+tools registered with the canvas, Fill (G) and Picker (I) beside Brush and Eraser, Swap colours
+(X), zoom in/out (+ / -), Fit (Ctrl+0 or 0), 100 % (Ctrl+1 or 1), rotate 15° left/right and
+reset (rotation by hand: R+drag), the tool options bar, and the zoom shown in the status bar.
+Tools and colours are the window's :class:`~t2ia_desktop.session.tool_state.ToolState`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.ui.tools.painting import painting_tools
 
 
 class CanvasActions(QObject):
-    """Builds the actions and puts them in the window's menus, toolbars and status bar."""
+    """Builds the actions and puts them in the window's menus, toolbars and status bar;
+    Fill and Picker join the tool box's ``tool_group``."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, canvas: CanvasView, tool_state: ToolState,
+                 tool_group: QActionGroup | None) -> None:
         super().__init__(window)
         self.window = window
-        canvas = self.canvas = window.canvas
+        self.canvas = canvas
+        state = self.tool_state = tool_state
+        self.painting_tools = painting_tools(canvas, state)
+        """Brush, eraser, fill and picker, by tool name."""
+        for name, tool in self.painting_tools.items():
+            canvas.add_tool(name, tool)
         self.fill_action = self._action(
             "Fill", "Fill the area of similar colour under the click with the brush colour "
-            "(tolerance in the tool options)", ["G"], lambda: canvas.set_tool("fill"))
+            "(tolerance in the tool options)", ["G"], lambda: state.set_tool("fill"))
         self.picker_action = self._action(
             "Colour picker", "Take the brush colour from the canvas (Alt+click with any tool)",
-            ["I"], lambda: canvas.set_tool("picker"))
+            ["I"], lambda: state.set_tool("picker"))
         self.tool_actions = {"fill": self.fill_action, "picker": self.picker_action}
-        group = window.brush_action.actionGroup()
         for action in self.tool_actions.values():
             action.setCheckable(True)
-            if group is not None:
-                group.addAction(action)
-        canvas.tool_changed.connect(self._on_tool_changed)
+            if tool_group is not None:
+                tool_group.addAction(action)
+        state.tool_changed.connect(self._on_tool_changed)
         self.swap_colors_action = self._action(
             "Swap colours", "Swap the brush colour and the background colour", ["X"],
-            canvas.swap_colors)
+            state.swap_colors)
 
         self.zoom_in_action = self._action(
             "Zoom in", "Zoom in (Ctrl+wheel zooms around the cursor)",
@@ -74,8 +80,8 @@ class CanvasActions(QObject):
         canvas.view_changed.connect(self._on_view_changed)
         self._on_view_changed(canvas.view.zoom)
 
-        self.options_bar = ToolOptionsBar(canvas, window)
-        """Placed on the top row by ``window_layout``; Fill and Picker go in its tool box."""
+        self.options_bar = ToolOptionsBar(state, window)
+        """Placed on the top row by ``ui/window/layout.py``; Fill and Picker go in its tool box."""
         self.options_bar.swap_button.setDefaultAction(self.swap_colors_action)
         self._install()
 

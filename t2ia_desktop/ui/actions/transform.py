@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QMenu, QWidget
 
 from t2ia_desktop.ui.tools.transform import TransformTool
 
 if TYPE_CHECKING:
     from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 TRANSFORM_ONLY = frozenset({"transform"})
 
@@ -27,13 +26,15 @@ TRANSFORM_ONLY = frozenset({"transform"})
 class TransformActions(QObject):
     """Flip horizontally/vertically, rotate 90° either way and 180°, and the angle box."""
 
-    def __init__(self, window: MainWindow, tool: TransformTool) -> None:
+    def __init__(self, window: QWidget, tool: TransformTool) -> None:
+        """``window`` holds the actions (their shortcuts work wherever its focus is)."""
         super().__init__(window)
         self.window = window
         self.tool = tool
         target = "the selected pixels (with a selection) or the selected layer's content"
         self.flip_horizontal_action = self._action(
-            "Flip horizontally", "Flip ↔", f"Mirror {target} left to right", lambda: tool.flip(True))
+            "Flip horizontally", "Flip ↔", f"Mirror {target} left to right",
+            lambda: tool.flip(True))
         self.flip_vertical_action = self._action(
             "Flip vertically", "Flip ↕", f"Mirror {target} top to bottom", lambda: tool.flip(False))
         self.rotate_cw_action = self._action(
@@ -89,11 +90,12 @@ class TransformActions(QObject):
             options.addAction(action)
         for action in options.actions()[start:]:
             options.option_tools[action] = TRANSFORM_ONLY
-        options.show_for(self.window.canvas.tool)
+        options.show_for(options.tool_state.tool)
 
     def _on_angle(self, degrees: float) -> None:
-        if self.tool.session is None and self.window.canvas.tool != "transform":
-            self.window.canvas.set_tool("transform")  # typing an angle starts the tool
+        state = self.tool.tool_state
+        if self.tool.session is None and state.tool != "transform":
+            state.set_tool("transform")  # typing an angle starts the tool
         self.tool.set_angle(degrees)
 
     def _follow_tool(self) -> None:

@@ -8,18 +8,16 @@ in the Compare toolbar moves the line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QSlider, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QSlider, QToolBar
 
 from t2ia_desktop.core.document.document import Document, Layer
-from t2ia_desktop.ui.canvas.view import PAPER, layer_image
+from t2ia_desktop.ui.canvas.view import PAPER, CanvasView
+from t2ia_desktop.ui.common.layer_image import layer_image
 from t2ia_desktop.ui.common.widgets import ModelConnections
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 SPLIT_LINE = QColor(255, 200, 40)
 DEFAULT_SPLIT = 0.5
@@ -39,12 +37,19 @@ def below_image(document: Document, result: Layer) -> QImage:
 
 
 class CompareView(QObject):
-    """The compare toggle, its split slider, and the canvas paint hook that draws the split."""
+    """The compare toggle, its split slider, and the canvas paint hook that draws the split.
 
-    def __init__(self, window: MainWindow) -> None:
+    ``selected_layer`` is the layer selected in Layers (None when none is); ``say`` shows a
+    hint in the status bar."""
+
+    def __init__(self, window: QMainWindow, canvas: CanvasView,
+                 selected_layer: Callable[[], Layer | None],
+                 say: Callable[[str], None]) -> None:
         super().__init__(window)
         self.window = window
-        self.canvas = window.canvas
+        self.canvas = canvas
+        self.selected_layer = selected_layer
+        self.say = say
         self.split = DEFAULT_SPLIT
         self._below: QImage | None = None
         self._below_of: Layer | None = None
@@ -87,7 +92,7 @@ class CompareView(QObject):
             return
         if enabled and self.result_layer() is None:
             self.action.setChecked(False)
-            self.window.show_message("Nothing to compare yet: generate a picture (or add one "
+            self.say("Nothing to compare yet: generate a picture (or add one "
                                      "from the Image history) first.")
             return
         self._bind(self.canvas.document)
@@ -109,7 +114,7 @@ class CompareView(QObject):
     def result_layer(self) -> Layer | None:
         """The selected result layer, else the topmost visible one."""
         document = self.canvas.document
-        selected = self.window.layers_panel.selected_layer()
+        selected = self.selected_layer()
         if selected is not None and selected.kind == "result" and selected in document.layers:
             return selected
         return next((layer for layer in reversed(document.layers)

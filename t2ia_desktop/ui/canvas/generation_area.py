@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
 from t2ia_desktop.core.document.document import Document
@@ -27,9 +27,11 @@ from t2ia_desktop.core.document.generation_area import (
     snap,
 )
 from t2ia_desktop.core.undo.area_command import SetGenerationArea
+from t2ia_desktop.ui.common.canvas_tool import Cursor, Pointer
 
 if TYPE_CHECKING:
     from t2ia_desktop.session.edits import DocumentEdits
+    from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.canvas.view import CanvasView
 
 TOOL = "area"
@@ -97,13 +99,17 @@ def drawn(start: QPointF, end: QPointF, canvas: tuple[int, int]) -> GenerationAr
 
 
 class AreaFrame(QObject):
-    """Draws the generation area over ``canvas`` and is the canvas's ``area`` tool."""
+    """Draws the generation area over ``canvas`` and is the canvas tool the window registers
+    as ``area`` (:data:`TOOL`)."""
 
     message = Signal(str)  # what the frame is now ("Generation area 512 × 512 at 64, 128")
+    stroking = False
 
-    def __init__(self, canvas: CanvasView, edits: DocumentEdits) -> None:
+    def __init__(self, canvas: CanvasView, tool_state: ToolState,
+                 edits: DocumentEdits) -> None:
         super().__init__(canvas)
         self.canvas = canvas
+        self.tool_state = tool_state
         self.edits = edits
         self.shown = True
         """View → Show generation area: the frame is drawn when it is not the whole canvas."""
@@ -112,11 +118,9 @@ class AreaFrame(QObject):
         self._drag: _Drag | None = None
         self._label_rect = QRectF()
         self._document: Document | None = None
-        canvas.tool_handlers[TOOL] = self
         canvas.paint_hooks.append(self.paint)
-        canvas.tool_changed.connect(self._on_tool_changed)
+        tool_state.tool_changed.connect(self._on_tool_changed)
         canvas.view_changed.connect(self._follow_document)
-        canvas.installEventFilter(self)
         self._follow_document()
 
     # -- state ----------------------------------------------------------------------------------
@@ -127,7 +131,7 @@ class AreaFrame(QObject):
     @property
     def active(self) -> bool:
         """Whether the Generation area tool is the canvas's tool."""
-        return self.canvas.tool == TOOL
+        return self.tool_state.tool == TOOL
 
     def area(self) -> GenerationArea:
         """The frame as drawn now: the one being dragged, else the document's."""
@@ -164,8 +168,6 @@ class AreaFrame(QObject):
     def _on_tool_changed(self, tool: str) -> None:
         if tool == TOOL:
             self.message.emit(HINT)
-        else:
-            self.canvas.setCursor(Qt.CursorShape.CrossCursor)
         self.canvas.update()
 
     # -- geometry (widget coordinates) --------------------------------------------------------
@@ -190,17 +192,17 @@ class AreaFrame(QObject):
         inside = left <= point.x() < right and top <= point.y() < bottom
         return "move" if inside else "new"
 
-    # -- the tool (canvas.tool_handlers) ------------------------------------------------------
-    def press(self, position: QPointF, _modifiers: Qt.KeyboardModifier) -> bool:
+    # -- the tool (registered with the canvas) ------------------------------------------------
+    def press(self, pointer: Pointer) -> bool:
         area = self.document.generation_area
-        self._drag = _Drag(self.part_at(position), self.canvas.to_document(position), area)
+        self._drag = _Drag(self.part_at(pointer.position), QPointF(pointer.point), area)
         return True
 
-    def move(self, position: QPointF) -> None:
+    def move(self, pointer: Pointer) -> None:
         drag = self._drag
         if drag is None:
             return
-        point = self.canvas.to_document(position)
+        point = pointer.point
         dx, dy = point.x() - drag.start.x(), point.y() - drag.start.y()
         canvas = (self.document.width, self.document.height)
         if drag.part == "move":
@@ -213,11 +215,11 @@ class AreaFrame(QObject):
         self.message.emit(f"Generation area {area.label()} at {area.x}, {area.y}")
         self.canvas.update()
 
-    def release(self, position: QPointF) -> None:
-        self.move(position)
-        self.end_stroke()
+    def release(self, pointer: Pointer) -> None:
+        self.move(pointer)
+        self.finish()
 
-    def end_stroke(self) -> None:
+    def finish(self) -> None:
         """Finish a drag: its area becomes one undo step."""
         drag, self._drag = self._drag, None
         if drag is not None and drag.current is not None and drag.current != drag.area:
@@ -225,12 +227,9 @@ class AreaFrame(QObject):
         if drag is not None:
             self.canvas.update()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def cursor(self, position: QPointF) -> Cursor | None:
         """Hovering with the tool: the cursor says what a press would take."""
-        if (watched is self.canvas and event.type() == QEvent.Type.MouseMove and self.active
-                and self._drag is None and not event.buttons()):
-            self.canvas.setCursor(CURSORS[self.part_at(event.position())])
-        return False
+        return CURSORS[self.part_at(position)] if self._drag is None else None
 
     # -- drawing (a canvas paint hook) --------------------------------------------------------
     def paint(self, painter: QPainter, _visible: QRectF, _source: QRectF) -> None:
@@ -238,7 +237,7 @@ class AreaFrame(QObject):
         if not self.visible():
             return
         area = self.area()
-        transform = self.canvas.view.transform()
+        transform = self.canvas.widget_transform()
         frame = transform.map(QPolygonF(QRectF(*area.rect)))
         painter.save()
         painter.resetTransform()

@@ -9,25 +9,44 @@ the painting tools.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QNativeGestureEvent, QWheelEvent
 from PySide6.QtWidgets import QGestureEvent, QPinchGesture
 
-from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP, ViewTransform
 
 WHEEL_NOTCH = 120  # angleDelta units of one mouse wheel click
 SCROLL_PER_NOTCH = 60.0  # widget pixels the plain wheel scrolls per click
 
 
+class Navigable(Protocol):
+    """The canvas as navigation moves it."""
+
+    view: ViewTransform
+
+    def pan(self, dx: float, dy: float) -> None: ...
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None: ...
+
+    def set_rotation(self, degrees: float, anchor: QPointF | None = None) -> None: ...
+
+    def fit(self) -> None: ...
+
+    def width(self) -> int: ...
+
+    def height(self) -> int: ...
+
+    def mapFromGlobal(self, position: QPoint | QPointF) -> QPoint: ...
+
+    def setCursor(self, cursor: Qt.CursorShape) -> None: ...
+
+
 class Navigator:
     """Pan, zoom and rotate gestures of one canvas."""
 
-    def __init__(self, canvas: CanvasView) -> None:
+    def __init__(self, canvas: Navigable) -> None:
         self.canvas = canvas
         self.space_held = False
         self.rotate_held = False
@@ -44,12 +63,12 @@ class Navigator:
         if event.key() == Qt.Key.Key_Space and not event.modifiers():
             if not event.isAutoRepeat():
                 self.space_held = True
-                self._update_cursor()
+                self.update_cursor()
             return True
         if event.key() == Qt.Key.Key_R and not event.modifiers():
             if not event.isAutoRepeat():
                 self.rotate_held = True
-                self._update_cursor()
+                self.update_cursor()
             return True
         return False
 
@@ -60,13 +79,13 @@ class Navigator:
             self.space_held = False
         else:
             self.rotate_held = False
-        self._update_cursor()
+        self.update_cursor()
         return True
 
     def release_keys(self) -> None:
         """The canvas lost the focus: a key released elsewhere must not leave a mode on."""
         self.space_held = self.rotate_held = False
-        self._update_cursor()
+        self.update_cursor()
 
     # -- drags --------------------------------------------------------------------------------
     def press(self, position: QPointF, button: Qt.MouseButton) -> bool:
@@ -79,7 +98,7 @@ class Navigator:
         else:
             return False
         self._last = QPointF(position)
-        self._update_cursor()
+        self.update_cursor()
         return True
 
     def move(self, position: QPointF) -> bool:
@@ -104,10 +123,12 @@ class Navigator:
         if self._drag is None:
             return False
         self._drag = None
-        self._update_cursor()
+        self.update_cursor()
         return True
 
-    def _update_cursor(self) -> None:
+    def update_cursor(self) -> None:
+        """The cursor for the navigation going on or ready (a hand while Space is held), the
+        cross otherwise."""
         shape = Qt.CursorShape.CrossCursor
         if self._drag == "pan":
             shape = Qt.CursorShape.ClosedHandCursor

@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.ui.canvas.mask_display import draw_mask_layer
+from t2ia_desktop.ui.common.layer_image import layer_image
 
 SOURCE_OVER = QPainter.CompositionMode.CompositionMode_SourceOver
 SLICE_SECONDS = 0.006
@@ -35,14 +36,6 @@ SLICE_SECONDS = 0.006
 FIRST_BAND_ROWS = 16
 BUSY_RETRY_MS = 40
 """While a stroke is painted the build waits this long before it looks again."""
-
-
-def layer_image(pixels) -> QImage:
-    """A QImage that shares memory with an (H, W, 4) uint8 straight-RGBA array."""
-    height, width = pixels.shape[:2]
-    if not pixels.flags.c_contiguous or not pixels.flags.writeable:
-        raise ValueError("layer pixels must be a writable C-contiguous array")
-    return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
 
 
 def _shown(layer: Layer) -> bool:

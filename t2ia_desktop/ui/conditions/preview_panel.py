@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.ui.canvas.view import layer_image
+from t2ia_desktop.ui.common.layer_image import layer_image
 from t2ia_desktop.ui.common.styles import ERROR_STYLE, condition_label
 from t2ia_desktop.ui.common.widgets import DocumentPanel, ElidedLabel
 from t2ia_desktop.ui.conditions.custom_preview import custom_preview

@@ -1,7 +1,7 @@
 """The tool options bar: brush and background colours, hardness, opacity, tablet pressure,
-stroke smoothing and the fill tolerance, bound both ways to the canvas. It shows only the
-options of the canvas's current tool; the colour swatches are placed by the window's tool box
-(``window_layout.py``)."""
+stroke smoothing and the fill tolerance, bound both ways to the
+:class:`~t2ia_desktop.session.tool_state.ToolState`. It shows only the options of the current
+tool; the colour swatches are placed by the window's tool box (``ui/window/layout.py``)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.session.tool_state import BRUSH_TOOLS, Rgb, ToolState
 
 SWATCH = QSize(22, 22)
-BRUSH_TOOLS = frozenset({"brush", "eraser"})
 
 
-def swatch_icon(color: QColor) -> QIcon:
+def swatch_icon(color: QColor | Rgb) -> QIcon:
     pixmap = QPixmap(SWATCH)
-    pixmap.fill(color)
+    pixmap.fill(color if isinstance(color, QColor) else QColor(*color))
     painter = QPainter(pixmap)
     painter.setPen(QColor(40, 40, 40))
     painter.drawRect(0, 0, SWATCH.width() - 1, SWATCH.height() - 1)
@@ -37,12 +36,12 @@ def swatch_icon(color: QColor) -> QIcon:
 
 
 class ToolOptionsBar(QToolBar):
-    """Widgets for the canvas's brush options; they follow the canvas and the canvas them."""
+    """Widgets for the brush options and colours; they follow the tool state and it them."""
 
-    def __init__(self, canvas: CanvasView, parent: QWidget | None = None) -> None:
+    def __init__(self, tool_state: ToolState, parent: QWidget | None = None) -> None:
         super().__init__("Tool options", parent)
         self.setObjectName("tool_options_toolbar")
-        self.canvas = canvas
+        self.tool_state = state = tool_state
         self.choose_color: Callable[[QColor, str], QColor | None] = self._ask_color
         """Asks for a colour (None when cancelled); tests replace it."""
         self.option_tools: dict[QAction, frozenset[str]] = {}
@@ -59,23 +58,23 @@ class ToolOptionsBar(QToolBar):
         self.addSeparator()
         self.hardness_slider = self._slider(
             "Hardness", "Hardness of the brush edge: 0 % soft, 100 % crisp", 0, 100,
-            lambda value: canvas.set_option("hardness", value / 100))
+            lambda value: state.set_option("hardness", value / 100))
         start = self._for_tools(start, BRUSH_TOOLS)
         self.opacity_slider = self._slider(
             "Opacity", "Most a stroke or a fill covers; strokes do not build up within one",
-            1, 100, lambda value: canvas.set_option("opacity", value / 100))
+            1, 100, lambda value: state.set_option("opacity", value / 100))
         start = self._for_tools(start, BRUSH_TOOLS | {"fill"})
         self.addSeparator()
         self.addWidget(QLabel(" Pressure → "))
         self.pressure_size_check = self._check(
             "size", "A tablet pen's pressure scales the brush size",
-            lambda on: canvas.set_option("pressure_size", on))
+            lambda on: state.set_option("pressure_size", on))
         self.pressure_opacity_check = self._check(
             "opacity", "A tablet pen's pressure scales the stroke opacity",
-            lambda on: canvas.set_option("pressure_opacity", on))
+            lambda on: state.set_option("pressure_opacity", on))
         self.smoothing_slider = self._slider(
             "Smoothing", "Stroke smoothing: the line trails the pointer to steady a shaky hand",
-            0, 95, lambda value: canvas.set_option("smoothing", value / 100))
+            0, 95, lambda value: state.set_option("smoothing", value / 100))
         start = self._for_tools(start, BRUSH_TOOLS)
         self.addSeparator()
         label = QLabel(" Tolerance ")
@@ -87,14 +86,14 @@ class ToolOptionsBar(QToolBar):
         self.tolerance_spin.setToolTip(tip)
         self.tolerance_spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.tolerance_spin.valueChanged.connect(
-            lambda value: canvas.set_option("fill_tolerance", value))
+            lambda value: state.set_option("fill_tolerance", value))
         self.addWidget(self.tolerance_spin)
         self._for_tools(start, frozenset({"fill"}))
-        canvas.options_changed.connect(self.refresh)
-        canvas.colors_changed.connect(self.refresh)
-        canvas.tool_changed.connect(self.show_for)
+        state.options_changed.connect(self.refresh)
+        state.colors_changed.connect(self.refresh)
+        state.tool_changed.connect(self.show_for)
         self.refresh()
-        self.show_for(canvas.tool)
+        self.show_for(state.tool)
 
     # -- building -------------------------------------------------------------------------------
     def _swatch_button(self, tip: str, slot: Callable[[], None]) -> QToolButton:
@@ -138,10 +137,10 @@ class ToolOptionsBar(QToolBar):
         self.addWidget(box)
         return box
 
-    # -- following the canvas -------------------------------------------------------------------
+    # -- following the tool state ---------------------------------------------------------------
     def refresh(self) -> None:
-        """Show the canvas's options and colours (without echoing them back)."""
-        options = self.canvas.options
+        """Show the tool state's options and colours (without echoing them back)."""
+        options = self.tool_state.options
         for widget, value in (
             (self.hardness_slider, round(options.hardness * 100)),
             (self.opacity_slider, round(options.opacity * 100)),
@@ -156,20 +155,21 @@ class ToolOptionsBar(QToolBar):
             else:
                 widget.setValue(int(value))
             widget.blockSignals(False)
-        self.color_button.setIcon(swatch_icon(self.canvas.brush_color))
-        self.background_button.setIcon(swatch_icon(self.canvas.background_color))
+        self.color_button.setIcon(swatch_icon(self.tool_state.brush_color))
+        self.background_button.setIcon(swatch_icon(self.tool_state.background_color))
 
     def _choose(self, which: str) -> None:
-        canvas = self.canvas
-        current = canvas.brush_color if which == "brush" else canvas.background_color
+        state = self.tool_state
+        current = state.brush_color if which == "brush" else state.background_color
         title = "Brush colour" if which == "brush" else "Background colour"
-        color = self.choose_color(current, title)
+        color = self.choose_color(QColor(*current), title)
         if color is None or not color.isValid():
             return
+        chosen = (color.red(), color.green(), color.blue())
         if which == "brush":
-            canvas.set_brush_color(color)
+            state.set_brush_color(chosen)
         else:
-            canvas.set_background_color(color)
+            state.set_background_color(chosen)
 
     def _ask_color(self, current: QColor, title: str) -> QColor | None:
         color = QColorDialog.getColor(current, self, title)

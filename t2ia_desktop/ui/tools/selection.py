@@ -1,20 +1,21 @@
-"""Rectangle (M) and lasso (L) selections on the canvas, their marching ants, and what a
-selection is for: an inpaint mask, clearing or filling the selected area, and keeping strokes
-and fills inside it.
+"""Rectangle (M) and lasso (L) selections on the canvas, their marching ants, and what a selection
+is for: an inpaint mask, clearing or filling the selected area, and keeping strokes and fills inside
+it.
 
-The selection itself is a :class:`~t2ia_desktop.core.document.selection.Selection` (a mask, no Qt), one
-per document (:func:`~t2ia_desktop.core.document.selection.document_selection`); the canvas reads it to
-clip its tools. Every change is one undo step (:mod:`~t2ia_desktop.core.undo.selection_command`),
-named in the History panel. Shapes are drawn in widget space and mapped through the view, so
-they land under the cursor whatever the zoom and rotation. Shift while starting a shape adds
-to the selection, Alt subtracts; a click without a drag deselects. The marching ants come from
-a cached raster of the border (:mod:`~t2ia_desktop.ui.canvas.selection_outline`), so even a noisy
-selection of a large canvas repaints fast.
+The selection itself is a :class:`~t2ia_desktop.core.document.selection.Selection` (a mask, no Qt),
+one per document (:func:`~t2ia_desktop.core.document.selection.document_selection`); the painting
+and transform tools read it to stay inside it. Every change is one undo step
+(:mod:`~t2ia_desktop.core.undo.selection_command`), named in the History panel. Shapes are drawn in
+widget space and mapped through the view, so they land under the cursor whatever the zoom and
+rotation. Shift while starting a shape adds to the selection, Alt subtracts; a click without a drag
+deselects. The marching ants come from a cached raster of the border
+(:mod:`~t2ia_desktop.ui.tools.selection_outline`), so even a noisy selection of a large canvas
+repaints fast. The two drags are canvas tools
+(:class:`~t2ia_desktop.ui.common.canvas_tool.CanvasTool`) the window registers under ``rect_select``
+and ``lasso`` (:meth:`SelectionTools.canvas_tools`).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen, QPolygonF
@@ -38,11 +39,11 @@ from t2ia_desktop.core.undo.selection_command import (
     select_all,
     select_shape,
 )
-from t2ia_desktop.ui.canvas.selection_outline import AntsOutline
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.common.canvas_tool import CanvasSurface, CanvasTool, Cursor, Pointer
 from t2ia_desktop.ui.common.widgets import ModelConnections
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.tools.painting import fill_colour, paint_target
+from t2ia_desktop.ui.tools.selection_outline import AntsOutline
 
 ANTS_INTERVAL_MS = 160
 """How often the marching ants step."""
@@ -53,7 +54,9 @@ MASK_NAME = "Inpaint mask"
 
 
 class SelectionDrag:
-    """A rectangle or lasso being drawn: press, move, release in widget points."""
+    """The rectangle or the lasso tool: the shape being drawn from press to release."""
+
+    stroking = False
 
     def __init__(self, tools: SelectionTools, shape: str) -> None:
         self.tools = tools
@@ -65,22 +68,23 @@ class SelectionDrag:
     def active(self) -> bool:
         return bool(self.points)
 
-    def press(self, position: QPointF, modifiers: Qt.KeyboardModifier) -> bool:
+    def press(self, pointer: Pointer) -> bool:
+        modifiers = pointer.modifiers
         if modifiers & Qt.KeyboardModifier.ShiftModifier:
             self.mode = "add"
         elif modifiers & Qt.KeyboardModifier.AltModifier:
             self.mode = "subtract"
         else:
             self.mode = "replace"
-        self.points = [self.tools.canvas.to_document(position)]
-        self._widget_start = QPointF(position)
-        self._widget_last = QPointF(position)
+        self.points = [QPointF(pointer.point)]
+        self._widget_start = QPointF(pointer.position)
+        self._widget_last = QPointF(pointer.position)
         return True
 
-    def move(self, position: QPointF) -> None:
+    def move(self, pointer: Pointer) -> None:
         if not self.points:
             return
-        point = self.tools.canvas.to_document(position)
+        point, position = QPointF(pointer.point), pointer.position
         if self.shape == "rectangle":
             self.points[1:] = [point]
         elif (position - self._widget_last).manhattanLength() >= MIN_LASSO_STEP:
@@ -88,12 +92,12 @@ class SelectionDrag:
             self._widget_last = QPointF(position)
         self.tools.canvas.update()
 
-    def release(self, position: QPointF) -> None:
+    def release(self, pointer: Pointer) -> None:
         if not self.points:
             return
-        self.move(position)
+        self.move(pointer)
         points, self.points = self.points, []
-        dragged = (position - self._widget_start).manhattanLength() >= MIN_LASSO_STEP
+        dragged = (pointer.position - self._widget_start).manhattanLength() >= MIN_LASSO_STEP
         width, height = self.tools.selection.size
         if not dragged or len(points) < 2:
             if self.mode == "replace":  # a click: deselect, as in painters' apps
@@ -107,10 +111,14 @@ class SelectionDrag:
                 width, height, [(p.x(), p.y()) for p in points]), self.mode, "lasso"))
         self.tools.canvas.update()
 
-    def end_stroke(self) -> None:
+    def finish(self) -> None:
+        """Another tool, an undo: the shape being drawn is dropped."""
         if self.points:
             self.points = []
             self.tools.canvas.update()
+
+    def cursor(self, _position: QPointF) -> Cursor | None:
+        return None
 
     def outline(self) -> QPolygonF | None:
         """The shape being drawn, in document coordinates."""
@@ -124,22 +132,22 @@ class SelectionDrag:
 class SelectionTools(QObject):
     """The document's selection, the two selection tools on a canvas and the selection's uses.
 
-    ``edits`` defaults to the canvas's; :meth:`set_document` gives a new document an empty
-    selection.
+    Changes go through the canvas's ``edits``; :meth:`set_document` gives a new document an
+    empty selection. Filling the selection lays ``tool_state``'s colour and opacity.
     """
 
     message = Signal(str)
     mask_created = Signal(object)  # the mask Layer a selection became (new or updated)
     changed = Signal()  # the selection changed, or another one (another document) is shown
 
-    def __init__(self, canvas: CanvasView, parent: QObject | None = None) -> None:
+    def __init__(self, canvas: CanvasSurface, tool_state: ToolState,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent or canvas)
         self.canvas = canvas
+        self.tool_state = tool_state
         self.selection = document_selection(canvas.document)
         self.rectangle = SelectionDrag(self, "rectangle")
         self.lasso = SelectionDrag(self, "lasso")
-        canvas.tool_handlers["rect_select"] = self.rectangle
-        canvas.tool_handlers["lasso"] = self.lasso
         canvas.paint_hooks.append(self._paint)
         canvas.installEventFilter(self)
         self.outline = AntsOutline()
@@ -151,6 +159,10 @@ class SelectionTools(QObject):
         self.connections.drop_with(self)
         self._use(self.selection)
         self._bind(canvas.document)
+
+    def canvas_tools(self) -> dict[str, CanvasTool]:
+        """The rectangle and lasso tools by tool name, for the canvas's ``add_tool``."""
+        return {"rect_select": self.rectangle, "lasso": self.lasso}
 
     # -- the selection of the document ----------------------------------------------------
     def set_document(self, document: Document) -> None:
@@ -173,7 +185,6 @@ class SelectionTools(QObject):
         if getattr(self, "_watched", None) is not None:
             self._watched.changed.disconnect(self._on_changed)
         self.selection = self._watched = selection
-        self.canvas.selection = selection
         selection.changed.connect(self._on_changed)
         self._on_changed()
 
@@ -240,7 +251,7 @@ class SelectionTools(QObject):
     def _change_selected(self, how: str, verb: str) -> bool:
         if not self._has_selection(verb.lower()):
             return False
-        layer = self.canvas.paint_target()  # says why not (locked, hidden, not paintable)
+        layer = paint_target(self.canvas)  # says why not (locked, hidden, not paintable)
         if layer is None:
             return False
         self.canvas.end_stroke()
@@ -256,8 +267,8 @@ class SelectionTools(QObject):
         if how == "clear":
             patch[chosen] = (0, 0, 0, 255) if layer.kind == "condition" else (0, 0, 0, 0)
         else:
-            colour = self.canvas.tools.fill_colour(layer)
-            lay_colour(patch, chosen, colour.getRgb()[:3], self.canvas.options.opacity)
+            lay_colour(patch, chosen, fill_colour(layer, self.tool_state),
+                       self.tool_state.options.opacity)
         self.canvas.document.notify_pixels_changed(layer, rect)
         return edits.finish_stroke(stroke)
 
@@ -289,13 +300,12 @@ class SelectionTools(QObject):
         drawing = next((drag for drag in (self.rectangle, self.lasso) if drag.active), None)
         if self.selection.is_empty() and drawing is None:
             return
-        view = self.canvas.view
-        transform = view.transform()  # document → widget
+        transform = self.canvas.widget_transform()  # document → widget
         if not self.selection.is_empty():
             inverse, _invertible = transform.inverted()
             shown = inverse.mapRect(QRectF(self.canvas.rect())).intersected(
                 QRectF(0, 0, *self.selection.size))
-            self.outline.paint(painter, self.selection, transform, view.zoom, shown,
+            self.outline.paint(painter, self.selection, transform, self.canvas.scale(), shown,
                                self._phase)
         if drawing is not None and (shape := drawing.outline()) is not None:
             painter.save()
@@ -311,7 +321,7 @@ class SelectionTools(QObject):
     def _march(self) -> None:
         self._phase = (self._phase + 1) % PERIOD
         bounds = self.selection.bounds()
-        area = self.canvas.view.transform().mapRect(QRectF(*bounds))
+        area = self.canvas.widget_transform().mapRect(QRectF(*bounds))
         self.canvas.update(area.toAlignedRect().adjusted(-2, -2, 2, 2))
 
 

@@ -16,16 +16,13 @@ zoom and view rotation.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QCursor,
     QGuiApplication,
     QKeyEvent,
-    QMouseEvent,
     QPainter,
     QPen,
     QPolygonF,
@@ -33,13 +30,13 @@ from PySide6.QtGui import (
 )
 
 from t2ia_desktop.core.document.document import Layer
+from t2ia_desktop.core.document.selection import document_selection
 from t2ia_desktop.core.document.transform import MaskChange, transformed_mask
 from t2ia_desktop.core.undo.commands import CommandGroup, Rect
+from t2ia_desktop.session.tool_state import ToolState
+from t2ia_desktop.ui.common.canvas_tool import CanvasSurface, Cursor, Pointer
 from t2ia_desktop.ui.tools.transform_cursors import rotate_cursor
 from t2ia_desktop.ui.tools.transform_session import TransformSession
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.canvas.view import CanvasView
 
 TRANSFORMABLE_KINDS = ("sketch", "paint", "photo", "result", "mask")
 """Layers whose content can move (a condition layer follows its source: move that instead)."""
@@ -52,14 +49,18 @@ FRAME = QColor(40, 130, 255)
 
 
 class TransformTool(QObject):
-    """The canvas's "transform" tool: press/move/release in widget points, Enter, Esc; flips
-    and quarter turns for the menus and the tool options."""
+    """The canvas's "transform" tool (a :class:`~t2ia_desktop.ui.common.canvas_tool.CanvasTool`
+    the window registers), Enter and Esc; flips and quarter turns for the menus and the tool
+    options."""
 
     changed = Signal()  # a session began, ended, or its frame changed (angle for the options)
+    stroking = False
 
-    def __init__(self, canvas: CanvasView, parent: QObject | None = None) -> None:
+    def __init__(self, canvas: CanvasSurface, tool_state: ToolState,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent or canvas)
         self.canvas = canvas
+        self.tool_state = tool_state
         self.session: TransformSession | None = None
         self.resample = "bicubic"
         self._drag: str | None = None  # "move", "scale" or "rotate"
@@ -68,35 +69,33 @@ class TransformTool(QObject):
         self._start = QRectF()
         self._start_angle = 0.0
         self._keep_aspect = False
-        canvas.tool_handlers["transform"] = self
         canvas.paint_hooks.append(self._paint)
         canvas.installEventFilter(self)
-        canvas.tool_changed.connect(self._on_tool_changed)
 
     # -- pointer ----------------------------------------------------------------------------
-    def press(self, position: QPointF, modifiers: Qt.KeyboardModifier) -> bool:
+    def press(self, pointer: Pointer) -> bool:
         if self.session is not None and (self.session.layer is not self.canvas.document.active
                                          or self.session.layer not in
                                          self.canvas.document.layers):
             self.apply()
         if self.session is None and not self.begin():
             return False
-        session = self.session
+        session, position = self.session, pointer.position
         self._drag = self._hit(position)
         corners = self._widget_corners()
         self._corner = min(range(4), key=lambda i: _distance(corners[i], position))
-        self._press = self.canvas.to_document(position)
+        self._press = QPointF(pointer.point)
         self._start = QRectF(session.target)
         self._start_angle = session.angle
-        self._keep_aspect = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        self._keep_aspect = bool(pointer.modifiers & Qt.KeyboardModifier.ShiftModifier)
         self._show(session.lift_off())  # the preview draws the piece while the pointer is down
         return True
 
-    def move(self, position: QPointF) -> None:
+    def move(self, pointer: Pointer) -> None:
         session = self.session
         if session is None or self._drag is None:
             return
-        point = self.canvas.to_document(position)
+        point = pointer.point
         shift = bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
         if self._drag == "move":
             session.target = self._start.translated(point - self._press)
@@ -114,16 +113,27 @@ class TransformTool(QObject):
         self.canvas.update()
         self.changed.emit()
 
-    def release(self, position: QPointF) -> None:
-        self.move(position)
+    def release(self, pointer: Pointer) -> None:
+        self.move(pointer)
         self._drag = None
         if self.session is not None:
             self._show(self.session.render(self.resample))
             self.canvas.message.emit("Enter applies the transform, Esc cancels it.")
 
-    def end_stroke(self) -> None:
+    def finish(self) -> None:
         """Another tool, an undo, a save: the transform in progress is applied."""
         self.apply()
+
+    def cursor(self, position: QPointF) -> Cursor | None:
+        """What a press would do: move (inside), scale (a corner) or rotate (outside)."""
+        if self.session is None or self._drag is not None:
+            return None
+        grab = self._hit(position)
+        if grab == "move":
+            return Qt.CursorShape.SizeAllCursor
+        if grab == "scale":
+            return Qt.CursorShape.SizeFDiagCursor
+        return rotate_cursor()
 
     def _hit(self, position: QPointF) -> str:
         """What a press at ``position`` (widget) grabs: a corner, the inside, or outside."""
@@ -184,9 +194,8 @@ class TransformTool(QObject):
         return False
 
     def _selected(self, layer: Layer | None) -> np.ndarray | None:
-        selection = self.canvas.selection
-        if (layer is None or selection is None or selection.is_empty()
-                or selection.size != layer.size):
+        selection = document_selection(self.canvas.document)
+        if layer is None or selection.is_empty() or selection.size != layer.size:
             return None
         return selection.mask
 
@@ -208,10 +217,9 @@ class TransformTool(QObject):
                           == session.source[2:])
             label = f"{'Move' if moved_only else 'Transform'} {session.layer.name}"
         edit = session.edit(label)
-        selection = self.canvas.selection
-        if session.mask is None or selection is None or edit.is_noop():
+        if session.mask is None or edit.is_noop():
             return self.canvas.edits.push(edit)
-        moved = MaskChange.between(selection, session.mask,
+        moved = MaskChange.between(document_selection(self.canvas.document), session.mask,
                                    transformed_mask(session.mask, session.matrix()))
         return self.canvas.edits.push(CommandGroup(label, [edit, moved]))
 
@@ -252,7 +260,7 @@ class TransformTool(QObject):
         return True
 
     def _change(self, label: str, change) -> bool:
-        in_progress = self.session is not None and self.canvas.tool == "transform"
+        in_progress = self.session is not None and self.tool_state.tool == "transform"
         if not in_progress:
             self.apply()
             if not self.begin():
@@ -270,16 +278,9 @@ class TransformTool(QObject):
             self.canvas.document.notify_pixels_changed(layer, rect)
         self.canvas.update()
 
-    def _on_tool_changed(self, tool: str) -> None:
-        if tool != "transform":
-            self.canvas.setCursor(Qt.CursorShape.CrossCursor)
-
-    # -- keys and hover -------------------------------------------------------------------
+    # -- keys -----------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
-            self._hover(event)
-            return False
         if (self.session is None or kind not in (QEvent.Type.ShortcutOverride,
                                                  QEvent.Type.KeyPress)
                 or not isinstance(event, QKeyEvent)):
@@ -297,24 +298,9 @@ class TransformTool(QObject):
             self.apply()
         return True
 
-    def _hover(self, event: QMouseEvent) -> None:
-        """The cursor says what a press would do: move, scale (a corner) or rotate."""
-        if self.canvas.tool != "transform" or self._drag is not None:
-            return
-        if self.session is None or event.buttons() != Qt.MouseButton.NoButton:
-            return
-        grab = self._hit(event.position())
-        if grab == "move":
-            cursor: QCursor | Qt.CursorShape = Qt.CursorShape.SizeAllCursor
-        elif grab == "scale":
-            cursor = Qt.CursorShape.SizeFDiagCursor
-        else:
-            cursor = rotate_cursor()
-        self.canvas.setCursor(cursor)
-
     # -- drawing ----------------------------------------------------------------------------
     def _widget_corners(self) -> list[QPointF]:
-        transform = self.canvas.view.transform()
+        transform = self.canvas.widget_transform()
         return [transform.map(corner) for corner in self.session.corners()]
 
     def _paint(self, painter: QPainter, _visible: QRectF, _source: QRectF) -> None:
@@ -323,7 +309,7 @@ class TransformTool(QObject):
             return
         painter.save()
         if self._drag is not None:  # live preview: the cached piece through the transform
-            painter.setTransform(session.preview_transform() * self.canvas.view.transform())
+            painter.setTransform(session.preview_transform() * self.canvas.widget_transform())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.setOpacity(session.layer.opacity)
             painter.drawImage(0, 0, session.image)

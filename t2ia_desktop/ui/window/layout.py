@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.paths import data_dir
-from t2ia_desktop.ui.canvas.view import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE
+from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE
 from t2ia_desktop.ui.common.tool_icons import tool_icon
 
 if TYPE_CHECKING:
@@ -96,6 +96,14 @@ def scrolling(widget: QWidget, sideways: bool = False) -> QScrollArea:
 def shortcut_text(action: QAction) -> str:
     return ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText)
                      for key in action.shortcuts()[:2])
+
+
+def show_value(widget: QSpinBox | QSlider, value: int) -> None:
+    """Show ``value`` in ``widget`` without sending it back to the model it came from."""
+    if widget.value() != value:
+        widget.blockSignals(True)
+        widget.setValue(value)
+        widget.blockSignals(False)
 
 
 def spacer(horizontal: bool = True) -> QWidget:
@@ -199,20 +207,30 @@ class WindowLayout(QObject):
         window.size_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
         window.size_slider.setFixedWidth(90)
         window.size_slider.setToolTip(tip)
+        state = window.tool_state
         for widget in (window.size_spin, window.size_slider):
-            widget.setValue(window.canvas.brush_size)
-            widget.valueChanged.connect(window.canvas.set_brush_size)
+            widget.setValue(state.brush_size)
+            widget.valueChanged.connect(state.set_brush_size)
             widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        window.canvas.brush_size_changed.connect(window._on_brush_size_changed)
+        state.brush_size_changed.connect(self._show_brush_size)
+
+    def _show_brush_size(self, size: int) -> None:
+        for widget in (self.window.size_spin, self.window.size_slider):
+            show_value(widget, size)
 
     def _build_overlay_slider(self, window: MainWindow) -> None:
+        state = window.tool_state
         slider = window.overlay_slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(0, 100)
-        slider.setValue(round(window.canvas.overlay_opacity * 100))
+        slider.setValue(round(state.overlay_opacity * 100))
         slider.setFixedWidth(70)
         slider.setToolTip("Opacity of the condition overlay over the canvas")
         slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        slider.valueChanged.connect(lambda value: window.canvas.set_overlay_opacity(value / 100))
+        slider.valueChanged.connect(lambda value: state.set_overlay_opacity(value / 100))
+        state.overlay_opacity_changed.connect(self._show_overlay_opacity)
+
+    def _show_overlay_opacity(self, opacity: float) -> None:
+        show_value(self.window.overlay_slider, round(opacity * 100))
 
     def arrange(self) -> None:
         """Place the tools, the options and the docks; then restore the saved layout."""
@@ -269,7 +287,7 @@ class WindowLayout(QObject):
         brush_tools = frozenset({"brush", "eraser"})
         for widget in (self.size_label, window.size_spin, window.size_slider):
             bar.option_tools[bar.insertWidget(first, widget)] = brush_tools
-        bar.show_for(window.canvas.tool)
+        bar.show_for(window.tool_state.tool)
 
     def _fill_tools_toolbar(self) -> None:
         window, toolbar = self.window, self.tools_toolbar

@@ -34,6 +34,7 @@ from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.session.edits import DocumentEdits, detection_inputs, stale_condition_layers
+from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.conditions import ConditionActions
 from t2ia_desktop.ui.actions.generation import GenerationMixin
 from t2ia_desktop.ui.actions.generation_area import GenerationAreaActions
@@ -74,6 +75,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         runner: JobRunner,
         generation_settings: GenerationSettings,
         *,
+        tool_state: ToolState,
         status_message: str = "",
         history_folder: Path | None = None,
         conditions: ConditionUpdater | None = None,
@@ -81,7 +83,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         downloads: WeightDownloads | None = None,
         queue_keeper: QueueKeeper | None = None,
     ) -> None:
-        """``conditions`` keeps condition layers in step with their sources; without one the
+        """``tool_state`` is the tool, brush and colours the canvas and tool widgets share.
+        ``conditions`` keeps condition layers in step with their sources; without one the
         window makes its own (with its own detector thread) and stops it when it closes.
         ``autosave_seconds`` turns on autosave (unsaved work written at most that long after
         it changes, for crash recovery)."""
@@ -107,7 +110,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         """The document's history: every change made here is a step of it."""
         self.edits = DocumentEdits(document, self.undo, conditions)
 
-        self.canvas = CanvasView(document, edits=self.edits)
+        self.tool_state = tool_state
+        self.canvas = CanvasView(document, tool_state, edits=self.edits)
         self.setCentralWidget(self.canvas)
         self.generation_settings = generation_settings
         """Every Generate input; the panel shows it, Generate builds requests from it."""
@@ -164,16 +168,21 @@ class MainWindow(GenerationMixin, QMainWindow):
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
         self.queue_control = QueueControl(self, queue_keeper)
         """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
-        self.canvas_actions = CanvasActions(self)
+        self.canvas_actions = CanvasActions(self, self.canvas, self.tool_state,
+                                            self.brush_action.actionGroup())
         """Fill (G), picker (I), colours (X), tool options bar, zoom/pan/rotate in View."""
-        self.selection_actions = SelectionActions(self)
+        self.selection_actions = SelectionActions(
+            self, self.canvas, self.tool_state, self.brush_action.actionGroup(),
+            self.generate_panel, self.show_message)
         """Selections (M, L), the Select menu (selection → inpaint mask…), Transform (Ctrl+T)."""
         self.transform_actions = TransformActions(self, self.selection_actions.transform)
         """Layer → Transform: flips and quarter turns; the transform tool's angle option."""
         self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
         self.live = LiveController(self)
         """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
-        self.area_actions = GenerationAreaActions(self)
+        self.area_actions = GenerationAreaActions(
+            self, self.canvas, self.tool_state, self.edits, self.brush_action.actionGroup(),
+            self.show_message)
         """The generation area: its frame and tool (A), View and Generate menu entries."""
 
         self.generate_panel.generate_requested.connect(self.generate)
@@ -234,7 +243,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        canvas = self.canvas
+        state = self.tool_state
         self.undo_action = self._action(
             "Undo", "Undo the last change to the document", ["Ctrl+Z"], self.undo_step
         )
@@ -242,21 +251,21 @@ class MainWindow(GenerationMixin, QMainWindow):
             "Redo", "Redo the change last undone", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_step
         )
         self.brush_action = self._action(
-            "Brush", "Draw on the sketch layer", ["B"], lambda: canvas.set_tool("brush")
+            "Brush", "Draw on the sketch layer", ["B"], lambda: state.set_tool("brush")
         )
         self.eraser_action = self._action(
-            "Eraser", "Erase from the sketch layer", ["E"], lambda: canvas.set_tool("eraser")
+            "Eraser", "Erase from the sketch layer", ["E"], lambda: state.set_tool("eraser")
         )
         tools = QActionGroup(self)
         for action in (self.brush_action, self.eraser_action):
             action.setCheckable(True)
             tools.addAction(action)
         self.brush_action.setChecked(True)
-        canvas.tool_changed.connect(self._on_tool_changed)
+        state.tool_changed.connect(self._on_tool_changed)
         self.shrink_action = self._action(
-            "Smaller brush", "Smaller brush", ["["], canvas.shrink_brush
+            "Smaller brush", "Smaller brush", ["["], state.shrink_brush
         )
-        self.grow_action = self._action("Larger brush", "Larger brush", ["]"], canvas.grow_brush)
+        self.grow_action = self._action("Larger brush", "Larger brush", ["]"], state.grow_brush)
         self.clear_action = self.layers_panel.clear_sketch_action
         self.addAction(self.clear_action)
         self.generate_action = self._action(
@@ -424,7 +433,7 @@ class MainWindow(GenerationMixin, QMainWindow):
         if self.overlay_action.isChecked() != shown:
             self.overlay_action.setChecked(shown)  # comes back here through toggled
             return
-        self.canvas.set_overlay_enabled(shown)
+        self.tool_state.set_overlay_enabled(shown)
         if shown and self.current_condition is None:
             self.show_message("No condition layer to overlay yet: add one with Layer → Add "
                               "condition layer, or drop a photo on the canvas.")
@@ -534,13 +543,6 @@ class MainWindow(GenerationMixin, QMainWindow):
     def _on_tool_changed(self, tool: str) -> None:
         if tool in ("brush", "eraser"):  # the other tools' actions: canvas_actions
             (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
-
-    def _on_brush_size_changed(self, size: int) -> None:
-        for widget in (self.size_spin, self.size_slider):
-            if widget.value() != size:
-                widget.blockSignals(True)
-                widget.setValue(size)
-                widget.blockSignals(False)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

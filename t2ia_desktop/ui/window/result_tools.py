@@ -21,7 +21,8 @@ class ResultTools:
         folder = window.history_folder
         self.image_history = ImageHistoryActions(window, folder) if folder is not None else None
         """None when the window has no history folder (some tests)."""
-        self.compare = CompareView(window)
+        self.compare = CompareView(window, window.canvas, window.layers_panel.selected_layer,
+                                   window.show_message)
         self.status = StatusInfo(window)
         self.help = HelpMenu(window)
         view_menu = getattr(window, "view_menu", None)

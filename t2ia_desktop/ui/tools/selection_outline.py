@@ -1,7 +1,7 @@
 """The marching ants of the selection, drawn from a cached raster of its border.
 
-The border raster (:func:`~t2ia_desktop.core.document.selection_edges.border_cells`) is built once per
-selection change, zoom level (powers of two) and stretch of canvas in view; panning within the
+The border raster (:func:`~t2ia_desktop.core.document.selection_edges.border_cells`) is built once
+per selection change, zoom level (powers of two) and stretch of canvas in view; panning within the
 stretch, repainting and the ants' steps reuse it. A step only changes the eight colours of the
 raster's colour table, so a repaint costs one image draw, however complex the selection.
 """
