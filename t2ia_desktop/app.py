@@ -122,6 +122,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker
+    from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.dialogs.plugins import PluginsController
     from t2ia_desktop.ui.dialogs.settings import SettingsController
@@ -174,8 +175,8 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # The current tool, brush and colours: shared by the canvas, the tools and their widgets.
     tool_state = ToolState()
     window = MainWindow(
-        document, runner, GenerationSettings.for_models(models), tool_state=tool_state,
-        status_message=status, history_folder=history_dir(), conditions=conditions,
+        Session(document, conditions), runner, GenerationSettings.for_models(models),
+        tool_state=tool_state, status_message=status, history_folder=history_dir(),
         autosave_seconds=settings.effective().autosave_seconds, downloads=downloads,
         queue_keeper=queue_keeper,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
@@ -25,14 +26,18 @@ class Session(QObject):
     current_condition_changed = Signal(object)
     """The condition layer the Preview and Condition docks and the overlay show (or None)."""
 
-    def __init__(self, document: Document, updater: ConditionUpdater,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, updater: ConditionUpdater | None = None,
+                 parent: QObject | None = None, *,
+                 registry: ConditionRegistry | None = None) -> None:
+        """``updater`` keeps condition layers in step with their sources (None: nothing is
+        detected, as for a canvas or a Generate panel on its own, which may still name the
+        ``registry`` of condition types); the registry is the updater's when there is one."""
         super().__init__(parent)
-        if updater.document is not document:
+        if updater is not None and updater.document is not document:
             raise ValueError("the condition updater follows another document")
         self.document = document
         self.updater = updater
-        self.registry = updater.registry
+        self.registry: ConditionRegistry | None = updater.registry if updater else registry
         self.undo = UndoStack(document)
         """The document's history: every change made through :attr:`edits` is a step of it."""
         self.edits = DocumentEdits(document, self.undo, updater)
@@ -45,7 +50,8 @@ class Session(QObject):
         self.document_changing.emit(self.document)
         self._unfollow_layers(self.document)
         self.set_current_condition(None)
-        self.updater.set_document(document)
+        if self.updater is not None:
+            self.updater.set_document(document)
         self.document = document
         self.edits.set_document(document)
         self._follow_layers(document)

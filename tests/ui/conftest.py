@@ -16,7 +16,6 @@ from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.core.paths import demo_model_root, history_dir
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
@@ -27,7 +26,7 @@ from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.projects import ProjectFiles
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
-from tests.ui.helpers import shown
+from tests.ui.helpers import main_window, shown
 
 MODELS = [
     ("demo (random weights)", DEMO_MODEL, "sdxl"),
@@ -97,8 +96,7 @@ def tool_state(qapp) -> ToolState:
 
 @pytest.fixture
 def window(qtbot, loop, document, runner, updater, models, tool_state) -> Iterator[MainWindow]:
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=tool_state,
-                                   status_message="Ready to draw", conditions=updater))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=tool_state, status_message="Ready to draw"))
     yield main
     main.close()
 
@@ -128,14 +126,13 @@ def square_photo(tmp_path) -> str:
 
 
 @pytest.fixture
-def real_window(qtbot, loop) -> Iterator[MainWindow]:
+def real_window(qtbot, loop, scheduler) -> Iterator[MainWindow]:
     """The window on the real engine (the demo model) in its worker thread."""
     worker = EngineWorker(default_engine_factory(str(demo_model_root())),
                           history=History(history_dir()))
     runner = JobRunner(JobQueue(), worker)
-    main = shown(qtbot, MainWindow(Document.with_sketch_layer(128, 128), runner,
-                                   GenerationSettings.for_models(MODELS),
-                                   tool_state=ToolState(), history_folder=history_dir()))
+    main = shown(qtbot, main_window(Document.with_sketch_layer(128, 128), runner, MODELS,
+                                    scheduler=scheduler, history_folder=history_dir()))
     yield main
     main.close()
     runner.shutdown()

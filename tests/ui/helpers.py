@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import qasync
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
@@ -17,9 +17,11 @@ from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.settings import GenerationSettings
-from t2ia_desktop.core.undo.stack import UndoStack
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.runtime.downloads import WeightDownloads
+from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.generate.panel import GeneratePanel
@@ -39,27 +41,42 @@ def shown(qtbot: QtBot, widget: Shown) -> Shown:
 
 def generate_panel(document: Document, models: list | tuple) -> GeneratePanel:
     """A Generate panel on ``document`` offering ``models`` (the first chosen), with its own
-    settings, the default registry and an undo stack of its own."""
-    settings = GenerationSettings.for_models(models)
-    return GeneratePanel(settings, document, default_registry(),
-                         DocumentEdits(document, UndoStack(document)))
+    settings and a session of its own that knows the built-in conditions."""
+    session = Session(document, registry=default_registry())
+    return GeneratePanel(GenerationSettings.for_models(models), session)
 
 
-def painting_canvas(document: Document, tool_state: ToolState,
-                    edits: DocumentEdits | None = None) -> CanvasView:
-    """A canvas on ``document`` with the brush, eraser, fill and picker registered, as the
-    window registers them."""
-    view = CanvasView(document, tool_state, edits=edits)
+def painting_canvas(shows: Document | Session, tool_state: ToolState) -> CanvasView:
+    """A canvas on a session (or a new session of a document, with its own history) with the
+    brush, eraser, fill and picker registered, as the window registers them."""
+    session = shows if isinstance(shows, Session) else Session(shows)
+    view = CanvasView(session, tool_state)
     for name, tool in painting_tools(view, tool_state).items():
         view.add_tool(name, tool)
     return view
 
 
-def shown_canvas(qtbot: QtBot, document: Document, tool_state: ToolState,
-                 edits: DocumentEdits | None = None) -> CanvasView:
-    """A painting canvas on ``document`` at scale 2: the paper fills it but for the desk
-    margin."""
-    view = painting_canvas(document, tool_state, edits)
+def main_window(document: Document, runner: JobRunner, models: list | tuple, *,
+                updater: ConditionUpdater | None = None,
+                scheduler: PreviewScheduler | None = None, **options: Any) -> MainWindow:
+    """The window as app.py assembles it around ``document``: a session whose condition
+    layers follow ``updater`` (or a new one on ``scheduler`` with the built-in conditions),
+    Generate settings offering ``models``, a tool state and weight downloads of its own unless
+    ``options`` give them."""
+    if updater is None:
+        assert scheduler is not None, "give the window an updater or a detector scheduler"
+        updater = ConditionUpdater(document, default_registry(), scheduler)
+    options.setdefault("tool_state", ToolState())
+    options.setdefault("downloads", WeightDownloads())
+    return MainWindow(Session(document, updater), runner, GenerationSettings.for_models(models),
+                      **options)
+
+
+def shown_canvas(qtbot: QtBot, shows: Document | Session, tool_state: ToolState) -> CanvasView:
+    """A painting canvas on a session (or a document) at scale 2: the paper fills it but for
+    the desk margin."""
+    view = painting_canvas(shows, tool_state)
+    document = view.document
     view.resize(2 * document.width + 2 * PAPER_MARGIN, 2 * document.height + 2 * PAPER_MARGIN)
     return shown(qtbot, view)
 

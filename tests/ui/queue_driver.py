@@ -34,7 +34,7 @@ def queue_batch(count: int) -> None:
     if window is None or not window.queue_control.keeper.started:
         QTimer.singleShot(50, lambda: queue_batch(count))  # after the launch's offers
         return
-    window.set_document(Document.with_sketch_layer(128, 128))
+    window.session.set_document(Document.with_sketch_layer(128, 128))
     panel = window.generate_panel
     panel.prompt_edit.setPlainText("a lighthouse, killed mid-run")
     panel.steps_spin.setValue(4)

@@ -19,14 +19,13 @@ from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.project import load_project, save_project
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window import autosave
 from t2ia_desktop.ui.window.autosave import DOCUMENT, INFO, copy_document, find_recoveries
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.app_process import start_driver, wait_for
-from tests.ui.helpers import at, drag, shown
+from tests.ui.helpers import at, drag, main_window, shown
 
 WRITE_TIMEOUT = 20_000
 LINE_TIMEOUT_S = 120  # for each line the killed app prints
@@ -36,8 +35,7 @@ DRIVER = Path(__file__).with_name("app_driver.py")
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window with autosave on, a short interval."""
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                                   conditions=updater, autosave_seconds=0.05))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=0.05))
     yield main
     main.close()
     assert main.autosaver._executor._shutdown  # the writer thread was joined

@@ -8,6 +8,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QPointF
 
 from t2ia_desktop.core.document.document import Document, sketch_control_image
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from tests.ui.helpers import drag, shown_canvas
@@ -139,7 +140,7 @@ def test_brush_size_is_clamped_and_steps_with_its_size(canvas, tool_state):
 
 
 def test_a_deleted_canvas_drops_its_document_connections(qtbot, document, tool_state):
-    view = CanvasView(document, tool_state)
+    view = CanvasView(Session(document), tool_state)
     assert len(view.connections) == 4
     assert len(document.pixels_changed) == 1
     destroyed = []

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from tests.ui.canvas_input import pen_stroke
@@ -18,13 +18,18 @@ from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
-def undo(document: Document) -> UndoStack:
-    return UndoStack(document)
+def session(document: Document) -> Session:
+    return Session(document)
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document, undo: UndoStack, tool_state: ToolState) -> CanvasView:
-    return shown_canvas(qtbot, document, tool_state, DocumentEdits(document, undo))
+def undo(session: Session) -> UndoStack:
+    return session.undo
+
+
+@pytest.fixture
+def canvas(qtbot, session: Session, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, session, tool_state)
 
 
 def at(canvas: CanvasView, x: float, y: float) -> QPoint:

@@ -12,6 +12,7 @@ from t2ia_desktop.core.conditions.registry import ConditionType, ParamSpec, defa
 from t2ia_desktop.engine.detectors import sketch as sketch_detector
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.conditions.panel import ConditionPanel
 from t2ia_desktop.ui.conditions.param_editors import (
     BoolEditor,
@@ -322,7 +323,7 @@ def test_controls_are_built_for_every_parameter_kind(qtbot, document):
     try:
         with qtbot.waitSignal(document.pixels_changed, timeout=DETECT_TIMEOUT):
             layer = updater.add_condition_layer("every-kind", document.sketch_layer())
-        panel = ConditionPanel(document, updater)
+        panel = ConditionPanel(Session(document, updater))
         qtbot.addWidget(panel)
         panel.set_layer(layer)
         panel.show()

@@ -17,13 +17,12 @@ from t2ia_desktop.core.generation.request import (
     ControlSpec,
     GenerationRequest,
 )
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.image_history.store import TRASH, History
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.ui.helpers import finish_pending, menu_action, shown
+from tests.ui.helpers import finish_pending, main_window, menu_action, shown
 
 
 @pytest.fixture
@@ -56,8 +55,7 @@ def seed_history(folder) -> History:
 @pytest.fixture
 def hwindow(qtbot, loop, document, history_runner, updater, models, folder):
     seed_history(folder)
-    main = shown(qtbot, MainWindow(document, history_runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                                   history_folder=folder, conditions=updater))
+    main = shown(qtbot, main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder))
     yield main
     main.close()
 
@@ -213,8 +211,7 @@ def test_a_missing_picture_is_skipped_with_a_note(qtbot, loop, document, history
                                                   updater, models, folder):
     history = seed_history(folder)
     history.entries()[0].image.unlink()
-    main = MainWindow(document, history_runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                      history_folder=folder, conditions=updater)
+    main = main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder)
     qtbot.addWidget(main)
     panel = panel_of(main)
     assert len(panel.model.entries) == 2
@@ -230,8 +227,7 @@ def test_thumbnails_load_lazily(qtbot, loop, document, history_runner, updater, 
         history.add(Image.new("RGB", (32, 32), (seed, 0, 0)),
                     GenerationRequest(model=DEMO_MODEL, prompt=f"picture {seed}", seed=seed,
                                       width=64, height=64))
-    main = MainWindow(document, history_runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                      history_folder=folder, conditions=updater)
+    main = main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder)
     qtbot.addWidget(main)
     main.show()
     main.results.image_history.dock.raise_()

@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobState
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import MODELS
-from tests.ui.helpers import drag, finish_pending, run_until
+from tests.ui.helpers import drag, finish_pending, main_window, run_until
 
 
 def draw_line(window: MainWindow) -> None:
@@ -176,9 +175,9 @@ def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, eng
     assert [call.prompt for call in engine.calls] == ["first"]
 
 
-def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner):
+def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner, scheduler):
     document = Document.with_sketch_layer(40, 40)  # smaller than the 64 a generation needs
-    window = MainWindow(document, runner, GenerationSettings.for_models(MODELS), tool_state=ToolState())
+    window = main_window(document, runner, MODELS, scheduler=scheduler, tool_state=ToolState())
     qtbot.addWidget(window)
     assert window.generate() is None
     assert len(runner.queue) == 0

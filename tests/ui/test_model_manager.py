@@ -13,17 +13,15 @@ from PySide6.QtCore import Qt
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.checkpoints import DOWNLOADED_MARKER, ModelList, download_folder
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import demo_model_root
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
-from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.engine.hub_server import online, serve_hub
 from tests.ui.conftest import MODELS
-from tests.ui.helpers import finish_pending
+from tests.ui.helpers import finish_pending, main_window
 
 REPO = "tiny/demo-sd15"
 TIMEOUT = 60_000
@@ -172,10 +170,9 @@ def test_memory_setting_is_kept_and_shown(window, manager):
 
 
 @pytest.fixture
-def real_window(qtbot, loop) -> Iterator[MainWindow]:
+def real_window(qtbot, loop, scheduler) -> Iterator[MainWindow]:
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
-    main = MainWindow(Document.with_sketch_layer(64, 64), runner, GenerationSettings.for_models(MODELS),
-                      tool_state=ToolState())
+    main = main_window(Document.with_sketch_layer(64, 64), runner, MODELS, scheduler=scheduler)
     qtbot.addWidget(main)
     main.show()
     yield main

@@ -12,6 +12,7 @@ from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.settings import MAX_SEED
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.generate.panel import GeneratePanel
 from t2ia_desktop.ui.layers.panel import LayersPanel
 from t2ia_desktop.ui.queue.panel import QueuePanel, prompt_excerpt
@@ -120,7 +121,7 @@ def test_generate_button_asks_for_generation(qtbot, panel):
 # -- layers panel -----------------------------------------------------------------------------
 @pytest.fixture
 def layers(qtbot, document) -> LayersPanel:
-    widget = LayersPanel(document)
+    widget = LayersPanel(Session(document))
     qtbot.addWidget(widget)
     return widget
 

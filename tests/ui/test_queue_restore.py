@@ -13,19 +13,17 @@ import pytest
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState
 from t2ia_desktop.core.generation.queue_file import QUEUE_FILE, QueueStore
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import queue_dir
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
-from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
-from tests.ui.helpers import ask_for_batch, at, drag, finish_pending
+from tests.ui.helpers import ask_for_batch, at, drag, finish_pending, main_window
 
 
 @pytest.fixture
-def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
+def launch(qtbot, loop, engine, models, scheduler) -> Iterator[Callable[[], MainWindow]]:
     """Opens a window as the app does: its own queue, runner and queue keeper on the user's
     queue folder. Each call is a new session of the app."""
     opened: list[tuple[MainWindow, JobRunner, QueueKeeper]] = []
@@ -33,8 +31,8 @@ def launch(qtbot, loop, engine, models) -> Iterator[Callable[[], MainWindow]]:
     def open_window() -> MainWindow:
         runner = JobRunner(JobQueue(), EngineWorker(lambda: engine))
         keeper = QueueKeeper(runner.queue, QueueStore(queue_dir()))
-        window = MainWindow(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, GenerationSettings.for_models(models),
-                            tool_state=ToolState(), queue_keeper=keeper)
+        window = main_window(Document.with_sketch_layer(DOC_WIDTH, DOC_HEIGHT), runner, models,
+                             scheduler=scheduler, queue_keeper=keeper)
         qtbot.addWidget(window)
         window.show()
         opened.append((window, runner, keeper))

@@ -9,10 +9,8 @@ from PySide6.QtCore import QPointF, Qt
 
 from t2ia_desktop.core.document.selection import document_selection, rectangle_mask
 from t2ia_desktop.core.files.project import load_project
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.tool_state import ToolState
-from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.ui.helpers import drag, shown
+from tests.ui.helpers import drag, main_window, shown
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -129,8 +127,7 @@ def test_the_marching_ants_reuse_their_raster_until_the_selection_changes(qtbot,
 
 def test_autosave_keeps_the_selection_for_recovery(qtbot, loop, document, runner, updater,
                                                    models):
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                                   conditions=updater, autosave_seconds=0.05))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=0.05))
     try:
         canvas = focused_canvas(qtbot, main)
         saver = main.autosaver

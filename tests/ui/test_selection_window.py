@@ -131,7 +131,7 @@ def test_ctrl_t_frames_the_layer_and_a_new_document_starts_unselected(qtbot, win
     assert sketch.pixels[65, 85, 3] == 255
     assert not sketch.pixels[45, 45, 3]
     window.selection_actions.selection.select_all()
-    window.set_document(Document.with_sketch_layer(128, 96))
+    window.session.set_document(Document.with_sketch_layer(128, 96))
     assert window.selection_actions.selection.is_empty()
     assert window.selection_actions.selection.size == (128, 96)
     # the selection the canvas's tools keep inside is the one the Select menu works on

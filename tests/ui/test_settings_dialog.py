@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import Settings, SettingsStore
 from t2ia_desktop.session.tool_state import ToolState
@@ -18,7 +17,7 @@ from t2ia_desktop.ui.dialogs import settings as settings_dialog
 from t2ia_desktop.ui.dialogs.settings import NOTE_KEY, SettingsController, SettingsDialog
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine
-from tests.ui.helpers import finish_pending, shown
+from tests.ui.helpers import finish_pending, main_window, shown
 
 TAESD_NOTE = "madebyollin/taesdxl is not in /x: step previews use the approximate colours."
 
@@ -52,8 +51,7 @@ def store() -> SettingsStore:
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window as the app builds it: autosave on, every 30 s."""
-    main = shown(qtbot, MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(),
-                                   conditions=updater, autosave_seconds=30))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=30))
     yield main
     main.close()
 

@@ -10,8 +10,6 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
 from t2ia_desktop.ui.canvas.view import COMPOSITION_MODES, PAPER, PAPER_MARGIN, CanvasView
@@ -33,7 +31,7 @@ def stacked(document: Document) -> Document:
 
 @pytest.fixture
 def canvas(qtbot, stacked: Document, tool_state: ToolState) -> CanvasView:
-    view = painting_canvas(stacked, tool_state, DocumentEdits(stacked, UndoStack(stacked)))
+    view = painting_canvas(stacked, tool_state)
     qtbot.addWidget(view)
     view.resize(2 * stacked.width + 2 * PAPER_MARGIN, 2 * stacked.height + 2 * PAPER_MARGIN)
     view.show()

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
@@ -23,13 +23,18 @@ from tests.ui.test_selection_tools import registered
 
 
 @pytest.fixture
-def undo(document: Document) -> UndoStack:
-    return UndoStack(document)
+def session(document: Document) -> Session:
+    return Session(document)
 
 
 @pytest.fixture
-def canvas(qtbot, document: Document, undo: UndoStack, tool_state: ToolState) -> CanvasView:
-    return shown_canvas(qtbot, document, tool_state, DocumentEdits(document, undo))
+def undo(session: Session) -> UndoStack:
+    return session.undo
+
+
+@pytest.fixture
+def canvas(qtbot, session: Session, tool_state: ToolState) -> CanvasView:
+    return shown_canvas(qtbot, session, tool_state)
 
 
 @pytest.fixture

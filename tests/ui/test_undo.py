@@ -243,7 +243,7 @@ def test_a_result_is_an_undoable_step(window, loop):
 def test_a_result_for_a_replaced_document_is_not_added_to_the_new_one(window, loop):
     window.generate()
     new = Document.with_sketch_layer(64, 64)
-    window.set_document(new)
+    window.session.set_document(new)
     finish_pending(loop, window)
     assert [layer.kind for layer in new.layers] == ["sketch"]
     assert "document you closed" in window.statusBar().currentMessage()

@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QScrollArea, QToolBar, QToolButton
 
-from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.common.tool_icons import GLYPHS, SIZE, tool_icon
 from t2ia_desktop.ui.window.layout import STATE_FILE, state_path
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.ui.helpers import main_window
 
 TOOLS = ["brush", "eraser", "fill", "picker", "rect_select", "lasso", "transform",
          "area"]
@@ -125,7 +125,7 @@ def test_docks_start_with_room_for_each_and_the_canvas_largest(window):
 
 
 def make_window(qtbot, document, runner, updater, models) -> MainWindow:
-    window = MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=ToolState(), conditions=updater)
+    window = main_window(document, runner, models, updater=updater, tool_state=ToolState())
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -20,8 +20,7 @@ from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.photo import fit_to_canvas, load_photo, photo_name
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 
 REMIXES: tuple[tuple[str, str], ...] = (
     ("Pose remix", "openpose"),
@@ -72,13 +71,14 @@ class ConditionActions(QObject):
     remixed = Signal(object)  # the condition Layer of a remix (its photo is hidden below it)
     message = Signal(str)
 
-    def __init__(self, document: Document, updater: ConditionUpdater,
-                 family: Callable[[], str], selected: Callable[[], Layer | None],
-                 parent: QWidget, *, edits: DocumentEdits | None = None) -> None:
+    def __init__(self, session: Session, family: Callable[[], str],
+                 selected: Callable[[], Layer | None], parent: QWidget) -> None:
         super().__init__(parent)
-        self.edits = edits or DocumentEdits(document, None, updater)
-        self.updater = updater
-        self.registry = updater.registry
+        if session.updater is None:
+            raise ValueError("condition layers need a session that detects conditions")
+        self.edits = session.edits
+        self.updater = session.updater
+        self.registry = session.updater.registry
         self._family = family
         self._selected = selected
         self._parent = parent

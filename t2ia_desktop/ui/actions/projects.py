@@ -235,7 +235,7 @@ class ProjectFiles(QObject):
     def _replace(self, document: Document, path: Path | None, start: str,
                  settings: dict[str, Any] | None = None, name: str | None = None) -> list[str]:
         ignored = self.window.generation_settings.update_from_dict(settings) if settings else []
-        self.window.set_document(document)
+        self.window.session.set_document(document)
         self.window.history_panel.set_start_label(start)
         self.path = path
         self.name = name or (path.name if path else UNTITLED)

@@ -40,7 +40,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document.document import Document, Layer
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import BRUSH_TOOLS, Rgb, ToolState
 from t2ia_desktop.ui.canvas.drop import FileDropMixin
 from t2ia_desktop.ui.canvas.mask_display import draw_mask_layer
@@ -78,15 +78,14 @@ class CanvasView(FileDropMixin, QWidget):
     overlay_changed = Signal()
     view_changed = Signal(float)  # the zoom (widget pixels per document pixel), after any move
 
-    def __init__(self, document: Document, tool_state: ToolState,
-                 parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
-        """``edits`` records each stroke as an undo step (without one, strokes just paint)."""
+    def __init__(self, session: Session, tool_state: ToolState,
+                 parent: QWidget | None = None) -> None:
+        """Shows the session's document; each stroke is an undo step of its history."""
         super().__init__(parent)
-        self.document = document
+        self.document = document = session.document
         self.tool_state = tool_state
         """The current tool, brush size and overlay settings this canvas follows."""
-        self.edits = edits or DocumentEdits(document)
-        self._own_edits = edits is None
+        self.edits = session.edits
         self._composite = QImage(
             document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied
         )
@@ -121,6 +120,10 @@ class CanvasView(FileDropMixin, QWidget):
         tool_state.brush_size_changed.connect(self._on_brush_size_changed)
         tool_state.overlay_enabled_changed.connect(self._overlay_changed)
         tool_state.overlay_opacity_changed.connect(self._overlay_changed)
+        session.document_changing.connect(self.end_stroke)
+        session.document_changed.connect(self.set_document)
+        session.current_condition_changed.connect(self.set_overlay_layer)
+        self.overlay_layer = session.current_condition
         self.connections = ModelConnections()
         self.connections.drop_with(self)
         self._bind(document)
@@ -138,8 +141,6 @@ class CanvasView(FileDropMixin, QWidget):
         self.end_stroke()
         self.connections.disconnect_all()
         self.document = document
-        if self._own_edits:
-            self.edits.set_document(document)
         self.overlay_layer = None
         self._composite = QImage(
             document.width, document.height, QImage.Format.Format_ARGB32_Premultiplied

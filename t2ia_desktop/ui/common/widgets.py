@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.session.session import Session
 
 
 class ModelConnections:
@@ -72,10 +73,16 @@ class DocumentPanel(QWidget):
 
     document: Document
 
-    def _listen(self, document: Document) -> None:
+    def _listen(self, session: Session) -> None:
+        """Connect to the session's document now and to each document it opens later."""
         self.connections = ModelConnections()
         self.connections.drop_with(self)
-        self._bind(document)
+        self._bind(session.document)
+        session.document_changed.connect(self.set_document)
+
+    def set_document(self, document: Document) -> None:
+        """Show another document (a new or opened one)."""
+        self._follow(document)
 
     def _bind(self, document: Document) -> None:
         """Connect to ``document``'s signals through ``self.connections``."""

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.step_range import StepRangeEditor
 from t2ia_desktop.ui.common.styles import EDITED_STYLE, EDITED_TIP, ERROR_STYLE, NOTE_STYLE
 from t2ia_desktop.ui.common.widgets import DocumentPanel, buddy_label, conditioning_scale_slider
@@ -39,14 +38,14 @@ class ConditionPanel(DocumentPanel):
     paint_requested = Signal(object)  # the Layer the artist wants to paint on by hand
     status_shown = Signal(object)  # the Layer whose status (error, busy…) was just shown
 
-    def __init__(self, document: Document, updater: ConditionUpdater,
-                 parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
-        """``edits`` records the changes made here as undo steps."""
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        """Shows the session's current condition layer; changes are undo steps."""
         super().__init__(parent)
-        self.document = document
-        self.updater = updater
-        self.edits = edits or DocumentEdits(document, None, updater)
-        self._own_edits = edits is None
+        if session.updater is None:
+            raise ValueError("the condition dock needs a session that detects conditions")
+        self.document = session.document
+        self.updater = updater = session.updater
+        self.edits = session.edits
         self.registry = updater.registry
         self.layer: Layer | None = None
         self.family = "sdxl"
@@ -130,10 +129,11 @@ class ConditionPanel(DocumentPanel):
         layout.addWidget(self.editor_box)
         layout.addStretch(1)
 
-        self._listen(document)
+        self._listen(session)
         updater.layer_busy.connect(self._on_busy)
+        session.current_condition_changed.connect(self.set_layer)
         self._busy = False
-        self.set_layer(None)
+        self.set_layer(session.current_condition)
 
     def _bind(self, document: Document) -> None:
         self.connections.connect(document.layer_changed, self._on_layer_changed)
@@ -143,8 +143,6 @@ class ConditionPanel(DocumentPanel):
     def set_document(self, document: Document) -> None:
         """Edit another document's condition layers (a new or opened one); shows none."""
         self._follow(document)
-        if self._own_edits:
-            self.edits.set_document(document)
         self.set_layer(None)
 
     # -- showing a layer ----------------------------------------------------------------------

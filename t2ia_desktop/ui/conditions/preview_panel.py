@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from t2ia_desktop.core.document.document import Document, Layer
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.layer_image import layer_image
 from t2ia_desktop.ui.common.styles import ERROR_STYLE, condition_label
 from t2ia_desktop.ui.common.widgets import DocumentPanel, ElidedLabel
@@ -100,11 +100,13 @@ class LayerThumb(QWidget):
 class PreviewPanel(DocumentPanel):
     """Shows one condition layer (``set_layer``): its source, its control image, its state."""
 
-    def __init__(self, document: Document, updater: ConditionUpdater,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        """Shows the session's current condition layer and its source."""
         super().__init__(parent)
-        self.document = document
-        self.updater = updater
+        if session.updater is None:
+            raise ValueError("the preview dock needs a session that detects conditions")
+        self.document = session.document
+        self.updater = updater = session.updater
         self.layer: Layer | None = None
         self._busy = False
         self.custom_error = ""
@@ -142,9 +144,10 @@ class PreviewPanel(DocumentPanel):
         layout.addWidget(self.status_label)
         layout.addStretch(1)
 
-        self._listen(document)
+        self._listen(session)
         updater.layer_busy.connect(self._on_busy)
-        self.set_layer(None)
+        session.current_condition_changed.connect(self.set_layer)
+        self.set_layer(session.current_condition)
 
     def _bind(self, document: Document) -> None:
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.settings import (
     MAX_BATCH,
@@ -31,7 +30,7 @@ from t2ia_desktop.core.generation.settings import (
     GenerationSettings,
     ModelEntry,
 )
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.binding import Binding, Bindings
 from t2ia_desktop.ui.common.widgets import (
     ModelConnections,
@@ -59,16 +58,16 @@ class GeneratePanel(QWidget):
     def __init__(
         self,
         settings: GenerationSettings,
-        document: Document,
-        registry: ConditionRegistry,
-        edits: DocumentEdits,
+        session: Session,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        if session.registry is None:
+            raise ValueError("the Generate panel needs a session with a condition registry")
         self.settings = settings
-        self.document = document
-        self.edits = edits
-        self.registry = registry
+        self.document = document = session.document
+        self.edits = session.edits
+        self.registry = registry = session.registry
 
         self.prompt_edit = QPlainTextEdit()
         self.prompt_edit.setPlaceholderText("What to paint, e.g. a lighthouse on a cliff at dusk")
@@ -168,6 +167,7 @@ class GeneratePanel(QWidget):
         settings.events.models.connect(self._show_models)
         settings.events.family.connect(self.update_summary)
         self._bind_document(document)
+        session.document_changed.connect(self.set_document)
         self.update_summary()
 
     def unbind(self) -> None:

@@ -37,9 +37,8 @@ from t2ia_desktop.core.document.document import (
     blank_pixels,
 )
 from t2ia_desktop.core.undo.commands import MoveLayer, SetLayerProperty
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.detection_cancel import cancel_detection
-from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.widgets import DocumentPanel, ValueSlider, add_item_with_tooltip
 from t2ia_desktop.ui.layers.row import LayerRow
 
@@ -98,15 +97,13 @@ class LayersPanel(DocumentPanel):
     selection_changed = Signal(object)  # the selected Layer, or None
     message = Signal(str)  # what was done, for the status bar
 
-    def __init__(self, document: Document, updater: ConditionUpdater | None = None,
-                 parent: QWidget | None = None, *, edits: DocumentEdits | None = None) -> None:
-        """``edits`` records the changes made here as undo steps."""
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        """Changes made here are undo steps of the session's history."""
         super().__init__(parent)
-        self.document = document
-        self.updater = updater
-        self.edits = edits or DocumentEdits(document, None, updater)
-        self._own_edits = edits is None
-        self.registry: ConditionRegistry | None = updater.registry if updater else None
+        self.document = session.document
+        self.updater = updater = session.updater
+        self.edits = session.edits
+        self.registry: ConditionRegistry | None = session.registry
         self.family = "sdxl"
         self.rows: dict[str, LayerRow] = {}
         self._layers: list[Layer] = []  # in list order, top first
@@ -201,7 +198,7 @@ class LayersPanel(DocumentPanel):
         layout.addWidget(self.list_widget, 1)
         layout.addLayout(buttons)
 
-        self._listen(document)
+        self._listen(session)
         if updater is not None:
             updater.layer_busy.connect(self._on_busy)
         self.refresh()
@@ -215,8 +212,6 @@ class LayersPanel(DocumentPanel):
     def set_document(self, document: Document) -> None:
         """List another document's layers (a new or opened one)."""
         self._follow(document)
-        if self._own_edits:
-            self.edits.set_document(document)
         self.list_widget.setCurrentRow(-1)
         self.refresh()
 

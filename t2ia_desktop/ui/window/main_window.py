@@ -23,17 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.files.photo import PHOTO_FILTER
 from t2ia_desktop.core.generation.settings import GenerationSettings
-from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.downloads import WeightDownloads
-from t2ia_desktop.runtime.previews import PreviewScheduler
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.session.edits import DocumentEdits, detection_inputs, stale_condition_layers
+from t2ia_desktop.session.edits import detection_inputs, stale_condition_layers
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.conditions import ConditionActions
 from t2ia_desktop.ui.actions.generation import GenerationMixin
@@ -71,34 +68,31 @@ class MainWindow(GenerationMixin, QMainWindow):
 
     def __init__(
         self,
-        document: Document,
+        session: Session,
         runner: JobRunner,
         generation_settings: GenerationSettings,
         *,
         tool_state: ToolState,
+        downloads: WeightDownloads,
         status_message: str = "",
         history_folder: Path | None = None,
-        conditions: ConditionUpdater | None = None,
         autosave_seconds: float | None = None,
-        downloads: WeightDownloads | None = None,
         queue_keeper: QueueKeeper | None = None,
     ) -> None:
-        """``tool_state`` is the tool, brush and colours the canvas and tool widgets share.
-        ``conditions`` keeps condition layers in step with their sources; without one the
-        window makes its own (with its own detector thread) and stops it when it closes.
+        """The window shows ``session`` (the open document, its history and condition
+        updates); ``tool_state`` is the tool, brush and colours the canvas and tool widgets
+        share; ``downloads`` fetches detector weights when the artist asks.
         ``autosave_seconds`` turns on autosave (unsaved work written at most that long after
         it changes, for crash recovery)."""
         super().__init__()
+        if session.updater is None:
+            raise ValueError("the window needs a session that detects conditions")
         self.history_folder = history_folder
-        self.document = document
+        self.session = session
+        document = session.document
         self.runner = runner
-        self._owned_scheduler: PreviewScheduler | None = None
-        if conditions is None:
-            self._owned_scheduler = PreviewScheduler()
-            conditions = ConditionUpdater(document, default_registry(), self._owned_scheduler)
-        self.updater = conditions
+        self.updater = conditions = session.updater
         self.registry = conditions.registry
-        self.current_condition: Layer | None = None
         self.pending_tasks: set[asyncio.Future[None]] = set()
         self._notes: dict[int, str] = {}  # job id → what its request left out
         self._detached: set[str] = set()
@@ -106,25 +100,23 @@ class MainWindow(GenerationMixin, QMainWindow):
         """Asks for a picture file to import ("" when cancelled); tests replace it."""
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(DEFAULT_SIZE)
-        self.undo = UndoStack(document)
+        self.undo = session.undo
         """The document's history: every change made here is a step of it."""
-        self.edits = DocumentEdits(document, self.undo, conditions)
+        self.edits = session.edits
 
         self.tool_state = tool_state
-        self.canvas = CanvasView(document, tool_state, edits=self.edits)
+        self.canvas = CanvasView(session, tool_state)
         self.setCentralWidget(self.canvas)
         self.generation_settings = generation_settings
         """Every Generate input; the panel shows it, Generate builds requests from it."""
-        self.generate_panel = GeneratePanel(generation_settings, document, self.registry,
-                                            self.edits)
+        self.generate_panel = GeneratePanel(generation_settings, session)
         runner.worker.executor.device_memory.connect(  # the estimate beside Generate
             self.generate_panel.vram_label.set_device_facts)
-        self.layers_panel = LayersPanel(document, conditions, edits=self.edits)
+        self.layers_panel = LayersPanel(session)
         self.queue_panel = QueuePanel(runner.queue, runner)
-        self.preview_panel = PreviewPanel(document, conditions)
-        self.condition_panel = ConditionPanel(document, conditions, edits=self.edits)
-        self.weights_offer = WeightsOffer(self.condition_panel, downloads or WeightDownloads(),
-                                          self)
+        self.preview_panel = PreviewPanel(session)
+        self.condition_panel = ConditionPanel(session)
+        self.weights_offer = WeightsOffer(self.condition_panel, downloads, self)
         """The Condition dock's "Download weights" button for detectors that lack them."""
         self.history_panel = HistoryPanel(self.undo)
         self.generate_dock = self._dock("Generate", scrolling(self.generate_panel))
@@ -138,10 +130,7 @@ class MainWindow(GenerationMixin, QMainWindow):
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.condition_actions = ConditionActions(
-            document, conditions, lambda: generation_settings.family,
-            self.layers_panel.selected_layer,
-            self, edits=self.edits,
-        )
+            session, lambda: generation_settings.family, self.layers_panel.selected_layer, self)
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
         self._build_actions()
         self.files = ProjectFiles(self)
@@ -206,9 +195,11 @@ class MainWindow(GenerationMixin, QMainWindow):
         """The window's connections to its document's signals, dropped when it is replaced."""
         self.document_connections.drop_with(self)
         self._bind_document(document)
+        session.document_changed.connect(self._on_document_changed)
+        session.document_changed.connect(self.selection_actions.set_document)
+        session.current_condition_changed.connect(self._on_current_condition)
         self._on_history_changed()
-        existing = [layer for layer in document.layers if layer.kind == "condition"]
-        self.set_current_condition(existing[-1] if existing else None)
+        self._on_current_condition(session.current_condition)
         self.window_layout.arrange()
         if status_message:
             self.statusBar().showMessage(status_message)
@@ -421,12 +412,20 @@ class MainWindow(GenerationMixin, QMainWindow):
             action.setStatusTip(tip)
 
     # -- conditions ---------------------------------------------------------------------------
-    def set_current_condition(self, layer: Layer | None) -> None:
+    @property
+    def document(self) -> Document:
+        """The open document (the session's)."""
+        return self.session.document
+
+    @property
+    def current_condition(self) -> Layer | None:
         """The condition layer the Preview and Condition docks and the overlay show."""
-        self.current_condition = layer
-        self.preview_panel.set_layer(layer)
-        self.condition_panel.set_layer(layer)
-        self.canvas.set_overlay_layer(layer)
+        return self.session.current_condition
+
+    def set_current_condition(self, layer: Layer | None) -> None:
+        self.session.set_current_condition(layer)
+
+    def _on_current_condition(self, layer: Layer | None) -> None:
         self.paint_condition_action.setEnabled(layer is not None)
 
     def set_overlay(self, shown: bool) -> None:
@@ -470,25 +469,14 @@ class MainWindow(GenerationMixin, QMainWindow):
             self.set_current_condition(layer)
 
     # -- the document -------------------------------------------------------------------------
-    def set_document(self, document: Document) -> None:
-        """Work on another document (File → New, Open): the canvas, the panels and the
-        condition updater follow it, the old one's connections are dropped, and its history
-        starts empty. Results still generating for the old document are not added to it."""
-        self.canvas.end_stroke()
-        self.set_current_condition(None)
+    def _on_document_changed(self, document: Document) -> None:
+        """Another document is open (File → New, Open): the session's views follow it on
+        their own; here the window's own connections move. Results still generating for the
+        old document are not added to it."""
         self.document_connections.disconnect_all()
-        self.updater.set_document(document)
-        self.document = document
-        self.edits.set_document(document)
-        self.selection_actions.set_document(document)
-        for panel in (self.canvas, self.layers_panel, self.preview_panel, self.condition_panel,
-                      self.generate_panel):
-            panel.set_document(document)
         self._bind_document(document)
         self._detached = {layer.id for layer in document.condition_layers()
                           if layer.condition.detached}
-        existing = [layer for layer in document.layers if layer.kind == "condition"]
-        self.set_current_condition(existing[-1] if existing else None)
         self.canvas.setFocus()
 
     def offer_recovery(self) -> bool:
@@ -497,19 +485,11 @@ class MainWindow(GenerationMixin, QMainWindow):
 
     def _bind_document(self, document: Document) -> None:
         connect = self.document_connections.connect
-        connect(document.layer_added, self._on_layer_added)
         connect(document.layer_removed, self._on_layer_removed)
         connect(document.layer_changed, self._on_layer_changed)
 
-    def _on_layer_added(self, layer: Layer) -> None:
-        if self.current_condition is None and layer.kind == "condition":
-            self.set_current_condition(layer)
-
     def _on_layer_removed(self, layer: Layer) -> None:
         self._detached.discard(layer.id)
-        if layer is self.current_condition:
-            remaining = [other for other in self.document.layers if other.kind == "condition"]
-            self.set_current_condition(remaining[-1] if remaining else None)
 
     def _on_layer_changed(self, layer: Layer) -> None:
         settings = layer.condition
@@ -560,9 +540,6 @@ class MainWindow(GenerationMixin, QMainWindow):
             panel.connections.disconnect_all()
         self.document_connections.disconnect_all()
         self.weights_offer.shutdown()
-        if self._owned_scheduler is not None:
-            self.updater.disconnect_document()
-            self._owned_scheduler.shutdown()
-            self._owned_scheduler = None
+        self.session.close()
         self.window_layout.save()
         super().closeEvent(event)
