@@ -3,7 +3,7 @@ rename), and for control layers a second line with their condition, *Use*, stren
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -34,7 +34,23 @@ from t2ia_desktop.ui.common.styles import (
 from t2ia_desktop.ui.common.widgets import KIND_WORDS, ElidedLabel, eye_icon, kind_icon
 
 if TYPE_CHECKING:
-    from t2ia_desktop.ui.layers.panel import LayersPanel
+    from t2ia_desktop.core.conditions.registry import ConditionRegistry
+    from t2ia_desktop.core.document.document import Document
+    from t2ia_desktop.session.edits import DocumentEdits
+
+
+class RowOwner(Protocol):
+    """What a row needs from the list it sits in (the layers panel)."""
+
+    document: Document
+    edits: DocumentEdits
+    registry: ConditionRegistry | None
+
+    def family_note(self, condition: str) -> str: ...
+
+    def redetect(self, layer: Layer) -> None: ...
+
+    def cancel_detection(self, layer: Layer) -> bool: ...
 
 THUMBNAIL_SIZE = 36
 """Thumbnails are drawn this many pixels on their longer side."""
@@ -91,7 +107,7 @@ class LayerRow(QWidget):
     """One layer in the list; ``refresh()`` redraws it from the layer, ``refresh_thumbnail()``
     its picture."""
 
-    def __init__(self, layer: Layer, panel: LayersPanel) -> None:
+    def __init__(self, layer: Layer, panel: RowOwner) -> None:
         super().__init__()
         self.layer = layer
         self._panel = panel
