@@ -44,7 +44,7 @@ def draw(widget, points) -> None:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     kinds = [QEvent.Type.MouseButtonPress] + [QEvent.Type.MouseMove] * (len(points) - 2)
     kinds.append(QEvent.Type.MouseButtonRelease)
-    for kind, point in zip(kinds, points):
+    for kind, point in zip(kinds, points, strict=True):
         button = none if kind == QEvent.Type.MouseMove else left
         held = none if kind == QEvent.Type.MouseButtonRelease else left
         event = QMouseEvent(kind, point, widget.mapToGlobal(point), button, held,
@@ -100,11 +100,13 @@ def main() -> int:
         await asyncio.sleep(0.5)
         first = window.generate()
         await asyncio.gather(*window.pending_tasks)
-        assert first is not None and first.result is not None, first and first.error
+        assert first is not None
+        assert first.result is not None, first.error
         result = document.layers[-1]
         result.opacity = 0.3  # let the sketch show through the (noisy) demo result
         document.layer_changed.emit(result)
-        window.layers_panel.list_widget.setCurrentRow(len(document.layers) - 1 - document.layers.index(edges))
+        row = len(document.layers) - 1 - document.layers.index(edges)  # the list shows top first
+        window.layers_panel.list_widget.setCurrentRow(row)
         panel.steps_spin.setValue(400)
         second = window.generate()
         while second is not None and second.step < 60:

@@ -34,7 +34,7 @@ def random_walk_lasso(size: int, points: int = 2000, seed: int = 1) -> list[tupl
                      size * 0.49)
     xs = size / 2 + radius * np.cos(angles)
     ys = size / 2 + radius * np.sin(angles)
-    return list(zip(xs.tolist(), ys.tolist()))
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
 def noise_mask(size: int, blob: int, seed: int = 2) -> np.ndarray:

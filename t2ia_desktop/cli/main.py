@@ -233,7 +233,8 @@ def _generate(args: argparse.Namespace) -> int:
         adapter_conditioning_factor=args.factor,
         controls=tuple(
             ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
-            for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges)
+            for (cond, _), image, scale, (start, end)
+            in zip(pairs, images, scales, ranges, strict=True)
         ),
         init_image=init, strength=args.strength, mask_image=mask, **sdxl_fields(args),
         **sampling_fields(args),  # scheduler, steps, guidance, --speed, --lora

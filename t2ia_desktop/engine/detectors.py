@@ -384,7 +384,8 @@ DETECTORS: dict[str, Callable[[Image.Image, Params], Image.Image]] = {
 }
 
 
-def detect(condition: ConditionType, image: Image.Image, params: Params | None = None) -> Image.Image:
+def detect(condition: ConditionType, image: Image.Image,
+           params: Params | None = None) -> Image.Image:
     """Run ``condition``'s detector on ``image`` with checked parameters."""
     checked = condition.default_params()
     for name, value in (params or {}).items():

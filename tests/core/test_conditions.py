@@ -128,7 +128,9 @@ def test_parse_int_rejects_non_integers(text):
         INT.parse(text)
 
 
-@pytest.mark.parametrize(("text", "word"), [("3", "at least"), ("257", "at most"), ("-1", "at least")])
+@pytest.mark.parametrize(("text", "word"), [
+    ("3", "at least"), ("257", "at most"), ("-1", "at least"),
+])
 def test_parse_int_rejects_out_of_range(text, word):
     with pytest.raises(BadInput, match=f"block must be {word}"):
         INT.parse(text)

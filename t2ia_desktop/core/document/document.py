@@ -249,7 +249,7 @@ class Document:
             self.set_generation_area(self.custom_area)
         else:
             self.generation_area_changed.emit(self.generation_area)
-        for layer, array in zip(layers, pixels):
+        for layer, array in zip(layers, pixels, strict=True):
             layer.pixels = array
             self.add_layer(layer)
         self.active = active

@@ -21,9 +21,10 @@ autosave, project open), so they get a narrower codec of their own:
   sample keeps more than :data:`STORE_RATIO` of its size: a copy instead of 0.5 s of zlib per
   4096² layer, for a file at most ≈ 33 % larger there;
 - reading undoes *None*, *Sub* and *Up* rows with numpy and returns ``None`` for anything else
-  (interlaced, 16-bit, palette, Paeth rows…), so the caller falls back to Pillow. Files laid out as this writer lays them out (one IDAT per
-  band) are inflated band by band, and repeated-row bands are recognised by their bytes and
-  filled without inflating; anything else goes through one streaming inflater.
+  (interlaced, 16-bit, palette, Paeth rows…), so the caller falls back to Pillow. Files laid
+  out as this writer lays them out (one IDAT per band) are inflated band by band, and
+  repeated-row bands are recognised by their bytes and filled without inflating; anything else
+  goes through one streaming inflater.
 
 The files are ordinary PNGs that any reader opens.
 """
@@ -188,7 +189,7 @@ def _runs(moving: np.ndarray) -> list[tuple[int, int, bool]]:
     that repeat the row above, and the rest."""
     edges = np.flatnonzero(moving[1:] != moving[:-1]) + 1
     runs: list[tuple[int, int, bool]] = []
-    for start, end in zip((0, *edges.tolist()), (*edges.tolist(), len(moving))):
+    for start, end in zip((0, *edges.tolist()), (*edges.tolist(), len(moving)), strict=True):
         repeat = not moving[start] and end - start >= MIN_REPEAT
         if runs and not repeat and not runs[-1][2]:
             runs[-1] = (runs[-1][0], end, False)

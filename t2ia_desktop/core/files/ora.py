@@ -4,8 +4,9 @@ An ``.ora`` is a zip: ``mimetype`` (``image/openraster``, stored first, uncompre
 ``stack.xml`` (the layer stack, top first), ``data/*.png`` (one PNG per layer),
 ``Thumbnails/thumbnail.png`` (at most 256 px) and ``mergedimage.png`` (the flattened picture).
 Export writes every layer at the canvas origin with its name, opacity, visibility and blend mode
-(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import reads any stack: groups are flattened into the list (their offsets,
-opacity and visibility carried down), each layer is placed at its x/y offset and becomes a
+(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import
+reads any stack: groups are flattened into the list (their offsets, opacity and visibility
+carried down), each layer is placed at its x/y offset and becomes a
 *photo* layer if it is opaque everywhere, else a *paint* layer.
 """
 
@@ -55,7 +56,8 @@ def export_ora(document: Document, path: str | Path) -> None:
     root = ET.Element("image", {"version": SPEC_VERSION, "w": str(document.width),
                                 "h": str(document.height)})
     stack = ET.SubElement(root, "stack")
-    for layer, name in reversed(list(zip(document.layers, names))):  # OpenRaster: top first
+    # OpenRaster lists the top layer first
+    for layer, name in reversed(list(zip(document.layers, names, strict=True))):
         attributes = {
             "name": _NOT_XML_CHARS.sub("", layer.name), "src": name, "x": "0", "y": "0",
             "opacity": repr(float(layer.opacity)),
@@ -75,7 +77,7 @@ def export_ora(document: Document, path: str | Path) -> None:
             archive.add("mimetype", MIMETYPE.encode("ascii"))  # first and stored, as the spec says
             archive.add("stack.xml", stack_xml, compress=True)
             with encoding_pool() as pool:
-                for layer, name in zip(document.layers, names):
+                for layer, name in zip(document.layers, names, strict=True):
                     archive.add(name, encode_png(layer.pixels, pool))
                 archive.add("mergedimage.png", encode_png(np.asarray(merged), pool))
             archive.add("Thumbnails/thumbnail.png", encode_image_png(thumbnail))
@@ -115,14 +117,16 @@ def import_ora(path: str | Path) -> Document:
         bottom_first = list(reversed(entries))
         names = [element.get("name") or f"Layer {number}"
                  for number, (element, *_) in enumerate(bottom_first, 1)]
-        for name, (element, *_) in zip(names, bottom_first):
+        for name, (element, *_) in zip(names, bottom_first, strict=True):
             if not element.get("src"):
                 raise archive.bad(f"layer {name[:40]!r} names no image")
-        images = archive.rgba_all([(element.get("src"), f"image of layer {name[:40]!r}", None)
-                                   for name, (element, *_) in zip(names, bottom_first)])
+        images = archive.rgba_all([
+            (element.get("src"), f"image of layer {name[:40]!r}", None)
+            for name, (element, *_) in zip(names, bottom_first, strict=True)])
         document = Document(width, height)
         selected = None
-        for name, image, (element, x, y, opacity, visible) in zip(names, images, bottom_first):
+        placed = zip(names, images, bottom_first, strict=True)
+        for name, image, (element, x, y, opacity, visible) in placed:
             pixels = _placed(image, x, y, width, height)
             kind = "photo" if pixels[..., 3].min() == 255 else "paint"
             layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,

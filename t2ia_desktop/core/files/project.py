@@ -132,10 +132,11 @@ def save_project(document: Document, path: str | Path,
                 archive.add(manifest["selection"], selection)
             with encoding_pool() as pool:
                 for name, parts in zip(layer_names, _encoded_layers(document.layers, pool,
-                                                                    cache)):
+                                                                    cache), strict=True):
                     archive.add(name, parts)
-            for layer, names in zip(document.layers, control_names):
-                for control, name in zip(layer.request.controls if layer.request else (), names):
+            for layer, names in zip(document.layers, control_names, strict=True):
+                controls = layer.request.controls if layer.request else ()
+                for control, name in zip(controls, names, strict=True):
                     archive.add(name, encode_image_png(control.image))
 
     atomic_write(path, write, "project")
@@ -178,7 +179,7 @@ def load_project(path: str | Path, cache: EncodedLayerCache | None = shared_cach
             (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
             for index, (f, image) in enumerate(layers)])
         document = Document(width, height)
-        for (fields_, _), (layer_pixels, png) in zip(layers, decoded):
+        for (fields_, _), (layer_pixels, png) in zip(layers, decoded, strict=True):
             layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
             if cache is not None and png is not None:
                 cache.put(layer.id, layer.revision, [png], layer.size)
@@ -244,7 +245,7 @@ def _layer_entry(layer: Layer, image: str, control_names: list[str]) -> dict[str
             {"condition": control.condition, "adapter": control.adapter,
              "conditioning_scale": control.conditioning_scale, "start": control.start,
              "end": control.end, "image": name}
-            for control, name in zip(layer.request.controls, control_names)
+            for control, name in zip(layer.request.controls, control_names, strict=True)
         ]
         entry["request"] = request
     return entry
@@ -406,7 +407,7 @@ class _ManifestReader:
                     items = (items[0],) * len(value)
                 if len(value) == len(items):
                     return tuple(self.typed(item_value, item, where)
-                                 for item_value, item in zip(value, items))
+                                 for item_value, item in zip(value, items, strict=True))
         expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
         shown = (json.dumps(value)[:40] if value is None or isinstance(value, (str, int, float))
                  else "a list" if isinstance(value, list) else "an object")
