@@ -272,31 +272,10 @@ def decode_rgba(data: bytes) -> np.ndarray | None:
     view = memoryview(data)
     if len(view) < 33 or bytes(view[:8]) != SIGNATURE:
         return None
-    position, header, idat = 8, None, []
-    while position + 12 <= len(view):
-        length, kind = struct.unpack(">I4s", view[position:position + 8])
-        end = position + 12 + length
-        if end > len(view):
-            return None
-        body = view[position + 8:end - 4]
-        if zlib.crc32(body, zlib.crc32(kind)) != struct.unpack(">I", view[end - 4:end])[0]:
-            return None
-        if header is None and kind != b"IHDR":
-            return None
-        if kind == b"IHDR":
-            if header is not None or length != 13:
-                return None
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        elif kind in (b"PLTE", b"tRNS") or not kind[0] & 0x20:
-            return None  # a critical chunk this codec does not know: Pillow's turn
-        position = end
-    else:
+    chunks = _header_and_idat(view)
+    if chunks is None:
         return None
-    width, height, depth, colour, compression, filtering, interlace = header
+    (width, height, depth, colour, compression, filtering, interlace), idat = chunks
     if (depth, colour, compression, filtering, interlace) != (8, 6, 0, 0, 0) or not idat:
         return None
     if not (width > 0 and height > 0):
@@ -306,6 +285,34 @@ def decode_rgba(data: bytes) -> np.ndarray | None:
     if _decode_bands(idat, out) or _decode_stream(idat, out):
         return out.reshape(height, width, 4)
     return None
+
+
+def _header_and_idat(view: memoryview) -> tuple[tuple, list[memoryview]] | None:
+    """The IHDR fields and the IDAT chunk bodies of a PNG up to its IEND, or ``None`` for a
+    damaged file or one with a critical chunk this codec does not know."""
+    position, header, idat = 8, None, []
+    while position + 12 <= len(view):
+        length, kind = struct.unpack(">I4s", view[position:position + 8])
+        end = position + 12 + length
+        if end > len(view):
+            return None
+        body = view[position + 8:end - 4]
+        if zlib.crc32(body, zlib.crc32(kind)) != struct.unpack(">I", view[end - 4:end])[0]:
+            return None
+        if (header is None) != (kind == b"IHDR"):  # IHDR first, and only once
+            return None
+        if kind == b"IHDR":
+            if length != 13:
+                return None
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            return header, idat
+        elif kind in (b"PLTE", b"tRNS") or not kind[0] & 0x20:
+            return None  # a critical chunk this codec does not know: Pillow's turn
+        position = end
+    return None  # no IEND
 
 
 def _decode_stream(idat: list[memoryview], out: np.ndarray) -> bool:

@@ -153,47 +153,71 @@ def load_project(path: str | Path, cache: EncodedLayerCache | None = shared_cach
         manifest = _read_manifest(archive)
         reader = _ManifestReader(archive)
         width, height = reader.canvas_size(manifest)
-        raw_layers = manifest.get("layers")
-        if not isinstance(raw_layers, list):
-            raise archive.bad("the manifest has no list of layers")
-        if len(raw_layers) > MAX_LAYERS:
-            raise archive.bad(f"it has {len(raw_layers)} layers, more than the {MAX_LAYERS} "
-                              "allowed")
-        if len(raw_layers) * width * height > MAX_TOTAL_PIXELS:
-            raise archive.bad(f"{len(raw_layers)} layers of {width}×{height} are more than "
-                              f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
-                              "to open safely")
+        raw_layers = _layer_list(archive, manifest, width, height)
         settings = manifest.get("settings", {})
         if settings is None:
             settings = {}
         if not isinstance(settings, dict):
             raise archive.bad("its settings are not a JSON object")
-        layers, seen = [], set()
-        for index, data in enumerate(raw_layers):
-            fields_, image = reader.layer(index, data)
-            if fields_["id"] in seen:
-                raise archive.bad(f"two layers share the id {fields_['id']!r}")
-            seen.add(fields_["id"])
-            layers.append((fields_, image))
-        decoded = archive.rgba_and_png_all([
-            (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
-            for index, (f, image) in enumerate(layers)])
-        document = Document(width, height)
-        for (fields_, _), (layer_pixels, png) in zip(layers, decoded, strict=True):
-            layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
-            if cache is not None and png is not None:
-                cache.put(layer.id, layer.revision, [png], layer.size)
-        active = manifest.get("active")
-        if active is not None:
-            if not isinstance(active, str):
-                raise archive.bad("the active layer is not given as a layer id")
-            document.active = document.layer_by_id(active) or document.active
-        try:
-            document.set_generation_area(area_from_json(manifest.get("generation_area")))
-        except BadInput as error:
-            raise archive.bad(str(error)) from None
-        read_selection(archive, manifest, document)
+        layers = _layer_fields(archive, reader, raw_layers)
+        document = _document(archive, manifest, layers, width, height, cache)
     return document, settings
+
+
+def _layer_list(archive: ArchiveReader, manifest: dict[str, Any], width: int,
+                height: int) -> list:
+    """The manifest's layers, refused when more of them, or more pixels in all, than can be
+    opened safely."""
+    raw_layers = manifest.get("layers")
+    if not isinstance(raw_layers, list):
+        raise archive.bad("the manifest has no list of layers")
+    if len(raw_layers) > MAX_LAYERS:
+        raise archive.bad(f"it has {len(raw_layers)} layers, more than the {MAX_LAYERS} "
+                          "allowed")
+    if len(raw_layers) * width * height > MAX_TOTAL_PIXELS:
+        raise archive.bad(f"{len(raw_layers)} layers of {width}×{height} are more than "
+                          f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
+                          "to open safely")
+    return raw_layers
+
+
+def _layer_fields(archive: ArchiveReader, reader: _ManifestReader,
+                  raw_layers: list) -> list[tuple[dict[str, Any], str]]:
+    """Each layer's checked fields and the name of its image; ids are unique."""
+    layers, seen = [], set()
+    for index, data in enumerate(raw_layers):
+        fields_, image = reader.layer(index, data)
+        if fields_["id"] in seen:
+            raise archive.bad(f"two layers share the id {fields_['id']!r}")
+        seen.add(fields_["id"])
+        layers.append((fields_, image))
+    return layers
+
+
+def _document(archive: ArchiveReader, manifest: dict[str, Any],
+              layers: list[tuple[dict[str, Any], str]], width: int, height: int,
+              cache: EncodedLayerCache | None) -> Document:
+    """The document of the decoded layers, with its active layer, generation area and
+    selection; each layer's PNG bytes go into ``cache``."""
+    decoded = archive.rgba_and_png_all([
+        (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
+        for index, (f, image) in enumerate(layers)])
+    document = Document(width, height)
+    for (fields_, _), (layer_pixels, png) in zip(layers, decoded, strict=True):
+        layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
+        if cache is not None and png is not None:
+            cache.put(layer.id, layer.revision, [png], layer.size)
+    active = manifest.get("active")
+    if active is not None:
+        if not isinstance(active, str):
+            raise archive.bad("the active layer is not given as a layer id")
+        document.active = document.layer_by_id(active) or document.active
+    try:
+        document.set_generation_area(area_from_json(manifest.get("generation_area")))
+    except BadInput as error:
+        raise archive.bad(str(error)) from None
+    read_selection(archive, manifest, document)
+    return document
 
 
 # -- writing helpers --------------------------------------------------------------------------
