@@ -113,14 +113,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
-    from t2ia_desktop.runtime.plugin_wiring import (
-        registry_detect_factory,
-        registry_engine_factory,
-    )
-    from t2ia_desktop.runtime.previews import PreviewScheduler
+    from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
-    from t2ia_desktop.runtime.worker import EngineWorker
+    from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.ui.dialogs.plugins import PluginsController
     from t2ia_desktop.ui.dialogs.settings import SettingsController
     from t2ia_desktop.ui.window.error_funnel import ErrorFunnel
@@ -157,7 +153,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     plugins = PluginHost(default_plugin_folders(plugin_folders))
     registry = plugins.registry
     worker = EngineWorker(
-        with_step_previews(registry_engine_factory(str(demo_model_root()), registry), settings),
+        with_step_previews(default_engine_factory(str(demo_model_root()), registry), settings),
         history=History(history_dir()),
     )
     runner = JobRunner(queue, worker)

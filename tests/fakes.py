@@ -1,4 +1,8 @@
-"""A scriptable fake engine for queue and UI tests (the engine boundary, not the thing tested)."""
+"""A scriptable fake engine for queue and UI tests (the engine boundary, not the thing tested).
+
+It takes what the real engine takes (``t2ia_desktop.engine.generate.Engine.generate``): the
+request, then ``on_step``, ``should_stop``, ``on_preview`` and ``on_phase``, all optional.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
 from t2ia_desktop.core.generation.request import GenerationRequest
+
+
+def never_stop() -> bool:
+    return False
 
 
 class FakeEngine:
@@ -35,8 +43,8 @@ class FakeEngine:
     def generate(
         self,
         request: GenerationRequest,
-        on_step: Callable[[int, int], None],
-        should_stop: Callable[[], bool],
+        on_step: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] = never_stop,
         on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
         on_phase: Callable[[str, float | None], None] | None = None,
     ) -> Image.Image:
@@ -64,7 +72,8 @@ class FakeEngine:
         if on_phase is not None:
             on_phase("denoising", 0.0)
 
-    def _step(self, request: GenerationRequest, step: int, on_step: Callable[[int, int], None],
+    def _step(self, request: GenerationRequest, step: int,
+              on_step: Callable[[int, int], None] | None,
               should_stop: Callable[[], bool],
               on_preview: Callable[[Callable[[], Image.Image]], None] | None) -> None:
         if self.gate is not None and step == 1:
@@ -74,7 +83,8 @@ class FakeEngine:
         time.sleep(self.step_seconds)
         if should_stop():
             raise Cancelled()
-        on_step(step, request.steps)
+        if on_step is not None:
+            on_step(step, request.steps)
         self.steps_run += 1
         if on_preview is not None:  # a grey that lightens step by step
             level = round(255 * step / request.steps)

@@ -55,9 +55,6 @@ class DownloadTask(QThread):
     def cancel(self) -> None:
         self._cancel.set()
 
-    def is_cancelling(self) -> bool:
-        return self._cancel.is_set()
-
     def _report(self, done: int, total: int | None, name: str) -> None:
         now = time.monotonic()
         if now - self._last >= PROGRESS_INTERVAL_S or (total is not None and done >= total):

@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import T2IAError
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,18 @@ FAST_DEBOUNCE_MS = 40
 DEBOUNCE_MS = 150
 
 
-def default_detect_factory() -> Detect:
-    """Imports the engine's detectors inside the detector thread (torch loads there)."""
-    from t2ia_desktop.core.conditions.registry import default_registry
-    from t2ia_desktop.engine.detectors import detect
+def registry_detect_factory(registry: ConditionRegistry | None = None) -> DetectFactory:
+    """The engine's detectors, each condition looked up in ``registry`` (the built-in
+    conditions when None) at every run; the engine is imported when the factory is called,
+    inside the detector thread (torch loads there)."""
 
-    registry = default_registry()
-    return lambda condition, image, params: detect(registry.get(condition), image, params)
+    def build() -> Detect:
+        from t2ia_desktop.engine.detectors import detect
+
+        conditions = registry if registry is not None else default_registry()
+        return lambda condition, image, params: detect(conditions.get(condition), image, params)
+
+    return build
 
 
 @dataclass
@@ -89,12 +95,12 @@ class PreviewScheduler(QObject):
 
     _submit = Signal(object)
 
-    def __init__(self, detect_factory: DetectFactory = default_detect_factory,
+    def __init__(self, detect_factory: DetectFactory | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("t2ia-detect")
-        self._executor = _DetectorExecutor(detect_factory)
+        self._executor = _DetectorExecutor(detect_factory or registry_detect_factory())
         self._executor.moveToThread(self._thread)
         self._submit.connect(self._executor.run)
         self._executor.done.connect(self._on_done)

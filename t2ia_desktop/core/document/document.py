@@ -84,9 +84,6 @@ class Layer:
     def size(self) -> tuple[int, int]:
         return self.pixels.shape[1], self.pixels.shape[0]
 
-    def to_image(self) -> Image.Image:
-        return Image.fromarray(self.pixels, "RGBA")
-
     def is_blank(self) -> bool:
         return not self.pixels[..., 3].any()
 

@@ -112,16 +112,3 @@ def plain_text(text: str | None) -> str | None:
     if text is None:
         return None
     return "".join(piece for piece, _ in parse_prompt(text))
-
-
-def escape(text: str) -> str:
-    """``text`` with its brackets and backslashes escaped, so it parses to itself."""
-    return "".join("\\" + c if c in _ESCAPABLE else c for c in text)
-
-
-def format_prompt(chunks: list[Chunk]) -> str:
-    """Write chunks back in the syntax (``(text:weight)`` for weights other than 1)."""
-    parts = []
-    for text, weight in chunks:
-        parts.append(escape(text) if weight == 1.0 else f"({escape(text)}:{weight!r})")
-    return "".join(parts)

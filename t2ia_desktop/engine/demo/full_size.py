@@ -140,10 +140,6 @@ def build_models(configs: SdxlConfigs = FULL_SIZE, tokenizer=None) -> dict:
     }
 
 
-def parameter_count(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 def is_full_size_model(directory: str | Path, configs: SdxlConfigs = FULL_SIZE) -> bool:
     """Whether ``directory`` holds a complete model written from ``configs``."""
     marker = Path(directory) / MARKER
