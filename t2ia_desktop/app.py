@@ -145,10 +145,9 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
     document = Document.with_sketch_layer(canvas, canvas)
     queue = JobQueue()
-    # The artist's settings (env vars still win); the detector weights' folder goes through
-    # T2IA_ANNOTATORS, which the engine reads, so the engine never imports the settings UI.
+    # The artist's settings (env vars still win). The detectors and the weight downloads ask
+    # it for the detector weights' folder at each use, so a change in Settings applies at once.
     settings = SettingsStore()
-    settings.apply_environment()
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
     plugins = PluginHost(default_plugin_folders(plugin_folders))
     registry = plugins.registry
@@ -161,10 +160,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
-    scheduler = PreviewScheduler(registry_detect_factory(registry))
+    scheduler = PreviewScheduler(registry_detect_factory(registry, settings.annotators_root))
     conditions = ConditionUpdater(document, registry, scheduler)
     # Detector weights download on a thread of their own, and only when the artist asks.
-    downloads = WeightDownloads()
+    downloads = WeightDownloads(annotators=settings.annotators_root)
     window = MainWindow(
         document, runner, models, status_message=status, history_folder=history_dir(),
         conditions=conditions, autosave_seconds=settings.effective().autosave_seconds,

@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.settings import current_annotators_root
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +33,22 @@ FAST_DEBOUNCE_MS = 40
 DEBOUNCE_MS = 150
 
 
-def registry_detect_factory(registry: ConditionRegistry | None = None) -> DetectFactory:
+def registry_detect_factory(
+    registry: ConditionRegistry | None = None,
+    annotators: Callable[[], Path | None] = current_annotators_root,
+) -> DetectFactory:
     """The engine's detectors, each condition looked up in ``registry`` (the built-in
-    conditions when None) at every run; the engine is imported when the factory is called,
-    inside the detector thread (torch loads there)."""
+    conditions when None) and the weights in the folder ``annotators()`` gives, at every run
+    (the app passes its store's ``annotators_root``; by default the settings file is read).
+    The engine is imported when the factory is called, inside the detector thread (torch
+    loads there)."""
 
     def build() -> Detect:
         from t2ia_desktop.engine.detectors import detect
 
         conditions = registry if registry is not None else default_registry()
-        return lambda condition, image, params: detect(conditions.get(condition), image, params)
+        return lambda condition, image, params: detect(conditions.get(condition), image, params,
+                                                       annotators())
 
     return build
 

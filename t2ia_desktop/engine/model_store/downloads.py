@@ -97,12 +97,13 @@ def download_files(
 
 
 def download_annotator_weights(
-    files: Sequence[str], *, progress: Progress | None = None,
+    files: Sequence[str], *, annotators: Path | None = None, progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> list[Path]:
-    """Fetch detector weight ``files`` from ``lllyasviel/Annotators`` into the annotators folder."""
-    return download_files(ANNOTATORS_REPO, files, annotators_folder(), progress=progress,
-                          cancel=cancel)
+    """Fetch detector weight ``files`` from ``lllyasviel/Annotators`` into the chosen
+    ``annotators`` folder (None: the app's own)."""
+    return download_files(ANNOTATORS_REPO, files, annotators_folder(annotators),
+                          progress=progress, cancel=cancel)
 
 
 # -- steps ------------------------------------------------------------------------------------
