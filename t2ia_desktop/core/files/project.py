@@ -71,6 +71,7 @@ from t2ia_desktop.core.files.archive import (
     encoding_pool,
     start_encode_png,
 )
+from t2ia_desktop.core.files.format_version import check_format_version
 from t2ia_desktop.core.files.layer_cache import EncodedLayerCache, shared_cache
 from t2ia_desktop.core.files.selection_file import add_to_manifest, read_selection, selection_png
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
@@ -302,15 +303,7 @@ def _read_manifest(archive: ArchiveReader) -> dict[str, Any]:
         raise archive.bad(f"its manifest is not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise archive.bad("it is not a t2ia project (its manifest names another format)")
-    version = manifest.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise archive.bad(f"its format version {version!r} is not valid")
-    if version > FORMAT_VERSION:
-        made_by = manifest.get("app_version")
-        by = f" {made_by}" if isinstance(made_by, str) and len(made_by) < 40 else ""
-        raise archive.bad(f"it was made by a newer version of t2ia desktop{by} (project "
-                          f"format {version}; this app reads up to {FORMAT_VERSION}); update "
-                          "the app")
+    check_format_version(manifest, FORMAT_VERSION, "project", bad=archive.bad)
     return manifest
 
 
