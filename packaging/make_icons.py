@@ -17,7 +17,8 @@ ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def draw_icon(size: int = 1024) -> Image.Image:
-    """A canvas with a pencil stroke on it, over a sunset gradient: drawing that becomes a picture."""
+    """A canvas with a pencil stroke on it, over a sunset gradient: drawing that becomes a
+    picture."""
     icon = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     # Sunset gradient, clipped to a rounded square.
     gradient = Image.new("RGBA", (size, size))
@@ -25,7 +26,7 @@ def draw_icon(size: int = 1024) -> Image.Image:
     pixels = gradient.load()
     for y in range(size):
         t = y / (size - 1)
-        colour = tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)) + (255,)
+        colour = tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)) + (255,)
         for x in range(size):
             pixels[x, y] = colour
     mask = Image.new("L", (size, size), 0)

@@ -44,7 +44,7 @@ def draw(widget, points) -> None:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     kinds = [QEvent.Type.MouseButtonPress] + [QEvent.Type.MouseMove] * (len(points) - 2)
     kinds.append(QEvent.Type.MouseButtonRelease)
-    for kind, point in zip(kinds, points, strict=False):
+    for kind, point in zip(kinds, points, strict=True):
         button = none if kind == QEvent.Type.MouseMove else left
         held = none if kind == QEvent.Type.MouseButtonRelease else left
         event = QMouseEvent(kind, point, widget.mapToGlobal(point), button, held,
@@ -63,13 +63,18 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from t2ia_desktop.app import model_choices
+    from t2ia_desktop.core.conditions.registry import default_registry
     from t2ia_desktop.core.document.document import Document
     from t2ia_desktop.core.files.photo import load_photo
     from t2ia_desktop.core.generation.jobs import JobQueue
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.paths import demo_model_root
+    from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+    from t2ia_desktop.runtime.downloads import WeightDownloads
+    from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.window.main_window import MainWindow
 
@@ -80,7 +85,11 @@ def main() -> int:
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
     models, status = model_choices(have_sdxl=False)
     tool_state = ToolState()
-    window = MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=tool_state, status_message=status)
+    scheduler = PreviewScheduler(registry_detect_factory(default_registry()))
+    session = Session(document, ConditionUpdater(document, default_registry(), scheduler))
+    window = MainWindow(session, runner, GenerationSettings.for_models(models),
+                        tool_state=tool_state, downloads=WeightDownloads(),
+                        status_message=status)
     window.show()
 
     canvas = window.canvas
@@ -108,8 +117,8 @@ def main() -> int:
         result = document.layers[-1]
         result.opacity = 0.3  # let the sketch show through the (noisy) demo result
         document.layer_changed.emit(result)
-        window.layers_panel.list_widget.setCurrentRow(
-            len(document.layers) - 1 - document.layers.index(edges))
+        row = len(document.layers) - 1 - document.layers.index(edges)  # the list shows top first
+        window.layers_panel.list_widget.setCurrentRow(row)
         panel.steps_spin.setValue(400)
         second = window.generate()
         while second is not None and second.step < 60:

@@ -114,14 +114,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
-    from t2ia_desktop.runtime.plugin_wiring import (
-        registry_detect_factory,
-        registry_engine_factory,
-    )
-    from t2ia_desktop.runtime.previews import PreviewScheduler
+    from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
-    from t2ia_desktop.runtime.worker import EngineWorker
+    from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.dialogs.plugins import PluginsController
@@ -152,15 +148,14 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     canvas = SDXL_CANVAS if models[0][1] == DEFAULT_SDXL_MODEL else DEMO_CANVAS
     document = Document.with_sketch_layer(canvas, canvas)
     queue = JobQueue()
-    # The artist's settings (env vars still win); the detector weights' folder goes through
-    # T2IA_ANNOTATORS, which the engine reads, so the engine never imports the settings UI.
+    # The artist's settings (env vars still win). The detectors and the weight downloads ask
+    # it for the detector weights' folder at each use, so a change in Settings applies at once.
     settings = SettingsStore()
-    settings.apply_environment()
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
     plugins = PluginHost(default_plugin_folders(plugin_folders))
     registry = plugins.registry
     worker = EngineWorker(
-        with_step_previews(registry_engine_factory(str(demo_model_root()), registry), settings),
+        with_step_previews(default_engine_factory(str(demo_model_root()), registry), settings),
         history=History(history_dir()),
     )
     runner = JobRunner(queue, worker)
@@ -168,10 +163,10 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
-    scheduler = PreviewScheduler(registry_detect_factory(registry))
+    scheduler = PreviewScheduler(registry_detect_factory(registry, settings.annotators_root))
     conditions = ConditionUpdater(document, registry, scheduler)
     # Detector weights download on a thread of their own, and only when the artist asks.
-    downloads = WeightDownloads()
+    downloads = WeightDownloads(annotators=settings.annotators_root)
     # The current tool, brush and colours: shared by the canvas, the tools and their widgets.
     tool_state = ToolState()
     window = MainWindow(

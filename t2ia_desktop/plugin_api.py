@@ -96,7 +96,8 @@ def run_annotator(name: str, loader_name: str, files: tuple[str, ...], image: Im
     weights are ``files`` in ``lllyasviel/Annotators``.
 
     Call it from a detector only (it imports torch). The weights are found like the built-in
-    detectors' (``T2IA_ANNOTATORS``, the app's annotators folder, the Hugging Face cache), each
+    detectors' (the annotators folder chosen in Settings or by ``T2IA_ANNOTATORS``, the app's
+    annotators folder, the Hugging Face cache), each
     file is read with ``torch.load(weights_only=True)`` before controlnet_aux sees it, the
     network is loaded once and reused; missing files raise an error saying how to get them.
     ``params["detect_resolution"]`` (default 512) sets the working size; ``options`` go to the

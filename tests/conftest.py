@@ -21,7 +21,6 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("T2IA_HOME", str(home / "t2ia"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -333,11 +333,14 @@ class _Session:
         figures[f"{prefix}seconds"] = {name: round(value, 4) for name, value in median.items()}
         figures[f"{prefix}first_call_seconds"] = {n: round(v, 3) for n, v in first.items()}
         figures[f"{prefix}seconds_per_image"] = round(median["engine"], 4)
-        figures[f"{prefix}engine_overhead_ratio"] = round(median["engine"] / median["raw_adapter"], 4)
-        figures[f"{prefix}adapter_cost_raw"] = round(median["raw_adapter"] / median["raw_plain"] - 1, 4)
+        figures[f"{prefix}engine_overhead_ratio"] = round(
+            median["engine"] / median["raw_adapter"], 4)
+        figures[f"{prefix}adapter_cost_raw"] = round(
+            median["raw_adapter"] / median["raw_plain"] - 1, 4)
         figures[f"{prefix}adapter_cost_engine"] = round(
             median["engine"] / median["engine_no_adapter"] - 1, 4)
-        figures[f"{prefix}preview_cost"] = round(median["engine_previews"] / median["engine"] - 1, 4)
+        figures[f"{prefix}preview_cost"] = round(
+            median["engine_previews"] / median["engine"] - 1, 4)
         flops, peak = figures["image_tflop"], figures["peak_tflops"]
         if flops is not None:
             figures[f"{prefix}tflops_achieved"] = {

@@ -60,7 +60,8 @@ def engine_overhead(demo_root: Path, steps: int, size: int, repeats: int) -> dic
     kwargs = {
         "prompt": request.prompt, "num_inference_steps": request.steps,
         "guidance_scale": request.guidance_scale, "width": request.width, "height": request.height,
-        "image": control.image.convert("L"), "adapter_conditioning_scale": control.conditioning_scale,
+        "image": control.image.convert("L"),
+        "adapter_conditioning_scale": control.conditioning_scale,
         "adapter_conditioning_factor": request.adapter_conditioning_factor,
     }
 
@@ -215,7 +216,8 @@ def detector_figures(size: int = 1024, repeats: int = 5) -> dict:
             direct.append(time.perf_counter() - started)
         figures[f"{name}_ms"] = round(statistics.median(ours) * 1000, 1)
         figures[f"{name}_direct_ms"] = round(statistics.median(direct) * 1000, 1)
-        figures[f"{name}_overhead_ratio"] = round(statistics.median(ours) / statistics.median(direct), 3)
+        figures[f"{name}_overhead_ratio"] = round(
+            statistics.median(ours) / statistics.median(direct), 3)
 
     scheduler = PreviewScheduler()
     clock = QElapsedTimer()

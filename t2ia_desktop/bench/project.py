@@ -101,7 +101,8 @@ def _edit_one_layer(doc: Document, step: int) -> None:
 def _resave_opened(doc: Document, path: Path, again: Path, cache: EncodedLayerCache) -> float:
     """Seconds to save a just-opened project (checked equal to ``doc``) to ``again``."""
     loaded, _ = load_project(path, cache=cache)
-    assert all(np.array_equal(a.pixels, b.pixels) for a, b in zip(doc.layers, loaded.layers))
+    assert all(np.array_equal(a.pixels, b.pixels)
+               for a, b in zip(doc.layers, loaded.layers, strict=True))
     return _time(lambda: save_project(loaded, again, cache=cache), 1)
 
 

@@ -33,7 +33,7 @@ def best_ms(run: Callable[[], object], repeats: int = 3) -> float:
 
 
 def main() -> None:
-    app = QGuiApplication.instance() or QGuiApplication([])
+    _app = QGuiApplication.instance() or QGuiApplication([])  # kept alive while drawing
     rng = np.random.default_rng(0)
     pixels = np.zeros((2048, 2048, 4), np.uint8)
     pixels[512:1536, 512:1536] = rng.integers(0, 256, (1024, 1024, 4), dtype=np.uint8)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
@@ -53,30 +54,35 @@ class StderrProgress:
         self._file = name or self._file
 
 
-def download(files: Sequence[str], stream: TextIO | None = None) -> list[Any]:
-    """Download detector weight ``files`` into the annotators folder, telling it on stderr."""
+def download(files: Sequence[str], annotators: Path | None = None,
+             stream: TextIO | None = None) -> list[Any]:
+    """Download detector weight ``files`` into the ``annotators`` folder (None: the app's own),
+    telling it on stderr."""
     from t2ia_desktop.engine.model_store.downloads import download_annotator_weights
     from t2ia_desktop.engine.model_store.weights import annotators_folder
 
     out = stream or sys.stderr
-    print(f"fetching {', '.join(files)} from lllyasviel/Annotators into {annotators_folder()}",
-          file=out, flush=True)
-    return download_annotator_weights(files, progress=StderrProgress(out))
+    print(f"fetching {', '.join(files)} from lllyasviel/Annotators into "
+          f"{annotators_folder(annotators)}", file=out, flush=True)
+    return download_annotator_weights(files, annotators=annotators,
+                                      progress=StderrProgress(out))
 
 
-def fetching_weights(run: Callable[..., T]) -> Callable[..., T]:
-    """``run`` (a detector call) that downloads missing weights once, then runs again."""
+def fetching_weights(run: Callable[..., T], annotators: Path | None = None) -> Callable[..., T]:
+    """``run`` (a detector call that takes ``annotators=``) reading the ``annotators`` folder,
+    which downloads missing weights there once, then runs again."""
 
     def call(*args: Any, **kwargs: Any) -> T:
         from t2ia_desktop.engine.model_store import hub
         from t2ia_desktop.engine.model_store.weights import WeightsMissing
 
+        kwargs["annotators"] = annotators
         try:
             return run(*args, **kwargs)
         except WeightsMissing as missing:
             if hub.offline():
                 raise
-            download(missing.files)
+            download(missing.files, annotators)
         return run(*args, **kwargs)
 
     return call
@@ -96,8 +102,10 @@ def files_for(name: str, registry: ConditionRegistry) -> tuple[str, ...]:
     return registry.get(name).weight_files
 
 
-def download_weights(names: Sequence[str], registry: ConditionRegistry) -> int:
-    """``t2ia-desktop download-weights CONDITION...``: fetch what is missing, say where it is."""
+def download_weights(names: Sequence[str], registry: ConditionRegistry,
+                     annotators: Path | None = None) -> int:
+    """``t2ia-desktop download-weights CONDITION...``: fetch what is missing into the
+    ``annotators`` folder (None: the app's own), say where it is."""
     from t2ia_desktop.engine.model_store.weights import find_weights, missing_files
 
     groups = {name: files_for(name, registry) for name in names}  # all checked first
@@ -105,8 +113,8 @@ def download_weights(names: Sequence[str], registry: ConditionRegistry) -> int:
         if not files:
             print(f"{name}: its detector needs no weights")
             continue
-        missing = missing_files(files)
+        missing = missing_files(files, annotators)
         if missing:
-            download(missing)
-        print(f"{name}: {', '.join(files)} in {find_weights(files)}")
+            download(missing, annotators)
+        print(f"{name}: {', '.join(files)} in {find_weights(files, annotators)}")
     return 0

@@ -26,6 +26,7 @@ from t2ia_desktop.core.generation.request import (
     SCHEDULERS,
     ControlSpec,
 )
+from t2ia_desktop.core.settings import current_annotators_root
 
 PROG = "t2ia-desktop"
 
@@ -242,7 +243,8 @@ def _generate(args: argparse.Namespace) -> int:
         from t2ia_desktop.cli.downloads import fetching_weights
         from t2ia_desktop.engine.detectors import detect
 
-        detect = fetching_weights(detect)  # missing weights: downloaded, progress on stderr
+        # missing weights: downloaded into the settings' annotators folder, progress on stderr
+        detect = fetching_weights(detect, current_annotators_root())
         request = request.with_changes(controls=tuple(
             dataclasses.replace(c, image=detect(registry.get(c.condition), c.image))
             for c in request.controls
@@ -270,7 +272,7 @@ def _detect(args: argparse.Namespace) -> int:
     from t2ia_desktop.cli.downloads import fetching_weights
     from t2ia_desktop.engine.detectors import detect
 
-    control = fetching_weights(detect)(condition, image, params)
+    control = fetching_weights(detect, current_annotators_root())(condition, image, params)
     from t2ia_desktop.core.files.imageio import save_png
 
     save_png(control, out)
@@ -280,17 +282,18 @@ def _detect(args: argparse.Namespace) -> int:
 def _download_weights(args: argparse.Namespace) -> int:
     from t2ia_desktop.cli.downloads import download_weights
 
-    return download_weights(args.names, _registry(args))
+    return download_weights(args.names, _registry(args), current_annotators_root())
 
 
 def _conditions(args: argparse.Namespace) -> int:
     from t2ia_desktop.engine.model_store.weights import annotator_files_present
 
+    annotators = current_annotators_root()
     for condition in _registry(args):
         families = ",".join(condition.adapters)
         if not condition.weight_files:
             weights = "no weights needed"
-        elif annotator_files_present(condition.weight_files):
+        elif annotator_files_present(condition.weight_files, annotators):
             weights = "weights present"
         else:
             weights = f"weights missing ({', '.join(condition.weight_files)})"

@@ -4,8 +4,10 @@ Writes are atomic (a temporary file, then a rename). A missing file gives the de
 that cannot be read, is not JSON, or comes from a newer version of the app gives the defaults
 too, with a :attr:`SettingsStore.note` that says so, and is moved aside (``*.bak``) before the
 first save so nothing is lost. Keys this version does not know are kept as they were. Two
-environment variables still win over the file (tests and CI use them): ``T2IA_ANNOTATORS`` and
-``T2IA_AUTOSAVE_SECONDS``, as they stood when the store was made.
+environment variables still win over the file (the user's overrides; tests and CI use them):
+``T2IA_ANNOTATORS`` and ``T2IA_AUTOSAVE_SECONDS``, as they stood when the store was made. This
+module is the only one that reads them; the rest of the app is given the values
+(:meth:`SettingsStore.annotators_root` for the detector weights' folder).
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ class Settings:
                 problems.append(f"{spec.name} {value!r} is not valid; using {default!r}")
                 values[spec.name] = default
         return Settings(**values), problems
+
+    def annotators_root(self) -> Path | None:
+        """The chosen folder for detector weights; None: the app's own (``<data>/annotators``)."""
+        folder = self.annotators_folder.strip()
+        return Path(folder).expanduser() if folder else None
 
     def taesd_root(self) -> Path:
         return Path(self.taesd_folder).expanduser() if self.taesd_folder else (
@@ -195,6 +202,12 @@ class SettingsStore:
             settings = replace(settings, autosave_seconds=autosave)
         return settings
 
+    def annotators_root(self) -> Path | None:
+        """The folder the detectors and weight downloads use now: ``T2IA_ANNOTATORS`` when it
+        was set at launch, else the setting (a change saved from the Settings dialog applies
+        at the next use); None: the app's own folder."""
+        return self.effective().annotators_root()
+
     @property
     def memory_policy(self) -> str:
         return self.settings.memory_policy
@@ -236,8 +249,9 @@ class SettingsStore:
             self.note = ""
 
     def apply_environment(self) -> None:
-        """Point ``T2IA_ANNOTATORS`` (read by the engine's weight look-ups) at the annotators
-        folder setting, unless the launch environment set it."""
+        """Point ``T2IA_ANNOTATORS`` at the annotators folder setting, unless the launch
+        environment set it: for processes started from here, which read the variable. The app
+        itself does not need it (its detectors and downloads ask :meth:`annotators_root`)."""
         if self._launch_env[ANNOTATORS_ENV]:
             return
         folder = self.settings.annotators_folder.strip()
@@ -245,3 +259,9 @@ class SettingsStore:
             os.environ[ANNOTATORS_ENV] = str(Path(folder).expanduser())
         else:
             os.environ.pop(ANNOTATORS_ENV, None)
+
+
+def current_annotators_root() -> Path | None:
+    """:meth:`SettingsStore.annotators_root` as the settings file and the environment say now,
+    for code that is given no store (the command line, a scheduler built without one)."""
+    return SettingsStore().annotators_root()

@@ -6,8 +6,9 @@ control image at the picture's size: "L" for line and edge maps, "RGB" for depth
 skeletons and colour palettes (the channel counts of the adapters that read them).
 
 The ones without weights (sketch, canny, colour) run on numpy/OpenCV. The others load their
-weights from an annotators folder (``T2IA_ANNOTATORS``) or the Hugging Face cache
-(``lllyasviel/Annotators``) through controlnet_aux's own ``from_pretrained``; each file is first
+weights from the annotators folder that :func:`detect` is given (the settings' folder), the app's
+own or the Hugging Face cache (``lllyasviel/Annotators``) through controlnet_aux's own
+``from_pretrained``; each file is first
 read with ``torch.load(weights_only=True)``, so a file that holds anything but tensors is refused
 before controlnet_aux sees it, and a damaged or mismatched file gives an error naming it.
 """
@@ -20,6 +21,8 @@ import re
 import threading
 import zipfile
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,10 @@ quiet_libraries()
 
 ANNOTATORS_URL = f"https://huggingface.co/{ANNOTATORS_REPO}"
 Params = Mapping[str, Any]
+
+#: The annotators folder of the detector run in progress (None: the app's own), set by
+#: :func:`detect` for the detectors it calls, a plugin's :func:`run_annotator` included.
+_ANNOTATORS: ContextVar[Path | None] = ContextVar("annotators", default=None)
 
 #: The longest side a network detector works at. controlnet_aux scales the *short* side to
 #: ``detect_resolution``, so a long thin strip would otherwise grow without bound.
@@ -131,7 +138,8 @@ def sketch(image: Image.Image, params: Params) -> Image.Image:
     method = str(params.get("method", "auto"))
     drawn = image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() != (255, 255)
     if method == "pidinet" or (
-        method == "auto" and not drawn and annotator_files_present(WEIGHT_FILES["pidinet"])
+        method == "auto" and not drawn
+        and annotator_files_present(WEIGHT_FILES["pidinet"], _ANNOTATORS.get())
     ):
         lines = np.asarray(_pidinet(image, params), dtype=np.uint8)
     elif drawn and method == "auto":
@@ -205,7 +213,7 @@ def _stamp(path: Path) -> tuple[int, int]:
 def _weights_folder(name: str, files: tuple[str, ...]) -> Path:
     """The folder holding all of ``files``; never downloads (:class:`WeightsMissing` says how
     to get them: the Condition dock's Download button or ``t2ia-desktop download-weights``)."""
-    return require_weights(name, files)
+    return require_weights(name, files, _ANNOTATORS.get())
 
 
 def _load(name: str, loader_name: str, folder: Path, files: tuple[str, ...]) -> Any:
@@ -384,20 +392,27 @@ DETECTORS: dict[str, Callable[[Image.Image, Params], Image.Image]] = {
 }
 
 
-def detect(condition: ConditionType, image: Image.Image, params: Params | None = None) -> Image.Image:
-    """Run ``condition``'s detector on ``image`` with checked parameters."""
+def detect(condition: ConditionType, image: Image.Image, params: Params | None = None,
+           annotators: Path | None = None) -> Image.Image:
+    """Run ``condition``'s detector on ``image`` with checked parameters; a detector with
+    weights reads them from the ``annotators`` folder (None: the app's own) or the cache."""
     checked = condition.default_params()
     for name, value in (params or {}).items():
         spec = condition.param(name)
         spec.check(value)
         checked[name] = value
     if callable(condition.detector):
-        return _run_plugin_detector(condition, image, checked)
-    try:
+        run: Callable[[Image.Image, Params], Image.Image] = partial(_run_plugin_detector,
+                                                                    condition)
+    elif condition.detector in DETECTORS:
         run = DETECTORS[condition.detector]
-    except KeyError:
-        raise BadInput(f"no detector named {condition.detector!r} for {condition.id}") from None
-    return run(image, checked)
+    else:
+        raise BadInput(f"no detector named {condition.detector!r} for {condition.id}")
+    token = _ANNOTATORS.set(annotators)
+    try:
+        return run(image, checked)
+    finally:
+        _ANNOTATORS.reset(token)
 
 
 def _run_plugin_detector(condition: ConditionType, image: Image.Image,
@@ -421,8 +436,9 @@ def run_annotator(name: str, loader_name: str, files: tuple[str, ...], image: Im
                   params: Params, mode: str = "L", **options: Any) -> Image.Image:
     """Run controlnet_aux's ``loader_name`` detector with weights ``files`` (for plugins).
 
-    The weights are found and checked like the built-in detectors' (``T2IA_ANNOTATORS`` or the
-    Hugging Face cache; ``torch.load(weights_only=True)`` first), the picture is detected at
+    The weights are found and checked like the built-in detectors' (the annotators folder
+    :func:`detect` was given, the app's own or the Hugging Face cache;
+    ``torch.load(weights_only=True)`` first), the picture is detected at
     ``params["detect_resolution"]`` and the map returned at the picture's size in ``mode``.
     """
     def run(pixels: np.ndarray, resolution: int) -> np.ndarray:

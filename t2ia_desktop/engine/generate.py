@@ -76,6 +76,29 @@ def _never() -> bool:
     return False
 
 
+class JobProgress:
+    """One job's reporting: steps (and the decoding phase after the last), phases, step
+    previews, and the Cancel check."""
+
+    def __init__(self, on_step: StepCallback | None, should_stop: Callable[[], bool],
+                 on_preview: PreviewSink | None, on_phase: PhaseSink | None) -> None:
+        self.phases = PhaseReporter(on_phase)
+        self.reports_phases = on_phase is not None
+        self.on_step: StepCallback = on_step or (lambda step, total: None)
+        self.should_stop = should_stop
+        self.on_preview = on_preview
+        self.steps_done = 0  # base steps finished: the refiner takes over from there
+
+    def report(self, step: int, total: int) -> None:
+        self.on_step(step, total)
+        if step >= total > 0:  # the last step: the VAE turns latents into pixels next
+            self.phases.enter(DECODING)
+
+    def stop_if_asked(self) -> None:
+        if self.should_stop():
+            raise Cancelled()
+
+
 # The UNet and the adapters halve the latent 2 (SDXL) or 3 (SD1.5) times after the VAE's 8x,
 # and the XL adapters unshuffle by 16 then halve once: sizes must be multiples of these.
 SIZE_MULTIPLES = {"sdxl": 32, "sd15": 64}
@@ -141,70 +164,75 @@ class Engine:
     ) -> Image.Image:
         """``on_preview`` gets each step's preview (see engine/step_previews.py); ``on_phase``
         each phase as it begins (core/phases.py): loading only when something loads."""
+        # 1. Check inputs
         request.validate()
-        phases = PhaseReporter(on_phase)
-        step_sink = on_step or (lambda step, total: None)
-
-        def report(step: int, total: int) -> None:
-            step_sink(step, total)
-            if step >= total > 0:  # the last step: the VAE turns latents into pixels next
-                phases.enter(DECODING)
-        if should_stop():
-            raise Cancelled()
+        job = JobProgress(on_step, should_stop, on_preview, on_phase)
+        job.stop_if_asked()
         total = steps_run(request)
-        if total == 0:  # img2img at (nearly) no strength: nothing is repainted
-            step_sink(0, 1)
-            step_sink(1, 1)
+
+        # 2. Nothing to repaint (img2img at nearly no strength): the init image as it is
+        if total == 0:
+            job.on_step(0, 1)
+            job.on_step(1, 1)
             return init_at_size(request)
-        pipe, kwargs, injection = self.prepare(request, phases)
+
+        # 3. Load the models, compute the adapter features, gather the pipeline's arguments
+        pipe, kwargs, injection = self.prepare(request, job.phases)
         self.last_injection = injection
-        if should_stop():  # a Cancel during loading takes effect here, before step 1
-            raise Cancelled()
-        phases(DENOISING, 0.0)
-        report(0, total)
-        previews = StepPreviews(pipe, request.family, on_preview,
+        job.stop_if_asked()  # a Cancel during loading takes effect here, before step 1
+
+        # 4. Denoising loop of the base model, guided by the adapters
+        image = self._denoise(request, pipe, kwargs, injection, job, total)
+
+        # 5. The refiner finishes the base's latents, or the latents are decoded
+        if request.refiner is not None:
+            image = self._refine(request, pipe, kwargs, image, job, total)
+        elif kwargs.get("output_type") == "latent":
+            image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
+
+        # 6. Back to the requested size; inpainting keeps the pixels outside the mask
+        return _fit_to_request(image, request)
+
+    def _denoise(self, request: GenerationRequest, pipe: diffusers.DiffusionPipeline,
+                 kwargs: dict, injection: AdapterInjection, job: JobProgress,
+                 total: int) -> Image.Image | torch.Tensor | None:
+        """Run the base pipeline with the step callback: a picture, or latents for the refiner
+        or the SD1.5 adapter decode, or None when the refiner alone repaints the init image."""
+        job.phases(DENOISING, 0.0)
+        job.report(0, total)
+        previews = StepPreviews(pipe, request.family, job.on_preview,
                                 (request.width, request.height), self.step_preview_decoder)
 
-        steps_done = 0
-
-        def on_step_end(step: int) -> None:
-            nonlocal steps_done
-            steps_done = step + 1
-            report(step + 1, total)
-            previews.deliver()
-            if should_stop():
-                raise Cancelled()
-
         def step_end(pipeline, step, timestep, tensors):
-            on_step_end(step)
+            job.steps_done = step + 1
+            job.report(step + 1, total)
+            previews.deliver()
+            job.stop_if_asked()
             return tensors
 
         kwargs["callback_on_step_end"] = step_end
-        guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
         if base_paints_nothing(request, pipe.scheduler):  # img2img strength below the switch
-            image = None  # the refiner alone repaints the init image
-        else:
-            with guided, previews:
-                image = pipe(**kwargs).images[0]
-        if request.refiner is not None:  # the base's latents, finished by the refiner
-            phases(REFINING)
+            return None
+        guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
+        with guided, previews:
+            return pipe(**kwargs).images[0]
 
-            def refiner_step(step: int, steps: int) -> None:
-                if step < steps:  # back from "loading refiner", when it had to load
-                    phases.enter(REFINING)
-                report(step, steps)
+    def _refine(self, request: GenerationRequest, pipe: diffusers.DiffusionPipeline,
+                kwargs: dict, latents: torch.Tensor | None, job: JobProgress,
+                total: int) -> Image.Image:
+        """The refiner's picture from the base's latents (or from the init image alone)."""
+        job.phases(REFINING)
 
-            with component_progress(phases if on_phase else None, LOADING_REFINER):
-                image = refine(self.refiners, request, pipe,
-                               None if image is None else image[None], kwargs["generator"],
-                               steps_done, refiner_step, should_stop, on_preview, total, kwargs)
-        elif kwargs.get("output_type") == "latent":
-            image = _decode_like_sd15_adapter_pipeline(pipe, image[None])
-        if image.size != (request.width, request.height):
-            image = image.crop((0, 0, request.width, request.height))
-        if request.mode == "inpaint":
-            image = paste_back(image, init_at_size(request), mask_at_size(request))
-        return image
+        def refiner_step(step: int, steps: int) -> None:
+            if step < steps:  # back from "loading refiner", when it had to load
+                job.phases.enter(REFINING)
+            job.report(step, steps)
+
+        with component_progress(job.phases if job.reports_phases else None, LOADING_REFINER):
+            return refine(self.refiners, request, pipe,
+                          None if latents is None else latents[None], kwargs["generator"],
+                          job.steps_done, refiner_step, job.should_stop, job.on_preview, total,
+                          kwargs)
 
     def prepare(
         self, request: GenerationRequest, phases: PhaseSink | None = None
@@ -212,10 +240,28 @@ class Engine:
         """Load what the request needs; return the pipeline, its call arguments and the
         adapter features to add to its UNet calls."""
         family = request.family
-        base = self.store.base(request.model, family, phases)
-        self.loras.apply(base, wanted_loras(request))  # none wanted: all switched off
         padded = working_size(request.width, request.height, family)
-        steps = steps_run(request)
+        # 1. The base pipeline with the request's LoRAs (none wanted: all switched off)
+        base = self.store.base(request.model, family, phases)
+        self.loras.apply(base, wanted_loras(request))
+        # 2. Each guiding control layer's adapter features
+        injection = self._injection(request, padded, phases)
+        # 3. The pipeline of the request's mode, with its scheduler
+        if request.mode == "txt2img":
+            pipe = base
+        else:
+            pipe = PIPELINE_CLASSES[(family, request.mode)].from_pipe(base)
+            pipe.set_progress_bar_config(disable=True)
+        pipe.scheduler = make_scheduler(request.scheduler, self.store.scheduler_config)
+        tile_vae_for(base, self.store.memory_plan, *padded)  # large sizes decode in tiles
+        # 4. The pipeline's call arguments, (word:1.2) emphasis included
+        kwargs = with_prompt_weights(pipe, pipeline_arguments(request, padded), family)
+        return pipe, kwargs, injection
+
+    def _injection(self, request: GenerationRequest, padded: tuple[int, int],
+                   phases: PhaseSink | None) -> AdapterInjection:
+        """The features of every control layer that guides at all, with scale and range."""
+        family, steps = request.family, steps_run(request)
         layers = []
         for control in request.controls:
             self.registry.get(control.condition).adapter_for(family)
@@ -230,41 +276,7 @@ class Engine:
                                       padded, phases),
                 control.conditioning_scale, control.start, control.end,
             ))
-        injection = AdapterInjection(layers, steps, request.adapter_conditioning_factor)
-
-        if request.mode == "txt2img":
-            pipe = base
-        else:
-            pipe = PIPELINE_CLASSES[(family, request.mode)].from_pipe(base)
-            pipe.set_progress_bar_config(disable=True)
-        pipe.scheduler = make_scheduler(request.scheduler, self.store.scheduler_config)
-        tile_vae_for(base, self.store.memory_plan, *padded)  # large sizes decode in tiles
-
-        kwargs: dict = {
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or None,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance_scale,
-            "generator": torch.Generator("cpu").manual_seed(request.seed),
-        }
-        if family == "sdxl":
-            kwargs["prompt_2"] = request.prompt_2
-            kwargs["negative_prompt_2"] = request.negative_prompt_2
-            kwargs.update(micro_conditioning(request))
-            kwargs.update(base_arguments(request))  # a refiner finishes: hand over latents
-        if request.mode != "img2img":  # img2img takes its size from the init image
-            kwargs["width"], kwargs["height"] = padded
-        if request.mode != "txt2img":
-            kwargs["image"] = pad_edge(init_at_size(request), padded)
-            kwargs["strength"] = request.strength
-        if request.mode == "inpaint":
-            kwargs["mask_image"] = pad_mask(mask_at_size(request), padded)
-        if family == "sd15" and request.mode == "txt2img" and request.controls:
-            # StableDiffusionAdapterPipeline decodes on its own path; so does the engine, to
-            # give the same pixels.
-            kwargs["output_type"] = "latent"
-        kwargs = with_prompt_weights(pipe, kwargs, family)  # (word:1.2) emphasis
-        return pipe, kwargs, injection
+        return AdapterInjection(layers, steps, request.adapter_conditioning_factor)
 
     def adapter_features(self, location: str, control: ControlSpec, size: tuple[int, int],
                          padded: tuple[int, int],
@@ -282,6 +294,44 @@ class Engine:
             return adapter(adapter_input(image, padded, adapter.dtype, self.device))
 
         return self.features.get(key, compute)
+
+
+def pipeline_arguments(request: GenerationRequest, padded: tuple[int, int]) -> dict:
+    """The diffusers pipeline's call arguments for ``request`` at the working size."""
+    kwargs: dict = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance_scale,
+        "generator": torch.Generator("cpu").manual_seed(request.seed),
+    }
+    if request.family == "sdxl":
+        kwargs["prompt_2"] = request.prompt_2
+        kwargs["negative_prompt_2"] = request.negative_prompt_2
+        kwargs.update(micro_conditioning(request))
+        kwargs.update(base_arguments(request))  # a refiner finishes: hand over latents
+    if request.mode != "img2img":  # img2img takes its size from the init image
+        kwargs["width"], kwargs["height"] = padded
+    if request.mode != "txt2img":
+        kwargs["image"] = pad_edge(init_at_size(request), padded)
+        kwargs["strength"] = request.strength
+    if request.mode == "inpaint":
+        kwargs["mask_image"] = pad_mask(mask_at_size(request), padded)
+    if request.family == "sd15" and request.mode == "txt2img" and request.controls:
+        # StableDiffusionAdapterPipeline decodes on its own path; so does the engine, to
+        # give the same pixels.
+        kwargs["output_type"] = "latent"
+    return kwargs
+
+
+def _fit_to_request(image: Image.Image, request: GenerationRequest) -> Image.Image:
+    """Crop the working size's picture to the requested size; paste an inpainted picture
+    back into the init image outside the mask."""
+    if image.size != (request.width, request.height):
+        image = image.crop((0, 0, request.width, request.height))
+    if request.mode == "inpaint":
+        image = paste_back(image, init_at_size(request), mask_at_size(request))
+    return image
 
 
 def _decode_like_sd15_adapter_pipeline(pipe, latents: torch.Tensor) -> Image.Image:

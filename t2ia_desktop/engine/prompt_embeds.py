@@ -107,7 +107,7 @@ def emphasised_pooled(tokenizer, text_encoder, ids: list[int], weights: list[flo
         without = text_encoder(torch.tensor(variants, device=text_encoder.device))[0]
     full = pooled.float()
     result = full.clone()
-    for (_, _, weight), other in zip(runs, without.float()):
+    for (_, _, weight), other in zip(runs, without.float(), strict=True):
         result += (weight - 1.0) * (full - other[None])
     return result.to(pooled.dtype)
 

@@ -133,7 +133,8 @@ def _open_clip_text_encoder(path: Path, folder: Path, dtype):
     from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
     with safe_open(str(path), framework="pt") as file:
-        names = [key for key in file.keys() if key.startswith(OPEN_CLIP_PREFIX)]
+        stored = file.keys()  # a safe_open file is no mapping: it lists its keys
+        names = [key for key in stored if key.startswith(OPEN_CLIP_PREFIX)]
         state = {key: file.get_tensor(key) for key in names}
     config = CLIPTextConfig.from_pretrained(folder / "text_encoder_2", local_files_only=True)
     with init_empty_weights():

@@ -24,6 +24,7 @@ from t2ia_desktop.core.conditions.registry import ConditionRegistry, ConditionTy
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.checkpoints import download_folder, downloaded
 from t2ia_desktop.core.generation.request import is_hub_id
+from t2ia_desktop.core.settings import current_annotators_root
 from t2ia_desktop.runtime.downloads import WeightDownloads
 
 
@@ -66,7 +67,7 @@ class WeightAsset:
     def location(self) -> Path | None:
         from t2ia_desktop.engine.model_store.weights import find_weights
 
-        folder = find_weights((self.file,))
+        folder = find_weights((self.file,), current_annotators_root())
         return folder / self.file if folder is not None else None
 
 
@@ -159,7 +160,7 @@ def weight_deletable(path: Path) -> bool:
     """Whether ``path`` is in an annotators folder (the cache's shared snapshot is left alone)."""
     from t2ia_desktop.engine.model_store.weights import annotators_folder, app_annotators_folder
 
-    return path.parent in (annotators_folder(), app_annotators_folder())
+    return path.parent in (annotators_folder(current_annotators_root()), app_annotators_folder())
 
 
 def download_adapters(repos: Sequence[str], **kwargs: Any) -> list[Any]:

@@ -14,11 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
+from t2ia_desktop.core.settings import current_annotators_root
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,6 @@ Download = Callable[..., list[Any]]
 PROGRESS_INTERVAL_S = 0.05
 
 
-def default_download(files: Sequence[str], **kwargs: Any) -> list[Any]:
-    from t2ia_desktop.engine.model_store.downloads import download_annotator_weights
-
-    return download_annotator_weights(files, **kwargs)
-
-
 class DownloadTask(QThread):
     """One download of ``files``; :meth:`cancel` stops it between two chunks."""
 
@@ -43,7 +39,7 @@ class DownloadTask(QThread):
     failed = Signal(str)  # a message for the artist
     cancelled = Signal()
 
-    def __init__(self, files: Sequence[str], download: Download = default_download,
+    def __init__(self, files: Sequence[str], download: Download,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("t2ia-download")
@@ -54,9 +50,6 @@ class DownloadTask(QThread):
 
     def cancel(self) -> None:
         self._cancel.set()
-
-    def is_cancelling(self) -> bool:
-        return self._cancel.is_set()
 
     def _report(self, done: int, total: int | None, name: str) -> None:
         now = time.monotonic()
@@ -84,18 +77,28 @@ class WeightDownloads(QObject):
     downloaded = Signal(tuple)  # the file names that arrived
     started = Signal(object)  # the DownloadTask
 
-    def __init__(self, download: Download = default_download,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, download: Download | None = None, parent: QObject | None = None, *,
+                 annotators: Callable[[], Path | None] = current_annotators_root) -> None:
+        """``download`` fetches files (default: detector weights into the annotators folder);
+        ``annotators()`` is the chosen annotators folder (the app passes its settings store's
+        ``annotators_root``; by default the settings file is read)."""
         super().__init__(parent)
-        self._download = download
+        self._annotators = annotators
+        self._download = download or self._download_weights
         self.task: DownloadTask | None = None
+
+    def _download_weights(self, files: Sequence[str], **kwargs: Any) -> list[Any]:
+        from t2ia_desktop.engine.model_store.downloads import download_annotator_weights
+
+        return download_annotator_weights(files, annotators=self._annotators(), **kwargs)
 
     # -- what the UI asks before offering a download ----------------------------------------
     def missing(self, files: Sequence[str]) -> dict[str, int | None]:
         """The files to fetch (and their approximate sizes) so that all of ``files`` are here."""
         from t2ia_desktop.engine.model_store.weights import APPROXIMATE_SIZES, missing_files
 
-        return {f: APPROXIMATE_SIZES.get(f) for f in missing_files(tuple(files))}
+        return {f: APPROXIMATE_SIZES.get(f)
+                for f in missing_files(tuple(files), self._annotators())}
 
     def offline(self) -> bool:
         """Offline mode is on: the hub is not asked at all."""
@@ -107,7 +110,7 @@ class WeightDownloads(QObject):
         """Where downloads land (and where to put files by hand)."""
         from t2ia_desktop.engine.model_store.weights import annotators_folder
 
-        return str(annotators_folder())
+        return str(annotators_folder(self._annotators()))
 
     def source_url(self) -> str:
         from t2ia_desktop.engine.model_store.weights import ANNOTATORS_URL

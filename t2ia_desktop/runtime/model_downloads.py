@@ -2,8 +2,9 @@
 
 :class:`~t2ia_desktop.runtime.downloads.WeightDownloads` runs any ``download(files, progress=,
 cancel=)`` on its own thread with progress signals and Cancel; for models the "files" are one
-hub id and the engine's :func:`~t2ia_desktop.engine.model_store.model_downloads.download_model` fetches
-that pipeline's files (imported on the download thread: no torch is involved).
+hub id and the engine's
+:func:`~t2ia_desktop.engine.model_store.model_downloads.download_model` fetches that pipeline's
+files (imported on the download thread: no torch is involved).
 """
 
 from __future__ import annotations

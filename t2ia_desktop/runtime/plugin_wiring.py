@@ -1,39 +1,18 @@
-"""Threads and plugins: detector and engine factories that read the app's one registry, and
-what condition layers do after "Reload plugins".
+"""What condition layers do after "Reload plugins".
 
-The registry object is shared by the UI, the detector thread and the generation worker; a
-reload swaps its contents, so each of them sees the new condition types on its next use.
+The registry object is shared by the UI, the detector thread and the generation worker (the
+factories in runtime/previews.py and runtime/worker.py take it); a reload swaps its contents,
+so each of them sees the new condition types on its next use.
 """
 
 from __future__ import annotations
 
-from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater, _snapshot
-from t2ia_desktop.runtime.previews import Detect, DetectFactory
-from t2ia_desktop.runtime.worker import Engine, EngineFactory
+from t2ia_desktop.runtime.previews import registry_detect_factory
 
-
-def registry_detect_factory(registry: ConditionRegistry) -> DetectFactory:
-    """Detectors looked up in ``registry`` at each run (imports the engine on the thread)."""
-
-    def build() -> Detect:
-        from t2ia_desktop.engine.detectors import detect
-
-        return lambda condition, image, params: detect(registry.get(condition), image, params)
-
-    return build
-
-
-def registry_engine_factory(demo_root: str, registry: ConditionRegistry) -> EngineFactory:
-    """The torch engine reading ``registry`` (imported inside the worker thread)."""
-
-    def build() -> Engine:
-        from t2ia_desktop.engine.generate import Engine as TorchEngine
-
-        return TorchEngine(demo_root=demo_root, registry=registry)
-
-    return build
+# The detector factory lives with the detector thread; importable here for older callers.
+__all__ = ["refresh_condition_layers", "registry_detect_factory"]
 
 
 def refresh_condition_layers(updater: ConditionUpdater) -> list[str]:

@@ -22,10 +22,6 @@ class PreviewGate:
     def __init__(self) -> None:
         self._in_flight = threading.Event()
 
-    @property
-    def in_flight(self) -> bool:
-        return self._in_flight.is_set()
-
     def offer(self, render: Callable[[], Image.Image], send: Callable[[Image.Image], None]) -> bool:
         """Render and send a preview unless one is in flight; True when it was sent."""
         if self._in_flight.is_set():

@@ -12,12 +12,15 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.settings import current_annotators_root
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +33,24 @@ FAST_DEBOUNCE_MS = 40
 DEBOUNCE_MS = 150
 
 
-def default_detect_factory() -> Detect:
-    """Imports the engine's detectors inside the detector thread (torch loads there)."""
-    from t2ia_desktop.core.conditions.registry import default_registry
-    from t2ia_desktop.engine.detectors import detect
+def registry_detect_factory(
+    registry: ConditionRegistry | None = None,
+    annotators: Callable[[], Path | None] = current_annotators_root,
+) -> DetectFactory:
+    """The engine's detectors, each condition looked up in ``registry`` (the built-in
+    conditions when None) and the weights in the folder ``annotators()`` gives, at every run
+    (the app passes its store's ``annotators_root``; by default the settings file is read).
+    The engine is imported when the factory is called, inside the detector thread (torch
+    loads there)."""
 
-    registry = default_registry()
-    return lambda condition, image, params: detect(registry.get(condition), image, params)
+    def build() -> Detect:
+        from t2ia_desktop.engine.detectors import detect
+
+        conditions = registry if registry is not None else default_registry()
+        return lambda condition, image, params: detect(conditions.get(condition), image, params,
+                                                       annotators())
+
+    return build
 
 
 @dataclass
@@ -89,12 +103,12 @@ class PreviewScheduler(QObject):
 
     _submit = Signal(object)
 
-    def __init__(self, detect_factory: DetectFactory = default_detect_factory,
+    def __init__(self, detect_factory: DetectFactory | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("t2ia-detect")
-        self._executor = _DetectorExecutor(detect_factory)
+        self._executor = _DetectorExecutor(detect_factory or registry_detect_factory())
         self._executor.moveToThread(self._thread)
         self._submit.connect(self._executor.run)
         self._executor.done.connect(self._on_done)

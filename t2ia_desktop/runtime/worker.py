@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from typing import Protocol
@@ -10,6 +9,7 @@ from typing import Protocol
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import Cancelled, T2IAError
 from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.phases import SAVING, STARTING_ENGINE
@@ -27,8 +27,8 @@ class Engine(Protocol):
     def generate(
         self,
         request: GenerationRequest,
-        on_step: Callable[[int, int], None],
-        should_stop: Callable[[], bool],
+        on_step: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] = ...,
         on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
         on_phase: Callable[[str, float | None], None] | None = None,
     ) -> Image.Image: ...
@@ -37,25 +37,17 @@ class Engine(Protocol):
 EngineFactory = Callable[[], Engine]
 
 
-def default_engine_factory(demo_root: str) -> EngineFactory:
-    """A factory that imports torch and diffusers only when called (inside the worker)."""
+def default_engine_factory(demo_root: str,
+                           registry: ConditionRegistry | None = None) -> EngineFactory:
+    """The local torch engine reading ``registry`` (the built-in conditions when None); torch
+    and diffusers are imported when the factory is called, inside the worker thread."""
 
     def build() -> Engine:
         from t2ia_desktop.engine.generate import Engine as TorchEngine
 
-        return TorchEngine(demo_root=demo_root)
+        return TorchEngine(demo_root=demo_root, registry=registry)
 
     return build
-
-
-def reports_phases(engine: Engine) -> bool:
-    """Whether ``engine.generate`` takes ``on_phase`` (engines written before phases do not)."""
-    try:
-        parameters = inspect.signature(engine.generate).parameters
-    except (TypeError, ValueError):
-        return False
-    return "on_phase" in parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 class _JobExecutor(QObject):
@@ -91,17 +83,13 @@ class _JobExecutor(QObject):
                 self._engine = self._engine_factory()
                 self.engine_ready.emit(device_label(self._engine))
                 self._report_memory()
-            extra = {}
-            if reports_phases(self._engine):
-                extra["on_phase"] = lambda phase, fraction: self.phase.emit(job.id, phase,
-                                                                            fraction)
             image = self._engine.generate(
                 request,
                 on_step=lambda step, total: self.progress.emit(job.id, step, total),
+                should_stop=job.cancel_event.is_set,
                 on_preview=lambda render: self._previews.offer(
                     render, lambda image: self.preview.emit(job.id, image)),
-                should_stop=job.cancel_event.is_set,
-                **extra,
+                on_phase=lambda phase, fraction: self.phase.emit(job.id, phase, fraction),
             )
         except Cancelled:
             self.cancelled.emit(job.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from t2ia_desktop.cli.main import main
 
 PREFIX = "t2ia-desktop: error: "
@@ -24,3 +26,12 @@ def one_error_line(capsys) -> str:
     assert lines[0].startswith(PREFIX), lines[0]
     assert "Traceback" not in captured.err + captured.out
     return lines[0][len(PREFIX):]
+
+
+def generate_args(files, *extra: str, model: str | None = None, out: Path | None = None):
+    """``generate`` arguments for the ``files`` fixture's model and output, then ``extra``."""
+    return [
+        "generate", "--model", model or str(files.model), "--prompt", "a lighthouse",
+        "--width", "64", "--height", "64", "--steps", "2",
+        "--out", str(out or files.out), *extra,
+    ]

@@ -8,54 +8,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from t2ia_desktop import __version__
 from t2ia_desktop.cli.main import main
 from t2ia_desktop.core.conditions.registry import default_registry
-from tests.cli.helpers import PREFIX, one_error_line, run_cli
-
-
-class _EngineForbidden(types.ModuleType):
-    def __getattr__(self, name: str):
-        if name.startswith("__"):  # the import machinery probes these
-            raise AttributeError(name)
-        raise AssertionError(f"{self.__name__}.{name} was used: bad input must fail before "
-                             "any detector or model loads")
-
-
-@pytest.fixture
-def no_engine(monkeypatch):
-    """Make any use of the torch side (detectors, pipelines, demo model) fail the test."""
-    for name in ("t2ia_desktop.engine.detectors", "t2ia_desktop.engine.generate",
-                 "t2ia_desktop.engine.pipelines", "t2ia_desktop.engine.demo.model"):
-        monkeypatch.setitem(sys.modules, name, _EngineForbidden(name))
-
-
-@pytest.fixture
-def files(tmp_path):
-    """A good sketch, a folder that looks like an SDXL pipeline, and an output path."""
-    sketch = tmp_path / "sketch.png"
-    Image.new("L", (64, 64), 0).save(sketch)
-    model = tmp_path / "model"
-    model.mkdir()
-    index = {"_class_name": "StableDiffusionXLPipeline"}
-    (model / "model_index.json").write_text(json.dumps(index))
-    return types.SimpleNamespace(sketch=sketch, model=model, out=tmp_path / "out.png",
-                                 tmp=tmp_path)
-
-
-def generate_args(files, *extra: str, model: str | None = None, out: Path | None = None):
-    return [
-        "generate", "--model", model or str(files.model), "--prompt", "a lighthouse",
-        "--width", "64", "--height", "64", "--steps", "2",
-        "--out", str(out or files.out), *extra,
-    ]
-
+from tests.cli.helpers import PREFIX, generate_args, one_error_line, run_cli
 
 # -- version and conditions -------------------------------------------------------------------
 
@@ -71,7 +31,7 @@ def test_conditions_prints_one_line_per_condition_starting_with_its_id(capsys):
     # The built-ins first, then the bundled plugins' conditions (tests/core/test_plugins.py).
     assert len(lines) > len(registry.ids())
     assert all("\tplugin " in line for line in lines[len(registry.ids()):])
-    for line, condition in zip(lines, registry):
+    for line, condition in zip(lines, registry, strict=False):
         assert line.split("\t")[0] == condition.id
         assert condition.label in line
     by_id = {line.split("\t")[0]: line for line in lines}

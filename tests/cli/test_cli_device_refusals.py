@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.cli.helpers import one_error_line, run_cli
-from tests.cli.test_cli import files, generate_args, no_engine
-
-__all__ = ["files", "no_engine"]  # fixtures
+from tests.cli.helpers import generate_args, one_error_line, run_cli
 
 NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 NO_MPS = pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")

@@ -58,7 +58,7 @@ def test_ora_keeps_the_layers(project, tmp_path):
     back = import_ora(out)
     doc = four_layers()
     assert [lay.name for lay in back.layers] == [lay.name for lay in doc.layers]
-    for mine, theirs in zip(doc.layers, back.layers):
+    for mine, theirs in zip(doc.layers, back.layers, strict=True):
         assert np.array_equal(mine.pixels, theirs.pixels)
 
 

@@ -19,8 +19,8 @@ from t2ia_desktop.core.undo.commands import (
     anchor_offset,
 )
 from t2ia_desktop.core.undo.stack import UndoStack
+from tests.core.histories import SH, SW, apply, operations, small_document
 from tests.core.samples import noise, state
-from tests.core.test_commands import SH, SW, apply, operations, small_document
 
 
 def solid(rgba, width=4, height=3) -> np.ndarray:
@@ -70,8 +70,9 @@ def test_an_unknown_blend_mode_is_refused():
     assert layer.blend_mode == "normal"
 
 
-@pytest.mark.parametrize(("anchor", "offset"), [((0, 0), (0, 0)), ((1, 1), (4, 3)), ((2, 2), (8, 6)),
-                                            ((2, 0), (8, 0))])
+@pytest.mark.parametrize(("anchor", "offset"), [
+    ((0, 0), (0, 0)), ((1, 1), (4, 3)), ((2, 2), (8, 6)), ((2, 0), (8, 0)),
+])
 def test_anchor_offsets_put_the_old_canvas_where_the_anchor_says(anchor, offset):
     assert anchor_offset((10, 8), (18, 14), anchor) == offset
     assert anchor_offset((18, 14), (10, 8), anchor) == (-offset[0], -offset[1])
@@ -84,7 +85,7 @@ def test_resize_pads_and_crops_every_layer_and_undo_restores_them():
     old = [layer.pixels.copy() for layer in doc.layers]
     stack.push(ResizeCanvas(SW + 6, SH - 4, anchor_offset((SW, SH), (SW + 6, SH - 4), (2, 1))))
     assert (doc.width, doc.height) == (SW + 6, SH - 4)
-    for layer, pixels in zip(doc.layers, old):
+    for layer, pixels in zip(doc.layers, old, strict=True):
         assert layer.pixels.shape == (SH - 4, SW + 6, 4)
         assert not layer.pixels[:, :6].any()  # anchored right: new margin on the left
         assert np.array_equal(layer.pixels[:, 6:], pixels[2:SH - 2])  # centred vertically

@@ -1,4 +1,5 @@
-"""Undo and redo: random histories restore every state exactly; merging, memory bound, clean mark."""
+"""Undo and redo: random histories restore every state exactly; merging, memory bound, clean
+mark."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer, blank_pixels
+from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.undo.commands import (
     AddLayer,
     MoveLayer,
@@ -18,83 +19,10 @@ from t2ia_desktop.core.undo.commands import (
     snapshot,
 )
 from t2ia_desktop.core.undo.stack import UndoStack
+from tests.core.histories import SH, SW, apply, operations, small_document
 from tests.core.samples import noise, state
 
-SW, SH = 24, 18  # small, non-square canvas for the property tests
-
-
-def small_document() -> Document:
-    doc = Document.with_sketch_layer(SW, SH)
-    doc.layers[0].pixels[2:6, 3:9] = (0, 0, 0, 255)
-    doc.add_layer(Layer("Photo", "photo", noise(1, SW, SH, opaque=True)), 0)
-    doc.add_layer(Layer("Depth", "condition", noise(2, SW, SH),
-                        condition=ConditionSettings("depth", params={"a": 1})))
-    for number, layer in enumerate(doc.layers):
-        layer.id = f"layer{number}"
-    return doc
-
-
 # -- the property test ------------------------------------------------------------------------
-
-colours = st.tuples(*[st.integers(0, 255)] * 4)
-rects = st.tuples(st.integers(-4, SW), st.integers(-4, SH), st.integers(0, SW + 4),
-                  st.integers(0, SH + 4))
-operations = st.one_of(
-    st.tuples(st.just("paint"), st.integers(0, 50), rects, colours),
-    st.tuples(st.just("stroke"), st.integers(0, 50), st.lists(rects, min_size=1, max_size=4),
-              colours),
-    st.tuples(st.just("add"), st.integers(0, 50), st.integers(0, 10**6)),
-    st.tuples(st.just("remove"), st.integers(0, 50)),
-    st.tuples(st.just("move"), st.integers(0, 50), st.integers(0, 50)),
-    st.tuples(st.just("opacity"), st.integers(0, 50), st.floats(0, 1)),
-    st.tuples(st.just("visible"), st.integers(0, 50), st.booleans()),
-    st.tuples(st.just("rename"), st.integers(0, 50), st.text(max_size=5)),
-    st.tuples(st.just("condition"), st.integers(0, 50),
-              st.sampled_from(["conditioning_scale", "enabled", "params"]), st.integers(0, 3)),
-    st.tuples(st.just("undo")),
-    st.tuples(st.just("redo")),
-    st.tuples(st.just("seal")),
-)
-
-
-def apply(stack: UndoStack, doc: Document, operation: tuple) -> None:
-    kind = operation[0]
-    if kind in ("undo", "redo", "seal"):
-        getattr(stack, kind)()
-        return
-    if kind == "add":
-        pixels = noise(operation[2], SW, SH)
-        stack.push(AddLayer(Layer(f"L{operation[2]}", "paint", pixels),
-                            operation[1] % (len(doc.layers) + 1)))
-        return
-    if not doc.layers:
-        return
-    layer = doc.layers[operation[1] % len(doc.layers)]
-    if kind == "paint":
-        x, y, w, h = operation[2]
-        with stack.edit_pixels(layer, operation[2], "Fill"):
-            layer.pixels[max(0, y):max(0, y + h), max(0, x):max(0, x + w)] = operation[3]
-    elif kind == "stroke":
-        recorder = PixelRecorder(layer, tile=8)
-        for x, y, w, h in operation[2]:
-            recorder.before_paint((x, y, w, h))
-            layer.pixels[max(0, y):max(0, y + h), max(0, x):max(0, x + w)] = operation[3]
-        stack.push(recorder.finish())
-    elif kind == "remove":
-        stack.push(RemoveLayer(layer))
-    elif kind == "move":
-        stack.push(MoveLayer(layer, operation[2] % len(doc.layers)))
-    elif kind == "opacity":
-        stack.push(SetLayerProperty(layer, "opacity", operation[2]))
-    elif kind == "visible":
-        stack.push(SetLayerProperty(layer, "visible", operation[2]))
-    elif kind == "rename":
-        stack.push(SetLayerProperty(layer, "name", operation[2]))
-    elif kind == "condition" and layer.condition is not None:
-        field, number = operation[2], operation[3]
-        value = {"conditioning_scale": number / 2, "enabled": bool(number % 2),
-                 "params": {"a": number, "b": [number]}}[field]
-        stack.push(SetLayerProperty(layer, f"condition.{field}", value))
 
 
 @settings(max_examples=120, deadline=None, derandomize=True)
@@ -242,11 +170,11 @@ def test_move_emits_layer_moved_and_undo_moves_back():
 def test_bad_properties_are_refused_before_anything_changes():
     doc = small_document()
     stack = UndoStack(doc)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown layer property 'blend'"):
         SetLayerProperty(doc.layers[0], "blend", "multiply")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="has no condition settings"):
         SetLayerProperty(doc.layers[0], "condition.enabled", False)  # a photo: no condition
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="opacity must be between 0 and 1"):
         stack.push(SetLayerProperty(doc.layers[0], "opacity", 1.5))
     assert stack.labels == []
     assert doc.layers[0].opacity == 1.0
@@ -264,9 +192,14 @@ def test_a_group_is_one_step_and_a_failing_group_leaves_nothing():
     assert stack.labels == ["Merge down"]
     stack.undo()
     assert state(doc) == start
-    with pytest.raises(RuntimeError, match="interrupted"), stack.group("Broken"):
-        stack.push(SetLayerProperty(doc.layers[0], "name", "x"))
-        raise RuntimeError("interrupted")
+
+    def broken_group() -> None:
+        with stack.group("Broken"):
+            stack.push(SetLayerProperty(doc.layers[0], "name", "x"))
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        broken_group()
     assert state(doc) == start
     assert stack.labels == ["Merge down"]
 

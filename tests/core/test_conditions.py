@@ -65,15 +65,15 @@ def test_an_empty_registry_knows_nothing():
         registry.get("sketch")
 
 
-def test_for_family_sd15_excludes_lineart_and_includes_color():
-    ids = [c.id for c in default_registry().for_family("sd15")]
+def test_sd15_adapters_exclude_lineart_and_include_color():
+    ids = [c.id for c in default_registry() if "sd15" in c.adapters]
     assert "lineart" not in ids
     assert "color" in ids
     assert ids == [i for i in BUILTINS if i != "lineart"]
 
 
-def test_for_family_sdxl_excludes_color():
-    ids = [c.id for c in default_registry().for_family("sdxl")]
+def test_sdxl_adapters_exclude_color():
+    ids = [c.id for c in default_registry() if "sdxl" in c.adapters]
     assert ids == [i for i in BUILTINS if i != "color"]
 
 
@@ -128,7 +128,9 @@ def test_parse_int_rejects_non_integers(text):
         INT.parse(text)
 
 
-@pytest.mark.parametrize(("text", "word"), [("3", "at least"), ("257", "at most"), ("-1", "at least")])
+@pytest.mark.parametrize(("text", "word"), [
+    ("3", "at least"), ("257", "at most"), ("-1", "at least"),
+])
 def test_parse_int_rejects_out_of_range(text, word):
     with pytest.raises(BadInput, match=f"block must be {word}"):
         INT.parse(text)

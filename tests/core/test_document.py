@@ -57,7 +57,7 @@ def test_results_are_numbered_and_stack_upwards():
 
 def test_add_layer_of_the_wrong_size_is_refused():
     doc = Document.with_sketch_layer(W, H)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="layer is .* document is"):
         doc.add_layer(Layer("Paint", "paint", blank_pixels(H, W)))
     assert len(doc.layers) == 1
 

@@ -46,7 +46,7 @@ def test_rename_and_opacity_emit_only_on_change(doc):
     doc.set_opacity(paint, 0.5)
     assert (paint.name, paint.opacity) == ("Ink", 0.5)
     assert events == [("changed", "Ink"), ("changed", "Ink")]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="opacity must be between 0 and 1"):
         doc.set_opacity(paint, 1.01)
 
 
@@ -59,5 +59,5 @@ def test_set_condition_value(doc):
     assert events == [("changed", "Depth")]
     with pytest.raises(AttributeError):
         doc.set_condition_value(depth, "strength", 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="has no condition settings"):
         doc.set_condition_value(doc.layers[1], "enabled", False)  # a paint layer

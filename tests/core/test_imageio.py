@@ -122,7 +122,7 @@ def test_a_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path):
     save_png(Image.new("RGB", (8, 8), (255, 0, 0)), out)
     before = out.read_bytes()
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="CMYK"):
         save_png(Image.new("CMYK", (8, 8)), out)  # PNG cannot hold CMYK
 
     assert out.read_bytes() == before

@@ -150,7 +150,7 @@ def test_a_version_1_project_from_an_older_writer_opens(tmp_path):
         contents = {name: archive.read(name) for name in archive.namelist()}
     manifest = json.loads(contents["manifest.json"])
     assert manifest["format_version"] == FORMAT_VERSION == 1
-    for name, layer in zip(("layers/0000.png", "layers/0001.png"), document.layers):
+    for name, layer in zip(("layers/0000.png", "layers/0001.png"), document.layers, strict=True):
         flat = layer.pixels.reshape(HEIGHT, -1)
         rows = np.zeros((HEIGHT, flat.shape[1] + 1), np.uint8)
         rows[:, 1:] = flat  # filter None on every row
@@ -177,5 +177,5 @@ def test_a_project_of_blank_flat_and_noise_layers_round_trips(tmp_path, small_ba
     path = tmp_path / "art.t2ia"
     save_project(document, path)
     loaded, _ = load_project(path)
-    for original, reopened in zip(document.layers, loaded.layers):
+    for original, reopened in zip(document.layers, loaded.layers, strict=True):
         assert np.array_equal(original.pixels, reopened.pixels), original.name

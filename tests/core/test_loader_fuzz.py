@@ -41,8 +41,12 @@ def load(kind: str, path: Path) -> None:
     try:
         document = load_project(path)[0] if kind == "t2ia" else import_ora(path)
     except BadInput as error:
-        assert str(error)
-        assert "\n" not in str(error).strip()
+        refusal = str(error)
+    else:
+        refusal = None
+    if refusal is not None:
+        assert refusal
+        assert "\n" not in refusal.strip()
         return
     assert isinstance(document, Document)
     for layer in document.layers:

@@ -67,7 +67,7 @@ def test_the_file_follows_the_openraster_layout(exported):
         assert (root.tag, root.get("w"), root.get("h")) == ("image", str(W), str(H))
         layers = root.find("stack").findall("layer")
         assert [e.get("name") for e in layers] == [lay.name for lay in reversed(doc.layers)]
-        for element, layer in zip(layers, reversed(doc.layers)):
+        for element, layer in zip(layers, reversed(doc.layers), strict=True):
             assert element.get("composite-op") == "svg:src-over"
             assert float(element.get("opacity")) == layer.opacity
             assert element.get("visibility") == ("visible" if layer.visible else "hidden")
@@ -96,7 +96,7 @@ def test_export_then_import_keeps_pixels_order_names_visibility_and_opacity(expo
     assert (back.width, back.height) == (W, H)
     assert [(lay.name, lay.visible, lay.opacity) for lay in back.layers] == [
         (lay.name, lay.visible, lay.opacity) for lay in doc.layers]
-    for mine, theirs in zip(doc.layers, back.layers):
+    for mine, theirs in zip(doc.layers, back.layers, strict=True):
         assert np.array_equal(mine.pixels, theirs.pixels)
     # opaque layers are photos, the rest paint; the selected layer is active again
     assert [lay.kind for lay in back.layers] == ["paint", "photo", "paint", "photo"]

@@ -378,5 +378,5 @@ def test_fields_a_later_version_may_add_are_ignored_and_missing_ones_take_defaul
 
 def test_a_layer_added_by_hand_to_a_loaded_document_must_fit(saved):
     document, _ = load_project(saved)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="layer is .* document is"):
         document.add_layer(Layer("x", "paint", np.zeros((2, 2, 4), np.uint8)))

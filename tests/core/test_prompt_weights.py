@@ -8,12 +8,22 @@ from hypothesis import strategies as st
 
 from t2ia_desktop.core.generation.prompt_weights import (
     EMPHASIS,
-    escape,
-    format_prompt,
     has_emphasis,
     parse_prompt,
     plain_text,
 )
+
+
+def escape(text: str) -> str:
+    """``text`` with its brackets and backslashes escaped, so it parses to itself."""
+    return "".join("\\" + c if c in "()[]\\" else c for c in text)
+
+
+def format_prompt(chunks: list[tuple[str, float]]) -> str:
+    """Chunks written back in the syntax (``(text:weight)`` for weights other than 1)."""
+    return "".join(escape(text) if weight == 1.0 else f"({escape(text)}:{weight!r})"
+                   for text, weight in chunks)
+
 
 plain_chars = st.text(alphabet=st.characters(blacklist_characters="\\()[]:"), min_size=1)
 

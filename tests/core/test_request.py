@@ -104,7 +104,7 @@ def test_metadata_is_json_and_holds_control_hashes_not_images():
     controls = metadata["controls"]
     assert [c["condition"] for c in controls] == ["sketch", "canny"]
     assert [c["conditioning_scale"] for c in controls] == [0.8, 1.2]
-    for control, spec in zip(controls, request.controls):
+    for control, spec in zip(controls, request.controls, strict=True):
         assert control["image_sha256"] == spec.image_hash()
         assert isinstance(control["image_sha256"], str)
         assert not any(isinstance(value, Image.Image) for value in control.values())

@@ -14,6 +14,7 @@ from t2ia_desktop.core.settings import (
     SCHEMA_VERSION,
     Settings,
     SettingsStore,
+    current_annotators_root,
     folder_problem,
     settings_path,
     taesd_folder_for,
@@ -107,6 +108,22 @@ def test_the_annotators_setting_reaches_the_weight_look_ups(tmp_path, monkeypatc
     store.save(Settings())
     store.apply_environment()
     assert "T2IA_ANNOTATORS" not in os.environ
+
+
+def test_the_annotators_folder_is_read_from_the_store_not_the_environment(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.delenv("T2IA_ANNOTATORS", raising=False)
+    store = SettingsStore()
+    assert store.annotators_root() is None  # the app's own folder
+    assert current_annotators_root() is None
+    store.save(Settings(annotators_folder=str(tmp_path / "weights")))
+    assert store.annotators_root() == tmp_path / "weights"  # at once, no apply_environment
+    assert current_annotators_root() == tmp_path / "weights"  # what the command line reads
+    assert "T2IA_ANNOTATORS" not in os.environ
+    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path / "override"))
+    assert current_annotators_root() == tmp_path / "override"  # the user's override wins
+    assert SettingsStore().annotators_root() == tmp_path / "override"
+    assert store.annotators_root() == tmp_path / "weights"  # as it stood at this launch
 
 
 def test_folder_problems_say_what_to_do(tmp_path):

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from t2ia_desktop.core.document.small_pages import huge_page_advice, small_pages
+from t2ia_desktop.core.document import small_pages as pages
+from t2ia_desktop.core.document.small_pages import small_pages
+
+
+def huge_page_advice() -> bool | None:
+    """Whether numpy advises huge pages now (None where numpy has no such switch)."""
+    switch = pages._set_madvise_hugepage
+    if switch is None:
+        return None
+    current = switch(True)
+    switch(current)
+    return bool(current)
 
 
 def test_small_pages_turns_the_advice_off_and_back():

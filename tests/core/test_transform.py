@@ -8,16 +8,30 @@ import pytest
 
 from t2ia_desktop.core.document.transform import (
     about,
-    apply_transform,
-    flip_matrix,
     frame_matrix,
     lift,
     quarter_turn_matrix,
     rotation,
+    scaling,
     transformed_mask,
     transformed_region,
     translation,
 )
+
+
+def apply_transform(pixels: np.ndarray, matrix: np.ndarray, mask: np.ndarray | None = None,
+                    resample: str = "bicubic") -> tuple[int, int, int, int]:
+    """Put the transform tool's result into ``pixels``; the rectangle that changed."""
+    (x, y, w, h), patch = transformed_region(pixels, matrix, mask, resample)
+    pixels[y:y + h, x:x + w] = patch
+    return x, y, w, h
+
+
+def flip_matrix(rect: tuple[int, int, int, int], horizontal: bool) -> np.ndarray:
+    """Mirror the box ``rect`` left↔right (``horizontal``) or top↔bottom, in place."""
+    x, y, w, h = rect
+    mirror = scaling(-1.0, 1.0) if horizontal else scaling(1.0, -1.0)
+    return about(mirror, x + w / 2, y + h / 2)
 
 
 @pytest.fixture

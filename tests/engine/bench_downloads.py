@@ -29,7 +29,8 @@ def speed(served: Path, repeats: int = 3) -> None:
             out = Path(tempfile.mkdtemp())
             calls = []
             started = time.perf_counter()
-            download_files(REPO, FILES, out, progress=lambda *report, calls=calls: calls.append(report))
+            download_files(REPO, FILES, out,
+                           progress=lambda *report, calls=calls: calls.append(report))
             seconds = time.perf_counter() - started
             size = sum((out / name).stat().st_size for name in FILES)
             print(f"download {size / 1e6:.1f} MB: {seconds * 1000:.0f} ms "

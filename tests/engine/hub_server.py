@@ -55,61 +55,63 @@ class HubServer:
                           ).encode()
 
 
+class _HubHandler(http.server.BaseHTTPRequestHandler):
+    hub: HubServer  # set on the subclass made for each server (see _handler)
+
+    def log_message(self, *args: object) -> None:  # quiet test output
+        pass
+
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def _answer(self, body: bool) -> None:
+        server = self.hub
+        server.requests.append((self.command, self.path))
+        listing = server.listing(self.path)
+        if listing is not None:
+            self._send(200, {"Content-Length": str(len(listing)),
+                             "Content-Type": "application/json"}, listing if body else b"")
+            return
+        file = server._file(self.path)
+        if file is None:
+            self._send(404, {"Content-Length": "15"}, b"Entry not found" if body else b"")
+            return
+        size = file.stat().st_size
+        if server.redirect and not self.path.startswith("/cdn/"):
+            self._send(302, {"Location": f"/cdn/{file.name}", "X-Linked-Size": str(size),
+                             "Content-Length": "0"})
+            return
+        self._send(200, {"Content-Length": str(size),
+                         "Content-Type": "application/octet-stream"})
+        if body:
+            self._stream(file)
+
+    def _send(self, status: int, headers: dict[str, str], payload: bytes = b"") -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+
+    def _stream(self, file: Path) -> None:
+        """The file's bytes in chunks, ``delay`` apart; a cancelling client is no error."""
+        try:
+            with open(file, "rb") as data:
+                while chunk := data.read(self.hub.chunk):
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    if self.hub.delay:
+                        time.sleep(self.hub.delay)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client cancelled
+
+
 def _handler(server: HubServer) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:  # quiet test output
-            pass
-
-        def _answer(self, body: bool) -> None:
-            server.requests.append((self.command, self.path))
-            listing = server.listing(self.path)
-            if listing is not None:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(listing)))
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                if body:
-                    self.wfile.write(listing)
-                return
-            file = server._file(self.path)
-            if file is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "15")
-                self.end_headers()
-                if body:
-                    self.wfile.write(b"Entry not found")
-                return
-            size = file.stat().st_size
-            if server.redirect and not self.path.startswith("/cdn/"):
-                self.send_response(302)
-                self.send_header("Location", f"/cdn/{file.name}")
-                self.send_header("X-Linked-Size", str(size))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(size))
-            self.send_header("Content-Type", "application/octet-stream")
-            self.end_headers()
-            if not body:
-                return
-            try:
-                with open(file, "rb") as data:
-                    while chunk := data.read(server.chunk):
-                        self.wfile.write(chunk)
-                        self.wfile.flush()
-                        if server.delay:
-                            time.sleep(server.delay)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client cancelled
-
-        def do_HEAD(self) -> None:
-            self._answer(body=False)
-
-        def do_GET(self) -> None:
-            self._answer(body=True)
-
-    return Handler
+    return type("Handler", (_HubHandler,), {"hub": server})
 
 
 @contextlib.contextmanager

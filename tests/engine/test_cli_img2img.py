@@ -17,7 +17,8 @@ def test_inpaint_from_the_command_line_keeps_the_unmasked_pixels(tmp_path, sdxl_
         image.save(tmp_path / name)
     out = tmp_path / "out.png"
     status = main(["generate", "--model", str(sdxl_demo), "--prompt", "a boat", "--steps", "2",
-                   "--init-image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+                   "--init-image", str(tmp_path / "photo.png"),
+                   "--mask", str(tmp_path / "mask.png"),
                    "--strength", "1", "--control", f"sketch={tmp_path / 'sketch.png'}",
                    "--range", "0.5:1", "--raw-control", "--out", str(out)])
     assert status == 0, capsys.readouterr().err

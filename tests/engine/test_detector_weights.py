@@ -84,10 +84,6 @@ def photo() -> Image.Image:
         (160, 120), Image.Resampling.LANCZOS)
 
 
-def use(monkeypatch, folder: Path) -> None:
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(folder))
-
-
 def link_all(source: Path, folder: Path, files, skip=()) -> Path:
     """``folder`` with hard links (or copies) of ``files`` from ``source``, but not ``skip``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,8 +110,7 @@ def test_conditions_name_the_files_the_detectors_read(condition):
 @pytest.mark.parametrize("condition", WEIGHTED)
 def test_detector_runs_on_random_weights_at_the_input_size(condition, annotators, photo,
                                                            monkeypatch):
-    use(monkeypatch, annotators)
-    control = detect(REGISTRY.get(condition), photo, FAST)
+    control = detect(REGISTRY.get(condition), photo, FAST, annotators=annotators)
     assert isinstance(control, Image.Image)
     assert control.size == photo.size
     assert control.mode == MODES[condition]
@@ -124,37 +119,36 @@ def test_detector_runs_on_random_weights_at_the_input_size(condition, annotators
 
 
 def test_lineart_coarse_and_fine_use_different_networks(annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     lineart = REGISTRY.get("lineart")
-    fine = np.asarray(detect(lineart, photo, {**FAST, "coarse": False}), dtype=int)
-    coarse = np.asarray(detect(lineart, photo, {**FAST, "coarse": True}), dtype=int)
+    fine = np.asarray(detect(lineart, photo, {**FAST, "coarse": False}, annotators=annotators),
+                      dtype=int)
+    coarse = np.asarray(detect(lineart, photo, {**FAST, "coarse": True}, annotators=annotators),
+                        dtype=int)
     assert np.abs(fine - coarse).mean() > 5
-    again = np.asarray(detect(lineart, photo, {**FAST, "coarse": False}), dtype=int)
+    again = np.asarray(detect(lineart, photo, {**FAST, "coarse": False}, annotators=annotators),
+                       dtype=int)
     assert np.array_equal(fine, again)
 
 
 @pytest.mark.parametrize("condition", ["lineart", "depth-midas"])
 def test_detect_resolution_is_honoured(condition, annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     spec = REGISTRY.get(condition)
-    low = detect(spec, photo, {"detect_resolution": 64})
-    high = detect(spec, photo, {"detect_resolution": 192})
+    low = detect(spec, photo, {"detect_resolution": 64}, annotators=annotators)
+    high = detect(spec, photo, {"detect_resolution": 192}, annotators=annotators)
     assert low.size == high.size == photo.size
     assert not np.array_equal(np.asarray(low), np.asarray(high))
 
 
 def test_midas_depth_is_grey_in_rgb(annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
-    depth = np.asarray(detect(REGISTRY.get("depth-midas"), photo, FAST))
+    depth = np.asarray(detect(REGISTRY.get("depth-midas"), photo, FAST, annotators=annotators))
     assert np.array_equal(depth[..., 0], depth[..., 1])
     assert np.array_equal(depth[..., 0], depth[..., 2])
 
 
 @pytest.mark.parametrize(("hand", "face"), [(True, False), (False, True), (True, True)])
 def test_openpose_hand_and_face_switches(hand, face, annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     control = detect(REGISTRY.get("openpose"), photo,
-                     {**FAST, "include_hand": hand, "include_face": face})
+                     {**FAST, "include_hand": hand, "include_face": face}, annotators=annotators)
     assert control.size == photo.size
     assert control.mode == "RGB"
 
@@ -171,8 +165,7 @@ def test_openpose_loads_all_three_files_into_their_networks(annotators, photo, m
 
     monkeypatch.setattr(OpenposeDetector, "from_pretrained", counting)
     monkeypatch.setattr(detectors, "_LOADED", {})
-    use(monkeypatch, annotators)
-    detect(REGISTRY.get("openpose"), photo, FAST)
+    detect(REGISTRY.get("openpose"), photo, FAST, annotators=annotators)
     (detector,) = loaded
     for network, name, prefix in [(detector.body_estimation.model, "body_pose_model.pth", True),
                                   (detector.hand_estimation.model, "hand_pose_model.pth", True),
@@ -197,20 +190,18 @@ def test_a_loaded_detector_is_reused_per_folder(annotators, photo, monkeypatch, 
     monkeypatch.setattr(LineartDetector, "from_pretrained", counting)
     monkeypatch.setattr(detectors, "_LOADED", {})
     lineart = REGISTRY.get("lineart")
-    use(monkeypatch, annotators)
-    detect(lineart, photo, FAST)
-    detect(lineart, photo, {**FAST, "coarse": True})
+    detect(lineart, photo, FAST, annotators=annotators)
+    detect(lineart, photo, {**FAST, "coarse": True}, annotators=annotators)
     assert calls == [str(annotators)]
 
     other = link_all(annotators, tmp_path / "other", ANNOTATOR_FILES["lineart"])
-    use(monkeypatch, other)
-    detect(lineart, photo, FAST)
-    detect(lineart, photo, FAST)
+    detect(lineart, photo, FAST, annotators=other)
+    detect(lineart, photo, FAST, annotators=other)
     assert calls == [str(annotators), str(other)]
 
     (other / "sk_model.pth").unlink()  # a replaced file is loaded anew
     torch.save(lineart_network(seed=5).state_dict(), other / "sk_model.pth")
-    detect(lineart, photo, FAST)
+    detect(lineart, photo, FAST, annotators=other)
     assert calls == [str(annotators), str(other), str(other)]
 
 
@@ -236,9 +227,8 @@ def test_missing_file_names_the_file_and_the_folder(condition, annotators, monke
     files = REGISTRY.get(condition).weight_files
     gone = files[-1]
     link_all(annotators, tmp_path, files, skip=(gone,))
-    use(monkeypatch, tmp_path)
     with pytest.raises(ModelUnavailable) as caught:
-        detect(REGISTRY.get(condition), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get(condition), Image.new("RGB", (64, 64)), annotators=tmp_path)
     message = str(caught.value)
     assert f"{gone} is missing from {tmp_path}" in message
     assert "huggingface.co/lllyasviel/Annotators" in message
@@ -259,10 +249,9 @@ def test_truncated_file_is_named(bad, annotators, monkeypatch, tmp_path):
     folder = lineart_folder(annotators, tmp_path, bad)
     data = (annotators / bad).read_bytes()
     (folder / bad).write_bytes(data[: len(data) // 2])
-    use(monkeypatch, folder)
     with pytest.raises(BadInput, match=f"{folder / bad} is not a valid weights file: it is "
                                        "damaged or incomplete"):
-        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)), annotators=folder)
 
 
 @pytest.mark.parametrize("bad", ["sk_model.pth", "sk_model2.pth"])
@@ -271,9 +260,8 @@ def test_wrong_shapes_name_the_file(bad, annotators, monkeypatch, tmp_path):
     state = lineart_network(seed=3).state_dict()
     state["model0.1.weight"] = torch.zeros(32, 3, 7, 7)  # the real first layer has 64 filters
     torch.save(state, folder / bad)
-    use(monkeypatch, folder)
     with pytest.raises(BadInput) as caught:
-        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)), annotators=folder)
     message = str(caught.value)
     assert message.startswith(f"{folder / bad} does not fit the lineart detector's network")
     assert "size mismatch for model0.1.weight" in message
@@ -285,28 +273,25 @@ def test_another_models_file_is_named(annotators, monkeypatch, tmp_path):
     folder = link_all(annotators, tmp_path / "weights", ANNOTATOR_FILES["openpose"],
                       skip=("body_pose_model.pth",))
     shutil.copy(annotators / "hand_pose_model.pth", folder / "body_pose_model.pth")
-    use(monkeypatch, folder)
     with pytest.raises(BadInput, match=f"{folder / 'body_pose_model.pth'} does not fit the "
                                        "openpose detector's network .*lacks the weight"):
-        detect(REGISTRY.get("openpose"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("openpose"), Image.new("RGB", (64, 64)), annotators=folder)
 
 
 @pytest.mark.parametrize("content", [b"", b"<html>Not Found</html>"])
 def test_a_file_that_is_not_weights_is_refused(content, annotators, monkeypatch, tmp_path):
     folder = lineart_folder(annotators, tmp_path, "sk_model.pth")
     (folder / "sk_model.pth").write_bytes(content)
-    use(monkeypatch, folder)
     with pytest.raises(BadInput, match="sk_model.pth is not a valid weights file"):
-        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)), annotators=folder)
 
 
 def test_a_file_without_a_state_dict_is_refused(annotators, monkeypatch, tmp_path):
     folder = lineart_folder(annotators, tmp_path, "sk_model2.pth")
     torch.save([torch.zeros(3)], folder / "sk_model2.pth")
-    use(monkeypatch, folder)
     with pytest.raises(BadInput, match="sk_model2.pth is not a valid weights file: it holds a "
                                        "list"):
-        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)), annotators=folder)
 
 
 class Payload:
@@ -335,12 +320,11 @@ def test_a_pickle_that_would_run_code_is_refused(how, force_unsafe, annotators, 
     marker = tmp_path / "code-ran"
     folder = lineart_folder(annotators, tmp_path, "sk_model.pth")
     write_payload(folder / "sk_model.pth", marker, how)
-    use(monkeypatch, folder)
     if force_unsafe:  # torch's switch back to unsafe loading: the app still asks for safe
         monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
     with pytest.raises(BadInput, match="sk_model.pth is not a valid weights file: .*refused "
                                        "for safety"):
-        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("lineart"), Image.new("RGB", (64, 64)), annotators=folder)
     assert not marker.exists()
 
 
@@ -361,11 +345,10 @@ def test_a_failed_load_is_retried_once_the_file_is_fixed(annotators, photo, monk
                                                          tmp_path):
     folder = lineart_folder(annotators, tmp_path, "sk_model.pth")
     (folder / "sk_model.pth").write_bytes(b"oops")
-    use(monkeypatch, folder)
     with pytest.raises(BadInput):
-        detect(REGISTRY.get("lineart"), photo, FAST)
+        detect(REGISTRY.get("lineart"), photo, FAST, annotators=folder)
     shutil.copy(annotators / "sk_model.pth", folder / "sk_model.pth")
-    assert detect(REGISTRY.get("lineart"), photo, FAST).size == photo.size
+    assert detect(REGISTRY.get("lineart"), photo, FAST, annotators=folder).size == photo.size
 
 
 # -- odd pictures, every detector ------------------------------------------------------------
@@ -388,10 +371,9 @@ def odd_picture(kind: str, photo: Image.Image) -> Image.Image:
 @pytest.mark.parametrize("kind", ["tiny", "grey", "rgba", "16-bit"])
 @pytest.mark.parametrize("condition", ["sketch", "canny", "color", *WEIGHTED])
 def test_odd_pictures_come_back_at_their_size(condition, kind, annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     picture = odd_picture(kind, photo)
     params = FAST if "detect_resolution" in REGISTRY.get(condition).default_params() else {}
-    control = detect(REGISTRY.get(condition), picture, params)
+    control = detect(REGISTRY.get(condition), picture, params, annotators=annotators)
     assert control.size == picture.size
     assert control.mode == MODES[condition]
 
@@ -399,43 +381,40 @@ def test_odd_pictures_come_back_at_their_size(condition, kind, annotators, photo
 @pytest.mark.parametrize("mode", ["1", "P", "PA", "CMYK", "YCbCr", "LA", "I", "F"])
 @pytest.mark.parametrize("condition", ["sketch", "canny", "color", "lineart"])
 def test_other_pillow_modes_are_read(condition, mode, annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     picture = (photo.convert("L").convert(mode) if mode in ("1", "I", "F", "LA")
                else photo.convert(mode))
     params = FAST if "detect_resolution" in REGISTRY.get(condition).default_params() else {}
-    control = detect(REGISTRY.get(condition), picture, params)
+    control = detect(REGISTRY.get(condition), picture, params, annotators=annotators)
     assert control.size == picture.size
     assert control.mode == MODES[condition]
 
 
 @pytest.mark.parametrize("condition", ["sketch", "canny", "lineart"])
 def test_16_bit_pictures_are_scaled_not_clipped(condition, annotators, photo, monkeypatch):
-    use(monkeypatch, annotators)
     spec = REGISTRY.get(condition)
     params = FAST if "detect_resolution" in spec.default_params() else {}
-    eight = np.asarray(detect(spec, photo.convert("L"), params), dtype=int)
-    sixteen = np.asarray(detect(spec, odd_picture("16-bit", photo), params), dtype=int)
+    eight = np.asarray(detect(spec, photo.convert("L"), params, annotators=annotators), dtype=int)
+    sixteen = np.asarray(detect(spec, odd_picture("16-bit", photo), params,
+                                annotators=annotators), dtype=int)
     assert np.abs(eight - sixteen).max() <= 1
 
 
 @pytest.mark.parametrize("condition", ["canny", *WEIGHTED, "depth-zoe"])
 def test_a_long_thin_strip_is_refused_before_any_weights_load(condition, monkeypatch, tmp_path):
-    use(monkeypatch, tmp_path)  # no weights here: the picture is checked first
+    # no weights in tmp_path: the picture is checked first
     with pytest.raises(BadInput, match="3000×20 pixels, too long and thin .* at most 32:1"):
-        detect(REGISTRY.get(condition), Image.new("RGB", (3000, 20)))
+        detect(REGISTRY.get(condition), Image.new("RGB", (3000, 20)), annotators=tmp_path)
 
 
 @pytest.mark.parametrize("condition", ["sketch", "canny", "color", "lineart"])
 def test_an_empty_picture_is_refused(condition, monkeypatch, tmp_path):
-    use(monkeypatch, tmp_path)
     with pytest.raises(BadInput, match="empty"):
-        detect(REGISTRY.get(condition), Image.new("RGB", (0, 10)))
+        detect(REGISTRY.get(condition), Image.new("RGB", (0, 10)), annotators=tmp_path)
 
 
 def test_a_strip_within_the_ratio_keeps_its_size(annotators, monkeypatch):
-    use(monkeypatch, annotators)
     strip = Image.new("RGB", (1200, 40), "grey")
-    assert detect(REGISTRY.get("lineart"), strip, FAST).size == (1200, 40)
+    assert detect(REGISTRY.get("lineart"), strip, FAST, annotators=annotators).size == (1200, 40)
 
 
 # -- Zoe: one network of 345 M parameters ----------------------------------------------------
@@ -447,14 +426,13 @@ def test_zoe_runs_on_random_weights_at_the_input_size(zoe_annotators, monkeypatc
     # Zoe resizes every picture to about 384×512 inside; a portrait one it handles at 384×256,
     # half the work of a landscape one.
     portrait = Image.fromarray(data.astronaut()[:, 64:448]).resize((120, 160))
-    use(monkeypatch, zoe_annotators)
     zoe = REGISTRY.get("depth-zoe")
-    control = detect(zoe, portrait, FAST)
+    control = detect(zoe, portrait, FAST, annotators=zoe_annotators)
     assert control.size == portrait.size
     assert control.mode == "RGB"
     assert len(np.unique(np.asarray(control))) > 8
     tiny = odd_picture("16-bit", portrait.resize((20, 30)))
-    assert detect(zoe, tiny, FAST).size == (20, 30)
+    assert detect(zoe, tiny, FAST, annotators=zoe_annotators).size == (20, 30)
 
 
 @pytest.mark.slow  # ≈ 5 s: builds the Zoe network to find the file has none of its weights
@@ -462,10 +440,9 @@ def test_zoe_file_lacking_weights_is_refused(monkeypatch, tmp_path):
     # ZoeDetector loads with strict=False under timm ≥ 1.0: this file would "load" silently
     # and give an untrained network.
     torch.save({"model": {}}, tmp_path / "ZoeD_M12_N.pt")
-    use(monkeypatch, tmp_path)
     with pytest.raises(BadInput, match="ZoeD_M12_N.pt does not fit the zoe detector's network: "
                                        "it lacks"):
-        detect(REGISTRY.get("depth-zoe"), Image.new("RGB", (64, 64)))
+        detect(REGISTRY.get("depth-zoe"), Image.new("RGB", (64, 64)), annotators=tmp_path)
 
 
 # -- PiDiNet: a sketch from a photo -----------------------------------------------------------
@@ -482,22 +459,22 @@ def test_sketch_of_a_photo_uses_pidinet_when_its_weights_are_here(monkeypatch, p
 
     photo = Image.fromarray(data.astronaut()).resize((160, 160))
     lines = np.array(detect(REGISTRY.get("sketch"), photo, {"method": "lines"}))
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(pidinet_folder))
-    soft = detect(REGISTRY.get("sketch"), photo, {"detect_resolution": 128})
+    soft = detect(REGISTRY.get("sketch"), photo, {"detect_resolution": 128},
+                  annotators=pidinet_folder)
     assert soft.mode == "L"
     assert soft.size == (160, 160)
     assert not np.array_equal(np.array(soft), lines)  # not the weightless method
     drawn = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     drawn.paste((0, 0, 0, 255), (10, 30, 54, 34))
-    strokes = np.array(detect(REGISTRY.get("sketch"), drawn))
+    strokes = np.array(detect(REGISTRY.get("sketch"), drawn, annotators=pidinet_folder))
     assert strokes[32, 20] == 255
     assert strokes[5, 5] == 0
 
 
 def test_pidinet_without_weights_names_the_file(monkeypatch, tmp_path):
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
     photo = Image.new("RGB", (96, 96), "gray")
     with pytest.raises(ModelUnavailable, match="table5_pidinet.pth"):
-        detect(REGISTRY.get("sketch"), photo, {"method": "pidinet"})
-    auto = np.array(detect(REGISTRY.get("sketch"), photo))  # auto falls back to the lines
+        detect(REGISTRY.get("sketch"), photo, {"method": "pidinet"}, annotators=tmp_path)
+    # auto falls back to the lines
+    auto = np.array(detect(REGISTRY.get("sketch"), photo, annotators=tmp_path))
     assert auto.shape == (96, 96)

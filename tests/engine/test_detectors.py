@@ -64,6 +64,5 @@ def test_out_of_range_parameter_is_refused():
 
 
 def test_missing_detector_weights_name_the_file(monkeypatch, tmp_path):
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
     with pytest.raises(ModelUnavailable, match="sk_model.pth.*lllyasviel/Annotators"):
-        detect(REGISTRY.get("lineart"), drawing())
+        detect(REGISTRY.get("lineart"), drawing(), annotators=tmp_path)

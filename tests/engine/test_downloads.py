@@ -43,8 +43,7 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch):
-    monkeypatch.delenv("T2IA_ANNOTATORS", raising=False)
+def _fresh():
     yield
     detectors._LOADED.clear()
     shutil.rmtree(app_annotators_folder(), ignore_errors=True)
@@ -198,8 +197,9 @@ def test_downloaded_weights_load_through_the_real_detector_code(served, monkeypa
 
 
 def test_downloads_go_to_the_annotators_folder_that_is_set(served, monkeypatch, tmp_path):
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path / "mine"))
+    mine = tmp_path / "mine"
     with serve_hub(served) as hub, online(monkeypatch, hub):
-        paths = download_annotator_weights(LINEART[:1])
-    assert paths == [tmp_path / "mine" / "sk_model.pth"]
-    assert missing_files(LINEART) == ("sk_model2.pth",)  # only what is still needed
+        paths = download_annotator_weights(LINEART[:1], annotators=mine)
+    assert paths == [mine / "sk_model.pth"]
+    assert missing_files(LINEART, mine) == ("sk_model2.pth",)  # only what is still needed
+    assert missing_files(LINEART) == LINEART  # the app's own folder has none of them

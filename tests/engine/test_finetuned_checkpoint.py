@@ -106,7 +106,8 @@ def test_every_demo_adapter_is_of_its_models_family(sdxl_demo, sd15_demo, family
     folder = sdxl_demo if family == "sdxl" else sd15_demo
     for condition in REAL_ADAPTERS[family]:
         config = local_adapter_config(str(folder / "adapters" / condition))
-        assert config is not None and adapter_family(config) == family, condition
+        assert config is not None, condition
+        assert adapter_family(config) == family, condition
 
 
 def test_an_adapter_of_unknown_family_or_not_here_is_left_to_loading(tmp_path):

@@ -18,10 +18,13 @@ from t2ia_desktop.engine.demo.full_size import (
     MARKER,
     build_models,
     is_full_size_model,
-    parameter_count,
     tiny_configs,
     write_full_size_model,
 )
+
+
+def parameter_count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
 @pytest.fixture(scope="module")

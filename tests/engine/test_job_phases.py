@@ -74,7 +74,8 @@ def run_job(qtbot, runner: JobRunner, req: GenerationRequest) -> tuple[Job, list
             job = runner.submit(req)
     finally:
         runner.queue.job_changed.disconnect(record)
-    assert finished.args[0] is job and job.state is JobState.DONE, job.error
+    assert finished.args[0] is job
+    assert job.state is JobState.DONE, job.error
     return job, seen
 
 

@@ -74,7 +74,7 @@ def test_ranges_zero_to_f_equal_the_adapter_pipeline_with_factor_f(
     conditions, images, scales = ["sketch", "depth-midas"][:count], [sketch_image, depth_image][
         :count], [0.9, 0.6][:count]
     controls = tuple(ControlSpec(c, image, None, scale, start=0.0, end=0.5)
-                     for c, image, scale in zip(conditions, images, scales))
+                     for c, image, scale in zip(conditions, images, scales, strict=True))
     ours = np.array(engine.generate(request(model, family, controls=controls)))
     assert engine.last_injection.log == [tuple(range(count))] * 2 + [(), ()]
     theirs = reference(model, family, conditions, images, scales, factor=0.5)

@@ -45,11 +45,12 @@ def photo(size=(160, 120)) -> Image.Image:
 
 def test_the_hed_plugin_runs_controlnet_aux_on_weights_read_safely(registry, hed_folder,
                                                                   monkeypatch):
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(hed_folder))
     hed = registry.get("hed-soft-edges")
     with no_network():
-        soft = detect(hed, photo(), {"detect_resolution": 128, "safe": False})
-        scribble = detect(hed, photo(), {"detect_resolution": 128, "scribble": True})
+        soft = detect(hed, photo(), {"detect_resolution": 128, "safe": False},
+                      annotators=hed_folder)
+        scribble = detect(hed, photo(), {"detect_resolution": 128, "scribble": True},
+                          annotators=hed_folder)
     assert soft.mode == "L"
     assert soft.size == (160, 120)
     assert np.asarray(soft).std() > 0
@@ -60,12 +61,11 @@ def test_the_hed_plugin_runs_controlnet_aux_on_weights_read_safely(registry, hed
 def test_the_hed_plugin_refuses_a_pickle_and_names_missing_weights(registry, tmp_path,
                                                                   monkeypatch):
     hed = registry.get("hed-soft-edges")
-    monkeypatch.setenv("T2IA_ANNOTATORS", str(tmp_path))
     with pytest.raises(ModelUnavailable, match=HED_FILE):
-        detect(hed, photo(), {})
+        detect(hed, photo(), {}, annotators=tmp_path)
     torch.save({"weights": torch.zeros(1), "code": BadInput("not a tensor")}, tmp_path / HED_FILE)
     with pytest.raises(BadInput, match="refused for safety"):
-        detect(hed, photo(), {})
+        detect(hed, photo(), {}, annotators=tmp_path)
 
 
 def test_the_posterize_plugin_draws_outlines_or_shapes_from_the_paper_colour(registry):

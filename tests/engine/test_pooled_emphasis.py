@@ -47,7 +47,7 @@ def test_a_higher_weight_moves_the_pooled_embedding_monotonely(sdxl_pipe):
     along = [float(m @ direction / direction.norm() ** 2) for m in moved]
     # along the word's own direction by exactly (weight - 1), and nowhere else
     assert along == pytest.approx([w - 1 for w in weights], abs=1e-4)
-    for m, w in zip(moved, weights):
+    for m, w in zip(moved, weights, strict=True):
         torch.testing.assert_close(m, (w - 1) * direction, rtol=1e-4, atol=1e-5)
     distances = [float(m.norm()) for m in moved[2:]]
     assert distances == sorted(distances)

@@ -59,7 +59,8 @@ def test_frozen_app_with_its_files_runs_the_command(frozen, tmp_path, capsys):
 
 
 def test_committed_icons_are_what_make_icons_draws(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("make_icons", ROOT / "packaging" / "make_icons.py")
+    spec = importlib.util.spec_from_file_location("make_icons",
+                                                  ROOT / "packaging" / "make_icons.py")
     make_icons = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_icons)
     monkeypatch.setattr(make_icons, "ICONS", tmp_path)

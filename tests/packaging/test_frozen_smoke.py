@@ -24,7 +24,8 @@ pytestmark = [
 
 
 def load_smoke_test():
-    spec = importlib.util.spec_from_file_location("smoke_test", ROOT / "packaging" / "smoke_test.py")
+    spec = importlib.util.spec_from_file_location("smoke_test",
+                                                  ROOT / "packaging" / "smoke_test.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -74,7 +75,8 @@ def test_linux_packages_hold_launcher_menu_entry_and_mime_type():
                  "./usr/share/applications/t2ia-desktop.desktop",
                  "./usr/share/mime/packages/t2ia-desktop.xml",
                  "./usr/share/icons/hicolor/256x256/apps/t2ia-desktop.png",
-                 "./opt/t2ia-desktop/_internal/plugins/", "./opt/t2ia-desktop/_internal/resources/"):
+                 "./opt/t2ia-desktop/_internal/plugins/",
+                 "./opt/t2ia-desktop/_internal/resources/"):
         assert path in contents, path
     members = subprocess.run(["tar", "-tzf", str(archive)], capture_output=True, text=True,
                              check=True).stdout.splitlines()

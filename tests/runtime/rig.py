@@ -8,7 +8,7 @@ from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
-from tests.fakes import FakeEngine
+from tests.fakes import FakeEngine, never_stop
 
 
 class RecordingEngine(FakeEngine):
@@ -22,7 +22,8 @@ class RecordingEngine(FakeEngine):
         self.thread_ids: list[int] = []
         self.steps: list[tuple[int, int]] = []  # (seed, step) as reported by the engine
 
-    def generate(self, request, on_step, should_stop, on_preview=None):
+    def generate(self, request, on_step=None, should_stop=never_stop, on_preview=None,
+                 on_phase=None):
         self.thread_ids.append(threading.get_ident())
         if "crash" in request.prompt:
             self.calls.append(request)
@@ -30,9 +31,10 @@ class RecordingEngine(FakeEngine):
 
         def record(step: int, total: int) -> None:
             self.steps.append((request.seed, step))
-            on_step(step, total)
+            if on_step is not None:
+                on_step(step, total)
 
-        return super().generate(request, record, should_stop, on_preview)
+        return super().generate(request, record, should_stop, on_preview, on_phase)
 
 
 def request(seed: int = 0, prompt: str = "a kite", steps: int = 5) -> GenerationRequest:

@@ -8,7 +8,7 @@ import pytest
 from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
 
 W, H = 160, 120
 
@@ -108,6 +108,32 @@ def test_a_detector_error_is_shown_on_its_layer_only(qtbot, updater, monkeypatch
     wait_for_update(qtbot, document, edges)
     assert edges.condition.error == ""
     assert [c.condition for c in document.controls()] == ["canny"]  # the failed one is blank
+
+
+def test_detectors_read_the_annotators_folder_they_are_given_at_each_run(qtbot, tmp_path):
+    """As the app wires them: a changed folder setting applies to the next detection, with no
+    environment variable in between."""
+    folders = [tmp_path / "first"]
+    document = Document(W, H)
+    photo = document.add_layer(Layer("Photo", "photo", np.full((H, W, 4), 255, np.uint8)))
+    scheduler = PreviewScheduler(registry_detect_factory(default_registry(),
+                                                         lambda: folders[-1]))
+    bound = ConditionUpdater(document, default_registry(), scheduler)
+    try:
+        with qtbot.waitSignal(document.layer_changed, timeout=60_000,
+                              check_params_cb=lambda layer: bool(layer.condition
+                                                                 and layer.condition.error)):
+            lines = bound.add_condition_layer("lineart", photo)
+        assert str(tmp_path / "first") in lines.condition.error
+        folders.append(tmp_path / "second")
+        with qtbot.waitSignal(document.layer_changed, timeout=60_000,
+                              check_params_cb=lambda layer: bool(
+                                  layer.condition and "second" in layer.condition.error)):
+            bound.redetect(lines)
+        assert str(tmp_path / "second") in lines.condition.error
+    finally:
+        bound.disconnect_document()
+        scheduler.shutdown()
 
 
 def test_removing_the_source_is_reported_on_redetect(qtbot, updater):

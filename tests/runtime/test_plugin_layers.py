@@ -10,8 +10,8 @@ from t2ia_desktop.core.conditions.plugin_manifest import PluginFolder
 from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers, registry_detect_factory
-from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers
+from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
 from tests.plugin_folders import good_plugin, write_plugin
 
 W, H = 96, 64

@@ -14,7 +14,7 @@ from tests.ui.helpers import drag, finish_pending
 
 
 @pytest.mark.slow
-def test_a_real_generation_fills_only_the_area(real_window, loop):  # noqa: F811
+def test_a_real_generation_fills_only_the_area(real_window, loop):
     window = real_window
     canvas = window.canvas
     drag(canvas, [canvas.from_document(QPointF(x, y)).toPoint()

@@ -26,7 +26,7 @@ class NotingEngine(FakeEngine):
     """The fake engine, its step previews saying (as engine/taesd.py does) why TAESD was not
     used."""
 
-    def generate(self, request, on_step, should_stop, on_preview=None):
+    def generate(self, request, on_step=None, should_stop=None, on_preview=None, on_phase=None):
         def noted(render):
             def with_note():
                 image = render()
@@ -35,7 +35,7 @@ class NotingEngine(FakeEngine):
             on_preview(with_note)
 
         return super().generate(request, on_step, should_stop,
-                                noted if on_preview is not None else None)
+                                noted if on_preview is not None else None, on_phase)
 
 
 @pytest.fixture

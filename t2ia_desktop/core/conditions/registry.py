@@ -149,9 +149,6 @@ class ConditionRegistry:
     def ids(self) -> list[str]:
         return list(self._types)
 
-    def for_family(self, family: str) -> list[ConditionType]:
-        return [c for c in self._types.values() if family in c.adapters]
-
 
 _SDXL = "TencentARC/t2i-adapter-{}-sdxl-1.0"
 _SD15 = "TencentARC/t2iadapter_{}"

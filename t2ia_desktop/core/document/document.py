@@ -86,9 +86,6 @@ class Layer:
     def size(self) -> tuple[int, int]:
         return self.pixels.shape[1], self.pixels.shape[0]
 
-    def to_image(self) -> Image.Image:
-        return Image.fromarray(self.pixels, "RGBA")
-
     def is_blank(self) -> bool:
         return not self.pixels[..., 3].any()
 
@@ -251,7 +248,7 @@ class Document:
             self.set_generation_area(self.custom_area)
         else:
             self.generation_area_changed.emit(self.generation_area)
-        for layer, array in zip(layers, pixels):
+        for layer, array in zip(layers, pixels, strict=True):
             layer.pixels = array
             self.add_layer(layer)
         self.active = active

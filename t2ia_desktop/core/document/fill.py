@@ -63,7 +63,9 @@ def contiguous(match: np.ndarray, x: int, y: int) -> np.ndarray:
                 continue
             lo, hi = row_first[other], row_first[other + 1]
             # runs of that row overlapping [left, right): they end after left, start before right
-            for near in range(bisect_right(ends_l, left, lo, hi), bisect_left(starts_l, right, lo, hi)):
+            overlapping = range(bisect_right(ends_l, left, lo, hi),
+                                bisect_left(starts_l, right, lo, hi))
+            for near in overlapping:
                 if not reached[near]:
                     reached[near] = 1
                     todo.append(near)

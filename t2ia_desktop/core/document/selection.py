@@ -68,7 +68,7 @@ def polygon_mask(width: int, height: int,
     rows, cuts = rows[order], cuts[order]
     starts = np.clip(np.ceil(cuts[0::2] - 0.5), 0, width).astype(np.int64)
     ends = np.clip(np.ceil(cuts[1::2] - 0.5), 0, width).astype(np.int64)
-    for row, start, end in zip(rows[0::2].tolist(), starts.tolist(), ends.tolist()):
+    for row, start, end in zip(rows[0::2].tolist(), starts.tolist(), ends.tolist(), strict=True):
         mask[row, start:end] = True  # inside between cuts 2k and 2k + 1
     return mask
 
@@ -262,9 +262,9 @@ def _outline(mask: np.ndarray) -> list[Segment]:
     columns[:, 1:-1] = mask
     segments: list[Segment] = []
     lines, starts, ends = _runs(rows[1:] != rows[:-1])
-    for y, x0, x1 in zip(lines.tolist(), starts.tolist(), ends.tolist()):
+    for y, x0, x1 in zip(lines.tolist(), starts.tolist(), ends.tolist(), strict=True):
         segments.append((float(x0), float(y), float(x1), float(y)))
     lines, starts, ends = _column_runs(columns[:, 1:] != columns[:, :-1])
-    for x, y0, y1 in zip(lines.tolist(), starts.tolist(), ends.tolist()):
+    for x, y0, y1 in zip(lines.tolist(), starts.tolist(), ends.tolist(), strict=True):
         segments.append((float(x), float(y0), float(x), float(y1)))
     return segments

@@ -36,13 +36,4 @@ def small_pages() -> Iterator[None]:
         _set_madvise_hugepage(previous)
 
 
-def huge_page_advice() -> bool | None:
-    """Whether numpy advises huge pages now (None where numpy has no such switch)."""
-    if _set_madvise_hugepage is None:
-        return None
-    current = _set_madvise_hugepage(True)
-    _set_madvise_hugepage(current)
-    return bool(current)
-
-
-__all__ = ["huge_page_advice", "small_pages"]
+__all__ = ["small_pages"]

@@ -284,14 +284,6 @@ def transformed_region(pixels: np.ndarray, matrix: Matrix, mask: np.ndarray | No
     return region, patch
 
 
-def apply_transform(pixels: np.ndarray, matrix: Matrix, mask: np.ndarray | None = None,
-                    resample: str = "bicubic") -> Rect:
-    """Transform the layer's content (or its masked part) in place; the rectangle changed."""
-    (x, y, w, h), patch = transformed_region(pixels, matrix, mask, resample)
-    pixels[y:y + h, x:x + w] = patch
-    return x, y, w, h
-
-
 def transformed_mask(mask: np.ndarray, matrix: Matrix) -> np.ndarray:
     """A selection mask moved by the same transform as its pixels (canvas-sized, bool)."""
     height, width = mask.shape
@@ -313,13 +305,6 @@ def quarter_turn_matrix(rect: Rect, turns: int) -> Matrix:
     """Turn the box ``rect`` by ``turns`` quarter turns clockwise about its centre."""
     x, y, w, h = rect
     return snapped(about(rotation(90.0 * turns), x + w / 2, y + h / 2))
-
-
-def flip_matrix(rect: Rect, horizontal: bool) -> Matrix:
-    """Mirror the box ``rect`` left↔right (``horizontal``) or top↔bottom, in place."""
-    x, y, w, h = rect
-    mirror = scaling(-1.0, 1.0) if horizontal else scaling(1.0, -1.0)
-    return about(mirror, x + w / 2, y + h / 2)
 
 
 class MaskChange(Command):

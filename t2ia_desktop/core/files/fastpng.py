@@ -21,9 +21,10 @@ autosave, project open), so they get a narrower codec of their own:
   sample keeps more than :data:`STORE_RATIO` of its size: a copy instead of 0.5 s of zlib per
   4096² layer, for a file at most ≈ 33 % larger there;
 - reading undoes *None*, *Sub* and *Up* rows with numpy and returns ``None`` for anything else
-  (interlaced, 16-bit, palette, Paeth rows…), so the caller falls back to Pillow. Files laid out as this writer lays them out (one IDAT per
-  band) are inflated band by band, and repeated-row bands are recognised by their bytes and
-  filled without inflating; anything else goes through one streaming inflater.
+  (interlaced, 16-bit, palette, Paeth rows…), so the caller falls back to Pillow. Files laid
+  out as this writer lays them out (one IDAT per band) are inflated band by band, and
+  repeated-row bands are recognised by their bytes and filled without inflating; anything else
+  goes through one streaming inflater.
 
 The files are ordinary PNGs that any reader opens.
 """
@@ -188,7 +189,7 @@ def _runs(moving: np.ndarray) -> list[tuple[int, int, bool]]:
     that repeat the row above, and the rest."""
     edges = np.flatnonzero(moving[1:] != moving[:-1]) + 1
     runs: list[tuple[int, int, bool]] = []
-    for start, end in zip((0, *edges.tolist()), (*edges.tolist(), len(moving))):
+    for start, end in zip((0, *edges.tolist()), (*edges.tolist(), len(moving)), strict=True):
         repeat = not moving[start] and end - start >= MIN_REPEAT
         if runs and not repeat and not runs[-1][2]:
             runs[-1] = (runs[-1][0], end, False)
@@ -271,31 +272,10 @@ def decode_rgba(data: bytes) -> np.ndarray | None:
     view = memoryview(data)
     if len(view) < 33 or bytes(view[:8]) != SIGNATURE:
         return None
-    position, header, idat = 8, None, []
-    while position + 12 <= len(view):
-        length, kind = struct.unpack(">I4s", view[position:position + 8])
-        end = position + 12 + length
-        if end > len(view):
-            return None
-        body = view[position + 8:end - 4]
-        if zlib.crc32(body, zlib.crc32(kind)) != struct.unpack(">I", view[end - 4:end])[0]:
-            return None
-        if header is None and kind != b"IHDR":
-            return None
-        if kind == b"IHDR":
-            if header is not None or length != 13:
-                return None
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        elif kind in (b"PLTE", b"tRNS") or not kind[0] & 0x20:
-            return None  # a critical chunk this codec does not know: Pillow's turn
-        position = end
-    else:
+    chunks = _header_and_idat(view)
+    if chunks is None:
         return None
-    width, height, depth, colour, compression, filtering, interlace = header
+    (width, height, depth, colour, compression, filtering, interlace), idat = chunks
     if (depth, colour, compression, filtering, interlace) != (8, 6, 0, 0, 0) or not idat:
         return None
     if not (width > 0 and height > 0):
@@ -305,6 +285,34 @@ def decode_rgba(data: bytes) -> np.ndarray | None:
     if _decode_bands(idat, out) or _decode_stream(idat, out):
         return out.reshape(height, width, 4)
     return None
+
+
+def _header_and_idat(view: memoryview) -> tuple[tuple, list[memoryview]] | None:
+    """The IHDR fields and the IDAT chunk bodies of a PNG up to its IEND, or ``None`` for a
+    damaged file or one with a critical chunk this codec does not know."""
+    position, header, idat = 8, None, []
+    while position + 12 <= len(view):
+        length, kind = struct.unpack(">I4s", view[position:position + 8])
+        end = position + 12 + length
+        if end > len(view):
+            return None
+        body = view[position + 8:end - 4]
+        if zlib.crc32(body, zlib.crc32(kind)) != struct.unpack(">I", view[end - 4:end])[0]:
+            return None
+        if (header is None) != (kind == b"IHDR"):  # IHDR first, and only once
+            return None
+        if kind == b"IHDR":
+            if length != 13:
+                return None
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            return header, idat
+        elif kind in (b"PLTE", b"tRNS") or not kind[0] & 0x20:
+            return None  # a critical chunk this codec does not know: Pillow's turn
+        position = end
+    return None  # no IEND
 
 
 def _decode_stream(idat: list[memoryview], out: np.ndarray) -> bool:

@@ -54,14 +54,16 @@ def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
         lines.append(f"Negative prompt: {request.negative_prompt}")
     lines.append(
         f"Steps: {request.steps}, Sampler: {request.scheduler}, CFG scale: "
-        f"{request.guidance_scale:g}, Seed: {request.seed}, Size: {request.width}x{request.height}, "
+        f"{request.guidance_scale:g}, Seed: {request.seed}, "
+        f"Size: {request.width}x{request.height}, "
         f"Model: {request.model}"
     )
     info.add_text("parameters", "\n".join(lines))
     return info
 
 
-def save_png(image: Image.Image, path: str | Path, request: GenerationRequest | None = None) -> None:
+def save_png(image: Image.Image, path: str | Path,
+             request: GenerationRequest | None = None) -> None:
     """Write atomically: a temporary file in the same folder, flushed, then renamed."""
     with atomic_write(path, suffix=".tmp") as stream:
         image.save(stream, "PNG", pnginfo=png_metadata(request) if request else None)

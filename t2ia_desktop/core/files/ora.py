@@ -4,8 +4,9 @@ An ``.ora`` is a zip: ``mimetype`` (``image/openraster``, stored first, uncompre
 ``stack.xml`` (the layer stack, top first), ``data/*.png`` (one PNG per layer),
 ``Thumbnails/thumbnail.png`` (at most 256 px) and ``mergedimage.png`` (the flattened picture).
 Export writes every layer at the canvas origin with its name, opacity, visibility and blend mode
-(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import reads any stack: groups are flattened into the list (their offsets,
-opacity and visibility carried down), each layer is placed at its x/y offset and becomes a
+(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import
+reads any stack: groups are flattened into the list (their offsets, opacity and visibility
+carried down), each layer is placed at its x/y offset and becomes a
 *photo* layer if it is opaque everywhere, else a *paint* layer.
 """
 
@@ -55,7 +56,8 @@ def export_ora(document: Document, path: str | Path) -> None:
     root = ET.Element("image", {"version": SPEC_VERSION, "w": str(document.width),
                                 "h": str(document.height)})
     stack = ET.SubElement(root, "stack")
-    for layer, name in reversed(list(zip(document.layers, names))):  # OpenRaster: top first
+    # OpenRaster lists the top layer first
+    for layer, name in reversed(list(zip(document.layers, names, strict=True))):
         attributes = {
             "name": _NOT_XML_CHARS.sub("", layer.name), "src": name, "x": "0", "y": "0",
             "opacity": repr(float(layer.opacity)),
@@ -75,7 +77,7 @@ def export_ora(document: Document, path: str | Path) -> None:
             archive.add("mimetype", MIMETYPE.encode("ascii"))  # first and stored, as the spec says
             archive.add("stack.xml", stack_xml, compress=True)
             with encoding_pool() as pool:
-                for layer, name in zip(document.layers, names):
+                for layer, name in zip(document.layers, names, strict=True):
                     archive.add(name, encode_png(layer.pixels, pool))
                 archive.add("mergedimage.png", encode_png(np.asarray(merged), pool))
             archive.add("Thumbnails/thumbnail.png", encode_image_png(thumbnail))
@@ -86,52 +88,72 @@ def export_ora(document: Document, path: str | Path) -> None:
 def import_ora(path: str | Path) -> Document:
     """Read an OpenRaster file into a new document; bad input raises :class:`BadInput`."""
     with ArchiveReader(path, "an OpenRaster file") as archive:
-        names = archive.names()
-        if "mimetype" in names:
-            mimetype = archive.read("mimetype", 256, "mimetype").strip()
-            if mimetype != MIMETYPE.encode("ascii"):
-                raise archive.bad("it is not an OpenRaster file (its mimetype is "
-                                  f"{mimetype[:40].decode('ascii', 'replace')!r})")
-        if "stack.xml" not in names:
-            raise archive.bad("it is not an OpenRaster file (it has no stack.xml)")
-        root = _parse_stack(archive)
+        root = _stack_of_openraster(archive)
         width = _size_attribute(archive, root, "w")
         height = _size_attribute(archive, root, "h")
         if width * height > MAX_IMAGE_PIXELS:
             raise archive.bad(f"its canvas is {width}×{height}, larger than the "
                               f"{MAX_IMAGE_PIXELS // 1_000_000} megapixel limit")
-        stack = root.find("stack")
-        if stack is None:
-            raise archive.bad("its stack.xml has no layer stack")
-        entries: list[tuple[ET.Element, int, int, float, bool]] = []
-        _collect(archive, stack, 0, 0, 1.0, True, entries, 0)
-        if len(entries) > MAX_LAYERS:
-            raise archive.bad(f"it has {len(entries)} layers, more than the {MAX_LAYERS} "
-                              "allowed")
-        if len(entries) * width * height > MAX_TOTAL_PIXELS:
-            raise archive.bad(f"{len(entries)} layers of {width}×{height} are more than "
-                              f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
-                              "to open safely")
-        bottom_first = list(reversed(entries))
-        names = [element.get("name") or f"Layer {number}"
-                 for number, (element, *_) in enumerate(bottom_first, 1)]
-        for name, (element, *_) in zip(names, bottom_first):
-            if not element.get("src"):
-                raise archive.bad(f"layer {name[:40]!r} names no image")
-        images = archive.rgba_all([(element.get("src"), f"image of layer {name[:40]!r}", None)
-                                   for name, (element, *_) in zip(names, bottom_first)])
-        document = Document(width, height)
-        selected = None
-        for name, image, (element, x, y, opacity, visible) in zip(names, images, bottom_first):
-            pixels = _placed(image, x, y, width, height)
-            kind = "photo" if pixels[..., 3].min() == 255 else "paint"
-            layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,
-                          blend_mode=BLEND_OF_OP.get(element.get("composite-op", ""), "normal"))
-            document.add_layer(layer)
-            if element.get("selected") == "true":
-                selected = layer
-        if selected is not None:
-            document.active = selected
+        bottom_first = _layer_entries(archive, root, width, height)
+        document = _document(archive, bottom_first, width, height)
+    return document
+
+
+def _stack_of_openraster(archive: ArchiveReader) -> ET.Element:
+    """The parsed stack.xml, once the mimetype (when there is one) says OpenRaster."""
+    names = archive.names()
+    if "mimetype" in names:
+        mimetype = archive.read("mimetype", 256, "mimetype").strip()
+        if mimetype != MIMETYPE.encode("ascii"):
+            raise archive.bad("it is not an OpenRaster file (its mimetype is "
+                              f"{mimetype[:40].decode('ascii', 'replace')!r})")
+    if "stack.xml" not in names:
+        raise archive.bad("it is not an OpenRaster file (it has no stack.xml)")
+    return _parse_stack(archive)
+
+
+def _layer_entries(archive: ArchiveReader, root: ET.Element, width: int,
+                   height: int) -> list[tuple[ET.Element, int, int, float, bool]]:
+    """Every layer of the stack, bottom first, with its offset, opacity and visibility;
+    refused when there are more, or more pixels in all, than can be opened safely."""
+    stack = root.find("stack")
+    if stack is None:
+        raise archive.bad("its stack.xml has no layer stack")
+    entries: list[tuple[ET.Element, int, int, float, bool]] = []
+    _collect(archive, stack, 0, 0, 1.0, True, entries, 0)
+    if len(entries) > MAX_LAYERS:
+        raise archive.bad(f"it has {len(entries)} layers, more than the {MAX_LAYERS} "
+                          "allowed")
+    if len(entries) * width * height > MAX_TOTAL_PIXELS:
+        raise archive.bad(f"{len(entries)} layers of {width}×{height} are more than "
+                          f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
+                          "to open safely")
+    return list(reversed(entries))
+
+
+def _document(archive: ArchiveReader, bottom_first: list, width: int, height: int) -> Document:
+    """A document of the layers' images, each placed at its offset on the canvas."""
+    names = [element.get("name") or f"Layer {number}"
+             for number, (element, *_) in enumerate(bottom_first, 1)]
+    for name, (element, *_) in zip(names, bottom_first, strict=True):
+        if not element.get("src"):
+            raise archive.bad(f"layer {name[:40]!r} names no image")
+    images = archive.rgba_all([
+        (element.get("src"), f"image of layer {name[:40]!r}", None)
+        for name, (element, *_) in zip(names, bottom_first, strict=True)])
+    document = Document(width, height)
+    selected = None
+    placed = zip(names, images, bottom_first, strict=True)
+    for name, image, (element, x, y, opacity, visible) in placed:
+        pixels = _placed(image, x, y, width, height)
+        kind = "photo" if pixels[..., 3].min() == 255 else "paint"
+        layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,
+                      blend_mode=BLEND_OF_OP.get(element.get("composite-op", ""), "normal"))
+        document.add_layer(layer)
+        if element.get("selected") == "true":
+            selected = layer
+    if selected is not None:
+        document.active = selected
     return document
 
 

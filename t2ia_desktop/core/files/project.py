@@ -71,6 +71,7 @@ from t2ia_desktop.core.files.archive import (
     encoding_pool,
     start_encode_png,
 )
+from t2ia_desktop.core.files.format_version import check_format_version
 from t2ia_desktop.core.files.layer_cache import EncodedLayerCache, shared_cache
 from t2ia_desktop.core.files.selection_file import add_to_manifest, read_selection, selection_png
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
@@ -132,10 +133,11 @@ def save_project(document: Document, path: str | Path,
                 archive.add(manifest["selection"], selection)
             with encoding_pool() as pool:
                 for name, parts in zip(layer_names, _encoded_layers(document.layers, pool,
-                                                                    cache)):
+                                                                    cache), strict=True):
                     archive.add(name, parts)
-            for layer, names in zip(document.layers, control_names):
-                for control, name in zip(layer.request.controls if layer.request else (), names):
+            for layer, names in zip(document.layers, control_names, strict=True):
+                controls = layer.request.controls if layer.request else ()
+                for control, name in zip(controls, names, strict=True):
                     archive.add(name, encode_image_png(control.image))
 
     atomic_write(path, write, "project")
@@ -152,47 +154,71 @@ def load_project(path: str | Path, cache: EncodedLayerCache | None = shared_cach
         manifest = _read_manifest(archive)
         reader = _ManifestReader(archive)
         width, height = reader.canvas_size(manifest)
-        raw_layers = manifest.get("layers")
-        if not isinstance(raw_layers, list):
-            raise archive.bad("the manifest has no list of layers")
-        if len(raw_layers) > MAX_LAYERS:
-            raise archive.bad(f"it has {len(raw_layers)} layers, more than the {MAX_LAYERS} "
-                              "allowed")
-        if len(raw_layers) * width * height > MAX_TOTAL_PIXELS:
-            raise archive.bad(f"{len(raw_layers)} layers of {width}×{height} are more than "
-                              f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
-                              "to open safely")
+        raw_layers = _layer_list(archive, manifest, width, height)
         settings = manifest.get("settings", {})
         if settings is None:
             settings = {}
         if not isinstance(settings, dict):
             raise archive.bad("its settings are not a JSON object")
-        layers, seen = [], set()
-        for index, data in enumerate(raw_layers):
-            fields_, image = reader.layer(index, data)
-            if fields_["id"] in seen:
-                raise archive.bad(f"two layers share the id {fields_['id']!r}")
-            seen.add(fields_["id"])
-            layers.append((fields_, image))
-        decoded = archive.rgba_and_png_all([
-            (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
-            for index, (f, image) in enumerate(layers)])
-        document = Document(width, height)
-        for (fields_, _), (layer_pixels, png) in zip(layers, decoded):
-            layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
-            if cache is not None and png is not None:
-                cache.put(layer.id, layer.revision, [png], layer.size)
-        active = manifest.get("active")
-        if active is not None:
-            if not isinstance(active, str):
-                raise archive.bad("the active layer is not given as a layer id")
-            document.active = document.layer_by_id(active) or document.active
-        try:
-            document.set_generation_area(area_from_json(manifest.get("generation_area")))
-        except BadInput as error:
-            raise archive.bad(str(error)) from None
-        read_selection(archive, manifest, document)
+        layers = _layer_fields(archive, reader, raw_layers)
+        document = _document(archive, manifest, layers, width, height, cache)
     return document, settings
+
+
+def _layer_list(archive: ArchiveReader, manifest: dict[str, Any], width: int,
+                height: int) -> list:
+    """The manifest's layers, refused when more of them, or more pixels in all, than can be
+    opened safely."""
+    raw_layers = manifest.get("layers")
+    if not isinstance(raw_layers, list):
+        raise archive.bad("the manifest has no list of layers")
+    if len(raw_layers) > MAX_LAYERS:
+        raise archive.bad(f"it has {len(raw_layers)} layers, more than the {MAX_LAYERS} "
+                          "allowed")
+    if len(raw_layers) * width * height > MAX_TOTAL_PIXELS:
+        raise archive.bad(f"{len(raw_layers)} layers of {width}×{height} are more than "
+                          f"{MAX_TOTAL_PIXELS // 1_000_000} megapixels in all, too many "
+                          "to open safely")
+    return raw_layers
+
+
+def _layer_fields(archive: ArchiveReader, reader: _ManifestReader,
+                  raw_layers: list) -> list[tuple[dict[str, Any], str]]:
+    """Each layer's checked fields and the name of its image; ids are unique."""
+    layers, seen = [], set()
+    for index, data in enumerate(raw_layers):
+        fields_, image = reader.layer(index, data)
+        if fields_["id"] in seen:
+            raise archive.bad(f"two layers share the id {fields_['id']!r}")
+        seen.add(fields_["id"])
+        layers.append((fields_, image))
+    return layers
+
+
+def _document(archive: ArchiveReader, manifest: dict[str, Any],
+              layers: list[tuple[dict[str, Any], str]], width: int, height: int,
+              cache: EncodedLayerCache | None) -> Document:
+    """The document of the decoded layers, with its active layer, generation area and
+    selection; each layer's PNG bytes go into ``cache``."""
+    decoded = archive.rgba_and_png_all([
+        (image, f"image of layer {index + 1} ({f['name'][:40]!r})", (width, height))
+        for index, (f, image) in enumerate(layers)])
+    document = Document(width, height)
+    for (fields_, _), (layer_pixels, png) in zip(layers, decoded, strict=True):
+        layer = document.add_layer(Layer(pixels=layer_pixels, **fields_))
+        if cache is not None and png is not None:
+            cache.put(layer.id, layer.revision, [png], layer.size)
+    active = manifest.get("active")
+    if active is not None:
+        if not isinstance(active, str):
+            raise archive.bad("the active layer is not given as a layer id")
+        document.active = document.layer_by_id(active) or document.active
+    try:
+        document.set_generation_area(area_from_json(manifest.get("generation_area")))
+    except BadInput as error:
+        raise archive.bad(str(error)) from None
+    read_selection(archive, manifest, document)
+    return document
 
 
 # -- writing helpers --------------------------------------------------------------------------
@@ -244,7 +270,7 @@ def _layer_entry(layer: Layer, image: str, control_names: list[str]) -> dict[str
             {"condition": control.condition, "adapter": control.adapter,
              "conditioning_scale": control.conditioning_scale, "start": control.start,
              "end": control.end, "image": name}
-            for control, name in zip(layer.request.controls, control_names)
+            for control, name in zip(layer.request.controls, control_names, strict=True)
         ]
         entry["request"] = request
     return entry
@@ -277,15 +303,7 @@ def _read_manifest(archive: ArchiveReader) -> dict[str, Any]:
         raise archive.bad(f"its manifest is not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise archive.bad("it is not a t2ia project (its manifest names another format)")
-    version = manifest.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise archive.bad(f"its format version {version!r} is not valid")
-    if version > FORMAT_VERSION:
-        made_by = manifest.get("app_version")
-        by = f" {made_by}" if isinstance(made_by, str) and len(made_by) < 40 else ""
-        raise archive.bad(f"it was made by a newer version of t2ia desktop{by} (project "
-                          f"format {version}; this app reads up to {FORMAT_VERSION}); update "
-                          "the app")
+    check_format_version(manifest, FORMAT_VERSION, "project", bad=archive.bad)
     return manifest
 
 
@@ -406,7 +424,7 @@ class _ManifestReader:
                     items = (items[0],) * len(value)
                 if len(value) == len(items):
                     return tuple(self.typed(item_value, item, where)
-                                 for item_value, item in zip(value, items))
+                                 for item_value, item in zip(value, items, strict=True))
         expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
         shown = (json.dumps(value)[:40] if value is None or isinstance(value, (str, int, float))
                  else "a list" if isinstance(value, list) else "an object")

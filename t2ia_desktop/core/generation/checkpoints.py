@@ -8,6 +8,7 @@ safetensors header (the key names) without loading any tensor; pickle checkpoint
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -258,10 +259,8 @@ class ModelList:
         except FileNotFoundError:
             return models
         except (OSError, ValueError):
-            try:
+            with contextlib.suppress(OSError):
                 path.replace(path.with_suffix(".json.damaged"))
-            except OSError:
-                pass
             return models
         if not isinstance(data, dict):
             return models

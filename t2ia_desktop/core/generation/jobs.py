@@ -199,7 +199,8 @@ class JobQueue:
             job.preview = preview
         self.job_changed.emit(job)
 
-    def mark_done(self, job: Job, image: Image.Image, saved_to: str = "", warning: str = "") -> None:
+    def mark_done(self, job: Job, image: Image.Image, saved_to: str = "",
+                  warning: str = "") -> None:
         job.result = image
         job.saved_to, job.warning = saved_to, warning
         job.step = job.total_steps

@@ -24,7 +24,9 @@ DEFAULT_MEMORY_SETTING = "auto"
 
 #: Offload modes: all on the device; whole models moved in when used
 #: (``enable_model_cpu_offload``); layer by layer (``enable_sequential_cpu_offload``).
-OFFLOAD_LABELS = {"none": "all on GPU", "model": "model offload", "sequential": "sequential offload"}
+OFFLOAD_LABELS = {
+    "none": "all on GPU", "model": "model offload", "sequential": "sequential offload",
+}
 
 #: VRAM (bytes) from which everything stays on the GPU, and from which model offload suffices.
 FULL_GPU_FROM = {"sdxl": 11 * GB, "sd15": 5 * GB}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -56,55 +57,89 @@ class ImageSettings:
 
 def parse_parameters(text: str) -> ImageSettings:
     """Settings from an A1111 ``parameters`` text; raise BadInput when it has none."""
-    lines = text.strip().splitlines()
-    params_line = ""
-    if lines and _looks_like_params(lines[-1]):
-        params_line = lines.pop()
-    prompt_lines, negative_lines, target = [], [], None
-    for line in lines:
-        if line.startswith("Negative prompt:"):
-            target = negative_lines
-            line = line[len("Negative prompt:"):].lstrip()
-        (target if target is not None else prompt_lines).append(line)
-    settings: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip()}
-    if negative_lines:
-        settings["negative_prompt"] = "\n".join(negative_lines).strip()
+    # 1. The prompt, the negative prompt (when there is one) and the settings line
+    prompt, negative_prompt, params_line = _split_parameters_text(text)
+    settings: dict[str, Any] = {"prompt": prompt}
+    if negative_prompt is not None:
+        settings["negative_prompt"] = negative_prompt
+    # 2. Each "Name: value" of the settings line that the Generate panel takes
     notes: list[str] = []
     ignored: list[str] = []
     for key, raw in _PARAM.findall(params_line):
-        value = raw.strip()
-        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
-            value = value[1:-1]
-        name = key.strip()
+        name, value = key.strip(), _unquoted(raw.strip())
+        reader = _SETTING_READERS.get(name)
+        if reader is None:
+            ignored.append(name)
+            continue
         try:
-            if name == "Steps":
-                settings["steps"] = int(value)
-            elif name == "CFG scale":
-                settings["guidance_scale"] = float(value)
-            elif name == "Seed":
-                settings["seed"] = int(value)
-            elif name == "Sampler":
-                scheduler = _scheduler(value)
-                if scheduler is None:
-                    notes.append(f"sampler “{value}” is not offered here")
-                else:
-                    settings["scheduler"] = scheduler
-            elif name == "Size":
-                size = _SIZE.fullmatch(value)
-                if size is None:
-                    raise ValueError(value)
-                settings["width"], settings["height"] = int(size[1]), int(size[2])
-            elif name == "Model":
-                settings["model"] = value
-            else:
-                ignored.append(name)
+            note = reader(value, settings)
         except ValueError:
-            notes.append(f"{name} “{value[:40]}” is not a number")
+            note = f"{name} “{value[:40]}” is not a number"
+        if note:
+            notes.append(note)
+    # 3. A text with nothing in it is refused; what was left out is said
     if not settings["prompt"] and len(settings) == 1:
         raise BadInput("its parameters text holds no prompt or settings")
     if ignored:
         notes.append("ignored " + ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else ""))
     return ImageSettings(settings, "parameters", notes)
+
+
+def _split_parameters_text(text: str) -> tuple[str, str | None, str]:
+    """The prompt, the negative prompt (None without a ``Negative prompt:`` line) and the
+    settings line (empty when the last line is not one)."""
+    lines = text.strip().splitlines()
+    params_line = ""
+    if lines and _looks_like_params(lines[-1]):
+        params_line = lines.pop()
+    prompt_lines: list[str] = []
+    negative_lines: list[str] | None = None
+    for line in lines:
+        if line.startswith("Negative prompt:"):
+            negative_lines = negative_lines if negative_lines is not None else []
+            line = line[len("Negative prompt:"):].lstrip()
+        (negative_lines if negative_lines is not None else prompt_lines).append(line)
+    negative = None if negative_lines is None else "\n".join(negative_lines).strip()
+    return "\n".join(prompt_lines).strip(), negative, params_line
+
+
+def _unquoted(value: str) -> str:
+    if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+        return value[1:-1]
+    return value
+
+
+def _read_sampler(value: str, settings: dict[str, Any]) -> str | None:
+    scheduler = _scheduler(value)
+    if scheduler is None:
+        return f"sampler “{value}” is not offered here"
+    settings["scheduler"] = scheduler
+    return None
+
+
+def _read_size(value: str, settings: dict[str, Any]) -> None:
+    size = _SIZE.fullmatch(value)
+    if size is None:
+        raise ValueError(value)
+    settings["width"], settings["height"] = int(size[1]), int(size[2])
+
+
+def _setter(name: str, parse: Callable[[str], Any]) -> Callable[[str, dict[str, Any]], None]:
+    def read(value: str, settings: dict[str, Any]) -> None:
+        settings[name] = parse(value)
+    return read
+
+
+_SETTING_READERS: dict[str, Callable[[str, dict[str, Any]], str | None]] = {
+    "Steps": _setter("steps", int),
+    "CFG scale": _setter("guidance_scale", float),
+    "Seed": _setter("seed", int),
+    "Sampler": _read_sampler,
+    "Size": _read_size,
+    "Model": _setter("model", str),
+}
+"""A1111 setting names → a reader that puts the value into the settings (raising ValueError
+for a bad number) and may return a note for the artist."""
 
 
 def from_request_json(text: str) -> ImageSettings:

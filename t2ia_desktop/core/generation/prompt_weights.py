@@ -26,51 +26,71 @@ _SPECIAL = re.compile(r"[\\()\[\]:]")
 def parse_prompt(text: str) -> list[Chunk]:
     """The prompt's text in pieces, each with its weight; neighbours of equal weight merged
     and empty pieces dropped (``[]`` for an empty prompt)."""
-    pieces: list[list] = []  # [text, weight], one per literal run, merged at the end
-    round_open: list[int] = []  # index in pieces where each open "(" starts
-    square_open: list[int] = []
-
-    def weigh(start: int, factor: float) -> None:
-        for piece in pieces[start:]:
-            piece[1] *= factor
-
-    def literal(characters: str) -> None:
-        pieces.append([characters, 1.0])
-
+    reader = _EmphasisReader(text)
     position = 0
     while position < len(text):
-        char = text[position]
+        position = reader.read(position)
+    return _merged(reader.finish())
+
+
+class _EmphasisReader:
+    """Literal runs of a prompt, each weighed by the brackets around it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[list] = []  # [text, weight], one per literal run, merged at the end
+        self.round_open: list[int] = []  # index in pieces where each open "(" starts
+        self.square_open: list[int] = []
+
+    def read(self, position: int) -> int:
+        """Read what starts at ``position``; return where the next thing starts."""
+        text, char = self.text, self.text[position]
         if char == "\\" and position + 1 < len(text) and text[position + 1] in _ESCAPABLE:
-            literal(text[position + 1])
-            position += 2
-            continue
+            self._literal(text[position + 1])
+            return position + 2
         if char == "(":
-            round_open.append(len(pieces))
+            self.round_open.append(len(self.pieces))
         elif char == "[":
-            square_open.append(len(pieces))
-        elif char == ":" and round_open:
-            match = _WEIGHT.match(text, position)
-            if match:
-                weigh(round_open.pop(), float(match.group(1)))
-                position = match.end()
-                continue
-            literal(char)
-        elif char == ")" and round_open:
-            weigh(round_open.pop(), EMPHASIS)
-        elif char == "]" and square_open:
-            weigh(square_open.pop(), 1 / EMPHASIS)
+            self.square_open.append(len(self.pieces))
+        elif char == ":" and self.round_open:
+            return self._weight_or_colon(position)
+        elif char == ")" and self.round_open:
+            self._weigh(self.round_open.pop(), EMPHASIS)
+        elif char == "]" and self.square_open:
+            self._weigh(self.square_open.pop(), 1 / EMPHASIS)
         else:
             special = _SPECIAL.search(text, position + 1)
             end = special.start() if special else len(text)
-            literal(text[position:end])
-            position = end
-            continue
-        position += 1
-    for start in round_open:  # never closed: weighs the rest of the prompt
-        weigh(start, EMPHASIS)
-    for start in square_open:
-        weigh(start, 1 / EMPHASIS)
+            self._literal(text[position:end])
+            return end
+        return position + 1
 
+    def finish(self) -> list[list]:
+        """The pieces, with brackets never closed weighing the rest of the prompt."""
+        for start in self.round_open:
+            self._weigh(start, EMPHASIS)
+        for start in self.square_open:
+            self._weigh(start, 1 / EMPHASIS)
+        self.round_open, self.square_open = [], []
+        return self.pieces
+
+    def _weight_or_colon(self, position: int) -> int:
+        match = _WEIGHT.match(self.text, position)
+        if match:  # "(text:1.4)": the factor closes the bracket
+            self._weigh(self.round_open.pop(), float(match.group(1)))
+            return match.end()
+        self._literal(":")
+        return position + 1
+
+    def _weigh(self, start: int, factor: float) -> None:
+        for piece in self.pieces[start:]:
+            piece[1] *= factor
+
+    def _literal(self, characters: str) -> None:
+        self.pieces.append([characters, 1.0])
+
+
+def _merged(pieces: list[list]) -> list[Chunk]:
     merged: list[Chunk] = []
     for piece_text, weight in pieces:
         if not piece_text:
@@ -92,16 +112,3 @@ def plain_text(text: str | None) -> str | None:
     if text is None:
         return None
     return "".join(piece for piece, _ in parse_prompt(text))
-
-
-def escape(text: str) -> str:
-    """``text`` with its brackets and backslashes escaped, so it parses to itself."""
-    return "".join("\\" + c if c in _ESCAPABLE else c for c in text)
-
-
-def format_prompt(chunks: list[Chunk]) -> str:
-    """Write chunks back in the syntax (``(text:weight)`` for weights other than 1)."""
-    parts = []
-    for text, weight in chunks:
-        parts.append(escape(text) if weight == 1.0 else f"({escape(text)}:{weight!r})")
-    return "".join(parts)

@@ -41,6 +41,7 @@ from PIL import Image
 from t2ia_desktop import __version__
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.archive import MAX_IMAGE_PIXELS, MAX_SIDE, atomic_write
+from t2ia_desktop.core.files.format_version import check_format_version
 from t2ia_desktop.core.files.project import _jsonable, _ManifestReader
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
@@ -162,15 +163,8 @@ class QueueStore:
             raise source.bad(f"it is not valid JSON ({error})") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise source.bad("it is not a t2ia queue file")
-        version = manifest.get("format_version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise source.bad(f"its format version {version!r} is not valid")
-        if version > FORMAT_VERSION:
-            made_by = manifest.get("app_version")
-            by = f" {made_by}" if isinstance(made_by, str) and len(made_by) < 40 else ""
-            raise source.bad(f"it was written by a newer version of t2ia desktop{by} (queue "
-                             f"format {version}; this app reads up to {FORMAT_VERSION}); "
-                             "update the app to run those jobs")
+        check_format_version(manifest, FORMAT_VERSION, "queue", bad=source.bad,
+                             written="written", remedy="update the app to run those jobs")
         jobs = manifest.get("jobs")
         if not isinstance(jobs, list) or len(jobs) > MAX_JOBS:
             raise source.bad("it has no list of jobs")

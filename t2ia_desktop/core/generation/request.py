@@ -15,7 +15,12 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.sampling import NORMAL_SPEED, SCHEDULER_CHOICES, validate_sampling
-from t2ia_desktop.core.generation.sdxl_extras import validate_sdxl_extras
+from t2ia_desktop.core.generation.sdxl_extras import (
+    CROP_FIELDS,
+    MAX_CONDITIONING_SIZE,
+    PAIR_FIELDS,
+    WORDS,
+)
 
 DEMO_MODEL = "demo"
 """Model reference for the tiny random-weight pipeline the app writes itself (works offline)."""
@@ -111,50 +116,13 @@ class GenerationRequest:
 
     def validate(self) -> GenerationRequest:
         """Raise :class:`BadInput` with an artist-readable reason; return self when fine."""
-        if self.family not in ("sdxl", "sd15"):
-            raise BadInput(f"family must be sdxl or sd15, not {self.family!r}")
-        if not self.model:
-            raise BadInput("no model chosen")
-        if not 1 <= self.steps <= 500:
-            raise BadInput(f"steps must be between 1 and 500, not {self.steps}")
-        if not 0 <= self.seed < 2**63:
-            raise BadInput(f"seed must be between 0 and 2^63-1, not {self.seed}")
-        if not 0.0 <= self.guidance_scale <= 50.0:
-            raise BadInput(f"guidance must be between 0 and 50, not {self.guidance_scale:g}")
-        for name, value in (("width", self.width), ("height", self.height)):
-            if not 64 <= value <= 4096 or value % SIZE_MULTIPLE:
-                raise BadInput(
-                    f"{name} must be a multiple of {SIZE_MULTIPLE} from 64 to 4096, not {value}"
-                )
+        _check_model_and_numbers(self)
         validate_sampling(self)  # scheduler, speed preset, style LoRAs
-        if not 0.0 <= self.adapter_conditioning_factor <= 1.0:
-            raise BadInput(
-                "step fraction (adapter_conditioning_factor) must be between 0 and 1, "
-                f"not {self.adapter_conditioning_factor:g}"
-            )
-        for control in self.controls:
-            if not 0.0 <= control.conditioning_scale <= 2.0:
-                raise BadInput(
-                    f"conditioning scale of {control.condition} must be between 0 and 2, "
-                    f"not {control.conditioning_scale:g}"
-                )
-            if not 0.0 <= control.start <= control.end <= 1.0:
-                raise BadInput(
-                    f"step range of {control.condition} must satisfy 0 <= start <= end <= 1, "
-                    f"not {control.start:g}-{control.end:g}"
-                )
+        _check_controls(self)
         if not 0.0 <= self.strength <= 1.0:
             raise BadInput(f"strength must be between 0 and 1, not {self.strength:g}")
-        validate_sdxl_extras(self)
-        if self.mask_image is not None:
-            if self.init_image is None:
-                raise BadInput("a mask needs an init image to inpaint (give --init-image)")
-            if self.mask_image.size != self.init_image.size:
-                raise BadInput(
-                    f"the mask is {self.mask_image.size[0]}x{self.mask_image.size[1]} but the "
-                    f"init image is {self.init_image.size[0]}x{self.init_image.size[1]}; "
-                    "use a mask of the same size"
-                )
+        _check_sdxl_extras(self)
+        _check_mask(self)
         return self
 
     def with_changes(self, **changes: Any) -> GenerationRequest:
@@ -185,3 +153,84 @@ class GenerationRequest:
     def summary(self) -> str:
         conditions = ", ".join(c.condition for c in self.controls) or "no controls"
         return f"{self.prompt[:60] or '(no prompt)'} — {conditions}, seed {self.seed}"
+
+
+def _check_model_and_numbers(request: GenerationRequest) -> None:
+    if request.family not in ("sdxl", "sd15"):
+        raise BadInput(f"family must be sdxl or sd15, not {request.family!r}")
+    if not request.model:
+        raise BadInput("no model chosen")
+    if not 1 <= request.steps <= 500:
+        raise BadInput(f"steps must be between 1 and 500, not {request.steps}")
+    if not 0 <= request.seed < 2**63:
+        raise BadInput(f"seed must be between 0 and 2^63-1, not {request.seed}")
+    if not 0.0 <= request.guidance_scale <= 50.0:
+        raise BadInput(f"guidance must be between 0 and 50, not {request.guidance_scale:g}")
+    for name, value in (("width", request.width), ("height", request.height)):
+        if not 64 <= value <= 4096 or value % SIZE_MULTIPLE:
+            raise BadInput(
+                f"{name} must be a multiple of {SIZE_MULTIPLE} from 64 to 4096, not {value}"
+            )
+
+
+def _check_controls(request: GenerationRequest) -> None:
+    if not 0.0 <= request.adapter_conditioning_factor <= 1.0:
+        raise BadInput(
+            "step fraction (adapter_conditioning_factor) must be between 0 and 1, "
+            f"not {request.adapter_conditioning_factor:g}"
+        )
+    for control in request.controls:
+        if not 0.0 <= control.conditioning_scale <= 2.0:
+            raise BadInput(
+                f"conditioning scale of {control.condition} must be between 0 and 2, "
+                f"not {control.conditioning_scale:g}"
+            )
+        if not 0.0 <= control.start <= control.end <= 1.0:
+            raise BadInput(
+                f"step range of {control.condition} must satisfy 0 <= start <= end <= 1, "
+                f"not {control.start:g}-{control.end:g}"
+            )
+
+
+def _check_sdxl_extras(request: GenerationRequest) -> None:
+    """The refiner and micro-conditioning (core/generation/sdxl_extras.py) fit the request."""
+    for name in PAIR_FIELDS:
+        value = getattr(request, name)
+        if value is None:
+            continue
+        low = 0 if name in CROP_FIELDS else 1
+        if (not isinstance(value, tuple) or len(value) != 2
+                or not all(isinstance(v, int) and low <= v <= MAX_CONDITIONING_SIZE
+                           for v in value)):
+            raise BadInput(f"{WORDS[name]} must be two whole numbers from {low} to "
+                           f"{MAX_CONDITIONING_SIZE}, not {value!r}")
+    for name in ("aesthetic_score", "negative_aesthetic_score"):
+        value = getattr(request, name)
+        if not 0.0 <= value <= 10.0:
+            raise BadInput(f"{WORDS[name]} must be between 0 and 10, not {value:g}")
+    if request.family != "sdxl":
+        used = [WORDS[name] for name in (*PAIR_FIELDS, "prompt_2", "negative_prompt_2",
+                                         "refiner")
+                if getattr(request, name) not in (None, "")]
+        if used:
+            raise BadInput(f"{', '.join(used)} work only with SDXL models; clear them or "
+                           "choose an SDXL model")
+    if request.refiner is not None:
+        if not request.refiner:
+            raise BadInput("no refiner chosen; choose one or turn the refiner off")
+        if not 0.0 < request.refiner_switch < 1.0:
+            raise BadInput("refiner switch must be between 0 and 1 (exclusive), not "
+                           f"{request.refiner_switch:g}")
+
+
+def _check_mask(request: GenerationRequest) -> None:
+    if request.mask_image is None:
+        return
+    if request.init_image is None:
+        raise BadInput("a mask needs an init image to inpaint (give --init-image)")
+    if request.mask_image.size != request.init_image.size:
+        raise BadInput(
+            f"the mask is {request.mask_image.size[0]}x{request.mask_image.size[1]} but the "
+            f"init image is {request.init_image.size[0]}x{request.init_image.size[1]}; "
+            "use a mask of the same size"
+        )

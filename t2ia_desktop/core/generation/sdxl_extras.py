@@ -7,12 +7,7 @@ so a request that leaves them alone gives exactly the image it gave before they 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from t2ia_desktop.core.errors import BadInput
-
-if TYPE_CHECKING:
-    from t2ia_desktop.core.generation.request import GenerationRequest
+from typing import Any
 
 DEMO_REFINER = "demo-refiner"
 """Refiner reference for the tiny random-weight refiner the app writes itself (offline)."""
@@ -51,34 +46,3 @@ def pair_or_none(value: Any) -> tuple[int, int] | None:
             and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
         return int(value[0]), int(value[1])
     raise ValueError(f"{value!r} is not a pair of whole numbers")
-
-
-def validate_sdxl_extras(request: GenerationRequest) -> None:
-    """Raise :class:`BadInput` with what to change when the extras do not fit the request."""
-    for name in PAIR_FIELDS:
-        value = getattr(request, name)
-        if value is None:
-            continue
-        low = 0 if name in CROP_FIELDS else 1
-        if (not isinstance(value, tuple) or len(value) != 2
-                or not all(isinstance(v, int) and low <= v <= MAX_CONDITIONING_SIZE
-                           for v in value)):
-            raise BadInput(f"{WORDS[name]} must be two whole numbers from {low} to "
-                           f"{MAX_CONDITIONING_SIZE}, not {value!r}")
-    for name in ("aesthetic_score", "negative_aesthetic_score"):
-        value = getattr(request, name)
-        if not 0.0 <= value <= 10.0:
-            raise BadInput(f"{WORDS[name]} must be between 0 and 10, not {value:g}")
-    if request.family != "sdxl":
-        used = [WORDS[name] for name in (*PAIR_FIELDS, "prompt_2", "negative_prompt_2",
-                                         "refiner")
-                if getattr(request, name) not in (None, "")]
-        if used:
-            raise BadInput(f"{', '.join(used)} work only with SDXL models; clear them or "
-                           "choose an SDXL model")
-    if request.refiner is not None:
-        if not request.refiner:
-            raise BadInput("no refiner chosen; choose one or turn the refiner off")
-        if not 0.0 < request.refiner_switch < 1.0:
-            raise BadInput("refiner switch must be between 0 and 1 (exclusive), not "
-                           f"{request.refiner_switch:g}")

@@ -68,7 +68,8 @@ FAMILIES: dict[str, FamilyFigures] = {
     # set is an up-block resnet at full latent size (960 → 320 channels: ≈ 2600) and the
     # GEGLU feed-forward of level 2 (640 · 8 / 4 ≈ 1300).
     "sdxl": FamilyFigures(2.567e9, 0.123e9 + 0.695e9, 0.084e9, 0.079e9, 2.260e9,
-                          unet_values=6000, adapter_feature_values=(320 + 640) // 4 + 2 * 1280 // 16,
+                          unet_values=6000,
+                          adapter_feature_values=(320 + 640) // 4 + 2 * 1280 // 16,
                           attention_downscale=2, attention_heads=10, vae_tile=1024),
     # SD1.5: attention already at the full latent level (320 channels, 8 heads): its GEGLU
     # (2560 values per token) joins the skips (≈ 1750).

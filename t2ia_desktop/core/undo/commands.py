@@ -2,9 +2,10 @@
 
 Every change an artist can undo goes through
 :meth:`~t2ia_desktop.core.undo.stack.UndoStack.push` as a :class:`Command`.
-Commands change the :class:`~t2ia_desktop.core.document.document.Document` (never a view) through its
-methods, so the usual signals tell every view. Pixel edits keep the before and after pixels of
-the changed rectangle only; the stack drops its oldest steps when the stored bytes pass a bound.
+Commands change the :class:`~t2ia_desktop.core.document.document.Document` (never a view)
+through its methods, so the usual signals tell every view. Pixel edits keep the before and
+after pixels of the changed rectangle only; the stack drops its oldest steps when the stored
+bytes pass a bound.
 
 Typical uses::
 

@@ -106,7 +106,8 @@ def tiny_configs() -> SdxlConfigs:
             "num_attention_heads": 4, "projection_dim": 32}
     return replace(
         FULL_SIZE,
-        unet=dict(SDXL_UNET, block_out_channels=[32, 64, 64], transformer_layers_per_block=[1, 1, 1],
+        unet=dict(SDXL_UNET, block_out_channels=[32, 64, 64],
+                  transformer_layers_per_block=[1, 1, 1],
                   attention_head_dim=[2, 4, 4], cross_attention_dim=64, norm_num_groups=16,
                   addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 32,
                   sample_size=32),
@@ -137,10 +138,6 @@ def build_models(configs: SdxlConfigs = FULL_SIZE, tokenizer=None) -> dict:
             CLIPTextConfig(**configs.text_encoder_2, **tokens)),
         "adapter": T2IAdapter(**configs.adapter),
     }
-
-
-def parameter_count(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def is_full_size_model(directory: str | Path, configs: SdxlConfigs = FULL_SIZE) -> bool:

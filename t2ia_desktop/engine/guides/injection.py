@@ -67,7 +67,8 @@ class AdapterInjection:
             for k in active:
                 layer = self.layers[k]
                 scaled = [f * layer.scale for f in layer.features]
-                total = scaled if total is None else [a + b for a, b in zip(total, scaled)]
+                total = (scaled if total is None
+                         else [a + b for a, b in zip(total, scaled, strict=True)])
             assert total is not None
             self._sums[active] = total
         total = self._sums[active]

@@ -1,9 +1,10 @@
 """Downloading files of a hub repository with progress and a prompt Cancel.
 
 Files stream over HTTP from ``{HF_ENDPOINT}/{repo}/resolve/{revision}/{file}`` into a plain
-folder (for detector weights: the annotators folder that :mod:`t2ia_desktop.engine.model_store.weights`
-searches first). huggingface_hub's ``hf_hub_download`` would write the cache layout, but it
-reports progress only through a tqdm class, retries with back-off on its own, and keeps
+folder (for detector weights: the annotators folder that
+:mod:`t2ia_desktop.engine.model_store.weights` searches first). huggingface_hub's
+``hf_hub_download`` would write the cache layout, but it reports progress only through a tqdm
+class, retries with back-off on its own, and keeps
 ``.incomplete`` files for resuming; streaming here gives byte progress across all files, a
 Cancel that is checked between every chunk, and errors that name the file and what to do.
 
@@ -96,12 +97,13 @@ def download_files(
 
 
 def download_annotator_weights(
-    files: Sequence[str], *, progress: Progress | None = None,
+    files: Sequence[str], *, annotators: Path | None = None, progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> list[Path]:
-    """Fetch detector weight ``files`` from ``lllyasviel/Annotators`` into the annotators folder."""
-    return download_files(ANNOTATORS_REPO, files, annotators_folder(), progress=progress,
-                          cancel=cancel)
+    """Fetch detector weight ``files`` from ``lllyasviel/Annotators`` into the chosen
+    ``annotators`` folder (None: the app's own)."""
+    return download_files(ANNOTATORS_REPO, files, annotators_folder(annotators),
+                          progress=progress, cancel=cancel)
 
 
 # -- steps ------------------------------------------------------------------------------------
@@ -233,7 +235,4 @@ def _fetch(file: RemoteFile, folder: Path, before: int, total: int | None,
 
 
 def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)

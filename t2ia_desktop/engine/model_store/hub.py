@@ -60,7 +60,8 @@ def load(reference: str, what: str, loader: Callable[..., T]) -> T:
         try:
             return loader(path, local_files_only=True)
         except (OSError, ValueError) as error:
-            raise BadInput(f"{reference} is not a diffusers {what} folder: {_first_line(error)}")
+            raise BadInput(
+                f"{reference} is not a diffusers {what} folder: {_first_line(error)}") from error
     if not is_hub_id(reference):
         raise BadInput(f"{what} {reference!r} is neither an existing folder nor a hub id "
                        "like 'owner/name'")

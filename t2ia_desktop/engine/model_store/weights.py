@@ -1,15 +1,16 @@
 """Where detector weights are on this machine, without loading torch and without the network.
 
-Weights are looked up, in order, in the folder named by ``T2IA_ANNOTATORS``, in the app's own
-annotators folder (where the app's downloads land when ``T2IA_ANNOTATORS`` is not set) and in
-the Hugging Face cache (``lllyasviel/Annotators``). Nothing here downloads: a detector whose
-files are missing raises :class:`WeightsMissing`, which names the files, their sizes and where
-to put them; :mod:`t2ia_desktop.engine.model_store.downloads` fetches them when the artist asks.
+Weights are looked up, in order, in the annotators folder the artist chose (``annotators``,
+given by the caller: the settings' folder, which ``T2IA_ANNOTATORS`` overrides; see
+core/settings.py), in the app's own annotators folder (where the app's downloads land when none
+is chosen) and in the Hugging Face cache (``lllyasviel/Annotators``). Nothing here downloads: a
+detector whose files are missing raises :class:`WeightsMissing`, which names the files, their
+sizes and where to put them; :mod:`t2ia_desktop.engine.model_store.downloads` fetches them
+when the artist asks.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from t2ia_desktop.core.errors import ModelUnavailable
@@ -59,28 +60,24 @@ class WeightsMissing(ModelUnavailable):
         self.sizes = {f: APPROXIMATE_SIZES[f] for f in files if f in APPROXIMATE_SIZES}
 
 
-def _setting() -> Path | None:
-    setting = os.environ.get("T2IA_ANNOTATORS", "").strip()
-    return Path(setting).expanduser() if setting else None
-
-
 def app_annotators_folder() -> Path:
     """The app's own annotators folder, under its per-user data folder."""
     return data_dir() / "annotators"
 
 
-def annotators_folder() -> Path:
-    """Where downloaded weights go: ``T2IA_ANNOTATORS`` when set, else the app's own folder."""
-    return _setting() or app_annotators_folder()
+def annotators_folder(annotators: Path | None = None) -> Path:
+    """Where downloaded weights go: the chosen ``annotators`` folder, else the app's own."""
+    return annotators or app_annotators_folder()
 
 
-def _folders() -> list[Path]:
-    return [folder for folder in (_setting(), app_annotators_folder()) if folder is not None]
+def _folders(annotators: Path | None) -> list[Path]:
+    return [folder for folder in (annotators, app_annotators_folder()) if folder is not None]
 
 
-def find_weights(files: tuple[str, ...]) -> Path | None:
-    """The folder holding all of ``files`` (an annotators folder or a cache snapshot), if any."""
-    for folder in _folders():
+def find_weights(files: tuple[str, ...], annotators: Path | None = None) -> Path | None:
+    """The folder holding all of ``files`` (the chosen ``annotators`` folder, the app's own or
+    a cache snapshot), if any."""
+    for folder in _folders(annotators):
         if all((folder / f).is_file() for f in files):
             return folder
     from huggingface_hub import try_to_load_from_cache
@@ -93,16 +90,16 @@ def find_weights(files: tuple[str, ...]) -> Path | None:
     return None
 
 
-def annotator_files_present(files: tuple[str, ...]) -> bool:
+def annotator_files_present(files: tuple[str, ...], annotators: Path | None = None) -> bool:
     """All of ``files`` are in an annotators folder or in the Hugging Face cache."""
-    return find_weights(files) is not None
+    return find_weights(files, annotators) is not None
 
 
-def missing_files(files: tuple[str, ...]) -> tuple[str, ...]:
+def missing_files(files: tuple[str, ...], annotators: Path | None = None) -> tuple[str, ...]:
     """What to download into :func:`annotators_folder` so that all of ``files`` are found."""
-    if find_weights(files) is not None:
+    if find_weights(files, annotators) is not None:
         return ()
-    target = annotators_folder()
+    target = annotators_folder(annotators)
     return tuple(f for f in files if not (target / f).is_file())
 
 
@@ -119,13 +116,14 @@ def describe_size(size: int | None) -> str:
     return f"{max(1, round(size / 1e3))} kB"
 
 
-def require_weights(detector: str, files: tuple[str, ...]) -> Path:
+def require_weights(detector: str, files: tuple[str, ...],
+                    annotators: Path | None = None) -> Path:
     """The folder holding ``files``, or :class:`WeightsMissing` saying how to get them."""
-    found = find_weights(files)
+    found = find_weights(files, annotators)
     if found is not None:
         return found
-    target = annotators_folder()
-    missing = missing_files(files)
+    target = annotators_folder(annotators)
+    missing = missing_files(files, annotators)
     sizes = [APPROXIMATE_SIZES.get(f) for f in missing]
     listed = ", ".join(missing)
     one = len(missing) == 1
@@ -139,13 +137,13 @@ def require_weights(detector: str, files: tuple[str, ...]) -> Path:
         how = (f"Download {them} with “Download weights” in the Condition dock or "
                f"`t2ia-desktop download-weights {detector}`, or put "
                f"{'it' if one else 'them'} from {ANNOTATORS_URL} into {target}")
-    setting = _setting()
-    if setting is not None:
-        where = f"missing from {setting} (T2IA_ANNOTATORS) and from the Hugging Face cache"
+    if annotators is not None:
+        where = f"missing from {annotators} (the annotators folder) and from the Hugging Face cache"
         message = (f"The {detector} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
                    f"{listed} {'is' if one else 'are'} {where}. {how}.")
     else:
         message = (f"The {detector} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
                    f"{listed} {'is' if one else 'are'} not on this machine. {how} "
-                   "(or into a folder named by T2IA_ANNOTATORS).")
+                   "(or into the annotators folder chosen in Settings or named by "
+                   "T2IA_ANNOTATORS).")
     raise WeightsMissing(message, detector, missing, target)
