@@ -16,7 +16,7 @@ from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.dialogs import settings as settings_dialog
 from t2ia_desktop.ui.dialogs.settings import NOTE_KEY, SettingsController, SettingsDialog
 from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.fakes import FakeEngine
+from tests.fakes import FakeEngine, never_stop
 from tests.ui.helpers import finish_pending, main_window, shown
 
 TAESD_NOTE = "madebyollin/taesdxl is not in /x: step previews use the approximate colours."
@@ -26,7 +26,8 @@ class NotingEngine(FakeEngine):
     """The fake engine, its step previews saying (as engine/taesd.py does) why TAESD was not
     used."""
 
-    def generate(self, request, on_step=None, should_stop=None, on_preview=None, on_phase=None):
+    def generate(self, request, on_step=None, should_stop=never_stop, on_preview=None,
+                 on_phase=None):
         def noted(render):
             def with_note():
                 image = render()
