@@ -18,7 +18,7 @@ from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.ora import import_ora
 from t2ia_desktop.core.files.project import save_project
 from tests.cli.helpers import one_error_line, run_cli
-from tests.core.samples import four_layers
+from tests.builders import four_layers
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from t2ia_desktop.core.undo.commands import (
     SetLayerProperty,
 )
 from t2ia_desktop.core.undo.stack import UndoStack
-from tests.core.samples import noise
+from tests.builders import noise
 
 SW, SH = 24, 18  # small, non-square canvas for the property tests
 

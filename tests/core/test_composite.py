@@ -8,7 +8,7 @@ from PIL import Image
 from t2ia_desktop.core.document.composite import active_result, flatten
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.generation.request import GenerationRequest
-from tests.core.samples import H, W, noise
+from tests.builders import H, W, noise
 
 
 def test_an_empty_document_flattens_to_transparent():

@@ -7,7 +7,7 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.jobs import Job, JobQueue, JobState
-from tests.core.samples import job_request
+from tests.builders import job_request
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.ora import export_ora, import_ora
 from t2ia_desktop.core.files.project import load_project, save_project
-from tests.core.samples import four_layers
+from tests.builders import four_layers
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

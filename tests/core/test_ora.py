@@ -16,7 +16,7 @@ from t2ia_desktop.core.document.composite import flatten
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.ora import export_ora, import_ora
-from tests.core.samples import H, W, four_layers, noise
+from tests.builders import H, W, four_layers, noise
 
 
 def png(pixels_or_image) -> bytes:

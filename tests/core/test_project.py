@@ -19,7 +19,7 @@ from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.files import archive as archive_module
 from t2ia_desktop.core.files.archive import MAX_LAYERS, ArchiveWriter
 from t2ia_desktop.core.files.project import FORMAT_VERSION, load_project, save_project
-from tests.core.samples import H, W, four_layers, noise, state
+from tests.builders import H, W, four_layers, noise, state
 
 SETTINGS = {"model": "demo", "steps": 12, "seed": 7, "prompt": "a boat", "nested": {"a": [1, 2]}}
 

@@ -16,7 +16,7 @@ from t2ia_desktop.core.files.layer_cache import EncodedLayerCache
 from t2ia_desktop.core.files.project import load_project, save_project
 from t2ia_desktop.core.undo.commands import PixelEdit, PixelRecorder, ResizeCanvas
 from t2ia_desktop.core.undo.stack import UndoStack
-from tests.core.samples import H, W, noise
+from tests.builders import H, W, noise
 
 
 @pytest.fixture

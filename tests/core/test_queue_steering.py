@@ -6,7 +6,7 @@ import pytest
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState, batch_requests
-from tests.core.samples import job_request
+from tests.builders import job_request
 
 
 @pytest.fixture

@@ -1,12 +1,18 @@
-"""Documents for project, OpenRaster, undo and export tests, requests for queue tests, and a way
-to compare them exactly."""
+"""The one place tests build what they need: requests and control images, documents (with a way
+to compare them exactly), and points on a canvas.
+
+A test file names its own variant of a builder with ``functools.partial`` (``fox = partial(
+request, prompt="a fox", steps=5)``): keywords given at the call still win."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import QPoint, QPointF
 
 from t2ia_desktop.core.document.document import ConditionSettings, Document, Layer
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
@@ -55,6 +61,22 @@ def four_layers() -> Document:
     return doc
 
 
+def request(model: str | Path = "demo", **fields: Any) -> GenerationRequest:
+    """A small request (64 × 64, 3 steps, seed 0, prompt "a kite") on ``model`` (a name, a
+    hub id or a model folder); ``fields`` set anything else."""
+    values: dict[str, Any] = {"prompt": "a kite", "seed": 0, "steps": 3, "width": 64,
+                              "height": 64}
+    values.update(fields)
+    return GenerationRequest(model=str(model), **values)
+
+
+def control(condition: str = "sketch", size: tuple[int, int] = (64, 64), shade: int = 255,
+            conditioning_scale: float = 1.0, mode: str = "L", **fields: Any) -> ControlSpec:
+    """A control of ``condition`` whose image is one flat ``shade``."""
+    image = Image.new(mode, size, shade if mode == "L" else (shade,) * len(mode))
+    return ControlSpec(condition, image, conditioning_scale=conditioning_scale, **fields)
+
+
 def job_request(seed: int = 0) -> GenerationRequest:
     """A small request for queue tests, told apart by its seed (and its prompt, "job <seed>")."""
     return GenerationRequest(model="demo", prompt=f"job {seed}", seed=seed, steps=10,
@@ -84,3 +106,13 @@ def state(doc: Document) -> object:
             for layer in doc.layers
         ],
     )
+
+
+def widget_point(canvas: Any, x: float, y: float) -> QPoint:
+    """The canvas widget's point over document point (x, y) (a pixel's top-left corner)."""
+    return canvas.from_document(QPointF(x, y)).toPoint()
+
+
+def pixel_centre(canvas: Any, x: float, y: float) -> QPoint:
+    """The canvas widget's point over the centre of document pixel (x, y)."""
+    return canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
