@@ -116,3 +116,13 @@ def widget_point(canvas: Any, x: float, y: float) -> QPoint:
 def pixel_centre(canvas: Any, x: float, y: float) -> QPoint:
     """The canvas widget's point over the centre of document pixel (x, y)."""
     return canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
+
+
+def add_condition(updater: Any, condition: str, source: Layer,
+                  params: dict[str, Any] | None = None) -> Layer:
+    """A shown condition layer detected from ``source``, added through the edits service (no
+    undo stack) as the app adds one."""
+    from t2ia_desktop.session.edits import DocumentEdits
+
+    edits = DocumentEdits(updater.document, None, updater)
+    return edits.add_condition(condition, source, visible=True, params=params)

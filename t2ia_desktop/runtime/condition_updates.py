@@ -65,25 +65,6 @@ class ConditionUpdater(QObject):
                      blank_pixels(self.document.width, self.document.height),
                      condition=settings)
 
-    def add_condition_layer(self, condition: str, source: Layer,
-                            params: dict[str, Any] | None = None,
-                            conditioning_scale: float = 1.0) -> Layer:
-        """A new condition layer right above ``source``, detected from it straight away."""
-        layer = self.new_condition_layer(condition, source, params, conditioning_scale)
-        self.document.add_layer(layer, self.document.layers.index(source) + 1)
-        self.redetect(layer)
-        return layer
-
-    def set_params(self, layer: Layer, **params: Any) -> None:
-        """Change detector parameters (checked against the condition's specs) and re-detect."""
-        settings = self._settings(layer)
-        kind = self.registry.get(settings.condition)
-        for name, value in params.items():
-            kind.param(name).check(value)
-        settings.params.update(params)
-        self.document.layer_changed.emit(layer)
-        self.redetect(layer)
-
     def redetect(self, layer: Layer) -> None:
         """Follow the source again (after hand-painting) and run the detector."""
         settings = self._settings(layer)

@@ -281,10 +281,12 @@ class DocumentEdits:
                 self._follow_again(layer)
         self._detect(layer)
 
-    def add_condition(self, condition: str, source: Layer, visible: bool = False) -> Layer:
-        """A condition layer detected from ``source``, right above it, as one step."""
+    def add_condition(self, condition: str, source: Layer, visible: bool = False,
+                      params: dict[str, Any] | None = None) -> Layer:
+        """A condition layer detected from ``source`` (with ``params`` over the condition's
+        defaults), right above it, as one step."""
         updater = self._updater()
-        layer = updater.new_condition_layer(condition, source)
+        layer = updater.new_condition_layer(condition, source, params)
         layer.visible = visible
         self.add_layer(layer, self.document.layers.index(source) + 1, f"Add {layer.name}")
         updater.redetect(layer)

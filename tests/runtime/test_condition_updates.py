@@ -9,6 +9,8 @@ from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
+from t2ia_desktop.session.edits import DocumentEdits
+from tests.builders import add_condition
 
 W, H = 160, 120
 
@@ -42,7 +44,7 @@ def test_a_new_condition_layer_is_detected_from_its_source(qtbot, updater):
     paint_square(document, photo, 20)
     with qtbot.waitSignal(document.pixels_changed, timeout=60_000,
                           check_params_cb=lambda layer, rect: layer.kind == "condition"):
-        edges = updater.add_condition_layer("canny", photo, {"low_threshold": 50})
+        edges = add_condition(updater, "canny", photo, {"low_threshold": 50})
     assert document.layers.index(edges) == document.layers.index(photo) + 1
     assert edges.condition.source_id == photo.id
     assert edges.condition.params["low_threshold"] == 50
@@ -55,7 +57,7 @@ def test_a_stroke_on_the_source_updates_the_control_image(qtbot, updater):
     document = updater.document
     photo = document.layers[0]
     paint_square(document, photo, 20)
-    edges = updater.add_condition_layer("canny", photo)
+    edges = add_condition(updater, "canny", photo)
     wait_for_update(qtbot, document, edges)
     before = edges.pixels.copy()
     paint_square(document, photo, 100)  # a new shape on the right
@@ -67,7 +69,7 @@ def test_a_stroke_on_the_source_updates_the_control_image(qtbot, updater):
 def test_hand_painting_detaches_until_redetect(qtbot, updater):
     document = updater.document
     photo = document.layers[0]
-    edges = updater.add_condition_layer("canny", photo)
+    edges = add_condition(updater, "canny", photo)
     wait_for_update(qtbot, document, edges)
     edges.pixels[0:10, 0:10, :3] = 255  # the artist fixes the control image by hand
     document.notify_pixels_changed(edges, (0, 0, 10, 10))
@@ -86,11 +88,12 @@ def test_parameters_are_checked_and_re_detect(qtbot, updater):
     document = updater.document
     photo = document.layers[0]
     paint_square(document, photo, 20)
-    edges = updater.add_condition_layer("canny", photo)
+    edges = add_condition(updater, "canny", photo)
     wait_for_update(qtbot, document, edges)
+    edits = DocumentEdits(updater.document, None, updater)
     with pytest.raises(Exception, match="high_threshold must be at most 255"):
-        updater.set_params(edges, high_threshold=400)
-    updater.set_params(edges, low_threshold=10, high_threshold=20)
+        edits.set_params(edges, high_threshold=400)
+    edits.set_params(edges, low_threshold=10, high_threshold=20)
     wait_for_update(qtbot, document, edges)
     assert edges.condition.params["high_threshold"] == 20
 
@@ -102,9 +105,9 @@ def test_a_detector_error_is_shown_on_its_layer_only(qtbot, updater, monkeypatch
     with qtbot.waitSignal(document.layer_changed, timeout=60_000,
                           check_params_cb=lambda layer: bool(layer.condition
                                                              and layer.condition.error)):
-        lines = updater.add_condition_layer("lineart", photo)
+        lines = add_condition(updater, "lineart", photo)
     assert "sk_model.pth" in lines.condition.error
-    edges = updater.add_condition_layer("canny", photo)
+    edges = add_condition(updater, "canny", photo)
     wait_for_update(qtbot, document, edges)
     assert edges.condition.error == ""
     assert [c.condition for c in document.controls()] == ["canny"]  # the failed one is blank
@@ -123,7 +126,7 @@ def test_detectors_read_the_annotators_folder_they_are_given_at_each_run(qtbot, 
         with qtbot.waitSignal(document.layer_changed, timeout=60_000,
                               check_params_cb=lambda layer: bool(layer.condition
                                                                  and layer.condition.error)):
-            lines = bound.add_condition_layer("lineart", photo)
+            lines = add_condition(bound, "lineart", photo)
         assert str(tmp_path / "first") in lines.condition.error
         folders.append(tmp_path / "second")
         with qtbot.waitSignal(document.layer_changed, timeout=60_000,
@@ -139,7 +142,7 @@ def test_detectors_read_the_annotators_folder_they_are_given_at_each_run(qtbot, 
 def test_removing_the_source_is_reported_on_redetect(qtbot, updater):
     document = updater.document
     photo = document.layers[0]
-    edges = updater.add_condition_layer("canny", photo)
+    edges = add_condition(updater, "canny", photo)
     wait_for_update(qtbot, document, edges)
     document.remove_layer(photo)
     updater.redetect(edges)
@@ -169,7 +172,7 @@ def test_the_edge_of_a_fitted_photo_is_not_an_edge(qtbot, qapp):
     scheduler = PreviewScheduler()
     updater = ConditionUpdater(document, default_registry(), scheduler)
     try:
-        edges = updater.add_condition_layer("canny", layer, {"low_threshold": 50})
+        edges = add_condition(updater, "canny", layer, {"low_threshold": 50})
         wait_for_update(qtbot, document, edges)
         found = edges.pixels[..., 0]
         assert found[:24].max() == 0

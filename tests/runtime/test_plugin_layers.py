@@ -12,6 +12,7 @@ from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers
 from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
+from tests.builders import add_condition
 from tests.plugin_folders import good_plugin, write_plugin
 
 W, H = 96, 64
@@ -55,9 +56,9 @@ def test_a_raising_plugin_detector_is_that_layers_error_while_the_others_update(
     _, updater, _ = rig
     document = updater.document
     photo = document.layers[0]
-    fragile = updater.add_condition_layer("fragile", photo)
-    cut = updater.add_condition_layer("cut-lines", photo)
-    edges = updater.add_condition_layer("canny", photo)
+    fragile = add_condition(updater, "fragile", photo)
+    cut = add_condition(updater, "cut-lines", photo)
+    edges = add_condition(updater, "canny", photo)
     settle(qtbot, updater)
     assert "The Fragile detector failed: RuntimeError: the fragile detector tripped" \
         in fragile.condition.error
@@ -77,8 +78,8 @@ def test_a_raising_plugin_detector_is_that_layers_error_while_the_others_update(
 def test_layers_keep_their_settings_across_a_reload_that_changes_the_plugin(qtbot, rig):
     host, updater, folder = rig
     photo = updater.document.layers[0]
-    cut = updater.add_condition_layer("cut-lines", photo, {"cut": 200, "ink": "#00ff00"})
-    fragile = updater.add_condition_layer("fragile", photo, {"depth": 7})
+    cut = add_condition(updater, "cut-lines", photo, {"cut": 200, "ink": "#00ff00"})
+    fragile = add_condition(updater, "fragile", photo, {"depth": 7})
     settle(qtbot, updater)
     write_plugin(folder, "fragile", FRAGILE.format(name="width"))  # "depth" renamed
     host.reload()

@@ -20,6 +20,7 @@ from t2ia_desktop.ui.conditions.param_editors import (
     FloatEditor,
     IntEditor,
 )
+from tests.builders import add_condition
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
@@ -322,7 +323,7 @@ def test_controls_are_built_for_every_parameter_kind(qtbot, document):
     updater = ConditionUpdater(document, registry, scheduler)
     try:
         with qtbot.waitSignal(document.pixels_changed, timeout=DETECT_TIMEOUT):
-            layer = updater.add_condition_layer("every-kind", document.sketch_layer())
+            layer = add_condition(updater, "every-kind", document.sketch_layer())
         panel = ConditionPanel(Session(document, updater))
         qtbot.addWidget(panel)
         panel.set_layer(layer)

@@ -134,7 +134,7 @@ def test_reload_picks_up_a_changed_plugin_and_rebuilds_the_condition_dock(
         qtbot, window, plugins, plugin_root):
     layer = add_cut_lines(qtbot, window)
     window.condition_panel.editors["cut"].set_value(10)
-    window.updater.set_params(layer, cut=10)
+    window.edits.set_params(layer, cut=10)
     write_plugin(plugin_root, "good", """
         from t2ia_desktop.plugin_api import ConditionType, ParamSpec
 
