@@ -77,7 +77,7 @@ class ConditionUpdater(QObject):
         if was_detached:
             self.document.layer_changed.emit(layer)
         self.scheduler.schedule(layer.id, settings.condition, settings.params,
-                                lambda: _snapshot(source))
+                                lambda: source_image(source))
 
     def _settings(self, layer: Layer) -> ConditionSettings:
         if layer.kind != "condition" or layer.condition is None:
@@ -98,7 +98,7 @@ class ConditionUpdater(QObject):
             if (dependent.kind == "condition" and settings is not None
                     and settings.source_id == layer.id and not settings.detached):
                 self.scheduler.schedule(dependent.id, settings.condition, settings.params,
-                                        lambda source=layer: _snapshot(source))
+                                        lambda source=layer: source_image(source))
 
     def _on_layer_removed(self, layer: Layer) -> None:
         self.scheduler.forget(layer.id)
@@ -142,7 +142,7 @@ class ConditionUpdater(QObject):
             self.layer_busy.emit(layer, busy)
 
 
-def _snapshot(layer: Layer) -> Image.Image:
+def source_image(layer: Layer) -> Image.Image:
     """A copy of the layer's pixels: the detector thread must not see a stroke half-painted."""
     return Image.fromarray(layer.pixels.copy(), "RGBA")
 

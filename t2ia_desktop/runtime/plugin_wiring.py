@@ -8,11 +8,7 @@ so each of them sees the new condition types on its next use.
 from __future__ import annotations
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.runtime.condition_updates import ConditionUpdater, _snapshot
-from t2ia_desktop.runtime.previews import registry_detect_factory
-
-# The detector factory lives with the detector thread; importable here for older callers.
-__all__ = ["refresh_condition_layers", "registry_detect_factory"]
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater, source_image
 
 
 def refresh_condition_layers(updater: ConditionUpdater) -> list[str]:
@@ -55,5 +51,5 @@ def refresh_condition_layers(updater: ConditionUpdater) -> list[str]:
             if source is not None:
                 updater.scheduler.schedule(
                     layer.id, settings.condition, kept,
-                    lambda source=source: _snapshot(source))
+                    lambda source=source: source_image(source))
     return missing
