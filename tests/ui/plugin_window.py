@@ -10,8 +10,7 @@ import pytest
 
 from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-from t2ia_desktop.runtime.previews import registry_detect_factory
-from t2ia_desktop.runtime.previews import PreviewScheduler
+from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
 from t2ia_desktop.ui.dialogs.plugins import PluginsController
 
 
