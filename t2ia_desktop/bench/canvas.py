@@ -53,9 +53,8 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from t2ia_desktop.core.undo.stack import UndoStack
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
-    from t2ia_desktop.session.edits import DocumentEdits
+    from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.canvas.view import CanvasView
     from t2ia_desktop.ui.tools.painting import BrushTool
@@ -64,9 +63,10 @@ def stroke_figures(size: int = 4096, layers: int = 16, segments: int = 200,
     started = time.perf_counter()
     document = layered_document(size, layers)
     build_seconds = time.perf_counter() - started
-    undo = UndoStack(document)
+    session = Session(document)
+    undo = session.undo
     tool_state = ToolState()
-    canvas = CanvasView(document, tool_state, edits=DocumentEdits(document, undo))
+    canvas = CanvasView(session, tool_state)
     canvas.add_tool("brush", BrushTool(canvas, tool_state))
     canvas.resize(1600, 1000)
     tool_state.set_brush_size(brush)

@@ -65,17 +65,17 @@ def selection_figures(size: int = 4096, repeats: int = 5) -> dict[str, float | i
     from t2ia_desktop.core.document.document import Document
     from t2ia_desktop.core.document.selection import polygon_mask
     from t2ia_desktop.core.undo.selection_command import set_selection
-    from t2ia_desktop.core.undo.stack import UndoStack
-    from t2ia_desktop.session.edits import DocumentEdits
+    from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.canvas.view import CanvasView
     from t2ia_desktop.ui.tools.selection import SelectionTools
 
     app = QApplication.instance() or QApplication([])
     document = Document.with_sketch_layer(size, size)
-    undo = UndoStack(document)
+    session = Session(document)
+    undo = session.undo
     tool_state = ToolState()
-    canvas = CanvasView(document, tool_state, edits=DocumentEdits(document, undo))
+    canvas = CanvasView(session, tool_state)
     canvas.resize(1600, 1000)
     canvas.show()
     app.processEvents()
