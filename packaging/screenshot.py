@@ -63,13 +63,18 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from t2ia_desktop.app import model_choices
+    from t2ia_desktop.core.conditions.registry import default_registry
     from t2ia_desktop.core.document.document import Document
     from t2ia_desktop.core.files.photo import load_photo
     from t2ia_desktop.core.generation.jobs import JobQueue
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.paths import demo_model_root
+    from t2ia_desktop.runtime.condition_updates import ConditionUpdater
+    from t2ia_desktop.runtime.downloads import WeightDownloads
+    from t2ia_desktop.runtime.previews import PreviewScheduler
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
+    from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.window.main_window import MainWindow
 
@@ -80,7 +85,10 @@ def main() -> int:
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
     models, status = model_choices(have_sdxl=False)
     tool_state = ToolState()
-    window = MainWindow(document, runner, GenerationSettings.for_models(models), tool_state=tool_state, status_message=status)
+    scheduler = PreviewScheduler()
+    session = Session(document, ConditionUpdater(document, default_registry(), scheduler))
+    window = MainWindow(session, runner, GenerationSettings.for_models(models),
+                        tool_state=tool_state, downloads=WeightDownloads(), status_message=status)
     window.show()
 
     canvas = window.canvas
@@ -102,7 +110,7 @@ def main() -> int:
         window.condition_actions.updater.set_params(edges, low_threshold=60, high_threshold=140)
         await asyncio.sleep(0.5)
         first = window.generate()
-        await asyncio.gather(*window.pending_tasks)
+        await asyncio.gather(*window.generation.pending_tasks)
         assert first is not None
         assert first.result is not None, first.error
         result = document.layers[-1]
@@ -118,12 +126,13 @@ def main() -> int:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(OUT))
         runner.cancel(second)
-        await asyncio.gather(*window.pending_tasks)
+        await asyncio.gather(*window.generation.pending_tasks)
 
     loop.run_until_complete(scenario())
     window.files.ask_save_changes = lambda name: "discard"  # a throwaway document
     window.close()
     runner.shutdown()
+    scheduler.shutdown()
     print(f"wrote {OUT}")
     return 0
 
