@@ -111,7 +111,7 @@ def main() -> int:
         window.condition_actions.updater.set_params(edges, low_threshold=60, high_threshold=140)
         await asyncio.sleep(0.5)
         first = window.generate()
-        await asyncio.gather(*window.pending_tasks)
+        await asyncio.gather(*window.generation.pending_tasks)
         assert first is not None
         assert first.result is not None, first.error
         result = document.layers[-1]
@@ -127,12 +127,13 @@ def main() -> int:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(OUT))
         runner.cancel(second)
-        await asyncio.gather(*window.pending_tasks)
+        await asyncio.gather(*window.generation.pending_tasks)
 
     loop.run_until_complete(scenario())
     window.files.ask_save_changes = lambda name: "discard"  # a throwaway document
     window.close()
     runner.shutdown()
+    scheduler.shutdown()
     print(f"wrote {OUT}")
     return 0
 

@@ -123,7 +123,7 @@ def run_until(loop: qasync.QEventLoop, runner: JobRunner, done: Callable[[], boo
 
 def finish_pending(loop: qasync.QEventLoop, window: MainWindow) -> None:
     """Let every result-delivery task of the window run to its end."""
-    loop.run_until_complete(asyncio.gather(*window.pending_tasks))
+    loop.run_until_complete(asyncio.gather(*window.generation.pending_tasks))
 
 
 def generate_and_wait(loop: qasync.QEventLoop, window: MainWindow) -> tuple[Job | None, list[int]]:

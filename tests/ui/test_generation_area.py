@@ -173,7 +173,7 @@ def test_image_to_image_sends_the_area_of_the_canvas(qtbot, window, engine, loop
 def test_restored_jobs_of_the_area_size_land_at_the_area(qtbot, window, loop):
     set_area(window, 32, 16, 64, 128)
     request = GenerationRequest("demo", "restored", width=64, height=128, steps=2, seed=7)
-    (job,) = window.queue_control._restore([request], paused=False)
+    (job,) = window.queue_control.restore([request], paused=False)
     finish_pending(loop, window)
     result = window.document.layers[-1]
     assert result.kind == "result"

@@ -158,7 +158,7 @@ def test_cancel_on_a_running_job_stops_it_and_the_next_one_runs(
     assert [layer.request.prompt for layer in window.document.layers[1:]] == ["next"]
     assert row.state_label.text() == "Cancelled"
     assert row.cancel_button.isHidden()
-    assert not window.pending_tasks  # both deliveries ended, the cancelled one quietly
+    assert not window.generation.pending_tasks  # both ended, the cancelled one quietly
 
 
 def test_cancel_on_a_queued_job_removes_it_from_the_run(qtbot, window, loop, engine, runner):
@@ -181,7 +181,7 @@ def test_bad_input_is_told_and_nothing_is_queued(qtbot, loop, runner, scheduler)
     qtbot.addWidget(window)
     assert window.generate() is None
     assert len(runner.queue) == 0
-    assert not window.pending_tasks
+    assert not window.generation.pending_tasks
     assert "multiple of 8" in window.statusBar().currentMessage()
 
 
@@ -264,7 +264,7 @@ def test_export_saves_the_visible_layers_flattened(window, tmp_path):
 def test_closing_the_window_cancels_waiting_deliveries(window, loop, engine):
     engine.gate = threading.Event()
     window.generate()
-    tasks = list(window.pending_tasks)
+    tasks = list(window.generation.pending_tasks)
     window.close()
     assert all(task.cancelled() or task.cancelling() for task in tasks)
     loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))

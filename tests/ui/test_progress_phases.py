@@ -53,14 +53,14 @@ def test_a_loading_job_shows_a_busy_bar_and_cancels_before_its_first_step(
         assert row.state_label.text() == "Loading model…"
         assert (row.progress_bar.minimum(), row.progress_bar.maximum()) == (0, 0)  # busy
         assert row.progress_bar.isVisible()
-        assert window.job_label.text() == "Loading model…"
-        assert window.progress_bar.maximum() == 0
-        assert window.progress_bar.isVisible()
+        assert window.job_status.job_label.text() == "Loading model…"
+        assert window.job_status.progress_bar.maximum() == 0
+        assert window.job_status.progress_bar.isVisible()
 
         qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
         assert job.state is JobState.RUNNING  # a load cannot be interrupted…
         assert row.state_label.text() == "Cancelling after the model has loaded…"
-        assert window.job_label.text() == "Cancelling after the model has loaded…"
+        assert window.job_status.job_label.text() == "Cancelling after the model has loaded…"
         assert not row.cancel_button.isEnabled()
     # …the model has loaded now (the block ended)
     run_until(loop, runner, lambda: job.state is JobState.CANCELLED)
@@ -76,7 +76,7 @@ def test_the_row_fills_with_the_share_loaded_then_counts_steps(qtbot, window, lo
         assert row.state_label.text() == "Loading adapters…"
         assert (row.progress_bar.maximum(), row.progress_bar.value()) == (100, 50)
         assert row.progress_bar.text() == "Loading adapters… 50 %"
-        assert window.job_label.text() == "Loading adapters… 50 %"
+        assert window.job_status.job_label.text() == "Loading adapters… 50 %"
     run_until(loop, runner, lambda: job.state is JobState.DONE)
     finish_pending(loop, window)
     steps = job.request.steps

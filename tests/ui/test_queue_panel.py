@@ -140,7 +140,7 @@ def test_pause_finishes_the_running_job_and_resume_goes_on(qtbot, window, loop, 
     assert panel.paused_label.text() == PAUSED_TEXT
     assert panel.pause_button.text() == "Resume"
     assert panel.pause_button.isChecked()
-    assert "queue paused" in window.job_label.text()
+    assert "queue paused" in window.job_status.job_label.text()
     assert menu_entry(panel, "Resume queue").isChecked()
     engine.gate.set()
     run_until(loop, runner, lambda: running.state is JobState.DONE)

@@ -1,43 +1,66 @@
-"""The window's side of generating: queue a job, deliver its image as an undoable layer."""
+"""Generate: queue jobs from the Generate settings, deliver their images as undoable layers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.errors import BadInput, Cancelled
-from t2ia_desktop.core.generation.jobs import Job, JobState
+from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.request import GenerationRequest
-from t2ia_desktop.core.generation.settings import skipped_note
-from t2ia_desktop.runtime.runner import JobFailed
-from t2ia_desktop.ui.queue.job_phase import loading_now, status_words
+from t2ia_desktop.core.generation.settings import GenerationSettings, skipped_note
+from t2ia_desktop.runtime.runner import JobFailed, JobRunner
+from t2ia_desktop.session.session import Session
 
-log = logging.getLogger("t2ia_desktop.ui.window.main_window")
+log = logging.getLogger(__name__)
+
+NOTE_MS = 10_000
+"""How long a "Queued" or "Done" message stays in the status bar."""
 
 
-class GenerationMixin:
-    """Part of :class:`MainWindow`: uses its document, runner, panels, edits and status bar."""
+class GenerationController(QObject):
+    """Queues jobs built from ``settings`` for ``session``'s document on ``runner`` and adds
+    each finished image to that document as a result layer (one undo step).
+
+    ``show_status(text, timeout_ms)`` puts a message in the status bar (0: until the next
+    one): queued, done, failed, cancelled, or why nothing was queued.
+    """
+
+    def __init__(self, session: Session, settings: GenerationSettings, runner: JobRunner,
+                 show_status: Callable[[str, int], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.settings = settings
+        self.runner = runner
+        self.show_status = show_status
+        self.pending_tasks: set[asyncio.Future[None]] = set()
+        """The deliveries still waiting for their job to finish."""
+        self._notes: dict[int, str] = {}  # job id → what its request left out
 
     def generate(self) -> Job | None:
-        """Queue a job from the panel's settings (Batch: that many, seeds s, s+1, …); each
+        """Queue a job from the Generate settings (Batch: that many, seeds s, s+1, …); each
         image becomes a new layer when done. Returns the first job."""
-        settings = self.generation_settings
+        settings, document = self.settings, self.session.document
         try:
             settings.seed_for_next_run()
-            request, skipped = settings.build_request(self.document, self.registry)
+            request, skipped = settings.build_request(document, self.session.registry)
             jobs = self.runner.queue.add_batch(request, settings.batch)
         except BadInput as error:
-            self.statusBar().showMessage(f"Cannot generate: {error}")
+            self.show_status(f"Cannot generate: {error}", 0)
             return None
         note = skipped_note(skipped, request.family)
-        origin = self.document.generation_area.origin  # where the frame is now
+        origin = document.generation_area.origin  # where the frame is now
         for job in jobs:
             if note:
                 self._notes[job.id] = note
             self.deliver(job, origin)
         if note:
-            self.statusBar().showMessage(f"Queued. {note}", 10000)
+            self.show_status(f"Queued. {note}", NOTE_MS)
         return jobs[0] if jobs else None
 
     def deliver(self, job: Job, origin: tuple[int, int] | None = None) -> None:
@@ -45,53 +68,46 @@ class GenerationMixin:
         queued by Generate, Retry, or restored from the last session), its top-left corner at
         ``origin`` (None: at the generation area when the sizes match, see
         :meth:`Document.result_layer`)."""
-        task = asyncio.ensure_future(self._deliver(job, job.request, self.document, origin))
+        task = asyncio.ensure_future(
+            self._deliver(job, job.request, self.session.document, origin))
         self.pending_tasks.add(task)
         task.add_done_callback(self.pending_tasks.discard)
+
+    def cancel_deliveries(self) -> None:
+        """Stop waiting for the jobs queued so far (the window closes): their images are
+        still saved to the history, but no longer become layers."""
+        for task in list(self.pending_tasks):
+            task.cancel()
 
     async def _deliver(self, job: Job, request: GenerationRequest, document: Document,
                        origin: tuple[int, int] | None = None) -> None:
         try:
             image = await self.runner.wait(job)
-            if document is not self.document:  # a New or Open came in between
+            if document is not self.session.document:  # a New or Open came in between
                 where = f", saved to {job.saved_to}" if job.saved_to else ""
-                self.statusBar().showMessage(
-                    f"A picture finished for the document you closed{where}.", 10000)
+                self.show_status(
+                    f"A picture finished for the document you closed{where}.", NOTE_MS)
                 return
-            self.edits.add_result(image, request, origin)  # one undoable "Add Result n" step
+            self.session.edits.add_result(image, request, origin)  # one "Add Result n" step
         except JobFailed as error:
-            self.statusBar().showMessage(f"Generation failed: {error}")
+            self.show_status(f"Generation failed: {error}", 0)
         except Cancelled:
-            self.statusBar().showMessage("Generation cancelled.")
+            self.show_status("Generation cancelled.", 0)
         except Exception as error:  # a result that cannot be shown must not end the app
             log.exception("could not add the result of job %s", job.id)
-            self.statusBar().showMessage(f"Could not add the result: {error}")
+            self.show_status(f"Could not add the result: {error}", 0)
         else:
-            note = self._notes.get(job.id, "")
-            if job.warning:
-                text, timeout = f"Done, but: {job.warning}", 0
-            elif job.saved_to:
-                text, timeout = f"Done, saved to {job.saved_to}", 10000
-            else:
-                text, timeout = f"Done: {request.summary()}", 10000
-            self.statusBar().showMessage(f"{text}. {note}" if note else text, timeout)
+            self.show_status(*self._done_words(job, request))
         finally:
             self._notes.pop(job.id, None)
 
-    def _on_job_changed(self, _job: Job) -> None:
-        queue = self.runner.queue
-        running = queue.running()
-        waiting = sum(1 for job in queue if job.state is JobState.QUEUED)
-        parts = []
-        if running is not None:
-            total = max(running.total_steps, 1)
-            parts.append(status_words(running))  # "Loading model…", "Generating 3/20"…
-            self.progress_bar.setRange(0, 0 if loading_now(running) else total)  # 0: busy
-            self.progress_bar.setValue(running.step)
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        if queue.paused:
-            parts.append("queue paused")
-        self.progress_bar.setVisible(running is not None)
-        self.job_label.setText(" · ".join(parts))
-
+    def _done_words(self, job: Job, request: GenerationRequest) -> tuple[str, int]:
+        """The status message for a delivered job, and how long it stays."""
+        note = self._notes.get(job.id, "")
+        if job.warning:
+            text, timeout = f"Done, but: {job.warning}", 0
+        elif job.saved_to:
+            text, timeout = f"Done, saved to {job.saved_to}", NOTE_MS
+        else:
+            text, timeout = f"Done: {request.summary()}", NOTE_MS
+        return (f"{text}. {note}" if note else text), timeout

@@ -11,20 +11,21 @@ artist keeps it (Generate → Keep live result), which adds a result layer as on
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PIL import Image
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QStatusBar, QToolBar, QWidget
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.runtime.live import LiveSession
+from t2ia_desktop.runtime.runner import JobRunner
+from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.common.widgets import ModelConnections
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,23 @@ class LiveOverlay(QWidget):
 
 
 class LiveController(QObject):
-    """Live mode in ``window``: builds its actions and indicator and puts them in the toolbar,
-    the Generate menu and the status bar."""
+    """Live mode for ``session``'s document: pictures from ``settings`` made on ``runner``,
+    drawn over ``canvas``. Its actions work anywhere in ``parent`` (their shortcuts);
+    :meth:`install` puts them in a toolbar and a menu and the indicator in the status bar;
+    ``say`` shows a message in the status bar."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = LiveSession(window.runner, self)
-        self.overlay = LiveOverlay(window.canvas)
+    def __init__(self, session: Session, settings: GenerationSettings, runner: JobRunner,
+                 canvas: CanvasView, say: Callable[[str], None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.document_session = session
+        """The open document, its edits and its condition updates (``session`` is live's)."""
+        self.settings, self.canvas, self.say = settings, canvas, say
+        self.session = LiveSession(runner, self)
+        self.overlay = LiveOverlay(canvas)
         self._last_submitted: dict | None = None
         self._failure = ""
 
-        self.live_action = QAction("Live", window)
+        self.live_action = QAction("Live", parent)
         self.live_action.setCheckable(True)
         self.live_action.setShortcut(QKeySequence("Ctrl+L"))
         tip = ("Live mode: a new picture after every stroke or setting change, with a fixed "
@@ -107,28 +113,19 @@ class LiveController(QObject):
         self.live_action.setToolTip(tip)
         self.live_action.setStatusTip(tip)
         self.live_action.toggled.connect(self.set_live)
-        window.addAction(self.live_action)
-        self.keep_action = QAction("Keep live result", window)
+        parent.addAction(self.live_action)
+        self.keep_action = QAction("Keep live result", parent)
         self.keep_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         keep_tip = "Add the live picture as a result layer (one undo step) (Ctrl+Shift+L)"
         self.keep_action.setToolTip(keep_tip)
         self.keep_action.setStatusTip(keep_tip)
         self.keep_action.setEnabled(False)
         self.keep_action.triggered.connect(self.keep_live_result)
-        window.addAction(self.keep_action)
+        parent.addAction(self.keep_action)
 
         self.indicator = QLabel()
         self.indicator.setToolTip("Live mode: whether the live picture is being updated")
         self.indicator.hide()
-        window.statusBar().addPermanentWidget(self.indicator)
-        toolbar = window.findChild(QToolBar, "tools_toolbar")
-        if toolbar is not None:
-            toolbar.addAction(self.live_action)
-        menu = getattr(window, "generate_menu", None)
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.live_action)
-            menu.addAction(self.keep_action)
 
         # Changes arrive in bursts (a stroke ends, a detector finishes, a slider moves): one
         # request per pass of the event loop is enough, the session keeps the latest anyway.
@@ -140,11 +137,24 @@ class LiveController(QObject):
         self.session.result_ready.connect(self._on_result)
         self.session.failed.connect(self._on_failed)
         self.connections = ModelConnections()
-        self.connections.connect(window.undo.changed, self.schedule)
-        self.connections.drop_with(window)
-        self.connections.connect(window.generation_settings.events.all, self.schedule)
-        window.updater.layer_busy.connect(self._on_detector_busy)
-        window.destroyed.connect(self._timer.stop)
+        self.connections.connect(session.undo.changed, self.schedule)
+        self.connections.drop_with(parent)
+        self.connections.connect(settings.events.all, self.schedule)
+        if session.updater is not None:
+            session.updater.layer_busy.connect(self._on_detector_busy)
+        parent.destroyed.connect(self._timer.stop)
+
+    def install(self, toolbar: QToolBar | None, generate_menu: QMenu | None,
+                status_bar: QStatusBar) -> None:
+        """Put Live in ``toolbar``, Live and Keep live result at the end of ``generate_menu``,
+        and the "Live: updating…" indicator at the right of ``status_bar``."""
+        status_bar.addPermanentWidget(self.indicator)
+        if toolbar is not None:
+            toolbar.addAction(self.live_action)
+        if generate_menu is not None:
+            generate_menu.addSeparator()
+            generate_menu.addAction(self.live_action)
+            generate_menu.addAction(self.keep_action)
 
     @property
     def live(self) -> bool:
@@ -177,7 +187,7 @@ class LiveController(QObject):
 
     def submit_now(self) -> None:
         """Send the current settings to the live session, unless nothing changed."""
-        if not self.session.enabled or self.window.canvas.stroking:
+        if not self.session.enabled or self.canvas.stroking:
             return  # a stroke being drawn asks again when it ends (its undo step)
         try:
             request = self._build_request()
@@ -194,18 +204,18 @@ class LiveController(QObject):
 
     def _build_request(self) -> GenerationRequest:
         """The Generate settings' request, with their seed: live keeps the seed."""
-        window = self.window
-        request, _skipped = window.generation_settings.build_request(window.document,
-                                                                     window.registry)
+        session = self.document_session
+        request, _skipped = self.settings.build_request(session.document, session.registry)
         return request
 
     def keep_live_result(self) -> None:
         """Generate → Keep live result: the live picture becomes a result layer (undoable)."""
         if self.session.result is None:
-            self.window.show_message("No live picture yet: turn Live on (Ctrl+L) and draw.")
+            self.say("No live picture yet: turn Live on (Ctrl+L) and draw.")
             return
-        layer = self.window.edits.add_result(self.session.result, self.session.result_request)
-        self.window.show_message(f"Kept the live picture as “{layer.name}”.")
+        layer = self.document_session.edits.add_result(self.session.result,
+                                                       self.session.result_request)
+        self.say(f"Kept the live picture as “{layer.name}”.")
 
     def _on_detector_busy(self, _layer, busy: bool) -> None:
         if not busy:

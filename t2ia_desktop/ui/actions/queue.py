@@ -5,53 +5,59 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.jobs import Job
+from t2ia_desktop.core.generation.jobs import Job, JobQueue
+from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
-from t2ia_desktop.ui.common.widgets import ask_restore_or_discard, open_error_box
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.common.widgets import ask_restore_or_discard, open_warning_box
+from t2ia_desktop.ui.queue.panel import QueuePanel
 
 log = logging.getLogger(__name__)
 APP_TITLE = "t2ia desktop"
 
 
 class QueueControl(QObject):
-    """Wires the queue panel into ``window`` and keeps the queue file through ``keeper``.
+    """Wires ``panel`` (drawing ``queue``) to the rest of the app and keeps the queue file
+    through ``keeper``.
 
+    Jobs queued again (Retry, or restored at launch) go to ``deliver`` so that their pictures
+    become layers of ``session``'s document; ``say`` shows a message in the status bar and
+    ``show_status(text, timeout_ms)`` the words of an error, whose dialog opens over
+    ``parent``. Pause and Clear finished go at the end of ``generate_menu``.
     ``ask_restore(description) -> bool`` asks whether to restore a saved queue; tests replace
     it, as they do ``ProjectFiles.ask_restore``.
     """
 
-    def __init__(self, window: MainWindow, keeper: QueueKeeper | None = None) -> None:
-        super().__init__(window)
-        self.window = window
-        self.keeper = keeper
+    def __init__(self, panel: QueuePanel, queue: JobQueue, session: Session,
+                 deliver: Callable[[Job], None], say: Callable[[str], None],
+                 show_status: Callable[[str, int], None], parent: QWidget,
+                 keeper: QueueKeeper | None = None, *,
+                 generate_menu: QMenu | None = None) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.queue, self.session, self.keeper = queue, session, keeper
+        self.deliver, self.say, self.show_status = deliver, say, show_status
         self.ask_restore: Callable[[str], bool] = self._ask_restore
         self.error_box: QMessageBox | None = None
-        panel = window.queue_panel
-        panel.retried.connect(window.deliver)
-        panel.message.connect(window.show_message)
-        window.runner.queue.paused_changed.connect(self._on_paused_changed)
-        menu = getattr(window, "generate_menu", None)
-        if menu is not None:
-            menu.setToolTipsVisible(True)
-            menu.addSeparator()
-            menu.addAction(panel.pause_action)
-            menu.addAction(panel.clear_action)
+        panel.retried.connect(deliver)
+        panel.message.connect(say)
+        queue.paused_changed.connect(self._on_paused_changed)
+        if generate_menu is not None:
+            generate_menu.setToolTipsVisible(True)
+            generate_menu.addSeparator()
+            generate_menu.addAction(panel.pause_action)
+            generate_menu.addAction(panel.clear_action)
         if keeper is not None:
-            keeper.failed.connect(window.show_message)
+            keeper.failed.connect(say)
 
     def _on_paused_changed(self, paused: bool) -> None:
-        self.window._on_job_changed(None)  # the status bar says "queue paused"
-        self.window.show_message("Queue paused: the running job finishes, no new job starts."
-                                 if paused else "Queue resumed.")
+        self.say("Queue paused: the running job finishes, no new job starts."
+                 if paused else "Queue resumed.")
 
     def offer_restore(self) -> list[Job]:
         """At launch: offer the jobs the last session left waiting; the restored jobs.
@@ -71,34 +77,34 @@ class QueueControl(QObject):
             return []
         if saved is not None and saved.requests:
             if self.ask_restore(saved.describe()):
-                restored = self._restore(saved.requests, saved.paused)
+                restored = self.restore(saved.requests, saved.paused)
             else:
-                self.window.show_message(f"Discarded {len(saved.requests)} waiting job(s) "
-                                         "from the last session.")
+                self.say(f"Discarded {len(saved.requests)} waiting job(s) "
+                         "from the last session.")
         keeper.start()  # from now on the file follows the queue (a discarded one is removed)
         return restored
 
-    def _restore(self, requests, paused: bool) -> list[Job]:
-        window = self.window
-        queue = window.runner.queue
+    def restore(self, requests: list[GenerationRequest], paused: bool) -> list[Job]:
+        """Queue ``requests`` again (paused first when the last session's queue was): the
+        pictures of the document's size or of its generation area's become layers, the others
+        go only to the history folder. Returns the jobs and tells how many there are."""
+        queue, document = self.queue, self.session.document
         if paused:
             queue.set_paused(True)
-        document = window.document
         jobs, elsewhere = [], 0
         for request in requests:
             job = queue.add(request)
             jobs.append(job)
             size = (request.width, request.height)
             if size in ((document.width, document.height), document.generation_area.size):
-                window.deliver(job)  # its picture also becomes a layer (at the area) here
+                self.deliver(job)  # its picture also becomes a layer (at the area) here
             else:
                 elsewhere += 1
         text = f"Restored {len(jobs)} waiting job(s) from the last session"
         if elsewhere:
             text += (f"; {elsewhere} of another canvas size go only to the history folder "
                      "(File → Open history folder)")
-        window.show_message(text + ("; the queue is paused: Resume to run them." if paused
-                                    else "."))
+        self.say(text + ("; the queue is paused: Resume to run them." if paused else "."))
         return jobs
 
     def _set_aside(self, reason: str) -> None:
@@ -113,10 +119,11 @@ class QueueControl(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """A dialog that does not block, and the same words in the status bar."""
-        self.error_box = open_error_box(self.window, self.error_box, title, text)
+        self.error_box = open_warning_box(self.parent_widget, self.error_box, title, text,
+                                          self.show_status)
 
     def _ask_restore(self, found: str) -> bool:
         return ask_restore_or_discard(
-            self.window, APP_TITLE,
+            self.parent_widget, APP_TITLE,
             "Jobs were still waiting in the queue when t2ia desktop last closed. "
             "Restore them?", found)

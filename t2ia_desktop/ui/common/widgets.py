@@ -298,13 +298,20 @@ def open_error_box(window: QMainWindow, previous: QMessageBox | None, title: str
                    text: str) -> QMessageBox:
     """A warning dialog that does not block, replacing ``previous``, with the same words in
     the status bar and the log; returns the new box so callers can keep (and close) it."""
+    return open_warning_box(window, previous, title, text, window.statusBar().showMessage)
+
+
+def open_warning_box(parent: QWidget, previous: QMessageBox | None, title: str, text: str,
+                     show_status: Callable[[str, int], None]) -> QMessageBox:
+    """:func:`open_error_box` for a part that has no window of its own: the dialog opens over
+    ``parent`` and ``show_status(text, timeout_ms)`` shows the same words in the status bar."""
     logging.getLogger("t2ia_desktop.ui").warning("%s: %s", title, text)
-    window.statusBar().showMessage(f"{title}: {text}", 15000)
+    show_status(f"{title}: {text}", 15000)
     if previous is not None:
         previous.close()
         previous.deleteLater()
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                      window)
+                      parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.open()
     return box

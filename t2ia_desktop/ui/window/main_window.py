@@ -7,24 +7,17 @@ Condition docks show it and the canvas overlay draws it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.files.photo import PHOTO_FILTER
+from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
@@ -33,7 +26,7 @@ from t2ia_desktop.session.edits import detection_inputs, stale_condition_layers
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.conditions import ConditionActions
-from t2ia_desktop.ui.actions.generation import GenerationMixin
+from t2ia_desktop.ui.actions.generation import GenerationController
 from t2ia_desktop.ui.actions.generation_area import GenerationAreaActions
 from t2ia_desktop.ui.actions.layers import LayerActions
 from t2ia_desktop.ui.actions.live import LiveController
@@ -52,6 +45,7 @@ from t2ia_desktop.ui.conditions.weights_offer import WeightsOffer
 from t2ia_desktop.ui.generate.panel import GeneratePanel
 from t2ia_desktop.ui.layers.panel import LayersPanel
 from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
+from t2ia_desktop.ui.queue.job_status import JobStatus
 from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
 from t2ia_desktop.ui.window.layout import WindowLayout, scrolling
@@ -63,7 +57,7 @@ WINDOW_TITLE = "t2ia desktop"
 DEFAULT_SIZE = QSize(1400, 900)
 
 
-class MainWindow(GenerationMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The app's one window; ``generate()`` queues a job and adds its image as a new layer."""
 
     def __init__(
@@ -93,8 +87,6 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.runner = runner
         self.updater = conditions = session.updater
         self.registry = conditions.registry
-        self.pending_tasks: set[asyncio.Future[None]] = set()
-        self._notes: dict[int, str] = {}  # job id → what its request left out
         self._detached: set[str] = set()
         self.choose_photo: Callable[[], str] = self._ask_photo_path
         """Asks for a picture file to import ("" when cancelled); tests replace it."""
@@ -109,6 +101,9 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.setCentralWidget(self.canvas)
         self.generation_settings = generation_settings
         """Every Generate input; the panel shows it, Generate builds requests from it."""
+        self.generation = GenerationController(session, generation_settings, runner,
+                                               self.statusBar().showMessage, self)
+        """Generate: queues jobs and adds their pictures to the document as layers."""
         self.generate_panel = GeneratePanel(generation_settings, session)
         runner.worker.executor.device_memory.connect(  # the estimate beside Generate
             self.generate_panel.vram_label.set_device_facts)
@@ -155,7 +150,9 @@ class MainWindow(GenerationMixin, QMainWindow):
         """File → Open settings from image…, and pictures dropped on the Generate panel."""
         self.settings_from_image.install(self.file_menu)
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
-        self.queue_control = QueueControl(self, queue_keeper)
+        self.queue_control = QueueControl(
+            self.queue_panel, runner.queue, session, self.generation.deliver, self.show_message,
+            self.statusBar().showMessage, self, queue_keeper, generate_menu=self.generate_menu)
         """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
         self.canvas_actions = CanvasActions(self, self.canvas, self.tool_state,
                                             self.brush_action.actionGroup())
@@ -167,14 +164,16 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.transform_actions = TransformActions(self, self.selection_actions.transform)
         """Layer → Transform: flips and quarter turns; the transform tool's angle option."""
         self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
-        self.live = LiveController(self)
+        self.live = LiveController(session, generation_settings, runner, self.canvas,
+                                   self.show_message, self)
         """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
+        self.live.install(self.window_layout.tools_toolbar, self.generate_menu, self.statusBar())
         self.area_actions = GenerationAreaActions(
             self, self.canvas, self.tool_state, self.edits, self.brush_action.actionGroup(),
             self.show_message)
         """The generation area: its frame and tool (A), View and Generate menu entries."""
 
-        self.generate_panel.generate_requested.connect(self.generate)
+        self.generate_panel.generate_requested.connect(self.generation.generate)
         generation_settings.events.family.connect(self._on_family_changed)
         self._on_family_changed(generation_settings.family)
         self.canvas.message.connect(self.show_message)
@@ -187,8 +186,6 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.condition_panel.paint_requested.connect(self.paint_on_condition)
         self.history_panel.step_chosen.connect(self.go_to_step)
         self.connections = ModelConnections()
-        self.connections.connect(runner.queue.job_changed, self._on_job_changed)
-        self.connections.connect(runner.queue.job_added, self._on_job_changed)
         self.connections.connect(self.undo.changed, self._on_history_changed)
         self.connections.drop_with(self)
         self.document_connections = ModelConnections()
@@ -298,17 +295,8 @@ class MainWindow(GenerationMixin, QMainWindow):
         )
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.job_label = QLabel()
-        self.job_label.setToolTip("The job that is generating now, and how many wait")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setFixedWidth(180)
-        self.progress_bar.setMaximumHeight(14)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setToolTip("Denoising steps of the running job")
-        self.progress_bar.hide()
-        bar.addPermanentWidget(self.job_label)
-        bar.addPermanentWidget(self.progress_bar)
+        self.job_status = JobStatus(self.runner.queue, self.statusBar())
+        """The running job's words and steps and how many wait, at the status bar's right."""
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
@@ -367,6 +355,10 @@ class MainWindow(GenerationMixin, QMainWindow):
         for dock in (self.generate_dock, self.layers_dock, self.queue_dock, self.preview_dock,
                      self.condition_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
+
+    def generate(self) -> Job | None:
+        """Generate (Ctrl+Return): see :meth:`GenerationController.generate`."""
+        return self.generation.generate()
 
     def open_history_folder(self) -> None:
         assert self.history_folder is not None
@@ -531,8 +523,7 @@ class MainWindow(GenerationMixin, QMainWindow):
             return
         if self.autosaver is not None:  # saved or discarded: nothing left to recover
             self.autosaver.finish()
-        for task in list(self.pending_tasks):
-            task.cancel()
+        self.generation.cancel_deliveries()
         self.generate_panel.unbind()
         for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
                       self.condition_panel, self.generate_panel, self.history_panel, self.files,

@@ -23,7 +23,9 @@ class ResultTools:
         """None when the window has no history folder (some tests)."""
         self.compare = CompareView(window, window.canvas, window.layers_panel.selected_layer,
                                    window.show_message)
-        self.status = StatusInfo(window)
+        self.status = StatusInfo(window.generation_settings,
+                                 window.runner.worker.executor.engine_ready, window.statusBar(),
+                                 window)
         self.help = HelpMenu(window)
         view_menu = getattr(window, "view_menu", None)
         if view_menu is not None:

@@ -7,25 +7,25 @@ every few seconds while the window shows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from PySide6.QtCore import QEvent, QObject, QTimer, SignalInstance
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QLabel
-
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.runtime.system_info import NOT_LOADED, memory_in_use
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 MEMORY_INTERVAL_MS = 3000
 
 
 class StatusInfo(QObject):
-    """Device, model and memory labels, kept up to date."""
+    """Device, model and memory labels at the right of ``status_bar``, kept up to date: the
+    device from ``engine_ready(device)``, the model from ``settings``, the memory every few
+    seconds while ``shown_with`` (the window) shows."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, settings: GenerationSettings, engine_ready: SignalInstance,
+                 status_bar: QStatusBar, shown_with: QWidget) -> None:
+        super().__init__(shown_with)
+        self.settings = settings
+        self.shown_with = shown_with
         self.device_label = QLabel(NOT_LOADED)
         self.device_label.setToolTip("Where the pictures are computed (GPU or CPU)")
         self.model_label = QLabel()
@@ -33,34 +33,36 @@ class StatusInfo(QObject):
         self.memory_label = QLabel()
         self.memory_label.setToolTip("Memory this app uses: RAM (resident) and, on a CUDA GPU, "
                                      "what torch has allocated")
-        bar = window.statusBar()
         for label in (self.device_label, self.model_label, self.memory_label):
-            bar.addPermanentWidget(label)
-        window.runner.worker.executor.engine_ready.connect(self.set_device)
-        window.generation_settings.events.model.connect(self.update_model)
+            status_bar.addPermanentWidget(label)
+        engine_ready.connect(self.set_device)
+        settings.events.model.connect(self.update_model)
         self.timer = QTimer(self)
         self.timer.setInterval(MEMORY_INTERVAL_MS)
         self.timer.timeout.connect(self.update_memory)
-        window.installEventFilter(self)
+        shown_with.installEventFilter(self)
         self.update_model()
         self.update_memory()
-        if window.isVisible():
+        if shown_with.isVisible():
             self.timer.start()
 
     def set_device(self, device: str) -> None:
+        """Show where the engine runs (the worker tells once it has built it)."""
         self.device_label.setText(device)
 
     def update_model(self, *_args: object) -> None:
-        settings = self.window.generation_settings
+        """Show the model Generate uses now, by its name in the models list."""
+        settings = self.settings
         entry = settings.entry(settings.model)
         self.model_label.setText(f"Model: {entry[0] if entry else settings.model}")
 
     def update_memory(self) -> None:
+        """Show the memory the app uses now."""
         self.memory_label.setText(memory_in_use().text())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The timer only runs while the window shows: no timer outlives a closed window.
-        if watched is self.window:
+        if watched is self.shown_with:
             if event.type() == QEvent.Type.Show:
                 self.update_memory()
                 self.timer.start()
