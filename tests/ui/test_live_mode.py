@@ -107,7 +107,8 @@ def test_a_setting_change_asks_again_and_live_off_hides_the_picture(qtbot, windo
     assert not live.overlay.isVisible()
     assert not live.indicator.isVisible()
     window.generate_panel.prompt_edit.setPlainText("a blue kite")
-    qtbot.wait(50)
+    assert not live.scheduled  # off: a change asks for nothing
+    live.flush()
     assert not live.session.updating
 
 

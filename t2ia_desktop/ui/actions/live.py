@@ -185,6 +185,18 @@ class LiveController(QObject):
         if self.session.enabled:
             self._timer.start()
 
+    def flush(self) -> None:
+        """Send what is scheduled now instead of at the next turn of the event loop (tests show
+        with it that nothing was scheduled, without waiting)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.submit_now()
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether a new live picture is waiting to be asked for."""
+        return self._timer.isActive()
+
     def submit_now(self) -> None:
         """Send the current settings to the live session, unless nothing changed."""
         if not self.session.enabled or self.canvas.stroking:
