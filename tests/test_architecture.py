@@ -40,7 +40,8 @@ def test_ruff_finds_nothing():
 def test_the_contracts_cover_the_layers():
     names = {c["type"]: c for c in _contracts()}
     assert names["layers"]["layers"] == [
-        "t2ia_desktop.ui", "t2ia_desktop.runtime", "t2ia_desktop.engine", "t2ia_desktop.core",
+        "t2ia_desktop.ui", "t2ia_desktop.session", "t2ia_desktop.runtime", "t2ia_desktop.engine",
+        "t2ia_desktop.core",
     ]
     forbidden = {c["source_modules"][0]: set(c["forbidden_modules"])
                  for c in _contracts() if c["type"] == "forbidden"}
@@ -185,3 +186,19 @@ def test_only_the_window_package_imports_the_main_window():
     outside = sorted(m for m in importers if not m.startswith("t2ia_desktop.ui.window")
                      and m != "t2ia_desktop.app")
     assert outside == []
+
+
+def test_session_and_runtime_use_qtcore_only():
+    """What a window shows and a test drives has no widgets: the session and the runtime
+    import nothing of Qt but QtCore (import-linter cannot name a part of an external package)."""
+    import ast
+
+    found = []
+    for folder in ("session", "runtime"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{path.relative_to(REPO)}: {name}" for name in names
+                          if name.startswith("PySide6") and name != "PySide6.QtCore"]
+    assert found == []
