@@ -144,11 +144,14 @@ class MainWindow(GenerationMixin, QMainWindow):
         """Tool box, toolbars and docks where painters expect them; saved between launches."""
         self._build_status_bar()
         self._build_menus()
-        self.layer_actions = LayerActions(self)
+        self.layer_actions = LayerActions(session, self.layers_panel, self.canvas,
+                                          self.show_message, self)
         """Merge down, canvas size, paste, and imports keeping size or PSD layers."""
         self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
-                                   self.layer_menu)
-        self.outpaint_actions = OutpaintActions(self)
+                                   self.layer_menu, self.export_action)
+        self.outpaint_actions = OutpaintActions(
+            session, generation_settings, self.generate_panel, self.canvas,
+            self.layer_actions.canvas_size_action, self.show_message, self)
         """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
         self.results = ResultTools(self)
         self.settings_from_image = SettingsFromImage(self)
