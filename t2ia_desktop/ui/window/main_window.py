@@ -54,7 +54,7 @@ from t2ia_desktop.ui.layers.panel import LayersPanel
 from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
-from t2ia_desktop.ui.window.layout import WindowLayout, scrolling
+from t2ia_desktop.ui.window.layout import Arrangement, Docks, WindowLayout, scrolling
 from t2ia_desktop.ui.window.result_tools import ResultTools
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,12 @@ class MainWindow(GenerationMixin, QMainWindow):
         if self.autosaver is not None:
             self.autosaver.failed.connect(
                 lambda error: self.show_message(f"Autosave failed: {error}"))
-        self.window_layout = WindowLayout(self)
+        self.window_layout = WindowLayout(
+            self, tool_state, Docks(self.generate_dock, self.layers_dock, self.queue_dock,
+                                    self.preview_dock, self.condition_dock, self.history_dock),
+            undo_action=self.undo_action, redo_action=self.redo_action,
+            generate_action=self.generate_action, overlay_action=self.overlay_action,
+            say=self.show_message)
         """Tool box, toolbars and docks where painters expect them; saved between launches."""
         self._build_status_bar()
         self._build_menus()
@@ -203,7 +208,16 @@ class MainWindow(GenerationMixin, QMainWindow):
         session.current_condition_changed.connect(self._on_current_condition)
         self._on_history_changed()
         self._on_current_condition(session.current_condition)
-        self.window_layout.arrange()
+        canvas_tools, selection, history = (self.canvas_actions, self.selection_actions,
+                                            self.results.image_history)
+        self.window_layout.arrange(Arrangement(
+            {"brush": self.brush_action, "eraser": self.eraser_action,
+             "fill": canvas_tools.fill_action, "picker": canvas_tools.picker_action,
+             "rect_select": selection.rectangle_action, "lasso": selection.lasso_action,
+             "transform": selection.transform_action,
+             "generation_area": self.area_actions.tool_action},
+            canvas_tools.options_bar, canvas_tools.swap_colors_action, self.view_menu,
+            self.results.compare, history.dock if history is not None else None))
         if status_message:
             self.statusBar().showMessage(status_message)
         self.canvas.setFocus()
