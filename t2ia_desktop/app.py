@@ -175,12 +175,25 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         autosave_seconds=settings.effective().autosave_seconds, downloads=downloads,
         queue_keeper=queue_keeper,
     )
-    plugin_actions = PluginsController(window, plugins)  # Help → Plugins…; lives with the window
-    SettingsController(window, settings)  # Edit → Settings…; lives with the window
+    # The window's dialogs live with it; they get the parts they use from it.
+    say = window.show_message
+    # Help → Plugins…; the Add condition menu and the Condition dock follow a reload.
+    plugin_actions = PluginsController(plugins, conditions, window.menuBar(), say, window)
+    plugin_actions.reloaded.connect(window.condition_actions.fill_add_condition_menu)
+    plugin_actions.reloaded.connect(window.condition_panel.rebuild)
+    # Edit → Settings…; the autosave and live mode follow it.
+    autosaver = window.autosaver
+    settings_actions = SettingsController(
+        settings, queue, window.edit_menu, say, window,
+        set_autosave_interval=autosaver.set_interval if autosaver is not None else None,
+        set_live_opacity=window.live.set_opacity)
     from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 
     # Models → Manage models… and Models → Memory; fills the Generate panel's model list.
-    models_actions = ModelsController(window, settings=settings)
+    models_actions = ModelsController(
+        window.generation_settings, registry, downloads, menus=window.menuBar(),
+        status_bar=window.statusBar(), say=say, parent=window, settings=settings)
+    settings_actions.changed.connect(lambda _settings: models_actions.show_memory())
     if plugins.failed():
         window.show_message(f"{plugin_actions.failure_summary()} {status}")
     funnel = ErrorFunnel(log_hint=str(log_dir()))

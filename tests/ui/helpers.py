@@ -13,10 +13,12 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.previews import PreviewScheduler
@@ -24,6 +26,9 @@ from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
+from t2ia_desktop.ui.dialogs.model_manager import ModelsController
+from t2ia_desktop.ui.dialogs.plugins import PluginsController
+from t2ia_desktop.ui.dialogs.settings import SettingsController
 from t2ia_desktop.ui.generate.panel import GeneratePanel
 from t2ia_desktop.ui.tools.painting import painting_tools
 from t2ia_desktop.ui.window.main_window import MainWindow
@@ -70,6 +75,35 @@ def main_window(document: Document, runner: JobRunner, models: list | tuple, *,
     options.setdefault("downloads", WeightDownloads())
     return MainWindow(Session(document, updater), runner, GenerationSettings.for_models(models),
                       **options)
+
+
+def plugins_controller(window: MainWindow, host: PluginHost) -> PluginsController:
+    """Help → Plugins… for ``host``'s plugins in ``window``, wired as app.py wires it."""
+    controller = PluginsController(host, window.updater, window.menuBar(), window.show_message,
+                                   window)
+    controller.reloaded.connect(window.condition_actions.fill_add_condition_menu)
+    controller.reloaded.connect(window.condition_panel.rebuild)
+    return controller
+
+
+def settings_controller(window: MainWindow, store: SettingsStore,
+                        say: Callable[[str], None] | None = None) -> SettingsController:
+    """Edit → Settings… on ``store`` in ``window``, wired as app.py wires it; ``say`` instead
+    of the window's status bar when given."""
+    autosaver = window.autosaver
+    return SettingsController(
+        store, window.runner.queue, window.edit_menu, say or window.show_message, window,
+        set_autosave_interval=autosaver.set_interval if autosaver is not None else None,
+        set_live_opacity=window.live.set_opacity)
+
+
+def models_controller(window: MainWindow, **options: Any) -> ModelsController:
+    """Models → Manage models… and Memory in ``window``, as app.py builds them; ``options``
+    (models, downloads, settings) go to the controller."""
+    return ModelsController(
+        window.generation_settings, window.registry, window.weights_offer.downloads,
+        menus=window.menuBar(), status_bar=window.statusBar(), say=window.show_message,
+        parent=window, **options)
 
 
 def shown_canvas(qtbot: QtBot, shows: Document | Session, tool_state: ToolState) -> CanvasView:

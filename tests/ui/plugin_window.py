@@ -12,6 +12,7 @@ from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
 from t2ia_desktop.ui.dialogs.plugins import PluginsController
+from tests.ui.helpers import plugins_controller
 
 
 @pytest.fixture
@@ -31,4 +32,4 @@ def updater(document, scheduler, host: PluginHost) -> Iterator[ConditionUpdater]
 
 @pytest.fixture
 def plugins(window, host: PluginHost) -> PluginsController:
-    return PluginsController(window, host)
+    return plugins_controller(window, host)

@@ -220,13 +220,13 @@ def test_the_overlay_draws_the_control_image_over_the_canvas(qtbot, window, squa
     qtbot.keyClick(canvas, Qt.Key.Key_O)
     assert window.overlay_action.isChecked()
     assert canvas.overlay_showing(edges)
-    window.overlay_slider.setValue(100)
+    window.window_layout.overlay_slider.setValue(100)
     assert window.tool_state.overlay_opacity == 1.0
     assert seen() == 0
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))
     edge = canvas.grab().toImage().pixelColor(at(window, edge_x, 90))
     assert edge.value() == edges.pixels[90, edge_x, 0] > EDGE  # the edge, not the black ink
-    window.overlay_slider.setValue(50)
+    window.window_layout.overlay_slider.setValue(50)
     assert 110 < seen() < 145
     qtbot.keyClick(canvas, Qt.Key.Key_O)
     assert not canvas.overlay_showing()

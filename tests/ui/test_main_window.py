@@ -206,8 +206,8 @@ def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
     window.tool_state.set_brush_size(20)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketRight)
     assert window.tool_state.brush_size == 22
-    assert window.size_spin.value() == 22
-    assert window.size_slider.value() == 22
+    assert window.window_layout.size_spin.value() == 22
+    assert window.window_layout.size_slider.value() == 22
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
     qtbot.keyClick(canvas, Qt.Key.Key_BracketLeft)
     assert window.tool_state.brush_size < 22
@@ -226,9 +226,9 @@ def test_painters_keys_change_tool_and_size_but_not_while_typing(qtbot, window):
     assert window.tool_state.tool == "brush"
     assert window.tool_state.brush_size == size
 
-    window.size_spin.setValue(40)
+    window.window_layout.size_spin.setValue(40)
     assert window.tool_state.brush_size == 40
-    assert window.size_slider.value() == 40
+    assert window.window_layout.size_slider.value() == 40
 
 
 def test_toolbar_clear_clears_the_sketch_and_undo_brings_it_back(window):

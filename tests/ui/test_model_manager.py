@@ -21,7 +21,7 @@ from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.engine.hub_server import online, serve_hub
 from tests.ui.conftest import MODELS
-from tests.ui.helpers import finish_pending, main_window
+from tests.ui.helpers import finish_pending, main_window, models_controller
 
 REPO = "tiny/demo-sd15"
 TIMEOUT = 60_000
@@ -43,7 +43,7 @@ def served(sd15_folder, tmp_path_factory):
 
 @pytest.fixture
 def manager(window) -> Iterator[ModelsController]:
-    controller = ModelsController(window)
+    controller = models_controller(window)
     yield controller
     controller.downloads.shutdown()
 
@@ -183,7 +183,7 @@ def real_window(qtbot, loop, scheduler) -> Iterator[MainWindow]:
 @pytest.mark.slow
 def test_generate_with_a_model_added_in_the_manager(qtbot, real_window, loop, sd15_folder):
     window = real_window
-    manager = ModelsController(window)
+    manager = models_controller(window)
     manager.choose_path = lambda: str(sd15_folder)
     added = manager.add_local()
     panel = window.generate_panel

@@ -16,6 +16,7 @@ from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from t2ia_desktop.ui.dialogs.model_manager_assets import OFFLINE_NOTE
 from tests.engine.hub_server import online, serve_hub
+from tests.ui.helpers import models_controller
 
 SKETCH_XL = "TencentARC/t2i-adapter-sketch-sdxl-1.0"
 TIMEOUT = 60_000
@@ -42,7 +43,7 @@ def served_weights(tmp_path):
 
 @pytest.fixture
 def manager(window) -> Iterator[ModelsController]:
-    controller = ModelsController(window)
+    controller = models_controller(window)
     yield controller
     controller.downloads.shutdown()
     controller.adapter_downloads.shutdown()

@@ -17,6 +17,7 @@ from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 from tests.plugin_folders import SKETCH_SDXL, manifest, write_plugin
+from tests.ui.helpers import models_controller
 
 INKED_CODE = '''
 from PIL import ImageOps
@@ -73,7 +74,7 @@ def updater(document, scheduler, host) -> Iterator[ConditionUpdater]:
 
 @pytest.fixture
 def manager(window) -> Iterator[ModelsController]:
-    controller = ModelsController(window)
+    controller = models_controller(window)
     yield controller
     controller.downloads.shutdown()
     controller.adapter_downloads.shutdown()

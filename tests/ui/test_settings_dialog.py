@@ -17,7 +17,7 @@ from t2ia_desktop.ui.dialogs import settings as settings_dialog
 from t2ia_desktop.ui.dialogs.settings import NOTE_KEY, SettingsController, SettingsDialog
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.fakes import FakeEngine, never_stop
-from tests.ui.helpers import finish_pending, main_window, shown
+from tests.ui.helpers import finish_pending, main_window, settings_controller, shown
 
 TAESD_NOTE = "madebyollin/taesdxl is not in /x: step previews use the approximate colours."
 
@@ -52,7 +52,8 @@ def store() -> SettingsStore:
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window as the app builds it: autosave on, every 30 s."""
-    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=30))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater,
+                                    tool_state=ToolState(), autosave_seconds=30))
     yield main
     main.close()
 
@@ -61,11 +62,11 @@ def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainW
 def controller(autosaving, store, monkeypatch) -> SettingsController:
     monkeypatch.setenv("T2IA_ANNOTATORS", "")  # whatever OK sets is undone after the test
     monkeypatch.delenv("T2IA_ANNOTATORS")
-    return SettingsController(autosaving, store)
+    return settings_controller(autosaving, store)
 
 
-def open_dialog(qtbot, controller: SettingsController) -> SettingsDialog:
-    (action,) = [a for a in controller.window.edit_menu.actions() if a.text() == "Settings…"]
+def open_dialog(qtbot, controller: SettingsController, window: MainWindow) -> SettingsDialog:
+    (action,) = [a for a in window.edit_menu.actions() if a.text() == "Settings…"]
     assert action.shortcut().toString() == "Ctrl+,"
     assert action.toolTip()
     action.trigger()
@@ -82,7 +83,7 @@ def press(qtbot, dialog: SettingsDialog, which: QDialogButtonBox.StandardButton)
 def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
         qtbot, controller, autosaving, store):
     assert autosaving.autosaver.timer.interval() == 30_000
-    dialog = open_dialog(qtbot, controller)
+    dialog = open_dialog(qtbot, controller, autosaving)
     assert dialog.autosave_spin.toolTip()
     assert dialog.memory_combo.toolTip()
     dialog.autosave_spin.setValue(8)
@@ -106,18 +107,18 @@ def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
 
 
 def test_cancel_discards_the_changes(qtbot, controller, autosaving, store):
-    dialog = open_dialog(qtbot, controller)
+    dialog = open_dialog(qtbot, controller, autosaving)
     dialog.autosave_spin.setValue(600)
     press(qtbot, dialog, QDialogButtonBox.StandardButton.Cancel)
     assert store.settings == Settings()
     assert not store.path.exists()
     assert autosaving.autosaver.timer.interval() == 30_000
-    assert open_dialog(qtbot, controller).autosave_spin.value() == 30
+    assert open_dialog(qtbot, controller, autosaving).autosave_spin.value() == 30
 
 
 def test_a_missing_or_read_only_folder_is_refused_next_to_its_field(
-        qtbot, controller, store, tmp_path):
-    dialog = open_dialog(qtbot, controller)
+        qtbot, controller, autosaving, store, tmp_path):
+    dialog = open_dialog(qtbot, controller, autosaving)
     qtbot.keyClicks(dialog.annotators.edit, str(tmp_path / "no such folder"))
     press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
 
@@ -143,11 +144,11 @@ def test_a_missing_or_read_only_folder_is_refused_next_to_its_field(
     assert os.environ["T2IA_ANNOTATORS"] == str(weights)  # what the weight look-ups read
 
 
-def test_open_folder_shows_each_folder(qtbot, controller, monkeypatch):
+def test_open_folder_shows_each_folder(qtbot, controller, autosaving, monkeypatch):
     opened = []
     monkeypatch.setattr(settings_dialog.QDesktopServices, "openUrl",
                         lambda url: opened.append(url.toLocalFile()) or True)
-    dialog = open_dialog(qtbot, controller)
+    dialog = open_dialog(qtbot, controller, autosaving)
     for key in ("data", "history", "plugins"):
         qtbot.mouseClick(dialog.open_buttons[key], Qt.MouseButton.LeftButton)
     assert opened == [str(data_dir()), str(history_dir()), str(plugins_dir())]
@@ -155,8 +156,8 @@ def test_open_folder_shows_each_folder(qtbot, controller, monkeypatch):
     assert dialog.open_buttons["plugins"].toolTip()
 
 
-def test_taesd_choice_shows_what_is_found(qtbot, controller, tmp_path):
-    dialog = open_dialog(qtbot, controller)
+def test_taesd_choice_shows_what_is_found(qtbot, controller, autosaving, tmp_path):
+    dialog = open_dialog(qtbot, controller, autosaving)
     dialog.preview_combo.setCurrentIndex(dialog.preview_combo.findData("taesd"))
     (tmp_path / "taesdxl").mkdir()
     (tmp_path / "taesdxl" / "config.json").write_text("{}")
@@ -170,9 +171,9 @@ def test_taesd_choice_shows_what_is_found(qtbot, controller, tmp_path):
 
 
 def test_the_reason_taesd_is_not_used_shows_once_in_the_status_bar(
-        qtbot, controller, autosaving, loop, monkeypatch):
+        qtbot, store, autosaving, loop):
     shown = []
-    monkeypatch.setattr(autosaving, "show_message", shown.append)
+    settings_controller(autosaving, store, say=shown.append)  # what the status bar is told
     autosaving.generate()
     finish_pending(loop, autosaving)
     autosaving.generate()
@@ -180,12 +181,10 @@ def test_the_reason_taesd_is_not_used_shows_once_in_the_status_bar(
     assert shown.count(TAESD_NOTE) == 1
 
 
-def test_a_damaged_settings_file_is_told_and_the_app_still_opens(qtbot, autosaving,
-                                                                monkeypatch):
+def test_a_damaged_settings_file_is_told_and_the_app_still_opens(qtbot, autosaving):
     path = SettingsStore().path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{oops")
     shown = []
-    monkeypatch.setattr(autosaving, "show_message", shown.append)
-    SettingsController(autosaving, SettingsStore())
+    settings_controller(autosaving, SettingsStore(), say=shown.append)
     assert any("damaged" in text and "default" in text for text in shown)

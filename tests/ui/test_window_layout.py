@@ -85,8 +85,8 @@ def test_tool_box_holds_every_tool_as_an_icon_with_its_shortcut(qtbot, window):
 
 
 def test_the_options_bar_shows_only_the_current_tools_options(window):
-    bar = window.canvas_actions.options_bar
-    brush_only = [window.size_spin, window.size_slider, bar.hardness_slider,
+    bar, layout = window.canvas_actions.options_bar, window.window_layout
+    brush_only = [layout.size_spin, layout.size_slider, bar.hardness_slider,
                   bar.pressure_size_check, bar.smoothing_slider]
     window.tool_state.set_tool("fill")
     QApplication.processEvents()
@@ -101,8 +101,8 @@ def test_the_options_bar_shows_only_the_current_tools_options(window):
     window.tool_state.set_tool("lasso")
     QApplication.processEvents()
     assert not bar.tolerance_spin.isVisible()
-    assert not window.size_spin.isVisible()
-    window.size_spin.setValue(33)  # still bound while hidden: [ and ] work with any tool
+    assert not layout.size_spin.isVisible()
+    layout.size_spin.setValue(33)  # still bound while hidden: [ and ] work with any tool
     assert window.tool_state.brush_size == 33
 
 

@@ -1,22 +1,21 @@
 """Layer and image actions of the window: merge down, canvas size, paste, and imports that keep
 a picture's size or a Photoshop file's layers.
 
-Each is one undo step. The window builds a :class:`LayerActions` and puts its actions in its
-menus (:meth:`LayerActions.install`); the ``choose_*`` hooks ask the artist and tests replace
-them.
+Each is one undo step. The window builds a :class:`LayerActions` from the session, the Layers
+panel and the canvas, and puts its actions in its menus (:meth:`LayerActions.install`); the
+``choose_*`` hooks ask the artist and tests replace them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMenuBar
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMenuBar, QWidget
 
 from t2ia_desktop.core.document.composite import composite
 from t2ia_desktop.core.document.document import Document, Layer
@@ -35,11 +34,12 @@ from t2ia_desktop.core.undo.commands import (
     SetLayerProperty,
     anchor_offset,
 )
+from t2ia_desktop.session.edits import DocumentEdits
+from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.actions.conditions import unique_name
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.dialogs.canvas_size import ask_canvas_size
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.ui.layers.panel import LayersPanel
 
 MERGEABLE_KINDS = ("sketch", "paint", "photo", "result")
 """Layers merge down can join (condition and mask layers are not pictures to merge)."""
@@ -56,19 +56,27 @@ def qimage_to_pixels(image: QImage) -> np.ndarray:
 
 
 class LayerActions(QObject):
-    """Merge down (Ctrl+E), Canvas size…, Paste (Ctrl+V), Import keeping size, Import PSD."""
+    """Merge down (Ctrl+E), Canvas size…, Paste (Ctrl+V), Import keeping size, Import PSD.
+
+    They change ``session``'s document (one undo step each), work on the layer selected in
+    ``layers``, finish the stroke ``canvas`` is painting first, and tell what they did with
+    ``say``. Their shortcuts work anywhere in ``parent``, which the questions are asked over."""
 
     message = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: Session, layers: LayersPanel, canvas: CanvasView,
+                 say: Callable[[str], None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.layers = layers
+        self.canvas = canvas
+        self.parent_widget = parent
         self.choose_canvas_size: Callable[[int, int], tuple[int, int, tuple[int, int]] | None] = (
-            lambda width, height: ask_canvas_size(window, width, height))
+            lambda width, height: ask_canvas_size(parent, width, height))
         """Asks for (width, height, anchor) or None; tests replace it."""
         self.choose_file: Callable[[str, str], str] = self._ask_file
         """Asks for a file to open with (title, filter); "" when cancelled."""
-        self.message.connect(window.show_message)
+        self.message.connect(say)
 
         self.merge_down_action = self._action(
             "Merge down", "Ctrl+E",
@@ -92,24 +100,26 @@ class LayerActions(QObject):
             "modes, fitted to the canvas", self._ask_psd)
 
     def _action(self, text: str, shortcut, tip: str, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parent_widget)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
+        self.parent_widget.addAction(action)
         return action
 
     def install(self, menus: QMenuBar, file_menu: QMenu, edit_menu: QMenu,
-                layer_menu: QMenu) -> QMenu:
-        """Put the actions in the window's menus; returns the new Image menu."""
-        file_menu.insertActions(self.window.export_action,
+                layer_menu: QMenu, imports_before: QAction) -> QMenu:
+        """Put the actions in the window's menus: the imports in ``file_menu`` before
+        ``imports_before``, Paste in ``edit_menu``, Rename and Merge down in ``layer_menu``;
+        returns the new Image menu, placed before the Layer menu in ``menus``."""
+        file_menu.insertActions(imports_before,
                                 [self.import_keep_action, self.import_psd_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.paste_action)
         layer_menu.addSeparator()
-        layer_menu.addAction(self.window.layers_panel.rename_action)
+        layer_menu.addAction(self.layers.rename_action)
         layer_menu.addAction(self.merge_down_action)
         image_menu = QMenu("&Image", menus)
         image_menu.setToolTipsVisible(True)
@@ -119,18 +129,19 @@ class LayerActions(QObject):
 
     @property
     def document(self) -> Document:
-        return self.window.document
+        """The session's open document (another one after File → New or Open)."""
+        return self.session.document
 
     @property
-    def edits(self):
-        return self.window.edits
+    def edits(self) -> DocumentEdits:
+        return self.session.edits
 
     # -- merge down -----------------------------------------------------------------------------
     def merge_down(self, layer: Layer | None = None) -> Layer | None:
         """Composite ``layer`` (the selected one by default) into the layer below it, as one
         step; the merged layer keeps the lower one's name, kind and blend mode at full
         opacity. Returns the merged layer, or None (with a message saying why)."""
-        layer = layer or self.window.layers_panel.selected_layer() or self.document.active
+        layer = layer or self.layers.selected_layer() or self.document.active
         reason = self._merge_refusal(layer)
         if reason:
             self.message.emit(reason)
@@ -150,7 +161,7 @@ class LayerActions(QObject):
             self.edits.push(RemoveLayer(layer))
         if lower.kind in ("sketch", "paint", "photo"):
             self.document.make_active(lower)
-        self.window.layers_panel.select(lower)
+        self.layers.select(lower)
         self.message.emit(f"Merged “{layer.name}” into “{lower.name}”. Undo (Ctrl+Z) separates "
                           "them again.")
         return lower
@@ -183,7 +194,7 @@ class LayerActions(QObject):
 
     def resize_canvas(self, width: int, height: int, anchor: tuple[int, int] = (1, 1)) -> bool:
         """Pad or crop every layer to ``width``×``height`` around ``anchor`` (one step)."""
-        self.window.canvas.end_stroke()
+        self.canvas.end_stroke()
         old = (self.document.width, self.document.height)
         if (width, height) == old:
             return False
@@ -202,7 +213,7 @@ class LayerActions(QObject):
                                                                                   height)
         layer = Layer(unique_name(self.document, name), "photo", pixels)
         self.edits.add_layer(layer, index, f"{verb} {layer.name}")
-        self.window.layers_panel.select(layer)
+        self.layers.select(layer)
         return layer
 
     def import_picture(self, path: str | Path, fit: bool = True) -> Layer | None:
@@ -243,7 +254,7 @@ class LayerActions(QObject):
             for index, layer in enumerate(layers):
                 self.edits.add_layer(layer, index, f"Import {layer.name}")
         if layers:
-            self.window.layers_panel.select(layers[-1])
+            self.layers.select(layers[-1])
         self.message.emit(f"Imported {len(layers)} layer{'s' if len(layers) != 1 else ''} "
                           f"from {Path(path).name}.")
         return layers
@@ -268,7 +279,7 @@ class LayerActions(QObject):
             return []
         picture = Image.fromarray(qimage_to_pixels(image), "RGBA")
         fit = picture.width > self.document.width or picture.height > self.document.height
-        selected = self.window.layers_panel.selected_layer()
+        selected = self.layers.selected_layer()
         index = (self.document.layers.index(selected) + 1 if selected is not None
                  else len(self.document.layers))
         layer = self.add_picture(picture, "Pasted", fit, index, "Paste")
@@ -290,5 +301,5 @@ class LayerActions(QObject):
             self.import_psd(path)
 
     def _ask_file(self, title: str, filters: str) -> str:
-        path, _filter = QFileDialog.getOpenFileName(self.window, title, "", filters)
+        path, _filter = QFileDialog.getOpenFileName(self.parent_widget, title, "", filters)
         return path

@@ -164,6 +164,13 @@ class ConditionPanel(DocumentPanel):
         self.family = family
         self.refresh()
 
+    def rebuild(self) -> None:
+        """Build the shown layer's parameter controls again from the registry, whose condition
+        types may have changed (plugins reloaded)."""
+        layer = self.layer
+        self.set_layer(None)
+        self.set_layer(layer)
+
     def _build_editors(self) -> None:
         while self.params_form.rowCount():
             self.params_form.removeRow(0)

@@ -2,9 +2,9 @@
 a local folder or .safetensors file, downloading from the hub with progress and Cancel,
 removing; and Models → Memory (auto / speed / low VRAM).
 
-The list is :class:`~t2ia_desktop.core.generation.checkpoints.ModelList` (``models.json``); every change goes
-to the Generate panel's model combo at once. Downloads run on the download service's thread
-(runtime/model_downloads.py) and show in the download dialog.
+The list is :class:`~t2ia_desktop.core.generation.checkpoints.ModelList` (``models.json``);
+every change goes to the Generate panel's model combo at once. Downloads run on the download
+service's thread (runtime/model_downloads.py) and show in the download dialog.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
@@ -22,14 +21,17 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenuBar,
     QMessageBox,
     QPushButton,
+    QStatusBar,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.generation.checkpoints import (
     FAMILY_NAMES,
@@ -41,6 +43,7 @@ from t2ia_desktop.core.generation.checkpoints import (
     size_on_disk,
 )
 from t2ia_desktop.core.generation.memory_policy import MEMORY_SETTINGS
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.asset_catalog import adapter_downloads
 from t2ia_desktop.runtime.downloads import WeightDownloads
@@ -51,17 +54,16 @@ from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import read_only_table
 from t2ia_desktop.ui.dialogs.model_manager_assets import AdaptersTab, WeightsTab
 
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
-
 COLUMNS = ("Model", "Family", "Kind", "State", "Size", "Location")
 KIND_NAMES = {"demo": "built in", "hub": "hub", "folder": "folder", "file": "single file"}
 
 
 class ModelManagerDialog(QDialog):
-    """The table of models and the Add / Download / Remove buttons."""
+    """The table of models and the Add / Download / Remove buttons; the Adapters and Detector
+    weights tabs list what ``registry``'s conditions need."""
 
-    def __init__(self, controller: ModelsController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: ModelsController, registry: ConditionRegistry,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle("Models")
@@ -107,7 +109,6 @@ class ModelManagerDialog(QDialog):
         page.addWidget(self.table, 1)
         page.addLayout(buttons)
         page.addWidget(self.message_label)
-        registry = controller.window.registry
         self.adapters_tab = AdaptersTab(registry, controller.adapter_downloads)
         self.weights_tab = WeightsTab(registry, controller.weight_downloads)
         self.tabs = QTabWidget()
@@ -179,22 +180,32 @@ class ModelManagerDialog(QDialog):
 
 
 class ModelsController(QObject):
-    """The Models menu, the model list, downloads, and the Generate panel's model combo."""
+    """The Models menu, the model list, downloads, and the models Generate offers."""
 
     models_changed = Signal()
 
-    def __init__(self, window: MainWindow, models: ModelList | None = None,
-                 downloads: WeightDownloads | None = None,
+    def __init__(self, generation_settings: GenerationSettings, registry: ConditionRegistry,
+                 weight_downloads: WeightDownloads, *, menus: QMenuBar,
+                 status_bar: QStatusBar, say: Callable[[str], None], parent: QWidget,
+                 models: ModelList | None = None, downloads: WeightDownloads | None = None,
                  settings: SettingsStore | None = None) -> None:
-        """``settings`` keeps the memory setting (the one Edit → Settings… shows too)."""
-        super().__init__(window)
-        self.window = window
+        """Every listed model is offered in ``generation_settings``; the dialog's tabs list the
+        adapters and detector weights of ``registry``'s conditions, the weights downloading
+        with ``weight_downloads`` (the Condition dock's service). The Models menu goes at the
+        end of ``menus``, the memory setting in ``status_bar``; ``say`` tells what was done
+        and dialogs open over ``parent``. ``settings`` keeps the memory setting (the one
+        Edit → Settings… shows too: call :meth:`show_memory` when it changes there)."""
+        super().__init__(parent)
+        self.generation_settings = generation_settings
+        self.registry = registry
+        self.say = say
+        self.parent_widget = parent
         self.models = models or ModelList.load()
         self.settings = settings or SettingsStore()
         self.downloads = downloads or model_downloads(self)
         self.adapter_downloads = adapter_downloads(self)
         """Adapters tab: one adapter repository per download, into the models folder."""
-        self.weight_downloads: WeightDownloads = window.weights_offer.downloads
+        self.weight_downloads = weight_downloads
         """Detector weights tab: the Condition dock's service (one download at a time)."""
         self.downloading: str | None = None
         self.dialog: ModelManagerDialog | None = None
@@ -204,18 +215,18 @@ class ModelsController(QObject):
         self.ask_remove: Callable[[KnownModel, bool], str] = self._ask_remove
         """"list", "delete" (files too) or "cancel"; tests replace it."""
 
-        self.manage_action = QAction("&Manage models…", window)
+        self.manage_action = QAction("&Manage models…", parent)
         self.manage_action.setToolTip("Add, download and remove the models Generate offers")
         self.manage_action.triggered.connect(self.open_dialog)
         self.memory_group = QActionGroup(self)
         self.memory_actions: dict[str, QAction] = {}
         for setting, text in MEMORY_SETTINGS.items():
-            action = QAction(text, window, checkable=True)
+            action = QAction(text, parent, checkable=True)
             action.setChecked(setting == self.settings.memory_policy)
             action.triggered.connect(lambda _c=False, s=setting: self.set_memory(s))
             self.memory_group.addAction(action)
             self.memory_actions[setting] = action
-        menu = window.menuBar().addMenu("&Models")
+        menu = menus.addMenu("&Models")
         menu.setToolTipsVisible(True)
         menu.addAction(self.manage_action)
         memory = menu.addMenu("&Memory")
@@ -225,12 +236,8 @@ class ModelsController(QObject):
             memory.addAction(action)
         self.menu = menu
         self.memory_label = QLabel()
-        window.statusBar().addPermanentWidget(self.memory_label)
+        status_bar.addPermanentWidget(self.memory_label)
         self.show_memory()
-        from t2ia_desktop.ui.dialogs.settings import SettingsController
-
-        for controller in window.findChildren(SettingsController):
-            controller.changed.connect(lambda _settings: self.show_memory())
         self.sync_generate_panel()
 
     # -- the list -----------------------------------------------------------------------------
@@ -240,7 +247,7 @@ class ModelsController(QObject):
     def sync_generate_panel(self) -> None:
         """Offer every listed model in the Generate panel, keeping the artist's choice."""
         entries = [(m.label, m.reference, m.family) for m in self.entries()]
-        settings = self.window.generation_settings
+        settings = self.generation_settings
         current = settings.entry(settings.model)
         known = {reference for _label, reference, _family in entries}
         ordered = [current] if current is not None and current[1] in known else []
@@ -252,7 +259,7 @@ class ModelsController(QObject):
 
     def open_dialog(self) -> ModelManagerDialog:
         if self.dialog is None:
-            self.dialog = ModelManagerDialog(self, self.window)
+            self.dialog = ModelManagerDialog(self, self.registry, self.parent_widget)
         self.dialog.refresh()
         self.dialog.adapters_tab.refresh()
         self.dialog.weights_tab.refresh()
@@ -263,7 +270,7 @@ class ModelsController(QObject):
     def _tell(self, text: str) -> None:
         if self.dialog is not None:
             self.dialog.show_message(text)
-        self.window.show_message(text)
+        self.say(text)
 
     def add_local(self) -> KnownModel | None:
         path = self.choose_path()
@@ -278,7 +285,7 @@ class ModelsController(QObject):
         if self.dialog is not None:
             self.dialog.select(model.reference)
         self._tell("")
-        self.window.show_message(f"Added {model.label} ({FAMILY_NAMES[model.family]}).")
+        self.say(f"Added {model.label} ({FAMILY_NAMES[model.family]}).")
         return model
 
     def remove(self, model: KnownModel | None) -> None:
@@ -293,7 +300,7 @@ class ModelsController(QObject):
             shutil.rmtree(download_folder(model.reference), ignore_errors=True)
         self.models.remove(model.reference)
         self.sync_generate_panel()
-        self.window.show_message(f"Removed {model.label} from the models list.")
+        self.say(f"Removed {model.label} from the models list.")
 
     # -- downloads ----------------------------------------------------------------------------
     def download(self, model: KnownModel | None) -> DownloadDialog | None:
@@ -306,7 +313,8 @@ class ModelsController(QObject):
             return None
         self.downloading = model.reference
         dialog = DownloadDialog(task, f"Downloading {model.label}",
-                                str(download_folder(model.reference)), self.dialog or self.window)
+                                str(download_folder(model.reference)),
+                                self.dialog or self.parent_widget)
         task.succeeded.connect(lambda _paths: self._downloaded(model))
         task.failed.connect(lambda text: self._download_over(f"{model.label}: {text}"))
         task.cancelled.connect(lambda: self._download_over(
@@ -334,11 +342,11 @@ class ModelsController(QObject):
         try:
             self.settings.save(replace(self.settings.settings, memory_policy=setting))
         except (OSError, ValueError) as error:
-            self.window.show_message(f"Could not save the memory setting: {error}")
+            self.say(f"Could not save the memory setting: {error}")
             self.show_memory()
             return
         self.show_memory()
-        self.window.show_message(f"Memory: {MEMORY_SETTINGS[setting]} — applies from the next "
+        self.say(f"Memory: {MEMORY_SETTINGS[setting]} — applies from the next "
                                  "model load (the next job reloads the model).")
 
     def show_memory(self) -> None:
@@ -353,14 +361,15 @@ class ModelsController(QObject):
     # -- questions ----------------------------------------------------------------------------
     def _ask_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Add a model: a .safetensors checkpoint (or Cancel to pick a folder)",
+            self.parent_widget,
+            "Add a model: a .safetensors checkpoint (or Cancel to pick a folder)",
             "", "Checkpoints (*.safetensors *.ckpt *.bin *.pt *.pth)")
         if path:
             return path
-        return QFileDialog.getExistingDirectory(self.window, "Add a diffusers model folder")
+        return QFileDialog.getExistingDirectory(self.parent_widget, "Add a diffusers model folder")
 
     def _ask_remove(self, model: KnownModel, can_delete: bool) -> str:
-        box = QMessageBox(self.dialog or self.window)
+        box = QMessageBox(self.dialog or self.parent_widget)
         box.setWindowTitle("Remove model")
         box.setText(f"Remove {model.label} from the models list?")
         keep = box.addButton("Remove from list", QMessageBox.ButtonRole.AcceptRole)

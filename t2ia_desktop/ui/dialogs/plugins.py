@@ -8,7 +8,6 @@ exactly what is loaded and from which folder or package, lets the artist turn a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QColor, QDesktopServices
@@ -17,6 +16,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMenuBar,
     QPlainTextEdit,
     QPushButton,
     QTableWidgetItem,
@@ -26,11 +27,9 @@ from PySide6.QtWidgets import (
 
 from t2ia_desktop.core.conditions.plugins import PluginHost, PluginRecord
 from t2ia_desktop.core.paths import plugins_dir
+from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers
 from t2ia_desktop.ui.common.widgets import read_only_table
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 COLUMNS = ("On", "Plugin", "Conditions", "From", "Status")
 FAILED_COLOUR = QColor("#b00020")
@@ -137,33 +136,46 @@ class PluginsDialog(QDialog):
         self.controller.set_enabled(record.id, item.checkState() == Qt.CheckState.Checked)
 
 
+def help_menu_of(menus: QMenuBar) -> QMenu:
+    """The Help menu of ``menus``, added at its end when there is none yet."""
+    found = next((a.menu() for a in menus.actions()
+                  if a.menu() is not None and a.text().replace("&", "") == "Help"), None)
+    return found if isinstance(found, QMenu) else menus.addMenu("&Help")
+
+
 class PluginsController(QObject):
-    """Help → Plugins… for a main window; reloads plugins and brings the window up to date."""
+    """Help → Plugins…; reloads plugins and brings the condition layers up to date.
+
+    Menus and docks built from the registry connect to :attr:`reloaded` to rebuild
+    themselves."""
 
     reloaded = Signal()
+    """The plugins were read again: the registry holds the conditions they register now."""
 
-    def __init__(self, window: MainWindow, host: PluginHost) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, host: PluginHost, updater: ConditionUpdater, menus: QMenuBar,
+                 say: Callable[[str], None], parent: QWidget) -> None:
+        """Plugins… goes in the Help menu of ``menus``; a reload gives ``updater``'s condition
+        layers their new condition types and tells what it did with ``say``; the dialog
+        opens over ``parent``."""
+        super().__init__(parent)
         self.host = host
+        self.updater = updater
+        self.say = say
+        self.parent_widget = parent
         self.dialog: PluginsDialog | None = None
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         """Opens the plugins folder in the file manager; tests replace it."""
-        self.action = QAction("&Plugins…", window)
+        self.action = QAction("&Plugins…", parent)
         self.action.setObjectName("plugins_action")
         self.action.setToolTip("See, turn off and reload the condition plugins")
         self.action.setStatusTip(self.action.toolTip())
         self.action.triggered.connect(self.show_dialog)
-        help_menu = next((a.menu() for a in window.menuBar().actions()
-                          if a.menu() is not None and a.text().replace("&", "") == "Help"), None)
-        if help_menu is None:
-            help_menu = window.menuBar().addMenu("&Help")
-        help_menu.addAction(self.action)
-        self.help_menu = help_menu
+        self.help_menu = help_menu_of(menus)
+        self.help_menu.addAction(self.action)
 
     def show_dialog(self) -> PluginsDialog:
         if self.dialog is None:
-            self.dialog = PluginsDialog(self, self.window)
+            self.dialog = PluginsDialog(self, self.parent_widget)
         self.dialog.refresh()
         self.dialog.show()
         self.dialog.raise_()
@@ -178,22 +190,17 @@ class PluginsController(QObject):
                 "see Help → Plugins….")
 
     def reload(self) -> None:
-        """Read the plugins again and bring the menus, docks and condition layers up to date."""
+        """Read the plugins again and bring the condition layers up to date; then
+        :attr:`reloaded` brings the menus and docks."""
         self.host.reload()
-        window = self.window
-        gone = refresh_condition_layers(window.updater)
-        window.condition_actions.fill_add_condition_menu()
-        panel = window.condition_panel
-        layer = panel.layer
-        panel.set_layer(None)  # rebuilds its controls from the new parameter specs
-        panel.set_layer(layer)
+        gone = refresh_condition_layers(self.updater)
         loaded = sum(r.state == "loaded" for r in self.host.records)
         message = f"Plugins reloaded: {loaded} loaded"
         if self.host.failed():
             message += f", {len(self.host.failed())} failed (see Help → Plugins…)"
         if gone:
             message += f"; {', '.join(gone)} lost {'its' if len(gone) == 1 else 'their'} condition"
-        window.show_message(message + ".")
+        self.say(message + ".")
         self.reloaded.emit()
 
     def set_enabled(self, plugin_id: str, enabled: bool) -> None:
@@ -206,6 +213,6 @@ class PluginsController(QObject):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.window.show_message(f"Cannot make the plugins folder {folder}: {error}")
+            self.say(f"Cannot make the plugins folder {folder}: {error}")
             return
         self.open_url(QUrl.fromLocalFile(str(folder)))

@@ -7,10 +7,10 @@ dialog stays open.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
+from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import (
     AUTOSAVE_RANGE,
@@ -46,9 +48,6 @@ from t2ia_desktop.core.settings import (
 from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import add_item_with_tooltip
 
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
-
 PREVIEW_LABELS = {"approximate": "Approximate colours (instant)",
                   "taesd": "TAESD (sharper; needs its files)"}
 MEMORY_LABELS = {
@@ -63,10 +62,8 @@ NOTE_KEY = "t2ia_preview_note"
 
 def open_folder(path: Path) -> bool:
     """Show ``path`` in the file manager (made first if it is missing)."""
-    try:
+    with contextlib.suppress(OSError):
         path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
@@ -278,40 +275,50 @@ class SettingsDialog(QDialog):
 
 
 class SettingsController(QObject):
-    """Edit → Settings… in ``window``; applies the settings to the window, the environment of
+    """Edit → Settings…: applies the settings to the autosave and live mode, the environment of
     the weight look-ups and (through the store) the engine's step previews."""
 
     changed = Signal(object)  # the settings now in effect (Settings), after OK
 
-    def __init__(self, window: MainWindow, store: SettingsStore) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, store: SettingsStore, jobs: JobQueue, edit_menu: QMenu,
+                 say: Callable[[str], None], parent: QWidget, *,
+                 set_autosave_interval: Callable[[float], None] | None = None,
+                 set_live_opacity: Callable[[float], None] | None = None) -> None:
+        """Settings… goes at the end of ``edit_menu`` (Ctrl+, works anywhere in ``parent``,
+        which the dialog opens over); ``say`` shows the store's note, save errors and the
+        reason a step preview of ``jobs`` did not use TAESD. The settings in effect go to
+        ``set_autosave_interval`` (seconds) and ``set_live_opacity`` (0–1) now and after
+        each OK."""
+        super().__init__(parent)
         self.store = store
+        self.parent_widget = parent
+        self.say = say
+        self.set_autosave_interval = set_autosave_interval
+        self.set_live_opacity = set_live_opacity
         self.dialog: SettingsDialog | None = None
         self._notes_shown: set[str] = set()
-        self.action = QAction("Settings…", window)
+        self.action = QAction("Settings…", parent)
         self.action.setShortcut(QKeySequence("Ctrl+,"))
         self.action.setMenuRole(QAction.MenuRole.PreferencesRole)
         tip = "Folders, autosave, step previews, live preview opacity, memory (Ctrl+,)"
         self.action.setToolTip(tip)
         self.action.setStatusTip(tip)
         self.action.triggered.connect(self.show_dialog)
-        window.addAction(self.action)
-        menu = getattr(window, "edit_menu", None)
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.action)
-        window.runner.queue.job_changed.connect(self._on_job_changed)
+        parent.addAction(self.action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.action)
+        jobs.job_changed.connect(self._on_job_changed)
         self.apply(store.effective())
         if store.note:
-            window.show_message(store.note)
+            say(store.note)
 
     def show_dialog(self) -> SettingsDialog:
         """Open the dialog (not blocking); OK applies its settings."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog
-        dialog = SettingsDialog(self.store.settings, self.store.overridden(), self.window)
+        dialog = SettingsDialog(self.store.settings, self.store.overridden(),
+                                self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_accepted(dialog))
         dialog.destroyed.connect(lambda: setattr(self, "dialog", None))
@@ -326,20 +333,18 @@ class SettingsController(QObject):
         try:
             self.store.save(chosen)
         except (OSError, ValueError) as error:
-            self.window.show_message(f"Settings not saved: {error}")
+            self.say(f"Settings not saved: {error}")
             return
         self.store.apply_environment()
         self.apply(self.store.effective())
-        self.window.show_message("Settings saved.")
+        self.say("Settings saved.")
 
     def apply(self, settings: Settings) -> None:
-        """Bring the window in line with ``settings``."""
-        autosaver = getattr(self.window, "autosaver", None)
-        if autosaver is not None:
-            autosaver.set_interval(settings.autosave_seconds)
-        live = getattr(self.window, "live", None)
-        if live is not None:
-            live.set_opacity(settings.live_opacity)
+        """Bring the autosave and live mode in line with ``settings``."""
+        if self.set_autosave_interval is not None:
+            self.set_autosave_interval(settings.autosave_seconds)
+        if self.set_live_opacity is not None:
+            self.set_live_opacity(settings.live_opacity)
         self._notes_shown.clear()  # a changed TAESD setting may bring a new reason
         self.changed.emit(settings)
 
@@ -348,4 +353,4 @@ class SettingsController(QObject):
         note = preview.info.get(NOTE_KEY) if preview is not None else None
         if note and note not in self._notes_shown:
             self._notes_shown.add(note)
-            self.window.show_message(note)
+            self.say(note)

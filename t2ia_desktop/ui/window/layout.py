@@ -12,19 +12,26 @@ Photoshop), and remembered between launches.
 The dock layout and the window's geometry are saved in ``window.ini`` in the data folder when
 the window closes and restored at the next launch; View → Reset layout brings the first one
 back.
+
+The main window hands over what it built: the docks (:class:`Docks`) and the top row's actions
+when it makes the :class:`WindowLayout`, the tools and their options (:class:`Arrangement`)
+once its controllers exist.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
+    QMainWindow,
+    QMenu,
     QScrollArea,
     QSizePolicy,
     QSlider,
@@ -35,11 +42,10 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.paths import data_dir
-from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE
+from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, ToolState
+from t2ia_desktop.ui.canvas.compare_view import CompareView
 from t2ia_desktop.ui.common.tool_icons import tool_icon
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,45 @@ ICON_SIZE = QSize(24, 24)
 TOOL_ICONS = {"brush": "brush", "eraser": "eraser", "fill": "fill", "picker": "picker",
               "rect_select": "rect_select", "lasso": "lasso", "transform": "transform",
               "generation_area": "generation_area"}
+"""The tool box's tools, top to bottom, and their icons."""
+
+
+@dataclass(frozen=True)
+class Docks:
+    """The window's docks: the right column (Generate, Layers, Queue) and the left one
+    (Preview, Condition, History), top to bottom."""
+
+    generate: QDockWidget
+    layers: QDockWidget
+    queue: QDockWidget
+    preview: QDockWidget
+    condition: QDockWidget
+    history: QDockWidget
+
+    @property
+    def right(self) -> list[QDockWidget]:
+        return [self.generate, self.layers, self.queue]
+
+    @property
+    def left(self) -> list[QDockWidget]:
+        return [self.preview, self.condition, self.history]
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """What :meth:`WindowLayout.arrange` places, made by controllers built after the layout."""
+
+    tools: Mapping[str, QAction]
+    """The tool box's actions by tool (the keys of :data:`TOOL_ICONS`)."""
+    options_bar: ToolOptionsBar
+    """The current tool's options; its colour buttons go to the foot of the tool box."""
+    swap_colors_action: QAction
+    view_menu: QMenu
+    """Gets View → Reset layout."""
+    compare: CompareView | None = None
+    """Its action and split slider join the top row's right end."""
+    image_history_dock: QDockWidget | None = None
+    """Scrolls sideways: its row of buttons would widen the whole right column."""
 
 
 def state_path() -> Path:
@@ -148,9 +193,19 @@ class WindowLayout(QObject):
     their actions to ``tools_toolbar``), :meth:`arrange` places everything once the window's
     parts all exist."""
 
-    def __init__(self, window: MainWindow, path: Path | None = None) -> None:
+    def __init__(self, window: QMainWindow, tool_state: ToolState, docks: Docks, *,
+                 undo_action: QAction, redo_action: QAction, generate_action: QAction,
+                 overlay_action: QAction, say: Callable[[str], None],
+                 path: Path | None = None) -> None:
+        """Lays out ``window``: its ``docks``; undo, redo, Generate and the condition overlay
+        in the top row with the brush size and overlay opacity of ``tool_state``. ``say``
+        confirms View → Reset layout; ``path`` is the saved layout's file."""
         super().__init__(window)
         self.window = window
+        self.tool_state = tool_state
+        self.docks = docks
+        self.overlay_action = overlay_action
+        self.say = say
         self.path = path or state_path()
         self.default_state = QByteArray()
         self.restored = False
@@ -158,18 +213,18 @@ class WindowLayout(QObject):
         self._sized = False
         window.setIconSize(ICON_SIZE)
         self.edit_toolbar = self._toolbar("Undo and redo", "edit_toolbar")
-        self.edit_toolbar.addAction(window.undo_action)
-        self.edit_toolbar.addAction(window.redo_action)
-        window.undo_action.setIcon(tool_icon("undo"))
-        window.redo_action.setIcon(tool_icon("redo"))
-        self._build_size(window)
-        self._build_overlay_slider(window)
+        self.edit_toolbar.addAction(undo_action)
+        self.edit_toolbar.addAction(redo_action)
+        undo_action.setIcon(tool_icon("undo"))
+        redo_action.setIcon(tool_icon("redo"))
+        self._build_size(tool_state)
+        self._build_overlay_slider(tool_state)
         self.tools_toolbar = self._toolbar("Generate", "tools_toolbar")
         """Generate and the view toggles, on the right of the top row (the last toolbar on a
         row takes its spare room; the spacer pushes them right)."""
         self.tools_toolbar.addWidget(spacer())
-        self.tools_toolbar.addAction(window.generate_action)
-        button = self.tools_toolbar.widgetForAction(window.generate_action)
+        self.tools_toolbar.addAction(generate_action)
+        button = self.tools_toolbar.widgetForAction(generate_action)
         if button is not None:
             font = QFont(button.font())
             font.setBold(True)
@@ -195,32 +250,33 @@ class WindowLayout(QObject):
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         return toolbar
 
-    def _build_size(self, window: MainWindow) -> None:
+    def _build_size(self, state: ToolState) -> None:
         tip = "Brush size in canvas pixels ([ smaller, ] larger)"
         self.size_label = QLabel(" Size ")
         self.size_label.setToolTip(tip)
-        window.size_spin = QSpinBox()
-        window.size_spin.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
-        window.size_spin.setSuffix(" px")
-        window.size_spin.setToolTip(tip)
-        window.size_slider = QSlider(Qt.Orientation.Horizontal)
-        window.size_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
-        window.size_slider.setFixedWidth(90)
-        window.size_slider.setToolTip(tip)
-        state = window.tool_state
-        for widget in (window.size_spin, window.size_slider):
+        self.size_spin = QSpinBox()
+        """The brush size, in the options of the brush and the eraser."""
+        self.size_spin.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip(tip)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        """The brush size again, beside :attr:`size_spin`."""
+        self.size_slider.setRange(MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
+        self.size_slider.setFixedWidth(90)
+        self.size_slider.setToolTip(tip)
+        for widget in (self.size_spin, self.size_slider):
             widget.setValue(state.brush_size)
             widget.valueChanged.connect(state.set_brush_size)
             widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         state.brush_size_changed.connect(self._show_brush_size)
 
     def _show_brush_size(self, size: int) -> None:
-        for widget in (self.window.size_spin, self.window.size_slider):
+        for widget in (self.size_spin, self.size_slider):
             show_value(widget, size)
 
-    def _build_overlay_slider(self, window: MainWindow) -> None:
-        state = window.tool_state
-        slider = window.overlay_slider = QSlider(Qt.Orientation.Horizontal)
+    def _build_overlay_slider(self, state: ToolState) -> None:
+        slider = self.overlay_slider = QSlider(Qt.Orientation.Horizontal)
+        """The condition overlay's opacity, beside its toggle in the top row."""
         slider.setRange(0, 100)
         slider.setValue(round(state.overlay_opacity * 100))
         slider.setFixedWidth(70)
@@ -230,72 +286,58 @@ class WindowLayout(QObject):
         state.overlay_opacity_changed.connect(self._show_overlay_opacity)
 
     def _show_overlay_opacity(self, opacity: float) -> None:
-        show_value(self.window.overlay_slider, round(opacity * 100))
+        show_value(self.overlay_slider, round(opacity * 100))
 
-    def arrange(self) -> None:
+    def arrange(self, parts: Arrangement) -> None:
         """Place the tools, the options and the docks; then restore the saved layout."""
         window = self.window
-        self._fill_toolbox()
-        self._fill_options()
-        self._fill_tools_toolbar()
+        self._fill_toolbox(parts)
+        self._fill_options(parts.options_bar)
+        self._fill_tools_toolbar(parts.compare)
         # The row's order: undo and redo, the tool's options, then Generate & co on the right.
-        options = window.canvas_actions.options_bar
-        for toolbar in (self.edit_toolbar, options, self.tools_toolbar):
+        for toolbar in (self.edit_toolbar, parts.options_bar, self.tools_toolbar):
             window.removeToolBar(toolbar)
             window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
             toolbar.show()
-        history = getattr(getattr(window, "results", None), "image_history", None)
+        history = parts.image_history_dock
         if history is not None:  # its row of buttons would widen the whole right column
-            panel = history.dock.widget()
-            history.dock.setWidget(scrolling(panel, sideways=True))
+            panel = history.widget()
+            history.setWidget(scrolling(panel, sideways=True))
             panel.show()
-        view_menu = getattr(window, "view_menu", None)
-        if view_menu is not None:
-            view_menu.addSeparator()
-            view_menu.addAction(self.reset_action)
+        parts.view_menu.addSeparator()
+        parts.view_menu.addAction(self.reset_action)
         self.default_state = window.saveState(STATE_VERSION)
         window.installEventFilter(self)
         self.restore()
 
-    def _fill_toolbox(self) -> None:
-        window = self.window
-        canvas_actions, selection = window.canvas_actions, window.selection_actions
-        tools = [
-            ("brush", window.brush_action), ("eraser", window.eraser_action),
-            ("fill", canvas_actions.fill_action), ("picker", canvas_actions.picker_action),
-            ("rect_select", selection.rectangle_action), ("lasso", selection.lasso_action),
-            ("transform", selection.transform_action),
-            ("generation_area", window.area_actions.tool_action),
-        ]
-        for icon, action in tools:
-            action.setIcon(tool_icon(TOOL_ICONS[icon]))
+    def _fill_toolbox(self, parts: Arrangement) -> None:
+        for tool, icon in TOOL_ICONS.items():
+            action = parts.tools[tool]
+            action.setIcon(tool_icon(icon))
             name = action.text().replace("&", "")
             keys = shortcut_text(action)
             title = f"{name} ({keys})" if keys else name
             action.setToolTip(f"{title}\n{action.statusTip()}" if action.statusTip() else title)
             self.toolbox.addAction(action)
         self.toolbox.addWidget(spacer(horizontal=False))
-        bar = canvas_actions.options_bar
-        canvas_actions.swap_colors_action.setIcon(tool_icon("swap"))
+        bar = parts.options_bar
+        parts.swap_colors_action.setIcon(tool_icon("swap"))
         self.swatches = ColorSwatches(bar.color_button, bar.background_button, bar.swap_button)
         self.toolbox.addWidget(self.swatches)
 
-    def _fill_options(self) -> None:
-        window = self.window
-        bar = window.canvas_actions.options_bar
+    def _fill_options(self, bar: ToolOptionsBar) -> None:
         first = bar.actions()[0] if bar.actions() else None
         brush_tools = frozenset({"brush", "eraser"})
-        for widget in (self.size_label, window.size_spin, window.size_slider):
+        for widget in (self.size_label, self.size_spin, self.size_slider):
             bar.option_tools[bar.insertWidget(first, widget)] = brush_tools
-        bar.show_for(window.tool_state.tool)
+        bar.show_for(self.tool_state.tool)
 
-    def _fill_tools_toolbar(self) -> None:
+    def _fill_tools_toolbar(self, compare: CompareView | None) -> None:
         window, toolbar = self.window, self.tools_toolbar
         toolbar.addSeparator()
-        window.overlay_action.setIcon(tool_icon("overlay"))
-        toolbar.addAction(window.overlay_action)
-        toolbar.addWidget(window.overlay_slider)
-        compare = getattr(getattr(window, "results", None), "compare", None)
+        self.overlay_action.setIcon(tool_icon("overlay"))
+        toolbar.addAction(self.overlay_action)
+        toolbar.addWidget(self.overlay_slider)
         if compare is None:
             return
         compare.action.setIcon(tool_icon("compare"))
@@ -323,14 +365,12 @@ class WindowLayout(QObject):
 
     def apply_default_sizes(self) -> None:
         """Docks at their first sizes: the right column split 42/33/25 %, the left narrower."""
-        window = self.window
-        right = [window.generate_dock, window.layers_dock, window.queue_dock]
-        left = [window.preview_dock, window.condition_dock, window.history_dock]
+        window, docks = self.window, self.docks
         height = max(window.centralWidget().height(), 400)
-        for docks, shares in ((right, RIGHT_SHARES), (left, LEFT_SHARES)):
-            window.resizeDocks(docks, [round(height * share) for share in shares],
+        for column, shares in ((docks.right, RIGHT_SHARES), (docks.left, LEFT_SHARES)):
+            window.resizeDocks(column, [round(height * share) for share in shares],
                                Qt.Orientation.Vertical)
-        window.resizeDocks([window.generate_dock, window.preview_dock],
+        window.resizeDocks([docks.generate, docks.preview],
                            [RIGHT_WIDTH, LEFT_WIDTH], Qt.Orientation.Horizontal)
 
     def reset(self) -> None:
@@ -341,9 +381,9 @@ class WindowLayout(QObject):
         for dock in window.findChildren(QDockWidget):
             if dock.isFloating():
                 dock.setFloating(False)
-        window.queue_dock.raise_()
+        self.docks.queue.raise_()
         self.apply_default_sizes()
-        window.show_message("Layout reset: panels and toolbars are back in their first places.")
+        self.say("Layout reset: panels and toolbars are back in their first places.")
 
     # -- saving -----------------------------------------------------------------------------------
     def _settings(self) -> QSettings:

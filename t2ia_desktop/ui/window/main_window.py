@@ -48,7 +48,7 @@ from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.queue.job_status import JobStatus
 from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
-from t2ia_desktop.ui.window.layout import WindowLayout, scrolling
+from t2ia_desktop.ui.window.layout import Arrangement, Docks, WindowLayout, scrolling
 from t2ia_desktop.ui.window.result_tools import ResultTools
 
 log = logging.getLogger(__name__)
@@ -135,15 +135,23 @@ class MainWindow(QMainWindow):
         if self.autosaver is not None:
             self.autosaver.failed.connect(
                 lambda error: self.show_message(f"Autosave failed: {error}"))
-        self.window_layout = WindowLayout(self)
+        self.window_layout = WindowLayout(
+            self, tool_state, Docks(self.generate_dock, self.layers_dock, self.queue_dock,
+                                    self.preview_dock, self.condition_dock, self.history_dock),
+            undo_action=self.undo_action, redo_action=self.redo_action,
+            generate_action=self.generate_action, overlay_action=self.overlay_action,
+            say=self.show_message)
         """Tool box, toolbars and docks where painters expect them; saved between launches."""
         self._build_status_bar()
         self._build_menus()
-        self.layer_actions = LayerActions(self)
+        self.layer_actions = LayerActions(session, self.layers_panel, self.canvas,
+                                          self.show_message, self)
         """Merge down, canvas size, paste, and imports keeping size or PSD layers."""
         self.layer_actions.install(self.menuBar(), self.file_menu, self.edit_menu,
-                                   self.layer_menu)
-        self.outpaint_actions = OutpaintActions(self)
+                                   self.layer_menu, self.export_action)
+        self.outpaint_actions = OutpaintActions(
+            session, generation_settings, self.generate_panel, self.canvas,
+            self.layer_actions.canvas_size_action, self.show_message, self)
         """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
         self.results = ResultTools(self)
         self.settings_from_image = SettingsFromImage(self)
@@ -197,7 +205,16 @@ class MainWindow(QMainWindow):
         session.current_condition_changed.connect(self._on_current_condition)
         self._on_history_changed()
         self._on_current_condition(session.current_condition)
-        self.window_layout.arrange()
+        canvas_tools, selection, history = (self.canvas_actions, self.selection_actions,
+                                            self.results.image_history)
+        self.window_layout.arrange(Arrangement(
+            {"brush": self.brush_action, "eraser": self.eraser_action,
+             "fill": canvas_tools.fill_action, "picker": canvas_tools.picker_action,
+             "rect_select": selection.rectangle_action, "lasso": selection.lasso_action,
+             "transform": selection.transform_action,
+             "generation_area": self.area_actions.tool_action},
+            canvas_tools.options_bar, canvas_tools.swap_colors_action, self.view_menu,
+            self.results.compare, history.dock if history is not None else None))
         if status_message:
             self.statusBar().showMessage(status_message)
         self.canvas.setFocus()
