@@ -294,12 +294,15 @@ def eye_icon() -> QIcon:
     return icon
 
 
-def open_error_box(window: QMainWindow, previous: QMessageBox | None, title: str,
+def open_error_box(window: QWidget, previous: QMessageBox | None, title: str,
                    text: str) -> QMessageBox:
-    """A warning dialog that does not block, replacing ``previous``, with the same words in
-    the status bar and the log; returns the new box so callers can keep (and close) it."""
+    """A warning dialog over ``window`` that does not block, replacing ``previous``, with the
+    same words in the log and in the status bar of ``window``'s main window (when it is in
+    one); returns the new box so callers can keep (and close) it."""
     logging.getLogger("t2ia_desktop.ui").warning("%s: %s", title, text)
-    window.statusBar().showMessage(f"{title}: {text}", 15000)
+    main_window = window.window()
+    if isinstance(main_window, QMainWindow):
+        main_window.statusBar().showMessage(f"{title}: {text}", 15000)
     if previous is not None:
         previous.close()
         previous.deleteLater()

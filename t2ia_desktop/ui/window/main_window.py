@@ -133,10 +133,13 @@ class MainWindow(GenerationMixin, QMainWindow):
             session, lambda: generation_settings.family, self.layers_panel.selected_layer, self)
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
         self._build_actions()
-        self.files = ProjectFiles(self)
+        self.files = ProjectFiles(session, generation_settings, canvas=self.canvas,
+                                  history_panel=self.history_panel, say=self.show_message,
+                                  parent=self)
         """New, Open, Save, Export, recent files and the title's unsaved-changes marker."""
         self.export_action = self.files.export_action
-        self.autosaver = Autosaver(self, autosave_seconds) if autosave_seconds else None
+        self.autosaver = Autosaver(session, generation_settings, self.files, self.canvas,
+                                   autosave_seconds) if autosave_seconds else None
         if self.autosaver is not None:
             self.autosaver.failed.connect(
                 lambda error: self.show_message(f"Autosave failed: {error}"))
@@ -481,7 +484,7 @@ class MainWindow(GenerationMixin, QMainWindow):
 
     def offer_recovery(self) -> bool:
         """At launch: offer the unsaved work a crashed session left; True when restored."""
-        return offer_recovery(self)
+        return offer_recovery(self.files, self.autosaver, self.show_message)
 
     def _bind_document(self, document: Document) -> None:
         connect = self.document_connections.connect
