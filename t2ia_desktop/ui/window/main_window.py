@@ -154,9 +154,11 @@ class MainWindow(GenerationMixin, QMainWindow):
         self.outpaint_actions = OutpaintActions(self)
         """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
         self.results = ResultTools(self)
-        self.settings_from_image = SettingsFromImage(self)
+        self.settings_from_image = SettingsFromImage(
+            generation_settings, self.generate_panel, self.generate_dock, say=self.show_message,
+            parent=self)
         """File → Open settings from image…, and pictures dropped on the Generate panel."""
-        self.settings_from_image.install(self.file_menu)
+        self.settings_from_image.install(self.file_menu, self.import_action)
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
         self.queue_control = QueueControl(self, queue_keeper)
         """Queue entries of the Generate menu, retried jobs' results, the saved queue."""
