@@ -56,6 +56,7 @@ from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
 from t2ia_desktop.ui.window.layout import WindowLayout, scrolling
 from t2ia_desktop.ui.window.result_tools import ResultTools
+from t2ia_desktop.ui.window.status_info import StatusInfo
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,12 @@ class MainWindow(GenerationMixin, QMainWindow):
                                    self.layer_menu)
         self.outpaint_actions = OutpaintActions(self)
         """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
-        self.results = ResultTools(self)
+        self.results = ResultTools(
+            self, session, runner, generation_settings, canvas=self.canvas,
+            layers_panel=self.layers_panel, condition_actions=self.condition_actions,
+            generate_dock=self.generate_dock, queue_dock=self.queue_dock,
+            view_menu=self.view_menu, status=StatusInfo(self), say=self.show_message,
+            history_folder=history_folder)
         self.settings_from_image = SettingsFromImage(
             generation_settings, self.generate_panel, self.generate_dock, say=self.show_message,
             parent=self)
