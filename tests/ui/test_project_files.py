@@ -11,12 +11,18 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.files.ora import export_ora
 from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir
+from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.actions.projects import ProjectFiles
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.dialogs.new_document import PRESETS, NewDocumentDialog
+from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import add_canny, at, click_row, detected, drag, finish_pending
@@ -352,6 +358,40 @@ def test_settings_from_a_file_are_checked(window):
     assert panel.prompt_edit.toPlainText() == "ok"
     assert panel.step_fraction_slider.value() == 0.25
     assert sorted(ignored) == ["guidance_scale", "model", "new_seed_each_time", "seed", "steps"]
+
+
+# -- what the files need ----------------------------------------------------------------------
+def test_project_files_need_no_main_window(qtbot, document, models, tool_state, tmp_path):
+    session = Session(document)
+    settings = GenerationSettings.for_models(models)
+    parent, canvas, history = QWidget(), CanvasView(session, tool_state), HistoryPanel(session.undo)
+    for widget in (parent, canvas, history):
+        qtbot.addWidget(widget)
+    said: list[str] = []
+    files = ProjectFiles(session, settings, canvas=canvas, history_panel=history,
+                         say=said.append, parent=parent)
+    assert parent.windowTitle() == "Untitled — t2ia desktop"
+    assert files.save_action in parent.actions()  # Ctrl+S wherever the focus is in it
+    settings.prompt = "a harbour at dawn"
+    assert parent.windowTitle() == "Untitled* — t2ia desktop"
+    path = tmp_path / "alone.t2ia"
+    files.ask_save_path = lambda *_: str(path)
+    assert files.save()
+    assert said == [f"Saved {path}."]
+    assert parent.windowTitle() == "alone.t2ia — t2ia desktop"
+    settings.prompt = "something else"
+    files.ask_save_changes = lambda _name: "discard"
+    assert files.open_path(path)
+    assert session.document is not document
+    assert settings.prompt == "a harbour at dawn"
+    assert history.start_label == "Opened alone.t2ia"
+    assert not files.open_path(tmp_path / "missing.t2ia", confirmed=True)
+    assert files.error_box is not None
+    assert files.error_box.parent() is parent
+    files.error_box.close()
+    files.connections.disconnect_all()
+    canvas.connections.disconnect_all()
+    session.close()
 
 
 # -- the New dialog ---------------------------------------------------------------------------

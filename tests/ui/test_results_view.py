@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenuBar, QWidget
 
 from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.paths import log_dir
 from t2ia_desktop.runtime.system_info import NOT_LOADED, MemoryUse, memory_in_use
+from t2ia_desktop.ui.actions import help as help_module
+from t2ia_desktop.ui.actions.help import HelpMenu
 from t2ia_desktop.ui.common.error_details import ErrorDetailsDialog
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.ui.helpers import drag, finish_pending
@@ -129,3 +132,21 @@ def test_help_opens_the_log_folder_and_about(qtbot, window):
     assert "t2ia desktop" in box.text()
     box.close()
 
+
+
+def test_the_help_menu_fills_the_menu_bar_it_is_given(qtbot, monkeypatch, tmp_path):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    menu_bar = QMenuBar(parent)
+    said: list[str] = []
+    help_menu = HelpMenu(menu_bar, said.append, parent)
+    assert [action.text() for action in menu_bar.actions()] == ["&Help"]
+    (tmp_path / "taken").write_text("a file where the log folder would go")
+    monkeypatch.setattr(help_module, "log_dir", lambda: tmp_path / "taken" / "logs")
+    help_menu.open_url = lambda url: pytest.fail("a folder that is not there is not opened")
+    help_menu.log_action.trigger()
+    assert len(said) == 1
+    assert said[0].startswith(f"Cannot open the log folder {tmp_path / 'taken' / 'logs'}")
+    box = help_menu.show_about()
+    assert box.parent() is parent
+    box.close()

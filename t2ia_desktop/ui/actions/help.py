@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from t2ia_desktop import __version__
 from t2ia_desktop.core.paths import data_dir, history_dir, log_dir
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 
 def about_text() -> str:
@@ -32,20 +28,24 @@ def about_text() -> str:
 class HelpMenu(QObject):
     """Help → Open log folder, Help → About t2ia desktop."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, menu_bar: QMenuBar, say: Callable[[str], None],
+                 parent: QWidget) -> None:
+        """Adds the Help menu to ``menu_bar``; ``say`` puts a line in the status bar; About
+        opens over ``parent``."""
+        super().__init__(parent)
+        self.say = say
+        self.parent_widget = parent
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         """Opens a folder in the file manager; tests replace it."""
         self.about_box: QMessageBox | None = None
-        self.log_action = QAction("Open &log folder", window)
+        self.log_action = QAction("Open &log folder", parent)
         self.log_action.setToolTip("Open the folder of the log files (attach them to a bug report)")
         self.log_action.setStatusTip(self.log_action.toolTip())
         self.log_action.triggered.connect(self.open_log_folder)
-        self.about_action = QAction("&About t2ia desktop", window)
+        self.about_action = QAction("&About t2ia desktop", parent)
         self.about_action.setToolTip("Version, folders and libraries")
         self.about_action.triggered.connect(self.show_about)
-        self.menu = window.menuBar().addMenu("&Help")
+        self.menu = menu_bar.addMenu("&Help")
         self.menu.setToolTipsVisible(True)
         self.menu.addAction(self.log_action)
         self.menu.addSeparator()
@@ -56,15 +56,14 @@ class HelpMenu(QObject):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.window.show_message(f"Cannot open the log folder {folder}: "
-                                     f"{error.strerror or error}")
+            self.say(f"Cannot open the log folder {folder}: {error.strerror or error}")
             return
         self.open_url(QUrl.fromLocalFile(str(folder)))
 
     def show_about(self) -> QMessageBox:
         """About, without blocking the window (a job may be running)."""
         box = QMessageBox(QMessageBox.Icon.Information, "About t2ia desktop", about_text(),
-                          QMessageBox.StandardButton.Ok, self.window)
+                          QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setTextFormat(Qt.TextFormat.RichText)
         box.open()
         self.about_box = box

@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from PIL import Image
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from t2ia_desktop.core.document.composite import active_result, flatten
 from t2ia_desktop.core.document.document import Document
@@ -27,16 +27,17 @@ from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.files.imageio import save_png
 from t2ia_desktop.core.files.ora import export_ora, import_ora
 from t2ia_desktop.core.files.project import SUFFIX, load_project, save_project
+from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.common.widgets import (
     ModelConnections,
     ask_restore_or_discard,
     open_error_box,
 )
 from t2ia_desktop.ui.dialogs.new_document import ask_new_size
+from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.window.recent_files import RecentFiles
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +75,45 @@ def export_document(document: Document, path: str | Path) -> None:
                        "written; choose another folder.") from None
 
 
+def shortcut_action(parent: QWidget, text: str, tip: str, shortcuts: list[str],
+                    slot: Callable[[], object]) -> QAction:
+    """An action whose ``shortcuts`` work wherever the focus is in ``parent``'s window; its
+    tooltip names them."""
+    action = QAction(text, parent)
+    action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    keys = ", ".join(
+        QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts
+    )
+    action.setToolTip(f"{tip} ({keys})" if keys else tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    parent.addAction(action)
+    return action
+
+
 class ProjectFiles(QObject):
-    """The window's document on disk: its path, whether it changed since, and the File menu."""
+    """The session's document on disk: its path, whether it changed since, and the File menu's
+    actions (the window places them)."""
 
     state_changed = Signal()  # the path or the unsaved-changes state changed
     saved = Signal(object)  # Path: the document was saved there
     replaced = Signal()  # another document (New, Open, a recovery) is in the window now
 
-    def __init__(self, window: MainWindow, recent: RecentFiles | None = None) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: Session, generation_settings: GenerationSettings, *,
+                 canvas: CanvasView, history_panel: HistoryPanel, say: Callable[[str], None],
+                 parent: QWidget, recent: RecentFiles | None = None) -> None:
+        """Files hold ``session``'s document and ``generation_settings``; a stroke on
+        ``canvas`` is finished before a save; ``history_panel``'s first row says how the
+        document began; ``say`` puts a line in the status bar. ``parent`` is the window:
+        dialogs open over it, its title shows the document's name and unsaved marker, and
+        the File shortcuts work wherever the focus is in it."""
+        super().__init__(parent)
+        self.session = session
+        self.generation_settings = generation_settings
+        self.canvas = canvas
+        self.history_panel = history_panel
+        self.say = say
+        self.parent_widget = parent
         self.recent = recent or RecentFiles()
         self.path: Path | None = None
         """The project file Save writes (None: not saved yet, or opened from an .ora)."""
@@ -103,28 +133,29 @@ class ProjectFiles(QObject):
         """(what was found) → whether to restore unsaved work left by a crash."""
         self._build_actions()
         self.connections = ModelConnections()
-        self.connections.connect(window.undo.changed, self._on_changed)
+        self.connections.connect(session.undo.changed, self._on_changed)
         self.connections.drop_with(self)
-        window.generation_settings.events.all.connect(self._on_changed)
+        generation_settings.events.all.connect(self._on_changed)
         self.update_title()
 
     # -- actions --------------------------------------------------------------------------------
     def _build_actions(self) -> None:
-        window = self.window
-        self.new_action = window._action(
-            "New…", "Start a new document (choose its size)", ["Ctrl+N"], self.new_document)
-        self.open_action = window._action(
-            "Open…", "Open a t2ia project or an OpenRaster file", ["Ctrl+O"], self.open)
-        self.save_action = window._action(
-            "Save", "Save the document as a t2ia project", ["Ctrl+S"], self.save)
-        self.save_as_action = window._action(
-            "Save as…", "Save the document as a new t2ia project file", ["Ctrl+Shift+S"],
-            self.save_as)
-        self.export_action = window._action(
-            "Export…", "Save the visible layers flattened as PNG (with the result's generation "
-            "settings) or JPEG, or all layers as OpenRaster for Krita, GIMP or MyPaint",
-            ["Ctrl+Shift+E"], self.ask_export)
-        self.recent_menu = QMenu("Open &recent", window)
+        parent = self.parent_widget
+        self.new_action = shortcut_action(
+            parent, "New…", "Start a new document (choose its size)", ["Ctrl+N"],
+            self.new_document)
+        self.open_action = shortcut_action(
+            parent, "Open…", "Open a t2ia project or an OpenRaster file", ["Ctrl+O"], self.open)
+        self.save_action = shortcut_action(
+            parent, "Save", "Save the document as a t2ia project", ["Ctrl+S"], self.save)
+        self.save_as_action = shortcut_action(
+            parent, "Save as…", "Save the document as a new t2ia project file",
+            ["Ctrl+Shift+S"], self.save_as)
+        self.export_action = shortcut_action(
+            parent, "Export…", "Save the visible layers flattened as PNG (with the result's "
+            "generation settings) or JPEG, or all layers as OpenRaster for Krita, GIMP or "
+            "MyPaint", ["Ctrl+Shift+E"], self.ask_export)
+        self.recent_menu = QMenu("Open &recent", parent)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         self.fill_recent_menu()
@@ -152,17 +183,17 @@ class ProjectFiles(QObject):
 
     # -- state ----------------------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
-        return self.window.generation_settings.to_dict()
+        return self.generation_settings.to_dict()
 
     def is_dirty(self) -> bool:
         """Whether closing now would lose something: the document or its settings changed
         since they were last saved or opened."""
-        return (self.recovered or not self.window.undo.is_clean
+        return (self.recovered or not self.session.undo.is_clean
                 or self._settings() != self._saved_settings)
 
     def update_title(self) -> None:
         dirty = self.is_dirty()
-        self.window.setWindowTitle(f"{self.name}{'*' if dirty else ''} — {APP_TITLE}")
+        self.parent_widget.setWindowTitle(f"{self.name}{'*' if dirty else ''} — {APP_TITLE}")
         self.save_action.setToolTip(
             f"Save the document to {self.path} (Ctrl+S)" if self.path else
             "Save the document as a t2ia project (Ctrl+S)")
@@ -172,7 +203,7 @@ class ProjectFiles(QObject):
         self.state_changed.emit()
 
     def _mark_saved(self) -> None:
-        self.window.undo.set_clean()
+        self.session.undo.set_clean()
         self._saved_settings = self._settings()
         self.recovered = False
         self._on_changed()
@@ -182,13 +213,13 @@ class ProjectFiles(QObject):
         """File → New: ask for a size, then a blank canvas with a sketch layer."""
         if not self.confirm_discard():
             return False
-        current = self.window.document
+        current = self.session.document
         size = self.ask_new_size(current.width, current.height)
         if size is None:
             return False
         width, height = size
         self._replace(Document.with_sketch_layer(width, height), None, f"New {width} × {height}")
-        self.window.show_message(f"New document, {width} × {height} pixels.")
+        self.say(f"New document, {width} × {height} pixels.")
         return True
 
     def open(self) -> bool:
@@ -229,14 +260,14 @@ class ProjectFiles(QObject):
             text += " Save keeps it as a t2ia project (Save as… for its name)."
         if ignored:
             text += f" Some settings could not be used here: {', '.join(ignored)}."
-        self.window.show_message(text)
+        self.say(text)
         return True
 
     def _replace(self, document: Document, path: Path | None, start: str,
                  settings: dict[str, Any] | None = None, name: str | None = None) -> list[str]:
-        ignored = self.window.generation_settings.update_from_dict(settings) if settings else []
-        self.window.session.set_document(document)
-        self.window.history_panel.set_start_label(start)
+        ignored = self.generation_settings.update_from_dict(settings) if settings else []
+        self.session.set_document(document)
+        self.history_panel.set_start_label(start)
         self.path = path
         self.name = name or (path.name if path else UNTITLED)
         self.recovered = False
@@ -276,10 +307,10 @@ class ProjectFiles(QObject):
 
     def save_to(self, path: Path) -> bool:
         """Write the project atomically to ``path``; on error say why (nothing is lost)."""
-        self.window.canvas.end_stroke()
+        self.canvas.end_stroke()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            save_project(self.window.document, path, self._settings())
+            save_project(self.session.document, path, self._settings())
         except T2IAError as error:
             self.show_error("Cannot save the project", str(error))
             return False
@@ -289,7 +320,7 @@ class ProjectFiles(QObject):
         self.name = path.name
         self.recent.add(path)
         self._mark_saved()
-        self.window.show_message(f"Saved {path}.")
+        self.say(f"Saved {path}.")
         self.saved.emit(path)
         return True
 
@@ -306,13 +337,13 @@ class ProjectFiles(QObject):
         return self.export_to(path)
 
     def export_to(self, path: Path) -> bool:
-        self.window.canvas.end_stroke()
+        self.canvas.end_stroke()
         try:
-            export_document(self.window.document, path)
+            export_document(self.session.document, path)
         except T2IAError as error:
             self.show_error("Cannot export", str(error))
             return False
-        self.window.show_message(f"Exported {path}.")
+        self.say(f"Exported {path}.")
         return True
 
     # -- asking ---------------------------------------------------------------------------------
@@ -328,23 +359,23 @@ class ProjectFiles(QObject):
 
     def show_error(self, title: str, text: str) -> None:
         """An error dialog that does not block, and the same words in the status bar."""
-        self.error_box = open_error_box(self.window, self.error_box, title, text)
+        self.error_box = open_error_box(self.parent_widget, self.error_box, title, text)
 
     def _ask_open_path(self) -> str:
         folder = str(self.path.parent) if self.path else ""
-        path, _filter = QFileDialog.getOpenFileName(self.window, "Open", folder, OPEN_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self.parent_widget, "Open", folder, OPEN_FILTER)
         return path
 
     def _ask_save_path(self, title: str, suggested: str, filters: str) -> str:
-        path, _filter = QFileDialog.getSaveFileName(self.window, title, suggested, filters)
+        path, _filter = QFileDialog.getSaveFileName(self.parent_widget, title, suggested, filters)
         return path
 
     def _ask_new_size(self, width: int, height: int) -> tuple[int, int] | None:
-        return ask_new_size(self.window, width, height)
+        return ask_new_size(self.parent_widget, width, height)
 
     def _ask_restore(self, found: str) -> bool:
         return ask_restore_or_discard(
-            self.window, APP_TITLE,
+            self.parent_widget, APP_TITLE,
             "t2ia desktop did not close properly last time. Restore the unsaved "
             "work it kept?", found)
 
@@ -352,7 +383,7 @@ class ProjectFiles(QObject):
         buttons = QMessageBox.StandardButton
         box = QMessageBox(QMessageBox.Icon.Question, APP_TITLE,
                           f"Save the changes to “{name}”?",
-                          buttons.Save | buttons.Discard | buttons.Cancel, self.window)
+                          buttons.Save | buttons.Discard | buttons.Cancel, self.parent_widget)
         box.setInformativeText("Your changes are lost if you don't save them.")
         box.setDefaultButton(buttons.Save)
         answer = box.exec()

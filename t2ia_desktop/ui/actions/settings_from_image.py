@@ -8,19 +8,17 @@ and the panel stays as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QDropEvent
-from PySide6.QtWidgets import QAbstractScrollArea, QFileDialog, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFileDialog, QMenu, QWidget
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.parameters_text import ImageSettings, read_image_settings
 from t2ia_desktop.core.generation.sdxl_extras import WORDS
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.core.generation.settings import GenerationSettings
 
 PICTURE_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 SETTING_WORDS = {"prompt": "prompt", "negative_prompt": "negative prompt", "model": "model",
@@ -32,29 +30,38 @@ SETTING_WORDS = {"prompt": "prompt", "negative_prompt": "negative prompt", "mode
 class SettingsFromImage(QObject):
     """The action and the drop target; ``choose_file`` asks for a picture ("" = cancelled)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.action = QAction("Open settings from &image…", window)
+    def __init__(self, generation_settings: GenerationSettings, generate_panel: QWidget,
+                 generate_dock: QDockWidget, *, say: Callable[[str], None],
+                 parent: QWidget) -> None:
+        """A picture's settings go into ``generation_settings``; pictures dropped on
+        ``generate_panel`` are read; ``generate_dock`` comes to the front to show what came
+        back, and ``say`` tells it in the status bar. The file dialog opens over
+        ``parent``."""
+        super().__init__(parent)
+        self.generation_settings = generation_settings
+        self.generate_dock = generate_dock
+        self.say = say
+        self.parent_widget = parent
+        self.action = QAction("Open settings from &image…", parent)
         self.action.setToolTip("Fill the Generate panel with the settings a picture was made "
                                "with (t2ia desktop or A1111 PNGs); you can also drop the "
                                "picture on the Generate panel")
         self.action.triggered.connect(self.open_dialog)
         self.choose_file = self._ask_file
         self.last_message = ""
-        self._watch(window.generate_panel)
+        self._watch(generate_panel)
 
-    def install(self, file_menu) -> None:
-        """Put the action in the File menu, after Import."""
+    def install(self, file_menu: QMenu, import_action: QAction | None) -> None:
+        """Put the action in the File menu, after ``import_action`` (at the end when the
+        menu does not have it)."""
         actions = file_menu.actions()
-        import_action = getattr(self.window, "import_action", None)
         after = next((actions[i + 1] for i, a in enumerate(actions[:-1])
                       if a is import_action), None)
         file_menu.insertAction(after, self.action)
 
     def _ask_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Open settings from image", "",
+            self.parent_widget, "Open settings from image", "",
             "Pictures with settings (*.png *.webp *.jpg *.jpeg);;All files (*)")
         return path
 
@@ -69,28 +76,26 @@ class SettingsFromImage(QObject):
         try:
             found = read_image_settings(path)
         except BadInput as error:
-            self._say(f"No settings restored: {error}.")
+            self._tell(f"No settings restored: {error}.")
             return None
-        settings = self.window.generation_settings
+        settings = self.generation_settings
         known = set(settings.to_dict())
         ignored = settings.update_from_dict(found.settings)
         left = sorted({SETTING_WORDS.get(n, n) for n in found.settings
                        if n not in known or n in ignored})
-        dock = getattr(self.window, "generate_dock", None)
-        if dock is not None:
-            dock.raise_()
+        self.generate_dock.raise_()
         source = "its t2ia settings" if found.source == "t2ia" else "its A1111 parameters"
         text = f"Restored the settings of {name} from {source}"
         if left:
             text += f"; kept the current {', '.join(left)} (not available here)"
         if found.notes:
             text += "; " + "; ".join(found.notes)
-        self._say(text + ".")
+        self._tell(text + ".")
         return found
 
-    def _say(self, text: str) -> None:
+    def _tell(self, text: str) -> None:
         self.last_message = text
-        self.window.show_message(text)
+        self.say(text)
 
     # -- dropping a picture on the Generate panel ----------------------------------------------
     def _watch(self, panel: QWidget) -> None:

@@ -294,17 +294,24 @@ def eye_icon() -> QIcon:
     return icon
 
 
-def open_error_box(window: QMainWindow, previous: QMessageBox | None, title: str,
+def open_error_box(window: QWidget, previous: QMessageBox | None, title: str,
                    text: str) -> QMessageBox:
-    """A warning dialog that does not block, replacing ``previous``, with the same words in
-    the status bar and the log; returns the new box so callers can keep (and close) it."""
-    return open_warning_box(window, previous, title, text, window.statusBar().showMessage)
+    """A warning dialog over ``window`` that does not block, replacing ``previous``, with the
+    same words in the log and in the status bar of ``window``'s main window (when it is in
+    one); returns the new box so callers can keep (and close) it."""
+    main_window = window.window()
+    if isinstance(main_window, QMainWindow):
+        show_status = main_window.statusBar().showMessage
+    else:
+        def show_status(_text: str, _timeout: int) -> None:
+            return None
+    return open_warning_box(window, previous, title, text, show_status)
 
 
 def open_warning_box(parent: QWidget, previous: QMessageBox | None, title: str, text: str,
                      show_status: Callable[[str, int], None]) -> QMessageBox:
-    """:func:`open_error_box` for a part that has no window of its own: the dialog opens over
-    ``parent`` and ``show_status(text, timeout_ms)`` shows the same words in the status bar."""
+    """:func:`open_error_box` for a part that is told where the status line is: the dialog
+    opens over ``parent`` and ``show_status(text, timeout_ms)`` shows the same words."""
     logging.getLogger("t2ia_desktop.ui").warning("%s: %s", title, text)
     show_status(f"{title}: {text}", 15000)
     if previous is not None:

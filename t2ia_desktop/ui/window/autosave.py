@@ -20,10 +20,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
@@ -32,10 +33,11 @@ from t2ia_desktop.core.document.selection import adopt_selection, document_selec
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.files.atomic_file import atomic_write
 from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir
-
-if TYPE_CHECKING:
-    from t2ia_desktop.ui.window.main_window import MainWindow
+from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.actions.projects import ProjectFiles
+from t2ia_desktop.ui.canvas.view import CanvasView
 
 log = logging.getLogger(__name__)
 
@@ -154,17 +156,23 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 class Autosaver(QObject):
-    """Writes the window's unsaved work to its session folder, at most ``interval_s`` seconds
-    after each change; :meth:`finish` (a clean close) removes it."""
+    """Writes the unsaved work of ``files`` (the document of ``session`` and
+    ``generation_settings``) to its session folder, at most ``interval_s`` seconds after each
+    change; :meth:`finish` (a clean close) removes it. A stroke being painted on ``canvas`` is
+    waited for."""
 
     written = Signal(object)  # Path of the recovery project, once written
     failed = Signal(str)
     _done = Signal(object, str)  # from the writer thread: (path or None, error)
 
-    def __init__(self, window: MainWindow, interval_s: float = DEFAULT_INTERVAL_S,
+    def __init__(self, session: Session, generation_settings: GenerationSettings,
+                 files: ProjectFiles, canvas: CanvasView, interval_s: float = DEFAULT_INTERVAL_S,
                  root: Path | None = None) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(files)
+        self.session = session
+        self.generation_settings = generation_settings
+        self.files = files
+        self.canvas = canvas
         self.root = root or recovery_root()
         self.folder = self.root / f"session-{uuid.uuid4().hex[:12]}"
         self._lock: QLockFile | None = None
@@ -179,8 +187,8 @@ class Autosaver(QObject):
         self.timer.timeout.connect(self.save_now)
         self._done.connect(self._on_done)
         self._take_folder(self.folder)
-        window.files.state_changed.connect(self._on_state_changed)
-        window.files.replaced.connect(self._on_state_changed)
+        files.state_changed.connect(self._on_state_changed)
+        files.replaced.connect(self._on_state_changed)
 
     @property
     def document_path(self) -> Path:
@@ -214,7 +222,7 @@ class Autosaver(QObject):
     def _on_state_changed(self) -> None:
         if self._closed:
             return
-        if self.window.files.is_dirty():
+        if self.files.is_dirty():
             if not self.timer.isActive() and not self._busy:
                 self.timer.start()
             elif self._busy:
@@ -226,17 +234,17 @@ class Autosaver(QObject):
 
     def save_now(self) -> None:
         """Write the unsaved work now (the timer calls it)."""
-        if self._closed or not self.window.files.is_dirty():
+        if self._closed or not self.files.is_dirty():
             return
         if self._busy:
             self._again = True
             return
-        if self.window.canvas.stroking:
+        if self.canvas.stroking:
             self.timer.start(STROKE_RETRY_MS)
             return
-        files = self.window.files
-        document = copy_document(self.window.document)  # the only work on the UI thread
-        settings = files.window.generation_settings.to_dict()
+        files = self.files
+        document = copy_document(self.session.document)  # the only work on the UI thread
+        settings = self.generation_settings.to_dict()
         info = {"name": files.name, "original": str(files.path) if files.path else None,
                 "saved_at": time.time(), "pid": os.getpid()}
         self._busy = True
@@ -307,32 +315,34 @@ def load_recovery(recovery: Recovery) -> tuple[Document, dict[str, Any]]:
     return load_project(recovery.document_path)
 
 
-def offer_recovery(window: MainWindow) -> bool:
-    """At launch: offer ``window`` the unsaved work crashed sessions left, newest first; True
-    when one was restored. A declined one is deleted; one that cannot be read is kept (its
-    folder is named) and told; the others wait for the next launch."""
-    autosaver = window.autosaver
+def offer_recovery(files: ProjectFiles, autosaver: Autosaver | None,
+                   say: Callable[[str], None]) -> bool:
+    """At launch: offer the unsaved work crashed sessions left, newest first, to ``files``
+    (which asks and restores; ``autosaver``, when autosave is on, carries on in the restored
+    one's folder); True when one was restored, and ``say`` tells it. A declined one is
+    deleted; one that cannot be read is kept (its folder is named) and told; the others wait
+    for the next launch."""
     restored = False
     for recovery in find_recoveries(autosaver.root if autosaver is not None else None):
         if restored:
             recovery.release()  # one at a time
             continue
-        if not window.files.ask_restore(recovery.describe()):
+        if not files.ask_restore(recovery.describe()):
             recovery.discard()
             continue
         try:
             document, settings = load_recovery(recovery)
         except T2IAError as error:
             recovery.release()
-            window.files.show_error("Cannot restore the unsaved work",
-                                    f"{error}\n\nIt is kept in {recovery.folder}.")
+            files.show_error("Cannot restore the unsaved work",
+                             f"{error}\n\nIt is kept in {recovery.folder}.")
             continue
-        window.files.restore(document, settings, recovery.name, recovery.original)
+        files.restore(document, settings, recovery.name, recovery.original)
         if autosaver is not None:
             autosaver.adopt(recovery)  # its files stay until this session saves
         else:
             recovery.discard()
         restored = True
-        window.show_message(f"Restored {recovery.describe()}. Save it to keep it.")
+        say(f"Restored {recovery.describe()}. Save it to keep it.")
     return restored
 

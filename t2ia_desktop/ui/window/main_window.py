@@ -50,6 +50,7 @@ from t2ia_desktop.ui.queue.panel import QueuePanel
 from t2ia_desktop.ui.window.autosave import Autosaver, offer_recovery
 from t2ia_desktop.ui.window.layout import Arrangement, Docks, WindowLayout, scrolling
 from t2ia_desktop.ui.window.result_tools import ResultTools
+from t2ia_desktop.ui.window.status_info import StatusInfo
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +129,13 @@ class MainWindow(QMainWindow):
             session, lambda: generation_settings.family, self.layers_panel.selected_layer, self)
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
         self._build_actions()
-        self.files = ProjectFiles(self)
+        self.files = ProjectFiles(session, generation_settings, canvas=self.canvas,
+                                  history_panel=self.history_panel, say=self.show_message,
+                                  parent=self)
         """New, Open, Save, Export, recent files and the title's unsaved-changes marker."""
         self.export_action = self.files.export_action
-        self.autosaver = Autosaver(self, autosave_seconds) if autosave_seconds else None
+        self.autosaver = Autosaver(session, generation_settings, self.files, self.canvas,
+                                   autosave_seconds) if autosave_seconds else None
         if self.autosaver is not None:
             self.autosaver.failed.connect(
                 lambda error: self.show_message(f"Autosave failed: {error}"))
@@ -153,10 +157,19 @@ class MainWindow(QMainWindow):
             session, generation_settings, self.generate_panel, self.canvas,
             self.layer_actions.canvas_size_action, self.show_message, self)
         """Image → Extend canvas (outpaint)…: grow the canvas, mask the new area, Inpaint."""
-        self.results = ResultTools(self)
-        self.settings_from_image = SettingsFromImage(self)
+        status = StatusInfo(generation_settings, runner.worker.executor.engine_ready,
+                            self.statusBar(), self)
+        self.results = ResultTools(
+            self, session, runner, generation_settings, canvas=self.canvas,
+            layers_panel=self.layers_panel, condition_actions=self.condition_actions,
+            generate_dock=self.generate_dock, queue_dock=self.queue_dock,
+            view_menu=self.view_menu, status=status, say=self.show_message,
+            history_folder=history_folder)
+        self.settings_from_image = SettingsFromImage(
+            generation_settings, self.generate_panel, self.generate_dock, say=self.show_message,
+            parent=self)
         """File → Open settings from image…, and pictures dropped on the Generate panel."""
-        self.settings_from_image.install(self.file_menu)
+        self.settings_from_image.install(self.file_menu, self.import_action)
         """Image history dock, compare view (C), device/model/memory status, Help menu."""
         self.queue_control = QueueControl(
             self.queue_panel, runner.queue, session, self.generation.deliver, self.show_message,
@@ -490,7 +503,7 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """At launch: offer the unsaved work a crashed session left; True when restored."""
-        return offer_recovery(self)
+        return offer_recovery(self.files, self.autosaver, self.show_message)
 
     def _bind_document(self, document: Document) -> None:
         connect = self.document_connections.connect
