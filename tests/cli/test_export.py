@@ -17,8 +17,8 @@ from t2ia_desktop.core.document.composite import flatten
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.ora import import_ora
 from t2ia_desktop.core.files.project import save_project
-from tests.cli.helpers import one_error_line, run_cli
 from tests.builders import four_layers
+from tests.cli.helpers import one_error_line, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 

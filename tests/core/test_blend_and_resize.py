@@ -19,8 +19,8 @@ from t2ia_desktop.core.undo.commands import (
     anchor_offset,
 )
 from t2ia_desktop.core.undo.stack import UndoStack
-from tests.core.histories import SH, SW, apply, operations, small_document
 from tests.builders import noise, state
+from tests.core.histories import SH, SW, apply, operations, small_document
 
 
 def solid(rgba, width=4, height=3) -> np.ndarray:

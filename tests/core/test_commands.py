@@ -19,8 +19,8 @@ from t2ia_desktop.core.undo.commands import (
     snapshot,
 )
 from t2ia_desktop.core.undo.stack import UndoStack
-from tests.core.histories import SH, SW, apply, operations, small_document
 from tests.builders import noise, state
+from tests.core.histories import SH, SW, apply, operations, small_document
 
 # -- the property test ------------------------------------------------------------------------
 

@@ -2,25 +2,23 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 
 import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from t2ia_desktop.core.image_history.store import INDEX, History
+from tests.builders import control, request
 
-
-def request(seed: int = 7) -> GenerationRequest:
-    control = ControlSpec("sketch", Image.new("L", (64, 64), 0), None, 0.8)
-    return GenerationRequest(model="demo", prompt="a red kite", seed=seed, width=64, height=64,
-                             controls=(control,))
+red_kite = partial(request, prompt="a red kite", seed=7, steps=30,
+                   controls=(control(shade=0, conditioning_scale=0.8),))
 
 
 def test_a_result_is_written_with_its_request_thumbnail_and_index(tmp_path):
     history = History(tmp_path / "history")
     image = Image.new("RGB", (640, 320), (10, 200, 30))
-    entry = history.add(image, request())
+    entry = history.add(image, red_kite())
     with Image.open(entry.image) as saved:
         assert saved.size == (640, 320)
         assert saved.getpixel((5, 5)) == (10, 200, 30)
@@ -36,8 +34,8 @@ def test_a_result_is_written_with_its_request_thumbnail_and_index(tmp_path):
 
 def test_two_results_in_the_same_second_keep_both(tmp_path):
     history = History(tmp_path)
-    first = history.add(Image.new("RGB", (8, 8)), request(1))
-    second = history.add(Image.new("RGB", (8, 8)), request(1))
+    first = history.add(Image.new("RGB", (8, 8)), red_kite(seed=1))
+    second = history.add(Image.new("RGB", (8, 8)), red_kite(seed=1))
     assert first.image != second.image
     assert first.image.is_file()
     assert second.image.is_file()
@@ -46,7 +44,7 @@ def test_two_results_in_the_same_second_keep_both(tmp_path):
 
 def test_a_corrupt_index_is_rebuilt_from_the_images(tmp_path):
     history = History(tmp_path)
-    kept = [history.add(Image.new("RGB", (8, 8)), request(seed)).id for seed in (3, 4)]
+    kept = [history.add(Image.new("RGB", (8, 8)), red_kite(seed=seed)).id for seed in (3, 4)]
     (tmp_path / INDEX).write_text("{not json\n")
     entries = history.entries()
     assert sorted(e.id for e in entries) == sorted(kept)
@@ -59,7 +57,7 @@ def test_a_read_only_folder_is_a_clear_error(tmp_path):
     tmp_path.chmod(0o500)
     try:
         with pytest.raises(T2IAError, match="history folder"):
-            History(tmp_path / "history").add(Image.new("RGB", (8, 8)), request())
+            History(tmp_path / "history").add(Image.new("RGB", (8, 8)), red_kite())
     finally:
         tmp_path.chmod(0o700)
 
@@ -68,4 +66,4 @@ def test_a_history_path_that_is_a_file_is_a_clear_error(tmp_path):
     blocker = tmp_path / "history"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(T2IAError, match="Could not save the result to the history folder"):
-        History(blocker).add(Image.new("RGB", (8, 8)), request())
+        History(blocker).add(Image.new("RGB", (8, 8)), red_kite())

@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from t2ia_desktop.core.image_history.query import (
     NO_CONTROLS,
     HistoryFilter,
@@ -22,14 +21,7 @@ from t2ia_desktop.core.image_history.query import (
     search,
 )
 from t2ia_desktop.core.image_history.store import INDEX, TRASH, History
-
-
-def request(prompt: str, seed: int, model: str = "demo", conditions: tuple[str, ...] = ()
-            ) -> GenerationRequest:
-    controls = tuple(ControlSpec(c, Image.new("L", (64, 64), 0), None, 0.8) for c in conditions)
-    return GenerationRequest(model=model, prompt=prompt, seed=seed, width=64, height=64,
-                             steps=12, guidance_scale=5.5, negative_prompt="blurry",
-                             controls=controls)
+from tests.builders import control, request
 
 
 @pytest.fixture
@@ -40,8 +32,10 @@ def history(tmp_path) -> History:
         ("a red barn in snow", 2, "sdxl-base", ("canny", "sketch")),
         ("Blue kite, evening", 3, "demo", ()),
     ):
-        folder.add(Image.new("RGB", (64, 64), (seed * 40, 0, 0)), request(prompt, seed, model,
-                                                                          conditions))
+        controls = tuple(control(c, shade=0, conditioning_scale=0.8) for c in conditions)
+        folder.add(Image.new("RGB", (64, 64), (seed * 40, 0, 0)),
+                   request(model, prompt=prompt, seed=seed, steps=12, guidance_scale=5.5,
+                           negative_prompt="blurry", controls=controls))
     return folder
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from functools import partial
 
 import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.imageio import check_output_path, open_image, save_png
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from tests.builders import control, request
 
 
 def _png_bytes(size=(64, 48)) -> bytes:
@@ -19,12 +20,8 @@ def _png_bytes(size=(64, 48)) -> bytes:
     return buffer.getvalue()
 
 
-def _request() -> GenerationRequest:
-    control = ControlSpec("sketch", Image.new("L", (64, 64), 255), conditioning_scale=0.9)
-    return GenerationRequest(
-        model="demo", prompt="a red kite", negative_prompt="blurry", seed=42, steps=12,
-        width=64, height=64, scheduler="ddim", controls=(control,),
-    )
+red_kite = partial(request, prompt="a red kite", negative_prompt="blurry", seed=42, steps=12,
+                   scheduler="ddim", controls=(control(conditioning_scale=0.9),))
 
 
 def test_open_image_reads_a_good_png_fully(tmp_path):
@@ -80,7 +77,7 @@ def test_check_output_path_rejects_a_missing_folder(tmp_path):
 
 def test_save_png_writes_atomically_with_metadata(tmp_path):
     out = tmp_path / "result.png"
-    request = _request()
+    request = red_kite()
     image = Image.new("RGB", (64, 64), (10, 20, 30))
 
     save_png(image, out, request)

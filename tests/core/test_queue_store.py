@@ -12,6 +12,7 @@ from PIL import Image
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.queue_file import FORMAT_VERSION, IMAGES, QUEUE_FILE, QueueStore
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from tests.builders import request
 
 
 def _control(seed: int = 3, condition: str = "sketch") -> ControlSpec:
@@ -20,11 +21,10 @@ def _control(seed: int = 3, condition: str = "sketch") -> ControlSpec:
     return ControlSpec(condition, image, None, 0.7)
 
 
-def _request(seed: int = 1, controls: tuple[ControlSpec, ...] = ()) -> GenerationRequest:
-    return GenerationRequest(model="demo", prompt=f"a lighthouse {seed}", seed=seed, steps=6,
-                             width=64, height=64, guidance_scale=5.5,
-                             adapter_conditioning_factor=0.5, negative_prompt="fog",
-                             controls=controls)
+def lighthouse(seed: int = 1, controls: tuple[ControlSpec, ...] = ()) -> GenerationRequest:
+    """A queued request told apart by its seed and its prompt, "a lighthouse <seed>"."""
+    return request(prompt=f"a lighthouse {seed}", seed=seed, steps=6, guidance_scale=5.5,
+                   adapter_conditioning_factor=0.5, negative_prompt="fog", controls=controls)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def store(tmp_path) -> QueueStore:
 
 def test_pending_requests_come_back_whole_in_order(store):
     sketch, canny = _control(1), _control(2, "canny")
-    requests = [_request(seed, (sketch, canny)) for seed in (10, 11, 12)]
+    requests = [lighthouse(seed, (sketch, canny)) for seed in (10, 11, 12)]
     store.write([(requests[0], "running"), (requests[1], "queued"), (requests[2], "queued")],
                 paused=True)
     saved = store.read()
@@ -55,8 +55,8 @@ def test_pending_requests_come_back_whole_in_order(store):
 
 def test_images_no_longer_named_are_removed_and_an_empty_queue_removes_the_file(store):
     first, second = _control(1), _control(2)
-    store.write([(_request(1, (first,)), "queued"), (_request(2, (second,)), "queued")])
-    store.write([(_request(2, (second,)), "queued")])
+    store.write([(lighthouse(1, (first,)), "queued"), (lighthouse(2, (second,)), "queued")])
+    store.write([(lighthouse(2, (second,)), "queued")])
     names = [path.name for path in (store.folder / IMAGES).glob("*.png")]
     assert len(names) == 1
     assert names[0].startswith(second.image_hash())
@@ -67,7 +67,7 @@ def test_images_no_longer_named_are_removed_and_an_empty_queue_removes_the_file(
 
 
 def test_a_file_from_a_newer_version_is_refused_and_can_be_set_aside(store):
-    store.write([(_request(1, (_control(),)), "queued")])
+    store.write([(lighthouse(1, (_control(),)), "queued")])
     data = json.loads(store.path.read_text())
     data["format_version"] = FORMAT_VERSION + 1
     data["app_version"] = "9.0"
@@ -100,7 +100,7 @@ def test_a_file_from_a_newer_version_is_refused_and_can_be_set_aside(store):
         '"image": "images/', '"image": "../../etc/')), "not an image of the queue"),
 ])
 def test_a_damaged_file_says_why(store, damage, reason):
-    store.write([(_request(1, (_control(),)), "queued")])
+    store.write([(lighthouse(1, (_control(),)), "queued")])
     damage(store)
     with pytest.raises(BadInput, match=f"The saved queue .* cannot be restored: .*{reason}"):
         store.read()
@@ -110,4 +110,4 @@ def test_a_folder_that_cannot_be_written_is_told(tmp_path):
     (tmp_path / "a-file").write_text("in the way")
     store = QueueStore(tmp_path / "a-file" / "queue")
     with pytest.raises(BadInput, match="Could not save the queue .* Free some space"):
-        store.write([(_request(1), "queued")])
+        store.write([(lighthouse(1), "queued")])

@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import SCHEDULERS
+from tests.builders import control, request
 
-
-def _control(condition: str = "sketch", scale: float = 1.0, shade: int = 255) -> ControlSpec:
-    return ControlSpec(condition, Image.new("L", (64, 64), shade), conditioning_scale=scale)
-
-
-def _request(**changes) -> GenerationRequest:
-    base = GenerationRequest(
-        model="demo", prompt="a lighthouse", width=512, height=512, steps=20,
-        controls=(_control("sketch", 0.8), _control("canny", 1.2, shade=17)),
-    )
-    return base.with_changes(**changes)
+lighthouse = partial(
+    request, prompt="a lighthouse", width=512, height=512, steps=20,
+    controls=(control("sketch", conditioning_scale=0.8),
+              control("canny", conditioning_scale=1.2, shade=17)),
+)
 
 
 def test_a_good_request_validates_and_returns_itself():
-    request = _request()
+    request = lighthouse()
     assert request.validate() is request
 
 
 @pytest.mark.parametrize("scheduler", list(SCHEDULERS))
 def test_every_listed_scheduler_is_accepted(scheduler):
-    _request(scheduler=scheduler).validate()
+    lighthouse(scheduler=scheduler).validate()
 
 
 @pytest.mark.parametrize(
@@ -55,35 +51,35 @@ def test_every_listed_scheduler_is_accepted(scheduler):
 )
 def test_validate_rejects_a_bad_field_and_names_it(changes, field):
     with pytest.raises(BadInput, match=field):
-        _request(**changes).validate()
+        lighthouse(**changes).validate()
 
 
 @pytest.mark.parametrize("scale", [-0.01, 2.01, float("nan")])
 def test_validate_rejects_a_control_scale_outside_0_to_2_and_names_the_control(scale):
-    request = _request(controls=(_control("sketch", 1.0), _control("canny", scale)))
+    request = lighthouse(controls=(control("sketch"), control("canny", conditioning_scale=scale)))
     with pytest.raises(BadInput, match="conditioning scale of canny"):
         request.validate()
 
 
 @pytest.mark.parametrize("scale", [0.0, 2.0])
 def test_control_scale_bounds_are_inclusive(scale):
-    _request(controls=(_control("sketch", scale),)).validate()
+    lighthouse(controls=(control("sketch", conditioning_scale=scale),)).validate()
 
 
 @pytest.mark.parametrize("size", [64, 4096])
 def test_size_bounds_are_inclusive(size):
-    _request(width=size, height=size).validate()
+    lighthouse(width=size, height=size).validate()
 
 
 def test_unknown_scheduler_message_lists_the_choices():
     with pytest.raises(BadInput) as caught:
-        _request(scheduler="nope").validate()
+        lighthouse(scheduler="nope").validate()
     for name in SCHEDULERS:
         assert name in str(caught.value)
 
 
 def test_request_is_frozen():
-    request = _request()
+    request = lighthouse()
     with pytest.raises(AttributeError):
         request.steps = 3  # type: ignore[misc]
     assert request.with_changes(steps=3).steps == 3
@@ -91,7 +87,7 @@ def test_request_is_frozen():
 
 
 def test_metadata_is_json_and_holds_control_hashes_not_images():
-    request = _request(seed=1234, negative_prompt="fog")
+    request = lighthouse(seed=1234, negative_prompt="fog")
     metadata = request.to_metadata()
 
     round_trip = json.loads(json.dumps(metadata))
@@ -104,16 +100,16 @@ def test_metadata_is_json_and_holds_control_hashes_not_images():
     controls = metadata["controls"]
     assert [c["condition"] for c in controls] == ["sketch", "canny"]
     assert [c["conditioning_scale"] for c in controls] == [0.8, 1.2]
-    for control, spec in zip(controls, request.controls, strict=True):
-        assert control["image_sha256"] == spec.image_hash()
-        assert isinstance(control["image_sha256"], str)
-        assert not any(isinstance(value, Image.Image) for value in control.values())
+    for listed, spec in zip(controls, request.controls, strict=True):
+        assert listed["image_sha256"] == spec.image_hash()
+        assert isinstance(listed["image_sha256"], str)
+        assert not any(isinstance(value, Image.Image) for value in listed.values())
     # different pixels, different hashes; same pixels, same hash
     assert controls[0]["image_sha256"] != controls[1]["image_sha256"]
-    assert _control("sketch").image_hash() == _control("canny").image_hash()
+    assert control("sketch").image_hash() == control("canny").image_hash()
 
 
 def test_metadata_of_a_request_without_controls_has_an_empty_list():
-    metadata = _request(controls=()).to_metadata()
+    metadata = lighthouse(controls=()).to_metadata()
     assert metadata["controls"] == []
     json.dumps(metadata)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec
 from t2ia_desktop.engine.generate import Engine
+from tests.builders import request
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +34,8 @@ def mask() -> Image.Image:
     return Image.fromarray(pixels, "L")
 
 
-def request(model, family, **changes) -> GenerationRequest:
-    base = GenerationRequest(model=str(model), family=family, prompt="a red barn", steps=4,
-                             width=128, height=128, guidance_scale=4.0, seed=11)
-    return base.with_changes(**changes)
+red_barn = partial(request, prompt="a red barn", steps=4, width=128, height=128,
+                   guidance_scale=4.0, seed=11)
 
 
 def model_for(family, sdxl_demo, sd15_demo):
@@ -45,7 +46,8 @@ def model_for(family, sdxl_demo, sd15_demo):
 def test_strength_zero_returns_the_init_image(engine, sdxl_demo, sd15_demo, photo, family):
     steps = []
     image = engine.generate(
-        request(model_for(family, sdxl_demo, sd15_demo), family, init_image=photo, strength=0.0),
+        red_barn(model_for(family, sdxl_demo, sd15_demo), family=family, init_image=photo,
+                 strength=0.0),
         on_step=lambda step, total: steps.append((step, total)))
     np.testing.assert_array_equal(np.array(image), np.array(photo))
     assert steps[-1][0] == steps[-1][1]
@@ -57,16 +59,16 @@ def test_img2img_runs_the_strength_share_of_steps_and_adapters_guide_it(
 ):
     model = model_for(family, sdxl_demo, sd15_demo)
     steps = []
-    plain = engine.generate(request(model, family, init_image=photo, strength=0.5),
+    plain = engine.generate(red_barn(model, family=family, init_image=photo, strength=0.5),
                             on_step=lambda step, total: steps.append((step, total)))
     assert steps == [(0, 2), (1, 2), (2, 2)]  # int(4 * 0.5) steps run
     assert plain.size == (128, 128)
-    guided = engine.generate(request(model, family, init_image=photo, strength=0.5,
-                                     controls=(ControlSpec("sketch", sketch_image),)))
+    guided = engine.generate(red_barn(model, family=family, init_image=photo, strength=0.5,
+                                      controls=(ControlSpec("sketch", sketch_image),)))
     assert engine.last_injection.log == [(0,), (0,)]
     assert not np.array_equal(np.array(guided), np.array(plain))
-    late = engine.generate(request(model, family, init_image=photo, strength=0.5,
-                                   controls=(ControlSpec("sketch", sketch_image, start=0.5),)))
+    late = engine.generate(red_barn(model, family=family, init_image=photo, strength=0.5,
+                                    controls=(ControlSpec("sketch", sketch_image, start=0.5),)))
     assert engine.last_injection.log == [(), (0,)]
     assert not np.array_equal(np.array(late), np.array(guided))
 
@@ -78,10 +80,10 @@ def test_inpainting_keeps_the_unmasked_pixels_and_adapters_guide_the_rest(
     model = model_for(family, sdxl_demo, sd15_demo)
     outside = np.array(mask) == 0
     plain = np.array(engine.generate(
-        request(model, family, init_image=photo, mask_image=mask, strength=1.0)))
+        red_barn(model, family=family, init_image=photo, mask_image=mask, strength=1.0)))
     guided = np.array(engine.generate(
-        request(model, family, init_image=photo, mask_image=mask, strength=1.0,
-                controls=(ControlSpec("sketch", sketch_image),))))
+        red_barn(model, family=family, init_image=photo, mask_image=mask, strength=1.0,
+                 controls=(ControlSpec("sketch", sketch_image),))))
     assert engine.last_injection.log == [(0,)] * 4
     for image in (plain, guided):
         np.testing.assert_array_equal(image[outside], np.array(photo)[outside])
@@ -93,16 +95,16 @@ def test_inpainting_at_a_size_the_models_do_not_take(engine, sdxl_demo, sketch_i
     photo = Image.new("RGB", (200, 136), (200, 180, 90))
     mask = Image.new("L", (200, 136), 0)
     mask.paste(255, (50, 30, 150, 100))
-    image = engine.generate(request(sdxl_demo, "sdxl", width=200, height=136, init_image=photo,
-                                    mask_image=mask, strength=0.75,
-                                    controls=(ControlSpec("sketch", sketch_image),)))
+    image = engine.generate(red_barn(sdxl_demo, family="sdxl", width=200, height=136,
+                                     init_image=photo, mask_image=mask, strength=0.75,
+                                     controls=(ControlSpec("sketch", sketch_image),)))
     assert image.size == (200, 136)
     assert np.array(image)[:30].tolist() == np.array(photo)[:30].tolist()
 
 
 def test_an_init_image_of_another_size_is_scaled_to_the_request(engine, sdxl_demo, photo):
     big = photo.resize((256, 256))
-    image = engine.generate(request(sdxl_demo, "sdxl", init_image=big, strength=0.0))
+    image = engine.generate(red_barn(sdxl_demo, family="sdxl", init_image=big, strength=0.0))
     assert image.size == (128, 128)
 
 
@@ -114,6 +116,6 @@ def test_an_init_image_of_another_size_is_scaled_to_the_request(engine, sdxl_dem
      "0 <= start <= end <= 1"),
 ])
 def test_bad_img2img_input_is_refused_before_any_work(engine, photo, changes, message):
-    bad = request("demo", "sdxl", init_image=photo).with_changes(**changes)
+    bad = red_barn("demo", family="sdxl", init_image=photo).with_changes(**changes)
     with pytest.raises(BadInput, match=message):
         engine.generate(bad)

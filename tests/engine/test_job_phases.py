@@ -3,6 +3,8 @@ loads, in order before the steps, and a Cancel during loading stops the job befo
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from t2ia_desktop.core.errors import Cancelled
@@ -24,14 +26,12 @@ from t2ia_desktop.core.image_history.store import History
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
+from tests.builders import request
 
 WAIT_MS = 120_000  # an upper bound for a slow machine, never a timing assertion
 
 
-def request(model, **changes) -> GenerationRequest:
-    base = GenerationRequest(model=str(model), prompt="a lighthouse", steps=3, width=64,
-                             height=64, guidance_scale=1.0, seed=3)
-    return base.with_changes(**changes)
+lighthouse = partial(request, prompt="a lighthouse", guidance_scale=1.0, seed=3)
 
 
 def phase_names(reported: list[tuple[str, float | None]]) -> list[str]:
@@ -82,7 +82,7 @@ def run_job(qtbot, runner: JobRunner, req: GenerationRequest) -> tuple[Job, list
 def test_the_first_job_loads_then_denoises_and_the_next_one_skips_loading(
         qtbot, runner, sdxl_demo, sketch_image):
     controls = (ControlSpec("sketch", sketch_image),)
-    _first, seen = run_job(qtbot, runner, request(sdxl_demo, controls=controls))
+    _first, seen = run_job(qtbot, runner, lighthouse(sdxl_demo, controls=controls))
     assert phase_names(seen) == [STARTING_ENGINE, LOADING_MODEL, LOADING_ADAPTERS,
                                  COMPUTING_FEATURES, DENOISING, DECODING, SAVING]
     loading = [fraction for phase, fraction in seen if phase == LOADING_MODEL]
@@ -92,17 +92,17 @@ def test_the_first_job_loads_then_denoises_and_the_next_one_skips_loading(
     assert shares[-1] == 1.0
     assert any(0.0 < share < 1.0 for share in shares)  # one component after another
 
-    _second, seen = run_job(qtbot, runner, request(sdxl_demo, controls=controls, seed=4))
+    _second, seen = run_job(qtbot, runner, lighthouse(sdxl_demo, controls=controls, seed=4))
     # the same model and control image: nothing loads, the adapter features are cached
     assert phase_names(seen) == [DENOISING, DECODING, SAVING]
 
 
 def test_a_new_model_loads_again_and_a_refiner_loads_once(qtbot, runner, sdxl_demo, sd15_demo):
-    run_job(qtbot, runner, request(sdxl_demo))
-    _job, seen = run_job(qtbot, runner, request(sd15_demo, family="sd15"))
+    run_job(qtbot, runner, lighthouse(sdxl_demo))
+    _job, seen = run_job(qtbot, runner, lighthouse(sd15_demo, family="sd15"))
     assert phase_names(seen)[:2] == [LOADING_MODEL, DENOISING]
 
-    refined = request(sdxl_demo, refiner=DEMO_REFINER, refiner_switch=0.5, steps=4)
+    refined = lighthouse(sdxl_demo, refiner=DEMO_REFINER, refiner_switch=0.5, steps=4)
     _job, seen = run_job(qtbot, runner, refined)
     assert phase_names(seen) == [LOADING_MODEL, DENOISING, REFINING, LOADING_REFINER,
                                  REFINING, DECODING, SAVING]
@@ -116,7 +116,7 @@ def test_a_cancel_during_loading_ends_the_job_before_its_first_step(sdxl_demo, t
     steps: list[int] = []
     with pytest.raises(Cancelled):
         engine.generate(
-            request(sdxl_demo),
+            lighthouse(sdxl_demo),
             on_step=lambda step, total: steps.append(step),
             should_stop=lambda: LOADING_MODEL in phases,  # cancelled while it loads
             on_phase=lambda phase, fraction: phases.append(phase),

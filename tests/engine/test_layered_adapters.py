@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec
 from t2ia_desktop.engine.generate import Engine
+from tests.builders import request
 
 STEPS = 4
 
 
-def request(model, family="sdxl", **changes) -> GenerationRequest:
-    base = GenerationRequest(model=str(model), family=family, prompt="a lighthouse at dusk",
-                             negative_prompt="blurry", steps=STEPS, width=128, height=128,
-                             guidance_scale=5.0, seed=1234)
-    return base.with_changes(**changes)
+dusk = partial(request, prompt="a lighthouse at dusk", negative_prompt="blurry", steps=STEPS,
+               width=128, height=128, guidance_scale=5.0, seed=1234)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_ranges_zero_to_f_equal_the_adapter_pipeline_with_factor_f(
         :count], [0.9, 0.6][:count]
     controls = tuple(ControlSpec(c, image, None, scale, start=0.0, end=0.5)
                      for c, image, scale in zip(conditions, images, scales, strict=True))
-    ours = np.array(engine.generate(request(model, family, controls=controls)))
+    ours = np.array(engine.generate(dusk(model, family=family, controls=controls)))
     assert engine.last_injection.log == [tuple(range(count))] * 2 + [(), ()]
     theirs = reference(model, family, conditions, images, scales, factor=0.5)
     np.testing.assert_array_equal(ours, theirs)
@@ -83,7 +83,7 @@ def test_ranges_zero_to_f_equal_the_adapter_pipeline_with_factor_f(
 
 def test_a_late_range_differs_from_the_full_range_and_from_none(engine, sdxl_demo, sketch_image):
     def image(*controls):
-        return np.array(engine.generate(request(sdxl_demo, controls=controls)))
+        return np.array(engine.generate(dusk(sdxl_demo, controls=controls)))
 
     late = image(ControlSpec("sketch", sketch_image, start=0.5, end=1.0))
     assert engine.last_injection.log == [(), (), (0,), (0,)]
@@ -99,9 +99,9 @@ def test_each_layer_reaches_the_unet_in_its_own_range_under_the_global_factor(
 ):
     controls = (ControlSpec("sketch", sketch_image, start=0.0, end=0.5),
                 ControlSpec("depth-midas", depth_image, start=0.25, end=1.0))
-    engine.generate(request(sdxl_demo, controls=controls))
+    engine.generate(dusk(sdxl_demo, controls=controls))
     assert engine.last_injection.log == [(0,), (0, 1), (1,), (1,)]
-    engine.generate(request(sdxl_demo, controls=controls, adapter_conditioning_factor=0.75))
+    engine.generate(dusk(sdxl_demo, controls=controls, adapter_conditioning_factor=0.75))
     assert engine.last_injection.log == [(0,), (0, 1), (1,), ()]
 
 
@@ -127,7 +127,7 @@ def test_the_injected_residuals_are_the_scaled_sum_of_the_active_layers(
 
     unet.forward = forward
     try:
-        engine.generate(request(sdxl_demo, controls=controls))
+        engine.generate(dusk(sdxl_demo, controls=controls))
     finally:
         del unet.forward
     sketch = engine.adapter_features(
@@ -152,19 +152,19 @@ def test_rerun_with_unchanged_controls_skips_the_adapters(engine, sdxl_demo, ske
     try:
         controls = (ControlSpec("sketch", sketch_image, None, 0.8),
                     ControlSpec("depth-midas", depth_image, None, 0.5, start=0.5))
-        first = np.array(engine.generate(request(sdxl_demo, controls=controls)))
+        first = np.array(engine.generate(dusk(sdxl_demo, controls=controls)))
         assert len(calls) == 2
-        again = np.array(engine.generate(request(sdxl_demo, controls=controls, seed=99)))
+        again = np.array(engine.generate(dusk(sdxl_demo, controls=controls, seed=99)))
         assert len(calls) == 2  # nothing recomputed for a new seed
         rescaled = (ControlSpec("sketch", sketch_image, None, 0.4),) + controls[1:]
-        engine.generate(request(sdxl_demo, controls=rescaled))
+        engine.generate(dusk(sdxl_demo, controls=rescaled))
         assert len(calls) == 2  # features are kept unscaled
-        repeat = np.array(engine.generate(request(sdxl_demo, controls=controls)))
+        repeat = np.array(engine.generate(dusk(sdxl_demo, controls=controls)))
         assert len(calls) == 2
         np.testing.assert_array_equal(repeat, first)
         assert not np.array_equal(again, first)
         changed = (ControlSpec("sketch", sketch_image.rotate(90), None, 0.8),) + controls[1:]
-        engine.generate(request(sdxl_demo, controls=changed))
+        engine.generate(dusk(sdxl_demo, controls=changed))
         assert len(calls) == 3  # only the changed control runs its adapter
     finally:
         for handle in handles:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.engine.generate import Engine
+from tests.builders import request
 
 PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red barn", "fog", 5, 5.0, 77, 64
 
@@ -28,10 +30,8 @@ def engine(demo_root):
     return Engine(demo_root=demo_root, device="cpu")
 
 
-def request(**changes) -> GenerationRequest:
-    base = GenerationRequest(model="demo", prompt=PROMPT, negative_prompt=NEGATIVE, steps=STEPS,
-                             guidance_scale=GUIDANCE, seed=SEED, width=SIZE, height=SIZE)
-    return base.with_changes(**changes)
+red_barn = partial(request, prompt=PROMPT, negative_prompt=NEGATIVE, steps=STEPS,
+                   guidance_scale=GUIDANCE, seed=SEED, width=SIZE, height=SIZE)
 
 
 def pixels(image) -> np.ndarray:
@@ -42,7 +42,7 @@ def test_refiner_equals_the_diffusers_ensemble_of_experts(engine, demo_root):
     from diffusers import DiffusionPipeline
 
     steps_seen = []
-    ours = engine.generate(request(refiner=DEMO_REFINER, refiner_switch=0.6),
+    ours = engine.generate(red_barn(refiner=DEMO_REFINER, refiner_switch=0.6),
                            on_step=lambda step, total: steps_seen.append((step, total)))
 
     # As in the diffusers docs: the base stops at denoising_end and hands over its latents.
@@ -63,14 +63,14 @@ def test_refiner_equals_the_diffusers_ensemble_of_experts(engine, demo_root):
     assert steps_seen[-1] == (STEPS, STEPS)
     assert [step for step, _ in steps_seen] == sorted(step for step, _ in steps_seen)
 
-    without = engine.generate(request())
+    without = engine.generate(red_barn())
     assert not np.array_equal(pixels(ours), pixels(without))
 
 
 def test_refiner_off_equals_the_plain_sdxl_pipeline(engine, demo_root):
     from diffusers import StableDiffusionXLPipeline
 
-    ours = engine.generate(request(refiner=None, refiner_switch=0.3))
+    ours = engine.generate(red_barn(refiner=None, refiner_switch=0.3))
     pipe = StableDiffusionXLPipeline.from_pretrained(demo_root / "sdxl")
     theirs = pipe(prompt=PROMPT, negative_prompt=NEGATIVE, num_inference_steps=STEPS,
                   guidance_scale=GUIDANCE, width=SIZE, height=SIZE,
@@ -87,8 +87,8 @@ def test_the_refiner_aesthetic_scores_reach_its_unet(engine):
     refiner = engine.refiners.refiner(DEMO_REFINER, engine.store.base("demo", "sdxl"))
     handle = refiner.unet.register_forward_pre_hook(grab, with_kwargs=True)
     try:
-        engine.generate(request(refiner=DEMO_REFINER, aesthetic_score=9.0,
-                                negative_aesthetic_score=1.0, original_size=(512, 256)))
+        engine.generate(red_barn(refiner=DEMO_REFINER, aesthetic_score=9.0,
+                                 negative_aesthetic_score=1.0, original_size=(512, 256)))
     finally:
         handle.remove()
     negative, positive = captured[0].tolist()
@@ -105,8 +105,8 @@ def test_micro_conditioning_reaches_the_unet_time_ids(engine):
     unet = engine.store.base("demo", "sdxl").unet
     handle = unet.register_forward_pre_hook(grab, with_kwargs=True)
     try:
-        engine.generate(request(steps=1))
-        engine.generate(request(
+        engine.generate(red_barn(steps=1))
+        engine.generate(red_barn(
             steps=1, original_size=(1024, 768), target_size=(896, 640),
             crops_coords_top_left=(16, 32), negative_original_size=(256, 256),
             negative_target_size=(128, 96), negative_crops_coords_top_left=(8, 0)))
@@ -120,10 +120,10 @@ def test_micro_conditioning_reaches_the_unet_time_ids(engine):
 
 
 def test_prompt_2_changes_the_picture(engine):
-    plain = pixels(engine.generate(request(steps=2)))
-    same = pixels(engine.generate(request(steps=2, prompt_2=PROMPT)))
-    other = pixels(engine.generate(request(steps=2, prompt_2="a blue boat")))
-    negative = pixels(engine.generate(request(steps=2, negative_prompt_2="sunshine")))
+    plain = pixels(engine.generate(red_barn(steps=2)))
+    same = pixels(engine.generate(red_barn(steps=2, prompt_2=PROMPT)))
+    other = pixels(engine.generate(red_barn(steps=2, prompt_2="a blue boat")))
+    negative = pixels(engine.generate(red_barn(steps=2, negative_prompt_2="sunshine")))
     np.testing.assert_array_equal(plain, same)  # prompt 2 defaults to the prompt
     assert not np.array_equal(plain, other)
     assert not np.array_equal(plain, negative)
@@ -140,4 +140,4 @@ def test_prompt_2_changes_the_picture(engine):
 ])
 def test_bad_extras_are_refused_before_any_work(engine, changes, words):
     with pytest.raises(BadInput, match=words):
-        engine.generate(request(**changes))
+        engine.generate(red_barn(**changes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import pytest
@@ -10,10 +11,11 @@ import torch
 from PIL import Image
 
 from t2ia_desktop.core.generation.phases import DECODING, DENOISING, LOADING_REFINER, REFINING
-from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import ControlSpec
 from t2ia_desktop.core.generation.sdxl_extras import DEMO_REFINER
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.img2img import paste_back
+from tests.builders import request
 
 PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red barn", "fog", 5, 5.0, 21, 64
 
@@ -66,11 +68,9 @@ def diffusers_pair(engine, demo_root):
     return pipes
 
 
-def request(**changes) -> GenerationRequest:
-    base = GenerationRequest(model="demo", prompt=PROMPT, negative_prompt=NEGATIVE, steps=STEPS,
-                             guidance_scale=GUIDANCE, seed=SEED, width=SIZE, height=SIZE,
-                             refiner=DEMO_REFINER)
-    return base.with_changes(**changes)
+refined_barn = partial(request, prompt=PROMPT, negative_prompt=NEGATIVE, steps=STEPS,
+                       guidance_scale=GUIDANCE, seed=SEED, width=SIZE, height=SIZE,
+                       refiner=DEMO_REFINER)
 
 
 def pixels(image: Image.Image) -> np.ndarray:
@@ -106,7 +106,7 @@ def test_img2img_then_refiner_equals_the_diffusers_ensemble(engine, diffusers_pa
     steps_seen = []
     base_unet, refiner_unet = engine_unets(engine)
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
-        ours = engine.generate(request(init_image=photo, strength=0.8, refiner_switch=0.6),
+        ours = engine.generate(refined_barn(init_image=photo, strength=0.8, refiner_switch=0.6),
                                on_step=lambda step, total: steps_seen.append((step, total)))
 
     base, refiner = diffusers_pair["img2img"]
@@ -122,13 +122,13 @@ def test_img2img_then_refiner_equals_the_diffusers_ensemble(engine, diffusers_pa
     assert len(base_calls) + len(refiner_calls) == 4
     assert steps_seen[-1] == (4, 4)
     assert [step for step, _ in steps_seen] == sorted(step for step, _ in steps_seen)
-    plain = engine.generate(request(init_image=photo, strength=0.8, refiner=None))
+    plain = engine.generate(refined_barn(init_image=photo, strength=0.8, refiner=None))
     assert not np.array_equal(pixels(ours), pixels(plain))
 
 
 def test_inpaint_then_refiner_equals_the_diffusers_ensemble(engine, diffusers_pair, photo, mask):
-    ours = engine.generate(request(init_image=photo, mask_image=mask, strength=0.9,
-                                   refiner_switch=0.5))
+    ours = engine.generate(refined_barn(init_image=photo, mask_image=mask, strength=0.9,
+                                        refiner_switch=0.5))
 
     base, refiner = diffusers_pair["inpaint"]
     args = common()
@@ -141,8 +141,8 @@ def test_inpaint_then_refiner_equals_the_diffusers_ensemble(engine, diffusers_pa
     keep = np.array(mask) == 0
     np.testing.assert_array_equal(pixels(ours)[keep], pixels(photo)[keep])
     assert not np.array_equal(pixels(ours)[~keep], pixels(photo)[~keep])
-    plain = engine.generate(request(init_image=photo, mask_image=mask, strength=0.9,
-                                    refiner=None))
+    plain = engine.generate(refined_barn(init_image=photo, mask_image=mask, strength=0.9,
+                                         refiner=None))
     assert not np.array_equal(pixels(ours)[~keep], pixels(plain)[~keep])
 
 
@@ -152,11 +152,11 @@ def test_adapters_guide_only_the_base_part_within_their_range(engine, photo, mas
     base_unet, refiner_unet = engine_unets(engine)
     source = {"init_image": photo, "strength": 1.0, "refiner_switch": 0.6,
               "mask_image": mask if masked else None}
-    plain = pixels(engine.generate(request(**source)))
+    plain = pixels(engine.generate(refined_barn(**source)))
 
     whole = (ControlSpec("sketch", sketch_image),)
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
-        guided = pixels(engine.generate(request(**source, controls=whole)))
+        guided = pixels(engine.generate(refined_barn(**source, controls=whole)))
     assert base_calls == [True] * len(base_calls)
     assert len(base_calls) >= 2
     assert refiner_calls == [False] * len(refiner_calls)
@@ -166,14 +166,14 @@ def test_adapters_guide_only_the_base_part_within_their_range(engine, photo, mas
 
     late = (ControlSpec("sketch", sketch_image, start=0.4),)  # from step 2 of 5
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
-        engine.generate(request(**source, controls=late))
+        engine.generate(refined_barn(**source, controls=late))
     assert base_calls[:2] == [False, False]
     assert all(base_calls[2:])
     assert not any(refiner_calls)
 
     # a range that lies wholly after the switch: the refiner has no adapter, nothing changes
     after = (ControlSpec("sketch", sketch_image, start=0.8),)
-    np.testing.assert_array_equal(pixels(engine.generate(request(**source, controls=after))),
+    np.testing.assert_array_equal(pixels(engine.generate(refined_barn(**source, controls=after))),
                                   plain)
     assert not any(any(step) for step in engine.last_injection.log)
 
@@ -183,7 +183,7 @@ def test_at_a_strength_below_the_switch_the_refiner_alone_repaints(engine, diffu
     base_unet, refiner_unet = engine_unets(engine)
     steps_seen = []
     with unet_calls(base_unet) as base_calls, unet_calls(refiner_unet) as refiner_calls:
-        ours = engine.generate(request(init_image=photo, strength=0.2, refiner_switch=0.5),
+        ours = engine.generate(refined_barn(init_image=photo, strength=0.2, refiner_switch=0.5),
                                on_step=lambda step, total: steps_seen.append((step, total)))
     assert base_calls == []
     assert len(refiner_calls) == 1
@@ -199,7 +199,7 @@ def test_phases_show_loading_the_refiner_and_refining(demo_root, photo, mask):
     for source, loads in (({"init_image": photo, "strength": 0.8}, True),
                           ({"init_image": photo, "mask_image": mask, "strength": 0.8}, False)):
         reported: list[str] = []
-        engine.generate(request(**source, refiner_switch=0.5),
+        engine.generate(refined_barn(**source, refiner_switch=0.5),
                         on_phase=lambda phase, _fraction, into=reported: into.append(phase))
         seen = [phase for k, phase in enumerate(reported) if k == 0 or reported[k - 1] != phase]
         refining = [REFINING, LOADING_REFINER, REFINING] if loads else [REFINING]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable
-from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.sampling import SCHEDULER_CHOICES, SPEED_BY_ID
+from tests.builders import request
 from tests.engine.lora_files import put_in_hub_cache, write_lora
 
 
@@ -18,11 +20,7 @@ def engine():
     return Engine(device="cpu")
 
 
-def request(model, family="sdxl", **changes) -> GenerationRequest:
-    values = {"model": str(model), "family": family, "prompt": "a lighthouse at dusk",
-              "seed": 7, "steps": 3, "guidance_scale": 5.0, "width": 64, "height": 64}
-    values.update(changes)
-    return GenerationRequest(**values)
+dusk = partial(request, prompt="a lighthouse at dusk", seed=7, guidance_scale=5.0)
 
 
 def pixels(engine, req) -> np.ndarray:
@@ -42,7 +40,7 @@ def sdxl_loras(sdxl_demo, tmp_path_factory):
 
 
 def test_every_scheduler_runs_and_they_differ(engine, sdxl_demo):
-    images = {c.id: pixels(engine, request(sdxl_demo, scheduler=c.id))
+    images = {c.id: pixels(engine, dusk(sdxl_demo, scheduler=c.id))
               for c in SCHEDULER_CHOICES}
     assert all(image.shape == (64, 64, 3) for image in images.values())
     assert not np.array_equal(images["euler-a"], images["euler"])
@@ -70,15 +68,15 @@ def test_scheduler_options_reach_diffusers(engine, sdxl_demo):
 
 
 def test_sd15_runs_with_a_few_step_scheduler(engine, sd15_demo):
-    image = pixels(engine, request(sd15_demo, "sd15", scheduler="tcd", steps=2))
+    image = pixels(engine, dusk(sd15_demo, family="sd15", scheduler="tcd", steps=2))
     assert image.shape == (64, 64, 3)
 
 
 def test_style_lora_changes_the_picture_and_weight_zero_does_not(engine, sdxl_demo, sdxl_loras):
     kohya, _ = sdxl_loras
-    plain = pixels(engine, request(sdxl_demo))
-    styled = pixels(engine, request(sdxl_demo, loras=((str(kohya), 1.0),)))
-    muted = pixels(engine, request(sdxl_demo, loras=((str(kohya), 0.0),)))
+    plain = pixels(engine, dusk(sdxl_demo))
+    styled = pixels(engine, dusk(sdxl_demo, loras=((str(kohya), 1.0),)))
+    muted = pixels(engine, dusk(sdxl_demo, loras=((str(kohya), 0.0),)))
     assert np.abs(styled - plain).max() > 10
     # Weight 0 adds nothing; CPU kernels may differ in the last float bit once layers are
     # wrapped, so allow one level of 255.
@@ -88,11 +86,11 @@ def test_style_lora_changes_the_picture_and_weight_zero_does_not(engine, sdxl_de
 
 def test_lora_free_request_after_loras_is_the_plain_picture(engine, sdxl_demo, sdxl_loras):
     kohya, peft = sdxl_loras
-    plain = pixels(engine, request(sdxl_demo, seed=11))
-    both = pixels(engine, request(sdxl_demo, seed=11,
-                                  loras=((str(kohya), 0.8), (str(peft), 0.6))))
-    only_peft = pixels(engine, request(sdxl_demo, seed=11, loras=((str(peft), 0.6),)))
-    again = pixels(engine, request(sdxl_demo, seed=11))
+    plain = pixels(engine, dusk(sdxl_demo, seed=11))
+    both = pixels(engine, dusk(sdxl_demo, seed=11,
+                               loras=((str(kohya), 0.8), (str(peft), 0.6))))
+    only_peft = pixels(engine, dusk(sdxl_demo, seed=11, loras=((str(peft), 0.6),)))
+    again = pixels(engine, dusk(sdxl_demo, seed=11))
     assert np.abs(both - only_peft).max() > 10  # the kohya one was switched off
     assert np.abs(only_peft - plain).max() > 10
     assert np.abs(again - plain).max() <= 1
@@ -100,9 +98,9 @@ def test_lora_free_request_after_loras_is_the_plain_picture(engine, sdxl_demo, s
 
 def test_weights_scale_the_lora(engine, sdxl_demo, sdxl_loras):
     kohya, _ = sdxl_loras
-    plain = pixels(engine, request(sdxl_demo, seed=3))
-    light = pixels(engine, request(sdxl_demo, seed=3, loras=((str(kohya), 0.2),)))
-    full = pixels(engine, request(sdxl_demo, seed=3, loras=((str(kohya), 1.0),)))
+    plain = pixels(engine, dusk(sdxl_demo, seed=3))
+    light = pixels(engine, dusk(sdxl_demo, seed=3, loras=((str(kohya), 0.2),)))
+    full = pixels(engine, dusk(sdxl_demo, seed=3, loras=((str(kohya), 1.0),)))
     assert 0 < np.abs(light - plain).mean() < np.abs(full - plain).mean()
 
 
@@ -110,12 +108,12 @@ def test_pickle_and_missing_loras_are_refused(sdxl_demo, tmp_path):
     for name in ("style.ckpt", "style.bin", "style.pt"):
         (tmp_path / name).write_bytes(b"\x80\x04")
         with pytest.raises(BadInput, match="pickle"):
-            request(sdxl_demo, loras=((str(tmp_path / name), 1.0),)).validate()
+            dusk(sdxl_demo, loras=((str(tmp_path / name), 1.0),)).validate()
     with pytest.raises(BadInput, match="does not exist"):
-        request(sdxl_demo, loras=((str(tmp_path / "gone.safetensors"), 1.0),)).validate()
+        dusk(sdxl_demo, loras=((str(tmp_path / "gone.safetensors"), 1.0),)).validate()
     (tmp_path / "ok.safetensors").write_bytes(b"")
     with pytest.raises(BadInput, match="between -2 and 2"):
-        request(sdxl_demo, loras=((str(tmp_path / "ok.safetensors"), 5.0),)).validate()
+        dusk(sdxl_demo, loras=((str(tmp_path / "ok.safetensors"), 5.0),)).validate()
 
 
 def test_a_lora_for_another_family_gets_a_clear_message(engine, sdxl_demo, sd15_demo, tmp_path):
@@ -124,12 +122,12 @@ def test_a_lora_for_another_family_gets_a_clear_message(engine, sdxl_demo, sd15_
     sd15_lora = write_lora(DiffusionPipeline.from_pretrained(sd15_demo),
                            tmp_path / "sd15 style.safetensors", text_encoders=False)
     with pytest.raises(BadInput, match="sd15 style.safetensors"):
-        engine.generate(request(sdxl_demo, loras=((str(sd15_lora), 1.0),)))
+        engine.generate(dusk(sdxl_demo, loras=((str(sd15_lora), 1.0),)))
     corrupt = tmp_path / "broken.safetensors"
     corrupt.write_bytes(b"not a safetensors file")
     with pytest.raises(BadInput, match="broken.safetensors"):
-        engine.generate(request(sdxl_demo, loras=((str(corrupt), 1.0),)))
-    assert pixels(engine, request(sdxl_demo)).shape == (64, 64, 3)  # the engine still works
+        engine.generate(dusk(sdxl_demo, loras=((str(corrupt), 1.0),)))
+    assert pixels(engine, dusk(sdxl_demo)).shape == (64, 64, 3)  # the engine still works
 
 
 def test_speed_lora_from_the_hub_cache(engine, sdxl_demo, sdxl_loras, tmp_path, monkeypatch):
@@ -137,8 +135,8 @@ def test_speed_lora_from_the_hub_cache(engine, sdxl_demo, sdxl_loras, tmp_path, 
 
     preset = SPEED_BY_ID["lightning-4"]
     repo, filename = preset.file_for("sdxl")
-    fast = request(sdxl_demo, speed="lightning-4", scheduler=preset.scheduler,
-                   steps=preset.steps, guidance_scale=preset.guidance_scale)
+    fast = dusk(sdxl_demo, speed="lightning-4", scheduler=preset.scheduler,
+                steps=preset.steps, guidance_scale=preset.guidance_scale)
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty"))
     with pytest.raises(ModelUnavailable, match=filename):
         engine.generate(fast)
@@ -151,7 +149,7 @@ def test_speed_lora_from_the_hub_cache(engine, sdxl_demo, sdxl_loras, tmp_path, 
 
 def test_speed_preset_for_a_family_without_its_lora_is_refused(sd15_demo):
     with pytest.raises(BadInput, match="SD15"):
-        request(sd15_demo, "sd15", speed="lightning-4").validate()
+        dusk(sd15_demo, family="sd15", speed="lightning-4").validate()
 
 
 def test_cli_generates_with_a_lora_and_a_scheduler(sdxl_demo, sdxl_loras, tmp_path):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from functools import partial
 
 import diffusers
 import numpy as np
 import pytest
 import torch
 
-from t2ia_desktop.core.generation.request import SCHEDULERS, ControlSpec, GenerationRequest
+from t2ia_desktop.core.generation.request import SCHEDULERS, ControlSpec
 from t2ia_desktop.engine.generate import Engine
 from t2ia_desktop.engine.step_previews import (
     LATENT_RGB_BIAS,
@@ -18,6 +19,7 @@ from t2ia_desktop.engine.step_previews import (
     latents_to_rgb,
     preview_image,
 )
+from tests.builders import request
 
 
 def constant_latents(values, height=16, width=24) -> torch.Tensor:
@@ -99,10 +101,8 @@ def test_the_tap_recovers_x0_on_every_scheduler(sdxl_demo, name, prediction_type
     torch.testing.assert_close(tap.latest, x0, atol=2e-3, rtol=2e-3)
 
 
-def request(model, **changes) -> GenerationRequest:
-    base = GenerationRequest(model=str(model), prompt="a fox", steps=4, width=96, height=64,
-                             guidance_scale=4.0, seed=5)
-    return base.with_changes(**changes)
+fox = partial(request, prompt="a fox", steps=4, width=96, height=64, guidance_scale=4.0,
+              seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_every_step_of_a_real_generation_gives_a_preview_and_the_image_is_unchan
 ):
     model = sdxl_demo if family == "sdxl" else sd15_demo
     controls = (ControlSpec("sketch", sketch_image),) if with_control else ()
-    job = request(model, family=family, controls=controls, scheduler=scheduler)
+    job = fox(model, family=family, controls=controls, scheduler=scheduler)
     previews = []
     image = engine.generate(job, on_preview=lambda render: previews.append(render()))
     plain = engine.generate(job)
@@ -132,5 +132,5 @@ def test_every_step_of_a_real_generation_gives_a_preview_and_the_image_is_unchan
 
 def test_a_busy_sink_that_skips_renders_costs_nothing(engine, sdxl_demo):
     calls = []
-    engine.generate(request(sdxl_demo), on_preview=lambda render: calls.append(render))
+    engine.generate(fox(sdxl_demo), on_preview=lambda render: calls.append(render))
     assert len(calls) == 4  # offered each step; never rendered, no error

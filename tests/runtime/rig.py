@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from t2ia_desktop.core.generation.jobs import JobQueue
-from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
+from tests import builders
 from tests.fakes import FakeEngine, never_stop
 
 
@@ -37,9 +38,8 @@ class RecordingEngine(FakeEngine):
         return super().generate(request, record, should_stop, on_preview, on_phase)
 
 
-def request(seed: int = 0, prompt: str = "a kite", steps: int = 5) -> GenerationRequest:
-    return GenerationRequest(model="demo", prompt=prompt, seed=seed, steps=steps,
-                             width=64, height=64)
+# The runtime tests' request: the shared small kite at five steps (seed, prompt... by keyword).
+request = partial(builders.request, steps=5)
 
 
 class Rig:

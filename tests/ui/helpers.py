@@ -211,11 +211,6 @@ INDICATOR = QPoint(8, 8)
 """Where a checkbox's box is: a click there toggles it, wherever its text ends."""
 
 
-def at(window: MainWindow, x: float, y: float) -> QPoint:
-    """The canvas point over the centre of document pixel (x, y)."""
-    return window.canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
-
-
 def click_row(qtbot, window: MainWindow, layer: Layer) -> None:
     """Select ``layer`` in Layers with the mouse (on its name line)."""
     panel = window.layers_panel

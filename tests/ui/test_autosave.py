@@ -24,8 +24,9 @@ from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window import autosave
 from t2ia_desktop.ui.window.autosave import DOCUMENT, INFO, copy_document, find_recoveries
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.builders import pixel_centre
 from tests.ui.app_process import start_driver, wait_for
-from tests.ui.helpers import at, drag, main_window, shown
+from tests.ui.helpers import drag, main_window, shown
 
 WRITE_TIMEOUT = 20_000
 LINE_TIMEOUT_S = 120  # for each line the killed app prints
@@ -42,7 +43,7 @@ def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainW
 
 
 def stroke(window: MainWindow, y: int) -> None:
-    drag(window.canvas, [at(window, x, y) for x in (40, 120, 200)])
+    drag(window.canvas, [pixel_centre(window.canvas, x, y) for x in (40, 120, 200)])
 
 
 def recovery_folders() -> list[Path]:
@@ -122,12 +123,12 @@ def test_a_stroke_in_progress_is_not_copied_half_way(qtbot, autosaving):
     canvas = autosaving.canvas
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
         stroke(autosaving, 40)
-    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 50, 100))
+    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, 50, 100))
     saver.save_now()
     assert not saver._busy
     assert saver.timer.isActive()
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
-        QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(autosaving, 150, 100))
+        QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, 150, 100))
     written = load_project(saver.document_path)[0].sketch_layer().pixels
     assert written[100, 100, 3] == 255
 

@@ -5,23 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QPointF
 
 from t2ia_desktop.core.document.document import Document, sketch_control_image
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
+from tests.builders import widget_point
 from tests.ui.helpers import drag, shown_canvas
 
 
 @pytest.fixture
 def canvas(qtbot, document: Document, tool_state: ToolState) -> CanvasView:
     return shown_canvas(qtbot, document, tool_state)
-
-
-def at(canvas: CanvasView, x: float, y: float) -> QPoint:
-    """The widget point over document point (x, y)."""
-    return canvas.from_document(QPointF(x, y)).toPoint()
 
 
 def luminance(canvas: CanvasView, x: int, y: int) -> int:
@@ -34,7 +30,7 @@ def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document, 
     document.pixels_changed.connect(lambda layer, rect: changes.append((layer, rect)))
     tool_state.set_brush_size(8)
 
-    drag(canvas, [at(canvas, x, 96) for x in (40, 80, 120, 160)])
+    drag(canvas, [widget_point(canvas, x, 96) for x in (40, 80, 120, 160)])
 
     alpha = sketch.pixels[..., 3]
     assert alpha[96, 40:161].min() == 255
@@ -57,7 +53,7 @@ def test_brush_stroke_inks_alpha_where_drawn_and_nowhere_else(canvas, document, 
 
 def test_a_click_leaves_a_round_dot(canvas, document, tool_state):
     tool_state.set_brush_size(10)
-    drag(canvas, [at(canvas, 50, 50)])
+    drag(canvas, [widget_point(canvas, 50, 50)])
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[50, 50] == 255
     assert alpha[50, 46] > 0
@@ -68,11 +64,11 @@ def test_a_click_leaves_a_round_dot(canvas, document, tool_state):
 
 def test_eraser_removes_ink_under_it_only(canvas, document, tool_state):
     alpha = document.sketch_layer().pixels[..., 3]
-    drag(canvas, [at(canvas, x, 96) for x in (40, 100, 160)])
+    drag(canvas, [widget_point(canvas, x, 96) for x in (40, 100, 160)])
     tool_state.set_tool("eraser")
     tool_state.set_brush_size(20)
 
-    drag(canvas, [at(canvas, 100, 60), at(canvas, 100, 130)])
+    drag(canvas, [widget_point(canvas, 100, 60), widget_point(canvas, 100, 130)])
 
     assert alpha[80:112, 95:106].max() == 0
     assert alpha[96, 40:85].min() == 255
@@ -82,7 +78,7 @@ def test_eraser_removes_ink_under_it_only(canvas, document, tool_state):
 
 
 def test_control_image_is_white_strokes_on_black(canvas, document):
-    drag(canvas, [at(canvas, 30, 30), at(canvas, 200, 150)])
+    drag(canvas, [widget_point(canvas, 30, 30), widget_point(canvas, 200, 150)])
     control = np.array(sketch_control_image(document.sketch_layer()))
     assert control[30, 30] == 255
     assert control[150, 30] == 0
@@ -93,14 +89,14 @@ def test_hidden_sketch_is_not_painted_and_the_artist_is_told(qtbot, canvas, docu
     sketch = document.sketch_layer()
     document.set_visible(sketch, False)
     with qtbot.waitSignal(canvas.message) as blocker:
-        drag(canvas, [at(canvas, 40, 40), at(canvas, 120, 40)])
+        drag(canvas, [widget_point(canvas, 40, 40), widget_point(canvas, 120, 40)])
     assert sketch.is_blank()
     assert "hidden" in blocker.args[0]
 
 
 def test_view_follows_visibility_and_new_layers(canvas, document):
     sketch = document.sketch_layer()
-    drag(canvas, [at(canvas, 40, 96), at(canvas, 160, 96)])
+    drag(canvas, [widget_point(canvas, 40, 96), widget_point(canvas, 160, 96)])
     document.set_visible(sketch, False)
     assert luminance(canvas, 100, 96) == 255
     document.set_visible(sketch, True)
@@ -186,13 +182,13 @@ def test_the_pointer_goes_to_the_current_tool_in_document_points(canvas, documen
         canvas.add_tool("smudge", RecordingTool())
     tool_state.set_tool("lasso")
     lasso.calls.clear()
-    drag(canvas, [at(canvas, 20, 30), at(canvas, 40, 50)])
+    drag(canvas, [widget_point(canvas, 20, 30), widget_point(canvas, 40, 50)])
     assert [name for name, _point in lasso.calls] == ["press", "move", "release"]
     assert lasso.calls[0][1] == pytest.approx((20, 30), abs=0.5)
     assert lasso.calls[-1][1] == pytest.approx((40, 50), abs=0.5)
     assert not document.sketch_layer().pixels.any()  # the brush got nothing
     tool_state.set_tool("picker")  # a press it does not hold: no moves, no release
     picker.calls.clear()
-    drag(canvas, [at(canvas, 10, 10), at(canvas, 30, 10)])
+    drag(canvas, [widget_point(canvas, 10, 10), widget_point(canvas, 30, 10)])
     assert [name for name, _point in picker.calls] == ["press"]
     assert ("finish", None) in lasso.calls  # changing tools finished what the lasso did

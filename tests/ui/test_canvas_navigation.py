@@ -11,6 +11,7 @@ from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import PAPER_MARGIN, CanvasView
 from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP
+from tests.builders import pixel_centre
 from tests.ui.canvas_input import button_drag, key, pinch, wheel
 from tests.ui.helpers import drag, shown_canvas
 
@@ -18,11 +19,6 @@ from tests.ui.helpers import drag, shown_canvas
 @pytest.fixture
 def canvas(qtbot, document: Document, tool_state: ToolState) -> CanvasView:
     return shown_canvas(qtbot, document, tool_state)
-
-
-def at(canvas: CanvasView, x: float, y: float) -> QPoint:
-    """The widget point over the centre of document pixel (x, y)."""
-    return canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
 
 
 def ink(document: Document) -> np.ndarray:
@@ -39,7 +35,7 @@ def assert_dot_at(document: Document, x: int, y: int) -> None:
 
 
 def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document, tool_state):
-    cursor = at(canvas, 60, 40)
+    cursor = pixel_centre(canvas, 60, 40)
     under = canvas.to_document(QPointF(cursor))
     before = canvas.scale()
     wheel(canvas, cursor, 2, modifiers=Qt.KeyboardModifier.ControlModifier)
@@ -49,7 +45,7 @@ def test_ctrl_wheel_zooms_around_the_cursor_and_strokes_follow(canvas, document,
     assert not canvas.view.fitted
 
     tool_state.set_brush_size(4)
-    drag(canvas, [at(canvas, 100, 90)])
+    drag(canvas, [pixel_centre(canvas, 100, 90)])
     assert_dot_at(document, 100, 90)
 
 
@@ -76,7 +72,7 @@ def test_middle_button_and_space_drags_pan_without_painting(qtbot, canvas, docum
     assert not ink(document).any()
 
     tool_state.set_brush_size(4)  # Space released: the left button paints again under the cursor
-    drag(canvas, [at(canvas, 30, 30)])
+    drag(canvas, [pixel_centre(canvas, 30, 30)])
     assert_dot_at(document, 30, 30)
 
 
@@ -88,13 +84,13 @@ def test_strokes_land_under_the_cursor_in_a_rotated_zoomed_view(canvas, document
         (canvas.rotate_right if turns > 0 else canvas.rotate_left)()
     assert canvas.view.rotation == pytest.approx(15 * turns)
     tool_state.set_brush_size(6)
-    drag(canvas, [at(canvas, 128, 96), at(canvas, 140, 96)])
+    drag(canvas, [pixel_centre(canvas, 128, 96), pixel_centre(canvas, 140, 96)])
     alpha = ink(document)
     assert alpha[96, 128:141].min() > 200  # a horizontal line in the document, as drawn
     assert alpha[90, 128:141].max() == 0
     assert alpha[102, 128:141].max() == 0
     shown = canvas.grab().toImage()  # ...and it is on screen where the cursor went
-    assert shown.pixelColor(at(canvas, 134, 96)).value() < 80
+    assert shown.pixelColor(pixel_centre(canvas, 134, 96)).value() < 80
     canvas.reset_rotation()
     assert canvas.view.rotation == 0
 
@@ -123,7 +119,7 @@ def test_fit_and_actual_size_and_fit_follows_the_window(canvas, document):
 
 
 def test_a_pinch_zooms_around_the_fingers(canvas):
-    fingers = at(canvas, 200, 50)
+    fingers = pixel_centre(canvas, 200, 50)
     under = canvas.to_document(QPointF(fingers))
     pinch(canvas, fingers, 0.5)
     assert canvas.scale() == pytest.approx(3)

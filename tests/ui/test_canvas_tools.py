@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
@@ -13,6 +13,7 @@ from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
+from tests.builders import pixel_centre
 from tests.ui.canvas_input import pen_stroke
 from tests.ui.helpers import drag, shown_canvas
 
@@ -32,13 +33,8 @@ def canvas(qtbot, session: Session, tool_state: ToolState) -> CanvasView:
     return shown_canvas(qtbot, session, tool_state)
 
 
-def at(canvas: CanvasView, x: float, y: float) -> QPoint:
-    """The widget point over the centre of document pixel (x, y)."""
-    return canvas.from_document(QPointF(x + 0.5, y + 0.5)).toPoint()
-
-
 def click(qtbot, canvas: CanvasView, x: float, y: float) -> None:
-    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, x, y))
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, x, y))
 
 
 def alpha(document: Document) -> np.ndarray:
@@ -49,11 +45,12 @@ def test_opacity_caps_a_stroke_that_crosses_itself_and_undo_redo_restore(canvas,
                                                                           undo, tool_state):
     tool_state.set_option("opacity", 0.5)
     tool_state.set_brush_size(12)
-    back_and_forth = [at(canvas, x, 96) for x in (40, 160, 40, 160, 100)]
+    back_and_forth = [pixel_centre(canvas, x, 96) for x in (40, 160, 40, 160, 100)]
     drag(canvas, back_and_forth)
     painted = document.sketch_layer().pixels.copy()
     assert alpha(document)[96, 50:150].min() == alpha(document)[96, 50:150].max() == 128
-    drag(canvas, [at(canvas, 100, 60), at(canvas, 100, 130)])  # a second stroke builds up
+    # a second stroke builds up
+    drag(canvas, [pixel_centre(canvas, 100, 60), pixel_centre(canvas, 100, 130)])
     assert alpha(document)[96, 100] == 192
     assert undo.labels == ["Brush on Sketch", "Brush on Sketch"]
     undo.undo()
@@ -67,14 +64,14 @@ def test_opacity_caps_a_stroke_that_crosses_itself_and_undo_redo_restore(canvas,
 def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo, tool_state):
     tool_state.set_brush_size(40)
     tool_state.set_option("hardness", 0.0)
-    drag(canvas, [at(canvas, 60, 96)])
+    drag(canvas, [pixel_centre(canvas, 60, 96)])
     soft = alpha(document)[96, 60:81].astype(int)
     assert soft[0] == 255
     assert 0 < soft[12] < 200
     assert soft[-1] == 0
     assert (np.diff(soft) <= 0).all()  # a smooth fall-off from the centre
     tool_state.set_option("hardness", 1.0)
-    drag(canvas, [at(canvas, 180, 96)])
+    drag(canvas, [pixel_centre(canvas, 180, 96)])
     hard = alpha(document)[96, 180:202]
     assert hard[:19].min() == 255
     assert hard[-1] == 0
@@ -85,7 +82,7 @@ def test_soft_brush_fades_out_and_a_hard_one_does_not(canvas, document, undo, to
 
 def test_colour_and_x_swap_with_the_background(qtbot, canvas, document, tool_state):
     tool_state.set_brush_color((200, 30, 40))
-    drag(canvas, [at(canvas, 40, 40), at(canvas, 80, 40)])
+    drag(canvas, [pixel_centre(canvas, 40, 40), pixel_centre(canvas, 80, 40)])
     assert tuple(document.sketch_layer().pixels[40, 60]) == (200, 30, 40, 255)
     tool_state.swap_colors()
     assert tool_state.brush_color == (255, 255, 255)
@@ -94,7 +91,8 @@ def test_colour_and_x_swap_with_the_background(qtbot, canvas, document, tool_sta
 
 def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo, tool_state):
     tool_state.set_brush_size(20)
-    line = [(at(canvas, x, 60), pressure) for x, pressure in ((30, 0.2), (120, 0.6), (220, 1.0))]
+    line = [(pixel_centre(canvas, x, 60), pressure)
+            for x, pressure in ((30, 0.2), (120, 0.6), (220, 1.0))]
     pen_stroke(canvas, line)
     width = (alpha(document)[:, :] > 128).sum(axis=0)
     assert 2 <= width[35] < width[120] < width[215]
@@ -103,7 +101,8 @@ def test_tablet_pressure_sets_size_and_opacity(canvas, document, undo, tool_stat
 
     tool_state.set_option("pressure_size", False)
     tool_state.set_option("pressure_opacity", True)
-    pen_stroke(canvas, [(at(canvas, 40, 150), 0.3), (at(canvas, 200, 150), 0.3)])
+    pen_stroke(canvas, [(pixel_centre(canvas, 40, 150), 0.3),
+                        (pixel_centre(canvas, 200, 150), 0.3)])
     row = alpha(document)[150, 50:190]
     assert abs(int(row.min()) - 77) <= 2
     assert row.max() == row.min()
@@ -116,17 +115,18 @@ def test_a_pen_event_is_accepted_so_no_mouse_stroke_doubles_it(canvas):
 
     from tests.ui.canvas_input import tablet
 
-    assert tablet(canvas, QEvent.Type.TabletPress, at(canvas, 50, 50), 0.5)
+    assert tablet(canvas, QEvent.Type.TabletPress, pixel_centre(canvas, 50, 50), 0.5)
     assert canvas.stroking
-    assert tablet(canvas, QEvent.Type.TabletRelease, at(canvas, 60, 50), 0.5)
+    assert tablet(canvas, QEvent.Type.TabletRelease, pixel_centre(canvas, 60, 50), 0.5)
     assert not canvas.stroking
 
 
 def test_smoothing_steadies_a_shaky_line_and_still_ends_at_the_pointer(canvas, document,
                                                                        tool_state):
     tool_state.set_brush_size(2)
-    shaky = [at(canvas, x, 96 + (6 if i % 2 else -6)) for i, x in enumerate(range(40, 200, 4))]
-    shaky.append(at(canvas, 200, 96))
+    shaky = [pixel_centre(canvas, x, 96 + (6 if i % 2 else -6))
+             for i, x in enumerate(range(40, 200, 4))]
+    shaky.append(pixel_centre(canvas, 200, 96))
     drag(canvas, shaky)
     raw_spread = np.ptp(np.nonzero(alpha(document)[:, 60:180].any(axis=1))[0])
     document.clear_layer(document.sketch_layer())
@@ -170,7 +170,8 @@ def test_fill_with_tolerance_is_contiguous_and_undoes(qtbot, canvas, document, u
 
 def test_fill_on_the_transparent_sketch_stops_at_the_ink(qtbot, canvas, document, tool_state):
     tool_state.set_brush_size(4)
-    drag(canvas, [at(canvas, 100, 0), at(canvas, 100, 191)])  # a line across the paper
+    # a line across the paper
+    drag(canvas, [pixel_centre(canvas, 100, 0), pixel_centre(canvas, 100, 191)])
     tool_state.set_tool("fill")
     tool_state.set_option("opacity", 0.5)
     click(qtbot, canvas, 20, 20)
@@ -190,7 +191,7 @@ def test_picker_takes_the_colour_as_shown(qtbot, canvas, document, tool_state):
     assert "picked" in told.args[0]
     tool_state.set_tool("brush")  # Alt+click picks with any tool: the white paper here
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
-                     at(canvas, 5, 5))
+                     pixel_centre(canvas, 5, 5))
     assert tool_state.brush_color == (255, 255, 255)
     assert not layer.pixels[5, 5].any()
 
@@ -206,7 +207,7 @@ def test_cached_composite_matches_a_full_recomposite(canvas, document, tool_stat
     document.active = document.layers[3]
     tool_state.set_brush_color((0, 200, 0))
     tool_state.set_option("hardness", 0.3)
-    drag(canvas, [at(canvas, x, 80 + x // 4) for x in range(20, 240, 11)])
+    drag(canvas, [pixel_centre(canvas, x, 80 + x // 4) for x in range(20, 240, 11)])
     assert canvas.stroke_composite.key is not None  # the segments went the cached way
     fast = canvas.composite_image()
     canvas._recomposite(canvas.rect())  # the whole stack, layer by layer

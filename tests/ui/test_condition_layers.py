@@ -20,14 +20,13 @@ from t2ia_desktop.ui.conditions.param_editors import (
     FloatEditor,
     IntEditor,
 )
-from tests.builders import add_condition
+from tests.builders import add_condition, pixel_centre
 from tests.ui.conftest import MODELS
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
     EDGE,
     INDICATOR,
     add_canny,
-    at,
     click_row,
     detected,
     drag,
@@ -103,7 +102,7 @@ def test_a_stroke_on_the_source_updates_the_control_image(qtbot, window, square_
     thumb_before = window.preview_panel.control_view.grab().toImage()
     window.tool_state.set_brush_size(10)
     with detected(qtbot, window.document, edges):
-        drag(window.canvas, [at(window, x, 96) for x in (160, 200, 230)])
+        drag(window.canvas, [pixel_centre(window.canvas, x, 96) for x in (160, 200, 230)])
     assert photo.pixels[96, 160:230, :3].max() < 60  # the stroke inked the photo
     stroke_edges = edges.pixels[85:108, 150:240, :3]
     assert stroke_edges.max() > EDGE  # and its outline is in the control image
@@ -159,7 +158,8 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
     assert window.overlay_action.isChecked()
     assert canvas.overlay_showing(edges)
     window.tool_state.set_brush_size(6)
-    drag(canvas, [at(window, x, 160) for x in (160, 200, 230)])  # white, where nothing was
+    # white, where nothing was
+    drag(canvas, [pixel_centre(canvas, x, 160) for x in (160, 200, 230)])
     assert edges.pixels[160, 165:225, :3].min() == 255
     assert edges.pixels[160, 165:225, 3].min() == 255
     assert edges.condition.detached
@@ -170,13 +170,13 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
     assert "no longer follows" in window.condition_panel.status_label.text()
 
     window.tool_state.set_tool("eraser")  # on a control image the eraser paints black
-    drag(canvas, [at(window, 200, 150), at(window, 200, 170)])
+    drag(canvas, [pixel_centre(canvas, 200, 150), pixel_centre(canvas, 200, 170)])
     assert edges.pixels[160, 200, :3].max() == 0
     assert edges.pixels[160, 200, 3] == 255
     window.tool_state.set_tool("brush")
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))  # on the square's left edge
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier,
-                     at(window, edge_x, 90))
+                     pixel_centre(canvas, edge_x, 90))
     picked = window.tool_state.control_color
     assert picked == tuple(int(v) for v in edges.pixels[90, edge_x, :3])
     assert max(picked) > EDGE  # its brightness (HSV value)
@@ -184,13 +184,13 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
 
     window.overlay_action.trigger()  # overlay off: the hidden layer is not painted blind
     with qtbot.waitSignal(canvas.message) as told:
-        drag(canvas, [at(window, 160, 20), at(window, 230, 20)])
+        drag(canvas, [pixel_centre(canvas, 160, 20), pixel_centre(canvas, 230, 20)])
     assert "hidden" in told.args[0]
     assert edges.pixels[20, 165:225, :3].max() == 0
 
     click_row(qtbot, window, photo)  # back to the photo: its strokes leave the edit alone
     runs = scheduler.runs[edges.id]
-    drag(canvas, [at(window, 160, 20), at(window, 230, 20)])
+    drag(canvas, [pixel_centre(canvas, 160, 20), pixel_centre(canvas, 230, 20)])
     scheduler.flush()
     assert not scheduler.is_busy(edges.id)
     assert scheduler.runs[edges.id] == runs
@@ -208,7 +208,7 @@ def test_painting_on_a_condition_layer_detaches_it_until_redetect(
 def test_the_overlay_draws_the_control_image_over_the_canvas(qtbot, window, square_photo):
     _photo, edges = add_canny(qtbot, window, square_photo)
     canvas = window.canvas
-    paper = at(window, 200, 20)  # white paper, no edge there
+    paper = pixel_centre(canvas, 200, 20)  # white paper, no edge there
 
     def seen() -> int:
         return canvas.grab().toImage().pixelColor(paper).value()
@@ -224,7 +224,7 @@ def test_the_overlay_draws_the_control_image_over_the_canvas(qtbot, window, squa
     assert window.tool_state.overlay_opacity == 1.0
     assert seen() == 0
     edge_x = int(np.argmax(edges.pixels[90, :60, 0]))
-    edge = canvas.grab().toImage().pixelColor(at(window, edge_x, 90))
+    edge = canvas.grab().toImage().pixelColor(pixel_centre(canvas, edge_x, 90))
     assert edge.value() == edges.pixels[90, edge_x, 0] > EDGE  # the edge, not the black ink
     window.window_layout.overlay_slider.setValue(50)
     assert 110 < seen() < 145
@@ -242,7 +242,7 @@ def test_generate_sends_each_enabled_condition_layer_with_its_own_scale(
     _photo, edges = add_canny(qtbot, window, square_photo)
     sketch = document.sketch_layer()
     click_row(qtbot, window, sketch)
-    drag(window.canvas, [at(window, x, 170) for x in (120, 180, 240)])
+    drag(window.canvas, [pixel_centre(window.canvas, x, 170) for x in (120, 180, 240)])
     window.generate_panel.sketch_strength_slider.setValue(0.8)
     assert sketch.condition.conditioning_scale == 0.8
     assert window.layers_panel.row_for(sketch).scale_spin.value() == 0.8  # the same number
@@ -373,7 +373,7 @@ def test_the_condition_panel_rebinds_a_layer_to_another_source(qtbot, window, sq
     assert names == ["Sketch", "square"]
     assert panel.source_combo.currentText() == "square"
     click_row(qtbot, window, sketch)
-    drag(window.canvas, [at(window, x, 170) for x in (150, 240)])
+    drag(window.canvas, [pixel_centre(window.canvas, x, 170) for x in (150, 240)])
     with detected(qtbot, window.document, edges):
         panel.source_combo.activated.emit(0)  # what choosing "Sketch" in the list does
     assert edges.condition.source_id == sketch.id

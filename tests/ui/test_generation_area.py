@@ -11,7 +11,8 @@ from t2ia_desktop.core.document.generation_area import GenerationArea
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.ui.canvas.generation_area import TOOL
 from t2ia_desktop.ui.window.autosave import copy_document
-from tests.ui.helpers import at, drag, finish_pending
+from tests.builders import pixel_centre
+from tests.ui.helpers import drag, finish_pending
 
 
 def set_area(window, x: int, y: int, width: int, height: int) -> None:
@@ -22,7 +23,8 @@ def set_area(window, x: int, y: int, width: int, height: int) -> None:
 def test_a_chooses_the_tool_and_other_tools_leave_the_frame_alone(qtbot, window):
     canvas = window.canvas
     set_area(window, 64, 48, 96, 64)
-    drag(canvas, [at(window, 100, 70), at(window, 140, 100)])  # the brush paints
+    # the brush paints
+    drag(canvas, [pixel_centre(canvas, 100, 70), pixel_centre(canvas, 140, 100)])
     assert window.document.sketch_layer().pixels[..., 3].any()
     assert window.document.generation_area == GenerationArea(64, 48, 96, 64)
     qtbot.keyClick(canvas, Qt.Key.Key_A)
@@ -40,14 +42,16 @@ def test_dragging_inside_moves_it_by_snapped_steps_under_zoom(qtbot, window):
     canvas.set_zoom(2.0)
     window.tool_state.set_tool(TOOL)
     before = window.document.sketch_layer().pixels.copy()
-    drag(canvas, [at(window, 100, 70), at(window, 106, 80), at(window, 113, 91)])
+    drag(canvas, [pixel_centre(canvas, 100, 70), pixel_centre(canvas, 106, 80),
+                  pixel_centre(canvas, 113, 91)])
     assert window.document.generation_area == GenerationArea(80, 72, 96, 64)  # +13 → 16, +21 → 24
     assert np.array_equal(window.document.sketch_layer().pixels, before)  # nothing painted
     assert window.statusBar().currentMessage() == "Generation area 96 × 64 at 80, 72"
     assert window.undo.labels[-1] == "Generation area 96 × 64"
     window.undo_step()
     assert window.document.generation_area == GenerationArea(64, 48, 96, 64)
-    drag(canvas, [at(window, 100, 70), at(window, 400, 400)])  # it stays inside the canvas
+    # it stays inside the canvas
+    drag(canvas, [pixel_centre(canvas, 100, 70), pixel_centre(canvas, 400, 400)])
     assert window.document.generation_area == GenerationArea(160, 128, 96, 64)
 
 
@@ -66,7 +70,7 @@ def test_handles_resize_it_and_dragging_outside_draws_a_new_one(qtbot, window):
     drag(canvas, [left.toPoint(), canvas.from_document(
         canvas.to_document(left) + QPointF(100, 40)).toPoint()])
     assert window.document.generation_area == GenerationArea(128, 48, 64, 80)  # 64 at least
-    drag(canvas, [at(window, 10, 10), at(window, 131, 99)])
+    drag(canvas, [pixel_centre(canvas, 10, 10), pixel_centre(canvas, 131, 99)])
     assert window.document.generation_area == GenerationArea(8, 8, 120, 88)
 
 
@@ -75,7 +79,7 @@ def test_it_follows_the_rotated_view(qtbot, window):
     set_area(window, 64, 48, 96, 64)
     canvas.set_rotation(90)
     window.tool_state.set_tool(TOOL)
-    start, end = at(window, 100, 70), at(window, 124, 70)
+    start, end = pixel_centre(canvas, 100, 70), pixel_centre(canvas, 124, 70)
     assert abs(start.x() - end.x()) < 2 < abs(start.y() - end.y())  # a vertical drag on screen
     drag(canvas, [start, end])
     assert window.document.generation_area == GenerationArea(88, 48, 96, 64)
@@ -196,7 +200,7 @@ def test_live_pictures_cover_the_area_and_are_kept_there(qtbot, window):
     assert live.session.result.size == (96, 64)
     shot = window.canvas.grab().toImage()
     shade = live.session.result_request.seed % 256
-    inside = shot.pixelColor(at(window, 100, 80))
+    inside = shot.pixelColor(pixel_centre(window.canvas, 100, 80))
     over_paper = [round(0.85 * value + 0.15 * 255) for value in (shade, 128, 255 - shade)]
     shown = [inside.red(), inside.green(), inside.blue()]
     assert max(abs(a - b) for a, b in zip(shown, over_paper, strict=True)) <= 4  # the live picture

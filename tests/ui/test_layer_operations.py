@@ -15,9 +15,10 @@ from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.undo.commands import SetLayerProperty
 from t2ia_desktop.ui.actions.layers import qimage_to_pixels
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.builders import pixel_centre
 from tests.core.psd_writer import LayerSpec, write_psd
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
-from tests.ui.helpers import at, click_row, drag
+from tests.ui.helpers import click_row, drag
 
 
 def solid(rgba) -> np.ndarray:
@@ -92,12 +93,12 @@ def test_a_locked_layer_refuses_strokes_clearing_deleting_and_merging(qtbot, win
     qtbot.mouseClick(row.lock_button, Qt.MouseButton.LeftButton)
     assert sketch.locked
     assert window.undo.undo_label == "Lock Sketch"
-    drag(window.canvas, [at(window, 40, 60), at(window, 160, 60)])
+    drag(window.canvas, [pixel_centre(window.canvas, 40, 60), pixel_centre(window.canvas, 160, 60)])
     assert sketch.is_blank()
     assert "locked" in window.statusBar().currentMessage()
     window.undo_step()  # unlock
     assert not sketch.locked
-    drag(window.canvas, [at(window, 40, 60), at(window, 160, 60)])
+    drag(window.canvas, [pixel_centre(window.canvas, 40, 60), pixel_centre(window.canvas, 160, 60)])
     assert not sketch.is_blank()
     window.edits.push(SetLayerProperty(sketch, "locked", True))
     window.layers_panel.clear_sketch()
@@ -173,7 +174,8 @@ def test_canvas_size_pads_every_layer_and_undo_restores_it(qtbot, window):
     composite = window.canvas.composite_image()
     assert (composite.width(), composite.height()) == (DOC_WIDTH + 64, DOC_HEIGHT)
     assert composite.pixelColor(DOC_WIDTH + 10, 5).lightness() == 255  # paper
-    drag(window.canvas, [at(window, DOC_WIDTH + 20, 50), at(window, DOC_WIDTH + 50, 50)])
+    drag(window.canvas, [pixel_centre(window.canvas, DOC_WIDTH + 20, 50),
+                         pixel_centre(window.canvas, DOC_WIDTH + 50, 50)])
     assert sketch.pixels[50, DOC_WIDTH + 30, 3] > 0  # paints on the new margin
     window.undo_step()
     window.undo_step()
@@ -244,7 +246,7 @@ def test_thumbnails_follow_painting_after_a_short_delay(qtbot, window):
     sketch = window.document.sketch_layer()
     row = window.layers_panel.row_for(sketch)
     before = row.thumbnail_label.pixmap().toImage()
-    drag(window.canvas, [at(window, 20, 20 + dy) for dy in range(0, 150, 10)])
+    drag(window.canvas, [pixel_centre(window.canvas, 20, 20 + dy) for dy in range(0, 150, 10)])
     qtbot.waitUntil(lambda: row.thumbnail_label.pixmap().toImage() != before, timeout=3000)
 
 

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
 
 from t2ia_desktop.core.generation.jobs import JobState
+from tests.builders import pixel_centre
 from tests.fakes import FakeEngine
-from tests.ui.helpers import at, drag
+from tests.ui.helpers import drag
 
 WAIT_MS = 20_000  # an upper bound for a slow machine, never a timing assertion
 
@@ -52,7 +53,8 @@ def test_fifty_strokes_at_ten_per_second_coalesce_and_the_last_one_is_shown(qtbo
     assert live.indicator.isVisible()
     for stroke in range(50):
         x = 20 + (stroke * 7) % 200
-        drag(window.canvas, [at(window, x, 30), at(window, x + 10, 150)])
+        drag(window.canvas, [pixel_centre(window.canvas, x, 30),
+                             pixel_centre(window.canvas, x + 10, 150)])
         check()
         qtbot.wait(100)
     qtbot.waitUntil(lambda: not live.session.updating, timeout=WAIT_MS)

@@ -24,14 +24,15 @@ from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.dialogs.new_document import PRESETS, NewDocumentDialog
 from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.builders import pixel_centre
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
-from tests.ui.helpers import add_canny, at, click_row, detected, drag, finish_pending
+from tests.ui.helpers import add_canny, click_row, detected, drag, finish_pending
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def stroke(window: MainWindow, y: int) -> None:
-    drag(window.canvas, [at(window, x, y) for x in (40, 120, 200)])
+    drag(window.canvas, [pixel_centre(window.canvas, x, y) for x in (40, 120, 200)])
 
 
 def answer_save_path(window: MainWindow, path: Path, asked: list | None = None) -> None:
@@ -160,7 +161,7 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     click_row(qtbot, window, photo)
     window.tool_state.set_brush_size(10)
     with detected(qtbot, document, edges):  # the detector follows the new document's layers
-        drag(window.canvas, [at(window, x, 160) for x in (160, 230)])
+        drag(window.canvas, [pixel_centre(window.canvas, x, 160) for x in (160, 230)])
     assert edges.pixels[150:171, 150:240, :3].max() > 30
     assert window.undo.labels == ["Brush on square"]
     window.undo_step()

@@ -12,11 +12,12 @@ from t2ia_desktop.core.files.layer_cache import shared_cache
 from t2ia_desktop.core.files.project import load_project, save_project
 from t2ia_desktop.ui.window.autosave import copy_document
 from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.ui.helpers import at, drag
+from tests.builders import pixel_centre
+from tests.ui.helpers import drag
 
 
 def stroke(window: MainWindow, y: int) -> None:
-    drag(window.canvas, [at(window, x, y) for x in (40, 120, 200)])
+    drag(window.canvas, [pixel_centre(window.canvas, x, y) for x in (40, 120, 200)])
 
 
 def save_matches(window: MainWindow, path: Path) -> None:

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 from t2ia_desktop.core.generation.jobs import Job, JobState
 from t2ia_desktop.ui.queue.panel import PAUSED_TEXT, QueuePanel
 from t2ia_desktop.ui.window.main_window import MainWindow
-from tests.ui.helpers import ask_for_batch, at, drag, finish_pending, run_until
+from tests.builders import pixel_centre
+from tests.ui.helpers import ask_for_batch, drag, finish_pending, run_until
 
 
 def queue_jobs(window: MainWindow, *prompts: str) -> list[Job]:
@@ -209,7 +210,8 @@ def test_batch_queues_n_jobs_with_seeds_counting_up(window, loop, engine, runner
 
 
 def test_a_row_shows_controls_step_preview_and_result(qtbot, window, loop, engine, runner):
-    drag(window.canvas, [at(window, x, 60) for x in (20, 90, 160)])  # ink on the sketch
+    # ink on the sketch
+    drag(window.canvas, [pixel_centre(window.canvas, x, 60) for x in (20, 90, 160)])
     engine.gate = threading.Event()
     (job,) = queue_jobs(window, "with a sketch")
     row = window.queue_panel.row_for(job)

@@ -18,8 +18,9 @@ from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.builders import pixel_centre
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
-from tests.ui.helpers import ask_for_batch, at, drag, finish_pending, main_window
+from tests.ui.helpers import ask_for_batch, drag, finish_pending, main_window
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def quit_session(window: MainWindow) -> None:
 def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     first = launch()
     assert first.queue_control.offer_restore() == []  # nothing saved: nothing asked
-    drag(first.canvas, [at(first, x, 50) for x in (20, 90, 160)])
+    drag(first.canvas, [pixel_centre(first.canvas, x, 50) for x in (20, 90, 160)])
     engine.gate = threading.Event()  # the first job holds at its first step
     ask_for_batch(first, "a lighthouse at night", 40, 3)
     running = first.generate()

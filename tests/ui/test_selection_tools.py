@@ -19,6 +19,7 @@ from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
+from tests.builders import widget_point
 from tests.ui.helpers import drag, shown_canvas
 
 
@@ -49,11 +50,6 @@ def registered(canvas: CanvasView, tools: SelectionTools) -> SelectionTools:
     return tools
 
 
-def at(canvas: CanvasView, x: float, y: float) -> QPoint:
-    """The widget point over document point (x, y)."""
-    return canvas.from_document(QPointF(x, y)).toPoint()
-
-
 def modified_drag(canvas: CanvasView, points: list[QPoint],
                   modifier: Qt.KeyboardModifier) -> None:
     """A drag with ``modifier`` held (the selection and transform tools read it at the press)."""
@@ -72,21 +68,22 @@ def modified_drag(canvas: CanvasView, points: list[QPoint],
 
 def test_a_rectangle_drag_selects_the_pixels_under_it(canvas, tools, document, tool_state):
     tool_state.set_tool("rect_select")
-    drag(canvas, [at(canvas, 20, 30), at(canvas, 50, 40), at(canvas, 80, 70)])
+    drag(canvas, [widget_point(canvas, 20, 30), widget_point(canvas, 50, 40),
+                  widget_point(canvas, 80, 70)])
     expected = rectangle_mask(document.width, document.height, (20, 30), (80, 70))
     assert np.array_equal(tools.selection.mask, expected)
     assert tools.selection.bounds() == (20, 30, 60, 40)
     # Shift adds a second rectangle, Alt takes a bite out
-    modified_drag(canvas, [at(canvas, 150, 100), at(canvas, 170, 120)],
+    modified_drag(canvas, [widget_point(canvas, 150, 100), widget_point(canvas, 170, 120)],
                   Qt.KeyboardModifier.ShiftModifier)
     assert tools.selection.mask[110, 160]
     assert tools.selection.mask[50, 50]
-    modified_drag(canvas, [at(canvas, 10, 10), at(canvas, 40, 50)],
+    modified_drag(canvas, [widget_point(canvas, 10, 10), widget_point(canvas, 40, 50)],
                   Qt.KeyboardModifier.AltModifier)
     assert not tools.selection.mask[35, 30]
     assert tools.selection.mask[60, 60]
     # a click without a drag deselects
-    drag(canvas, [at(canvas, 100, 100)])
+    drag(canvas, [widget_point(canvas, 100, 100)])
     assert tools.selection.is_empty()
     assert not document.sketch_layer().pixels.any()  # the selection tools never paint
 
@@ -97,7 +94,7 @@ def test_selections_land_under_the_cursor_in_a_zoomed_rotated_view(canvas, tools
     canvas.set_zoom(5.0, QPointF(canvas.from_document(QPointF(60, 60))))
     canvas.set_rotation(rotation)
     tool_state.set_tool("rect_select")
-    drag(canvas, [at(canvas, 50, 52), at(canvas, 70, 64)])
+    drag(canvas, [widget_point(canvas, 50, 52), widget_point(canvas, 70, 64)])
     if not rotation:
         expected = rectangle_mask(document.width, document.height, (50, 52), (70, 64))
         assert np.array_equal(tools.selection.mask, expected)
@@ -105,7 +102,7 @@ def test_selections_land_under_the_cursor_in_a_zoomed_rotated_view(canvas, tools
         assert tools.selection.bounds() == (50, 52, 20, 12)
     tool_state.set_tool("lasso")
     corners = [(55, 50), (75, 60), (58, 72)]
-    path = [at(canvas, x, y) for x, y in corners]
+    path = [widget_point(canvas, x, y) for x, y in corners]
     drag(canvas, [path[0], path[1], path[2]])
     got = tools.selection.mask
     documented = [canvas.to_document(QPointF(p)) for p in path]
@@ -121,19 +118,20 @@ def test_strokes_and_fills_stay_inside_the_selection_and_undo(canvas, tools, doc
                                                                tool_state):
     tools.selection.select_rectangle((40, 40), (80, 80))
     tool_state.set_brush_size(20)
-    drag(canvas, [at(canvas, 20, 60), at(canvas, 120, 60)])
+    drag(canvas, [widget_point(canvas, 20, 60), widget_point(canvas, 120, 60)])
     alpha = document.sketch_layer().pixels[..., 3]
     assert alpha[60, 40:80].min() == 255
     assert not alpha[:, :40].any()
     assert not alpha[:, 80:].any()
     assert alpha[~tools.selection.mask].max() == 0
     tool_state.set_tool("fill")
-    qt_point = at(canvas, 150.5, 150.5)  # outside: nothing to fill, and the artist is told
+    # outside: nothing to fill, and the artist is told
+    qt_point = widget_point(canvas, 150.5, 150.5)
     with_message = []
     canvas.message.connect(with_message.append)
     QtBot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=qt_point)
     assert "outside the selection" in with_message[-1]
-    QtBot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 45.5, 45.5))
+    QtBot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=widget_point(canvas, 45.5, 45.5))
     assert alpha[40:80, 40:80].min() == 255
     assert alpha[~tools.selection.mask].max() == 0
     assert undo.labels == ["Brush on Sketch", "Fill on Sketch"]
@@ -203,10 +201,10 @@ def test_painting_on_a_mask_layer_lays_white_and_the_eraser_removes_it(canvas, d
     document.add_layer(mask)
     document.active = mask
     tool_state.set_brush_size(10)
-    drag(canvas, [at(canvas, 30, 30), at(canvas, 90, 30)])
+    drag(canvas, [widget_point(canvas, 30, 30), widget_point(canvas, 90, 30)])
     assert (mask.pixels[30, 40] == 255).all()
     tool_state.set_tool("eraser")
-    drag(canvas, [at(canvas, 30, 30), at(canvas, 90, 30)])
+    drag(canvas, [widget_point(canvas, 30, 30), widget_point(canvas, 90, 30)])
     assert mask.pixels[30, 40, 3] == 0
 
 
@@ -233,7 +231,8 @@ def content_box(document: Document) -> tuple[int, int, int, int]:
 
 def test_transform_moves_the_content_and_enter_applies_one_small_step(qtbot, canvas, transform,
                                                                       document, undo, square):
-    drag(canvas, [at(canvas, 40, 40), at(canvas, 55, 45), at(canvas, 70, 50)])
+    drag(canvas, [widget_point(canvas, 40, 40), widget_point(canvas, 55, 45),
+                  widget_point(canvas, 70, 50)])
     assert content_box(document) == (60, 40, 20, 20)  # shown live, before Enter
     assert undo.labels == []
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
@@ -252,7 +251,8 @@ def test_transform_moves_the_content_and_enter_applies_one_small_step(qtbot, can
 
 def test_a_corner_handle_scales_and_shift_keeps_the_proportions(qtbot, canvas, transform,
                                                                 document, undo, square, tool_state):
-    drag(canvas, [at(canvas, 50, 50), at(canvas, 70, 60)])  # bottom-right corner
+    # the bottom-right corner
+    drag(canvas, [widget_point(canvas, 50, 50), widget_point(canvas, 70, 60)])
     assert content_box(document) == (30, 30, 40, 30)
     qtbot.keyClick(canvas, Qt.Key.Key_Enter)
     assert undo.labels == ["Transform Sketch"]
@@ -260,7 +260,7 @@ def test_a_corner_handle_scales_and_shift_keeps_the_proportions(qtbot, canvas, t
     assert alpha[32:58, 32:68].min() == 255
     tool_state.set_tool("brush")
     tool_state.set_tool("transform")
-    modified_drag(canvas, [at(canvas, 70, 60), at(canvas, 90, 70)],
+    modified_drag(canvas, [widget_point(canvas, 70, 60), widget_point(canvas, 90, 70)],
                   Qt.KeyboardModifier.ShiftModifier)
     box = content_box(document)
     assert box[:2] == (30, 30)
@@ -274,7 +274,7 @@ def test_a_corner_handle_scales_and_shift_keeps_the_proportions(qtbot, canvas, t
 
 def test_escape_cancels_and_locked_layers_refuse(qtbot, canvas, transform, document, undo,
                                                  square):
-    drag(canvas, [at(canvas, 40, 40), at(canvas, 100, 100)])
+    drag(canvas, [widget_point(canvas, 40, 40), widget_point(canvas, 100, 100)])
     assert content_box(document) == (90, 90, 20, 20)
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     assert np.array_equal(document.sketch_layer().pixels, square)
@@ -283,7 +283,7 @@ def test_escape_cancels_and_locked_layers_refuse(qtbot, canvas, transform, docum
     said = []
     canvas.message.connect(said.append)
     document.set_locked(document.sketch_layer(), True)
-    drag(canvas, [at(canvas, 40, 40), at(canvas, 100, 100)])
+    drag(canvas, [widget_point(canvas, 40, 40), widget_point(canvas, 100, 100)])
     assert np.array_equal(document.sketch_layer().pixels, square)
     assert "locked" in said[-1]
     assert undo.labels == []
@@ -293,7 +293,8 @@ def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, tr
                                                                 document, undo, square, tool_state):
     canvas.set_zoom(3.0)
     canvas.set_rotation(45.0)
-    drag(canvas, [at(canvas, 40, 40), at(canvas, 45, 40), at(canvas, 52, 38)])
+    drag(canvas, [widget_point(canvas, 40, 40), widget_point(canvas, 45, 40),
+                  widget_point(canvas, 52, 38)])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     box = content_box(document)
     assert abs(box[0] - 42) <= 1
@@ -303,7 +304,7 @@ def test_transform_follows_the_cursor_in_a_rotated_zoomed_view(qtbot, canvas, tr
     tool_state.set_tool("brush")
     tool_state.set_tool("transform")
     x, y = box[0] + 20, box[1] + 20
-    drag(canvas, [at(canvas, x, y), at(canvas, x + 10, y + 10)])
+    drag(canvas, [widget_point(canvas, x, y), widget_point(canvas, x + 10, y + 10)])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert abs(content_box(document)[2] - 30) <= 1
     assert undo.labels == ["Move Sketch", "Transform Sketch"]

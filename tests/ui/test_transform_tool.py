@@ -18,6 +18,7 @@ from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
+from tests.builders import widget_point
 from tests.ui.helpers import drag, shown_canvas
 from tests.ui.test_selection_tools import registered
 
@@ -60,10 +61,6 @@ def bar(document: Document) -> np.ndarray:
     return pixels.copy()
 
 
-def at(canvas: CanvasView, x: float, y: float) -> QPoint:
-    return canvas.from_document(QPointF(x, y)).toPoint()
-
-
 def send(canvas: CanvasView, kind: QEvent.Type, point: QPoint,
          buttons: Qt.MouseButton = Qt.MouseButton.NoButton,
          modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -85,14 +82,15 @@ def test_dragging_outside_the_frame_rotates_and_the_cursor_says_so(qtbot, canvas
                                                                      document, undo, bar):
     assert transform.begin()  # as choosing the tool in the window does
     # the bar's centre is (55, 55); outside its frame the cursor turns into the rotate one
-    send(canvas, QEvent.Type.MouseMove, at(canvas, 100, 55))
+    send(canvas, QEvent.Type.MouseMove, widget_point(canvas, 100, 55))
     assert canvas.cursor().shape() == Qt.CursorShape.BitmapCursor
-    send(canvas, QEvent.Type.MouseMove, at(canvas, 55, 55))
+    send(canvas, QEvent.Type.MouseMove, widget_point(canvas, 55, 55))
     assert canvas.cursor().shape() == Qt.CursorShape.SizeAllCursor
-    send(canvas, QEvent.Type.MouseMove, at(canvas, 70, 60))
+    send(canvas, QEvent.Type.MouseMove, widget_point(canvas, 70, 60))
     assert canvas.cursor().shape() == Qt.CursorShape.SizeFDiagCursor
     # from the right of the centre to straight below it: a quarter turn clockwise
-    drag(canvas, [at(canvas, 100, 55), at(canvas, 90, 80), at(canvas, 55, 100)])
+    drag(canvas, [widget_point(canvas, 100, 55), widget_point(canvas, 90, 80),
+                  widget_point(canvas, 55, 100)])
     assert transform.session.angle == pytest.approx(90.0, abs=0.5)
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert undo.labels == ["Transform Sketch"]
@@ -105,7 +103,8 @@ def test_dragging_outside_the_frame_rotates_and_the_cursor_says_so(qtbot, canvas
 
 
 def test_shift_snaps_the_rotation_to_15_degrees(qtbot, canvas, transform, document, bar):
-    points = [at(canvas, 100, 55), at(canvas, 100, 75), at(canvas, 100, 90)]  # about 38°
+    points = [widget_point(canvas, 100, 55), widget_point(canvas, 100, 75),
+              widget_point(canvas, 100, 90)]  # about 38°
     send(canvas, QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton,
          Qt.KeyboardModifier.ShiftModifier)
     for point in points[1:]:
@@ -123,27 +122,29 @@ def test_shift_snaps_the_rotation_to_15_degrees(qtbot, canvas, transform, docume
 
 def test_the_live_preview_draws_the_piece_without_touching_the_layer_mid_drag(
         qtbot, canvas, transform, document, bar):
-    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 55, 55))
-    send(canvas, QEvent.Type.MouseMove, at(canvas, 155, 105), Qt.MouseButton.LeftButton)
+    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=widget_point(canvas, 55, 55))
+    send(canvas, QEvent.Type.MouseMove, widget_point(canvas, 155, 105), Qt.MouseButton.LeftButton)
     pixels = document.sketch_layer().pixels
     assert not pixels[..., 3].any()  # the layer shows the hole: nothing resampled yet
     shot = canvas.grab().toImage()
-    colour = shot.pixelColor(at(canvas, 160, 105))  # the red part, 100, 50 further
+    colour = shot.pixelColor(widget_point(canvas, 160, 105))  # the red part, 100, 50 further
     assert colour.red() > 180
     assert colour.green() < 80
-    QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 155, 105))
+    QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=widget_point(canvas, 155, 105))
     assert (pixels[100:110, 140:170, 3] == 255).all()  # rendered once, on release
 
 
 def test_with_a_selection_only_the_selected_pixels_move_and_the_selection_follows(
         qtbot, canvas, selection, transform, document, undo, bar, tool_state):
     tool_state.set_tool("rect_select")
-    drag(canvas, [at(canvas, 38, 48), at(canvas, 55, 62)])  # the left half of the bar
+    # the left half of the bar
+    drag(canvas, [widget_point(canvas, 38, 48), widget_point(canvas, 55, 62)])
     chosen = selection.selection.mask.copy()
     tool_state.set_tool("transform")
     assert transform.begin()
     assert transform.session.source == (40, 50, 15, 10)
-    drag(canvas, [at(canvas, 45, 55), at(canvas, 60, 85), at(canvas, 75, 105)])
+    drag(canvas, [widget_point(canvas, 45, 55), widget_point(canvas, 60, 85),
+                  widget_point(canvas, 75, 105)])
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     pixels = document.sketch_layer().pixels
     assert np.array_equal(pixels[50:60, 55:70], bar[50:60, 55:70])  # unselected: untouched

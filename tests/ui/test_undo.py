@@ -14,12 +14,12 @@ from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
 from t2ia_desktop.core.undo.stack import UndoStack
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests.builders import pixel_centre
 from tests.ui.helpers import (
     DETECT_TIMEOUT,
     EDGE,
     INDICATOR,
     add_canny,
-    at,
     click_row,
     detected,
     drag,
@@ -28,7 +28,7 @@ from tests.ui.helpers import (
 
 
 def stroke(window: MainWindow, y: int, xs=(40, 120, 200)) -> None:
-    drag(window.canvas, [at(window, x, y) for x in xs])
+    drag(window.canvas, [pixel_centre(window.canvas, x, y) for x in xs])
 
 
 def press_keys(qtbot, window: MainWindow, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier,
@@ -102,7 +102,7 @@ def test_a_stroke_keeps_only_the_tiles_it_touched(window):
 def test_undo_in_the_middle_of_a_stroke_ends_it_first(window):
     sketch = window.document.sketch_layer()
     canvas = window.canvas
-    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(window, 50, 50))
+    QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, 50, 50))
     assert canvas.stroking
     assert not sketch.is_blank()
     window.undo_step()  # Ctrl+Z with the button still down
@@ -110,7 +110,7 @@ def test_undo_in_the_middle_of_a_stroke_ends_it_first(window):
     assert sketch.is_blank()
     assert window.undo.labels == ["Brush on Sketch"]
     assert window.undo.index == 0
-    QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(window, 80, 50))
+    QtBot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, 80, 50))
     assert sketch.is_blank()
     assert window.undo.labels == ["Brush on Sketch"]
 
