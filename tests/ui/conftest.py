@@ -96,7 +96,8 @@ def tool_state(qapp) -> ToolState:
 
 @pytest.fixture
 def window(qtbot, loop, document, runner, updater, models, tool_state) -> Iterator[MainWindow]:
-    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=tool_state, status_message="Ready to draw"))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater,
+                                    tool_state=tool_state, status_message="Ready to draw"))
     yield main
     main.close()
 

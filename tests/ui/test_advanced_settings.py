@@ -106,10 +106,12 @@ def test_sd15_disables_the_section_and_says_why(qtbot):
     assert "SDXL only" in advanced.reason.text()
     assert not advanced.prompt_2_edit.isEnabled()
     assert not advanced.refiner_combo.isEnabled()
-    request = panel.settings.build_request(document, panel.registry)[0].validate()  # no SDXL extra reaches an SD1.5 job
+    # no SDXL extra reaches an SD1.5 job
+    request = panel.settings.build_request(document, panel.registry)[0].validate()
     assert extras(request) == extras(GenerationRequest(model="m", prompt="", family="sd15"))
     panel.model_combo.setCurrentIndex(0)  # back to SDXL: the typed values are still there
-    assert panel.settings.build_request(document, panel.registry)[0].prompt_2 == "oil painting, impasto"
+    request = panel.settings.build_request(document, panel.registry)[0]
+    assert request.prompt_2 == "oil painting, impasto"
 
 
 def test_bad_values_in_settings_are_named_and_skipped(qtbot):

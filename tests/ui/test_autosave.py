@@ -36,7 +36,8 @@ DRIVER = Path(__file__).with_name("app_driver.py")
 @pytest.fixture
 def autosaving(qtbot, loop, document, runner, updater, models) -> Iterator[MainWindow]:
     """The window with autosave on, a short interval."""
-    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=0.05))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater,
+                                    tool_state=ToolState(), autosave_seconds=0.05))
     yield main
     main.close()
     assert main.autosaver._executor._shutdown  # the writer thread was joined

@@ -65,7 +65,6 @@ def test_image_to_image_sends_the_visible_canvas_without_masks(qtbot, window, en
 
 def test_inpaint_sends_the_mask_and_an_empty_mask_is_refused(qtbot, window):
     mask = add_mask(window, painted=False)
-    source = window.generate_panel.source
     window.generation_settings.mode = "inpaint"
     assert window.generate() is None
     assert "is empty: paint white" in window.statusBar().currentMessage()

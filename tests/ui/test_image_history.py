@@ -55,7 +55,8 @@ def seed_history(folder) -> History:
 @pytest.fixture
 def hwindow(qtbot, loop, document, history_runner, updater, models, folder):
     seed_history(folder)
-    main = shown(qtbot, main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder))
+    main = shown(qtbot, main_window(document, history_runner, models, updater=updater,
+                                    tool_state=ToolState(), history_folder=folder))
     yield main
     main.close()
 
@@ -211,7 +212,8 @@ def test_a_missing_picture_is_skipped_with_a_note(qtbot, loop, document, history
                                                   updater, models, folder):
     history = seed_history(folder)
     history.entries()[0].image.unlink()
-    main = main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder)
+    main = main_window(document, history_runner, models, updater=updater,
+                       tool_state=ToolState(), history_folder=folder)
     qtbot.addWidget(main)
     panel = panel_of(main)
     assert len(panel.model.entries) == 2
@@ -227,7 +229,8 @@ def test_thumbnails_load_lazily(qtbot, loop, document, history_runner, updater, 
         history.add(Image.new("RGB", (32, 32), (seed, 0, 0)),
                     GenerationRequest(model=DEMO_MODEL, prompt=f"picture {seed}", seed=seed,
                                       width=64, height=64))
-    main = main_window(document, history_runner, models, updater=updater, tool_state=ToolState(), history_folder=folder)
+    main = main_window(document, history_runner, models, updater=updater,
+                       tool_state=ToolState(), history_folder=folder)
     qtbot.addWidget(main)
     main.show()
     main.results.image_history.dock.raise_()

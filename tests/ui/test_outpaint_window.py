@@ -101,7 +101,8 @@ def test_a_real_outpaint_keeps_the_old_picture_beyond_the_overlap(real_window, l
     job = window.generate()
     finish_pending(loop, window)
 
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     assert job.request.mode == "inpaint"
     assert (job.request.width, job.request.height) == (192, 128)
     result = document.layers[-1]

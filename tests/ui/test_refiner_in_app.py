@@ -29,7 +29,8 @@ def test_generate_with_the_demo_refiner(real_window, loop):
 
     job, progress = generate_and_wait(loop, window)
 
-    assert job is not None and job.state is JobState.DONE, job.error
+    assert job is not None
+    assert job.state is JobState.DONE, job.error
     assert job.request.refiner == DEMO_REFINER
     assert job.request.refiner_switch == 0.5
     assert max(progress) == 4  # base and refiner steps counted as one run

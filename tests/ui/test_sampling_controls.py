@@ -84,7 +84,8 @@ def test_lora_list_adds_weighs_switches_and_removes(qtbot, tmp_path):
     assert loras.add_file(ink)
     assert loras.add_file(paper)
     loras.rows[0].weight_slider.setValue(0.6)
-    assert panel.settings.build_request(document, panel.registry)[0].loras == ((ink, 0.6), (paper, 1.0))
+    request = panel.settings.build_request(document, panel.registry)[0]
+    assert request.loras == ((ink, 0.6), (paper, 1.0))
     loras.rows[1].enabled_check.click()
     assert panel.settings.build_request(document, panel.registry)[0].loras == ((ink, 0.6),)
     loras.rows[0].remove_button.click()

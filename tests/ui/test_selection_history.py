@@ -127,7 +127,8 @@ def test_the_marching_ants_reuse_their_raster_until_the_selection_changes(qtbot,
 
 def test_autosave_keeps_the_selection_for_recovery(qtbot, loop, document, runner, updater,
                                                    models):
-    main = shown(qtbot, main_window(document, runner, models, updater=updater, tool_state=ToolState(), autosave_seconds=0.05))
+    main = shown(qtbot, main_window(document, runner, models, updater=updater,
+                                    tool_state=ToolState(), autosave_seconds=0.05))
     try:
         canvas = focused_canvas(qtbot, main)
         saver = main.autosaver

@@ -73,7 +73,8 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
     assert masks[0].pixels[50, 50, 3] == 255
     assert inpaint_enabled(window)
     assert window.generation_settings.mode == "inpaint"
-    fields = source_fields(document, window.generation_settings.mode, window.generation_settings.strength)
+    settings = window.generation_settings
+    fields = source_fields(document, settings.mode, settings.strength)
     mask = np.asarray(fields["mask_image"])
     assert mask[50, 50] == 255
     assert mask[10, 10] == 0

@@ -29,6 +29,7 @@ from t2ia_desktop.core.files.ora import export_ora, import_ora
 from t2ia_desktop.core.files.project import SUFFIX, load_project, save_project
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.actions.recent_files import RecentFiles
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.common.widgets import (
     ModelConnections,
@@ -37,7 +38,6 @@ from t2ia_desktop.ui.common.widgets import (
 )
 from t2ia_desktop.ui.dialogs.new_document import ask_new_size
 from t2ia_desktop.ui.layers.undo_steps import HistoryPanel
-from t2ia_desktop.ui.window.recent_files import RecentFiles
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ move it, drags one of its eight handles to resize it, or drags outside it to dra
 position and size snap to multiples of 8 pixels, in any zoom, pan or rotation. Releasing the
 button is one undo step. Other tools never touch it, so it cannot get in the way of painting.
 The frame's drawing and mouse handling live here; its menu entries in
-:mod:`~t2ia_desktop.ui.actions.generation_area`.
+:mod:`~t2ia_desktop.ui.actions.tools.generation_area`.
 """
 
 from __future__ import annotations

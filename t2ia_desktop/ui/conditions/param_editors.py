@@ -1,10 +1,10 @@
 """Controls built from a condition's parameter specs: one editor per :class:`ParamSpec` kind.
 
 int and float get a slider with a spin box beside it (the slider for dragging, the box for an
-exact number), bool a checkbox, choice a combo box, colour a swatch opening the colour picker. Every editor emits ``changed(value)`` when
-the artist changes it, never when the program sets it (``set_value``), and ``finished`` when a
-change is complete (a slider released, a spin box left): continuous changes between two
-``finished`` make one undo step.
+exact number), bool a checkbox, choice a combo box, colour a swatch opening the colour picker.
+Every editor emits ``changed(value)`` when the artist changes it, never when the program sets it
+(``set_value``), and ``finished`` when a change is complete (a slider released, a spin box
+left): continuous changes between two ``finished`` make one undo step.
 """
 
 from __future__ import annotations

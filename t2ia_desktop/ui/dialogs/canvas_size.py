@@ -35,7 +35,7 @@ class CanvasSizeDialog(NewDocumentDialog):
         self.anchor_group.setExclusive(True)
         grid = QGridLayout()
         grid.setSpacing(2)
-        for cell, (arrow, words) in enumerate(zip(ANCHOR_ARROWS, ANCHOR_WORDS)):
+        for cell, (arrow, words) in enumerate(zip(ANCHOR_ARROWS, ANCHOR_WORDS, strict=True)):
             button = QToolButton()
             button.setText(arrow)
             button.setCheckable(True)

@@ -3,10 +3,11 @@
 Adapters: each registered condition's T2I-Adapter for each family (hub id, used by, installed in
 the models folder or the Hugging Face cache, size), downloaded into the models folder where the
 engine finds it offline; adapter folders that plugins ship are listed as theirs ("installed
-(plugin: NAME)"), with Open folder instead of Download and Delete. Detector weights: each ``lllyasviel/Annotators`` file the registered
-conditions' detectors read (present or missing, where, size), downloaded into the annotators
-folder. Both download through the app's download service, with progress and Cancel, and can be
-deleted; offline mode disables downloading and says why.
+(plugin: NAME)"), with Open folder instead of Download and Delete. Detector weights: each
+``lllyasviel/Annotators`` file the registered conditions' detectors read (present or missing,
+where, size), downloaded into the annotators folder. Both download through the app's download
+service, with progress and Cancel, and can be deleted; offline mode disables downloading and
+says why.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class AssetTab(QWidget):
         self.locations = [entry.location() for entry in self.rows]
         self.table.setRowCount(len(self.rows))
         total = 0
-        for row, (entry, location) in enumerate(zip(self.rows, self.locations)):
+        for row, (entry, location) in enumerate(zip(self.rows, self.locations, strict=True)):
             size = size_on_disk(location) if location is not None else 0
             total += size
             texts = list(self.kind.cells(entry, location, size))

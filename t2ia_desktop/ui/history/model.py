@@ -127,8 +127,8 @@ class HistoryListModel(QAbstractListModel):
         self.endResetModel()
 
     # -- QAbstractListModel ---------------------------------------------------------------------
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.entries)
+    def rowCount(self, parent: ModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         entry = self.entry_at(index.row()) if index.isValid() else None

@@ -1,0 +1,1 @@
+"""Generating from the window: Generate, the queue's menu entries and results, live mode."""
