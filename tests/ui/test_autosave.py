@@ -82,7 +82,7 @@ def test_undo_back_to_the_saved_state_removes_it(qtbot, autosaving):
     saver = autosaving.autosaver
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
         stroke(autosaving, 60)
-    autosaving.undo_step()
+    autosaving.undo_actions.undo_step()
     saver.wait()
     assert not saver.document_path.exists()
     assert not saver.timer.isActive()

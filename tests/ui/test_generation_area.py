@@ -48,7 +48,7 @@ def test_dragging_inside_moves_it_by_snapped_steps_under_zoom(qtbot, window):
     assert np.array_equal(window.document.sketch_layer().pixels, before)  # nothing painted
     assert window.statusBar().currentMessage() == "Generation area 96 × 64 at 80, 72"
     assert window.undo.labels[-1] == "Generation area 96 × 64"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert window.document.generation_area == GenerationArea(64, 48, 96, 64)
     # it stays inside the canvas
     drag(canvas, [pixel_centre(canvas, 100, 70), pixel_centre(canvas, 400, 400)])

@@ -57,7 +57,7 @@ def test_dragging_a_row_moves_the_layer_and_undo_moves_it_back(qtbot, window):
     assert names_top_first(window) == ["Blue", "Sketch", "Red"]
     assert window.layers_panel.selected_layer() is red
     assert window.undo.undo_label == "Move Red"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert names_top_first(window) == ["Blue", "Red", "Sketch"]
     drop_row_on(qtbot, window, window.document.sketch_layer(), red, below=False)
     assert names_top_first(window) == ["Blue", "Sketch", "Red"]
@@ -83,7 +83,7 @@ def test_double_click_renames_and_escape_cancels(qtbot, window):
     qtbot.keyClick(row.name_editor, Qt.Key.Key_Escape)
     assert layer.name == "Sky glaze"
     assert row.name_editor is None
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert layer.name == "Paint 1"
 
 
@@ -96,7 +96,7 @@ def test_a_locked_layer_refuses_strokes_clearing_deleting_and_merging(qtbot, win
     drag(window.canvas, [pixel_centre(window.canvas, 40, 60), pixel_centre(window.canvas, 160, 60)])
     assert sketch.is_blank()
     assert "locked" in window.statusBar().currentMessage()
-    window.undo_step()  # unlock
+    window.undo_actions.undo_step()  # unlock
     assert not sketch.locked
     drag(window.canvas, [pixel_centre(window.canvas, 40, 60), pixel_centre(window.canvas, 160, 60)])
     assert not sketch.is_blank()
@@ -137,7 +137,7 @@ def test_blend_modes_on_the_canvas_match_flatten_within_one_level(qtbot, window,
     assert np.abs(shown - expected).max() <= 1
     if mode != "normal":
         assert window.undo.undo_label.startswith(combo.currentText())
-        window.undo_step()
+        window.undo_actions.undo_step()
         assert layer.blend_mode == "normal"
         assert combo.currentData() == "normal"
 
@@ -152,7 +152,7 @@ def test_merge_down_keeps_the_look_and_undo_separates_the_layers(qtbot, window):
     assert lower.opacity == 1.0
     assert np.abs(np.asarray(flatten(window.document)).astype(int) - looks).max() <= 1
     assert window.undo.undo_label == "Merge Upper down"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert [layer.name for layer in window.document.layers] == ["Sketch", "Lower", "Upper"]
     assert lower.opacity == 0.5
     assert (lower.pixels == (200, 200, 200, 255)).all()
@@ -177,8 +177,8 @@ def test_canvas_size_pads_every_layer_and_undo_restores_it(qtbot, window):
     drag(window.canvas, [pixel_centre(window.canvas, DOC_WIDTH + 20, 50),
                          pixel_centre(window.canvas, DOC_WIDTH + 50, 50)])
     assert sketch.pixels[50, DOC_WIDTH + 30, 3] > 0  # paints on the new margin
-    window.undo_step()
-    window.undo_step()
+    window.undo_actions.undo_step()
+    window.undo_actions.undo_step()
     assert (doc.width, doc.height) == (DOC_WIDTH, DOC_HEIGHT)
     assert (sketch.pixels[..., 3] == 255).all()
     assert window.canvas.composite_image().width() == DOC_WIDTH
@@ -229,7 +229,7 @@ def test_psd_import_adds_each_layer_with_its_properties_as_one_step(qtbot, windo
     assert ink_layer.opacity == pytest.approx(0.6)
     assert (ink_layer.pixels[6:16, 5:17] == (20, 30, 40, 255)).all()
     assert window.undo.undo_label == "Import art.psd"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert [layer.name for layer in window.document.layers] == ["Sketch"]
 
 
@@ -259,6 +259,6 @@ def test_opacity_slider_drag_is_one_step(qtbot, window):
     slider.slider.sliderReleased.emit()
     assert layer.opacity == 0.5
     assert window.undo.undo_label == "Opacity Glaze"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert layer.opacity == 1.0
     assert slider.value() == 1.0

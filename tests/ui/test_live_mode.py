@@ -88,7 +88,7 @@ def test_keep_live_result_adds_an_undoable_result_layer(qtbot, window):
     kept = window.document.layers[-1]
     assert kept.kind == "result"
     assert kept.request == live.session.result_request
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert len(window.document.layers) == count
 
 

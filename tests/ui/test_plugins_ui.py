@@ -75,7 +75,7 @@ def test_a_plugin_conditions_controls_are_built_and_drive_its_layer(qtbot, windo
     ink.choose_colour = lambda *_: QColor()  # cancelled: nothing changes
     qtbot.mouseClick(ink.button, Qt.MouseButton.LeftButton)
     assert layer.condition.params["ink"] == "#00aa00"
-    window.undo_step()  # each colour change is one undo step
+    window.undo_actions.undo_step()  # each colour change is one undo step
     assert layer.condition.params["ink"] == "#3366cc"
     assert ink.text.text() == "#3366cc"
     qtbot.waitUntil(lambda: not window.updater.scheduler.is_busy(layer.id),

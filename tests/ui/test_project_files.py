@@ -64,7 +64,7 @@ def test_the_title_marks_unsaved_changes_and_follows_undo(window):
     stroke(window, 60)
     assert window.windowTitle() == "Untitled* — t2ia desktop"
     assert window.files.is_dirty()
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert window.windowTitle() == "Untitled — t2ia desktop"
     window.generate_panel.prompt_edit.setPlainText("a heron")  # settings are saved too
     assert window.windowTitle() == "Untitled* — t2ia desktop"
@@ -164,7 +164,7 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
         drag(window.canvas, [pixel_centre(window.canvas, x, 160) for x in (160, 230)])
     assert edges.pixels[150:171, 150:240, :3].max() > 30
     assert window.undo.labels == ["Brush on square"]
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert photo.pixels[160, 200, 3] == 255
     assert photo.pixels[160, 200, 0] > 200
 

@@ -36,10 +36,10 @@ def test_save_after_strokes_undo_redo_and_merge_writes_the_new_pixels(window, tm
     assert sketch.revision != revision
     assert sketch.pixels[..., 3].any()
     save_matches(window, path)
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert not sketch.pixels.any()
     save_matches(window, path)
-    window.redo_step()
+    window.undo_actions.redo_step()
     save_matches(window, path)
 
     paint = np.zeros_like(sketch.pixels)

@@ -89,13 +89,13 @@ def test_selection_to_inpaint_mask_enables_inpainting_and_undo_takes_it_back(qtb
     window.delete_action.trigger()  # a mask layer can be deleted like any other
     assert masks[0] not in document.layers
     assert not inpaint_enabled(window)
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert masks[0] in document.layers
     assert inpaint_enabled(window)
-    window.undo_step()  # the stroke
-    window.undo_step()  # Deselect: a step of its own
+    window.undo_actions.undo_step()  # the stroke
+    window.undo_actions.undo_step()  # Deselect: a step of its own
     assert not window.selection_actions.selection.is_empty()
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert not any(layer.kind == "mask" for layer in document.layers)
     assert not inpaint_enabled(window)
     assert window.generation_settings.mode != "inpaint"

@@ -86,7 +86,7 @@ def test_each_stroke_is_one_step_undone_and_redone_with_the_keys(qtbot, window):
     stroke(window, 120)
     assert window.undo.labels[-1] == "Eraser on Sketch"
     assert sketch.pixels[120, 100, 3] == 0
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert np.array_equal(sketch.pixels, second)
 
 
@@ -105,7 +105,7 @@ def test_undo_in_the_middle_of_a_stroke_ends_it_first(window):
     QtBot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=pixel_centre(canvas, 50, 50))
     assert canvas.stroking
     assert not sketch.is_blank()
-    window.undo_step()  # Ctrl+Z with the button still down
+    window.undo_actions.undo_step()  # Ctrl+Z with the button still down
     assert not canvas.stroking
     assert sketch.is_blank()
     assert window.undo.labels == ["Brush on Sketch"]
@@ -172,7 +172,7 @@ def test_the_edit_menu_names_the_steps(window):
                                                                           "Ctrl+Y"]
     window.layers_panel.add_paint_layer()
     assert window.undo_action.text() == "Undo Add Paint 1"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert window.redo_action.text() == "Redo Add Paint 1"
     assert window.undo_action.text() == "Undo"
 
@@ -190,15 +190,15 @@ def test_delete_and_visibility_are_steps(qtbot, window, square_photo):
     press_keys(qtbot, window, Qt.Key.Key_Delete)
     assert photo not in document.layers
     assert window.undo.labels[-1] == "Delete square"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert document.layers.index(photo) == 0
     assert not photo.visible
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert photo.visible
     assert window.layers_panel.row_for(photo).visible_button.isChecked()
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert photo not in document.layers
-    window.go_to_step(3)
+    window.undo_actions.go_to_step(3)
     assert photo not in document.layers
     assert len(document.layers) == 1
 
@@ -219,10 +219,10 @@ def test_new_paint_layer_and_duplicate(qtbot, window):
     assert np.array_equal(copy.pixels, paint.pixels)
     assert copy.pixels is not paint.pixels
     assert window.undo.labels == ["Add Paint 1", "Brush on Paint 1", "Duplicate Paint 1"]
-    window.go_to_step(0)
+    window.undo_actions.go_to_step(0)
     assert [layer.kind for layer in document.layers] == ["sketch"]
     assert document.active is document.sketch_layer()
-    window.go_to_step(3)
+    window.undo_actions.go_to_step(3)
     assert [layer.name for layer in document.layers] == ["Sketch", "Paint 1", "Paint 1 copy"]
     assert not document.layers[1].is_blank()
 
@@ -234,9 +234,9 @@ def test_a_result_is_an_undoable_step(window, loop):
     result = window.document.layers[-1]
     assert result.kind == "result"
     assert window.undo.labels == ["Brush on Sketch", "Add Result 1"]
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert result not in window.document.layers
-    window.redo_step()
+    window.undo_actions.redo_step()
     assert window.document.layers[-1] is result
 
 
@@ -266,14 +266,14 @@ def test_detector_writes_are_not_steps_and_follow_undo(qtbot, window, square_pho
     settle(qtbot, scheduler, edges)
     assert edges.pixels[150:171, 150:240, :3].max() > EDGE
     assert window.undo.labels[-1] == "Brush on square"  # the detector's write is no step
-    window.undo_step()  # the photo comes back, and its control image with it
+    window.undo_actions.undo_step()  # the photo comes back, and its control image with it
     assert scheduler.is_busy(edges.id)
     settle(qtbot, scheduler, edges)
     assert np.array_equal(edges.pixels, original)
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert edges not in window.document.layers
     edges.pixels[...] = 0  # (what it held does not matter: it is detected again)
-    window.redo_step()  # back in: detected again from its source
+    window.undo_actions.redo_step()  # back in: detected again from its source
     settle(qtbot, scheduler, edges)
     assert np.array_equal(edges.pixels, original)
 
@@ -289,14 +289,14 @@ def test_a_hand_edit_on_a_control_image_is_one_step(qtbot, window, square_photo,
     assert painted[160, 200, 0] == 255
     assert window.undo.labels[-1] == "Brush on Canny edges of square"
 
-    window.undo_step()  # follows its source again: detected again from it
+    window.undo_actions.undo_step()  # follows its source again: detected again from it
     assert not edges.condition.detached
     assert scheduler.is_busy(edges.id)
     qtbot.waitUntil(lambda: not scheduler.is_busy(edges.id), timeout=DETECT_TIMEOUT)
     assert np.array_equal(edges.pixels, detected_image)
     row = window.layers_panel.row_for(edges)
     assert not row.edited_label.isVisibleTo(row)
-    window.redo_step()
+    window.undo_actions.redo_step()
     assert edges.condition.detached
     assert np.array_equal(edges.pixels, painted)
     assert not scheduler.is_busy(edges.id)  # nothing paints over the hand edit
@@ -314,11 +314,11 @@ def test_re_detect_is_a_step_and_undo_brings_the_hand_edit_back(qtbot, window, s
     assert not edges.condition.detached
     assert edges.pixels[160, 200, :3].max() == 0
     assert window.undo.labels[-1] == "Re-detect Canny edges of square"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert edges.condition.detached
     assert np.array_equal(edges.pixels, painted)
     with detected(qtbot, window.document, edges):
-        window.redo_step()
+        window.undo_actions.redo_step()
     assert not edges.condition.detached
     assert edges.pixels[160, 200, :3].max() == 0
 
@@ -344,8 +344,8 @@ def test_detector_settings_merge_while_dragging_and_undo_re_detects(
     changed = edges.pixels.copy()
     assert not np.array_equal(changed, original)
 
-    window.undo_step()
-    window.undo_step()
+    window.undo_actions.undo_step()
+    window.undo_actions.undo_step()
     assert edges.condition.params["low_threshold"] == 100
     assert editor.value() == 100
     assert resolution.value() == 512
@@ -360,7 +360,7 @@ def test_use_and_strength_are_steps_and_a_slider_drag_is_one(qtbot, window, squa
     qtbot.mouseClick(row.enabled_check, Qt.MouseButton.LeftButton, pos=INDICATOR)
     assert not edges.condition.enabled
     assert window.undo.labels[-1] == "Do not use Canny edges of square"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert edges.condition.enabled
     assert window.condition_panel.enabled_check.isChecked()
 
@@ -375,8 +375,8 @@ def test_use_and_strength_are_steps_and_a_slider_drag_is_one(qtbot, window, squa
     row.scale_spin.setValue(0.3)
     row.scale_spin.editingFinished.emit()
     assert len(window.undo.labels) == steps + 2
-    window.undo_step()
-    window.undo_step()
+    window.undo_actions.undo_step()
+    window.undo_actions.undo_step()
     assert edges.condition.conditioning_scale == 1.0
     assert window.layers_panel.row_for(edges).scale_spin.value() == 1.0
 
@@ -386,7 +386,7 @@ def test_sketch_strength_is_a_step(window):
     window.generate_panel.sketch_strength_slider.setValue(0.4)
     window.generate_panel.sketch_strength_slider.slider.sliderReleased.emit()
     assert window.undo.labels == ["Strength of Sketch"]
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert sketch.condition.conditioning_scale == 1.0
     assert window.generate_panel.sketch_strength_slider.value() == 1.0
 
@@ -397,11 +397,11 @@ def test_a_remix_is_one_step(qtbot, window, square_photo):
         layer = window.condition_actions.remix(image, "square", "canny")
     photo = window.document.layer_by_id(layer.condition.source_id)
     assert window.undo.labels == ["Canny edges remix of square"]
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert photo not in window.document.layers
     assert layer not in window.document.layers
     with detected(qtbot, window.document, layer):
-        window.redo_step()
+        window.undo_actions.redo_step()
     assert [lay.kind for lay in window.document.layers] == ["photo", "condition", "sketch"]
     assert not photo.visible
     assert not layer.visible
@@ -419,7 +419,7 @@ def test_the_source_is_a_step(qtbot, window, square_photo, scheduler):
     assert not edges.is_blank()
     assert edges.pixels[..., :3].max() == 0  # a blank sketch has no edges
     assert window.undo.labels[-1] == "Source of Canny edges of square: Sketch"
-    window.undo_step()
+    window.undo_actions.undo_step()
     assert edges.condition.source_id == photo.id
     assert window.condition_panel.source_combo.currentText() == "square"
     settle(qtbot, scheduler, edges)

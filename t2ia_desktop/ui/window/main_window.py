@@ -22,13 +22,14 @@ from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
-from t2ia_desktop.session.edits import detection_inputs, stale_condition_layers
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.actions.conditions import ConditionActions
+from t2ia_desktop.ui.actions.control_images import ControlImageActions
 from t2ia_desktop.ui.actions.generate.generation import GenerationController
 from t2ia_desktop.ui.actions.generate.live import LiveController
 from t2ia_desktop.ui.actions.generate.queue import QueueControl
+from t2ia_desktop.ui.actions.history import UndoActions
 from t2ia_desktop.ui.actions.layers import LayerActions
 from t2ia_desktop.ui.actions.outpaint import OutpaintActions
 from t2ia_desktop.ui.actions.projects import ProjectFiles
@@ -84,11 +85,9 @@ class MainWindow(QMainWindow):
             raise ValueError("the window needs a session that detects conditions")
         self.history_folder = history_folder
         self.session = session
-        document = session.document
         self.runner = runner
         self.updater = conditions = session.updater
         self.registry = conditions.registry
-        self._detached: set[str] = set()
         self.choose_photo: Callable[[], str] = self._ask_photo_path
         """Asks for a picture file to import ("" when cancelled); tests replace it."""
         self.setWindowTitle(WINDOW_TITLE)
@@ -200,24 +199,17 @@ class MainWindow(QMainWindow):
         self.canvas.message.connect(self.show_message)
         self.canvas.files_dropped.connect(self.offer_drop)
         self.condition_actions.message.connect(self.show_message)
-        self.condition_actions.condition_added.connect(self._on_condition_added)
-        self.condition_actions.remixed.connect(self._on_remixed)
-        self.layers_panel.selection_changed.connect(self._on_selection_changed)
+        images = self.control_images
+        self.condition_actions.condition_added.connect(images.show_added)
+        self.condition_actions.remixed.connect(images.show_remix)
+        self.layers_panel.selection_changed.connect(images.show_selected)
         self.layers_panel.message.connect(self.show_message)
-        self.condition_panel.paint_requested.connect(self.paint_on_condition)
-        self.history_panel.step_chosen.connect(self.go_to_step)
+        self.condition_panel.paint_requested.connect(images.paint_on_condition)
+        self.history_panel.step_chosen.connect(self.undo_actions.go_to_step)
         self.connections = ModelConnections()
-        self.connections.connect(self.undo.changed, self._on_history_changed)
         self.connections.drop_with(self)
-        self.document_connections = ModelConnections()
-        """The window's connections to its document's signals, dropped when it is replaced."""
-        self.document_connections.drop_with(self)
-        self._bind_document(document)
         session.document_changed.connect(self._on_document_changed)
         session.document_changed.connect(self.selection_actions.set_document)
-        session.current_condition_changed.connect(self._on_current_condition)
-        self._on_history_changed()
-        self._on_current_condition(session.current_condition)
         canvas_tools, selection, history = (self.canvas_actions, self.selection_actions,
                                             self.results.image_history)
         self.window_layout.arrange(Arrangement(
@@ -262,12 +254,10 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         state = self.tool_state
-        self.undo_action = self._action(
-            "Undo", "Undo the last change to the document", ["Ctrl+Z"], self.undo_step
-        )
-        self.redo_action = self._action(
-            "Redo", "Redo the change last undone", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_step
-        )
+        self.undo_actions = UndoActions(self.session, self.canvas.end_stroke, self)
+        """Edit → Undo and Redo, and History's steps."""
+        self.undo_action = self.undo_actions.undo_action
+        self.redo_action = self.undo_actions.redo_action
         self.brush_action = self._action(
             "Brush", "Draw on the sketch layer", ["B"], lambda: state.set_tool("brush")
         )
@@ -299,14 +289,11 @@ class MainWindow(QMainWindow):
             ["Ctrl+I"],
             self._ask_import,
         )
-        self.overlay_action = self._action(
-            "Condition overlay",
-            "Draw the selected condition layer's control image over the canvas",
-            ["O"],
-            lambda: None,
-        )
-        self.overlay_action.setCheckable(True)
-        self.overlay_action.toggled.connect(self.set_overlay)
+        self.control_images = ControlImageActions(
+            self.session, state, self.canvas.setFocus, self.layers_panel.select,
+            self.show_message, self)
+        """The condition overlay (O), Paint on control image, the current condition layer."""
+        self.overlay_action = self.control_images.overlay_action
         self.redetect_action = self.layers_panel.redetect_action
         self.addAction(self.redetect_action)
         self.delete_action = self.layers_panel.delete_action
@@ -316,13 +303,7 @@ class MainWindow(QMainWindow):
         self.addAction(self.new_paint_action)
         self.duplicate_action = self.layers_panel.duplicate_action
         self.addAction(self.duplicate_action)
-        self.paint_condition_action = self._action(
-            "Paint on control image",
-            "Fix the selected condition layer's control image by hand (it stops following its "
-            "source until Re-detect)",
-            [],
-            lambda: self.paint_on_condition(self.current_condition),
-        )
+        self.paint_condition_action = self.control_images.paint_action
 
     def _build_status_bar(self) -> None:
         self.job_status = JobStatus(self.runner.queue, self.statusBar())
@@ -398,41 +379,6 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    # -- undo -----------------------------------------------------------------------------------
-    def undo_step(self) -> None:
-        """Edit → Undo (Ctrl+Z)."""
-        self._travel(self.undo.undo)
-
-    def redo_step(self) -> None:
-        """Edit → Redo (Ctrl+Shift+Z, Ctrl+Y)."""
-        self._travel(self.undo.redo)
-
-    def go_to_step(self, index: int) -> None:
-        """A click in History: undo or redo until ``index`` steps are applied."""
-        self._travel(lambda: self.undo.goto(index))
-
-    def _travel(self, move: Callable[[], None]) -> None:
-        # A stroke being painted is finished first: it becomes the step undo reverts.
-        self.canvas.end_stroke()
-        before = detection_inputs(self.document)
-        move()
-        # Detector output is not in the history: what it depends on is. A following condition
-        # layer whose settings came back from another step is detected again from them.
-        for layer in stale_condition_layers(self.document, before):
-            self.updater.redetect(layer)
-
-    def _on_history_changed(self) -> None:
-        for action, verb, label, keys in (
-            (self.undo_action, "Undo", self.undo.undo_label, "Ctrl+Z"),
-            (self.redo_action, "Redo", self.undo.redo_label, "Ctrl+Shift+Z"),
-        ):
-            action.setEnabled(label is not None)
-            action.setText(f"{verb} {label}" if label else verb)
-            action.setIconText(verb)  # the toolbar keeps its short word
-            tip = f"{verb} “{label}”" if label else f"Nothing to {verb.lower()}"
-            action.setToolTip(f"{tip} ({keys})")
-            action.setStatusTip(tip)
-
     # -- conditions ---------------------------------------------------------------------------
     @property
     def document(self) -> Document:
@@ -444,85 +390,19 @@ class MainWindow(QMainWindow):
         """The condition layer the Preview and Condition docks and the overlay show."""
         return self.session.current_condition
 
-    def set_current_condition(self, layer: Layer | None) -> None:
-        self.session.set_current_condition(layer)
-
-    def _on_current_condition(self, layer: Layer | None) -> None:
-        self.paint_condition_action.setEnabled(layer is not None)
-
-    def set_overlay(self, shown: bool) -> None:
-        if self.overlay_action.isChecked() != shown:
-            self.overlay_action.setChecked(shown)  # comes back here through toggled
-            return
-        self.tool_state.set_overlay_enabled(shown)
-        if shown and self.current_condition is None:
-            self.show_message("No condition layer to overlay yet: add one with Layer → Add "
-                              "condition layer, or drop a photo on the canvas.")
-
-    def paint_on_condition(self, layer: Layer | None) -> None:
-        """Make a condition layer the brush's layer, with the overlay on so strokes show."""
-        if layer is None or layer.kind != "condition":
-            self.show_message("Select a condition layer in Layers first.")
-            return
-        if layer is not self.current_condition:
-            self.set_current_condition(layer)
-        self.document.make_active(layer)
-        if not layer.visible:
-            self.set_overlay(True)
-        self.canvas.setFocus()
-        self.show_message(
-            f"Painting on “{layer.name}”: white by default, Alt+click picks a colour, the eraser "
-            "paints black. It keeps your strokes until Re-detect (Ctrl+R)."
-        )
-
     def offer_drop(self, paths: list[str], position: QPoint) -> None:
         self.condition_actions.offer_drop(paths, position)
-
-    def _on_condition_added(self, layer: Layer) -> None:
-        self.set_current_condition(layer)
-        self.layers_panel.select(layer)
-
-    def _on_remixed(self, layer: Layer) -> None:
-        self._on_condition_added(layer)
-        self.set_overlay(True)  # the photo is hidden: show what the adapter will follow
-
-    def _on_selection_changed(self, layer: Layer | None) -> None:
-        if layer is not None and layer.kind == "condition":
-            self.set_current_condition(layer)
 
     # -- the document -------------------------------------------------------------------------
     def _on_document_changed(self, document: Document) -> None:
         """Another document is open (File → New, Open): the session's views follow it on
-        their own; here the window's own connections move. Results still generating for the
-        old document are not added to it."""
-        self.document_connections.disconnect_all()
-        self._bind_document(document)
-        self._detached = {layer.id for layer in document.condition_layers()
-                          if layer.condition.detached}
+        their own; the canvas takes the keyboard. Results still generating for the old
+        document are not added to it."""
         self.canvas.setFocus()
 
     def offer_recovery(self) -> bool:
         """At launch: offer the unsaved work a crashed session left; True when restored."""
         return offer_recovery(self.files, self.autosaver, self.show_message)
-
-    def _bind_document(self, document: Document) -> None:
-        connect = self.document_connections.connect
-        connect(document.layer_removed, self._on_layer_removed)
-        connect(document.layer_changed, self._on_layer_changed)
-
-    def _on_layer_removed(self, layer: Layer) -> None:
-        self._detached.discard(layer.id)
-
-    def _on_layer_changed(self, layer: Layer) -> None:
-        settings = layer.condition
-        if layer.kind != "condition" or settings is None:
-            return
-        if settings.detached and layer.id not in self._detached:
-            self._detached.add(layer.id)
-            self.show_message(f"“{layer.name}” is hand-edited now: it keeps your strokes and no "
-                              "longer follows its source. Re-detect (Ctrl+R) to follow it again.")
-        elif not settings.detached:
-            self._detached.discard(layer.id)
 
     def _on_family_changed(self, family: str) -> None:
         self.layers_panel.set_family(family)
@@ -559,7 +439,6 @@ class MainWindow(QMainWindow):
                       self.condition_panel, self.generate_panel, self.history_panel, self.files,
                       self):
             panel.connections.disconnect_all()
-        self.document_connections.disconnect_all()
         self.weights_offer.shutdown()
         self.session.close()
         self.window_layout.save()
