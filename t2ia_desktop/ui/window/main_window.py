@@ -39,7 +39,6 @@ from t2ia_desktop.ui.actions.tools.generation_area import GenerationAreaActions
 from t2ia_desktop.ui.actions.tools.selection import SelectionActions
 from t2ia_desktop.ui.actions.tools.transform import TransformActions
 from t2ia_desktop.ui.canvas.view import CanvasView
-from t2ia_desktop.ui.common.widgets import ModelConnections
 from t2ia_desktop.ui.conditions.panel import ConditionPanel
 from t2ia_desktop.ui.conditions.preview_panel import PreviewPanel
 from t2ia_desktop.ui.conditions.weights_offer import WeightsOffer
@@ -206,8 +205,6 @@ class MainWindow(QMainWindow):
         self.layers_panel.message.connect(self.show_message)
         self.condition_panel.paint_requested.connect(images.paint_on_condition)
         self.history_panel.step_chosen.connect(self.undo_actions.go_to_step)
-        self.connections = ModelConnections()
-        self.connections.drop_with(self)
         session.document_changed.connect(self._on_document_changed)
         session.document_changed.connect(self.selection_actions.set_document)
         canvas_tools, selection, history = (self.canvas_actions, self.selection_actions,
@@ -436,8 +433,7 @@ class MainWindow(QMainWindow):
         self.generation.cancel_deliveries()
         self.generate_panel.unbind()
         for panel in (self.canvas, self.layers_panel, self.queue_panel, self.preview_panel,
-                      self.condition_panel, self.generate_panel, self.history_panel, self.files,
-                      self):
+                      self.condition_panel, self.generate_panel, self.history_panel, self.files):
             panel.connections.disconnect_all()
         self.weights_offer.shutdown()
         self.session.close()
