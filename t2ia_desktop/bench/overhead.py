@@ -46,7 +46,7 @@ def engine_overhead(demo_root: Path, steps: int, size: int, repeats: int) -> dic
     request = _request(steps, size)
     engine.generate(request)  # warm-up: loads and writes the demo model
     # The reference: diffusers' own adapter pipeline on the same loaded components, with the
-    # same adapter, control image and settings (tests/engine/test_layered_adapters.py proves
+    # same adapter, control image and settings (tests/engine/guides/test_layered_adapters.py proves
     # both give the same pixels).
     from diffusers import StableDiffusionXLAdapterPipeline
 

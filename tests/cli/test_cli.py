@@ -28,7 +28,8 @@ def test_conditions_prints_one_line_per_condition_starting_with_its_id(capsys):
     assert run_cli(["conditions"]) == 0
     lines = capsys.readouterr().out.splitlines()
     registry = default_registry()
-    # The built-ins first, then the bundled plugins' conditions (tests/core/test_plugins.py).
+    # The built-ins first, then the bundled plugins' conditions
+    # (tests/core/conditions/test_plugins.py).
     assert len(lines) > len(registry.ids())
     assert all("\tplugin " in line for line in lines[len(registry.ids()):])
     for line, condition in zip(lines, registry, strict=False):

@@ -10,7 +10,7 @@ like any model (``DIR/adapters/sketch/`` holds the adapter, as for the demo mode
 The tokenizers are the demo model's local BPE tokenizer (no vocabulary file to fetch) with
 CLIP's 77-token length; the text encoders keep the real vocabulary size (49408) so their
 embedding tables have the real size. Parameter counts: UNet 2.567 B, text encoders
-0.123 B + 0.695 B, VAE 0.084 B, adapter 0.079 B (tests/engine/test_full_size.py checks them).
+0.123 B + 0.695 B, VAE 0.084 B, adapter 0.079 B (tests/engine/demo/test_full_size.py checks them).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from tests.ui.helpers import drag, main_window, shown
 
 WRITE_TIMEOUT = 20_000
 LINE_TIMEOUT_S = 120  # for each line the killed app prints
-DRIVER = Path(__file__).with_name("app_driver.py")
+DRIVER = Path(__file__).parents[1] / "app_driver.py"
 
 
 @pytest.fixture

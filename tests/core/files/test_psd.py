@@ -9,7 +9,7 @@ from PIL import Image
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.photo import load_photo, place_at_size
 from t2ia_desktop.core.files.psd import read_psd
-from tests.core.psd_writer import LayerSpec, write_psd
+from tests.core.files.psd_writer import LayerSpec, write_psd
 
 W, H = 30, 20
 

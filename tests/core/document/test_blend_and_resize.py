@@ -20,7 +20,7 @@ from t2ia_desktop.core.undo.commands import (
 )
 from t2ia_desktop.core.undo.stack import UndoStack
 from tests.builders import noise, state
-from tests.core.histories import SH, SW, apply, operations, small_document
+from tests.core.undo.histories import SH, SW, apply, operations, small_document
 
 
 def solid(rgba, width=4, height=3) -> np.ndarray:

@@ -14,7 +14,7 @@ from t2ia_desktop.core.generation.queue_file import QueueStore
 from t2ia_desktop.core.image_history.store import INDEX, History
 from tests.ui.app_process import start_driver, wait_for
 
-DRIVER = Path(__file__).with_name("queue_driver.py")
+DRIVER = Path(__file__).parents[1] / "queue_driver.py"
 JOBS = 5
 FIRST_SEED = 7
 LINE_TIMEOUT_S = 240  # torch import and the demo model on a busy 2-core machine

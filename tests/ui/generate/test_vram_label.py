@@ -11,7 +11,7 @@ from t2ia_desktop.core.generation.memory_policy import GB, DeviceFacts
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.ui.generate.vram_label import WARNING_STYLE
 from tests.ui.helpers import finish_pending
-from tests.ui.test_main_window import draw_line, set_prompt
+from tests.ui.window.test_main_window import draw_line, set_prompt
 
 
 def set_memory(setting: str) -> None:

@@ -1,7 +1,7 @@
 """Download figures against the local hub-layout test server: speed, progress calls, Cancel.
 
 Run from the repository root (no network; random lineart weights, 2 × 17 MB):
-    .venv/bin/python -m tests.engine.bench_downloads
+    .venv/bin/python -m tests.engine.model_store.bench_downloads
 """
 
 from __future__ import annotations

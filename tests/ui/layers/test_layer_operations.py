@@ -16,7 +16,7 @@ from t2ia_desktop.core.undo.commands import SetLayerProperty
 from t2ia_desktop.ui.actions.layers import qimage_to_pixels
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.builders import pixel_centre
-from tests.core.psd_writer import LayerSpec, write_psd
+from tests.core.files.psd_writer import LayerSpec, write_psd
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import click_row, drag
 

@@ -36,7 +36,7 @@ def rectangle_drag(canvas, a, b, modifier=Qt.KeyboardModifier.NoModifier) -> Non
     if modifier == Qt.KeyboardModifier.NoModifier:
         drag(canvas, points)
     else:
-        from tests.ui.test_selection_tools import modified_drag
+        from tests.ui.tools.test_selection_tools import modified_drag
         modified_drag(canvas, points, modifier)
 
 

@@ -20,7 +20,7 @@ from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
 from tests.builders import widget_point
 from tests.ui.helpers import drag, shown_canvas
-from tests.ui.test_selection_tools import registered
+from tests.ui.tools.test_selection_tools import registered
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.plugin_folders import write_plugin
 from tests.ui import plugin_window
 from tests.ui.helpers import DETECT_TIMEOUT, detected, finish_pending, menu_action
 
-BUNDLED = Path(__file__).resolve().parents[2] / "plugins"
+BUNDLED = Path(__file__).resolve().parents[3] / "plugins"
 
 TINT_CODE = '''
 from PIL import Image, ImageOps
