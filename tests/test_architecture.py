@@ -38,56 +38,21 @@ def test_ruff_finds_nothing():
 
 
 def test_the_contracts_cover_the_layers():
-    names = {c["type"]: c for c in _contracts()}
-    assert names["layers"]["layers"] == [
+    contracts = {c["name"]: c for c in _contracts()}
+    assert contracts["layers import downwards only"]["layers"] == [
         "t2ia_desktop.ui", "t2ia_desktop.session", "t2ia_desktop.runtime", "t2ia_desktop.engine",
         "t2ia_desktop.core",
     ]
+    ui_folders = contracts["ui folders import each other only through window and common"]
+    assert ui_folders["containers"] == ["t2ia_desktop.ui"]
+    assert ui_folders["layers"][0] == "window"
+    assert ui_folders["layers"][-1] == "common"
     forbidden = {c["source_modules"][0]: set(c["forbidden_modules"])
                  for c in _contracts() if c["type"] == "forbidden"}
     assert {"PySide6", "torch"} <= forbidden["t2ia_desktop.core"]
     assert {"PySide6"} <= forbidden["t2ia_desktop.engine"]
     assert {"torch", "t2ia_desktop.engine"} <= forbidden["t2ia_desktop.ui"]
-    assert {"t2ia_desktop.ui"} <= forbidden["t2ia_desktop.session"]
-    independent = [set(c["modules"]) for c in _contracts() if c["type"] == "independence"]
-    assert any({"t2ia_desktop.ui.canvas", "t2ia_desktop.ui.tools"} <= modules
-               for modules in independent)
-
-
-def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
-    """One import cycle among ``edges`` (module → modules it imports), or None."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(module: str) -> list[str] | None:
-        state[module] = 1
-        path.append(module)
-        for imported in sorted(edges[module]):
-            if state.get(imported) == 1:
-                return path[path.index(imported):] + [imported]
-            if imported not in state and (found := visit(imported)) is not None:
-                return found
-        path.pop()
-        state[module] = 2
-        return None
-
-    for module in sorted(edges):
-        if module not in state and (found := visit(module)) is not None:
-            return found
-    return None
-
-
-def test_the_canvas_the_tools_and_the_session_have_no_import_cycle():
-    """``TYPE_CHECKING`` imports count: a cycle of annotations is a cycle of concepts."""
-    import grimp
-
-    graph = grimp.build_graph("t2ia_desktop")
-    packages = ("t2ia_desktop.session", "t2ia_desktop.ui.canvas", "t2ia_desktop.ui.tools",
-                "t2ia_desktop.ui.common")
-    modules = {module for module in graph.modules if module.startswith(packages)}
-    edges = {module: graph.find_modules_directly_imported_by(module) & modules
-             for module in modules}
-    assert _cycle(edges) is None, " → ".join(_cycle(edges) or [])
+    assert {"t2ia_desktop.ui", "torch"} <= forbidden["t2ia_desktop.session"]
 
 
 def test_the_app_window_and_runner_import_without_torch(tmp_path):
