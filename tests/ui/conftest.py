@@ -49,6 +49,14 @@ def _no_modal_dialogs(monkeypatch):
         monkeypatch.setattr(ProjectFiles, name, unanswered)
 
 
+@pytest.fixture(autouse=True)
+def _empty_clipboard(qapp):
+    """A test that puts data on the clipboard leaves it empty: mime data still held by the
+    clipboard when Python shuts down crashes the interpreter on its way out (exit 139)."""
+    yield
+    qapp.clipboard().clear()
+
+
 @pytest.fixture
 def engine() -> FakeEngine:
     return FakeEngine(step_seconds=0.001)
