@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.files.recovery import read_info
 from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window import autosave
@@ -61,9 +62,10 @@ def test_unsaved_work_is_written_soon_and_a_save_removes_it(qtbot, autosaving, t
     document, settings = load_project(saver.document_path)
     assert np.array_equal(document.sketch_layer().pixels, autosaving.document.sketch_layer()
                           .pixels)
-    info = json.loads((saver.folder / INFO).read_text())
-    assert info["name"] == "Untitled"
-    assert info["original"] is None
+    info = read_info(saver.folder)  # the document describes itself: one file
+    assert (info.name, info.original, info.described) == ("Untitled", None, True)
+    assert not info.from_file_time
+    assert not (saver.folder / INFO).exists()
     assert settings["prompt"] == ""
 
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
@@ -95,10 +97,10 @@ def test_the_write_runs_on_its_own_thread_and_painting_goes_on(qtbot, autosaving
     threads = []
     real_save = autosave.save_project
 
-    def slow_save(document, path, settings=None):
+    def slow_save(document, path, settings=None, **keywords):
         threads.append(threading.current_thread().name)
         release.wait(WRITE_TIMEOUT / 1000)
-        real_save(document, path, settings)
+        real_save(document, path, settings, **keywords)
 
     monkeypatch.setattr(autosave, "save_project", slow_save)
     stroke(autosaving, 60)
