@@ -19,6 +19,9 @@ A project is a zip archive::
                     or null (absent in older files): the whole canvas
     selection       "selection.png" (an 8-bit greyscale PNG, 255 = selected), only when
                     something is selected; absent: nothing selected (see core.selection_file)
+    recovery        only in autosaved copies: what the unsaved work is (its name, its file,
+                    when it was written; see core.files.recovery), so that one atomic file
+                    holds the work and its description
     layers          bottom first, each:
       id, name, kind ("sketch", "paint", "photo", "condition", "result", "mask"),
       visible, opacity (0..1), image (the entry of its PNG),
@@ -87,8 +90,10 @@ MAX_ID_LENGTH = 64
 
 def save_project(document: Document, path: str | Path,
                  settings: dict[str, Any] | None = None,
-                 cache: EncodedLayerCache | None = shared_cache) -> None:
-    """Write ``document`` (and generation ``settings``) to ``path`` atomically.
+                 cache: EncodedLayerCache | None = shared_cache, *,
+                 recovery: dict[str, Any] | None = None) -> None:
+    """Write ``document`` (and generation ``settings``) to ``path`` atomically; ``recovery``
+    (an autosave's description of the work) goes into the manifest with it.
 
     Layers whose revision ``cache`` holds are written from it as they are; the others are
     encoded and kept there (``None``: encode every layer, keep nothing).
@@ -117,6 +122,8 @@ def save_project(document: Document, path: str | Path,
                             if document.custom_area is not None else None),
         "layers": entries,
     }
+    if recovery is not None:
+        manifest["recovery"] = recovery
     selection = selection_png(document)
     add_to_manifest(manifest, selection)
     try:

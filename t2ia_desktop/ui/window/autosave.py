@@ -3,21 +3,24 @@ after a crash offers it back.
 
 Each running window has a *session* folder under ``data_dir()/recovery`` holding a lock file
 (``QLockFile``: the folder of a process that died, even by ``kill -9``, can be locked again) and,
-once there are unsaved changes, ``document.t2ia`` (an ordinary project, written atomically) and
-``info.json`` (the document's name and file, when it was written). Unsaved changes are written
-at most ``interval`` seconds after they happen: the pixels are copied on the UI thread, which is
-quick, and compressed and written on a thread of their own, so painting never waits. A save, a
-"Don't save" or a clean exit removes the files; a session folder whose owner is gone is a
-recovery the next launch offers.
+once there are unsaved changes, ``document.t2ia``: an ordinary project, written atomically, that
+carries its own description (name, file, when), so a kill at any instant leaves the previous
+recovery or the new one (the folder's format: :mod:`t2ia_desktop.core.files.recovery`). Unsaved
+changes are written at most ``interval`` seconds after they happen: the pixels are copied on the
+UI thread, which is quick, and compressed and written on a thread of their own, so painting
+never waits. A save, a "Don't save" or a clean exit removes the files; a session folder whose
+owner is gone and that holds a document is offered at the next launch, whatever state its
+description is in, and only the artist's Restore or Discard removes it. In a data folder that
+cannot be written the work is still offered; it stays there, and the message says so.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -31,8 +34,16 @@ from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.document.selection import adopt_selection, document_selection
 from t2ia_desktop.core.errors import T2IAError
-from t2ia_desktop.core.files.atomic_file import atomic_write
 from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.files.recovery import (
+    DOCUMENT,
+    INFO,
+    LOCK,
+    RecoveryInfo,
+    holds_nothing_else,
+    holds_work,
+    read_info,
+)
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.session.session import Session
@@ -44,11 +55,11 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 30.0
 INTERVAL_ENV = "T2IA_AUTOSAVE_SECONDS"
 """Overrides the interval (seconds), e.g. for the crash-recovery test."""
-DOCUMENT = "document.t2ia"
-INFO = "info.json"
-LOCK = "session.lock"
 STROKE_RETRY_MS = 500
 """A stroke being painted is not copied half-way: the autosave waits for it this long."""
+UNREADABLE_LOCK_S = 10.0
+"""A lock file Qt cannot read (empty, damaged, a folder) older than this belongs to no running
+session: Qt writes a lock's content the instant it creates it."""
 
 
 def recovery_root() -> Path:
@@ -87,72 +98,112 @@ def copy_document(document: Document) -> Document:
 
 @dataclass
 class Recovery:
-    """Unsaved work left by a session that did not end cleanly."""
+    """Unsaved work left by a session that did not end cleanly. ``lock`` is held by this
+    process, or None where the session's lock could not be taken over (a data folder that
+    cannot be written): such work can be restored, but its folder cannot be cleaned up."""
 
     folder: Path
-    lock: QLockFile
-    name: str
-    original: Path | None
-    saved_at: float
+    lock: QLockFile | None
+    info: RecoveryInfo
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def original(self) -> Path | None:
+        return self.info.original
 
     @property
     def document_path(self) -> Path:
         return self.folder / DOCUMENT
 
     def describe(self) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-        where = f" (its file: {self.original})" if self.original else " (never saved)"
-        return f"“{self.name}”{where}, autosaved {when}"
+        return self.info.describe()
 
-    def discard(self) -> None:
+    def discard(self) -> bool:
+        """Remove it (the artist's Discard); False when its folder could not be removed."""
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.lock.unlock()
+        self.release()
+        return not os.path.lexists(self.folder)
 
     def release(self) -> None:
         """Leave it for another launch."""
-        self.lock.unlock()
+        if self.lock is not None:
+            self.lock.unlock()
 
 
 def find_recoveries(root: Path | None = None) -> list[Recovery]:
-    """Sessions whose process is gone and that left unsaved work, newest first. Each one
-    found is locked by this process until it is restored, discarded or released."""
+    """Sessions whose process is gone and that left a document, newest first; a folder that
+    holds nothing else is removed. Each one found is locked by this process, where it can be,
+    until it is restored, discarded or released. Damaged files never raise."""
     root = root or recovery_root()
-    found: list[Recovery] = []
     try:
         folders = [folder for folder in root.iterdir() if folder.is_dir()]
     except OSError:
         return []
-    for folder in folders:
-        lock = QLockFile(str(folder / LOCK))
-        lock.setStaleLockTime(0)  # stale only when its process is gone, however long it ran
-        if not lock.tryLock(0):
-            continue  # a running window's session
-        info = _read_info(folder / INFO)
-        if info is None or not (folder / DOCUMENT).is_file():
-            shutil.rmtree(folder, ignore_errors=True)  # a clean session, or nothing written
-            lock.unlock()
-            continue
-        original = info.get("original")
-        found.append(Recovery(
-            folder, lock, str(info.get("name") or "Untitled"),
-            Path(original) if isinstance(original, str) and original else None,
-            float(info.get("saved_at") or 0.0),
-        ))
-    found.sort(key=lambda recovery: recovery.saved_at, reverse=True)
+    found = [recovery for recovery in map(_recovery_in, folders) if recovery is not None]
+    found.sort(key=lambda recovery: recovery.info.sort_key, reverse=True)
     return found
 
 
-def _read_info(path: Path) -> dict[str, Any] | None:
+def _recovery_in(folder: Path) -> Recovery | None:
+    """The work a dead session left in ``folder``; None for a running session's folder, or
+    one without a document (removed when nothing but the session's own files is in it)."""
+    lock, owner_gone = claim_session(folder)
+    if not owner_gone:
+        return None  # a running window's session
+    if holds_work(folder):
+        return Recovery(folder, lock, read_info(folder))
+    if lock is not None:
+        if holds_nothing_else(folder):
+            shutil.rmtree(folder, ignore_errors=True)  # a clean session, or nothing written
+        lock.unlock()
+    return None
+
+
+def claim_session(folder: Path) -> tuple[QLockFile | None, bool]:
+    """Take the lock of the session in ``folder``: (the lock, held now, or None where it
+    cannot be taken; whether the session's process is gone)."""
+    path = folder / LOCK
+    lock = QLockFile(str(path))
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however long it ran
+    if lock.tryLock(0):
+        return lock, True
+    if lock.getLockInfo()[0]:  # a lock Qt reads, and did not take over
+        return None, _process_gone(path)  # gone: the folder cannot be written
+    if not _older_than(path, UNREADABLE_LOCK_S):
+        return None, False  # being written this instant
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
+        path.unlink()  # no running session writes such a lock
+    except OSError:
+        return None, True  # a read-only folder, or a folder where the lock should be
+    return (lock, True) if lock.tryLock(0) else (None, True)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    with atomic_write(path, "w", encoding="utf-8") as stream:
-        json.dump(data, stream)
+def _process_gone(lock_path: Path) -> bool:
+    """Whether the process that wrote the lock ``lock_path`` is gone, asked of Qt on a copy in a
+    temporary folder (Qt takes a lock over only when its process is gone; the original's
+    folder may not be writable)."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="t2ia-lock-") as scratch:
+            copied = Path(scratch) / LOCK
+            shutil.copyfile(lock_path, copied)
+            probe = QLockFile(str(copied))
+            probe.setStaleLockTime(0)
+            gone = probe.tryLock(0)
+            if gone:
+                probe.unlock()
+            return gone
+    except OSError:
+        return False
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.lstat().st_mtime > seconds
+    except OSError:
+        return True  # gone meanwhile, or unreadable: nothing a running session holds
 
 
 class Autosaver(QObject):
@@ -245,8 +296,7 @@ class Autosaver(QObject):
         files = self.files
         document = copy_document(self.session.document)  # the only work on the UI thread
         settings = self.generation_settings.to_dict()
-        info = {"name": files.name, "original": str(files.path) if files.path else None,
-                "saved_at": time.time(), "pid": os.getpid()}
+        info = RecoveryInfo(files.name, files.path, time.time(), described=True).to_json()
         self._busy = True
         self._has_files = True
         self._executor.submit(self._write, self.folder, document, settings, info)
@@ -256,8 +306,9 @@ class Autosaver(QObject):
         """On the writer thread."""
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            save_project(document, folder / DOCUMENT, settings)
-            _write_json(folder / INFO, info)
+            # one file, the description inside: a kill leaves the old one or the new one
+            save_project(document, folder / DOCUMENT, settings, recovery=info)
+            (folder / INFO).unlink(missing_ok=True)  # an earlier version's, in a restored one
         except (T2IAError, OSError) as error:
             self._done.emit(None, str(error))
         except Exception as error:  # an autosave must never end the app
@@ -286,7 +337,7 @@ class Autosaver(QObject):
 
     @staticmethod
     def _remove_files(folder: Path) -> None:
-        for name in (INFO, DOCUMENT):  # the info first: without it nothing is offered
+        for name in (DOCUMENT, INFO):  # the document holds the description
             (folder / name).unlink(missing_ok=True)
 
     def _remove_own_folder(self) -> None:
@@ -327,22 +378,34 @@ def offer_recovery(files: ProjectFiles, autosaver: Autosaver | None,
         if restored:
             recovery.release()  # one at a time
             continue
-        if not files.ask_restore(recovery.describe()):
-            recovery.discard()
-            continue
-        try:
-            document, settings = load_recovery(recovery)
-        except T2IAError as error:
-            recovery.release()
-            files.show_error("Cannot restore the unsaved work",
-                             f"{error}\n\nIt is kept in {recovery.folder}.")
-            continue
-        files.restore(document, settings, recovery.name, recovery.original)
-        if autosaver is not None:
-            autosaver.adopt(recovery)  # its files stay until this session saves
-        else:
-            recovery.discard()
-        restored = True
-        say(f"Restored {recovery.describe()}. Save it to keep it.")
+        restored = _offer(recovery, files, autosaver, say)
     return restored
 
+
+def _offer(recovery: Recovery, files: ProjectFiles, autosaver: Autosaver | None,
+           say: Callable[[str], None]) -> bool:
+    """Ask about one recovery and do what the artist chose; True when it was restored."""
+    if not files.ask_restore(recovery.describe()):
+        if not recovery.discard():
+            say(f"The unsaved work you discarded could not be removed from {recovery.folder}; "
+                "it will be offered again at the next launch.")
+        return False
+    try:
+        document, settings = load_recovery(recovery)
+    except (T2IAError, OSError, MemoryError) as error:
+        recovery.release()
+        files.show_error("Cannot restore the unsaved work",
+                         f"{error}\n\nIt is kept in {recovery.folder}.")
+        return False
+    files.restore(document, settings, recovery.name, recovery.original)
+    text = f"Restored {recovery.describe()}. Save it to keep it."
+    if recovery.lock is None:  # not ours to clean up: a folder that cannot be written
+        text += (f" Its recovery folder {recovery.folder} could not be cleaned up, so it will "
+                 "be offered again at the next launch; save it in a folder you can write "
+                 "(File → Save as…).")
+    elif autosaver is not None:
+        autosaver.adopt(recovery)  # its files stay until this session saves
+    else:
+        recovery.discard()
+    say(text)
+    return True

@@ -5,7 +5,9 @@ the app's process) the next launch offers it back."""
 from __future__ import annotations
 
 import json
+import os
 import queue
+import shutil
 import signal
 import subprocess
 import threading
@@ -17,12 +19,20 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from t2ia_desktop import app
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.files.project import load_project, save_project
+from t2ia_desktop.core.files.recovery import LOCK, holds_work, read_info
 from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.window import autosave
-from t2ia_desktop.ui.window.autosave import DOCUMENT, INFO, copy_document, find_recoveries
+from t2ia_desktop.ui.window.autosave import (
+    DOCUMENT,
+    INFO,
+    copy_document,
+    find_recoveries,
+    load_recovery,
+)
 from t2ia_desktop.ui.window.main_window import MainWindow
 from tests.builders import pixel_centre
 from tests.ui.app_process import start_driver, wait_for
@@ -61,9 +71,10 @@ def test_unsaved_work_is_written_soon_and_a_save_removes_it(qtbot, autosaving, t
     document, settings = load_project(saver.document_path)
     assert np.array_equal(document.sketch_layer().pixels, autosaving.document.sketch_layer()
                           .pixels)
-    info = json.loads((saver.folder / INFO).read_text())
-    assert info["name"] == "Untitled"
-    assert info["original"] is None
+    info = read_info(saver.folder)  # the document describes itself: one file
+    assert (info.name, info.original, info.described) == ("Untitled", None, True)
+    assert not info.from_file_time
+    assert not (saver.folder / INFO).exists()
     assert settings["prompt"] == ""
 
     with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
@@ -95,10 +106,10 @@ def test_the_write_runs_on_its_own_thread_and_painting_goes_on(qtbot, autosaving
     threads = []
     real_save = autosave.save_project
 
-    def slow_save(document, path, settings=None):
+    def slow_save(document, path, settings=None, **keywords):
         threads.append(threading.current_thread().name)
         release.wait(WRITE_TIMEOUT / 1000)
-        real_save(document, path, settings)
+        real_save(document, path, settings, **keywords)
 
     monkeypatch.setattr(autosave, "save_project", slow_save)
     stroke(autosaving, 60)
@@ -197,6 +208,107 @@ def test_declining_deletes_it_and_a_damaged_one_is_kept_and_told(autosaving):
     assert folder.is_dir()
     assert str(folder) in autosaving.files.error_box.text()
     autosaving.files.error_box.close()
+
+
+def ink(document: Document) -> int:
+    return int(document.sketch_layer().pixels[..., 3].sum())
+
+
+class Instants:
+    """Copies of the session's folder (its lock left out: the process is gone) just before and
+    just after each file operation in it: what a kill at that instant leaves."""
+
+    def __init__(self, folder: Path, copies: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.folder, self.copies, self.phase = folder, copies, ""
+        self.taken: list[tuple[str, Path]] = []
+        replace, unlink = os.replace, Path.unlink
+
+        def traced_replace(source, target) -> None:
+            self.around(Path(target), lambda: replace(source, target))
+
+        def traced_unlink(path: Path, missing_ok: bool = False) -> None:
+            self.around(path, lambda: unlink(path, missing_ok=missing_ok))
+
+        monkeypatch.setattr(os, "replace", traced_replace)
+        monkeypatch.setattr(Path, "unlink", traced_unlink)
+
+    def around(self, path: Path, operation) -> None:
+        inside = path.parent == self.folder
+        if inside:
+            self.take()
+        operation()
+        if inside:
+            self.take()
+
+    def take(self) -> None:
+        copy = self.copies / str(len(self.taken)) / "session-killed"
+        shutil.copytree(self.folder, copy, ignore=shutil.ignore_patterns(LOCK))
+        self.taken.append((self.phase, copy))
+
+
+def test_a_kill_at_any_instant_of_the_autosave_leaves_the_old_recovery_or_the_new(
+        qtbot, autosaving, tmp_path, monkeypatch):
+    saver = autosaving.autosaver
+    instants = Instants(saver.folder, tmp_path / "killed", monkeypatch)
+    inks = []
+    for phase, y in (("first", 40), ("second", 80), ("save", None), ("after save", 120)):
+        instants.phase = phase
+        if y is None:  # File → Save: the recovery goes, the work is in the project
+            autosaving.files.ask_save_path = lambda *_: str(tmp_path / "kept.t2ia")
+            assert autosaving.files.save()
+            saver.wait()
+            continue
+        with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+            stroke(autosaving, y)
+        inks.append(ink(autosaving.document))
+    assert {phase for phase, _ in instants.taken} == {"first", "second", "save", "after save"}
+
+    for phase, copy in instants.taken:
+        assert not (copy / INFO).exists()  # one file: the document describes itself
+        found = find_recoveries(copy.parent)
+        try:
+            if phase == "second":  # at every instant: the first autosave's work or the second's
+                assert len(found) == 1
+            if not holds_work(copy):
+                assert found == []
+                continue
+            assert len(found) == 1
+            assert found[0].info.described
+            assert ink(load_recovery(found[0])[0]) in inks
+            assert found[0].name == ("kept.t2ia" if phase == "after save" else "Untitled")
+        finally:
+            for recovery in found:
+                recovery.release()
+    last_phase, last = instants.taken[-1]
+    assert last_phase == "after save"  # and just after its write: the work since the save
+    assert ink(load_project(last / DOCUMENT)[0]) == inks[-1]
+
+
+@pytest.mark.parametrize("saved_at", ['"soon"', "[1700000000]", "1e300", "NaN", "-5"])
+def test_a_bad_timestamp_still_offers_the_work_and_then_the_saved_queue(autosaving, monkeypatch,
+                                                                       saved_at):
+    folder = left_behind()
+    (folder / INFO).write_text(f'{{"name": "harbour.t2ia", "saved_at": {saved_at}}}')
+    asked, queues = [], []
+    autosaving.files.ask_restore = lambda found: asked.append(found) or True
+    monkeypatch.setattr(autosaving.queue_control, "offer_restore", lambda: queues.append(1))
+    app._after_show(autosaving, None)  # what the app does once its window shows
+    assert asked[0].startswith("“harbour.t2ia” (never saved), written ")  # the file's time
+    assert autosaving.document.sketch_layer().pixels[45, 50, 3] == 255
+    assert queues == [1]
+
+
+def test_a_document_whose_description_is_missing_is_offered_not_deleted(autosaving):
+    """An earlier version wrote the description after the document: a kill between the two
+    left a document alone, which the next launch deleted."""
+    folder = left_behind()
+    (folder / INFO).unlink()
+    asked = []
+    autosaving.files.ask_restore = lambda found: asked.append(found) or True
+    assert autosaving.offer_recovery()
+    assert asked[0].startswith("Unsaved work written ")
+    assert autosaving.document.sketch_layer().pixels[45, 50, 3] == 255
+    assert (folder / DOCUMENT).is_file()  # until this session saves
 
 
 def test_copy_document_shares_no_pixels(document):
