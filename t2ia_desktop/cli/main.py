@@ -113,31 +113,51 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--family", choices=FAMILIES, default="sdxl")
 
     bench = commands.add_parser("bench", help="print performance figures as JSON")
-    bench.add_argument("--steps", type=int, default=None,
+    bench.add_argument("--steps", type=_count, default=None,
                        help="denoising steps (default 20; 30 with --gpu)")
-    bench.add_argument("--size", type=int, default=None,
+    bench.add_argument("--size", type=_side, default=None,
                        help="image side in pixels (default 512; 1024 with --gpu)")
-    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--repeats", type=_count, default=3)
     add_gpu_bench_options(bench)  # --gpu and its options (cli_bench_gpu.py)
     bench.add_argument("--project", action="store_true",
                        help="instead: save and open a large layered project")
-    bench.add_argument("--project-size", type=int, default=4096)
+    bench.add_argument("--project-size", type=_count, default=4096)
     bench.add_argument("--stroke", action="store_true",
                        help="instead: brush strokes on a large layered canvas (uses "
                             "--project-size and --layers)")
     bench.add_argument("--step-preview", action="store_true",
                        help="instead: time the step preview conversion (latent → RGB)")
-    bench.add_argument("--layers", type=int, default=16)
+    bench.add_argument("--layers", type=_count, default=16)
     bench.add_argument("--queue", action="store_true",
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
                             "on the demo model (4 steps, 128×128 each)")
-    bench.add_argument("--jobs", type=int, default=50)
+    bench.add_argument("--jobs", type=_count, default=50)
     bench.add_argument("--selection", action="store_true",
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (steps, repeats, layers, jobs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _side(text: str) -> int:
+    """An image side in pixels, 64 to 16384, a multiple of 8."""
+    value = _count(text)
+    if not 64 <= value <= 16384 or value % 8:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 8 from 64 to 16384, not "
+                                         f"{value}")
+    return value
 
 
 def _add_plugins_option(parser: argparse.ArgumentParser, dest: str) -> None:

@@ -57,6 +57,9 @@ def generation_settings(args: argparse.Namespace) -> GenerationSettings:
 def saved_settings(path: str) -> dict[str, Any]:
     """The Generate settings kept in a project, a settings JSON or a picture."""
     file = Path(path).expanduser()
+    if file.is_dir():
+        raise BadInput(f"--settings {path} is a folder; give a project, a settings JSON or a "
+                       "picture")
     if not file.is_file():
         raise BadInput(f"--settings {path}: no such file")
     suffix = file.suffix.lower()

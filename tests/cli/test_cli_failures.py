@@ -311,7 +311,8 @@ def test_export_on_a_full_disk(files, capsys, full_disk, tmp_path):
     project = tmp_path / "art.t2ia"
     save_project(Document.with_sketch_layer(16, 16), project)
     assert run_cli(["export", str(project), str(files.out)]) == 2
-    assert "Could not save" in (message := one_error_line(capsys))
+    message = one_error_line(capsys)
+    assert "Could not save" in message
     assert "no space left on the disk" in message
     assert not files.out.exists()
 
@@ -442,3 +443,16 @@ def test_a_reader_that_goes_away_ends_quietly(tmp_path):
     _, err = process.communicate(timeout=120)
     assert err.decode() == ""
     assert process.returncode == 141
+
+
+def test_a_folder_given_as_a_picture_or_settings_is_named_as_such(files, capsys, no_engine):
+    assert run_cli(generate_args(files, "--init-image", str(files.tmp))) == 2
+    assert f"{files.tmp} is a folder, not a picture" in one_error_line(capsys)
+    assert run_cli(generate_args(files, "--settings", str(files.tmp))) == 2
+    assert f"--settings {files.tmp} is a folder" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("option", ["--repeats", "--steps", "--size", "--layers", "--jobs"])
+def test_bench_counts_below_one_are_refused(capsys, option):
+    assert run_cli(["bench", option, "0"]) == 2
+    assert f"argument {option}: must be at least 1, not 0" in one_error_line(capsys)

@@ -18,6 +18,8 @@ MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression 
 def open_image(path: str | Path) -> Image.Image:
     """Open and fully decode an image, or raise BadInput saying why it cannot be used."""
     file = Path(path)
+    if file.is_dir():
+        raise BadInput(f"{path} is a folder, not a picture")
     if not file.is_file():
         raise BadInput(f"{path}: no such file")
     try:

@@ -153,10 +153,10 @@ def write_demo_model(directory: str | Path, family: str = "sdxl", seed: int = 0)
                     num_res_blocks=shape.num_res_blocks,
                     downscale_factor=shape.downscale_factor, adapter_type=shape.adapter_type,
                 ).save_pretrained(staging / "adapters" / condition.id)
-        (staging / MARKER).write_text(json.dumps({"family": family, "label": DEMO_LABEL}))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+            (staging / MARKER).write_text(json.dumps({"family": family, "label": DEMO_LABEL}))
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
@@ -181,11 +181,15 @@ def check_demo_folder(target: Path) -> None:
 
 @contextmanager
 def _os_errors(target: Path) -> Iterator[None]:
-    """safetensors reports a full disk as its own error ("... (os error 28)"): an OSError
-    again, naming the demo model's folder, so it is told like any other."""
+    """Errors of writing the model name its folder: an ``OSError`` without a file name (a
+    full disk found at a write) gets it, and safetensors' own error for a full disk ("...
+    (os error 28)") becomes the ``OSError`` it stands for, so it is told like any other."""
     try:
         yield
-    except OSError:
+    except OSError as error:
+        if error.filename is None and error.errno is not None:
+            raise OSError(error.errno, error.strerror or os.strerror(error.errno),
+                          str(target)) from None
         raise
     except Exception as error:
         code = re.search(r"os error (\d+)", str(error))
