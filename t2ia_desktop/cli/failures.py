@@ -84,7 +84,14 @@ def quiet_broken_pipe() -> int:
 
 
 def unexpected(error: BaseException, command: str) -> int:
-    """A failure the app did not foresee: one line, the details in the log file."""
+    """A failure the app did not foresee: one line, the details in the log file. torch's
+    allocation failures outside a job (in a detector, say) are told as running out of memory."""
+    if "torch" in sys.modules:  # only then can it be torch's
+        from t2ia_desktop.engine.oom import is_out_of_memory
+
+        if is_out_of_memory(error):
+            return fail(f"{command} ran out of memory ({_first_line(error)}); close other "
+                        "programs, or use a smaller picture")
     summary = f"{type(error).__name__}: {_first_line(error)}"
     log = _log_traceback(error, command)
     where = f"the details are in {log}" if log else "run it again to see whether it repeats"

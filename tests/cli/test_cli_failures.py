@@ -456,3 +456,17 @@ def test_a_folder_given_as_a_picture_or_settings_is_named_as_such(files, capsys,
 def test_bench_counts_below_one_are_refused(capsys, option):
     assert run_cli(["bench", option, "0"]) == 2
     assert f"argument {option}: must be at least 1, not 0" in one_error_line(capsys)
+
+
+def test_torch_running_out_of_memory_outside_a_job_is_told_as_such(files, capsys, monkeypatch):
+    import torch  # noqa: F401  (the detectors' torch is loaded)
+
+    def detector_out_of_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+                           "68719476736 bytes")
+
+    monkeypatch.setattr("t2ia_desktop.engine.detectors.detect", detector_out_of_memory)
+    assert run_cli(["detect", "canny", str(files.sketch), str(files.out)]) == 2
+    message = one_error_line(capsys)
+    assert message.startswith("detect ran out of memory (DefaultCPUAllocator: can't allocate")
+    assert "close other programs" in message
