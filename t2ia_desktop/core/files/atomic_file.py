@@ -175,6 +175,21 @@ def remove_stale_temporaries(folder: str | Path, names: Iterable[str] | None = N
     return removed
 
 
+def remove_stale_temporaries_under(root: str | Path, depth: int = 2) -> list[Path]:
+    """:func:`remove_stale_temporaries` in ``root`` and its folders ``depth`` levels down
+    (links not followed): at launch, for the app's own data folder."""
+    removed = remove_stale_temporaries(root)
+    if depth <= 0:
+        return removed
+    try:
+        folders = [entry.path for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return removed
+    for folder in folders:
+        removed += remove_stale_temporaries_under(folder, depth - 1)
+    return removed
+
+
 def _remove_unless_in_use(path: Path) -> bool:
     """Delete ``path`` unless a writer holds it (its lock on POSIX; open, on Windows)."""
     if fcntl is None:

@@ -220,3 +220,24 @@ def test_the_umask_is_read_without_changing_it():
             assert atomic_file.current_umask() == 0o027
         finally:
             os.umask(previous)
+
+
+def test_at_launch_the_data_folder_and_its_folders_are_swept(tmp_path, monkeypatch):
+    from t2ia_desktop.app import remove_leftovers_of_killed_saves
+
+    monkeypatch.setenv("T2IA_HOME", str(tmp_path))
+    session = tmp_path / "recovery" / "1234-abcd"
+    session.mkdir(parents=True)
+    (tmp_path / "queue").mkdir()
+    (tmp_path / "queue" / "queue.json").write_text("{}")
+    too_deep = tmp_path / "plugins" / "mine" / "data"
+    too_deep.mkdir(parents=True)
+    swept = [
+        _left_by_a_killed_save(tmp_path / "x", ".settings.json.t2ia-aaaaaaaa.tmp"),
+        _left_by_a_killed_save(tmp_path / "queue" / "x", ".queue.json.bbbbbbbb.tmp"),
+        _left_by_a_killed_save(session / "x", ".recovery.t2ia.t2ia-cccccccc.tmp"),
+    ]
+    kept = _left_by_a_killed_save(too_deep / "x", ".table.bin.t2ia-dddddddd.tmp")
+    remove_leftovers_of_killed_saves()
+    assert not any(path.exists() for path in swept)
+    assert kept.exists()
