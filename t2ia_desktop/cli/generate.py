@@ -116,9 +116,9 @@ def _painted(engine: Any, request: GenerationRequest) -> Any:
         if phases and phases[-1] == LOADING_MODEL:
             raise BadInput(
                 f"Out of {error.memory} while loading the model {request.model}: it needs "
-                "more memory than this machine has free, or one of its config.json files is "
-                "damaged (asks for far too much). Close other programs, or check or replace "
-                "the model") from None
+                "more memory than this machine has free, or one of its configuration files "
+                "(config.json, scheduler_config.json) is damaged and asks for far too much. "
+                "Close other programs, or check or replace the model") from None
         raise BadInput(error.advice) from None
 
 

@@ -234,7 +234,7 @@ def _run(args_list: list[str]) -> int:
 
 def _command_of(args_list: list[str]) -> str:
     known = [argument for argument in args_list if argument in COMMANDS]
-    return known[0] if known else "the command"
+    return known[0] if known else PROG
 
 
 def _is_project_argument(argument: str) -> bool:
