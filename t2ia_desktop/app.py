@@ -82,6 +82,17 @@ def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
+def remove_leftovers_of_killed_saves() -> None:
+    """Temporary files that killed saves left in the app's data folder (settings, queue,
+    history, recovery); a project's go at its next save. One being written is never touched."""
+    from t2ia_desktop.core.files.atomic_file import remove_stale_temporaries_under
+    from t2ia_desktop.core.paths import data_dir
+
+    removed = remove_stale_temporaries_under(data_dir())
+    if removed:
+        log.info("removed %d temporary files left by killed saves", len(removed))
+
+
 def _after_show(window, project: str | None) -> None:
     """Offer what a crash left, then open the project asked for on the command line."""
     restored = window.offer_recovery()
@@ -132,6 +143,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         raise T2IAError("no display to open a window on (DISPLAY is not set); run it in a "
                         "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless run")
     setup_logging()
+    remove_leftovers_of_killed_saves()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("t2ia desktop")
     if app_icon_path().is_file():

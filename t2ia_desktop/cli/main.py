@@ -7,25 +7,22 @@ imported only by the commands that need it, so ``--version`` and the GUI start f
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
 from t2ia_desktop.cli.bench_gpu import add_gpu_bench_options, gpu_bench_command
-from t2ia_desktop.cli.device import add_device_options, engine_options
+from t2ia_desktop.cli.device import add_device_options
+from t2ia_desktop.cli.failures import fail, os_error_message, quiet_broken_pipe, unexpected
+from t2ia_desktop.cli.generate import generate_command, split_pair
+from t2ia_desktop.cli.outputs import check_output, checked_control, save_picture
 from t2ia_desktop.cli.sampling import add_sampling_options
 from t2ia_desktop.cli.sdxl import add_sdxl_options
-from t2ia_desktop.cli.settings import generation_settings
 from t2ia_desktop.core.conditions.registry import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
-from t2ia_desktop.core.generation.request import (
-    SCHEDULERS,
-    ControlSpec,
-)
+from t2ia_desktop.core.generation.request import SCHEDULERS
 from t2ia_desktop.core.settings import current_annotators_root
 
 PROG = "t2ia-desktop"
@@ -85,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--raw-control", action="store_true",
                      help="use each IMAGE as the control image as given (no detector)")
     gen.add_argument("--out", required=True, metavar="FILE.png")
+    gen.add_argument("--overwrite", action="store_true",
+                     help="allow --out to be one of the input files (it is replaced)")
     add_sdxl_options(gen)
     add_sampling_options(gen)
     add_device_options(gen)  # --device, --dtype, --offload
@@ -94,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("input", metavar="IN.png")
     det.add_argument("output", metavar="OUT.png")
     det.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    det.add_argument("--overwrite", action="store_true",
+                     help="allow OUT.png to be IN.png (it is replaced)")
 
     commands.add_parser("conditions", help="list the condition types")
 
@@ -112,31 +113,51 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--family", choices=FAMILIES, default="sdxl")
 
     bench = commands.add_parser("bench", help="print performance figures as JSON")
-    bench.add_argument("--steps", type=int, default=None,
+    bench.add_argument("--steps", type=_count, default=None,
                        help="denoising steps (default 20; 30 with --gpu)")
-    bench.add_argument("--size", type=int, default=None,
+    bench.add_argument("--size", type=_side, default=None,
                        help="image side in pixels (default 512; 1024 with --gpu)")
-    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--repeats", type=_count, default=3)
     add_gpu_bench_options(bench)  # --gpu and its options (cli_bench_gpu.py)
     bench.add_argument("--project", action="store_true",
                        help="instead: save and open a large layered project")
-    bench.add_argument("--project-size", type=int, default=4096)
+    bench.add_argument("--project-size", type=_count, default=4096)
     bench.add_argument("--stroke", action="store_true",
                        help="instead: brush strokes on a large layered canvas (uses "
                             "--project-size and --layers)")
     bench.add_argument("--step-preview", action="store_true",
                        help="instead: time the step preview conversion (latent → RGB)")
-    bench.add_argument("--layers", type=int, default=16)
+    bench.add_argument("--layers", type=_count, default=16)
     bench.add_argument("--queue", action="store_true",
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
                             "on the demo model (4 steps, 128×128 each)")
-    bench.add_argument("--jobs", type=int, default=50)
+    bench.add_argument("--jobs", type=_count, default=50)
     bench.add_argument("--selection", action="store_true",
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (steps, repeats, layers, jobs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _side(text: str) -> int:
+    """An image side in pixels, 64 to 16384, a multiple of 8."""
+    value = _count(text)
+    if not 64 <= value <= 16384 or value % 8:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 8 from 64 to 16384, not "
+                                         f"{value}")
+    return value
 
 
 def _add_plugins_option(parser: argparse.ArgumentParser, dest: str) -> None:
@@ -168,31 +189,52 @@ def _registry(args: argparse.Namespace):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; every failure ends as one line on stderr (cli/failures.py): status 2,
+    130 for Ctrl+C, 141 quietly for a reader that went away (``| head``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and _is_project_argument(args_list[0]):
         args_list.insert(0, "gui")  # t2ia-desktop PROJECT.t2ia: open it in the app
     try:
-        args = build_parser().parse_args(args_list)
-        command = args.command or "gui"
-        folders = plugin_folders_of(args)  # a missing folder is bad input for every command
-        from t2ia_desktop.core.paths import check_bundle, is_frozen
-
-        if is_frozen():
-            check_bundle()  # an installer's app names the shipped file it cannot find
-        if command == "gui":
-            from t2ia_desktop.app import run_gui
-
-            extra = {"plugin_folders": folders} if folders else {}
-            return run_gui(project=getattr(args, "project", None), **extra)
-        return COMMANDS[command](args)
+        return _run(args_list)
     except UsageError as error:
-        return _fail(str(error))
+        return fail(str(error))
     except Cancelled:
-        return _fail("cancelled", status=130)
+        return fail("cancelled", status=130)
     except T2IAError as error:
-        return _fail(str(error))
+        return fail(str(error))
     except KeyboardInterrupt:
-        return _fail("interrupted", status=130)
+        return fail("interrupted", status=130)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except OSError as error:
+        return fail(os_error_message(error))
+    except MemoryError:
+        return fail("out of memory; close other programs, or ask for less (a smaller size)")
+    except Exception as error:  # a bug: one line, the traceback in the log
+        return unexpected(error, _command_of(args_list))
+
+
+def _run(args_list: list[str]) -> int:
+    args = build_parser().parse_args(args_list)
+    command = args.command or "gui"
+    folders = plugin_folders_of(args)  # a missing folder is bad input for every command
+    from t2ia_desktop.core.paths import check_bundle, is_frozen
+
+    if is_frozen():
+        check_bundle()  # an installer's app names the shipped file it cannot find
+    if command == "gui":
+        from t2ia_desktop.app import run_gui
+
+        extra = {"plugin_folders": folders} if folders else {}
+        return run_gui(project=getattr(args, "project", None), **extra)
+    status = COMMANDS[command](args)
+    sys.stdout.flush()  # a reader that went away is found here, inside the funnel
+    return status
+
+
+def _command_of(args_list: list[str]) -> str:
+    known = [argument for argument in args_list if argument in COMMANDS]
+    return known[0] if known else PROG
 
 
 def _is_project_argument(argument: str) -> bool:
@@ -202,80 +244,21 @@ def _is_project_argument(argument: str) -> bool:
     return Path(argument).suffix.lower() in (".t2ia", ".ora") or Path(argument).is_file()
 
 
-def _fail(message: str, status: int = 2) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return status
-
-
-def _generate(args: argparse.Namespace) -> int:
-    from t2ia_desktop.core.files.imageio import check_output_path, open_image, save_png
-
-    settings = generation_settings(args)  # --settings, then the options given
-    registry = _registry(args)
-    out = check_output_path(args.out)
-    pairs = [_split_pair(item, "--control", "CONDITION=IMAGE") for item in args.control]
-    for condition, _ in pairs:
-        registry.get(condition)
-    if len(args.scale) > len(pairs):
-        raise BadInput(f"{len(args.scale)} --scale values for {len(pairs)} --control images")
-    if len(args.range) > len(pairs):
-        raise BadInput(f"{len(args.range)} --range values for {len(pairs)} --control images")
-    ranges = [_step_range(item) for item in args.range]
-    ranges += [(0.0, 1.0)] * (len(pairs) - len(ranges))
-    if args.mask and not args.init_image:
-        raise BadInput("--mask needs --init-image (the picture to inpaint)")
-    init = open_image(args.init_image) if args.init_image else None
-    mask = open_image(args.mask) if args.mask else None
-    images = [open_image(path) for _, path in pairs]
-    model = settings.model
-    width, height = _size(args, settings.family, init)
-    scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
-    controls = tuple(
-        ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
-        for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges,
-                                                        strict=True)
-    )
-    # Check everything cheap before any detector or model runs.
-    request = settings.request(width, height, controls, init_image=init, mask_image=mask,
-                               strength=settings.strength, sdxl_extras=True).validate()
-    device = engine_options(args)  # a device this machine lacks: refused before any work
-    if not args.raw_control:
-        from t2ia_desktop.cli.downloads import fetching_weights
-        from t2ia_desktop.engine.detectors import detect
-
-        # missing weights: downloaded into the settings' annotators folder, progress on stderr
-        detect = fetching_weights(detect, current_annotators_root())
-        request = request.with_changes(controls=tuple(
-            dataclasses.replace(c, image=detect(registry.get(c.condition), c.image))
-            for c in request.controls
-        ))
-    from t2ia_desktop.engine.generate import Engine
-
-    offload = device.pop("offload")
-    engine = Engine(registry=registry, **device)
-    engine.store.offload = offload
-    image = engine.generate(request, on_step=_progress_printer())
-    save_png(image, out, request)
-    return 0
-
-
 def _detect(args: argparse.Namespace) -> int:
-    from t2ia_desktop.core.files.imageio import check_output_path, open_image
+    from t2ia_desktop.core.files.imageio import open_image
 
     condition = _registry(args).get(args.condition)
-    out = check_output_path(args.output)
+    out = check_output(args.output, "OUT.png", [("input picture", args.input)], args.overwrite)
     params = {}
     for item in args.param:
-        name, value = _split_pair(item, "--param", "NAME=VALUE")
+        name, value = split_pair(item, "--param", "NAME=VALUE")
         params[name] = condition.param(name).parse(value)
     image = open_image(args.input)
     from t2ia_desktop.cli.downloads import fetching_weights
     from t2ia_desktop.engine.detectors import detect
 
     control = fetching_weights(detect, current_annotators_root())(condition, image, params)
-    from t2ia_desktop.core.files.imageio import save_png
-
-    save_png(control, out)
+    save_picture(checked_control(control, condition), out)
     return 0
 
 
@@ -302,19 +285,11 @@ def _conditions(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from t2ia_desktop.core.files.imageio import check_output_path
     from t2ia_desktop.core.files.project import load_project
 
-    out = Path(args.output)
+    out = check_output_path(args.output, (".png", ".ora"))
     kind = out.suffix.lower()
-    if kind not in (".png", ".ora"):
-        raise BadInput(f"{args.output}: the output must be a .png or .ora file")
-    folder = out.parent
-    if not folder.is_dir():
-        raise BadInput(f"{args.output}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise BadInput(f"{args.output}: folder {folder} is not writable")
-    if out.is_dir():
-        raise BadInput(f"{args.output} is a folder")
     project = Path(args.project)
     if project.exists() and out.exists() and out.samefile(project):
         raise BadInput(f"{args.output} is the project itself; choose another output file")
@@ -331,7 +306,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         save_png(flatten(document), out, result.request if result else None)
     except OSError as error:
-        raise BadInput(f"Could not save {out}: {error.strerror or error}") from None
+        raise BadInput(f"Could not save {out}: {os_error_message(error, named=False)}") from None
     return 0
 
 
@@ -379,48 +354,12 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate(args: argparse.Namespace) -> int:
+    return generate_command(args, _registry)
+
+
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
     "export": _export, "demo-model": _demo_model, "bench": _bench,
     "download-weights": _download_weights,
 }
-
-
-def _split_pair(item: str, flag: str, form: str) -> tuple[str, str]:
-    name, sep, value = item.partition("=")
-    if not sep or not name or not value:
-        raise BadInput(f"{flag} takes {form}, not {item!r}")
-    return name, value
-
-
-def _own_adapter(model: str, condition: str) -> str | None:
-    folder = Path(model) / "adapters" / condition
-    return str(folder) if folder.is_dir() else None
-
-
-def _size(args: argparse.Namespace, family: str, init=None) -> tuple[int, int]:
-    if init is not None:  # img2img: the picture's own size, down to a multiple of 8
-        default_width, default_height = (max(64, side // 8 * 8) for side in init.size)
-    else:
-        default_width = default_height = 1024 if family == "sdxl" else 512
-    return args.width or default_width, args.height or default_height
-
-
-def _step_range(text: str) -> tuple[float, float]:
-    start, sep, end = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return float(start), float(end)
-    except ValueError:
-        raise BadInput(f"--range takes START:END fractions such as 0:0.5, not {text!r}") from None
-
-
-def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(step: int, total: int) -> None:
-        print(f"\rstep {step}/{total}", end="" if step < total else "\n", file=sys.stderr)
-
-    return show

@@ -14,6 +14,7 @@ from typing import Any
 from t2ia_desktop.cli.sampling import apply_sampling
 from t2ia_desktop.cli.sdxl import apply_sdxl
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.model_folder import model_folder_family
 from t2ia_desktop.core.generation.request import DEMO_MODEL, is_hub_id
 from t2ia_desktop.core.generation.settings import GenerationSettings
 
@@ -21,6 +22,9 @@ PLAIN_OPTIONS = (("prompt", "prompt"), ("negative_prompt", "negative_prompt"),
                  ("prompt_2", "prompt_2"), ("factor", "adapter_conditioning_factor"),
                  ("strength", "strength"), ("seed", "seed"))
 """(option, settings field) of the options that set one field as they are."""
+TEXT_OPTIONS = (("prompt", "prompt"), ("negative_prompt", "negative_prompt"),
+                ("prompt_2", "prompt_2"), ("negative_prompt_2", "negative_prompt_2"))
+"""(option, settings field) of the prompts, which must be text."""
 
 
 def generation_settings(args: argparse.Namespace) -> GenerationSettings:
@@ -44,6 +48,7 @@ def generation_settings(args: argparse.Namespace) -> GenerationSettings:
             setattr(settings, name, value)
     apply_sampling(settings, args)  # --speed, then --scheduler/--steps/--guidance, --lora
     apply_sdxl(settings, args)
+    check_texts(settings, args)
     if args.seed is None:
         settings.seed_for_next_run()  # "new each time" in the settings: as Generate does
     return settings
@@ -52,6 +57,9 @@ def generation_settings(args: argparse.Namespace) -> GenerationSettings:
 def saved_settings(path: str) -> dict[str, Any]:
     """The Generate settings kept in a project, a settings JSON or a picture."""
     file = Path(path).expanduser()
+    if file.is_dir():
+        raise BadInput(f"--settings {path} is a folder; give a project, a settings JSON or a "
+                       "picture")
     if not file.is_file():
         raise BadInput(f"--settings {path}: no such file")
     suffix = file.suffix.lower()
@@ -73,16 +81,14 @@ def saved_settings(path: str) -> dict[str, Any]:
 
 
 def model_and_family(model: str, family: str | None) -> tuple[str, str]:
+    """The model reference and its family: a folder's from its model_index.json (checked for
+    its shape, see core/generation/model_folder.py), else ``family`` or SDXL."""
     folder = Path(model).expanduser()
     if folder.exists():
-        index = folder / "model_index.json"
-        if not index.is_file():
-            raise BadInput(f"{model} is not a diffusers pipeline folder (no model_index.json)")
-        try:
-            class_name = json.loads(index.read_text())["_class_name"]
-        except (OSError, ValueError, KeyError):
-            raise BadInput(f"{model} has an unreadable model_index.json") from None
-        found = "sdxl" if "XL" in class_name else "sd15"
+        if not folder.is_dir():
+            raise BadInput(f"{model} is a file, not a diffusers pipeline folder (one with "
+                           "model_index.json)")
+        class_name, found = model_folder_family(folder)
         if family and family != found:
             raise BadInput(f"{model} is a {class_name}, not a {family} model")
         return str(folder), found
@@ -90,3 +96,21 @@ def model_and_family(model: str, family: str | None) -> tuple[str, str]:
         raise BadInput(f"model {model!r} is neither an existing folder nor a hub id like "
                        "'owner/name'")
     return model, family or "sdxl"
+
+
+def check_texts(settings: GenerationSettings, args: argparse.Namespace) -> None:
+    """Refuse prompts that are not text: bytes that are not UTF-8 reach Python as lone
+    surrogates, which no tokenizer or PNG can take."""
+    for option, name in TEXT_OPTIONS:
+        text = getattr(settings, name)
+        if not isinstance(text, str):
+            continue
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            where = (f"--{option.replace('_', '-')}" if getattr(args, option, None) is not None
+                     else f"the {name.replace('_', ' ')} of --settings {args.settings}")
+            bad = text[error.start:error.end].encode("utf-8", "surrogateescape")
+            raise BadInput(f"{where} is not valid UTF-8 text (it holds the byte "
+                           f"{bad[:1].hex(' ').upper()}); write it in UTF-8, or check the "
+                           "terminal's or the script's encoding") from None

@@ -29,8 +29,20 @@ OOM_PHRASES = ("out of memory", "can't allocate memory", "cannot allocate memory
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+QUEUE_GOES_ON = "The memory was freed and the queue goes on."
+"""What the app's queue adds to the advice; the command line, which has no queue, does not."""
+
+
 class OutOfMemory(T2IAError):
-    """A job needed more memory than the device had; the text suggests what to change."""
+    """A job needed more memory than the device had; the text suggests what to change.
+
+    ``advice`` is that suggestion alone and ``memory`` what ran out ("RAM", "GPU memory"), for
+    a caller that tells it in its own words (the command line)."""
+
+    def __init__(self, advice: str, memory: str = "RAM") -> None:
+        super().__init__(f"{advice} {QUEUE_GOES_ON}")
+        self.advice = advice
+        self.memory = memory
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -60,7 +72,7 @@ def free_memory(engine: Any) -> None:
 
 
 def advice(engine: Any, request: GenerationRequest) -> str:
-    """What ran out and what to change, in the artist's words."""
+    """What ran out and what to change, in the artist's words (the queue's sentence apart)."""
     device = getattr(engine, "device", torch.device("cpu"))
     on_cpu = device.type == "cpu"
     memory = "RAM" if on_cpu else "GPU memory"
@@ -81,8 +93,7 @@ def advice(engine: Any, request: GenerationRequest) -> str:
     if request.refiner is not None:
         tips.append("no refiner")
     tips.append("closing other apps that use the " + ("memory" if on_cpu else "GPU"))
-    return (f"{text}. Try {', '.join(tips[:-1])} or {tips[-1]}. "
-            "The memory was freed and the queue goes on.")
+    return f"{text}. Try {', '.join(tips[:-1])} or {tips[-1]}."
 
 
 def available_text(engine: Any) -> str:
@@ -108,7 +119,10 @@ def recovers_from_out_of_memory(generate: F) -> F:
         # Outside the except block: the failed call's frames, and the tensors they hold, are
         # released before the memory is collected.
         free_memory(engine)
-        log.warning("out of memory (%s); freed: %s", cause, available_text(engine))
-        raise OutOfMemory(advice(engine, request))
+        # info, not warning: the error itself tells the artist (one line on the command line)
+        log.info("out of memory (%s); freed: %s", cause, available_text(engine))
+        device = getattr(engine, "device", torch.device("cpu"))
+        raise OutOfMemory(advice(engine, request),
+                          "RAM" if device.type == "cpu" else "GPU memory")
 
     return guarded  # type: ignore[return-value]

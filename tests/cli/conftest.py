@@ -38,3 +38,11 @@ def files(tmp_path):
     (model / "model_index.json").write_text(json.dumps(index))
     return types.SimpleNamespace(sketch=sketch, model=model, out=tmp_path / "out.png",
                                  tmp=tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_model(tmp_path_factory):
+    """The tiny SDXL demo pipeline (random weights), written once for the CLI tests that paint."""
+    from t2ia_desktop.engine.demo.model import write_demo_model
+
+    return write_demo_model(tmp_path_factory.mktemp("models") / "sdxl", "sdxl")

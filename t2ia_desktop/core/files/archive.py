@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 import threading
 import time
 import warnings
@@ -27,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.files import fastpng
+from t2ia_desktop.core.files import atomic_file, fastpng
 
 MAX_SIDE = 16384
 """Largest width or height of a canvas or layer image read from a file."""
@@ -78,46 +77,20 @@ def encode_image_png(image: Image.Image) -> bytes:
 # -- writing ----------------------------------------------------------------------------------
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], None], what: str = "file") -> None:
-    """Call ``write(stream)`` on a temporary file next to ``path``, then rename it into place.
+    """Call ``write(stream)`` on a temporary file next to ``path``, then rename it into place
+    (see :mod:`atomic_file`: through a symbolic link, with ordinary permissions, leftovers of
+    killed saves removed).
 
     Any ``OSError`` (read-only folder, disk full, missing folder) becomes a :class:`BadInput`
     saying so; the previous file at ``path`` is untouched and the temporary file is removed.
     """
-    target = Path(path)
-    folder = target.parent
-    temporary: str | None = None
     try:
-        mode = target.stat().st_mode & 0o7777 if target.is_file() else 0o644
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=folder)
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_file.atomic_write(path) as stream:
             write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-        temporary = None
-        _fsync_folder(folder)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise BadInput(f"Could not save the {what} {target}: {reason}. Nothing was changed "
+        raise BadInput(f"Could not save the {what} {path}: {reason}. Nothing was changed "
                        "on disk; free some space or choose another folder.") from None
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it (not on Windows)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class ArchiveWriter:

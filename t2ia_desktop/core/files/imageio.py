@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.files.atomic_file import atomic_write
+from t2ia_desktop.core.files.atomic_file import atomic_write, write_target
 from t2ia_desktop.core.generation.request import GenerationRequest
 
 MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression bomb
@@ -18,6 +18,8 @@ MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression 
 def open_image(path: str | Path) -> Image.Image:
     """Open and fully decode an image, or raise BadInput saying why it cannot be used."""
     file = Path(path)
+    if file.is_dir():
+        raise BadInput(f"{path} is a folder, not a picture")
     if not file.is_file():
         raise BadInput(f"{path}: no such file")
     try:
@@ -33,22 +35,33 @@ def open_image(path: str | Path) -> Image.Image:
         raise BadInput(f"{path} is not a readable image ({error.__class__.__name__})") from None
 
 
-def check_output_path(path: str | Path) -> Path:
+def check_output_path(path: str | Path, suffixes: tuple[str, ...] = (".png",)) -> Path:
+    """``path`` if a picture can be written there, else a :class:`BadInput` saying why: the
+    wrong kind of file, a folder in the way, a missing or read-only folder. A symbolic link
+    is checked where it points (the file a save writes)."""
     out = Path(path)
-    if out.suffix.lower() != ".png":
-        raise BadInput(f"{path}: the output must be a .png file")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
+    if out.suffix.lower() not in suffixes:
+        raise BadInput(f"{path}: the output must be a {' or '.join(suffixes)} file")
+    if out.is_dir():
+        raise BadInput(f"{path} is a folder; name a {suffixes[0]} file in it, such as "
+                       f"{out / ('picture' + suffixes[0])}")
+    target = write_target(out)
+    if target.exists() and not target.is_file():
+        raise BadInput(f"{path} is not a regular file; choose a file to write")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.exists():
         raise BadInput(f"{path}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise BadInput(f"{path}: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK):
-        raise BadInput(f"{path}: folder {folder} is not writable")
+        raise BadInput(f"{path}: folder {folder} is not writable; choose another folder")
     return out
 
 
 def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
     """The request as JSON (``t2ia``) and an A1111-style ``parameters`` text."""
     info = PngImagePlugin.PngInfo()
-    info.add_text("t2ia", json.dumps(request.to_metadata(), sort_keys=True))
+    info.add_text("t2ia", json.dumps(request.to_metadata(), sort_keys=True))  # ASCII
     lines = [request.prompt]
     if request.negative_prompt:
         lines.append(f"Negative prompt: {request.negative_prompt}")
@@ -58,7 +71,9 @@ def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
         f"Size: {request.width}x{request.height}, "
         f"Model: {request.model}"
     )
-    info.add_text("parameters", "\n".join(lines))
+    # A path with bytes that are not UTF-8 (a model folder's name) must not lose the picture.
+    text = "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
+    info.add_text("parameters", text)
     return info
 
 

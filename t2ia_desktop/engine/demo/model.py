@@ -9,8 +9,12 @@ residual blocks) at tiny widths. Its images are noise.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,8 +83,7 @@ def write_demo_model(directory: str | Path, family: str = "sdxl", seed: int = 0)
     if family not in REAL_ADAPTERS:
         raise BadInput(f"family must be sdxl or sd15, not {family!r}")
     target = Path(directory)
-    if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
-        raise BadInput(f"{target} is not empty; choose a new folder for the demo model")
+    check_demo_folder(target)
 
     torch.manual_seed(seed)
     tokenizer = _tiny_clip_tokenizer()
@@ -139,23 +142,61 @@ def write_demo_model(directory: str | Path, family: str = "sdxl", seed: int = 0)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=target.parent))
     try:
-        pipe.save_pretrained(staging)
-        for condition in builtin_conditions():
-            shape = REAL_ADAPTERS[family].get(condition.id)
-            if shape is None:
-                continue
-            T2IAdapter(
-                in_channels=shape.in_channels, channels=adapter_widths,
-                num_res_blocks=shape.num_res_blocks, downscale_factor=shape.downscale_factor,
-                adapter_type=shape.adapter_type,
-            ).save_pretrained(staging / "adapters" / condition.id)
-        (staging / MARKER).write_text(json.dumps({"family": family, "label": DEMO_LABEL}))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        with _os_errors(target):
+            pipe.save_pretrained(staging)
+            for condition in builtin_conditions():
+                shape = REAL_ADAPTERS[family].get(condition.id)
+                if shape is None:
+                    continue
+                T2IAdapter(
+                    in_channels=shape.in_channels, channels=adapter_widths,
+                    num_res_blocks=shape.num_res_blocks,
+                    downscale_factor=shape.downscale_factor, adapter_type=shape.adapter_type,
+                ).save_pretrained(staging / "adapters" / condition.id)
+            (staging / MARKER).write_text(json.dumps({"family": family, "label": DEMO_LABEL}))
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def check_demo_folder(target: Path) -> None:
+    """Refuse a place the demo model cannot go, before anything is built: a file, a folder
+    with other things in it, a folder that cannot be written."""
+    if target.exists() and not target.is_dir():
+        raise BadInput(f"{target} is a file; choose a new folder for the demo model")
+    if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
+        raise BadInput(f"{target} is not empty; choose a new folder for the demo model")
+    existing = target.absolute().parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BadInput(f"{target}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"{target}: folder {existing} is not writable; choose another folder "
+                       "for the demo model")
+
+
+@contextmanager
+def _os_errors(target: Path) -> Iterator[None]:
+    """Errors of writing the model name its folder: an ``OSError`` without a file name (a
+    full disk found at a write) gets it, and safetensors' own error for a full disk ("...
+    (os error 28)") becomes the ``OSError`` it stands for, so it is told like any other."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None and error.errno is not None:
+            raise OSError(error.errno, error.strerror or os.strerror(error.errno),
+                          str(target)) from None
+        raise
+    except Exception as error:
+        code = re.search(r"os error (\d+)", str(error))
+        if code is None:
+            raise
+        number = int(code.group(1))
+        raise OSError(number, os.strerror(number), str(target)) from None
 
 
 def is_demo_model(directory: str | Path) -> bool:

@@ -226,12 +226,12 @@ def test_a_bad_file_is_told_and_the_open_document_stays(window, tmp_path, conten
 def test_saving_into_a_read_only_folder_is_told_and_nothing_changes(
     window, tmp_path, monkeypatch
 ):
-    from t2ia_desktop.core.files import archive
+    from t2ia_desktop.core.files import atomic_file
 
     def refused(*_args, **_kwargs):  # what a read-only folder answers (root ignores chmod)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(archive.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(atomic_file.tempfile, "mkstemp", refused)
     stroke(window, 60)
     answer_save_path(window, tmp_path / "x.t2ia")
     assert not window.files.save()
