@@ -320,7 +320,7 @@ class PluginHost:
     settings_path: Path | None = field(default_factory=plugin_settings_path)
     entry_points: bool = True
     safe_mode: bool = False
-    time_limit: float = REGISTER_TIME_LIMIT_S
+    time_limit: float = field(default_factory=lambda: REGISTER_TIME_LIMIT_S)
     registry: ConditionRegistry = field(default_factory=ConditionRegistry)
     records: list[PluginRecord] = field(default_factory=list)
     _off: set[str] = field(default_factory=set, repr=False)  # without a settings file
