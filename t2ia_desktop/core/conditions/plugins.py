@@ -323,7 +323,8 @@ class PluginHost:
     time_limit: float = field(default_factory=lambda: REGISTER_TIME_LIMIT_S)
     registry: ConditionRegistry = field(default_factory=ConditionRegistry)
     records: list[PluginRecord] = field(default_factory=list)
-    _off: set[str] = field(default_factory=set, repr=False)  # without a settings file
+    # what is off when there is no settings file, or while it cannot be written or replaced
+    _off: set[str] | None = field(default=None, repr=False)
     _notes: list[str] = field(default_factory=list, repr=False)
 
     reloaded = Signal()
@@ -352,48 +353,50 @@ class PluginHost:
         return notes
 
     def disabled(self) -> set[str]:
-        """Plugin ids the artist turned off. While the settings file cannot be read (nor set
-        aside), every plugin but the bundled ones counts as off."""
-        if self.settings_path is None:
+        """Plugin ids the artist turned off. A settings file damaged since the last reload
+        turns none back on: every plugin but the bundled ones counts as off."""
+        if self._off is not None:
             return set(self._off)
+        if self.settings_path is None:
+            return set()
         state = read_plugin_state(self.settings_path)
         if state.unreadable:
-            return self._off | {r.id for r in self.records if r.origin != "bundled"}
+            return {r.id for r in self.records if r.origin != "bundled"}
         return set(state.disabled)
 
     def set_enabled(self, plugin_id: str, enabled: bool) -> None:
         """Turn a plugin on or off (kept across runs); takes effect at the next reload.
-        Raises :class:`BadInput` when the settings file cannot be written."""
+        Raises :class:`BadInput` when the settings file cannot be written: the change then
+        holds for this session only."""
         off = self.disabled()
         (off.discard if enabled else off.add)(plugin_id)
-        if self.settings_path is None:
-            self._off = off
-            return
-        try:
-            write_plugin_state(self.settings_path, off)
-        except OSError as error:
-            raise BadInput(f"Cannot save {self.settings_path}: {error.strerror or error}; the "
-                           "plugin is turned on or off for this session only") from None
-        finally:
-            self._off = off  # what counts while the file is unreadable
+        if self.settings_path is not None:
+            try:
+                write_plugin_state(self.settings_path, off)
+            except OSError as error:
+                self._off = off
+                raise BadInput(f"Cannot save {self.settings_path}: {error.strerror or error}; "
+                               "the plugin is turned on or off for this session only") from None
+        self._off = off if self.settings_path is None else None
 
     def _disabled_among(self, candidates: Sequence[_Candidate]) -> set[str]:
         """The ids to keep off; an unreadable settings file is set aside and replaced by one
         that keeps every plugin but the bundled ones off, until the artist turns them on."""
-        if self.settings_path is None:
+        if self._off is not None:
             return set(self._off)
+        if self.settings_path is None:
+            return set()
         state = read_plugin_state(self.settings_path)
         if not state.unreadable:
             return set(state.disabled)
-        off = self._off | {c.record.id for c in candidates if c.record.origin != "bundled"}
-        self._off = off
+        off = {c.record.id for c in candidates if c.record.origin != "bundled"}
         path = self.settings_path
         kept_off = ("every plugin but the bundled ones is off until you turn it on in "
                     "Help → Plugins…")
         try:
-            aside = set_aside(path)
-            write_plugin_state(path, off)
+            aside = _replace_unreadable(path, off)
         except OSError as error:
+            self._off = off  # for this session; the file stays as it is, and is told again
             self._notes.append(f"The plugin settings {path} cannot be read ({state.unreadable}) "
                                f"nor replaced ({error.strerror or error}): {kept_off}.")
         else:
@@ -402,3 +405,18 @@ class PluginHost:
                                f"{kept_off}.")
         log.warning("%s", self._notes[-1])
         return off
+
+
+def _replace_unreadable(path: Path, off: set[str]) -> Path:
+    """Set ``path`` aside and write one that turns ``off`` off; when the new one cannot be
+    written, the old one goes back (no file at all would turn every plugin on)."""
+    aside = set_aside(path)
+    try:
+        write_plugin_state(path, off)
+    except OSError:
+        try:
+            aside.rename(path)
+        except OSError as error:
+            log.warning("cannot put %s back: %s", aside, error)
+        raise
+    return aside
