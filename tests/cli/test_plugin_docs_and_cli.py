@@ -149,3 +149,16 @@ def test_safe_mode_runs_no_plugin_but_the_bundled_ones(tmp_path, capsys, monkeyp
     assert main(["gui"]) == 0
     assert opened == [{"project": None, "safe_mode": True}, {"project": None, "safe_mode": True},
                       {"project": None}]
+
+
+def test_the_guide_states_the_limits_the_app_applies():
+    from t2ia_desktop.core.conditions.plugins import REGISTER_TIME_LIMIT_S
+    from t2ia_desktop.engine.plugin_detector import TIME_LIMIT_S
+
+    text = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    assert f"must finish within {REGISTER_TIME_LIMIT_S:g} s" in text
+    assert f"did not finish registering in {REGISTER_TIME_LIMIT_S:g} s" in text
+    assert f"must return within {TIME_LIMIT_S:g} s" in text
+    assert "A Python thread cannot be killed" in text
+    assert "a crash inside native code" in text
+    assert "--safe-mode" in text

@@ -153,3 +153,21 @@ def test_the_host_never_turns_a_disabled_plugin_back_on(tmp_path_factory, data):
         assert good == "disabled"
     else:
         assert good == ("disabled" if "good" in state.disabled else "loaded")
+
+
+def test_when_the_new_plugins_file_cannot_be_written_the_old_one_goes_back(
+        tmp_path, two_plugins, monkeypatch):
+    import t2ia_desktop.core.conditions.plugins as plugins
+
+    two_plugins.parent.mkdir(parents=True)
+    two_plugins.write_text("{ not json")
+
+    def disk_full(_path, _disabled):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plugins, "write_plugin_state", disk_full)
+    host = host_of(tmp_path)
+    assert {r.id: r.state for r in host.records}["good"] == "disabled"
+    assert two_plugins.read_text() == "{ not json"  # no file at all would turn them all on
+    assert [p.name for p in two_plugins.parent.iterdir()] == ["plugins.json"]
+    assert "nor replaced (No space left on device)" in host.take_notes()[0]
