@@ -8,7 +8,8 @@ while the caller waits for it, at most for a time limit:
 - a call that does not return in time is left running: a Python thread cannot be stopped from
   outside. The caller carries on, and a later call of the same code is refused at once while the
   earlier one still runs, so a hung plugin holds one thread, not one per call;
-- what it prints (stdout, stderr, warnings) goes to the log, never into the CLI's output;
+- what it prints (stdout, stderr, warnings) goes to the log, never into the CLI's output (with
+  no log configured, as on the command line, logging's last resort writes it to stderr);
 - a wait that :func:`abandon_when` ties to an event gives up soon after the event is set (the
   app is quitting), so no thread of the app waits on a plugin at exit.
 
@@ -30,7 +31,6 @@ from typing import Any, TextIO, TypeVar
 
 from t2ia_desktop.core.errors import T2IAError
 
-log = logging.getLogger(__name__)
 output_log = logging.getLogger("t2ia_desktop.plugins.output")
 
 T = TypeVar("T")
@@ -172,18 +172,18 @@ class _Output(io.TextIOBase):
     _users = 0
     _local = threading.local()
 
-    def __init__(self, original: TextIO | None, level: int) -> None:
+    def __init__(self, original: TextIO | None, name: str) -> None:
         super().__init__()
         self.original = original
-        self.level = level
+        self.name = name
 
     @classmethod
     def enter(cls, owner: str) -> None:
         cls._local.owner, cls._local.pending = owner, {}
         with cls._lock:
             if cls._users == 0:
-                sys.stdout = cls(sys.stdout, logging.INFO)  # type: ignore[assignment]
-                sys.stderr = cls(sys.stderr, logging.WARNING)  # type: ignore[assignment]
+                sys.stdout = cls(sys.stdout, "stdout")  # type: ignore[assignment]
+                sys.stderr = cls(sys.stderr, "stderr")  # type: ignore[assignment]
             cls._users += 1
 
     @classmethod
@@ -202,21 +202,30 @@ class _Output(io.TextIOBase):
 
     def write(self, text: str) -> int:
         owner = getattr(self._local, "owner", None)
-        if owner is None:
+        if owner is None or getattr(self._local, "logging", False):  # the app's, or the log's
             return self.original.write(text) if self.original is not None else len(text)
-        pending: dict[int, str] = self._local.pending
-        lines = (pending.pop(self.level, "") + str(text)).split("\n")
+        pending: dict[str, str] = self._local.pending
+        lines = (pending.pop(self.name, "") + str(text)).split("\n")
         if lines[-1]:
-            pending[self.level] = lines[-1]
+            pending[self.name] = lines[-1]
         for line in lines[:-1]:
-            if line.strip():
-                output_log.log(self.level, "%s: %s", owner, line.rstrip())
+            self._log(owner, line)
         return len(text)
 
     def flush_lines(self) -> None:
-        rest = getattr(self._local, "pending", {}).pop(self.level, "")
-        if rest.strip():
-            output_log.log(self.level, "%s: %s", self._local.owner, rest.rstrip())
+        rest = getattr(self._local, "pending", {}).pop(self.name, "")
+        self._log(self._local.owner, rest)
+
+    def _log(self, owner: str, line: str) -> None:
+        if not line.strip():
+            return
+        # A handler writing to stderr (logging's last resort, with no log configured) writes
+        # through this very stream: that goes to the stream, not round again.
+        self._local.logging = True
+        try:
+            output_log.warning("%s: %s", owner, line.rstrip())
+        finally:
+            self._local.logging = False
 
     def flush(self) -> None:
         if self.original is not None and getattr(self._local, "owner", None) is None:

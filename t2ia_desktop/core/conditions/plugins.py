@@ -403,7 +403,7 @@ class PluginHost:
             self._notes.append(f"The plugin settings {path} could not be read "
                                f"({state.unreadable}); it is kept as {aside.name} and "
                                f"{kept_off}.")
-        log.warning("%s", self._notes[-1])
+        log.info("%s", self._notes[-1])  # the artist is told by the host's user
         return off
 
 

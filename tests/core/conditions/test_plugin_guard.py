@@ -85,8 +85,25 @@ def test_what_plugins_print_goes_to_the_log_not_the_terminal(tmp_path, capsys, c
     assert captured.err == ""
     logged = [(r.levelname, r.getMessage()) for r in caplog.records
               if r.name == "t2ia_desktop.plugins.output"]
-    assert ("INFO", "plugin chatty: imported at last") in logged
+    assert ("WARNING", "plugin chatty: imported at last") in logged
     assert ("WARNING", "plugin chatty: registering...") in logged
+
+
+def test_with_no_log_configured_plugin_output_goes_to_stderr_once(tmp_path, capsys,
+                                                                  monkeypatch):
+    monkeypatch.setattr(logging.root, "handlers", [])  # as on the command line: last resort
+    write_plugin(tmp_path, "chatty", """
+        from t2ia_desktop.plugin_api import ConditionType
+        print("hello")
+
+        def register():
+            return ConditionType("chat", "Chat", "", {"sdxl": "o/r"}, detector="canny")
+    """)
+    registry, records = load(tmp_path)
+    assert records["chatty"].state == "loaded"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "plugin chatty: hello\n"
 
 
 def test_output_of_other_threads_meanwhile_stays_on_the_terminal(capsys):
