@@ -104,12 +104,14 @@ def _after_show(window, project: str | None) -> None:
 
 
 def run_gui(argv: list[str] | None = None, project: str | None = None,
-            plugin_folders: list[str] | tuple[str, ...] = ()) -> int:
+            plugin_folders: list[str] | tuple[str, ...] = (), safe_mode: bool = False) -> int:
     """Open the main window and run the Qt event loop (through qasync) until it closes.
 
     ``project`` (a .t2ia or .ora file) is opened once the window shows; a file that cannot be
     opened is told in the window, which keeps its new document. ``plugin_folders`` (--plugins)
-    are searched for condition plugins besides the bundled and the user's plugins folders.
+    are searched for condition plugins besides the bundled and the user's plugins folders;
+    ``safe_mode`` (--safe-mode) loads the bundled plugins only. After a start that did not
+    finish (the window never showed), safe mode is offered.
     """
     started = time.perf_counter()
     import qasync
@@ -123,6 +125,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.image_history.store import History
     from t2ia_desktop.core.settings import SettingsStore
+    from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
@@ -132,6 +135,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
     from t2ia_desktop.ui.dialogs.plugins import PluginsController
+    from t2ia_desktop.ui.dialogs.safe_mode import StartCheck
     from t2ia_desktop.ui.dialogs.settings import SettingsController
     from t2ia_desktop.ui.window.error_funnel import ErrorFunnel
     from t2ia_desktop.ui.window.main_window import MainWindow
@@ -150,6 +154,9 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         from PySide6.QtGui import QIcon
 
         app.setWindowIcon(QIcon(str(app_icon_path())))
+    # A start that did not finish last time (a plugin ended the process) offers safe mode.
+    start = StartCheck(StartMarker(start_marker_path()))
+    safe_mode = start.begin(safe_mode)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from t2ia_desktop.runtime.gc_guard import UiThreadGarbageCollector
@@ -164,7 +171,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # it for the detector weights' folder at each use, so a change in Settings applies at once.
     settings = SettingsStore()
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
-    plugins = PluginHost(default_plugin_folders(plugin_folders))
+    plugins = PluginHost(default_plugin_folders(plugin_folders), safe_mode=safe_mode)
     registry = plugins.registry
     worker = EngineWorker(
         with_step_previews(default_engine_factory(str(demo_model_root()), registry), settings),
@@ -206,12 +213,14 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         window.generation_settings, registry, downloads, menus=window.menuBar(),
         status_bar=window.statusBar(), say=say, parent=window, settings=settings)
     settings_actions.changed.connect(lambda _settings: models_actions.show_memory())
-    if plugins.failed():
-        window.show_message(f"{plugin_actions.failure_summary()} {status}")
+    plugin_news = plugin_actions.start_summary()  # safe mode, failures, damaged settings
+    if plugin_news:
+        window.show_message(f"{plugin_news} {status}")
     funnel = ErrorFunnel(log_hint=str(log_dir()))
     funnel.message.connect(lambda text: window.statusBar().showMessage(text))
     funnel.install()
     window.show()
+    QTimer.singleShot(0, start.finished)  # the window shows: this start finished
     # what is loaded by now (Qt, numpy, the app) lives as long as the app; so does the engine
     QTimer.singleShot(0, garbage_collector.freeze_long_lived)
     worker.executor.engine_ready.connect(garbage_collector.freeze_long_lived)

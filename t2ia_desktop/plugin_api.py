@@ -72,9 +72,12 @@ class Detector(Protocol):
 
     ``image`` is a copy of the source layer (usually RGBA: transparent where nothing is painted);
     ``params`` holds every parameter of the condition, checked against its :class:`ParamSpec`\\ s.
-    Return the control image at the picture's size: "L" for lines and edges, "RGB" for maps.
-    Raise :class:`BadInput` with a sentence for the artist when the input cannot be used; any
-    other exception is shown as this layer's error, naming the plugin.
+    Return the control image at the picture's size: "L" for lines and edges, "RGB" for maps
+    (anything else is refused as this layer's error). Raise :class:`BadInput` with a sentence
+    for the artist when the input cannot be used; any other exception, ``SystemExit`` included,
+    is shown as this layer's error, naming the plugin. It runs on a helper thread and must
+    return within 60 s; one that does not is left running (a thread cannot be stopped) while
+    the other layers go on. What it prints goes to the app's log.
     """
 
     def __call__(self, image: Image.Image, params: Mapping[str, Any]) -> Image.Image: ...

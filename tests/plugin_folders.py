@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 SKETCH_SDXL = "TencentARC/t2i-adapter-sketch-sdxl-1.0"
 
@@ -52,3 +56,35 @@ def write_plugin(root: Path, folder: str, code: str, manifest_text: str | None =
 def good_plugin(root: Path, folder: str = "good", condition: str = "cut-lines",
                 label: str = "Cut lines") -> Path:
     return write_plugin(root, folder, GOOD_CODE.format(condition=condition, label=label))
+
+
+# -- plugins that hang: they wait on RELEASE, which the ``hung`` fixture sets at the end --------
+
+RELEASE = threading.Event()
+ENTERED = threading.Event()
+
+
+def hang() -> None:
+    """What a hung plugin does; returns only when the test lets it go."""
+    ENTERED.set()
+    RELEASE.wait()
+
+
+HANGING_REGISTER = """
+from tests.plugin_folders import hang
+
+def register():
+    hang()
+"""
+
+
+@pytest.fixture
+def hung() -> Iterator[threading.Event]:
+    """Lets hung plugin code go when the test ends and waits for its threads: none is left."""
+    RELEASE.clear()
+    ENTERED.clear()
+    yield ENTERED
+    RELEASE.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("t2ia-plugin"):
+            thread.join(10)

@@ -160,12 +160,21 @@ def _side(text: str) -> int:
     return value
 
 
+def _add_safe_mode_option(parser: argparse.ArgumentParser, dest: str) -> None:
+    parser.add_argument(
+        "--safe-mode", action="store_true", dest=dest,
+        default=False if dest == "safe_mode_before" else argparse.SUPPRESS,
+        help="load the bundled plugins only: no code of the user's, --plugins' or installed "
+             "packages' plugins runs (when a plugin stops the app from starting)")
+
+
 def _add_plugins_option(parser: argparse.ArgumentParser, dest: str) -> None:
     parser.add_argument(
         "--plugins", action="append", dest=dest, metavar="DIR",
         default=[] if dest == "plugins_before" else argparse.SUPPRESS,
         help="a folder of condition plugins (or one plugin's folder) to load besides the "
              "bundled and user plugins (repeatable)")
+    _add_safe_mode_option(parser, dest.replace("plugins", "safe_mode"))
 
 
 def plugin_folders_of(args: argparse.Namespace) -> list[str]:
@@ -177,11 +186,18 @@ def plugin_folders_of(args: argparse.Namespace) -> list[str]:
     return folders
 
 
+def safe_mode_of(args: argparse.Namespace) -> bool:
+    """Whether --safe-mode was given, before or after the command."""
+    return bool(getattr(args, "safe_mode_before", False) or getattr(args, "safe_mode", False))
+
+
 def _registry(args: argparse.Namespace):
     """The built-in conditions and every plugin's; a broken plugin is told on stderr."""
     from t2ia_desktop.core.conditions.plugins import PluginHost, default_plugin_folders
 
-    host = PluginHost(default_plugin_folders(plugin_folders_of(args)))
+    host = PluginHost(default_plugin_folders(plugin_folders_of(args)), safe_mode=safe_mode_of(args))
+    for note in host.take_notes():
+        print(f"{PROG}: warning: {note}", file=sys.stderr)
     for record in host.failed():
         print(f"{PROG}: warning: plugin {record.id} ({record.location}) not loaded: "
               f"{record.error}", file=sys.stderr)
@@ -226,6 +242,8 @@ def _run(args_list: list[str]) -> int:
         from t2ia_desktop.app import run_gui
 
         extra = {"plugin_folders": folders} if folders else {}
+        if safe_mode_of(args):
+            extra["safe_mode"] = True
         return run_gui(project=getattr(args, "project", None), **extra)
     status = COMMANDS[command](args)
     sys.stdout.flush()  # a reader that went away is found here, inside the funnel

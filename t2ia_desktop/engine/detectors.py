@@ -38,6 +38,7 @@ from t2ia_desktop.engine.model_store.weights import (
     annotator_files_present,
     require_weights,
 )
+from t2ia_desktop.engine.plugin_detector import run_plugin_detector
 
 quiet_libraries()
 
@@ -402,7 +403,7 @@ def detect(condition: ConditionType, image: Image.Image, params: Params | None =
         spec.check(value)
         checked[name] = value
     if callable(condition.detector):
-        run: Callable[[Image.Image, Params], Image.Image] = partial(_run_plugin_detector,
+        run: Callable[[Image.Image, Params], Image.Image] = partial(run_plugin_detector,
                                                                     condition)
     elif condition.detector in DETECTORS:
         run = DETECTORS[condition.detector]
@@ -413,23 +414,6 @@ def detect(condition: ConditionType, image: Image.Image, params: Params | None =
         return run(image, checked)
     finally:
         _ANNOTATORS.reset(token)
-
-
-def _run_plugin_detector(condition: ConditionType, image: Image.Image,
-                         params: dict[str, Any]) -> Image.Image:
-    """A plugin's detector: its failures become one clear error that names the plugin."""
-    assert callable(condition.detector)
-    try:
-        control = condition.detector(image.copy(), params)
-    except T2IAError:
-        raise  # already an artist's message (missing weights, bad input)
-    except Exception as error:
-        raise T2IAError(f"The {condition.label} detector failed: {type(error).__name__}: "
-                        f"{_summary(error)} — from {condition.source}") from error
-    if not isinstance(control, Image.Image):
-        raise T2IAError(f"The {condition.label} detector returned a "
-                        f"{type(control).__name__}, not a picture — from {condition.source}")
-    return control
 
 
 def run_annotator(name: str, loader_name: str, files: tuple[str, ...], image: Image.Image,

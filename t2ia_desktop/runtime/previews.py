@@ -4,11 +4,17 @@ Detectors run on their own thread rather than on the generation worker, so a pre
 behind a 30-step generation, and a generation never waits for a preview. Per condition layer
 there is at most one run in flight and one pending request; a newer request replaces the pending
 one, and a burst of changes within the debounce interval becomes a single run.
+
+A plugin's detector runs on a helper thread of its own, with a time limit (engine/
+plugin_detector.py): one that raises (SystemExit included) or hangs is its layer's error, and the
+detector thread goes on with the other layers. When the app quits, the detector thread stops
+waiting for a plugin's detector after a short grace and ends; the detector is abandoned.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +24,7 @@ from typing import Any
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from t2ia_desktop.core.conditions.plugin_guard import abandon_when
 from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.settings import current_annotators_root
@@ -71,13 +78,16 @@ class _DetectorExecutor(QObject):
         super().__init__()
         self._factory = factory
         self._detect: Detect | None = None
+        self.quitting = threading.Event()
+        """Set when the app quits: waits for a plugin's detector end soon after."""
 
     @Slot(object)
     def run(self, job: PreviewJob) -> None:
         try:
             if self._detect is None:
                 self._detect = self._factory()
-            image = self._detect(job.condition, job.image, job.params)
+            with abandon_when(self.quitting):
+                image = self._detect(job.condition, job.image, job.params)
         except T2IAError as error:
             files = getattr(error, "files", None)  # the engine's WeightsMissing
             if files:
@@ -86,9 +96,10 @@ class _DetectorExecutor(QObject):
         except MemoryError:
             self.failed.emit(job.layer_id, job.ticket,
                              "Out of memory in the detector: lower its detect resolution.")
-        except Exception as error:  # a detector bug ends this preview only
-            log.exception("detector %s failed", job.condition)
-            self.failed.emit(job.layer_id, job.ticket, f"{type(error).__name__}: {error}")
+        except (Exception, SystemExit, KeyboardInterrupt) as error:  # this preview's end only
+            log.error("detector %s failed", job.condition, exc_info=error)
+            self.failed.emit(job.layer_id, job.ticket,
+                             f"{type(error).__name__}: {error}".strip().rstrip(":"))
         else:
             self.done.emit(job.layer_id, job.ticket, image)
 
@@ -175,8 +186,11 @@ class PreviewScheduler(QObject):
         return layer_id in self._pending or layer_id in self._running
 
     def shutdown(self) -> None:
+        """Stop the detector thread (on application exit). A plugin's detector still running
+        is abandoned after a short grace; a built-in one is waited for (at most 30 s)."""
         for layer_id in list(self._timers):
             self.forget(layer_id)
+        self._executor.quitting.set()
         self._thread.quit()
         self._thread.wait(30_000)
 

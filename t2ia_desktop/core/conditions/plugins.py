@@ -3,8 +3,13 @@
 Plugins come from folders (bundled ``plugins/``, the artist's plugins folder, ``--plugins``)
 and from Python entry points in the group ``t2ia_desktop.conditions``. A plugin that cannot be
 read, imported or registered is recorded with its error and the rest load as usual: the app
-never fails to start because of one. Plugins are trusted code run in-process; nothing is ever
-downloaded or installed here.
+never fails to start because of one. Its import and ``register()`` run on a helper thread with a
+time limit (plugin_guard.py): ``SystemExit``, ``KeyboardInterrupt`` and a ``register()`` that
+never returns are that plugin's failure. Plugins are trusted code run in-process; nothing is
+ever downloaded or installed here.
+
+Safe mode loads the bundled plugins only; the others are listed (their manifests read, none of
+their code run) so that the artist can turn off the one that stopped the app.
 
 A plugin folder is imported as a package of its own (``t2ia_plugin_<id>``), read from source
 every time, so "Reload plugins" picks up changed files and two plugins may both have a
@@ -17,18 +22,22 @@ import importlib
 import importlib.machinery
 import importlib.metadata
 import importlib.util
-import json
 import logging
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from psygnal import Signal
 
+from t2ia_desktop.core.conditions.plugin_checks import (
+    conditions_of,
+    describe_error,
+    prepare_condition,
+)
+from t2ia_desktop.core.conditions.plugin_guard import PluginCodeFailed, call_plugin
 from t2ia_desktop.core.conditions.plugin_manifest import (
     ENTRY_POINT_GROUP,
     Manifest,
@@ -38,12 +47,14 @@ from t2ia_desktop.core.conditions.plugin_manifest import (
     plugin_folders,
     read_manifest,
 )
+from t2ia_desktop.core.conditions.plugin_settings import (
+    read_plugin_state,
+    set_aside,
+    write_plugin_state,
+)
 from t2ia_desktop.core.conditions.registry import (
-    FAMILIES,
     ConditionRegistry,
     ConditionType,
-    ParamSpec,
-    builtin_conditions,
     default_registry,
 )
 from t2ia_desktop.core.errors import BadInput
@@ -52,7 +63,9 @@ from t2ia_desktop.core.paths import plugin_settings_path, plugins_dir
 log = logging.getLogger(__name__)
 
 PACKAGE_PREFIX = "t2ia_plugin_"
-BUILTIN_DETECTORS = frozenset(str(c.detector) for c in builtin_conditions())
+REGISTER_TIME_LIMIT_S = 30.0
+"""How long a plugin's import and ``register()`` may take before it is given up."""
+SAFE_MODE = "safe mode: only the bundled plugins are loaded"
 
 
 @dataclass
@@ -69,12 +82,15 @@ class PluginRecord:
     homepage: str = ""
     enabled: bool = True
     error: str = ""
+    skipped: str = ""  # why it was left out this time (safe mode)
     conditions: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
         if not self.enabled:
             return "disabled"
+        if self.skipped:
+            return "skipped"
         return "failed" if self.error else "loaded"
 
 
@@ -127,80 +143,6 @@ def _attribute(module: Any, dotted: str) -> Any:
         except AttributeError:
             raise BadInput(f"{module.__name__} has no {dotted!r}") from None
     return value
-
-
-def _describe(error: BaseException, folder: Path | None) -> str:
-    """One line for the artist: the error, and where in the plugin's own code it happened."""
-    if isinstance(error, BadInput):
-        return str(error)
-    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    frames = traceback.extract_tb(error.__traceback__)
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{text} ({error.filename}, line {error.lineno})"
-    own = [f for f in frames if folder is None or _inside(f.filename, folder)]
-    if own:
-        text += f" ({own[-1].filename}, line {own[-1].lineno})"
-    return text
-
-
-def _inside(filename: str, folder: Path) -> bool:
-    try:
-        Path(filename).resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-# -- checking what a plugin registers ---------------------------------------------------------
-
-def conditions_of(value: Any) -> list[ConditionType]:
-    """The conditions a plugin's entry object stands for: a :class:`ConditionType`, a list of
-    them, or a function returning either (called with no arguments)."""
-    if callable(value) and not isinstance(value, ConditionType):
-        value = value()
-    items = [value] if isinstance(value, ConditionType) else value
-    try:
-        found = list(items)
-    except TypeError:
-        raise BadInput(f"the entry gave a {type(value).__name__}, not a ConditionType or a "
-                       "list of them") from None
-    if not found:
-        raise BadInput("the entry gave no conditions")
-    for item in found:
-        if not isinstance(item, ConditionType):
-            raise BadInput(f"the entry gave a {type(item).__name__} among its conditions; "
-                           "each must be a ConditionType")
-    return found
-
-
-def prepare_condition(condition: ConditionType, folder: Path | None, source: str) -> ConditionType:
-    """Check a plugin's condition and resolve its local adapter folders against ``folder``."""
-    where = f"condition {condition.id!r}"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", condition.id or ""):
-        raise BadInput(f"{where}: an id must be lower-case letters, digits, '-', '_' or '.'")
-    if not condition.label:
-        raise BadInput(f"{where} has no label")
-    if not condition.adapters:
-        raise BadInput(f"{where} names no adapter; give one per family, such as "
-                       "{'sdxl': 'TencentARC/t2i-adapter-sketch-sdxl-1.0'}")
-    adapters = {}
-    for family, adapter in condition.adapters.items():
-        if family not in FAMILIES:
-            raise BadInput(f"{where}: family {family!r} is not one of {', '.join(FAMILIES)}")
-        local = folder / adapter if folder is not None else None
-        adapters[family] = str(local.resolve()) if local is not None and local.is_dir() \
-            else adapter
-    if not callable(condition.detector) and condition.detector not in BUILTIN_DETECTORS:
-        raise BadInput(f"{where}: its detector must be a function (image, params) -> image or "
-                       f"a built-in detector's name ({', '.join(sorted(BUILTIN_DETECTORS))})")
-    for spec in condition.params:
-        if not isinstance(spec, ParamSpec):
-            raise BadInput(f"{where}: its params must be ParamSpecs, not {type(spec).__name__}")
-        try:
-            spec.check(spec.default)
-        except BadInput as error:
-            raise BadInput(f"{where}: the default of {spec.name} does not fit: {error}") from None
-    return replace(condition, adapters=adapters, source=source)
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -257,12 +199,28 @@ def _entry_point_candidates() -> list[_Candidate]:
     return found
 
 
+def find_plugins(folders: Sequence[PluginFolder], entry_points: bool = True) -> list[_Candidate]:
+    """Every plugin in ``folders`` and (with ``entry_points``) in the installed packages, found
+    by their manifests and metadata: none of their code runs."""
+    return _folder_candidates(folders) + (_entry_point_candidates() if entry_points else [])
+
+
 def load_plugins(folders: Sequence[PluginFolder], disabled: Iterable[str] = (),
-                 entry_points: bool = True) -> tuple[ConditionRegistry, list[PluginRecord]]:
+                 entry_points: bool = True, *, safe_mode: bool = False,
+                 time_limit: float = REGISTER_TIME_LIMIT_S,
+                 ) -> tuple[ConditionRegistry, list[PluginRecord]]:
     """The built-in conditions plus every plugin's, and a record of each plugin found."""
+    return load_candidates(find_plugins(folders, entry_points), disabled, safe_mode=safe_mode,
+                           time_limit=time_limit)
+
+
+def load_candidates(candidates: Sequence[_Candidate], disabled: Iterable[str] = (), *,
+                    safe_mode: bool = False, time_limit: float = REGISTER_TIME_LIMIT_S,
+                    ) -> tuple[ConditionRegistry, list[PluginRecord]]:
+    """Register ``candidates``' conditions after the built-in ones, each plugin in isolation
+    and within ``time_limit`` seconds; in ``safe_mode`` only the bundled ones."""
     registry = default_registry()
     off = set(disabled)
-    candidates = _folder_candidates(folders) + (_entry_point_candidates() if entry_points else [])
     loaded_from: dict[str, str] = {}
     records = []
     for candidate in candidates:
@@ -278,34 +236,59 @@ def load_plugins(folders: Sequence[PluginFolder], disabled: Iterable[str] = (),
         if record.id in off:
             record.enabled = False
             continue
+        if safe_mode and record.origin != "bundled":
+            record.skipped = SAFE_MODE
+            continue
         problem = api_problem(candidate.api or 1, f"the plugin {record.name}")
         if problem:
             record.error = problem
             continue
         try:
-            _register(candidate, registry)
+            _register(candidate, registry, time_limit)
         except Exception as error:
-            record.error = _describe(error, candidate.folder)
+            record.error = describe_error(error, candidate.folder)
             log.warning("plugin %s (%s) not loaded: %s", record.id, record.location, record.error)
     return registry, records
 
 
-def _register(candidate: _Candidate, registry: ConditionRegistry) -> None:
-    record = candidate.record
+def _entry_conditions(candidate: _Candidate) -> list[ConditionType]:
+    """Import the plugin and call its entry (on the guard's helper thread): what it raises,
+    SystemExit and KeyboardInterrupt included, becomes a :class:`BadInput` saying where."""
     assert candidate.load is not None
     try:
         value = candidate.load()
     except BadInput:
         raise
-    except Exception as error:
-        raise BadInput(f"cannot import it: {_describe(error, candidate.folder)}") from None
+    except BaseException as error:
+        raise BadInput(f"cannot import it: {describe_error(error, candidate.folder)}") from None
     try:
-        conditions = conditions_of(value)
+        return conditions_of(value)
     except BadInput:
         raise
-    except Exception as error:
-        raise BadInput(f"it raised while registering: {_describe(error, candidate.folder)}") \
+    except BaseException as error:
+        raise BadInput(f"it raised while registering: {describe_error(error, candidate.folder)}") \
             from None
+
+
+def _registration_problem(failure: PluginCodeFailed, time_limit: float) -> BadInput:
+    if isinstance(failure.error, BadInput):
+        return failure.error
+    if failure.kind == "raised":
+        return BadInput(f"it raised while registering: {failure}")
+    if failure.kind == "busy":
+        return BadInput(f"it is still registering from an earlier load ({failure}); it cannot "
+                        "be stopped: fix or remove it, then restart t2ia desktop")
+    return BadInput(f"it did not finish registering in {time_limit:g} s and is left running "
+                    "(a plugin cannot be stopped): fix or remove it, then restart t2ia desktop")
+
+
+def _register(candidate: _Candidate, registry: ConditionRegistry, time_limit: float) -> None:
+    record = candidate.record
+    try:
+        conditions = call_plugin(_entry_conditions, candidate, owner=f"plugin {record.id}",
+                                 time_limit=time_limit, key=("register", record.location))
+    except PluginCodeFailed as failure:
+        raise _registration_problem(failure, time_limit) from None
     where = (f"entry point {record.location}" if record.origin == "entry point"
              else f"{record.origin} folder {record.location}")
     source = f"plugin {record.name} {record.version} ({where})".replace("  ", " ")
@@ -328,15 +311,21 @@ class PluginHost:
     """Owns the app's condition registry and its plugins; :meth:`reload` re-reads them all.
 
     ``registry`` stays the same object for the life of the host (every panel and thread holds
-    it); a reload swaps its contents in one step and emits ``reloaded``.
+    it); a reload swaps its contents in one step and emits ``reloaded``. ``safe_mode`` loads
+    the bundled plugins only. What the artist should hear once (an unreadable ``plugins.json``
+    set aside) waits in :meth:`take_notes`.
     """
 
     folders: list[PluginFolder] = field(default_factory=default_plugin_folders)
     settings_path: Path | None = field(default_factory=plugin_settings_path)
     entry_points: bool = True
+    safe_mode: bool = False
+    time_limit: float = field(default_factory=lambda: REGISTER_TIME_LIMIT_S)
     registry: ConditionRegistry = field(default_factory=ConditionRegistry)
     records: list[PluginRecord] = field(default_factory=list)
-    _off: set[str] = field(default_factory=set, repr=False)  # without a settings file
+    # what is off when there is no settings file, or while it cannot be written or replaced
+    _off: set[str] | None = field(default=None, repr=False)
+    _notes: list[str] = field(default_factory=list, repr=False)
 
     reloaded = Signal()
 
@@ -345,35 +334,89 @@ class PluginHost:
 
     def reload(self) -> None:
         """Find and load every plugin again; the registry then holds the new conditions."""
-        registry, self.records = load_plugins(self.folders, self.disabled(), self.entry_points)
+        candidates = find_plugins(self.folders, self.entry_points)
+        off = self._disabled_among(candidates)
+        registry, self.records = load_candidates(candidates, off, safe_mode=self.safe_mode,
+                                                 time_limit=self.time_limit)
         self.registry.replace_with(registry)
         self.reloaded.emit()
 
     def failed(self) -> list[PluginRecord]:
         return [r for r in self.records if r.state == "failed"]
 
+    def skipped(self) -> list[PluginRecord]:
+        return [r for r in self.records if r.state == "skipped"]
+
+    def take_notes(self) -> list[str]:
+        """What the artist should be told about the plugins' settings, once."""
+        notes, self._notes[:] = list(self._notes), []
+        return notes
+
     def disabled(self) -> set[str]:
-        """Plugin ids the artist turned off; an unreadable settings file turns none off."""
-        if self.settings_path is None:
+        """Plugin ids the artist turned off. A settings file damaged since the last reload
+        turns none back on: every plugin but the bundled ones counts as off."""
+        if self._off is not None:
             return set(self._off)
-        if not self.settings_path.is_file():
+        if self.settings_path is None:
             return set()
-        try:
-            data = json.loads(self.settings_path.read_text(encoding="utf-8"))
-            return {str(i) for i in data.get("disabled", [])}
-        except (OSError, ValueError, AttributeError, TypeError):
-            log.warning("ignoring unreadable plugin settings %s", self.settings_path)
-            return set()
+        state = read_plugin_state(self.settings_path)
+        if state.unreadable:
+            return {r.id for r in self.records if r.origin != "bundled"}
+        return set(state.disabled)
 
     def set_enabled(self, plugin_id: str, enabled: bool) -> None:
-        """Turn a plugin on or off (kept across runs); takes effect at the next reload."""
+        """Turn a plugin on or off (kept across runs); takes effect at the next reload.
+        Raises :class:`BadInput` when the settings file cannot be written: the change then
+        holds for this session only."""
         off = self.disabled()
         (off.discard if enabled else off.add)(plugin_id)
+        if self.settings_path is not None:
+            try:
+                write_plugin_state(self.settings_path, off)
+            except OSError as error:
+                self._off = off
+                raise BadInput(f"Cannot save {self.settings_path}: {error.strerror or error}; "
+                               "the plugin is turned on or off for this session only") from None
+        self._off = off if self.settings_path is None else None
+
+    def _disabled_among(self, candidates: Sequence[_Candidate]) -> set[str]:
+        """The ids to keep off; an unreadable settings file is set aside and replaced by one
+        that keeps every plugin but the bundled ones off, until the artist turns them on."""
+        if self._off is not None:
+            return set(self._off)
         if self.settings_path is None:
-            self._off = off
-            return
-        self.settings_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.settings_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"version": 1, "disabled": sorted(off)}, indent=2),
-                             encoding="utf-8")
-        temporary.replace(self.settings_path)
+            return set()
+        state = read_plugin_state(self.settings_path)
+        if not state.unreadable:
+            return set(state.disabled)
+        off = {c.record.id for c in candidates if c.record.origin != "bundled"}
+        path = self.settings_path
+        kept_off = ("every plugin but the bundled ones is off until you turn it on in "
+                    "Help → Plugins…")
+        try:
+            aside = _replace_unreadable(path, off)
+        except OSError as error:
+            self._off = off  # for this session; the file stays as it is, and is told again
+            self._notes.append(f"The plugin settings {path} cannot be read ({state.unreadable}) "
+                               f"nor replaced ({error.strerror or error}): {kept_off}.")
+        else:
+            self._notes.append(f"The plugin settings {path} could not be read "
+                               f"({state.unreadable}); it is kept as {aside.name} and "
+                               f"{kept_off}.")
+        log.info("%s", self._notes[-1])  # the artist is told by the host's user
+        return off
+
+
+def _replace_unreadable(path: Path, off: set[str]) -> Path:
+    """Set ``path`` aside and write one that turns ``off`` off; when the new one cannot be
+    written, the old one goes back (no file at all would turn every plugin on)."""
+    aside = set_aside(path)
+    try:
+        write_plugin_state(path, off)
+    except OSError:
+        try:
+            aside.rename(path)
+        except OSError as error:
+            log.warning("cannot put %s back: %s", aside, error)
+        raise
+    return aside

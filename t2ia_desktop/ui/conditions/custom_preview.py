@@ -2,7 +2,9 @@
 
 The plugin's function gets the layer's control image, shrunk to :data:`PREVIEW_MAX`, and its
 parameters; what it returns is shown instead of the raw control image. Whatever it raises
-becomes a message for that layer's preview only: detection and generation never see it.
+(SystemExit included) becomes a message for that layer's preview only: detection and generation
+never see it. It runs through the plugin guard: the window waits for it at most
+:data:`PREVIEW_TIME_LIMIT_S`, and one that hangs is not called again until it has returned.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from PIL import Image
 from PySide6.QtGui import QImage
 
+from t2ia_desktop.core.conditions.plugin_guard import PluginCodeFailed, call_plugin
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.document.document import Layer, control_image
 
@@ -19,6 +22,8 @@ log = logging.getLogger(__name__)
 
 PREVIEW_MAX = 512
 """Longest side of the control image a custom preview gets: the dock shows it small."""
+PREVIEW_TIME_LIMIT_S = 5.0
+"""How long the window waits for a custom preview (it should take milliseconds)."""
 
 
 def to_qimage(image: Image.Image) -> QImage:
@@ -41,12 +46,17 @@ def custom_preview(registry: ConditionRegistry, layer: Layer | None) -> tuple[QI
     if max(image.size) > PREVIEW_MAX:
         image.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.BILINEAR)
     try:
-        shown = kind.preview(image, dict(settings.params))
+        shown = call_plugin(kind.preview, image, dict(settings.params), owner=kind.source,
+                            time_limit=PREVIEW_TIME_LIMIT_S, key=("preview", kind.source, kind.id))
         if not isinstance(shown, Image.Image):
             raise TypeError(f"it returned {type(shown).__name__}, not a PIL image")
         return to_qimage(shown), ""
     except Exception as error:  # a plugin's bug stays in its preview
-        log.warning("the %s preview failed (%s)", kind.id, kind.source, exc_info=True)
-        return None, (f"The {kind.label} preview failed ({type(error).__name__}: {error}): the "
-                      f"plain control image is shown; generation is not affected. "
-                      f"From {kind.source}.")
+        log.warning("the %s preview failed (%s): %s", kind.id, kind.source, error,
+                    exc_info=getattr(error, "error", None) or error)
+        what = str(error) if isinstance(error, PluginCodeFailed) \
+            else f"{type(error).__name__}: {error}"
+        if isinstance(error, PluginCodeFailed) and error.kind != "raised":
+            what += "; it is left running"
+        return None, (f"The {kind.label} preview failed ({what}): the plain control image is "
+                      f"shown; generation is not affected. From {kind.source}.")

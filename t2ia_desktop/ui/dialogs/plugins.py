@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from t2ia_desktop.core.conditions.plugins import PluginHost, PluginRecord
+from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.paths import plugins_dir
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
 from t2ia_desktop.runtime.plugin_wiring import refresh_condition_layers
@@ -46,7 +47,18 @@ def record_details(record: PluginRecord) -> str:
             lines.append(f"{key}: {getattr(record, key)}")
     if record.error:
         lines.append(f"error: {record.error}")
+    if record.skipped:
+        lines.append(f"not loaded: {record.skipped}")
     return "\n".join(lines)
+
+
+def status_text(record: PluginRecord) -> str:
+    """The Status column: loaded, disabled, skipped (and why) or failed (and why)."""
+    if record.state == "failed":
+        return f"failed: {record.error}"
+    if record.state == "skipped":
+        return f"skipped: {record.skipped}"
+    return record.state
 
 
 class PluginsDialog(QDialog):
@@ -63,6 +75,12 @@ class PluginsDialog(QDialog):
             f"plugins folder ({plugins_dir()}) and press Reload.")
         intro.setWordWrap(True)
         intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.safe_mode_label = QLabel(
+            "Safe mode: only the bundled plugins are loaded. Turn off the plugin that stopped "
+            "the app, then start t2ia desktop again without safe mode to load the others.")
+        self.safe_mode_label.setWordWrap(True)
+        self.safe_mode_label.setStyleSheet(f"color: {FAILED_COLOUR.name()}")
+        self.safe_mode_label.setVisible(controller.host.safe_mode)
         self.table = read_only_table(COLUMNS)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._show_details)
@@ -87,6 +105,7 @@ class PluginsDialog(QDialog):
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.safe_mode_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
@@ -106,14 +125,13 @@ class PluginsDialog(QDialog):
                         | Qt.ItemFlag.ItemIsSelectable)
             on.setCheckState(Qt.CheckState.Checked if record.enabled else Qt.CheckState.Unchecked)
             on.setToolTip("Load this plugin (turning it off is kept across runs)")
-            status = record.state if not record.error else f"failed: {record.error}"
             cells = [on, QTableWidgetItem(f"{record.name} {record.version}".strip()),
                      QTableWidgetItem(", ".join(record.conditions)),
                      QTableWidgetItem(f"{record.origin}: {record.location}"),
-                     QTableWidgetItem(status)]
+                     QTableWidgetItem(status_text(record))]
             for column, item in enumerate(cells):
                 item.setToolTip(item.toolTip() or record_details(record))
-                if record.error:
+                if record.state == "failed":
                     item.setForeground(FAILED_COLOUR)
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
@@ -189,6 +207,18 @@ class PluginsController(QObject):
         return (f"{len(failed)} plugin{'s' if len(failed) > 1 else ''} could not load ({names}): "
                 "see Help → Plugins….")
 
+    def start_summary(self) -> str:
+        """What the artist should know about the plugins as the window opens: safe mode, a
+        plugins file that could not be read (told once), the plugins that failed."""
+        parts = self.host.take_notes()
+        skipped = len(self.host.skipped())
+        if self.host.safe_mode:
+            parts.append(f"Safe mode: only the bundled plugins are loaded ({skipped} other"
+                         f"{'s' if skipped != 1 else ''} in Help → Plugins…).")
+        if self.host.failed():
+            parts.append(self.failure_summary())
+        return " ".join(parts)
+
     def reload(self) -> None:
         """Read the plugins again and bring the condition layers up to date; then
         :attr:`reloaded` brings the menus and docks."""
@@ -200,12 +230,17 @@ class PluginsController(QObject):
             message += f", {len(self.host.failed())} failed (see Help → Plugins…)"
         if gone:
             message += f"; {', '.join(gone)} lost {'its' if len(gone) == 1 else 'their'} condition"
-        self.say(message + ".")
+        self.say(" ".join([message + ".", *self.host.take_notes()]))
         self.reloaded.emit()
 
     def set_enabled(self, plugin_id: str, enabled: bool) -> None:
         """Turn a plugin on or off now (and for later runs)."""
-        self.host.set_enabled(plugin_id, enabled)
+        try:
+            self.host.set_enabled(plugin_id, enabled)
+        except T2IAError as error:  # plugins.json cannot be written: this session only
+            self.reload()
+            self.say(str(error))
+            return
         self.reload()
 
     def open_plugins_folder(self) -> None:

@@ -17,11 +17,12 @@ from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.conditions.custom_preview import custom_preview
-from tests.plugin_folders import write_plugin
+from tests.plugin_folders import hung, write_plugin
 from tests.ui import plugin_window
 from tests.ui.helpers import DETECT_TIMEOUT, detected, finish_pending, menu_action
 
 BUNDLED = Path(__file__).resolve().parents[3] / "plugins"
+__all__ = ["hung"]  # the fixture
 
 TINT_CODE = '''
 from PIL import Image, ImageOps
@@ -120,6 +121,31 @@ def test_a_preview_that_returns_no_image_is_an_error_of_its_own(window, plugins,
     assert image is None
     assert "returned str, not a PIL image" in error
     assert "generation is not affected" in error
+
+
+def test_a_preview_that_exits_or_hangs_is_an_error_of_its_own(window, plugins, qtbot, hung,
+                                                              monkeypatch):
+    import sys
+
+    import t2ia_desktop.ui.conditions.custom_preview as previews
+    from tests.plugin_folders import hang
+
+    layer = add_condition(qtbot, window, "tinted")
+    kind = plugins.host.registry.get("tinted")
+    registry = ConditionRegistry()
+    registry.register(replace(kind, preview=lambda control, params: sys.exit(1)))
+    image, error = custom_preview(registry, layer)
+    assert image is None
+    assert "The Tinted preview failed (SystemExit: 1)" in error
+
+    monkeypatch.setattr(previews, "PREVIEW_TIME_LIMIT_S", 0.2)
+    registry = ConditionRegistry()
+    registry.register(replace(kind, preview=lambda control, params: hang()))
+    image, error = custom_preview(registry, layer)
+    assert image is None
+    assert "The Tinted preview failed (did not finish in 0.2 s; it is left running)" in error
+    image, error = custom_preview(registry, layer)  # refused at once while it still runs
+    assert "has not returned yet" in error
 
 
 def test_the_posterize_plugin_shows_its_levels_in_colour(qtbot, window, plugins):

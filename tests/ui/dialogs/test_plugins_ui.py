@@ -18,7 +18,7 @@ from t2ia_desktop.ui.conditions.param_editors import (
 )
 from tests.plugin_folders import good_plugin, write_plugin
 from tests.ui import plugin_window
-from tests.ui.helpers import DETECT_TIMEOUT, detected, menu_action
+from tests.ui.helpers import DETECT_TIMEOUT, detected, menu_action, plugins_controller
 
 
 @pytest.fixture
@@ -155,3 +155,59 @@ def test_reload_picks_up_a_changed_plugin_and_rebuilds_the_condition_dock(
     assert window.condition_panel.description_label.text() == "Now with a level"
     qtbot.waitUntil(lambda: not window.updater.scheduler.is_busy(layer.id),
                     timeout=DETECT_TIMEOUT)
+
+
+def test_safe_mode_lists_the_other_plugins_as_skipped_and_one_can_be_turned_off(
+        qtbot, window, plugin_root, tmp_path):
+    host = PluginHost([PluginFolder(plugin_root, "user")], tmp_path / "safe.json",
+                      entry_points=False, safe_mode=True)
+    controller = plugins_controller(window, host)
+    assert controller.start_summary() == \
+        "Safe mode: only the bundled plugins are loaded (2 others in Help → Plugins…)."
+    dialog = controller.show_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.safe_mode_label.isVisible()
+    broken = dialog.row_of("broken")
+    assert dialog.table.item(broken, 4).text() == \
+        "skipped: safe mode: only the bundled plugins are loaded"  # never imported: no error
+    dialog.table.item(broken, 0).setCheckState(Qt.CheckState.Unchecked)  # the culprit
+    assert host.disabled() == {"broken"}
+    assert dialog.table.item(dialog.row_of("broken"), 4).text() == "disabled"
+    assert dialog.table.item(dialog.row_of("good"), 4).text().startswith("skipped")
+
+
+def test_an_unreadable_plugins_file_shows_them_off_and_is_told_once(qtbot, window, plugin_root,
+                                                                    tmp_path):
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text('{"version": 1, "disabled": ' + "[" * 50_000)
+    host = PluginHost([PluginFolder(plugin_root, "user")], damaged, entry_points=False)
+    controller = plugins_controller(window, host)
+    summary = controller.start_summary()
+    assert summary.startswith(f"The plugin settings {damaged} could not be read")
+    assert "every plugin but the bundled ones is off until you turn it on" in summary
+    assert controller.start_summary() == ""  # told once; the broken plugin is off too
+    dialog = controller.show_dialog()
+    qtbot.addWidget(dialog)
+    for plugin in ("good", "broken"):
+        row = dialog.row_of(plugin)
+        assert dialog.table.item(row, 0).checkState() == Qt.CheckState.Unchecked
+        assert dialog.table.item(row, 4).text() == "disabled"
+    dialog.table.item(dialog.row_of("good"), 0).setCheckState(Qt.CheckState.Checked)
+    assert dialog.table.item(dialog.row_of("good"), 4).text() == "loaded"
+    assert dialog.table.item(dialog.row_of("broken"), 4).text() == "disabled"
+
+
+def test_a_plugins_file_that_cannot_be_written_is_said_and_holds_for_the_session(
+        qtbot, window, plugins, host, monkeypatch):
+    import t2ia_desktop.core.conditions.plugins as plugin_module
+
+    def read_only(path, disabled):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(plugin_module, "write_plugin_state", read_only)
+    dialog = plugins.show_dialog()
+    qtbot.addWidget(dialog)
+    dialog.table.item(dialog.row_of("good"), 0).setCheckState(Qt.CheckState.Unchecked)
+    assert "Cannot save" in window.statusBar().currentMessage()
+    assert "for this session only" in window.statusBar().currentMessage()
+    assert dialog.table.item(dialog.row_of("good"), 4).text() == "disabled"
