@@ -387,12 +387,12 @@ def test_a_detector_that_returns_a_float_picture_is_an_error_on_that_condition(f
     plugins = ["--plugins", str(files.tmp / "plugins")]
     assert run_cli(["detect", "float-depth", str(files.sketch), str(files.out), *plugins]) == 2
     message = one_error_line(capsys)
-    assert "Float depth detector returned a float picture (mode F)" in message
+    assert "Float depth detector returned a picture in mode 'F'" in message
     assert "floaty" in message.lower()
     assert not files.out.exists()
     assert run_cli(generate_args(files, "--control", f"float-depth={files.sketch}",
                                  *plugins)) == 2
-    assert "Float depth detector returned a float picture" in one_error_line(capsys)
+    assert "Float depth detector returned a picture in mode 'F'" in one_error_line(capsys)
 
 
 # -- the funnel itself ------------------------------------------------------------------------
