@@ -45,6 +45,7 @@ from t2ia_desktop.core.paths import data_dir
 from t2ia_desktop.session.tool_state import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, ToolState
 from t2ia_desktop.ui.canvas.compare_view import CompareView
 from t2ia_desktop.ui.common.tool_icons import tool_icon
+from t2ia_desktop.ui.common.wheel_guard import scroll_panel_with_wheel
 from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def scrolling(widget: QWidget, sideways: bool = False) -> QScrollArea:
     if not sideways:
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
+    scroll_panel_with_wheel(area)  # an unfocused slider under the wheel scrolls the panel
     return area
 
 

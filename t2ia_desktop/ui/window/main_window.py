@@ -39,6 +39,7 @@ from t2ia_desktop.ui.actions.tools.generation_area import GenerationAreaActions
 from t2ia_desktop.ui.actions.tools.selection import SelectionActions
 from t2ia_desktop.ui.actions.tools.transform import TransformActions
 from t2ia_desktop.ui.canvas.view import CanvasView
+from t2ia_desktop.ui.common.wheel_guard import WheelGuard
 from t2ia_desktop.ui.conditions.panel import ConditionPanel
 from t2ia_desktop.ui.conditions.preview_panel import PreviewPanel
 from t2ia_desktop.ui.conditions.weights_offer import WeightsOffer
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
         self.registry = conditions.registry
         self.choose_photo: Callable[[], str] = self._ask_photo_path
         """Asks for a picture file to import ("" when cancelled); tests replace it."""
+        self.wheel_guard = WheelGuard(self)
+        """A wheel over an unfocused slider or spin box in a panel scrolls the panel."""
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(DEFAULT_SIZE)
         self.undo = session.undo
