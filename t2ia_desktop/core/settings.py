@@ -1,13 +1,15 @@
 """The artist's settings: a small typed store kept as JSON in the user data folder.
 
-Writes are atomic (a temporary file, then a rename). A missing file gives the defaults; a file
-that cannot be read, is not JSON, or comes from a newer version of the app gives the defaults
-too, with a :attr:`SettingsStore.note` that says so, and is moved aside (``*.bak``) before the
-first save so nothing is lost. Keys this version does not know are kept as they were. Two
-environment variables still win over the file (the user's overrides; tests and CI use them):
-``T2IA_ANNOTATORS`` and ``T2IA_AUTOSAVE_SECONDS``, as they stood when the store was made. This
-module is the only one that reads them; the rest of the app is given the values
-(:meth:`SettingsStore.annotators_root` for the detector weights' folder).
+Writes are atomic (a temporary file, then a rename). A missing file gives the defaults. A file
+that cannot be read, is not a JSON object, nests too deeply or comes from a newer version of the
+app is set aside (``settings.json-unreadable-DATE``, see :mod:`t2ia_desktop.core.files.state_file`)
+and gives the defaults, with a :attr:`SettingsStore.note` that says so. A value of the wrong
+type or out of range falls back to its default alone; the file as it was is copied aside and the
+checked settings are written, so the note is shown once. Keys this version does not know are
+kept as they were. Two environment variables still win over the file (the user's overrides;
+tests and CI use them): ``T2IA_ANNOTATORS`` and ``T2IA_AUTOSAVE_SECONDS``, as they stood when the
+store was made. This module is the only one that reads them; the rest of the app is given the
+values (:meth:`SettingsStore.annotators_root` for the detector weights' folder).
 """
 
 from __future__ import annotations
@@ -22,11 +24,20 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from t2ia_desktop.core.files.state_file import (
+    Unreadable,
+    check_version,
+    finite_number,
+    keep_copy,
+    read_json,
+    unreadable_note,
+)
 from t2ia_desktop.core.paths import data_dir
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+MAX_BYTES = 1024 * 1024
 FILE_NAME = "settings.json"
 ANNOTATORS_ENV = "T2IA_ANNOTATORS"
 AUTOSAVE_ENV = "T2IA_AUTOSAVE_SECONDS"
@@ -97,8 +108,7 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, str)
     if name in ("autosave_seconds", "live_opacity"):
         low, high = AUTOSAVE_RANGE if name == "autosave_seconds" else OPACITY_RANGE
-        return (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and math.isfinite(value) and low <= value <= high)
+        return finite_number(value, low, high)
     if name == "step_preview_decoder":
         return value in PREVIEW_DECODERS
     if name == "memory_policy":
@@ -147,7 +157,6 @@ class SettingsStore:
         self.note = ""
         """Why the file's settings were not used ("" when they were)."""
         self._unknown: dict[str, Any] = {}
-        self._set_aside = False  # move the unusable file aside before writing over it
         self._lock = threading.Lock()
         self._launch_env = {name: os.environ.get(name, "").strip()
                             for name in (ANNOTATORS_ENV, AUTOSAVE_ENV)}
@@ -156,40 +165,36 @@ class SettingsStore:
     # -- reading ----------------------------------------------------------------------------------
     def _load(self) -> Settings:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            data = read_json(self.path, max_bytes=MAX_BYTES)
+            if data is None:
+                return Settings()
+            if not isinstance(data, dict):
+                raise Unreadable("is not a JSON object")
+            check_version(data, SCHEMA_VERSION, "settings")
+        except Unreadable as error:
+            self.note = unreadable_note(self.path, "The settings file", str(error),
+                                        "the default settings are used")
             return Settings()
-        except (OSError, UnicodeDecodeError) as error:
-            return self._unusable(f"cannot be read ({error})")
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return self._unusable("is damaged (not JSON)")
-        if not isinstance(data, dict):
-            return self._unusable("is damaged (not a JSON object)")
-        version = data.get("version", SCHEMA_VERSION)
-        if not isinstance(version, int) or version > SCHEMA_VERSION:
-            return self._unusable(f"comes from a newer version of the app (settings version "
-                                  f"{version}, this app reads {SCHEMA_VERSION})")
         known = {spec.name for spec in fields(Settings)}
         values = {key: value for key, value in data.items() if key in known}
         self._unknown = {key: value for key, value in data.items()
                          if key not in known and key != "version"}
-        try:
-            settings, problems = Settings(**values).checked()
-        except TypeError:  # pragma: no cover - fields() guards the names
-            return self._unusable("is damaged")
+        settings, problems = Settings(**values).checked()
         if problems:
-            self.note = f"Some settings in {self.path} were not valid: {'; '.join(problems)}."
+            self.note = f"Some settings in {self.path} were not valid: {'; '.join(problems)}"
+            self.note += self._keep_and_rewrite(settings)
             log.warning(self.note)
         return settings
 
-    def _unusable(self, why: str) -> Settings:
-        self._set_aside = True
-        self.note = (f"The settings file {self.path} {why}: using the default settings. It "
-                     f"will be kept as {self.path.name}.bak when you change a setting.")
-        log.warning(self.note)
-        return Settings()
+    def _keep_and_rewrite(self, settings: Settings) -> str:
+        """Copy the file aside and write ``settings`` (checked) in its place, so the artist is
+        told once; the end of the note that says what became of the file."""
+        try:
+            kept = keep_copy(self.path)
+            self._write(settings)
+        except OSError as error:
+            return f" (the file could not be rewritten: {error.strerror or error})."
+        return f"; the file as it was is kept as {kept.name}."
 
     def effective(self) -> Settings:
         """The settings the app runs with: the file's, with the launch environment on top."""
@@ -228,12 +233,14 @@ class SettingsStore:
         checked, problems = settings.checked()
         if problems:
             raise ValueError("; ".join(problems))
+        self._write(checked)
+        self.settings = checked
+        self.note = ""
+
+    def _write(self, checked: Settings) -> None:
         data = {"version": SCHEMA_VERSION, **self._unknown, **asdict(checked)}
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self._set_aside and self.path.exists():
-                os.replace(self.path, self.path.with_name(self.path.name + ".bak"))
-            self._set_aside = False
             handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
                                                  dir=self.path.parent)
             try:
@@ -245,8 +252,6 @@ class SettingsStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-            self.settings = checked
-            self.note = ""
 
     def apply_environment(self) -> None:
         """Point ``T2IA_ANNOTATORS`` at the annotators folder setting, unless the launch

@@ -51,11 +51,14 @@ def test_settings_round_trip_and_keep_keys_they_do_not_know(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "why"), [
-    ("{not json", "damaged"),
-    ("[1, 2]", "damaged"),
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "not a JSON object"),
+    ("[" * 100_000 + "]" * 100_000, "nests deeper"),
+    (json.dumps({"a": [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}), "nests deeper"),
     (json.dumps({"version": SCHEMA_VERSION + 1, "live_opacity": 0.3}), "newer version"),
+    (json.dumps({"version": "one"}), "version that is not valid"),
 ])
-def test_a_damaged_or_newer_file_gives_defaults_a_note_and_is_kept(tmp_path, content, why):
+def test_a_damaged_or_newer_file_is_set_aside_with_a_note_once(tmp_path, content, why):
     path = tmp_path / "settings.json"
     path.write_text(content)
     store = SettingsStore(path)
@@ -63,24 +66,54 @@ def test_a_damaged_or_newer_file_gives_defaults_a_note_and_is_kept(tmp_path, con
     assert why in store.note
     assert str(path) in store.note
     assert "default" in store.note
-    assert path.read_text() == content  # reading never changes it
+    (aside,) = tmp_path.glob("settings.json-unreadable-*")
+    assert f"was set aside as {aside.name}" in store.note
+    assert aside.read_text() == content  # nothing lost
+    assert not path.exists()
+    assert SettingsStore(path).note == ""  # told once
 
     store.save(replace(Settings(), autosave_seconds=60))
-    assert (tmp_path / "settings.json.bak").read_text() == content  # nothing lost
     assert SettingsStore(path).settings.autosave_seconds == 60
     assert store.note == ""
 
 
+def test_a_folder_where_the_file_should_be_is_set_aside(tmp_path):
+    path = tmp_path / "settings.json"
+    path.mkdir()
+    store = SettingsStore(path)
+    assert store.settings == Settings()
+    assert "is a folder" in store.note
+    store.save(Settings(live_opacity=0.5))
+    assert SettingsStore(path).settings.live_opacity == 0.5
+
+
 def test_bad_values_fall_back_one_by_one(tmp_path):
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"autosave_seconds": -3, "memory_policy": "turbo",
-                                "live_opacity": 0.6, "taesd_folder": 7}))
+    content = ('{"autosave_seconds": -3, "memory_policy": "turbo", "live_opacity": 0.6, '
+               '"taesd_folder": 7, "step_preview_decoder": NaN, "from_a_plugin": [1]}')
+    path.write_text(content)
     store = SettingsStore(path)
     assert store.settings == Settings(live_opacity=0.6)
     assert "memory_policy" in store.note
     assert "autosave_seconds" in store.note
+    (kept,) = tmp_path.glob("settings.json-unreadable-*")
+    assert kept.read_text() == content  # the file as it was
+    assert f"kept as {kept.name}" in store.note
+    again = SettingsStore(path)  # the checked settings were written: told once
+    assert again.note == ""
+    assert again.settings == Settings(live_opacity=0.6)
+    assert json.loads(path.read_text())["from_a_plugin"] == [1]  # unknown keys stay
     with pytest.raises(ValueError, match="step_preview_decoder"):
         store.save(Settings(step_preview_decoder="vae"))
+
+
+@pytest.mark.parametrize("value", ["10" * 200, "1e999", "-1e999", "NaN", "true", '"30"', "[]"])
+def test_a_number_setting_of_any_wrong_kind_falls_back(tmp_path, value):
+    path = tmp_path / "settings.json"
+    path.write_text(f'{{"autosave_seconds": {value}, "live_opacity": {value}}}')
+    store = SettingsStore(path)
+    assert store.settings == Settings()
+    assert "autosave_seconds" in store.note
 
 
 def test_environment_wins_over_the_file(tmp_path, monkeypatch):

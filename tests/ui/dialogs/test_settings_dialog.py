@@ -187,4 +187,5 @@ def test_a_damaged_settings_file_is_told_and_the_app_still_opens(qtbot, autosavi
     path.write_text("{oops")
     shown = []
     settings_controller(autosaving, SettingsStore(), say=shown.append)
-    assert any("damaged" in text and "default" in text for text in shown)
+    assert any("set aside" in text and "default" in text for text in shown)
+    assert list(path.parent.glob("settings.json-unreadable-*"))  # kept, not lost
