@@ -4,33 +4,14 @@ the colour picker, driven by real mouse and tablet events; every change undoes."
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from t2ia_desktop.core.document.document import Document, Layer, blank_pixels
-from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.session.session import Session
-from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from tests.builders import pixel_centre
 from tests.ui.canvas_input import pen_stroke
-from tests.ui.helpers import drag, shown_canvas
-
-
-@pytest.fixture
-def session(document: Document) -> Session:
-    return Session(document)
-
-
-@pytest.fixture
-def undo(session: Session) -> UndoStack:
-    return session.undo
-
-
-@pytest.fixture
-def canvas(qtbot, session: Session, tool_state: ToolState) -> CanvasView:
-    return shown_canvas(qtbot, session, tool_state)
+from tests.ui.helpers import drag
 
 
 def click(qtbot, canvas: CanvasView, x: float, y: float) -> None:

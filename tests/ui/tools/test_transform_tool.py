@@ -12,30 +12,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from t2ia_desktop.core.document.document import Document
-from t2ia_desktop.core.undo.stack import UndoStack
-from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import ToolState
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.tools.selection import SelectionTools
 from t2ia_desktop.ui.tools.transform import TransformTool
 from tests.builders import widget_point
-from tests.ui.helpers import drag, shown_canvas
+from tests.ui.helpers import drag
 from tests.ui.tools.test_selection_tools import registered
-
-
-@pytest.fixture
-def session(document: Document) -> Session:
-    return Session(document)
-
-
-@pytest.fixture
-def undo(session: Session) -> UndoStack:
-    return session.undo
-
-
-@pytest.fixture
-def canvas(qtbot, session: Session, tool_state: ToolState) -> CanvasView:
-    return shown_canvas(qtbot, session, tool_state)
 
 
 @pytest.fixture
