@@ -59,7 +59,10 @@ def read_json(path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DE
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Unreadable("is not UTF-8 text") from None
-    return parse_json(text, max_depth)
+    value = parse_json(text, max_depth)
+    if value is None:  # None means "no file" to the caller
+        raise Unreadable("holds only null")
+    return value
 
 
 def parse_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
