@@ -270,7 +270,7 @@ class ModelList:
         path = path or models_file()
         models = cls(path=path)
         try:
-            data = read_json(path, max_bytes=MAX_LIST_BYTES, max_depth=4)
+            data = read_json(path, max_bytes=MAX_LIST_BYTES)
             if data is None:
                 return models
             if not isinstance(data, dict):
@@ -371,7 +371,8 @@ def _model_from_json(item: object) -> KnownModel | None:
     texts_ok = all(isinstance(text, str) and 0 < len(text) <= MAX_TEXT
                    for text in (label, reference))
     config_ok = config is None or (isinstance(config, str) and len(config) <= MAX_TEXT)
-    if not (texts_ok and config_ok and family in FAMILY_NAMES and kind in MODEL_KINDS):
+    kinds_ok = isinstance(family, str) and family in FAMILY_NAMES and kind in MODEL_KINDS
+    if not (texts_ok and config_ok and kinds_ok):
         return None
     return KnownModel(label, reference, family, kind, config)
 

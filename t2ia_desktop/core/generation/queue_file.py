@@ -54,7 +54,7 @@ QUEUE_FILE = "queue.json"
 IMAGES = "images"
 MAX_JOBS = 10_000
 MAX_BYTES = 256 * 1024 * 1024  # 10 000 jobs with long prompts and many controls
-MAX_DEPTH = 12  # manifest › jobs › job › request › controls › control › step range: 7
+MAX_DEPTH = 16  # manifest › jobs › job › request › controls › control › step range: 7
 SAVED_AT_RANGE = (0.0, 1e11)
 _IMAGE_NAME = re.compile(r"images/[0-9a-f]{16}-\d{1,5}x\d{1,5}-[A-Za-z0-9;]{1,8}\.png")
 

@@ -249,7 +249,7 @@ class History:
         with the next scan) and counts as none starred; an id of the wrong kind is left out."""
         path = self.folder / STARS
         try:
-            data = read_json(path, max_bytes=MAX_STARS_BYTES, max_depth=3)
+            data = read_json(path, max_bytes=MAX_STARS_BYTES)
             if data is None:
                 return set()
             if not isinstance(data, dict):

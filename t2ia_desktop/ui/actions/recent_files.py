@@ -38,7 +38,7 @@ class RecentFiles:
 
     def paths(self) -> list[Path]:
         try:
-            data = read_json(self.path, max_bytes=MAX_BYTES, max_depth=3)
+            data = read_json(self.path, max_bytes=MAX_BYTES)
             if data is None:
                 return []
             entries = data.get("recent") if isinstance(data, dict) else None

@@ -65,7 +65,7 @@ def test_lists_of_the_wrong_kind_count_as_bad_entries(tmp_path, data, count):
 @pytest.mark.parametrize(("content", "why"), [
     ("{oops", "not valid JSON"), ("[1, 2]", "not a JSON object"),
     ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests deeper"),
-    (json.dumps({"models": [{"label": {"a": [[1]]}}]}), "nests deeper"),
+    ('{"models": [{"label": ' + "[" * 20 + "]" * 20 + "}]}", "nests deeper"),
     (json.dumps({"version": 9, "models": [GOOD]}), "newer version"),
 ])
 def test_a_file_that_is_not_a_model_list_is_set_aside(tmp_path, content, why):
