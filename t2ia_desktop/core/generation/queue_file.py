@@ -220,7 +220,8 @@ def _read_jobs(source: _FolderImages, jobs: list[Any]
                 raise source.bad(f"{where} is not an object")
             requests.append(_read_request(reader, source, job.get("request"), where))
         except BadInput as error:
-            skipped.append(f"{where}: {source.reason(error)}")
+            reason = source.reason(error).replace(f"the request of {where}", "its request")
+            skipped.append(f"{where}: {reason}")
             continue
         except (ValueError, TypeError, OverflowError) as error:  # a value no check foresaw
             skipped.append(f"{where}: {str(error)[:120]}")
