@@ -208,3 +208,12 @@ def test_a_long_restored_queue_gets_row_widgets_only_near_the_view(launch, loop)
     run_loop_until(loop, lambda: restored[-1].id in panel.rows)
     assert len(panel.rows) < 4 * BUILT_AROUND_VIEW + 60
     assert panel.row_for(restored[count // 2]).job is restored[count // 2]  # built when asked
+
+
+def test_the_restore_benchmark_reports_its_figures(qapp):
+    from t2ia_desktop.bench.queue_restore import restore_figures
+
+    figures = restore_figures(jobs=30, size=64)
+    assert figures["restore_jobs"] == 30
+    assert 0 < figures["restore_row_widgets"] <= 30
+    assert {"restore_read_s", "restore_ui_held_s", "restore_ui_stall_worst_ms"} <= set(figures)
