@@ -74,7 +74,8 @@ def parse_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
         raise Unreadable(f"nests deeper than {max_depth} levels") from None
     except ValueError as error:  # JSONDecodeError, or a number of more than 4300 digits
         raise Unreadable(f"is not valid JSON ({str(error)[:80]})") from None
-    if _deeper_than(value, max_depth):
+    # Fewer brackets than levels cannot nest too deeply: no walk (one history line each).
+    if text.count("[") + text.count("{") > max_depth and _deeper_than(value, max_depth):
         raise Unreadable(f"nests deeper than {max_depth} levels")
     return value
 

@@ -36,8 +36,10 @@ from t2ia_desktop.core.image_history.index_file import (
     HistoryEntry,
     entry_from_picture,
     entry_id_ok,
+    files_in,
     index_line,
     inside,
+    listed_inside,
     picture_metadata,
     pictures_in,
     read_lines,
@@ -219,19 +221,21 @@ class History:
     def _present(self, entries: list[HistoryEntry]) -> tuple[list[HistoryEntry], list[str]]:
         """The entries whose picture is in the folder, each id once, and notes on the others
         (gone, or a file outside the history folder)."""
-        root = self.folder.resolve() if self.folder.is_dir() else self.folder
+        files = files_in(self.folder)
+        root = self.folder.resolve() if files else self.folder
         kept, missing, outside, seen = [], [], [], set()
         for entry in entries:
             if entry.id in seen:
                 continue
             seen.add(entry.id)
-            if not inside(entry.image, root):
-                if os.path.lexists(entry.image):
-                    outside.append(entry.image.name)
-                elif not (self.folder / TRASH / entry.image.name).is_file():
-                    missing.append(entry.image.name)
-            elif os.path.lexists(entry.thumbnail) and not inside(entry.thumbnail, root):
-                outside.append(entry.thumbnail.name)
+            picture, thumbnail = entry.image.name, entry.thumbnail.name
+            if not listed_inside(picture, files, root):
+                if picture in files:
+                    outside.append(picture)
+                elif not (self.folder / TRASH / picture).is_file():
+                    missing.append(picture)
+            elif thumbnail in files and not listed_inside(thumbnail, files, root):
+                outside.append(thumbnail)
             else:
                 kept.append(entry)
         notes = []
