@@ -42,13 +42,10 @@ several turns, so the canvas never waits for them."""
 MIN_ROWS_PER_TURN = 4
 """Rows always built at once (a Generate, a small batch), whatever the budget says."""
 LAYOUT_BATCH = 100
-"""Items the list places per turn of the event loop while many jobs arrive at once: while a
-row widget shows, Qt places every item again at each insert, which would make restoring 10 000
-jobs take a time that grows with the square of their number."""
+"""Items placed per turn while many jobs arrive (Qt places them all at each insert)."""
 BUILT_AROUND_VIEW = 40
-"""Rows built above and below those in view. The others are built when the artist scrolls
-near them: every row widget slows each later change of the list a little, so 10 000 restored
-jobs with a widget each would take minutes."""
+"""Rows built around those in view; the others as the artist scrolls near them (each row
+widget slows every later change of the list: 10 000 of them would take minutes)."""
 
 
 def _is_move_to_top(event: QKeyEvent) -> bool:
