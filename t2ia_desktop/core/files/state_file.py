@@ -59,7 +59,10 @@ def read_json(path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DE
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Unreadable("is not UTF-8 text") from None
-    return parse_json(text, max_depth)
+    value = parse_json(text, max_depth)
+    if value is None:  # None means "no file" to the caller
+        raise Unreadable("holds only null")
+    return value
 
 
 def parse_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
@@ -71,7 +74,8 @@ def parse_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
         raise Unreadable(f"nests deeper than {max_depth} levels") from None
     except ValueError as error:  # JSONDecodeError, or a number of more than 4300 digits
         raise Unreadable(f"is not valid JSON ({str(error)[:80]})") from None
-    if _deeper_than(value, max_depth):
+    # Fewer brackets than levels cannot nest too deeply: no walk (one history line each).
+    if text.count("[") + text.count("{") > max_depth and _deeper_than(value, max_depth):
         raise Unreadable(f"nests deeper than {max_depth} levels")
     return value
 

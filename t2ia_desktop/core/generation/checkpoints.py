@@ -16,6 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.atomic_file import atomic_write
+from t2ia_desktop.core.files.state_file import (
+    Unreadable,
+    check_version,
+    read_json,
+    unreadable_note,
+)
 from t2ia_desktop.core.generation.memory_policy import DEFAULT_MEMORY_SETTING, MEMORY_SETTINGS
 from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEMO_MODEL
 from t2ia_desktop.core.paths import data_dir
@@ -28,6 +35,9 @@ PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl", ".pickle")
 SAFETENSORS_SUFFIX = ".safetensors"
 DOWNLOADED_MARKER = "t2ia_model.json"  # written last into a downloaded model's folder
 SCHEMA_VERSION = 1
+MAX_LIST_BYTES = 4 * 1024 * 1024
+MAX_TEXT = 4096  # a label, a reference (a hub id or a path), a configuration folder
+MODEL_KINDS = ("demo", "hub", "folder", "file")
 FAMILY_NAMES = {"sdxl": "SDXL", "sd15": "SD1.5"}
 PIPELINE_FAMILIES = {
     "StableDiffusionXLPipeline": "sdxl", "StableDiffusionXLAdapterPipeline": "sdxl",
@@ -248,30 +258,43 @@ class ModelList:
     added: list[KnownModel] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)  # built-in / cached references removed
     path: Path | None = None
+    note: str = field(default="", compare=False)
+    """What the artist should be told about the file ("" when it read back whole)."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> ModelList:
-        """The saved list; an unreadable file gives the built-in list (and is kept aside)."""
+        """The saved list. A file that is not a JSON object (or too large, too deep, from a
+        newer app) is set aside and gives the built-in list; an entry of the wrong shape is
+        left out alone, the file as it was is copied aside and written again without it. Either
+        way :attr:`note` says so, once."""
         path = path or models_file()
         models = cls(path=path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            data = read_json(path, max_bytes=MAX_LIST_BYTES)
+            if data is None:
+                return models
+            if not isinstance(data, dict):
+                raise Unreadable("is not a JSON object")
+            check_version(data, SCHEMA_VERSION, "model list")
+        except Unreadable as error:
+            models.note = unreadable_note(path, "The model list", str(error),
+                                          "the built-in models are offered")
             return models
-        except (OSError, ValueError):
+        items, hidden = data.get("models", []), data.get("hidden", [])
+        items = items if isinstance(items, list) else [items]  # "models": 5 is one bad entry
+        hidden = hidden if isinstance(hidden, list) else [hidden]
+        for item in items:
+            model = _model_from_json(item)
+            if model is not None:
+                models.added.append(model)
+        models.hidden = [r for r in hidden if isinstance(r, str) and 0 < len(r) <= MAX_TEXT]
+        bad = len(items) - len(models.added) + len(hidden) - len(models.hidden)
+        if bad:
+            models.note = unreadable_note(
+                path, "The model list", f"has {bad} entr{'ies' if bad > 1 else 'y'} that could "
+                "not be read", "the other models are offered", copy=True)
             with contextlib.suppress(OSError):
-                path.replace(path.with_suffix(".json.damaged"))
-            return models
-        if not isinstance(data, dict):
-            return models
-        for item in data.get("models", []):
-            try:
-                models.added.append(KnownModel(
-                    str(item["label"]), str(item["reference"]), str(item["family"]),
-                    str(item["kind"]), item.get("config")))
-            except (KeyError, TypeError):
-                continue
-        models.hidden = [str(r) for r in data.get("hidden", []) if isinstance(r, str)]
+                models.save()  # without them: told once
         return models
 
     def save(self) -> None:
@@ -283,9 +306,8 @@ class ModelList:
                        for m in self.added],
             "hidden": self.hidden,
         }
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(temporary, path)
+        with atomic_write(path, "w", encoding="utf-8", suffix=".tmp") as stream:
+            stream.write(json.dumps(data, indent=2))
 
     def entries(self, include_cache: bool = True) -> list[KnownModel]:
         """Everything to offer: built-ins, the artist's models, then cached pipelines."""
@@ -338,6 +360,21 @@ class ModelList:
         """The configuration folder recorded for a single-file model."""
         model = next((m for m in self.added if m.reference == reference), None)
         return model.config if model is not None else None
+
+
+def _model_from_json(item: object) -> KnownModel | None:
+    """One entry of ``models.json``; ``None`` when it is not of the right shape."""
+    if not isinstance(item, dict):
+        return None
+    label, reference, family, kind, config = (
+        item.get(key) for key in ("label", "reference", "family", "kind", "config"))
+    texts_ok = all(isinstance(text, str) and 0 < len(text) <= MAX_TEXT
+                   for text in (label, reference))
+    config_ok = config is None or (isinstance(config, str) and len(config) <= MAX_TEXT)
+    kinds_ok = isinstance(family, str) and family in FAMILY_NAMES and kind in MODEL_KINDS
+    if not (texts_ok and config_ok and kinds_ok):
+        return None
+    return KnownModel(label, reference, family, kind, config)
 
 
 def memory_setting() -> str:

@@ -96,6 +96,8 @@ class JobQueue:
         return next((job for job in self._jobs if job.id == job_id), None)
 
     def index(self, job: Job) -> int:
+        if self._jobs and self._jobs[-1] is job:  # a job just added: no search (10 000 jobs)
+            return len(self._jobs) - 1
         return self._jobs.index(job)
 
     def pending(self) -> list[Job]:

@@ -19,9 +19,11 @@ A folder (``data_dir()/queue``) holds::
                     ``{"image": entry}``
 
 Images are written before the JSON that names them and removed only after it no longer does,
-so a ``kill -9`` at any moment leaves a file that reads back whole. Reading reuses the project
-reader's typed checks (:mod:`t2ia_desktop.core.files.project`): any problem is a :class:`BadInput`
-that says what to do.
+so a ``kill -9`` at any moment leaves a file that reads back whole. Reading goes through the
+state file reader (:mod:`t2ia_desktop.core.files.state_file`: size and nesting limits) and the
+project reader's typed checks (:mod:`t2ia_desktop.core.files.project`). A file that is not a
+queue file at all is a :class:`BadInput` that says what to do; a job that cannot be read is
+left out alone, and :attr:`SavedQueue.skipped` says which and why.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.archive import MAX_IMAGE_PIXELS, MAX_SIDE, atomic_write
 from t2ia_desktop.core.files.format_version import check_format_version
 from t2ia_desktop.core.files.project import _jsonable, _ManifestReader
+from t2ia_desktop.core.files.state_file import Unreadable, finite_number, read_json, set_aside
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
 FORMAT = "t2ia-queue"
@@ -50,6 +53,9 @@ FORMAT_VERSION = 1
 QUEUE_FILE = "queue.json"
 IMAGES = "images"
 MAX_JOBS = 10_000
+MAX_BYTES = 256 * 1024 * 1024  # 10 000 jobs with long prompts and many controls
+MAX_DEPTH = 16  # manifest › jobs › job › request › controls › control › step range: 7
+SAVED_AT_RANGE = (0.0, 1e11)
 _IMAGE_NAME = re.compile(r"images/[0-9a-f]{16}-\d{1,5}x\d{1,5}-[A-Za-z0-9;]{1,8}\.png")
 
 
@@ -59,15 +65,31 @@ class SavedQueue:
 
     requests: list[GenerationRequest]
     paused: bool
-    saved_at: float
+    saved_at: float  # 0: not known
     running: int  # how many of them were running when it was written (0 or 1)
+    skipped: tuple[str, ...] = ()
+    """The jobs that could not be read, each "job N: why" (they are not in ``requests``)."""
 
     def describe(self) -> str:
         count = len(self.requests)
         jobs = f"{count} job{'s' if count != 1 else ''}"
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-        prompts = "; ".join(dict.fromkeys(r.prompt[:40] or "(no prompt)" for r in self.requests))
-        return f"{jobs} waiting since {when}: {prompts[:200]}"
+        when = (f" since {time.strftime('%Y-%m-%d %H:%M', time.localtime(self.saved_at))}"
+                if self.saved_at else "")
+        prompts = "; ".join(dict.fromkeys(r.prompt[:40] or "(no prompt)"
+                                          for r in self.requests[:50]))
+        text = f"{jobs} waiting{when}: {prompts[:200]}"
+        if self.skipped:
+            text += f" ({self.skipped_words()})"
+        return text
+
+    def skipped_words(self) -> str:
+        """"2 jobs could not be read and are left out: job 3: …" ("" when none were)."""
+        count = len(self.skipped)
+        if not count:
+            return ""
+        shown = "; ".join(self.skipped[:2]) + ("; …" if count > 2 else "")
+        return (f"{count} job{'s' if count != 1 else ''} could not be read and "
+                f"{'are' if count != 1 else 'is'} left out: {shown}")
 
 
 class QueueStore:
@@ -151,46 +173,63 @@ class QueueStore:
     # -- reading ------------------------------------------------------------------------------
     def read(self) -> SavedQueue | None:
         """The saved queue, or None when there is none. Raises :class:`BadInput` for a file
-        that is damaged or from a newer version."""
+        that is damaged as a whole or from a newer version; a job that cannot be read is left
+        out and named in :attr:`SavedQueue.skipped`, and when none can, that is a
+        :class:`BadInput` too."""
         if not self.path.is_file():
             return None
         source = _FolderImages(self.folder, self.path)
         try:
-            manifest = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise source.bad(f"it cannot be read ({error})") from None
-        except (ValueError, RecursionError) as error:
-            raise source.bad(f"it is not valid JSON ({error})") from None
+            manifest = read_json(self.path, max_bytes=MAX_BYTES, max_depth=MAX_DEPTH)
+        except Unreadable as error:
+            raise source.bad(f"it {error}") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise source.bad("it is not a t2ia queue file")
         check_format_version(manifest, FORMAT_VERSION, "queue", bad=source.bad,
                              written="written", remedy="update the app to run those jobs")
         jobs = manifest.get("jobs")
-        if not isinstance(jobs, list) or len(jobs) > MAX_JOBS:
+        if not isinstance(jobs, list):
             raise source.bad("it has no list of jobs")
-        reader = _ManifestReader(source)
-        requests, running = [], 0
-        for number, job in enumerate(jobs, 1):
-            where = f"job {number}"
-            if not isinstance(job, dict):
-                raise source.bad(f"{where} is not an object")
-            running += job.get("state") == "running"
-            requests.append(_read_request(reader, source, job.get("request"), where))
+        requests, running, skipped = _read_jobs(source, jobs)
+        if skipped and not requests:
+            raise source.bad(f"none of its jobs can be read ({skipped[0]})")
         saved_at = manifest.get("saved_at")
-        saved_at = float(saved_at) if isinstance(saved_at, (int, float)) else 0.0
-        return SavedQueue(requests, manifest.get("paused") is True, saved_at, running)
+        saved_at = float(saved_at) if finite_number(saved_at, *SAVED_AT_RANGE) else 0.0
+        return SavedQueue(requests, manifest.get("paused") is True, saved_at, running,
+                          tuple(skipped))
 
     def set_aside(self) -> Path:
         """Rename the folder out of the way (kept, never deleted); returns its new path."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.folder.with_name(f"{self.folder.name}-unreadable-{stamp}")
-        number = 1
-        while target.exists():
-            number += 1
-            target = self.folder.with_name(f"{self.folder.name}-unreadable-{stamp}-{number}")
-        self.folder.rename(target)
+        target = set_aside(self.folder)
         self._names.clear()
         return target
+
+
+def _read_jobs(source: _FolderImages, jobs: list[Any]
+               ) -> tuple[list[GenerationRequest], int, list[str]]:
+    """The requests of the jobs that can be read, how many of those were running, and
+    "job N: why" for each one that cannot (beyond :data:`MAX_JOBS` too)."""
+    reader = _ManifestReader(source)
+    requests: list[GenerationRequest] = []
+    running = 0
+    skipped: list[str] = []
+    for number, job in enumerate(jobs[:MAX_JOBS], 1):
+        where = f"job {number}"
+        try:
+            if not isinstance(job, dict):
+                raise source.bad(f"{where} is not an object")
+            requests.append(_read_request(reader, source, job.get("request"), where))
+        except BadInput as error:
+            reason = source.reason(error).replace(f"the request of {where}", "its request")
+            skipped.append(f"{where}: {reason}")
+            continue
+        except (ValueError, TypeError, OverflowError) as error:  # a value no check foresaw
+            skipped.append(f"{where}: {str(error)[:120]}")
+            continue
+        running += job.get("state") == "running"
+    if len(jobs) > MAX_JOBS:
+        skipped.append(f"jobs {MAX_JOBS + 1} to {len(jobs)}: more than {MAX_JOBS} jobs")
+    return requests, running, skipped
 
 
 def _images_of(request: GenerationRequest) -> list[Image.Image]:
@@ -233,13 +272,28 @@ class _FolderImages:
     def __init__(self, folder: Path, path: Path) -> None:
         self.folder = folder
         self.path = path
+        self._read: dict[str, Image.Image] = {}  # a batch's jobs share their images
 
     def bad(self, reason: str) -> BadInput:
-        return BadInput(f"The saved queue {self.path} cannot be restored: {reason}.")
+        return BadInput(f"{self._opening}{reason}.")
+
+    @property
+    def _opening(self) -> str:
+        return f"The saved queue {self.path} cannot be restored: "
+
+    def reason(self, error: BadInput) -> str:
+        """The reason alone of an error made by :meth:`bad`."""
+        return str(error).removeprefix(self._opening).removesuffix(".")
 
     def image(self, name: str, what: str) -> Image.Image:
         if not _IMAGE_NAME.fullmatch(name):
             raise self.bad(f"the {what} is named {name[:60]!r}, not an image of the queue")
+        if name in self._read:
+            return self._read[name]
+        self._read[name] = self._load(name, what)
+        return self._read[name]
+
+    def _load(self, name: str, what: str) -> Image.Image:
         path = self.folder / name
         try:
             with warnings.catch_warnings():

@@ -164,6 +164,9 @@ class ProjectFiles(QObject):
         menu = self.recent_menu
         menu.clear()
         paths = self.recent.paths()
+        if self.recent.note:  # the list could not be read and was set aside: told once
+            self.say(self.recent.note)
+            self.recent.note = ""
         for number, path in enumerate(paths, 1):
             action = menu.addAction(f"&{number % 10}  {path.name}")
             action.setToolTip(str(path))

@@ -201,6 +201,8 @@ class ModelsController(QObject):
         self.say = say
         self.parent_widget = parent
         self.models = models or ModelList.load()
+        if self.models.note:  # the model list could not be read whole: told once
+            say(self.models.note)
         self.settings = settings or SettingsStore()
         self.downloads = downloads or model_downloads(self)
         self.adapter_downloads = adapter_downloads(self)

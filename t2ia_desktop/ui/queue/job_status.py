@@ -3,7 +3,7 @@ the queue is paused, and a bar of the running job's steps (busy while it loads).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from t2ia_desktop.core.generation.jobs import JobQueue, JobState
@@ -29,10 +29,20 @@ class JobStatus(QObject):
         status_bar.addPermanentWidget(self.progress_bar)
         self.connections = ModelConnections()
         """Its connections to the queue, dropped when the status bar goes."""
-        for signal in (queue.job_changed, queue.job_added, queue.paused_changed):
+        for signal in (queue.job_changed, queue.paused_changed):
             self.connections.connect(signal, self.show_queue)
+        # Jobs added in one turn of the event loop (a batch, 10 000 restored jobs) are counted
+        # once, at its end: counting at each one would take time that grows with the square.
+        self._added = QTimer(self)
+        self._added.setSingleShot(True)
+        self._added.setInterval(0)
+        self._added.timeout.connect(self.show_queue)
+        self.connections.connect(queue.job_added, self._on_job_added)
         self.connections.drop_with(status_bar)
         self.show_queue()
+
+    def _on_job_added(self, _job: object) -> None:
+        self._added.start()
 
     def show_queue(self, *_args: object) -> None:
         """Show the queue as it is now: "Generating 3/20 · 2 waiting · queue paused"."""

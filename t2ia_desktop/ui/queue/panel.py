@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDrag, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -40,6 +41,11 @@ ROW_BUDGET_S = 0.008
 several turns, so the canvas never waits for them."""
 MIN_ROWS_PER_TURN = 4
 """Rows always built at once (a Generate, a small batch), whatever the budget says."""
+LAYOUT_BATCH = 100
+"""Items placed per turn while many jobs arrive (Qt places them all at each insert)."""
+BUILT_AROUND_VIEW = 40
+"""Rows built around those in view; the others as the artist scrolls near them (each row
+widget slows every later change of the list: 10 000 of them would take minutes)."""
 
 
 def _is_move_to_top(event: QKeyEvent) -> bool:
@@ -64,6 +70,7 @@ class JobList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setBatchSize(LAYOUT_BATCH)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setToolTip("Jobs in the order they run. Drag a waiting job to reorder; right-click "
                         "for more; Del cancels the selected job")
@@ -157,6 +164,9 @@ class QueuePanel(QWidget):
         self._turn_timer = QTimer(self)
         self._turn_timer.setSingleShot(True)
         self._turn_timer.setInterval(0)
+        self._turn_timer.timeout.connect(self._on_turn_ended)
+        self._added_this_turn = 0
+        self._row_size: QSize | None = None  # the last row built: the size of rows to come
 
         self.list_widget = JobList()
         self.list_widget.job_dropped.connect(self._on_dropped)
@@ -164,6 +174,9 @@ class QueuePanel(QWidget):
         self.list_widget.move_to_top_pressed.connect(self.move_selected_to_top)
         self.list_widget.customContextMenuRequested.connect(self._show_menu)
         self.list_widget.currentRowChanged.connect(lambda _row: self._update_footer())
+        scroll_bar = self.list_widget.verticalScrollBar()
+        scroll_bar.valueChanged.connect(self._on_scrolled)
+        scroll_bar.rangeChanged.connect(self._on_scrolled)
         self.empty_label = QLabel("No jobs yet: draw, write a prompt and press Generate.")
         self.empty_label.setWordWrap(True)
         self.empty_label.setEnabled(False)
@@ -332,19 +345,25 @@ class QueuePanel(QWidget):
     def _make_row(self, job: Job, index: int) -> None:
         """The job's list item at ``index``, and its row widget now if this turn of the event
         loop has time left, else in a later turn."""
+        if not self._turn_timer.isActive():  # the first row of this turn of the event loop
+            self._budget_ends = time.perf_counter() + ROW_BUDGET_S
+            self._built_this_turn = self._added_this_turn = 0
+            self._turn_timer.start()  # fires (and stops) when the event loop turns
+        self._added_this_turn += 1
+        if self._added_this_turn > MIN_ROWS_PER_TURN:  # many at once: place them in batches
+            self.list_widget.setLayoutMode(QListView.LayoutMode.Batched)
         item = QListWidgetItem(prompt_excerpt(job))
         item.setData(Qt.ItemDataRole.UserRole, job.id)
+        if self._row_size is not None:  # as tall as its row will be: the view stays put
+            item.setSizeHint(self._row_size)
         self.list_widget.insertItem(index, item)
         self._items[job.id] = item
         self._unbuilt[job.id] = job
         self._fit(job)
         if self._build_timer.isActive():
             return  # rows are being built turn by turn: this one follows
-        now = time.perf_counter()
-        if not self._turn_timer.isActive():  # the first row of this turn of the event loop
-            self._budget_ends, self._built_this_turn = now + ROW_BUDGET_S, 0
-            self._turn_timer.start()  # fires (and stops) when the event loop turns
-        if now < self._budget_ends or self._built_this_turn < MIN_ROWS_PER_TURN:
+        if time.perf_counter() < self._budget_ends or (
+                self._built_this_turn < MIN_ROWS_PER_TURN):
             self._built_this_turn += 1
             self._build_row(job)
         else:
@@ -367,11 +386,33 @@ class QueuePanel(QWidget):
 
     def _build_rows(self) -> None:
         self._budget_ends = time.perf_counter() + ROW_BUDGET_S
-        while self._unbuilt and time.perf_counter() < self._budget_ends:
-            self._build_row(next(iter(self._unbuilt.values())))
-        if self._unbuilt:
+        near = self._unbuilt_near_view()
+        while near and time.perf_counter() < self._budget_ends:
+            self._build_row(near.pop(0))
+        if near:
             self._build_timer.start()
         self._update_footer()
+
+    def _unbuilt_near_view(self) -> list[Job]:
+        """The jobs still without a row widget whose items are in view or near it."""
+        widget = self.list_widget
+        if not self._unbuilt:
+            return []
+        top = max(widget.indexAt(QPoint(1, 1)).row(), 0)
+        bottom = max(widget.indexAt(QPoint(1, widget.viewport().height() - 1)).row(), top)
+        rows = range(max(top - BUILT_AROUND_VIEW, 0),
+                     min(bottom + BUILT_AROUND_VIEW + 1, widget.count()))
+        ids = (widget.item(row).data(Qt.ItemDataRole.UserRole) for row in rows)
+        return [self._unbuilt[job_id] for job_id in ids if job_id in self._unbuilt]
+
+    def _on_turn_ended(self) -> None:
+        # In one pass again: a batched layout that starts again as rows are built would move
+        # the view back up while the artist scrolls down.
+        self.list_widget.setLayoutMode(QListView.LayoutMode.SinglePass)
+
+    def _on_scrolled(self, *_args: object) -> None:
+        if self._unbuilt and not self._build_timer.isActive():
+            self._build_timer.start()  # rows come into view: build them
 
     def _fit(self, job: Job) -> None:
         """Only a waiting job can be dragged; the item is as tall as its row."""
@@ -385,7 +426,7 @@ class QueuePanel(QWidget):
             item.setFlags(flags)
         if row is None:
             return
-        hint = row.sizeHint()
+        hint = self._row_size = row.sizeHint()
         if item.sizeHint() != hint:
             item.setSizeHint(hint)
 
@@ -397,7 +438,9 @@ class QueuePanel(QWidget):
         except ValueError:
             index = self.list_widget.count()
         self._make_row(job, min(index, self.list_widget.count()))
-        self._update_footer()
+        # A new job is waiting or running: only the empty note can change (the whole footer
+        # looks at every job, too slow for each of 10 000 restored jobs).
+        self.empty_label.setVisible(False)
 
     def _on_job_changed(self, job: Job) -> None:
         row = self.rows.get(job.id)

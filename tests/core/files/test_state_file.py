@@ -37,6 +37,7 @@ def test_a_missing_file_is_none_and_a_sound_one_is_its_json(tmp_path):
     (b"[" * 17 + b"]" * 17, "nests deeper than 16"),
     (b"1" * 5000, "not valid JSON"),  # more digits than Python turns into an int
     (b" " * 70, "larger than"),
+    (b"null", "holds only null"),
 ])
 def test_a_damaged_file_is_unreadable_with_a_reason(tmp_path, content, why):
     path = tmp_path / "state.json"

@@ -4,12 +4,14 @@ damaged files and files from newer versions are refused with a clear message."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation import queue_file
 from t2ia_desktop.core.generation.queue_file import FORMAT_VERSION, IMAGES, QUEUE_FILE, QueueStore
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 from tests.builders import request
@@ -111,3 +113,82 @@ def test_a_folder_that_cannot_be_written_is_told(tmp_path):
     store = QueueStore(tmp_path / "a-file" / "queue")
     with pytest.raises(BadInput, match="Could not save the queue .* Free some space"):
         store.write([(lighthouse(1), "queued")])
+
+
+def _jobs_json(store: QueueStore) -> dict:
+    return json.loads(store.path.read_text())
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    (lambda job: job["request"].update(prompt=5), "prompt is 5, not a str"),
+    (lambda job: job["request"].update(model=["sdxl"]), "model is a list, not a str"),
+    (lambda job: job["request"].update(controls={"a": 1}), "controls .* not a list"),
+    (lambda job: job["request"]["controls"].append(7), "control 2 .* not an object"),
+    (lambda job: job["request"].update(guidance_scale=float("nan")), "not a finite number"),
+    (lambda job: job["request"].update(guidance_scale=10**400), "not a finite number"),
+    (lambda job: job["request"].update(seed=10**30), "seed must be between"),
+    (lambda job: job["request"]["controls"][0].update(image="images/gone.png"),
+     "not an image of the queue"),
+    (lambda job: job.update(request="a lighthouse"), "not an object"),
+    (lambda job: job.clear(), "not an object"),
+])
+def test_one_bad_job_is_left_out_alone_and_named(store, damage, reason):
+    store.write([(lighthouse(seed, (_control(seed),)), "queued") for seed in (1, 2, 3)])
+    data = _jobs_json(store)
+    damage(data["jobs"][1])
+    store.path.write_text(json.dumps(data))
+    saved = store.read()
+    assert [r.seed for r in saved.requests] == [1, 3]
+    (skipped,) = saved.skipped
+    assert skipped.startswith("job 2: ")
+    assert re.search(reason, skipped), skipped
+    assert "1 job could not be read and is left out: job 2" in saved.describe()
+    assert "2 jobs waiting" in saved.describe()
+
+
+def test_a_job_that_is_not_an_object_is_left_out(store):
+    store.write([(lighthouse(1), "queued")])
+    data = _jobs_json(store)
+    data["jobs"] = [5, None, "x", [], *data["jobs"]]
+    store.path.write_text(json.dumps(data))
+    saved = store.read()
+    assert len(saved.requests) == 1
+    assert [s.split(":")[0] for s in saved.skipped] == ["job 1", "job 2", "job 3", "job 4"]
+
+
+def test_more_jobs_than_the_limit_are_read_up_to_it(store, monkeypatch):
+    monkeypatch.setattr(queue_file, "MAX_JOBS", 3)
+    store.write([(lighthouse(seed), "queued") for seed in range(5)])
+    data = _jobs_json(store)
+    assert len(data["jobs"]) == 3  # written up to the limit too
+    data["jobs"] += data["jobs"][:2]
+    store.path.write_text(json.dumps(data))
+    saved = store.read()
+    assert [r.seed for r in saved.requests] == [0, 1, 2]
+    assert saved.skipped == ("jobs 4 to 5: more than 3 jobs",)
+
+
+@pytest.mark.parametrize("saved_at", ["yesterday", None, float("nan"), 1e300, -5, 10**400, [1]])
+def test_a_bad_time_of_saving_is_not_known_and_nothing_more(store, saved_at):
+    store.write([(lighthouse(1), "queued")])
+    data = _jobs_json(store)
+    data["saved_at"] = saved_at
+    store.path.write_text(json.dumps(data))
+    saved = store.read()
+    assert saved.saved_at == 0.0
+    assert saved.describe().startswith("1 job waiting: a lighthouse 1")
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nests deeper"),
+    (b'{"format": "t2ia-queue", "format_version": 1, "jobs": ' + b"[" * 20 + b"]" * 20 + b"}",
+     "nests deeper"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b'{"format": "t2ia-queue", "format_version": 1, "jobs": 5}', "no list of jobs"),
+    (b'{"format": "t2ia-queue", "format_version": 1, "jobs": [1, 2]}', "none of its jobs"),
+])
+def test_a_queue_file_damaged_as_a_whole_is_refused_whole(store, content, reason):
+    store.folder.mkdir()
+    store.path.write_bytes(content)
+    with pytest.raises(BadInput, match=f"cannot be restored: .*{reason}"):
+        store.read()

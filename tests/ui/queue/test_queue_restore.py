@@ -3,6 +3,7 @@ them back (Restore / Discard); a file from a newer version is kept aside and tol
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +18,9 @@ from t2ia_desktop.core.paths import queue_dir
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
 from t2ia_desktop.runtime.runner import JobRunner
 from t2ia_desktop.runtime.worker import EngineWorker
+from t2ia_desktop.ui.queue.panel import BUILT_AROUND_VIEW
 from t2ia_desktop.ui.window.main_window import MainWindow
+from tests import builders
 from tests.builders import pixel_centre
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 from tests.ui.helpers import ask_for_batch, drag, finish_pending, main_window
@@ -46,6 +49,16 @@ def launch(qtbot, loop, engine, models, scheduler) -> Iterator[Callable[[], Main
         quit_session(window)
         runner.shutdown()
         assert not runner.worker._thread.isRunning()
+
+
+def run_loop_until(loop, done: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    """Turn the event loop (timers, asyncio tasks) until ``done()`` holds."""
+
+    async def wait() -> None:
+        while not done():
+            await asyncio.sleep(0.01)
+
+    loop.run_until_complete(asyncio.wait_for(wait(), timeout_s))
 
 
 def quit_session(window: MainWindow) -> None:
@@ -142,3 +155,65 @@ def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine
     window.queue_control.keeper.wait()  # the new queue is saved afresh
     saved = QueueStore(folder).read()
     assert [r.prompt for r in saved.requests] == ["after the old file"]
+
+
+def test_a_bad_job_is_left_out_the_others_restored_and_the_file_kept(launch):
+    folder = queue_dir()
+    requests = [builders.request(prompt=f"a lighthouse {seed}", seed=seed, width=DOC_WIDTH,
+                                 height=DOC_HEIGHT, controls=(builders.control(shade=seed),))
+                for seed in (1, 2, 3)]
+    QueueStore(folder).write([(each, "queued") for each in requests], paused=True)
+    data = json.loads((folder / QUEUE_FILE).read_text())
+    data["jobs"][1]["request"]["prompt"] = 5  # a number as prompt
+    (folder / QUEUE_FILE).write_text(json.dumps(data))
+
+    window = launch()
+    asked: list[str] = []
+    window.queue_control.ask_restore = lambda found: asked.append(found) or True
+    restored = window.queue_control.offer_restore()
+    assert [job.request.seed for job in restored] == [1, 3]
+    assert "1 job could not be read and is left out: job 2: " in asked[0]
+    text = window.queue_control.error_box.text()
+    assert "job 2: " in text
+    (kept,) = folder.parent.glob("queue-unreadable-*")
+    assert str(kept) in text
+    assert json.loads((kept / QUEUE_FILE).read_text())["jobs"][1]["request"]["prompt"] == 5
+    window.queue_control.error_box.close()
+    window.queue_control.keeper.wait()  # the file follows the queue: the good jobs only
+    assert [r.seed for r in QueueStore(folder).read().requests] == [1, 3]
+    assert QueueStore(folder).read().skipped == ()  # told once
+
+
+def test_a_long_restored_queue_gets_row_widgets_only_near_the_view(launch, loop):
+    """Each row widget slows every later change of the list: 10 000 restored jobs build rows
+    for those in view (and near it) only, and the others as the artist scrolls to them."""
+    count = 400
+    base = builders.request(prompt="a lighthouse", width=DOC_WIDTH, height=DOC_HEIGHT)
+    QueueStore(queue_dir()).write([(base.with_changes(seed=seed), "queued")
+                                   for seed in range(count)], paused=True)
+    window = launch()
+    window.queue_control.ask_restore = lambda _found: True
+    restored = window.queue_control.offer_restore()
+    assert len(restored) == count
+    panel = window.queue_panel
+    assert panel.list_widget.count() == count
+
+    run_loop_until(loop, lambda: not panel._build_timer.isActive())
+    assert 0 < len(panel.rows) < 2 * BUILT_AROUND_VIEW + 30
+    assert restored[0].id in panel.rows
+    assert restored[-1].id not in panel.rows
+    last = panel.list_widget.item(count - 1)
+    run_loop_until(loop, lambda: panel.list_widget.visualItemRect(last).isValid())  # laid out
+    panel.list_widget.scrollToBottom()
+    run_loop_until(loop, lambda: restored[-1].id in panel.rows)
+    assert len(panel.rows) < 4 * BUILT_AROUND_VIEW + 60
+    assert panel.row_for(restored[count // 2]).job is restored[count // 2]  # built when asked
+
+
+def test_the_restore_benchmark_reports_its_figures(qapp):
+    from t2ia_desktop.bench.queue_restore import restore_figures
+
+    figures = restore_figures(jobs=30, size=64)
+    assert figures["restore_jobs"] == 30
+    assert 0 < figures["restore_row_widgets"] <= 30
+    assert {"restore_read_s", "restore_ui_held_s", "restore_ui_stall_worst_ms"} <= set(figures)

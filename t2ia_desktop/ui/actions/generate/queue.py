@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.files.state_file import keep_copy
 from t2ia_desktop.core.generation.jobs import Job, JobQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
@@ -75,6 +76,8 @@ class QueueControl(QObject):
             self._set_aside(str(error))
             keeper.start()
             return []
+        if saved is not None and saved.skipped:
+            self._keep_copy(saved.skipped_words())
         if saved is not None and saved.requests:
             if self.ask_restore(saved.describe()):
                 restored = self.restore(saved.requests, saved.paused)
@@ -116,6 +119,17 @@ class QueueControl(QObject):
             log.warning("queue file: cannot set aside %s: %s", store.folder, error)
             kept = f"It stays in {store.folder} ({error.strerror or error})."
         self.show_error("Cannot restore the waiting jobs", f"{reason}\n\n{kept}")
+
+    def _keep_copy(self, skipped: str) -> None:
+        """Some jobs could not be read: the queue folder as it was is copied aside (the queue
+        file soon follows this session's queue) and the artist is told once."""
+        folder = self.keeper.store.folder
+        try:
+            kept = f"The saved queue as it was is kept in {keep_copy(folder)}."
+        except OSError as error:
+            log.warning("queue file: cannot copy %s aside: %s", folder, error)
+            kept = f"A copy could not be kept ({error.strerror or error})."
+        self.show_error("Some waiting jobs cannot be restored", f"{skipped}.\n\n{kept}")
 
     def show_error(self, title: str, text: str) -> None:
         """A dialog that does not block, and the same words in the status bar."""
