@@ -12,6 +12,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from t2ia_desktop.core.conditions.guides import (
+    ADAPTER,
+    CONTROLNET,
+    GUIDES,
+    UNION,
+    UNION_CONTROLNETS,
+    UNION_MODES,
+    guide_label,
+)
 from t2ia_desktop.core.errors import BadInput
 
 Family = Literal["sdxl", "sd15"]
@@ -85,6 +94,9 @@ class ConditionType:
     detector's files in ``lllyasviel/Annotators``; ``source`` says where the type comes from.
     ``preview`` (optional, plugin API 1.1) draws the control image for the Preview dock, e.g.
     as a coloured overlay; the adapter still gets the control image itself.
+    ``controlnets`` maps a family to the hub id (or local folder) of its ControlNet for this
+    condition; ``union_mode`` is the ``control_mode`` a ControlNet Union model reads this
+    condition's image as (core/conditions/guides.py ``UNION_MODES``), ``None``: no union guide.
     """
 
     id: str
@@ -96,6 +108,37 @@ class ConditionType:
     weight_files: tuple[str, ...] = ()
     source: str = "built-in"
     preview: PreviewFunction | None = None
+    controlnets: dict[str, str] = field(default_factory=dict)
+    union_mode: int | None = None
+
+    def guides_for(self, family: str) -> tuple[str, ...]:
+        """The guides this condition offers for ``family``, the adapter first."""
+        offered = {
+            ADAPTER: family in self.adapters,
+            CONTROLNET: family in self.controlnets,
+            UNION: self.union_mode is not None and family in UNION_CONTROLNETS,
+        }
+        return tuple(guide for guide in GUIDES if offered[guide])
+
+    def guide_model(self, family: str, guide: str) -> str:
+        """The hub id (or folder) of the model that guides this condition for ``family``;
+        a clear refusal naming what does work when there is none."""
+        if guide == ADAPTER:
+            return self.adapter_for(family)
+        if guide not in GUIDES:
+            raise BadInput(f"guide must be one of {', '.join(GUIDES)}, not {guide!r}")
+        offered = self.guides_for(family)
+        if guide not in offered:
+            others = [f.upper() for f in ("sdxl", "sd15")
+                      if f != family and guide in self.guides_for(f)]
+            elsewhere = f"; it works with {', '.join(others)} models" if others else ""
+            instead = (f"; use {' or '.join(guide_label(g) for g in offered)} instead"
+                       if offered else "")
+            raise BadInput(
+                f"the {self.label} condition has no {guide_label(guide)} for "
+                f"{family.upper()} models{elsewhere}{instead}"
+            )
+        return self.controlnets[family] if guide == CONTROLNET else UNION_CONTROLNETS[family]
 
     def adapter_for(self, family: str) -> str:
         try:
@@ -153,6 +196,10 @@ class ConditionRegistry:
 _SDXL = "TencentARC/t2i-adapter-{}-sdxl-1.0"
 _SD15 = "TencentARC/t2iadapter_{}"
 
+_CN15 = "lllyasviel/control_v11p_sd15_{}"
+_DEPTH_CONTROLNETS = {"sdxl": "diffusers/controlnet-depth-sdxl-1.0",
+                      "sd15": "lllyasviel/control_v11f1p_sd15_depth"}
+
 _RESOLUTION = ParamSpec("detect_resolution", "int", 512, "Detect resolution", 64, 2048)
 
 
@@ -163,6 +210,8 @@ def builtin_conditions() -> list[ConditionType]:
             "sketch", "Sketch", "White strokes on black, as drawn on the sketch layer",
             {"sdxl": _SDXL.format("sketch"), "sd15": _SD15.format("sketch_sd15v2")},
             detector="sketch",
+            controlnets={"sd15": _CN15.format("scribble")},
+            union_mode=UNION_MODES["scribble"],
             params=(
                 ParamSpec("method", "choice", "auto", "From (auto: strokes, else PiDiNet or lines)",
                           choices=("auto", "lines", "pidinet")),
@@ -174,6 +223,8 @@ def builtin_conditions() -> list[ConditionType]:
             "lineart", "Lineart", "Clean line drawing extracted from a picture",
             {"sdxl": _SDXL.format("lineart")},
             detector="lineart",
+            controlnets={"sd15": _CN15.format("lineart")},
+            union_mode=UNION_MODES["lineart"],
             params=(_RESOLUTION, ParamSpec("coarse", "bool", False, "Coarse lines")),
             weight_files=("sk_model.pth", "sk_model2.pth"),
         ),
@@ -181,6 +232,9 @@ def builtin_conditions() -> list[ConditionType]:
             "canny", "Canny edges", "Hard edges found by the Canny detector",
             {"sdxl": _SDXL.format("canny"), "sd15": _SD15.format("canny_sd15v2")},
             detector="canny",
+            controlnets={"sdxl": "diffusers/controlnet-canny-sdxl-1.0",
+                         "sd15": _CN15.format("canny")},
+            union_mode=UNION_MODES["lineart"],
             params=(
                 ParamSpec("low_threshold", "int", 100, "Low threshold", 0, 255),
                 ParamSpec("high_threshold", "int", 200, "High threshold", 0, 255),
@@ -191,6 +245,8 @@ def builtin_conditions() -> list[ConditionType]:
             "depth-midas", "Depth (MiDaS)", "Depth map estimated by MiDaS",
             {"sdxl": _SDXL.format("depth-midas"), "sd15": _SD15.format("depth_sd15v2")},
             detector="midas",
+            controlnets=_DEPTH_CONTROLNETS,
+            union_mode=UNION_MODES["depth"],
             params=(_RESOLUTION,),
             weight_files=("dpt_hybrid-midas-501f0c75.pt",),
         ),
@@ -198,6 +254,8 @@ def builtin_conditions() -> list[ConditionType]:
             "depth-zoe", "Depth (Zoe)", "Depth map estimated by ZoeDepth",
             {"sdxl": _SDXL.format("depth-zoe"), "sd15": _SD15.format("zoedepth_sd15v1")},
             detector="zoe",
+            controlnets=_DEPTH_CONTROLNETS,
+            union_mode=UNION_MODES["depth"],
             params=(_RESOLUTION,),
             weight_files=("ZoeD_M12_N.pt",),
         ),
@@ -206,6 +264,9 @@ def builtin_conditions() -> list[ConditionType]:
             {"sdxl": "TencentARC/t2i-adapter-openpose-sdxl-1.0",
              "sd15": _SD15.format("openpose_sd14v1")},
             detector="openpose",
+            controlnets={"sdxl": "thibaud/controlnet-openpose-sdxl-1.0",
+                         "sd15": _CN15.format("openpose")},
+            union_mode=UNION_MODES["openpose"],
             params=(_RESOLUTION, ParamSpec("include_hand", "bool", False, "Hands"),
                     ParamSpec("include_face", "bool", False, "Face")),
             weight_files=("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),

@@ -55,6 +55,7 @@ class ConditionSettings:
     error: str = ""
     step_start: float = 0.0
     step_end: float = 1.0
+    guide: str = "adapter"  # what reads the control image: core/conditions/guides.py
 
 
 @dataclass(eq=False)
@@ -288,7 +289,7 @@ class Document:
         return tuple(
             ControlSpec(layer.condition.condition, control_image(layer), None,
                         layer.condition.conditioning_scale, layer.condition.step_start,
-                        layer.condition.step_end)
+                        layer.condition.step_end, layer.condition.guide)
             for layer in self.condition_layers()
             if layer.condition.enabled and not layer.is_blank()
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from PIL import Image
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.sampling import NORMAL_SPEED, SCHEDULER_CHOICES, validate_sampling
 from t2ia_desktop.core.generation.sdxl_extras import (
@@ -50,6 +51,10 @@ class ControlSpec:
     ``image`` is the control image itself (detectors have already run). ``start`` and ``end``
     are the step range during which it guides, as fractions of the steps that run (``[0, 1]``:
     all of them), on top of the request's ``adapter_conditioning_factor``.
+    ``guide`` says what reads the image (core/conditions/guides.py): ``"adapter"`` (the
+    T2I-Adapter at ``adapter``), ``"controlnet"`` or ``"union"`` (the ControlNet at
+    ``controlnet``; ``None``: the registry's for the family). A ControlNet's range follows
+    diffusers' ``control_guidance_start/end``; the adapter factor does not apply to it.
     """
 
     condition: str
@@ -58,6 +63,8 @@ class ControlSpec:
     conditioning_scale: float = 1.0
     start: float = 0.0
     end: float = 1.0
+    guide: str = ADAPTER
+    controlnet: str | None = None
 
     def image_hash(self) -> str:
         return hashlib.sha256(self.image.tobytes()).hexdigest()[:16]
@@ -137,6 +144,8 @@ class GenerationRequest:
             {
                 "condition": c.condition,
                 "adapter": c.adapter,
+                "guide": c.guide,
+                "controlnet": c.controlnet,
                 "conditioning_scale": c.conditioning_scale,
                 "start": c.start,
                 "end": c.end,
@@ -180,6 +189,9 @@ def _check_controls(request: GenerationRequest) -> None:
             f"not {request.adapter_conditioning_factor:g}"
         )
     for control in request.controls:
+        if control.guide not in GUIDES:
+            raise BadInput(f"guide of {control.condition} must be one of {', '.join(GUIDES)}, "
+                           f"not {control.guide!r}")
         if not 0.0 <= control.conditioning_scale <= 2.0:
             raise BadInput(
                 f"conditioning scale of {control.condition} must be between 0 and 2, "
