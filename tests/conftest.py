@@ -7,6 +7,10 @@ import tempfile
 
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="t2ia-test-hf-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":  # a 1920×1080 screen (Qt's own is 800×800);
+    # tests of smaller screens give the window their screen area (ui/window/screen_fit.py)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
+        os.path.dirname(__file__), "offscreen_screen.json")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"

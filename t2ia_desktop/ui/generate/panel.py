@@ -290,13 +290,14 @@ class GeneratePanel(QWidget):
         layout.addWidget(self.prompt_edit)
         layout.addWidget(buddy_label("Negative prompt", self.negative_edit))
         layout.addWidget(self.negative_edit)
-        layout.addLayout(form)
-        layout.addWidget(self.advanced)
-        layout.addWidget(self.controls_label)
+        # The button under the prompts: on a laptop screen it shows without scrolling.
         generate_row = QHBoxLayout()
         generate_row.addWidget(self.generate_button, 1)
         generate_row.addWidget(self.vram_label)
         layout.addLayout(generate_row)
+        layout.addWidget(self.controls_label)
+        layout.addLayout(form)
+        layout.addWidget(self.advanced)
         layout.addStretch(1)
 
     @staticmethod

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
     QMessageBox,
+    QSizePolicy,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -81,7 +82,8 @@ class ImageHistoryPanel(QWidget):
 
         self.list_view = QListView()
         self.list_view.setViewMode(QListView.ViewMode.IconMode)
-        self.list_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list_view.setResizeMode(QListView.ResizeMode.Adjust)  # a grid that wraps
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setMovement(QListView.Movement.Static)
         self.list_view.setUniformItemSizes(True)  # layout without asking every item
         self.list_view.setLayoutMode(QListView.LayoutMode.Batched)
@@ -142,6 +144,13 @@ class ImageHistoryPanel(QWidget):
         return action
 
     def _build_layout(self) -> None:
+        # Filters: search over three combos that share the width and shrink with the dock
+        # (a combo elides its text rather than widening the column).
+        shrink = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        for combo in (self.condition_combo, self.model_combo, self.date_combo):
+            combo.setSizeAdjustPolicy(shrink)
+            combo.setMinimumContentsLength(6)
+            combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         filters = QGridLayout()
         filters.setContentsMargins(0, 0, 0, 0)
         filters.addWidget(self.search_edit, 0, 0, 1, 2)
@@ -149,22 +158,24 @@ class ImageHistoryPanel(QWidget):
         filters.addWidget(self.condition_combo, 1, 0)
         filters.addWidget(self.model_combo, 1, 1)
         filters.addWidget(self.date_combo, 1, 2)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
+        # Actions in a toolbar: what does not fit goes behind its » button (and every action
+        # is in the thumbnails' context menu), so the dock never needs a sideways scroll bar.
+        self.toolbar = QToolBar("Image history actions")
+        self.toolbar.setObjectName("image_history_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.buttons: dict[str, QToolButton] = {}
         for action in (self.star_action, self.add_action, self.control_action,
                        self.restore_action, self.folder_action, self.delete_action):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            buttons.addWidget(button)
+            self.toolbar.addAction(action)
+            button = self.toolbar.widgetForAction(action)
+            assert isinstance(button, QToolButton)
             self.buttons[action.text()] = button
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(filters)
         layout.addWidget(self.note_label)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.list_view, 1)
-        layout.addLayout(buttons)
         layout.addWidget(self.count_label)
 
     # -- contents -------------------------------------------------------------------------------

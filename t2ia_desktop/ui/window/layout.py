@@ -7,7 +7,9 @@ Photoshop), and remembered between launches.
   eraser, Tolerance for Fill); on the right Generate, Live, the condition overlay with its
   opacity, and Compare with its split (shown while comparing).
 - Right column: Generate (scrolls when shorter than its controls), Layers, Queue tabbed with
-  Image history; left column, narrower: Preview, Condition, History.
+  Image history; left column, narrower: Preview, Condition, History. On a screen less than
+  960 px high Layers moves to the top of the left column (``screen_fit.py``).
+- The window never opens larger than its screen's available area (``screen_fit.py``).
 
 The dock layout and the window's geometry are saved in ``window.ini`` in the data folder when
 the window closes and restored at the next launch; View → Reset layout brings the first one
@@ -25,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -47,18 +49,22 @@ from t2ia_desktop.ui.canvas.compare_view import CompareView
 from t2ia_desktop.ui.common.tool_icons import tool_icon
 from t2ia_desktop.ui.common.wheel_guard import scroll_panel_with_wheel
 from t2ia_desktop.ui.tools.options_bar import ToolOptionsBar
+from t2ia_desktop.ui.window.screen_fit import (
+    COMPACT,
+    REGULAR,
+    arrange_columns,
+    first_geometry,
+    fitted,
+    is_compact,
+    set_frame_geometry,
+    too_wide,
+)
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "window.ini"
 STATE_VERSION = 1
 """Raised when the docks or toolbars change so much that an old saved layout no longer fits."""
-RIGHT_SHARES = (0.42, 0.33, 0.25)
-"""Initial heights of Generate, Layers and Queue, as shares of the right column (Generate
-scrolls; its button is also on the toolbar)."""
-LEFT_SHARES = (0.28, 0.42, 0.30)
-"""Initial heights of Preview, Condition and History."""
-RIGHT_WIDTH, LEFT_WIDTH = 430, 250
 ICON_SIZE = QSize(24, 24)
 TOOL_ICONS = {"brush": "brush", "eraser": "eraser", "fill": "fill", "picker": "picker",
               "rect_select": "rect_select", "lasso": "lasso", "transform": "transform",
@@ -101,7 +107,6 @@ class Arrangement:
     compare: CompareView | None = None
     """Its action and split slider join the top row's right end."""
     image_history_dock: QDockWidget | None = None
-    """Scrolls sideways: its row of buttons would widen the whole right column."""
 
 
 def state_path() -> Path:
@@ -213,6 +218,12 @@ class WindowLayout(QObject):
         self.restored = False
         """Whether the last session's layout was put back (then the default sizes are not)."""
         self._sized = False
+        self.available = QRect(0, 0, 1920, 1080)
+        """The screen area the window was fitted to (set by :meth:`fit_to_screen`)."""
+        self.compact = False
+        """Whether the docks take the compact arrangement (a screen under 960 px high)."""
+        self.columns = [*docks.right, *docks.left]
+        """The docks :attr:`sizes` gives heights to, right column first, top to bottom."""
         window.setIconSize(ICON_SIZE)
         self.edit_toolbar = self._toolbar("Undo and redo", "edit_toolbar")
         self.edit_toolbar.addAction(undo_action)
@@ -301,15 +312,10 @@ class WindowLayout(QObject):
             window.removeToolBar(toolbar)
             window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
             toolbar.show()
-        history = parts.image_history_dock
-        if history is not None:  # its row of buttons would widen the whole right column
-            panel = history.widget()
-            history.setWidget(scrolling(panel, sideways=True))
-            panel.show()
         parts.view_menu.addSeparator()
         parts.view_menu.addAction(self.reset_action)
-        self.default_state = window.saveState(STATE_VERSION)
         window.installEventFilter(self)
+        self.fit_to_screen()
         self.restore()
 
     def _fill_toolbox(self, parts: Arrangement) -> None:
@@ -363,17 +369,66 @@ class WindowLayout(QObject):
             self._sized = True
             if not self.restored:
                 self.apply_default_sizes()
+            else:
+                self.fit_restored()
         return False
 
+    @property
+    def sizes(self):
+        """The first sizes of the arrangement in use (regular or compact)."""
+        return COMPACT if self.compact else REGULAR
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """The first window on a screen whose free area is ``available`` (the window's
+        screen when None): at most that area, maximised when the first size does not fit,
+        the docks arranged for its height. Reset layout comes back to this arrangement."""
+        window = self.window
+        on_screen = available is None
+        if available is None:
+            available = window.screen().availableGeometry()
+        self.available = QRect(available)
+        geometry, maximise = first_geometry(available)
+        set_frame_geometry(window, geometry)
+        if maximise and on_screen:
+            window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+        self.compact = is_compact(available)
+        self.columns = arrange_columns(window, self.docks.right, self.docks.left, self.compact)
+        self.default_state = window.saveState(STATE_VERSION)
+        if window.isVisible():
+            self.apply_default_sizes()
+
     def apply_default_sizes(self) -> None:
-        """Docks at their first sizes: the right column split 42/33/25 %, the left narrower."""
-        window, docks = self.window, self.docks
+        """Docks at their first sizes: the right column split 42/33/25 %, the left narrower
+        (compact: see ``screen_fit.COMPACT``)."""
+        window, sizes = self.window, self.sizes
         height = max(window.centralWidget().height(), 400)
-        for column, shares in ((docks.right, RIGHT_SHARES), (docks.left, LEFT_SHARES)):
+        right, left = (self.columns[:len(sizes.right_shares)],
+                       self.columns[len(sizes.right_shares):])
+        for column, shares in ((right, sizes.right_shares), (left, sizes.left_shares)):
             window.resizeDocks(column, [round(height * share) for share in shares],
                                Qt.Orientation.Vertical)
-        window.resizeDocks([docks.generate, docks.preview],
-                           [RIGHT_WIDTH, LEFT_WIDTH], Qt.Orientation.Horizontal)
+        self.reset_widths()
+
+    def reset_widths(self) -> None:
+        sizes = self.sizes
+        self.window.resizeDocks([self.columns[0], self.columns[-1]],
+                                [sizes.right_width, sizes.left_width],
+                                Qt.Orientation.Horizontal)
+
+    def fit_restored(self) -> None:
+        """A restored window inside its screen's free area; columns that a long message once
+        widened back at their first widths."""
+        window, available = self.window, self.available
+        if not window.isMaximized() and not window.isFullScreen():
+            frame = window.frameGeometry()
+            inside = fitted(frame, available)
+            if inside != frame:
+                set_frame_geometry(window, inside)
+        sizes = self.sizes
+        widths = (self.columns[0].width(), self.columns[-1].width())
+        if any(too_wide(width, first) for width, first in
+               zip(widths, (sizes.right_width, sizes.left_width), strict=True)):
+            self.reset_widths()
 
     def reset(self) -> None:
         """View → Reset layout: every dock and toolbar back where the first launch had it."""

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
@@ -56,7 +56,6 @@ from t2ia_desktop.ui.window.status_info import StatusInfo
 log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "t2ia desktop"
-DEFAULT_SIZE = QSize(1400, 900)
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +92,6 @@ class MainWindow(QMainWindow):
         self.wheel_guard = WheelGuard(self)
         """A wheel over an unfocused slider or spin box in a panel scrolls the panel."""
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(DEFAULT_SIZE)
         self.undo = session.undo
         """The document's history: every change made here is a step of it."""
         self.edits = session.edits
