@@ -146,6 +146,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     ):
         raise T2IAError("no display to open a window on (DISPLAY is not set); run it in a "
                         "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless run")
+    from t2ia_desktop.core.system_libraries import missing_xcb_message, missing_xcb_packages
+
+    missing = [] if QApplication.instance() else missing_xcb_packages()
+    if missing:  # Qt would abort the process: say what to install instead
+        raise T2IAError(missing_xcb_message(missing))
     setup_logging()
     remove_leftovers_of_killed_saves()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -213,6 +218,9 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         window.generation_settings, registry, downloads, menus=window.menuBar(),
         status_bar=window.statusBar(), say=say, parent=window, settings=settings)
     settings_actions.changed.connect(lambda _settings: models_actions.show_memory())
+    # The first-run banner's button: Manage models with SDXL base 1.0 selected.
+    window.first_run.get_model_requested.connect(
+        lambda: models_actions.open_dialog(select=DEFAULT_SDXL_MODEL))
     plugin_news = plugin_actions.start_summary()  # safe mode, failures, damaged settings
     if plugin_news:
         window.show_message(f"{plugin_news} {status}")

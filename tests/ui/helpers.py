@@ -17,6 +17,7 @@ from t2ia_desktop.core.conditions.plugins import PluginHost
 from t2ia_desktop.core.conditions.registry import default_registry
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.jobs import Job
+from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.condition_updates import ConditionUpdater
@@ -100,10 +101,13 @@ def settings_controller(window: MainWindow, store: SettingsStore,
 def models_controller(window: MainWindow, **options: Any) -> ModelsController:
     """Models → Manage models… and Memory in ``window``, as app.py builds them; ``options``
     (models, downloads, settings) go to the controller."""
-    return ModelsController(
+    controller = ModelsController(
         window.generation_settings, window.registry, window.weights_offer.downloads,
         menus=window.menuBar(), status_bar=window.statusBar(), say=window.show_message,
         parent=window, **options)
+    window.first_run.get_model_requested.connect(  # the first-run banner's button
+        lambda: controller.open_dialog(select=DEFAULT_SDXL_MODEL))
+    return controller
 
 
 def shown_canvas(qtbot: QtBot, shows: Document | Session, tool_state: ToolState) -> CanvasView:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMenuBar,
     QMessageBox,
     QPushButton,
@@ -228,7 +229,10 @@ class ModelsController(QObject):
             action.triggered.connect(lambda _c=False, s=setting: self.set_memory(s))
             self.memory_group.addAction(action)
             self.memory_actions[setting] = action
-        menu = menus.addMenu("&Models")
+        menu = QMenu("&Models", menus)
+        help_menu = next((action for action in menus.actions() if action.menu() is not None
+                          and action.text().replace("&", "") == "Help"), None)
+        menus.insertMenu(help_menu, menu)  # before Help, which stays last (None: at the end)
         menu.setToolTipsVisible(True)
         menu.addAction(self.manage_action)
         memory = menu.addMenu("&Memory")
@@ -259,10 +263,14 @@ class ModelsController(QObject):
         if self.dialog is not None:
             self.dialog.refresh()
 
-    def open_dialog(self) -> ModelManagerDialog:
+    def open_dialog(self, select: str | None = None) -> ModelManagerDialog:
+        """Models → Manage models…; ``select``: the model reference to select (the first-run
+        banner's SDXL base 1.0)."""
         if self.dialog is None:
             self.dialog = ModelManagerDialog(self, self.registry, self.parent_widget)
         self.dialog.refresh()
+        if select is not None:
+            self.dialog.select(select)
         self.dialog.adapters_tab.refresh()
         self.dialog.weights_tab.refresh()
         self.dialog.show()

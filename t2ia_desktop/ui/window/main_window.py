@@ -163,7 +163,9 @@ class MainWindow(QMainWindow):
             layers_panel=self.layers_panel, condition_actions=self.condition_actions,
             generate_dock=self.generate_dock, queue_dock=self.queue_dock,
             view_menu=self.view_menu, status=status, say=self.show_message,
-            history_folder=history_folder)
+            history_folder=history_folder, settings_path=self.window_layout.path)
+        self.first_run = self.results.first_run
+        """The demo model's truth over the canvas, and its "Get SDXL" button."""
         self.settings_from_image = SettingsFromImage(
             generation_settings, self.generate_panel, self.generate_dock, say=self.show_message,
             parent=self)
