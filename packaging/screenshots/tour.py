@@ -121,7 +121,8 @@ class Tour:
                     what="three finished pictures")
 
         # 4. Three jobs in the queue, the first running.
-        panel.steps_spin.setValue(500)
+        window.runner.queue.clear_finished()
+        panel.steps_spin.setValue(150)
         jobs = [window.generate() for _ in range(3)]
         window.queue_dock.raise_()
         await until(lambda: jobs[0] is not None and jobs[0].step >= 3, what="a running job")

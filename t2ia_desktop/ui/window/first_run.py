@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,11 +37,11 @@ def demo_truth() -> str:
     """The banner's words: what the demo model is and what a real model needs."""
     size = human_bytes(SDXL_DOWNLOAD_BYTES)
     return (
-        "<b>The demo model paints noise.</b> It has random weights: it lets you try every "
-        "tool offline, but its pictures are not real ones. For real pictures get "
-        f"<b>SDXL base 1.0</b>: a {size} download (internet needed once), about {size} of "
-        "disk, and a GPU with 8 GB of memory (6 GB with Models → Memory → Low VRAM) — or "
-        "16 GB of RAM to run on the processor, minutes per picture."
+        "<b>The demo model paints noise</b> (random weights: every tool works offline, the "
+        f"pictures are not real). For real pictures get <b>SDXL base 1.0</b>: {size} to "
+        f"download once (internet needed once), {size} of disk, and a GPU with 8 GB of memory "
+        "(6 GB with Models → Memory → Low VRAM) or 16 GB of RAM (on the processor: minutes "
+        "per picture)."
     )
 
 
@@ -124,8 +124,11 @@ class FirstRunBanner(QFrame):
         self.setGeometry((self.canvas.width() - width) // 2, margin, width, height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.canvas and event.type() == QEvent.Type.Resize and self.isVisible():
-            self.place()
+        if watched is self.canvas and self.isVisible():
+            if event.type() == QEvent.Type.Resize:
+                self.place()
+            elif event.type() == QEvent.Type.ChildAdded:  # an overlay made later (live mode)
+                QTimer.singleShot(0, self.raise_)          # stays under the banner
         return False
 
     def dismiss(self) -> None:

@@ -36,7 +36,7 @@ def test_the_banner_says_the_demo_model_paints_noise_and_gets_sdxl(qtbot, window
     assert banner.parent() is window.canvas
     assert window.canvas.rect().contains(banner.geometry())
     text = banner.text_label.text()
-    for words in ("paints noise", "SDXL base 1.0", "internet needed once", "disk",
+    for words in ("paints noise", "SDXL base 1.0", "internet needed once", "of disk",
                   "GPU with 8 GB", "RAM", human_bytes(SDXL_DOWNLOAD_BYTES)):
         assert words in text, words
     assert human_bytes(SDXL_DOWNLOAD_BYTES) == "6.5 GB"
@@ -158,3 +158,13 @@ def test_the_app_stops_with_one_line_naming_the_packages(tmp_path):
     assert len(lines) == 1, result.stderr
     assert "sudo apt install libxcb-cursor0" in lines[0]
     assert "Aborted" not in result.stderr
+
+
+def test_the_banner_stays_over_overlays_made_later(window):
+    """Live mode's picture (a later child of the canvas) is drawn under the banner."""
+    window.live.live_action.trigger()
+    QApplication.processEvents()
+    siblings = [child for child in window.canvas.children() if child.isWidgetType()
+                and child.isVisible()]
+    assert siblings[-1] is window.first_run  # the top of the stacking order
+    window.live.live_action.trigger()
