@@ -398,7 +398,7 @@ class WindowLayout(QObject):
             self.apply_default_sizes()
 
     def apply_default_sizes(self) -> None:
-        """Docks at their first sizes: the right column split 42/33/25 %, the left narrower
+        """Docks at their first sizes: the right column split 38/30/32 %, the left narrower
         (compact: see ``screen_fit.COMPACT``)."""
         window, sizes = self.window, self.sizes
         height = max(window.centralWidget().height(), 400)

@@ -1,8 +1,9 @@
 """The window on the screen it opens on: never larger than the screen's available area, and the
 docks in an arrangement whose first sizes fit it.
 
-- The first window is 1400×900 where that fits with room for a frame; on a smaller screen it
-  takes the screen's whole available area (maximised).
+- The first window is 1600×1050 where that fits with room for a frame (a 2560×1440 monitor);
+  on a smaller screen (1920×1080 and below) it takes the screen's whole available area
+  (maximised): below that the Queue would not show three rows beside Generate and Layers.
 - A stored geometry larger than the current screen (the last session ran on a bigger monitor)
   is shrunk and moved onto it.
 - Below :data:`COMPACT_HEIGHT` pixels of available height (a 1280×800 or 1366×768 laptop) the
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-DEFAULT_SIZE = QSize(1400, 900)
+DEFAULT_SIZE = QSize(1600, 1050)
 """The first window's size where the screen has room for it and its frame."""
 FRAME_ROOM = QSize(40, 80)
 """Room kept around :data:`DEFAULT_SIZE` for the window's frame and the desktop's panels."""
@@ -44,7 +45,7 @@ class DockSizes:
     left_shares: tuple[float, ...]
 
 
-REGULAR = DockSizes(430, 250, (0.42, 0.33, 0.25), (0.28, 0.42, 0.30))
+REGULAR = DockSizes(430, 250, (0.38, 0.30, 0.32), (0.28, 0.42, 0.30))
 """Right: Generate, Layers, Queue | Image history; left: Preview, Condition, History."""
 COMPACT = DockSizes(400, 250, (0.52, 0.48), (0.28, 0.42, 0.30))
 """Right: Generate, then Layers | Queue | Image history as tabs; left as :data:`REGULAR`."""

@@ -23,11 +23,12 @@ from tests.builders import request
 from tests.ui.helpers import main_window, shown
 
 LAPTOP = QRect(0, 0, 1280, 800)
+FULL_HD = QRect(0, 0, 1920, 1080)
 
 
-def on_laptop(window: MainWindow) -> MainWindow:
-    """``window`` fitted to a 1280×800 screen, as at its first launch there."""
-    window.window_layout.fit_to_screen(LAPTOP)
+def on_laptop(window: MainWindow, screen: QRect = LAPTOP) -> MainWindow:
+    """``window`` fitted to a 1280×800 screen (or ``screen``), as at its first launch there."""
+    window.window_layout.fit_to_screen(screen)
     QApplication.processEvents()
     QApplication.processEvents()
     return window
@@ -44,7 +45,8 @@ def seen_in(widget: QWidget, area: QScrollArea) -> bool:
 def test_the_first_window_fits_the_screen_it_opens_on():
     geometry, maximised = first_geometry(LAPTOP)
     assert (geometry, maximised) == (LAPTOP, True)
-    desktop = QRect(0, 0, 1920, 1050)
+    assert first_geometry(QRect(0, 0, 1920, 1050)) == (QRect(0, 0, 1920, 1050), True)
+    desktop = QRect(0, 0, 2560, 1400)
     geometry, maximised = first_geometry(desktop)
     assert not maximised
     assert geometry.size() == DEFAULT_SIZE
@@ -58,10 +60,11 @@ def test_a_rectangle_larger_than_the_screen_is_shrunk_onto_it():
     assert fitted(QRect(10, 20, 300, 200), LAPTOP) == QRect(10, 20, 300, 200)
 
 
-def test_at_1280_by_800_generate_its_button_and_the_canvas_all_show(window):
-    on_laptop(window)
-    assert LAPTOP.contains(window.frameGeometry())
-    assert window.window_layout.compact
+@pytest.mark.parametrize("screen", [LAPTOP, FULL_HD])
+def test_generate_its_button_and_the_canvas_all_show(window, screen):
+    on_laptop(window, screen)
+    assert screen.contains(window.frameGeometry())
+    assert window.window_layout.compact == (screen == LAPTOP)
     area = window.generate_dock.widget()
     assert isinstance(area, QScrollArea)
     assert area.verticalScrollBar().value() == 0
@@ -70,15 +73,16 @@ def test_at_1280_by_800_generate_its_button_and_the_canvas_all_show(window):
                    panel.model_combo, panel.source.mode_combo):
         assert seen_in(widget, area), widget.objectName() or type(widget).__name__
     assert window.statusBar().isVisible()
-    assert LAPTOP.contains(QRect(window.statusBar().mapTo(window, QPoint(0, 0)),
+    assert screen.contains(QRect(window.statusBar().mapTo(window, QPoint(0, 0)),
                                  window.statusBar().size()).translated(window.pos()))
     # The canvas keeps the most room; Layers shows in front of its tabs.
     assert window.canvas.width() > COMPACT.left_width
     assert not window.layers_dock.visibleRegion().isEmpty()
 
 
-def test_at_1280_by_800_the_queue_shows_three_rows(window, runner):
-    on_laptop(window)
+@pytest.mark.parametrize("screen", [LAPTOP, FULL_HD])
+def test_the_queue_shows_three_rows(window, runner, screen):
+    on_laptop(window, screen)
     runner.queue.set_paused(True)  # they wait: three rows
     for prompt in ("a lighthouse", "a cat on a roof", "a barn in snow"):
         runner.submit(request(prompt=prompt))
