@@ -417,13 +417,21 @@ class WindowLayout(QObject):
 
     def fit_restored(self) -> None:
         """A restored window inside its screen's free area; columns that a long message once
-        widened back at their first widths."""
+        widened back at their first widths. A window saved larger than this screen (the last
+        session ran on a bigger monitor) gets this screen's first dock arrangement: the
+        saved one was made for more room."""
         window, available = self.window, self.available
         if not window.isMaximized() and not window.isFullScreen():
             frame = window.frameGeometry()
             inside = fitted(frame, available)
             if inside != frame:
                 set_frame_geometry(window, inside)
+            if inside.size() != frame.size():
+                log.info("The saved window (%dx%d) is larger than this screen: docks at "
+                         "their first places", frame.width(), frame.height())
+                window.restoreState(self.default_state, STATE_VERSION)
+                self.apply_default_sizes()
+                return
         sizes = self.sizes
         widths = (self.columns[0].width(), self.columns[-1].width())
         if any(too_wide(width, first) for width, first in

@@ -138,7 +138,9 @@ def make_window(qtbot, document, runner, updater, models) -> MainWindow:
 def test_a_stored_window_larger_than_the_screen_is_fitted_to_it(qtbot, loop, document, runner,
                                                                 updater, models):
     first = make_window(qtbot, document, runner, updater, models)
+    first.showNormal()
     first.setGeometry(QRect(-200, -100, 2600, 1700))  # the last session had a larger monitor
+    first.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, first.condition_dock)
     first.close()
     second = make_window(qtbot, document, runner, updater, models)
     QApplication.processEvents()
@@ -146,6 +148,8 @@ def test_a_stored_window_larger_than_the_screen_is_fitted_to_it(qtbot, loop, doc
     screen = second.screen().availableGeometry()
     assert screen.size() == QSize(1920, 1080)
     assert screen.contains(second.frameGeometry())
+    # Its docks were placed for a larger window: this screen's first arrangement instead.
+    assert second.dockWidgetArea(second.condition_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     second.close()
 
 
