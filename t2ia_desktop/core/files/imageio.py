@@ -11,28 +11,40 @@ from PIL import Image, PngImagePlugin, UnidentifiedImageError
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.atomic_file import atomic_write, write_target
 from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.pictures.photoshop import is_photoshop_file, open_psd, psd_picture
 
 MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression bomb
 
 
 def open_image(path: str | Path) -> Image.Image:
-    """Open and fully decode an image, or raise BadInput saying why it cannot be used."""
+    """Open and fully decode an image, or raise BadInput saying why it cannot be used.
+
+    A Photoshop file (``.psd``/``.psb``, found by its signature) gives the picture Photoshop
+    shows, read by psd-tools (see :mod:`t2ia_desktop.core.pictures.photoshop`)."""
     file = Path(path)
     if file.is_dir():
         raise BadInput(f"{path} is a folder, not a picture")
     if not file.is_file():
         raise BadInput(f"{path}: no such file")
+    if is_photoshop_file(file):
+        psd = open_psd(file)
+        _check_size(path, psd.width, psd.height)
+        return psd_picture(psd, path)
     try:
         with Image.open(file) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise BadInput(f"{path} is {image.width}×{image.height}, larger than the "
-                               f"{MAX_PIXELS // 1_000_000} megapixel limit")
+            _check_size(path, image.width, image.height)
             image.load()
             return image.copy()
     except BadInput:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise BadInput(f"{path} is not a readable image ({error.__class__.__name__})") from None
+
+
+def _check_size(path: str | Path, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise BadInput(f"{path} is {width}×{height}, larger than the "
+                       f"{MAX_PIXELS // 1_000_000} megapixel limit")
 
 
 def check_output_path(path: str | Path, suffixes: tuple[str, ...] = (".png",)) -> Path:

@@ -18,9 +18,9 @@ from t2ia_desktop.core.files.imageio import open_image
 log = logging.getLogger(__name__)
 
 PHOTO_PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp", "*.tif", "*.tiff", "*.gif",
-                  "*.psd")
-"""The picture files the import dialog offers (a GIF or TIFF gives its first frame, a PSD its
-flattened picture; Layer → Import PSD layers keeps its layers)."""
+                  "*.psd", "*.psb")
+"""The picture files the import dialog offers (a GIF or TIFF gives its first frame, a Photoshop
+file the picture Photoshop shows; File → Import PSD layers keeps its layers)."""
 
 PHOTO_FILTER = f"Pictures ({' '.join(PHOTO_PATTERNS)});;All files (*)"
 

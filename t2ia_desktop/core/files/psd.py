@@ -18,8 +18,9 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.archive import MAX_LAYERS
-from t2ia_desktop.core.files.imageio import MAX_PIXELS, open_image
+from t2ia_desktop.core.files.imageio import MAX_PIXELS
 from t2ia_desktop.core.files.photo import place, to_rgba
+from t2ia_desktop.core.pictures.photoshop import open_psd, psd_picture
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,10 @@ class PsdLayer:
 
 def read_psd(path: str | Path) -> tuple[tuple[int, int], list[PsdLayer]]:
     """The PSD's canvas size and its layers, bottom first; BadInput when it cannot be read."""
-    from psd_tools import PSDImage  # imported here: only PSD imports pay for it
-
     file = Path(path)
     if not file.is_file():
         raise BadInput(f"{path}: no such file")
-    try:
-        psd = PSDImage.open(file)
-    except Exception as error:
-        raise BadInput(f"{path} is not a readable Photoshop file ({error.__class__.__name__})") \
-            from None
+    psd = open_psd(file)
     width, height = psd.width, psd.height
     if width * height > MAX_PIXELS or width < 1 or height < 1:
         raise BadInput(f"{path} is {width}×{height}, outside the "
@@ -89,17 +84,8 @@ def read_psd(path: str | Path) -> tuple[tuple[int, int], list[PsdLayer]]:
 
 
 def _flattened(psd, file: Path) -> Image.Image:
-    """The picture Photoshop saved with the file (Pillow reads it), else psd-tools' own."""
-    try:
-        image = open_image(file)
-    except BadInput:
-        image = None
-    if image is None:
-        try:
-            image = psd.composite()
-        except Exception as error:
-            raise BadInput(f"{file} has no picture that can be read ({error})") from None
-    rgba = to_rgba(image)
+    """The picture Photoshop shows (see :func:`psd_picture`), at the PSD's size."""
+    rgba = to_rgba(psd_picture(psd, file))
     if rgba.size != (psd.width, psd.height):
         rgba = rgba.resize((psd.width, psd.height))
     return rgba

@@ -43,7 +43,7 @@ from t2ia_desktop.ui.layers.panel import LayersPanel
 
 MERGEABLE_KINDS = ("sketch", "paint", "photo", "result")
 """Layers merge down can join (condition and mask layers are not pictures to merge)."""
-PSD_FILTER = "Photoshop files (*.psd);;All files (*)"
+PSD_FILTER = "Photoshop files (*.psd *.psb);;All files (*)"
 
 
 def qimage_to_pixels(image: QImage) -> np.ndarray:
@@ -266,10 +266,8 @@ class LayerActions(QObject):
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime else []
         if files:
             added = []
-            for path in files:
-                if Path(path).suffix.lower() == ".psd":
-                    added += self.import_psd(path)
-                elif (layer := self.import_picture(path)) is not None:
+            for path in files:  # a Photoshop file too: as Photoshop shows it (one picture)
+                if (layer := self.import_picture(path)) is not None:
                     added.append(layer)
             return added
         image = QApplication.clipboard().image()
@@ -289,11 +287,8 @@ class LayerActions(QObject):
 
     def _ask_import(self, fit: bool) -> None:
         path = self.choose_file("Import photo", PHOTO_FILTER)
-        if path:
-            if Path(path).suffix.lower() == ".psd":
-                self.import_psd(path, fit)
-            else:
-                self.import_picture(path, fit)
+        if path:  # a Photoshop file comes flattened, as "Import photo" brings it
+            self.import_picture(path, fit)
 
     def _ask_psd(self) -> None:
         path = self.choose_file("Import PSD layers", PSD_FILTER)
