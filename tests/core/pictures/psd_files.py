@@ -55,3 +55,30 @@ def with_saved_selection(path: Path) -> Path:
     psd.create_pixel_layer(Image.fromarray(opaque, "RGBA"), name="Photo")
     psd.save(path)
     return path
+
+
+def artist_file(path: Path) -> Path:
+    """Paper; a layer with a mask hiding its left half, fill opacity 50 % and opacity 200;
+    a multiply layer clipped to it; a pass-through group at 50 % opacity; a soft-light layer."""
+    from psd_tools.constants import BlendMode
+
+    psd = PSDImage.new("RGB", (W, H))
+    paper = np.zeros((H, W, 3), np.uint8)
+    paper[...] = (240, 230, 200)
+    psd.create_pixel_layer(Image.fromarray(paper, "RGB"), name="Paper")
+    square = Image.new("RGB", (12, 10), (20, 120, 220))
+    masked = psd.create_pixel_layer(square, name="Masked", left=2, top=3, opacity=200)
+    hide_left = np.zeros((10, 12), np.uint8)
+    hide_left[:, 6:] = 255
+    masked.create_mask(Image.fromarray(hide_left))
+    masked.fill_opacity = 128
+    clipped = psd.create_pixel_layer(Image.new("RGB", (20, 6), (250, 0, 0)), name="Clip",
+                                     top=5, blend_mode=BlendMode.MULTIPLY)
+    clipped.clipping = True
+    group = psd.create_group(name="Group", opacity=128)
+    group.create_pixel_layer(square, name="In group", left=10, top=6)
+    group.create_pixel_layer(square, name="In group 2", left=14, top=2)
+    psd.create_pixel_layer(Image.new("RGB", (6, 6), (90, 200, 40)), name="Light",
+                           blend_mode=BlendMode.SOFT_LIGHT)
+    psd.save(path)
+    return path

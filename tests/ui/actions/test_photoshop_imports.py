@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtWidgets import QApplication
 
 from t2ia_desktop.core.files.photo import fit_to_canvas, place_at_size
-from tests.core.pictures.psd_files import as_photoshop_saves, layered
+from tests.core.pictures.psd_files import artist_file, as_photoshop_saves, layered
 from tests.ui.conftest import DOC_HEIGHT, DOC_WIDTH
 
 
@@ -42,3 +42,13 @@ def test_a_photoshop_file_comes_as_one_picture_whichever_way_it_is_brought(qtbot
     seen = np.abs(got[..., :3] * got[..., 3:] - expected[..., :3] * expected[..., 3:]) / 255
     assert seen.max() <= 3
     assert np.abs(got[..., 3] - expected[..., 3]).max() <= 2
+
+
+def test_import_psd_layers_says_what_it_merged_and_left_out(qtbot, window, tmp_path):
+    path = artist_file(tmp_path / "art.psd")
+    window.layer_actions.choose_file = lambda title, filters: str(path)
+    window.layer_actions.import_psd_action.trigger()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Imported 4 layers from art.psd; ")
+    assert "clipping masks merged: Clip into Masked" in message
+    assert "layer masks applied to “Masked”" in message
