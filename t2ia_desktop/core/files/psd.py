@@ -35,8 +35,7 @@ PSD_BLEND_NAMES = {"NORMAL": "normal", "MULTIPLY": "multiply", "SCREEN": "screen
                    "COLOR_DODGE": "color-dodge", "COLOR_BURN": "color-burn",
                    "HARD_LIGHT": "hard-light", "SOFT_LIGHT": "soft-light",
                    "DIFFERENCE": "difference", "EXCLUSION": "exclusion", "HUE": "hue",
-                   "SATURATION": "saturation", "COLOR": "color", "LUMINOSITY": "luminosity",
-                   "LINEAR_DODGE": "plus"}
+                   "SATURATION": "saturation", "COLOR": "color", "LUMINOSITY": "luminosity"}
 """Photoshop blend modes (psd-tools' names) → this app's modes."""
 BLEND_OF_PSD = {name: mode for name, mode in PSD_BLEND_NAMES.items() if mode in BLEND_MODES}
 """The Photoshop blend modes this app draws; the others are read as normal (and said)."""

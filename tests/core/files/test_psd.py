@@ -52,7 +52,7 @@ def test_every_pixel_layer_comes_with_name_offset_opacity_visibility_and_blend(t
     assert not glow.visible
     assert glow.blend_mode == "screen"
     assert np.array_equal(seen(glow.pixels[17:20, 0:4]), seen(square[0:3, 2:6]))
-    assert layers[3].blend_mode == "normal"  # difference: not a mode this app draws
+    assert layers[3].blend_mode == "difference"
 
 
 def test_a_psd_without_layers_gives_its_flattened_picture(tmp_path):
