@@ -63,6 +63,36 @@ class ImageSettings:
     settings: dict[str, Any]
     source: str  # "t2ia" (our JSON), "parameters" (A1111 text) or a key of SOURCE_WORDS
     notes: list[str] = field(default_factory=list)
+    lora_tags: list[tuple[str, float]] = field(default_factory=list)
+    """(name, weight) of the ``<lora:name:weight>`` tags taken out of the prompt."""
+
+
+LORA_SUFFIXES = (".safetensors", ".ckpt", ".pt")
+_LORA_NOTE = "LoRA tags taken out of the prompt"
+
+
+def resolve_loras(found: ImageSettings, folders: list[Path]) -> None:
+    """Put the picture's LoRA tags into its settings as LoRA rows where a file of that name
+    lies in one of ``folders`` (where the artist's LoRAs are); the note says which were found
+    and which were not (no folders: the note asks to add them)."""
+    if not found.lora_tags or not folders:
+        return
+    rows, missing = [], []
+    for name, weight in found.lora_tags:
+        path = next((folder / f"{name}{suffix}" for folder in folders for suffix in LORA_SUFFIXES
+                     if (folder / f"{name}{suffix}").is_file()), None)
+        if path is None:
+            missing.append(f"{name} ({weight:g})")
+        else:
+            rows.append([str(path), weight, True])
+    found.notes = [note for note in found.notes if not note.startswith(_LORA_NOTE)]
+    if rows:
+        found.settings["loras"] = rows
+        found.notes.append("LoRAs from the prompt's tags put in the LoRA list: " + ", ".join(
+            f"{Path(path).stem} ({weight:g})" for path, weight, _ in rows))
+    if missing:
+        found.notes.append(f"{_LORA_NOTE}, no such file beside your LoRAs: "
+                           + ", ".join(missing))
 
 
 def parse_parameters(text: str) -> ImageSettings:
@@ -70,10 +100,11 @@ def parse_parameters(text: str) -> ImageSettings:
     # 1. The prompt, the negative prompt (when there is one) and the settings line
     prompt, negative_prompt, params_line = _split_parameters_text(text)
     notes: list[str] = []
-    prompt = _without_lora_tags(prompt, notes)
+    tags: list[tuple[str, float]] = []
+    prompt = _without_lora_tags(prompt, notes, tags)
     settings: dict[str, Any] = {"prompt": prompt}
     if negative_prompt is not None:
-        settings["negative_prompt"] = _without_lora_tags(negative_prompt, notes)
+        settings["negative_prompt"] = _without_lora_tags(negative_prompt, notes, tags)
     # 2. Each "Name: value" of the settings line that the Generate panel takes
     ignored: list[str] = []
     for key, raw in _PARAM.findall(params_line):
@@ -94,7 +125,7 @@ def parse_parameters(text: str) -> ImageSettings:
         raise BadInput("its parameters text holds no prompt or settings")
     if ignored:
         notes.append("ignored " + ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else ""))
-    return ImageSettings(settings, "parameters", notes)
+    return ImageSettings(settings, "parameters", notes, tags)
 
 
 def _split_parameters_text(text: str) -> tuple[str, str | None, str]:
@@ -115,13 +146,20 @@ def _split_parameters_text(text: str) -> tuple[str, str | None, str]:
     return "\n".join(prompt_lines).strip(), negative, params_line
 
 
-def _without_lora_tags(prompt: str, notes: list[str]) -> str:
-    """``prompt`` without its ``<lora:name:weight>`` tags, which a note names."""
+def _without_lora_tags(prompt: str, notes: list[str],
+                       found: list[tuple[str, float]]) -> str:
+    """``prompt`` without its ``<lora:name:weight>`` tags, which a note names (and ``found``
+    gets, with their weights)."""
     tags = LORA_TAG.findall(prompt)
     if not tags:
         return prompt
+    for name, weight in tags:
+        try:
+            found.append((name.strip(), float(weight) if weight.strip() else 1.0))
+        except ValueError:
+            found.append((name.strip(), 1.0))
     named = ", ".join(f"{name} ({weight or '1'})" for name, weight in tags)
-    notes.append(f"LoRA tags taken out of the prompt: {named} (add them in the LoRA list)")
+    notes.append(f"{_LORA_NOTE}: {named} (add them in the LoRA list)")
     text = re.sub(r"[ \t]+([,.])", r"\1", LORA_TAG.sub("", prompt))
     return re.sub(r"[ \t]{2,}", " ", text).strip(" ,\n")
 

@@ -21,6 +21,7 @@ from t2ia_desktop.core.generation.parameters_text import (
     SOURCE_WORDS,
     ImageSettings,
     read_image_settings,
+    resolve_loras,
 )
 from t2ia_desktop.core.generation.sdxl_extras import WORDS
 from t2ia_desktop.core.generation.settings import GenerationSettings
@@ -85,6 +86,9 @@ class SettingsFromImage(QObject):
             self._tell(f"No settings restored: {error}.")
             return None
         settings = self.generation_settings
+        # LoRA tags are looked for where the artist's LoRAs are
+        resolve_loras(found, list(dict.fromkeys(Path(path).parent for path, _w, _on in
+                                                settings.loras)))
         known = set(settings.to_dict())
         ignored = settings.update_from_dict(found.settings)
         left = sorted({SETTING_WORDS.get(n, n) for n in found.settings

@@ -125,3 +125,21 @@ def test_a_comfyui_picture_names_its_source(qtbot, window, tmp_path):
     window.settings_from_image.open_file(tmp_path / "comfy.png")
     assert window.generate_panel.seed_spin.value() == 7
     assert "from its ComfyUI graph" in window.statusBar().currentMessage()
+
+
+def test_lora_tags_go_to_the_lora_list_when_the_file_is_beside_the_artists_loras(
+        qtbot, window, tmp_path):
+    folder = tmp_path / "loras"
+    folder.mkdir()
+    for name in ("mine", "ink"):
+        (folder / f"{name}.safetensors").write_bytes(b"{}")
+    settings = window.generate_panel.settings
+    settings.loras = ((str(folder / "mine.safetensors"), 1.0, True),)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a fox <lora:ink:0.6> <lora:gone:1>\nSteps: 9, Seed: 3")
+    Image.new("RGB", (16, 16)).save(tmp_path / "tags.png", pnginfo=info)
+    window.settings_from_image.open_file(tmp_path / "tags.png")
+    assert settings.loras == ((str(folder / "ink.safetensors"), 0.6, True),)
+    message = window.statusBar().currentMessage()
+    assert "LoRAs from the prompt's tags put in the LoRA list: ink (0.6)" in message
+    assert "no such file beside your LoRAs: gone (1)" in message
