@@ -5,9 +5,10 @@ Every layer becomes a layer of its own on the PSD's canvas, with its name, opaci
 its layer mask and vector mask, fill opacity, the clipping masks above it, and the layer effects
 psd-tools draws (colour, gradient and pattern overlays, strokes). A group whose opacity or blend
 mode changes how its layers mix (not pass-through at full opacity) becomes one layer with the
-group's look. What cannot be a layer here is said, by layer name: adjustment layers (their look
-is in the flattened picture Import photo brings), effects psd-tools does not draw (shadows,
-glows, bevels, satin), blend modes this app does not draw (read as normal).
+group's look. An adjustment layer at the top level becomes one layer with the look of it and
+everything below it (the layers below are kept, hidden). What cannot be kept is said, by layer
+name: adjustment layers inside groups, effects psd-tools does not draw (shadows, glows, bevels,
+satin), blend modes this app does not draw (read as normal).
 A layer that is opaque everywhere is a *photo*, else *paint*. A PSD without layers gives its
 flattened picture as one photo layer.
 """
@@ -108,17 +109,18 @@ class _Reader:
         self.effects: dict[str, list[str]] = {}
         self.modes: dict[str, list[str]] = {}
         self.mixing: list[str] = []
+        self.merged: list[str] = []
 
     def read(self, group, visible: bool) -> None:
         for node in group:  # psd-tools lists a group's layers bottom first
             if node.clipping and not node.is_group():
                 continue  # drawn into the layer it clips to (see _add)
             shown = visible and node.visible
-            if node.kind in ("brightnesscontrast", "curves", "exposure", "levels", "huesaturation",
-                             "vibrance", "colorbalance", "blackandwhite", "photofilter",
-                             "channelmixer", "colorlookup", "invert", "posterize", "threshold",
-                             "selectivecolor", "gradientmap"):
-                self.adjustments.append(node.name)
+            if _is_adjustment(node):
+                if group is self.psd and shown:
+                    self._merge_below(node)
+                else:
+                    self.adjustments.append(node.name)
             elif node.is_group():
                 if _keeps_layers(node):
                     self.read(node, shown)
@@ -147,6 +149,21 @@ class _Reader:
         self.layers.append(PsdLayer(name, pixels, min(1.0, max(0.0, node.opacity / 255)),
                                     shown, mode))
 
+    def _merge_below(self, node) -> None:
+        """An adjustment layer at the top level drawn into one layer with every layer below it
+        (as Photoshop shows them); the layers below stay, hidden, for the artist to rework."""
+        order = list(self.psd.descendants())
+        below = {id(layer) for layer in order[:next(
+            index for index, layer in enumerate(order) if layer is node) + 1]}
+        pixels = self._render(self.psd, lambda layer: id(layer) in below and layer.is_visible())
+        if pixels is None:
+            self.adjustments.append(node.name)
+            return
+        for layer in self.layers:
+            layer.visible = False
+        self.merged.append(node.name)
+        self.layers.append(PsdLayer(f"{node.name or 'Adjustment'} (merged)", pixels))
+
     def _remember(self, node, name: str) -> None:
         """Note what of ``node``'s look was rendered into its pixels or left out."""
         clipped = [layer.name for layer in getattr(node, "clip_layers", [])]
@@ -164,37 +181,41 @@ class _Reader:
             if kind not in EFFECTS_DRAWN:
                 self.effects.setdefault(_words(type(effect).__name__), []).append(name)
 
-    def _render(self, node) -> np.ndarray | None:
+    def _render(self, node, shown=None) -> np.ndarray | None:
         """``node`` as psd-tools draws it alone (masks, fill opacity, clipping, effects) at full
-        opacity on the PSD's canvas, straight RGBA; None when it paints nothing."""
-        record = node._record
-        opacity = record.opacity
-        record.opacity = 255  # the app draws the layer's opacity itself
+        opacity on the PSD's canvas, straight RGBA; None when it paints nothing. ``shown``
+        picks the layers drawn (by default ``node`` and the visible layers in it)."""
+        shown = shown or (lambda layer: layer is node or layer.visible)
+        record = getattr(node, "_record", None) if node is not self.psd else None
+        opacity = record.opacity if record is not None else None
+        if record is not None:
+            record.opacity = 255  # the app draws the layer's opacity itself
         try:
-            image = self._draw(node)
+            image = self._draw(node, shown)
             if image is not None and image.mode not in ("RGBA", "LA"):
-                image = self._with_alpha(node, image)  # CMYK without a profile: no alpha
+                image = self._with_alpha(node, image, shown)  # CMYK without a profile
         finally:
-            record.opacity = opacity
+            if record is not None:
+                record.opacity = opacity
         if image is None:
             return None
         pixels = np.array(to_rgba(image), dtype=np.uint8)
         pixels[pixels[..., 3] == 0] = 0  # psd-tools leaves white under full transparency
         return pixels if pixels[..., 3].any() else None
 
-    def _draw(self, node) -> Image.Image | None:
+    def _draw(self, node, shown) -> Image.Image | None:
         from psd_tools.composite import composite_pil
 
-        return composite_pil(node, 1.0, 0.0, (0, 0, self.psd.width, self.psd.height),
-                             lambda layer: layer is node or layer.visible, False)
+        return composite_pil(node, 1.0, 0.0, (0, 0, self.psd.width, self.psd.height), shown,
+                             False)
 
-    def _with_alpha(self, node, image: Image.Image) -> Image.Image:
+    def _with_alpha(self, node, image: Image.Image, shown) -> Image.Image:
         """``image`` (psd-tools' colour) with the alpha psd-tools' compositor computed."""
         from psd_tools.composite import composite
 
         _colour, _shape, alpha = composite(
             node, color=1.0, alpha=0.0, viewport=(0, 0, self.psd.width, self.psd.height),
-            layer_filter=lambda layer: layer is node or layer.visible)
+            layer_filter=shown)
         rgba = to_rgba(image)
         rgba.putalpha(Image.fromarray(
             np.clip(np.rint(alpha[..., 0] * 255), 0, 255).astype(np.uint8), "L"))
@@ -216,16 +237,27 @@ class _Reader:
             notes.append(f"{effect} effects left out (not drawn here) on " + _names(names))
         for mode, names in self.modes.items():
             notes.append(f"blend mode {mode} read as normal on " + _names(names))
+        if self.merged:
+            notes.append("adjustment layers drawn into one layer with the layers below them "
+                         "(those are kept, hidden): " + _names(self.merged))
         if self.adjustments:
-            notes.append("adjustment layers left out (Import photo brings the flattened "
-                         "picture with them): " + _names(self.adjustments))
+            notes.append("adjustment layers inside groups or hidden left out (Import photo "
+                         "brings the flattened picture with them): " + _names(self.adjustments))
         return notes
 
 
+def _is_adjustment(node) -> bool:
+    from psd_tools.api.layers import AdjustmentLayer
+
+    return isinstance(node, AdjustmentLayer)
+
+
 def _keeps_layers(group) -> bool:
-    """Whether a group's layers can come as they are: pass-through at full opacity, no mask."""
+    """Whether a group's layers can come as they are: pass-through at full opacity, no mask,
+    no adjustment layer (which would change what lies below the group)."""
     return (getattr(group.blend_mode, "name", "") == "PASS_THROUGH" and group.opacity == 255
-            and not group.has_mask() and not group.has_vector_mask())
+            and not group.has_mask() and not group.has_vector_mask()
+            and not any(_is_adjustment(layer) for layer in group.descendants()))
 
 
 def _hides_something(node) -> bool:

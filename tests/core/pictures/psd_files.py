@@ -82,3 +82,17 @@ def artist_file(path: Path) -> Path:
                            blend_mode=BlendMode.SOFT_LIGHT)
     psd.save(path)
     return path
+
+
+def with_invert_adjustment(path: Path) -> Path:
+    """Paper, an Invert adjustment layer over it, and paint above that. psd-tools writes no
+    adjustment layers: a pixel layer is given the Invert block (no data), as Photoshop marks one."""
+    from psd_tools.constants import Tag
+
+    psd = PSDImage.new("RGB", (W, H))
+    psd.create_pixel_layer(Image.new("RGB", (W, H), (200, 50, 20)), name="Paper")
+    invert = psd.create_pixel_layer(Image.new("RGB", (W, H)), name="Invert 1")
+    invert._record.tagged_blocks.set_data(Tag.INVERT)
+    psd.create_pixel_layer(Image.fromarray(gradient_layer(), "RGBA"), name="Paint")
+    psd.save(path)
+    return path

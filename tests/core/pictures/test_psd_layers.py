@@ -11,7 +11,13 @@ from psd_tools import PSDImage
 from t2ia_desktop.core.document.composite import composite
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.files.psd import read_psd
-from tests.core.pictures.psd_files import H, W, artist_file, gradient_layer
+from tests.core.pictures.psd_files import (
+    H,
+    W,
+    artist_file,
+    gradient_layer,
+    with_invert_adjustment,
+)
 
 TOLERANCE = 2
 """Levels the imported layers, composited by the app, may differ from psd-tools' render."""
@@ -57,3 +63,16 @@ def test_a_16_bit_cmyk_file_keeps_its_layers_transparency(tmp_path):
     assert np.abs(paint.pixels[..., 3].astype(int) - gradient_layer()[..., 3]).max() <= 1
     opaque = paint.pixels[:, -1].astype(int)
     assert np.abs(opaque[:, :3] - (200, 50, 20)).max() <= 2
+
+
+def test_an_adjustment_layer_is_merged_with_what_lies_below_it(tmp_path):
+    path = with_invert_adjustment(tmp_path / "adjusted.psd")
+    assert [layer.kind for layer in PSDImage.open(path)] == ["pixel", "invert", "pixel"]
+    contents = read_psd(path)
+    assert [(layer.name, layer.visible) for layer in contents.layers] == [
+        ("Paper", False), ("Invert 1 (merged)", True), ("Paint", True)]
+    reference = np.asarray(PSDImage.open(path).composite(ignore_preview=True).convert("RGBA"),
+                           dtype=np.int32)
+    assert np.abs(app_composite(contents.layers) - reference).max() <= TOLERANCE
+    assert np.abs(contents.layers[1].pixels[0, 0, :3].astype(int) - (55, 205, 235)).max() <= 1
+    assert any("“Invert 1”" in note and "kept, hidden" in note for note in contents.notes)
