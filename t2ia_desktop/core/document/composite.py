@@ -68,10 +68,47 @@ def _blend(colour: np.ndarray, alpha: np.ndarray, pixels: np.ndarray, opacity: f
         mixed = np.minimum(sca * da, dca * sa)
     elif mode == "lighten":
         mixed = np.maximum(sca * da, dca * sa)
+    elif mode == "plus":  # Porter-Duff plus (svg:plus, QPainter's Plus): sums, clamped
+        colour[...] = np.minimum(sca + dca, 1)
+        alpha[...] = np.minimum(sa + da, 1)
+        return
+    elif mode in _SEPARABLE:
+        source = np.divide(sca, sa, out=np.zeros_like(sca), where=sa > 0)
+        backdrop = np.divide(dca, da, out=np.zeros_like(dca), where=da > 0)
+        mixed = sa * da * np.clip(_SEPARABLE[mode](backdrop, source), 0, 1)
     else:
         raise ValueError(f"unknown blend mode {mode!r}")
     colour[...] = mixed + outside
     alpha[...] = sa + da - sa * da
+
+
+def _colour_dodge(cb: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    room = 1 - cs
+    out = np.minimum(1, np.divide(cb, room, out=np.ones_like(cb), where=room > 0))
+    return np.where(cb <= 0, 0, out)
+
+
+def _colour_burn(cb: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    out = 1 - np.minimum(1, np.divide(1 - cb, cs, out=np.ones_like(cb), where=cs > 0))
+    return np.where(cb >= 1, 1, out)
+
+
+def _hard_light(cb: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    doubled = 2 * cs
+    return np.where(cs <= 0.5, cb * doubled, cb + (doubled - 1) - cb * (doubled - 1))
+
+
+def _soft_light(cb: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    d = np.where(cb <= 0.25, ((16 * cb - 12) * cb + 4) * cb, np.sqrt(cb))
+    return np.where(cs <= 0.5, cb - (1 - 2 * cs) * cb * (1 - cb), cb + (2 * cs - 1) * (d - cb))
+
+
+_SEPARABLE = {
+    "color-dodge": _colour_dodge, "color-burn": _colour_burn, "hard-light": _hard_light,
+    "soft-light": _soft_light, "difference": lambda cb, cs: np.abs(cs - cb),
+    "exclusion": lambda cb, cs: cs + cb - 2 * cs * cb,
+}
+"""W3C Compositing's separable blend functions B(Cb, Cs) on straight colour."""
 
 
 def _over(colour: np.ndarray, alpha: np.ndarray, pixels: np.ndarray, opacity: float) -> None:

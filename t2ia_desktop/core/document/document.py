@@ -24,8 +24,12 @@ from t2ia_desktop.core.document.generation_area import (
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
 
 LayerKind = Literal["sketch", "paint", "photo", "condition", "result", "mask"]
-BlendMode = Literal["normal", "multiply", "screen", "overlay", "darken", "lighten"]
-BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "overlay", "darken", "lighten")
+BlendMode = Literal["normal", "multiply", "screen", "overlay", "darken", "lighten",
+                    "color-dodge", "color-burn", "hard-light", "soft-light", "difference",
+                    "exclusion", "plus"]
+BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "overlay", "darken", "lighten",
+                                "color-dodge", "color-burn", "hard-light", "soft-light",
+                                "difference", "exclusion", "plus")
 SOURCE_KINDS = ("sketch", "paint", "photo")
 """Layers a detector can read, and that selecting makes the brush's layer."""
 """How a layer mixes with what lies below it (the W3C compositing formulas Qt and ORA share)."""

@@ -27,6 +27,7 @@ from PIL import Image
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files import atomic_file, fastpng
+from t2ia_desktop.core.pictures.pixels import to_rgba as pixels_to_rgba
 
 MAX_SIDE = 16384
 """Largest width or height of a canvas or layer image read from a file."""
@@ -310,13 +311,9 @@ class ArchiveReader:
 
 
 def to_rgba(image: Image.Image) -> Image.Image:
-    """Straight 8-bit RGBA from any mode Pillow reads (16-bit grey scaled, not clipped)."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
-        grey = np.asarray(image).astype(np.uint32) >> 8
-        image = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L")
-    elif image.mode == "F":
-        image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), "L")
-    return image if image.mode == "RGBA" else image.convert("RGBA")
+    """Straight 8-bit RGBA from any mode Pillow reads: 16-bit grey scaled, not clipped, and a
+    transparent colour key kept (see :func:`t2ia_desktop.core.pictures.pixels.to_rgba`)."""
+    return pixels_to_rgba(image)
 
 
 def _png_limit(width: int, height: int) -> int:

@@ -11,28 +11,56 @@ from PIL import Image, PngImagePlugin, UnidentifiedImageError
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.atomic_file import atomic_write, write_target
 from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.pictures.photoshop import is_photoshop_file, open_psd, psd_picture
 
 MAX_PIXELS = 16384 * 16384  # well above any canvas, well below a decompression bomb
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard: the same limit, said in our words
 
 
 def open_image(path: str | Path) -> Image.Image:
-    """Open and fully decode an image, or raise BadInput saying why it cannot be used."""
+    """Open and fully decode an image, or raise BadInput saying why it cannot be used.
+
+    A Photoshop file (``.psd``/``.psb``, found by its signature) gives the picture Photoshop
+    shows, read by psd-tools (see :mod:`t2ia_desktop.core.pictures.photoshop`)."""
     file = Path(path)
     if file.is_dir():
         raise BadInput(f"{path} is a folder, not a picture")
     if not file.is_file():
         raise BadInput(f"{path}: no such file")
+    if is_photoshop_file(file):
+        psd = open_psd(file)
+        _check_size(path, psd.width, psd.height)
+        return psd_picture(psd, path)
     try:
         with Image.open(file) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise BadInput(f"{path} is {image.width}×{image.height}, larger than the "
-                               f"{MAX_PIXELS // 1_000_000} megapixel limit")
+            _check_size(path, image.width, image.height)
             image.load()
             return image.copy()
     except BadInput:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise BadInput(f"{path} is not a readable image ({error.__class__.__name__})") from None
+    except Image.DecompressionBombError:
+        raise BadInput(f"{path} is larger than the {MAX_PIXELS // 1_000_000} megapixel "
+                       "limit") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise BadInput(f"{path} is not a readable image: {unreadable_reason(error)}") from None
+
+
+def unreadable_reason(error: BaseException) -> str:
+    """Why Pillow could not read a picture, in the artist's words with Pillow's reason kept."""
+    reason = str(error).strip()
+    if isinstance(error, UnidentifiedImageError):
+        return "its format is not one this app reads, or it is not a picture"
+    if "truncated" in reason or "broken data stream" in reason:
+        return f"the file is damaged or incomplete ({reason}); save or download it again"
+    if not reason:
+        return f"Pillow gave no reason ({error.__class__.__name__})"
+    return f"{reason}; save it again as PNG or JPEG"
+
+
+def _check_size(path: str | Path, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise BadInput(f"{path} is {width}×{height}, larger than the "
+                       f"{MAX_PIXELS // 1_000_000} megapixel limit")
 
 
 def check_output_path(path: str | Path, suffixes: tuple[str, ...] = (".png",)) -> Path:

@@ -4,10 +4,13 @@ An ``.ora`` is a zip: ``mimetype`` (``image/openraster``, stored first, uncompre
 ``stack.xml`` (the layer stack, top first), ``data/*.png`` (one PNG per layer),
 ``Thumbnails/thumbnail.png`` (at most 256 px) and ``mergedimage.png`` (the flattened picture).
 Export writes every layer at the canvas origin with its name, opacity, visibility and blend mode
-(``svg:src-over``, ``svg:multiply``, ``svg:screen``…; other operators read as normal). Import
+(``svg:src-over``, ``svg:multiply``, ``svg:screen``, ``svg:color-dodge``, ``svg:plus``…). Import
 reads any stack: groups are flattened into the list (their offsets, opacity and visibility
-carried down), each layer is placed at its x/y offset and becomes a
-*photo* layer if it is opaque everywhere, else a *paint* layer.
+carried down), each layer is placed at its x/y offset and becomes a *photo* layer if it is
+opaque everywhere, else a *paint* layer. The spec's non-separable operators (``svg:hue``,
+``svg:saturation``, ``svg:color``, ``svg:luminosity``), which the canvas cannot draw, and
+operators outside the spec are read as normal and named in the import's notes. A MyPaint
+background layer's tile (``background_tile``) is repeated over the whole canvas.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from t2ia_desktop.core.files.archive import (
     encoding_pool,
 )
 
-__all__ = ["MIMETYPE", "THUMBNAIL_SIZE", "export_ora", "flatten", "import_ora"]
+__all__ = ["MIMETYPE", "THUMBNAIL_SIZE", "export_ora", "flatten", "import_ora", "read_ora"]
 
 MIMETYPE = "image/openraster"
 SPEC_VERSION = "0.0.5"
@@ -44,8 +47,13 @@ THUMBNAIL_SIZE = 256
 _MAX_DEPTH = 64
 COMPOSITE_OPS = {"normal": "svg:src-over", "multiply": "svg:multiply",
                  "screen": "svg:screen", "overlay": "svg:overlay", "darken": "svg:darken",
-                 "lighten": "svg:lighten"}
+                 "lighten": "svg:lighten", "color-dodge": "svg:color-dodge",
+                 "color-burn": "svg:color-burn", "hard-light": "svg:hard-light",
+                 "soft-light": "svg:soft-light", "difference": "svg:difference",
+                 "exclusion": "svg:exclusion", "plus": "svg:plus"}
 """Layer blend modes as OpenRaster composite-op names; others read as normal."""
+BACKGROUND_TILE = ("background_tile", "{http://mypaint.org/ns/openraster}background-tile")
+"""Where MyPaint names a background layer's repeating tile."""
 BLEND_OF_OP = {op: mode for mode, op in COMPOSITE_OPS.items()}
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -87,6 +95,13 @@ def export_ora(document: Document, path: str | Path) -> None:
 
 def import_ora(path: str | Path) -> Document:
     """Read an OpenRaster file into a new document; bad input raises :class:`BadInput`."""
+    return read_ora(path)[0]
+
+
+def read_ora(path: str | Path) -> tuple[Document, list[str]]:
+    """:func:`import_ora`, and notes on what was read differently (blend modes read as normal,
+    by layer name)."""
+    notes: list[str] = []
     with ArchiveReader(path, "an OpenRaster file") as archive:
         root = _stack_of_openraster(archive)
         width = _size_attribute(archive, root, "w")
@@ -95,8 +110,8 @@ def import_ora(path: str | Path) -> Document:
             raise archive.bad(f"its canvas is {width}×{height}, larger than the "
                               f"{MAX_IMAGE_PIXELS // 1_000_000} megapixel limit")
         bottom_first = _layer_entries(archive, root, width, height)
-        document = _document(archive, bottom_first, width, height)
-    return document
+        document = _document(archive, bottom_first, width, height, notes)
+    return document, notes
 
 
 def _stack_of_openraster(archive: ArchiveReader) -> ET.Element:
@@ -131,8 +146,10 @@ def _layer_entries(archive: ArchiveReader, root: ET.Element, width: int,
     return list(reversed(entries))
 
 
-def _document(archive: ArchiveReader, bottom_first: list, width: int, height: int) -> Document:
-    """A document of the layers' images, each placed at its offset on the canvas."""
+def _document(archive: ArchiveReader, bottom_first: list, width: int, height: int,
+              notes: list[str]) -> Document:
+    """A document of the layers' images, each placed at its offset on the canvas (a background
+    tile repeated over it); ``notes`` gets the blend modes read as normal."""
     names = [element.get("name") or f"Layer {number}"
              for number, (element, *_) in enumerate(bottom_first, 1)]
     for name, (element, *_) in zip(names, bottom_first, strict=True):
@@ -144,16 +161,29 @@ def _document(archive: ArchiveReader, bottom_first: list, width: int, height: in
     document = Document(width, height)
     selected = None
     placed = zip(names, images, bottom_first, strict=True)
+    as_normal: dict[str, list[str]] = {}
     for name, image, (element, x, y, opacity, visible) in placed:
-        pixels = _placed(image, x, y, width, height)
+        tile = next((element.get(key) for key in BACKGROUND_TILE if element.get(key)), None)
+        if tile:
+            pixels = _tiled(archive.rgba(tile, f"background tile of {name[:40]!r}"), width,
+                            height)
+        else:
+            pixels = _placed(image, x, y, width, height)
         kind = "photo" if pixels[..., 3].min() == 255 else "paint"
+        op = element.get("composite-op", "svg:src-over")
+        if op not in BLEND_OF_OP:
+            as_normal.setdefault(op.removeprefix("svg:")[:40], []).append(name)
         layer = Layer(name, kind, pixels, visible=visible, opacity=opacity,
-                      blend_mode=BLEND_OF_OP.get(element.get("composite-op", ""), "normal"))
+                      blend_mode=BLEND_OF_OP.get(op, "normal"))
         document.add_layer(layer)
         if element.get("selected") == "true":
             selected = layer
     if selected is not None:
         document.active = selected
+    for op, names in as_normal.items():
+        shown = ", ".join(f"“{name[:40]}”" for name in names[:6])
+        more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+        notes.append(f"blend mode {op} read as normal (not drawn here) on {shown}{more}")
     return document
 
 
@@ -220,6 +250,13 @@ def _opacity(archive: ArchiveReader, element: ET.Element, where: str) -> float:
     if not math.isfinite(value):
         raise archive.bad(f"{where} has an opacity of {text[:20]!r}")
     return min(1.0, max(0.0, value))  # writers round: 1.0000001 means 1
+
+
+def _tiled(tile: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``tile`` repeated from the canvas origin to cover ``width``×``height``."""
+    rows = -(-height // tile.shape[0])
+    columns = -(-width // tile.shape[1])
+    return np.ascontiguousarray(np.tile(tile, (rows, columns, 1))[:height, :width])
 
 
 def _placed(image: np.ndarray, x: int, y: int, width: int, height: int) -> np.ndarray:

@@ -12,21 +12,26 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.imageio import open_image
+from t2ia_desktop.core.pictures.colour import to_srgb
+from t2ia_desktop.core.pictures.pixels import to_rgba
+
+__all__ = ["PHOTO_FILTER", "PHOTO_PATTERNS", "fit_to_canvas", "load_photo", "photo_name",
+           "place", "place_at_size", "to_rgba"]
 
 log = logging.getLogger(__name__)
 
 PHOTO_PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp", "*.tif", "*.tiff", "*.gif",
-                  "*.psd")
-"""The picture files the import dialog offers (a GIF or TIFF gives its first frame, a PSD its
-flattened picture; Layer → Import PSD layers keeps its layers)."""
+                  "*.psd", "*.psb")
+"""The picture files the import dialog offers (a GIF or TIFF gives its first frame, a Photoshop
+file the picture Photoshop shows; File → Import PSD layers keeps its layers)."""
 
 PHOTO_FILTER = f"Pictures ({' '.join(PHOTO_PATTERNS)});;All files (*)"
 
 
 def load_photo(path: str | Path) -> Image.Image:
-    """Open a picture file upright (EXIF orientation applied) as 8-bit RGBA.
+    """Open a picture file upright (EXIF orientation applied) as 8-bit sRGB RGBA (an embedded
+    colour profile converted, transparency kept).
 
     Raises :class:`BadInput` with a reason the artist can act on when it cannot be used.
     """
@@ -35,26 +40,7 @@ def load_photo(path: str | Path) -> Image.Image:
         image = ImageOps.exif_transpose(image) or image
     except Exception as error:
         log.warning("%s: orientation not applied (%s)", path, error)
-    return to_rgba(image)
-
-
-def to_rgba(image: Image.Image) -> Image.Image:
-    """8-bit straight RGBA from any Pillow mode; 16-bit and float greys are scaled, not clipped."""
-    if image.width == 0 or image.height == 0:
-        raise BadInput(f"the picture is empty ({image.width}×{image.height} pixels)")
-    mode = image.mode
-    if mode.startswith("I") or mode == "F":
-        values = np.nan_to_num(np.asarray(image, dtype=np.float64))
-        if mode.startswith("I;16") or (mode == "I" and values.max() > 255):
-            values = values / 257.0
-        elif mode == "F" and values.max() <= 1.0:
-            values = values * 255.0
-        image = Image.fromarray(np.clip(values + 0.5, 0, 255).astype(np.uint8), "L")
-    try:
-        return image.convert("RGBA")
-    except ValueError:
-        raise BadInput(f"pictures in Pillow's {mode} mode cannot be read; save the picture as "
-                       "PNG or JPEG and try again") from None
+    return to_rgba(to_srgb(image))
 
 
 def fit_to_canvas(image: Image.Image, width: int, height: int) -> np.ndarray:

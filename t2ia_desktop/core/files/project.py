@@ -25,7 +25,7 @@ A project is a zip archive::
     layers          bottom first, each:
       id, name, kind ("sketch", "paint", "photo", "condition", "result", "mask"),
       visible, opacity (0..1), image (the entry of its PNG),
-      blend_mode    "normal", "multiply", "screen", "overlay", "darken" or "lighten"
+      blend_mode    one of document.BLEND_MODES ("normal", "multiply", … "plus")
                     (absent: normal), locked (absent: false)
       condition     null or every ConditionSettings field (condition, source_id, params,
                     conditioning_scale, enabled, detached, error)

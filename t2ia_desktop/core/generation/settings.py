@@ -38,8 +38,8 @@ from t2ia_desktop.core.image_history.query import SETTINGS_FROM_REQUEST
 
 SETTINGS_VERSION = 1
 """The version :meth:`GenerationSettings.to_dict` writes; older dicts (no version) read as 1."""
-MAX_SEED = 2**31 - 1
-"""The largest seed the panel's spin box can show (Qt spin boxes hold 32-bit ints)."""
+MAX_SEED = 2**32 - 1
+"""The largest seed: A1111's (and ComfyUI's common) range, which the panel's seed box shows."""
 MAX_BATCH = 100
 """The most jobs one Generate queues (Batch)."""
 STEPS_RANGE = (1, 150)

@@ -43,7 +43,7 @@ from t2ia_desktop.ui.layers.panel import LayersPanel
 
 MERGEABLE_KINDS = ("sketch", "paint", "photo", "result")
 """Layers merge down can join (condition and mask layers are not pictures to merge)."""
-PSD_FILTER = "Photoshop files (*.psd);;All files (*)"
+PSD_FILTER = "Photoshop files (*.psd *.psb);;All files (*)"
 
 
 def qimage_to_pixels(image: QImage) -> np.ndarray:
@@ -96,8 +96,8 @@ class LayerActions(QObject):
             "canvas pixel)", lambda: self._ask_import(fit=False))
         self.import_psd_action = self._action(
             "Import PSD layers…", None,
-            "Add every layer of a Photoshop file, with names, opacity, visibility and blend "
-            "modes, fitted to the canvas", self._ask_psd)
+            "Add every layer of a Photoshop file, with names, opacity, visibility, blend "
+            "modes, masks and clipping masks, fitted to the canvas", self._ask_psd)
 
     def _action(self, text: str, shortcut, tip: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self.parent_widget)
@@ -229,16 +229,18 @@ class LayerActions(QObject):
         return layer
 
     def import_psd(self, path: str | Path, fit: bool = True) -> list[Layer]:
-        """Every pixel layer of a Photoshop file, bottom first, above the bottom layers' place;
-        fitted to the canvas as a whole (or at its size). One undo step."""
+        """Every layer of a Photoshop file, bottom first, above the bottom layers' place;
+        fitted to the canvas as a whole (or at its size). One undo step; the message says what
+        of the file's look was merged into layers or left out."""
         try:
-            (psd_width, psd_height), psd_layers = read_psd(path)
+            contents = read_psd(path)
         except BadInput as error:
             self.message.emit(f"Cannot import the Photoshop file: {error}")
             return []
-        width, height = self.document.width, self.document.height
+        (psd_width, psd_height), width, height = contents.size, self.document.width, \
+            self.document.height
         layers = []
-        for psd_layer in psd_layers:
+        for psd_layer in contents.layers:
             image = Image.fromarray(psd_layer.pixels, "RGBA")
             if (psd_width, psd_height) == (width, height):
                 pixels = psd_layer.pixels.copy()
@@ -255,8 +257,9 @@ class LayerActions(QObject):
                 self.edits.add_layer(layer, index, f"Import {layer.name}")
         if layers:
             self.layers.select(layers[-1])
-        self.message.emit(f"Imported {len(layers)} layer{'s' if len(layers) != 1 else ''} "
-                          f"from {Path(path).name}.")
+        text = (f"Imported {len(layers)} layer{'s' if len(layers) != 1 else ''} from "
+                f"{Path(path).name}")
+        self.message.emit(text + "".join(f"; {note}" for note in contents.notes) + ".")
         return layers
 
     def paste(self) -> list[Layer]:
@@ -266,10 +269,8 @@ class LayerActions(QObject):
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime else []
         if files:
             added = []
-            for path in files:
-                if Path(path).suffix.lower() == ".psd":
-                    added += self.import_psd(path)
-                elif (layer := self.import_picture(path)) is not None:
+            for path in files:  # a Photoshop file too: as Photoshop shows it (one picture)
+                if (layer := self.import_picture(path)) is not None:
                     added.append(layer)
             return added
         image = QApplication.clipboard().image()
@@ -289,11 +290,8 @@ class LayerActions(QObject):
 
     def _ask_import(self, fit: bool) -> None:
         path = self.choose_file("Import photo", PHOTO_FILTER)
-        if path:
-            if Path(path).suffix.lower() == ".psd":
-                self.import_psd(path, fit)
-            else:
-                self.import_picture(path, fit)
+        if path:  # a Photoshop file comes flattened, as "Import photo" brings it
+            self.import_picture(path, fit)
 
     def _ask_psd(self) -> None:
         path = self.choose_file("Import PSD layers", PSD_FILTER)

@@ -25,7 +25,7 @@ from t2ia_desktop.core.document.composite import active_result, flatten
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.files.imageio import save_png
-from t2ia_desktop.core.files.ora import export_ora, import_ora
+from t2ia_desktop.core.files.ora import export_ora, read_ora
 from t2ia_desktop.core.files.project import SUFFIX, load_project, save_project
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.session import Session
@@ -237,10 +237,11 @@ class ProjectFiles(QObject):
         if not confirmed and not self.confirm_discard():
             return False
         path = Path(path)
+        notes: list[str] = []
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             if path.suffix.lower() == ".ora":
-                document, settings = import_ora(path), {}
+                (document, notes), settings = read_ora(path), {}
             else:
                 document, settings = load_project(path)
         except T2IAError as error:
@@ -261,6 +262,9 @@ class ProjectFiles(QObject):
         text = f"Opened {path}."
         if not project:
             text += " Save keeps it as a t2ia project (Save as… for its name)."
+        if notes:
+            joined = "; ".join(notes)
+            text += f" {joined[0].upper()}{joined[1:]}."
         if ignored:
             text += f" Some settings could not be used here: {', '.join(ignored)}."
         self.say(text)

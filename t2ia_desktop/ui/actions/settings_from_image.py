@@ -1,7 +1,8 @@
 """File → Open settings from image…, and a picture dropped on the Generate panel.
 
-Either fills the Generate panel from what the picture carries: our request JSON, or else an
-A1111 ``parameters`` text. The status bar says what came back and what did not (values the
+Either fills the Generate panel from what the picture carries: our request JSON, an A1111
+``parameters`` text, or ComfyUI's, InvokeAI's, NovelAI's or Fooocus' settings.
+The status bar says what came back and what did not (values the
 panel cannot take, fields it does not know); a picture without settings gets a clear message
 and the panel stays as it was.
 """
@@ -16,7 +17,12 @@ from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFileDialog, QMenu, QWidget
 
 from t2ia_desktop.core.errors import BadInput
-from t2ia_desktop.core.generation.parameters_text import ImageSettings, read_image_settings
+from t2ia_desktop.core.generation.parameters_text import (
+    SOURCE_WORDS,
+    ImageSettings,
+    read_image_settings,
+    resolve_loras,
+)
 from t2ia_desktop.core.generation.sdxl_extras import WORDS
 from t2ia_desktop.core.generation.settings import GenerationSettings
 
@@ -44,8 +50,9 @@ class SettingsFromImage(QObject):
         self.parent_widget = parent
         self.action = QAction("Open settings from &image…", parent)
         self.action.setToolTip("Fill the Generate panel with the settings a picture was made "
-                               "with (t2ia desktop or A1111 PNGs); you can also drop the "
-                               "picture on the Generate panel")
+                               "with (t2ia desktop, A1111, ComfyUI, InvokeAI, NovelAI or "
+                               "Fooocus pictures); you can also drop the picture on the "
+                               "Generate panel")
         self.action.triggered.connect(self.open_dialog)
         self.choose_file = self._ask_file
         self.last_message = ""
@@ -79,12 +86,15 @@ class SettingsFromImage(QObject):
             self._tell(f"No settings restored: {error}.")
             return None
         settings = self.generation_settings
+        # LoRA tags are looked for where the artist's LoRAs are
+        resolve_loras(found, list(dict.fromkeys(Path(path).parent for path, _w, _on in
+                                                settings.loras)))
         known = set(settings.to_dict())
         ignored = settings.update_from_dict(found.settings)
         left = sorted({SETTING_WORDS.get(n, n) for n in found.settings
                        if n not in known or n in ignored})
         self.generate_dock.raise_()
-        source = "its t2ia settings" if found.source == "t2ia" else "its A1111 parameters"
+        source = SOURCE_WORDS.get(found.source, "its settings")
         text = f"Restored the settings of {name} from {source}"
         if left:
             text += f"; kept the current {', '.join(left)} (not available here)"

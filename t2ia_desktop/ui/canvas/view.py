@@ -65,6 +65,13 @@ COMPOSITION_MODES = {
     "overlay": QPainter.CompositionMode.CompositionMode_Overlay,
     "darken": QPainter.CompositionMode.CompositionMode_Darken,
     "lighten": QPainter.CompositionMode.CompositionMode_Lighten,
+    "color-dodge": QPainter.CompositionMode.CompositionMode_ColorDodge,
+    "color-burn": QPainter.CompositionMode.CompositionMode_ColorBurn,
+    "hard-light": QPainter.CompositionMode.CompositionMode_HardLight,
+    "soft-light": QPainter.CompositionMode.CompositionMode_SoftLight,
+    "difference": QPainter.CompositionMode.CompositionMode_Difference,
+    "exclusion": QPainter.CompositionMode.CompositionMode_Exclusion,
+    "plus": QPainter.CompositionMode.CompositionMode_Plus,
 }
 """Each layer blend mode as QPainter draws it (the same W3C formulas as core.composite)."""
 

@@ -32,6 +32,7 @@ from t2ia_desktop.core.generation.settings import (
 )
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.binding import Binding, Bindings
+from t2ia_desktop.ui.common.seed_box import SeedBox
 from t2ia_desktop.ui.common.widgets import (
     ModelConnections,
     ValueSlider,
@@ -116,7 +117,7 @@ class GeneratePanel(QWidget):
             "Guidance (CFG scale): how closely the picture follows the prompt. 5–9 is usual."
         )
 
-        self.seed_spin = QSpinBox()
+        self.seed_spin = SeedBox()  # seeds up to 2³²−1, beyond QSpinBox's range
         self.seed_spin.setRange(0, MAX_SEED)
         self.seed_spin.setToolTip("Seed: the same seed and settings give the same picture.")
         self.dice_button = QToolButton()

@@ -55,6 +55,13 @@ BLEND_WORDS = {
     "overlay": ("Overlay", "More contrast: darkens the darks and lightens the lights below"),
     "darken": ("Darken", "Keeps the darker of the layer and what is below"),
     "lighten": ("Lighten", "Keeps the lighter of the layer and what is below"),
+    "color-dodge": ("Colour dodge", "Brightens what is below by the layer's colour (glows)"),
+    "color-burn": ("Colour burn", "Darkens what is below by the layer's colour, with contrast"),
+    "hard-light": ("Hard light", "Multiply where the layer is dark, screen where it is light"),
+    "soft-light": ("Soft light", "A gentle overlay: the layer lightens or darkens softly"),
+    "difference": ("Difference", "The difference of the layer and what is below"),
+    "exclusion": ("Exclusion", "Like difference, with less contrast"),
+    "plus": ("Plus (add)", "Adds the layer's light to what is below"),
 }
 THUMBNAIL_DELAY_MS = 250
 """Thumbnails follow painting at most this often."""

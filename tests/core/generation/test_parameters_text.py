@@ -29,7 +29,7 @@ def test_an_a1111_text_gives_prompts_steps_sampler_cfg_seed_and_size():
     found = parse_parameters(A1111)
     assert found.settings == {
         "prompt": "a castle on a hill,\nwith towers", "negative_prompt": "blurry,\nlow quality",
-        "steps": 22, "scheduler": "dpmpp-2m", "guidance_scale": 6.5, "seed": 4242,
+        "steps": 22, "scheduler": "dpmpp-2m-karras", "guidance_scale": 6.5, "seed": 4242,
         "width": 832, "height": 1216, "model": "sd_xl_base_1.0"}
     assert found.source == "parameters"
     assert found.notes == ["ignored Model hash, Lora hashes, Version"]  # quoted commas kept

@@ -96,3 +96,50 @@ def test_pictures_without_settings_change_nothing_and_say_so(qtbot, window, tmp_
     window.settings_from_image.choose_file = lambda: ""  # cancelled: nothing happens
     window.settings_from_image.action.trigger()
     assert panel.prompt_edit.toPlainText() == "keep me"
+
+
+def test_an_a1111_seed_above_2_31_and_karras_reach_the_panel(qtbot, window, tmp_path):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a fox <lora:ink:0.6>\nSteps: 9, Sampler: DPM++ 2M, "
+                                "Schedule type: Karras, CFG scale: 5, Seed: 4294967295")
+    Image.new("RGB", (16, 16)).save(tmp_path / "big_seed.png", pnginfo=info)
+    window.settings_from_image.open_file(tmp_path / "big_seed.png")
+    panel = window.generate_panel
+    assert panel.seed_spin.value() == 2**32 - 1
+    assert panel.settings.seed == 2**32 - 1
+    assert panel.settings.scheduler == "dpmpp-2m-karras"
+    assert panel.prompt_edit.toPlainText() == "a fox"
+    message = window.statusBar().currentMessage()
+    assert "from its A1111 parameters" in message
+    assert "LoRA tags taken out of the prompt: ink (0.6)" in message
+    assert "kept the current" not in message  # the seed was taken
+    request = panel.settings.build_request(window.document, panel.registry)[0]
+    assert request.seed == 2**32 - 1
+
+
+def test_a_comfyui_picture_names_its_source(qtbot, window, tmp_path):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("prompt", '{"3": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": '
+                            '12, "cfg": 6, "sampler_name": "euler", "scheduler": "normal"}}}')
+    Image.new("RGB", (16, 16)).save(tmp_path / "comfy.png", pnginfo=info)
+    window.settings_from_image.open_file(tmp_path / "comfy.png")
+    assert window.generate_panel.seed_spin.value() == 7
+    assert "from its ComfyUI graph" in window.statusBar().currentMessage()
+
+
+def test_lora_tags_go_to_the_lora_list_when_the_file_is_beside_the_artists_loras(
+        qtbot, window, tmp_path):
+    folder = tmp_path / "loras"
+    folder.mkdir()
+    for name in ("mine", "ink"):
+        (folder / f"{name}.safetensors").write_bytes(b"{}")
+    settings = window.generate_panel.settings
+    settings.loras = ((str(folder / "mine.safetensors"), 1.0, True),)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a fox <lora:ink:0.6> <lora:gone:1>\nSteps: 9, Seed: 3")
+    Image.new("RGB", (16, 16)).save(tmp_path / "tags.png", pnginfo=info)
+    window.settings_from_image.open_file(tmp_path / "tags.png")
+    assert settings.loras == ((str(folder / "ink.safetensors"), 0.6, True),)
+    message = window.statusBar().currentMessage()
+    assert "LoRAs from the prompt's tags put in the LoRA list: ink (0.6)" in message
+    assert "no such file beside your LoRAs: gone (1)" in message

@@ -1,0 +1,1 @@
+"""Pictures from other programs: Photoshop files, colour profiles, transparency keys."""
