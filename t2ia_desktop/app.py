@@ -124,6 +124,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.generation.queue_file import QueueStore
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.image_history.store import History
+    from t2ia_desktop.core.instance_lock import InstanceLock
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
@@ -147,6 +148,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         raise T2IAError("no display to open a window on (DISPLAY is not set); run it in a "
                         "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless run")
     setup_logging()
+    # The first instance on this data folder owns its saved queue until it ends (even by kill
+    # -9: the system drops the lock); another one leaves that queue alone. Held until exit.
+    instance = InstanceLock()
+    if not instance.acquire():
+        log.info("another instance (%s) holds %s", instance.owner().describe(), instance.path)
     remove_leftovers_of_killed_saves()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("t2ia desktop")
@@ -179,7 +185,8 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     )
     runner = JobRunner(queue, worker)
     # Pending jobs are kept in the queue file, written on a thread of its own.
-    queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
+    queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()), other_instance=None
+                               if instance.held else instance.owner())
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
     scheduler = PreviewScheduler(registry_detect_factory(registry, settings.annotators_root))
@@ -239,4 +246,5 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     app.aboutToQuit.connect(models_actions.adapter_downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
+    instance.release()
     return 0

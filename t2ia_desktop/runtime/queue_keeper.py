@@ -3,25 +3,42 @@ the pause) change, they are written again, on a thread of their own.
 
 The UI thread only takes a list of ``(request, state)`` pairs (requests are frozen, so the
 writer may read them); hashing and encoding images and writing files happen on the writer
-thread, the latest state wins when changes come faster than writes.
+thread, the latest state wins when changes come faster than writes. The saved queue is read
+back on that thread too (:meth:`QueueKeeper.read_saved`: reading 10 000 jobs takes a while),
+and :class:`AddInTurns` queues many restored jobs a few milliseconds per turn of the event loop.
+
+The queue file belongs to one instance of the app per data folder: the one holding the data
+folder's instance lock (:mod:`t2ia_desktop.core.instance_lock`). A keeper made for another
+instance (``other_instance``) never reads, offers or writes it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from t2ia_desktop.core.errors import T2IAError
+from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.generation.jobs import Job, JobQueue
 from t2ia_desktop.core.generation.queue_file import QueueStore
 from t2ia_desktop.core.generation.request import GenerationRequest
+from t2ia_desktop.core.instance_lock import Owner
 
 log = logging.getLogger(__name__)
 
 Snapshot = tuple[list[tuple[GenerationRequest, str]], bool]
+TURN_BUDGET_S = 0.025
+"""UI-thread time per turn of the event loop for queueing restored jobs: 10 000 jobs come back
+in about 20 turns here."""
+MAX_TURNS = 40
+"""Each turn queues at least this share of the jobs, however slow a loaded machine makes the
+budget: every turn also lays out the queue panel and counts its jobs (time that grows with
+the queue), so the number of turns is bounded to keep the whole restore linear."""
 
 
 class QueueKeeper(QObject):
@@ -30,11 +47,19 @@ class QueueKeeper(QObject):
 
     written = Signal()
     failed = Signal(str)  # a message for the artist
+    saved_read = Signal(object)
+    """What :meth:`read_saved` found: a SavedQueue, None (no file) or the BadInput that says
+    why it cannot be read; emitted on the writer thread (slots run in their own thread)."""
 
-    def __init__(self, queue: JobQueue, store: QueueStore, parent: QObject | None = None):
+    def __init__(self, queue: JobQueue, store: QueueStore, parent: QObject | None = None, *,
+                 other_instance: Owner | None = None):
         super().__init__(parent)
         self.queue = queue
         self.store = store
+        self.other_instance = other_instance
+        """The live instance that owns the data folder's queue file, when it is not this one:
+        this keeper then leaves the file alone (:meth:`start` and :meth:`read_saved` do
+        nothing)."""
         self.writes = 0
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="t2ia-queue-file")
         self._lock = threading.Lock()
@@ -53,9 +78,27 @@ class QueueKeeper(QObject):
     def started(self) -> bool:
         return self._started
 
+    def read_saved(self) -> None:
+        """Read the saved queue on the writer thread (before :meth:`start`); the result comes
+        with :attr:`saved_read`."""
+        if self.other_instance is not None:
+            return
+        self._executor.submit(self._read_saved)
+
+    def _read_saved(self) -> None:
+        try:
+            found: Any = self.store.read()
+        except BadInput as error:
+            found = error
+        except Exception as error:  # a read must never end the app: told as unreadable
+            log.exception("queue file")
+            found = BadInput(f"The saved queue {self.store.path} cannot be restored: "
+                             f"{type(error).__name__}: {error}.")
+        self.saved_read.emit(found)
+
     def start(self) -> None:
         """Follow the queue from now on, writing its current state at once."""
-        if self._started:
+        if self._started or self.other_instance is not None:
             return
         self._started = True
         for signal in (self.queue.job_added, self.queue.job_changed, self.queue.job_removed):
@@ -132,3 +175,46 @@ class QueueKeeper(QObject):
             else:
                 self.writes += 1
                 self.written.emit()
+
+
+class AddInTurns(QObject):
+    """Calls ``add`` for each of ``items`` on the UI thread, for ``budget_s`` per turn of the
+    event loop (at least 1/:data:`MAX_TURNS` of them each turn), so that restoring 10 000 jobs
+    never holds the window long; :attr:`finished` comes after the last one. Call
+    :meth:`start`."""
+
+    finished = Signal()
+
+    def __init__(self, items: Sequence[Any], add: Callable[[Any], None],
+                 budget_s: float = TURN_BUDGET_S, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items = items
+        self._add = add
+        self._budget_s = budget_s
+        self._next = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._turn)
+
+    @property
+    def done(self) -> bool:
+        return self._next >= len(self._items)
+
+    def start(self) -> None:
+        self._turn()
+
+    def _turn(self) -> None:
+        ends = time.perf_counter() + self._budget_s
+        items = self._items
+        at_least = self._next + -(-len(items) // MAX_TURNS)
+        while self._next < len(items):
+            item = items[self._next]
+            self._next += 1
+            self._add(item)
+            if self._next >= at_least and time.perf_counter() >= ends:
+                break
+        if self.done:
+            self.finished.emit()
+        else:
+            self._timer.start()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from t2ia_desktop.core.generation.jobs import JobState
 from t2ia_desktop.core.generation.queue_file import QueueStore
 from t2ia_desktop.runtime.queue_keeper import QueueKeeper
@@ -80,3 +82,70 @@ def test_the_keeper_writes_pending_jobs_on_changes_not_on_steps(qtbot, gated_rig
         assert first.state is JobState.DONE
     finally:
         keeper.close()
+
+
+def test_the_saved_queue_is_read_on_the_keepers_thread(qtbot, gated_rig, tmp_path):
+    """Reading 10 000 jobs takes a while: it happens on the keeper's thread, never the UI's,
+    and the result comes back to the UI thread."""
+    from t2ia_desktop.core.generation.queue_file import SavedQueue
+
+    store = QueueStore(tmp_path / "queue")
+    store.write([(request(seed=seed), "queued") for seed in (1, 2)], paused=True)
+    keeper = QueueKeeper(gated_rig.queue, store)
+    threads: list[threading.Thread] = []
+    real_read = store.read
+    store.read = lambda: threads.append(threading.current_thread()) or real_read()
+    try:
+        with qtbot.waitSignal(keeper.saved_read, timeout=WAIT_MS) as found:
+            keeper.read_saved()
+            assert not threads or threads[0] is not threading.main_thread()
+        (thread,) = threads
+        assert thread is not threading.main_thread()
+        assert isinstance(found.args[0], SavedQueue)
+        assert [each.seed for each in found.args[0].requests] == [1, 2]
+    finally:
+        keeper.close()
+
+
+def test_many_restored_jobs_are_queued_a_few_per_turn_of_the_event_loop(qtbot):
+    """A timer of the window fires between the turns that queue restored jobs (with no time
+    budget, one job per turn): the window answers while they come back."""
+    from PySide6.QtCore import QTimer
+
+    from t2ia_desktop.runtime.queue_keeper import AddInTurns
+
+    happened: list[str] = []
+    adding = AddInTurns(list(range(5)), lambda item: happened.append(f"add {item}"),
+                        budget_s=0.0)
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: happened.append("tick"))
+    ticker.start()
+    with qtbot.waitSignal(adding.finished, timeout=WAIT_MS):
+        adding.start()
+        assert happened == ["add 0"]  # the rest in later turns
+    ticker.stop()
+    added = [each for each in happened if each.startswith("add")]
+    assert added == [f"add {item}" for item in range(5)]
+    between = happened[happened.index("add 0"):happened.index("add 4")]
+    assert "tick" in between
+    assert adding.done
+
+
+def test_a_keeper_of_a_second_instance_never_reads_or_writes_the_queue_file(qtbot, gated_rig,
+                                                                            tmp_path):
+    from t2ia_desktop.core.instance_lock import Owner
+
+    store = QueueStore(tmp_path / "queue")
+    store.write([(request(seed=7), "queued")])
+    before = store.path.read_bytes()
+    keeper = QueueKeeper(gated_rig.queue, store, other_instance=Owner(pid=4242))
+    keeper.saved_read.connect(lambda _found: pytest.fail("read the first one's queue"))
+    keeper.read_saved()
+    keeper.start()
+    gated_rig.queue.set_paused(True)
+    gated_rig.runner.submit(request(seed=8))
+    keeper.wait()
+    keeper.close()
+    assert store.path.read_bytes() == before
+    assert not keeper.started
