@@ -122,16 +122,6 @@ def read_owner(path: Path) -> Owner:
     return Owner(pid, started)
 
 
-def is_held(path: Path) -> bool:
-    """Whether a live process holds the lock at ``path`` (probed without keeping it)."""
-    probe = InstanceLock(path)
-    if not path.exists():
-        return False
-    taken = probe.acquire()
-    probe.release()
-    return not taken
-
-
 # -- the platform's lock ----------------------------------------------------------------------
 
 def _open(path: Path) -> int | None:

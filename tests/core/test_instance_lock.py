@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from t2ia_desktop.core.instance_lock import InstanceLock, is_held, read_owner
+from t2ia_desktop.core.instance_lock import InstanceLock, read_owner
 
 REPO = Path(__file__).resolve().parents[2]
 HOLDER = """
@@ -21,6 +21,14 @@ lock = InstanceLock(Path(sys.argv[1]))
 print("held" if lock.acquire() else "refused", flush=True)
 time.sleep(600)
 """
+
+
+def is_held(path: Path) -> bool:
+    """Whether a live process holds the lock at ``path`` (probed, not kept)."""
+    probe = InstanceLock(path)
+    taken = probe.acquire()
+    probe.release()
+    return not taken
 
 
 def start_holder(path: Path) -> tuple[subprocess.Popen, str]:

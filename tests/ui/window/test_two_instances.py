@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 from t2ia_desktop.core.generation.queue_file import QueueStore
-from t2ia_desktop.core.instance_lock import is_held
+from t2ia_desktop.core.instance_lock import InstanceLock
 from tests.ui.app_process import start_driver, wait_for
 
 DRIVER = Path(__file__).parents[1] / "instance_driver.py"
@@ -40,7 +40,7 @@ def test_a_second_instance_leaves_the_first_ones_queue_and_work_alone(tmp_path):
     seen: list[str] = []
     try:
         wait_for(lines, "ready", seen, LINE_TIMEOUT_S)
-        assert is_held(home / "instance.lock")
+        assert not InstanceLock(home / "instance.lock").acquire()  # the first one holds it
         saved = QueueStore(home / "queue").path.read_bytes()
         (session,) = (home / "recovery").iterdir()
 
