@@ -130,7 +130,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
-    from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+    from t2ia_desktop.runtime.queue_keeper import QueueKeeper, own_queue_store
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
@@ -185,8 +185,13 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     )
     runner = JobRunner(queue, worker)
     # Pending jobs are kept in the queue file, written on a thread of its own.
-    queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()), other_instance=None
-                               if instance.held else instance.owner())
+    # (in a second instance on this data folder, in a folder of its own: see queue_keeper)
+    own_queue_lock = None  # held while this instance runs
+    if instance.held:
+        queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
+    else:
+        store, own_queue_lock = own_queue_store(queue_dir())
+        queue_keeper = QueueKeeper(queue, store, other_instance=instance.owner())
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
     scheduler = PreviewScheduler(registry_detect_factory(registry, settings.annotators_root))
@@ -247,4 +252,6 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     with loop:
         loop.run_forever()  # returns when the application quits
     instance.release()
+    if own_queue_lock is not None:
+        own_queue_lock.release()
     return 0

@@ -8,26 +8,34 @@ back on that thread too (:meth:`QueueKeeper.read_saved`: reading 10 000 jobs tak
 and :class:`AddInTurns` queues many restored jobs a few milliseconds per turn of the event loop.
 
 The queue file belongs to one instance of the app per data folder: the one holding the data
-folder's instance lock (:mod:`t2ia_desktop.core.instance_lock`). A keeper made for another
-instance (``other_instance``) never reads, offers or writes it.
+folder's instance lock (:mod:`t2ia_desktop.core.instance_lock`). Another instance
+(``other_instance``) never reads, offers or writes it: it keeps its own pending jobs in a folder
+of its own under ``queues/`` (:func:`own_queue_store`), locked while it runs. The owner offers
+the jobs of such folders whose instance is gone with its own, and removes them once its queue
+file holds what the artist chose.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from t2ia_desktop.core.errors import BadInput, T2IAError
+from t2ia_desktop.core.files.state_file import set_aside
 from t2ia_desktop.core.generation.jobs import Job, JobQueue
-from t2ia_desktop.core.generation.queue_file import QueueStore
+from t2ia_desktop.core.generation.queue_file import QueueStore, SavedQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
-from t2ia_desktop.core.instance_lock import Owner
+from t2ia_desktop.core.instance_lock import InstanceLock, Owner
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,40 @@ MAX_TURNS = 40
 """Each turn queues at least this share of the jobs, however slow a loaded machine makes the
 budget: every turn also lays out the queue panel and counts its jobs (time that grows with
 the queue), so the number of turns is bounded to keep the whole restore linear."""
+
+
+OWN_QUEUES = "queues"
+"""Beside the queue folder: one folder per other instance that ran on the data folder."""
+OWN_PREFIX = "instance-"
+
+
+def own_queue_store(queue_folder: Path) -> tuple[QueueStore, InstanceLock]:
+    """The queue store of an instance that does not own ``queue_folder`` (another one does): a
+    folder of its own beside it, and the lock that marks it as in use until this one ends."""
+    folder = queue_folder.parent / OWN_QUEUES / f"{OWN_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.warning("no queue folder of its own %s: %s", folder, error)
+    lock = InstanceLock(folder / "instance.lock")
+    lock.acquire()
+    return QueueStore(folder), lock
+
+
+def _left_by_gone_instances(root: Path) -> list[tuple[Path, InstanceLock]]:
+    """The queue folders under ``root`` whose instance is gone, each locked now by this one."""
+    try:
+        folders = sorted(entry for entry in root.iterdir()
+                         if entry.is_dir() and entry.name.startswith(OWN_PREFIX)
+                         and "-unreadable-" not in entry.name)
+    except OSError:
+        return []
+    found = []
+    for folder in folders:
+        lock = InstanceLock(folder / "instance.lock")
+        if lock.acquire():
+            found.append((folder, lock))
+    return found
 
 
 class QueueKeeper(QObject):
@@ -58,8 +100,10 @@ class QueueKeeper(QObject):
         self.store = store
         self.other_instance = other_instance
         """The live instance that owns the data folder's queue file, when it is not this one:
-        this keeper then leaves the file alone (:meth:`start` and :meth:`read_saved` do
-        nothing)."""
+        ``store`` is then this instance's own (:func:`own_queue_store`) and nothing is read
+        back at launch."""
+        self._left: list[tuple[Path, InstanceLock]] = []  # gone instances' queues, offered
+        self._last_write_ok = False
         self.writes = 0
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="t2ia-queue-file")
         self._lock = threading.Lock()
@@ -94,11 +138,50 @@ class QueueKeeper(QObject):
             log.exception("queue file")
             found = BadInput(f"The saved queue {self.store.path} cannot be restored: "
                              f"{type(error).__name__}: {error}.")
+        if not isinstance(found, BadInput):
+            found = self._with_gone_instances(found)
         self.saved_read.emit(found)
+
+    def _with_gone_instances(self, saved: SavedQueue | None) -> SavedQueue | None:
+        """``saved`` with the jobs other instances left in their own folders and ended; their
+        folders go once the queue file holds what the artist chose (:meth:`start`)."""
+        requests = list(saved.requests) if saved else []
+        paused, saved_at = (saved.paused, saved.saved_at) if saved else (False, 0.0)
+        skipped = list(saved.skipped) if saved else []
+        for folder, lock in _left_by_gone_instances(self.store.folder.parent / OWN_QUEUES):
+            try:
+                left = QueueStore(folder).read()
+            except BadInput as error:
+                lock.release()
+                try:
+                    log.warning("%s; kept in %s", error, set_aside(folder))
+                except OSError:
+                    log.warning("%s", error)
+                continue
+            self._left.append((folder, lock))
+            if left is not None:
+                requests += left.requests
+                paused = paused or left.paused
+                saved_at = max(saved_at, left.saved_at)
+                skipped += left.skipped
+        if saved is None and not self._left:
+            return None
+        return SavedQueue(requests, paused, saved_at, saved.running if saved else 0,
+                          tuple(skipped))
+
+    def _drop_gone_instances(self) -> None:
+        """On the writer thread, after the first write: the queue file now holds the jobs of
+        the gone instances' folders (or the artist discarded them): the folders go. Kept when
+        that write failed, to be offered again."""
+        left, self._left = self._left, []
+        for folder, lock in left:
+            if self._last_write_ok:
+                shutil.rmtree(folder, ignore_errors=True)
+            lock.release()
 
     def start(self) -> None:
         """Follow the queue from now on, writing its current state at once."""
-        if self._started or self.other_instance is not None:
+        if self._started:
             return
         self._started = True
         for signal in (self.queue.job_added, self.queue.job_changed, self.queue.job_removed):
@@ -106,6 +189,8 @@ class QueueKeeper(QObject):
         self.queue.job_moved.connect(self._on_moved)
         self.queue.paused_changed.connect(self._on_paused)
         self._snapshot()
+        if self._left:
+            self._executor.submit(self._drop_gone_instances)  # after that first write
 
     def close(self) -> None:
         """Stop following the queue and finish the last write (on application exit)."""
@@ -164,8 +249,10 @@ class QueueKeeper(QObject):
                     self._scheduled = False  # the next change submits a new write
                     return
             jobs, paused = snapshot
+            self._last_write_ok = False
             try:
                 self.store.write(jobs, paused)
+                self._last_write_ok = True
             except Exception as error:  # a failed write must not stop the next one
                 if isinstance(error, (T2IAError, OSError)):
                     log.warning("queue file: %s", error)

@@ -132,20 +132,45 @@ def test_many_restored_jobs_are_queued_a_few_per_turn_of_the_event_loop(qtbot):
     assert adding.done
 
 
-def test_a_keeper_of_a_second_instance_never_reads_or_writes_the_queue_file(qtbot, gated_rig,
-                                                                            tmp_path):
+def test_a_second_instance_keeps_its_jobs_apart_and_the_owner_offers_them_once_it_ended(
+        qtbot, gated_rig, tmp_path):
+    """The keeper of a second instance never reads or writes the owner's queue file: it keeps
+    its own jobs in a folder of its own, locked while it runs; once it ended, the owner's next
+    read offers them with its own, and its folder goes after the owner's file holds them."""
     from t2ia_desktop.core.instance_lock import Owner
+    from t2ia_desktop.runtime.queue_keeper import own_queue_store
 
-    store = QueueStore(tmp_path / "queue")
-    store.write([(request(seed=7), "queued")])
-    before = store.path.read_bytes()
-    keeper = QueueKeeper(gated_rig.queue, store, other_instance=Owner(pid=4242))
-    keeper.saved_read.connect(lambda _found: pytest.fail("read the first one's queue"))
-    keeper.read_saved()
-    keeper.start()
+    main = QueueStore(tmp_path / "queue")
+    main.write([(request(seed=7), "queued")])
+    before = main.path.read_bytes()
+    own, own_lock = own_queue_store(main.folder)
+    second = QueueKeeper(gated_rig.queue, own, other_instance=Owner(pid=4242))
+    second.saved_read.connect(lambda _found: pytest.fail("read the first one's queue"))
+    second.read_saved()
+    second.start()
     gated_rig.queue.set_paused(True)
     gated_rig.runner.submit(request(seed=8))
-    keeper.wait()
-    keeper.close()
-    assert store.path.read_bytes() == before
-    assert not keeper.started
+    second.wait()
+    assert main.path.read_bytes() == before
+    assert [r.seed for r in own.read().requests] == [8]
+
+    from t2ia_desktop.core.generation.jobs import JobQueue
+
+    owner = QueueKeeper(JobQueue(), main)
+    with qtbot.waitSignal(owner.saved_read, timeout=WAIT_MS) as found:
+        owner.read_saved()  # the second one still runs: its jobs are not offered
+    assert [r.seed for r in found.args[0].requests] == [7]
+    second.close()
+    own_lock.release()  # the second instance ended
+    with qtbot.waitSignal(owner.saved_read, timeout=WAIT_MS) as found:
+        owner.read_saved()
+    assert [r.seed for r in found.args[0].requests] == [7, 8]
+    assert own.folder.is_dir()  # kept until the owner's file holds them
+    owner.queue.set_paused(True)
+    for each in found.args[0].requests:
+        owner.queue.add(each)
+    owner.start()
+    owner.wait()
+    owner.close()
+    assert [r.seed for r in main.read().requests] == [7, 8]
+    assert not own.folder.exists()

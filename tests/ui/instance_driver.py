@@ -6,8 +6,8 @@ recovery TEXT`` or ``asked queue TEXT``.
 
 hold      answer no question; pause the queue, queue 5 jobs and paint a stroke; once the queue
           file and the autosave are written print ``ready`` and keep running (the test kills it)
-discard   answer Discard to every question; once the launch offered what it found, print
-          ``state {...}`` and close the window (a clean exit)
+discard   answer Discard to every question; once the launch offered what it found, queue one
+          job in a paused queue, print ``state {...}`` and close the window (a clean exit)
 restore   the same, answering Restore
 """
 
@@ -83,6 +83,10 @@ def answer(restore: bool) -> None:
         window: MainWindow = control.parent_widget
 
         def report(restored: list) -> None:
+            if not restore:
+                window.runner.queue.set_paused(True)
+                window.generate_panel.prompt_edit.setPlainText("kept by the second window")
+                window.generate()
             state = {"asked": asked, "restored": [job.request.prompt for job in restored],
                      "paused": window.runner.queue.paused,
                      "ink": int(window.document.sketch_layer().pixels[..., 3].sum())}

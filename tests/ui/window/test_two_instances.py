@@ -1,6 +1,7 @@
 """Two instances of the real app on one data folder (real processes): the second is never
-offered the first one's live queue or unsaved work, and Discard there deletes neither; once
-the first is killed with SIGKILL, the next launch gets both back."""
+offered the first one's live queue or unsaved work, and Discard there deletes neither; its own
+queued job is kept apart. Once the first is killed with SIGKILL, the next launch gets all of it
+back."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_a_second_instance_leaves_the_first_ones_queue_and_work_alone(tmp_path):
         notes = [line for line in said if line.startswith("said Another t2ia desktop")]
         assert len(notes) == 1
         assert f"(process {first.pid}, started " in notes[0]
-        assert "not kept for the next launch" in notes[0]
+        assert "kept apart" in notes[0]
         assert QueueStore(home / "queue").path.read_bytes() == saved  # untouched
         assert (session / "document.t2ia").is_file()
         assert first.poll() is None  # the first one runs on
@@ -66,8 +67,9 @@ def test_a_second_instance_leaves_the_first_ones_queue_and_work_alone(tmp_path):
     state, said = run_to_the_end(home, "restore")  # the lock is free again: both come back
     assert len(state["asked"]["recovery"]) == 1
     assert len(state["asked"]["queue"]) == 1
-    assert "5 jobs waiting" in state["asked"]["queue"][0]
-    assert state["restored"] == ["kept by the first window"] * 5
+    assert "6 jobs waiting" in state["asked"]["queue"][0]
+    assert state["restored"] == ["kept by the first window"] * 5 + ["kept by the second window"]
     assert state["paused"]
     assert state["ink"] > 0  # the stroke painted in the first window
     assert not any(line.startswith("said Another t2ia desktop") for line in said)
+    assert not [*(home / "queues").iterdir()]  # the second one's folder went with the offer

@@ -74,7 +74,7 @@ class QueueControl(QObject):
         A file that cannot be read (damaged, or from a newer version) is renamed aside, kept,
         and told. Afterwards the queue file follows this session's queue. In a second
         instance on the same data folder, the queue file is the first one's: it is neither
-        offered nor written, and that is said.
+        offered nor written, and that is said; this one's jobs are kept in its own folder.
         """
         keeper = self.keeper
         if keeper is None:
@@ -83,10 +83,10 @@ class QueueControl(QObject):
         if keeper.other_instance is not None:
             who = keeper.other_instance.describe()
             self.say(f"Another t2ia desktop{f' ({who})' if who else ''} is using this data "
-                     "folder: the jobs it has waiting stay with it, and the jobs queued in this "
-                     "window are not kept for the next launch (close the other one to keep "
-                     "them).")
-            self.offered.emit([])
+                     "folder: the jobs it has waiting stay with it. The jobs queued in this "
+                     f"window are kept apart ({keeper.store.folder}) and offered at the first "
+                     "launch after both have closed.")
+            self._finish_offer([])
             return
         keeper.saved_read.connect(self._on_saved_read)
         keeper.read_saved()
