@@ -8,7 +8,7 @@ save      a process saving versions 1, 2, 3… of a 1024² four-layer project ov
           after its first save; the file must open afterwards and hold the last version
           reported saved or the one after it
 export    ``t2ia-desktop export PROJECT OUT.png`` (the real command line) over an earlier
-          export, killed at 30–110 % of an export's time: OUT.png must be the earlier picture
+          export, killed at 30–150 % of an export's time: OUT.png must be the earlier picture
           or the new one, whole
 autosave  the real app (offscreen) painting a stroke every 20 ms with autosave every 0.05 s,
           killed after its first autosave: the next launch's recovery search must offer the
@@ -189,6 +189,7 @@ def _pixels_digest(path: Path) -> str:
 
 
 def run_exports(runs: int, chance: random.Random, folder: Path) -> dict:
+    from t2ia_desktop.core.files.atomic_file import remove_stale_temporaries
     from t2ia_desktop.core.files.project import save_project
 
     project, earlier = folder / "export.t2ia", folder / "earlier.t2ia"
@@ -201,7 +202,7 @@ def run_exports(runs: int, chance: random.Random, folder: Path) -> dict:
                    capture_output=True)
     duration = time.monotonic() - started
     new = _pixels_digest(reference)
-    intact = kept_old = got_new = lost = left = 0
+    intact = kept_old = got_new = lost = left = swept = 0
     for run in range(runs):
         out = folder / f"export-{run}" / "harbour.png"
         out.parent.mkdir()
@@ -210,7 +211,7 @@ def run_exports(runs: int, chance: random.Random, folder: Path) -> dict:
         old = _pixels_digest(out)
         child = Child([*command, str(project), str(out)])
         # the first part of the command's time is starting Python: the kills aim at the rest
-        time.sleep(chance.uniform(0.3 * duration, 1.1 * duration))
+        time.sleep(chance.uniform(0.3 * duration, 1.5 * duration))
         child.kill()
         try:
             digest = _pixels_digest(out)
@@ -222,9 +223,11 @@ def run_exports(runs: int, chance: random.Random, folder: Path) -> dict:
         intact += ok
         lost += not ok
         left += _temporaries(out.parent)
+        swept += len(remove_stale_temporaries(out.parent, older_than_s=0.0))
     return {"runs": runs, "intact": intact, "earlier_export_kept": kept_old,
             "new_export_whole": got_new, "lost_or_damaged": lost,
-            "temporary_files_left": left, "export_s": round(duration, 2)}
+            "temporary_files_left": left, "temporary_files_swept": swept,
+            "export_s": round(duration, 2)}
 
 
 def run_autosaves(runs: int, chance: random.Random, folder: Path) -> dict:

@@ -20,4 +20,5 @@ def test_kills_at_random_instants_lose_nothing(qapp):
     assert save["temporary_files_swept"] == save["temporary_files_left"]
     assert (export["intact"], export["lost_or_damaged"]) == (2, 0)
     assert export["earlier_export_kept"] + export["new_export_whole"] == 2
+    assert export["temporary_files_swept"] == export["temporary_files_left"]
     assert (autosave["offered"], autosave["restorable"], autosave["lost_or_damaged"]) == (1, 1, 0)
