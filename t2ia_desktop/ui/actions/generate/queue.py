@@ -123,6 +123,8 @@ class QueueControl(QObject):
             elsewhere[0] += not delivered
 
         def finished() -> None:
+            if self._restoring is not None:
+                self._restoring.deleteLater()
             self._restoring = None
             self._say_restored(len(restored), elsewhere[0], paused)
             self._finish_offer(restored)
