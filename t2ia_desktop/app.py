@@ -124,12 +124,13 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.generation.queue_file import QueueStore
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.image_history.store import History
+    from t2ia_desktop.core.instance_lock import InstanceLock
     from t2ia_desktop.core.settings import SettingsStore
     from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
-    from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+    from t2ia_desktop.runtime.queue_keeper import QueueKeeper, own_queue_store
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
@@ -152,6 +153,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     if missing:  # Qt would abort the process: say what to install instead
         raise T2IAError(missing_xcb_message(missing))
     setup_logging()
+    # The first instance on this data folder owns its saved queue until it ends (even by kill
+    # -9: the system drops the lock); another one leaves that queue alone. Held until exit.
+    instance = InstanceLock()
+    if not instance.acquire():
+        log.info("another instance (%s) holds %s", instance.owner().describe(), instance.path)
     remove_leftovers_of_killed_saves()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("t2ia desktop")
@@ -184,7 +190,13 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     )
     runner = JobRunner(queue, worker)
     # Pending jobs are kept in the queue file, written on a thread of its own.
-    queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
+    # (in a second instance on this data folder, in a folder of its own: see queue_keeper)
+    own_queue_lock = None  # held while this instance runs
+    if instance.held:
+        queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
+    else:
+        store, own_queue_lock = own_queue_store(queue_dir())
+        queue_keeper = QueueKeeper(queue, store, other_instance=instance.owner())
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
     # preview never waits behind a generation.
     scheduler = PreviewScheduler(registry_detect_factory(registry, settings.annotators_root))
@@ -247,4 +259,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     app.aboutToQuit.connect(models_actions.adapter_downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
+    instance.release()
+    if own_queue_lock is not None:
+        own_queue_lock.release()
     return 0

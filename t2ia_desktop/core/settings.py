@@ -18,12 +18,12 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from t2ia_desktop.core.files.atomic_file import atomic_write
 from t2ia_desktop.core.files.state_file import (
     Unreadable,
     check_version,
@@ -241,17 +241,10 @@ class SettingsStore:
         data = {"version": SCHEMA_VERSION, **self._unknown, **asdict(checked)}
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.",
-                                                 dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(data, stream, indent=2)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.replace(temporary, self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            # through a link to its target, ordinary permissions, a killed write's leftover
+            # swept: the one atomic writer every state file uses
+            with atomic_write(self.path, "w", encoding="utf-8") as stream:
+                json.dump(data, stream, indent=2)
 
     def apply_environment(self) -> None:
         """Point ``T2IA_ANNOTATORS`` at the annotators folder setting, unless the launch

@@ -186,3 +186,29 @@ def test_taesd_folders_are_found_per_family(tmp_path):
     assert taesd_folder_for(settings, "sdxl") == tmp_path / "taesdxl"
     assert taesd_folder_for(settings, "sd15") is None
     assert Settings().taesd_root() == data_dir() / "taesd"
+
+
+def test_settings_are_written_as_every_state_file_is(tmp_path):
+    """Through a link to its target, with the umask's permissions (not mkstemp's 0600), and a
+    killed write's leftover swept at the next save."""
+    from t2ia_desktop.core.files.atomic_file import current_umask
+
+    real = tmp_path / "elsewhere" / "settings.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps({"version": SCHEMA_VERSION}))
+    link = tmp_path / "settings.json"
+    link.symlink_to(real)
+    os.chmod(real, 0o640)
+    leftover = real.parent / ".settings.json.t2ia-abcd1234.tmp"
+    leftover.write_text("half a file")
+    os.utime(leftover, (1_000_000, 1_000_000))  # long untouched: a killed save's
+    store = SettingsStore(link)
+    store.save(replace(store.settings, live_opacity=0.25))
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["live_opacity"] == 0.25
+    assert real.stat().st_mode & 0o777 == 0o640  # an existing file keeps its own
+    assert not leftover.exists()
+    fresh = SettingsStore(tmp_path / "new" / "settings.json")
+    fresh.save(fresh.settings)
+    assert fresh.path.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    assert SettingsStore(link).settings.live_opacity == 0.25

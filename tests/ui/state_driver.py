@@ -48,11 +48,10 @@ def drive() -> None:
         print(f"said {text}", flush=True)
         original_say(window, text)
 
-    def offer_and_report(control: QueueControl) -> list:
-        restored = original_offer(control)
+    def offer_and_report(control: QueueControl) -> None:
         window = control.parent_widget
-        report(window, restored)
-        return restored
+        control.offered.connect(lambda restored: report(window, restored))
+        original_offer(control)
 
     MainWindow.show_message = say
     QueueControl.offer_restore = offer_and_report

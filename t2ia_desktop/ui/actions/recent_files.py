@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from t2ia_desktop.core.files.atomic_file import atomic_write
 from t2ia_desktop.core.files.state_file import Unreadable, read_json, unreadable_note
 from t2ia_desktop.core.paths import data_dir
 
@@ -64,19 +63,12 @@ class RecentFiles:
 
     def _write(self, paths: list[Path]) -> None:
         text = json.dumps({"recent": [str(p) for p in paths[: self.limit]]}, indent=1)
-        temporary = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".recent.", dir=self.path.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            with atomic_write(self.path, "w", encoding="utf-8") as stream:
                 stream.write(text)
-            os.replace(temporary, self.path)
-            temporary = None
         except OSError as error:
             log.warning("could not write the recent files list %s: %s", self.path, error)
-        finally:
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
 
 
 def _is_path(entry: object) -> bool:

@@ -214,6 +214,9 @@ class Autosaver(QObject):
 
     written = Signal(object)  # Path of the recovery project, once written
     failed = Signal(str)
+    """A message for the artist, once when autosave stops working (not at each failed write:
+    a data folder that cannot be written fails every time); again only after it recovered."""
+    recovered = Signal(str)  # a message for the artist: autosave works again
     _done = Signal(object, str)  # from the writer thread: (path or None, error)
 
     def __init__(self, session: Session, generation_settings: GenerationSettings,
@@ -232,6 +235,8 @@ class Autosaver(QObject):
         self._again = False
         self._closed = False
         self._has_files = False
+        self.failing = False
+        """The last write failed (the artist was told once)."""
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(1, round(interval_s * 1000)))
@@ -321,8 +326,14 @@ class Autosaver(QObject):
         self._busy = False
         if path is None:
             log.warning("autosave failed: %s", error)
-            self.failed.emit(error)
+            if not self.failing:
+                self.failing = True
+                self.failed.emit(failure_message(error, self.folder))
         else:
+            if self.failing:
+                self.failing = False
+                self.recovered.emit("Autosave works again: your unsaved work is protected "
+                                    "against a crash.")
             self.written.emit(path)
         if self._again and not self._closed:
             self._again = False
@@ -359,6 +370,14 @@ class Autosaver(QObject):
     def wait(self) -> None:
         """Block until the writes asked for so far are done (tests)."""
         self._executor.submit(lambda: None).result()
+
+
+def failure_message(error: str, folder: Path) -> str:
+    """What the artist is told once when autosave stops working, and what to do."""
+    return (f"Autosave failed: {error}. Your unsaved work is not protected against a crash "
+            f"until it can write to {folder.parent}: free some space or make that folder "
+            "writable, and save your work (File → Save as…) in a folder you can write. "
+            "(Said once; autosave keeps trying.)")
 
 
 def load_recovery(recovery: Recovery) -> tuple[Document, dict[str, Any]]:

@@ -136,8 +136,9 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(session, generation_settings, self.files, self.canvas,
                                    autosave_seconds) if autosave_seconds else None
         if self.autosaver is not None:
-            self.autosaver.failed.connect(
-                lambda error: self.show_message(f"Autosave failed: {error}"))
+            # once, saying what to do; it stays until another message replaces it
+            self.autosaver.failed.connect(lambda text: self.statusBar().showMessage(text))
+            self.autosaver.recovered.connect(self.show_message)
         self.window_layout = WindowLayout(
             self, tool_state, Docks(self.generate_dock, self.layers_dock, self.queue_dock,
                                     self.preview_dock, self.condition_dock, self.history_dock),

@@ -73,3 +73,25 @@ def test_damaged_lists_never_raise_and_keep_every_valid_path(data):
         assert all(isinstance(p, Path) for p in RecentFiles(path).paths())
     finally:
         shutil.rmtree(folder)
+
+
+def test_the_list_is_written_as_every_state_file_is(tmp_path):
+    """Through a link to its target, with the umask's permissions (not mkstemp's 0600), and a
+    killed write's leftover swept at the next change."""
+    import os
+
+    from t2ia_desktop.core.files.atomic_file import current_umask
+
+    real = tmp_path / "elsewhere" / "recent.json"
+    real.parent.mkdir()
+    link = tmp_path / "recent.json"
+    link.symlink_to(real)
+    leftover = real.parent / ".recent.json.t2ia-abcd1234.tmp"
+    leftover.write_text("half a file")
+    os.utime(leftover, (1_000_000, 1_000_000))
+    recent = RecentFiles(link)
+    recent.add(tmp_path / "harbour.t2ia")
+    assert link.is_symlink()
+    assert json.loads(real.read_text()) == {"recent": [str(tmp_path / "harbour.t2ia")]}
+    assert real.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    assert not leftover.exists()

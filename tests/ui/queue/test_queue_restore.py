@@ -61,6 +61,17 @@ def run_loop_until(loop, done: Callable[[], bool], timeout_s: float = 20.0) -> N
     loop.run_until_complete(asyncio.wait_for(wait(), timeout_s))
 
 
+def offer(loop, window: MainWindow) -> list:
+    """What the launch does once the window shows: offer the saved queue (read on the keeper's
+    thread, restored in turns, in the running event loop as in the app); the jobs restored."""
+    offered: list[list] = []
+    window.queue_control.offered.connect(offered.append)
+    window.queue_control.offer_restore()
+    run_loop_until(loop, lambda: bool(offered))
+    window.queue_control.offered.disconnect(offered.append)
+    return offered[0]
+
+
 def quit_session(window: MainWindow) -> None:
     """What quitting the app does: close the window, finish the queue file, stop the worker."""
     window.close()
@@ -70,7 +81,7 @@ def quit_session(window: MainWindow) -> None:
 
 def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     first = launch()
-    assert first.queue_control.offer_restore() == []  # nothing saved: nothing asked
+    assert offer(loop, first) == []  # nothing saved: nothing asked
     drag(first.canvas, [pixel_centre(first.canvas, x, 50) for x in (20, 90, 160)])
     engine.gate = threading.Event()  # the first job holds at its first step
     ask_for_batch(first, "a lighthouse at night", 40, 3)
@@ -86,13 +97,15 @@ def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     second = launch()
     asked: list[str] = []
     second.queue_control.ask_restore = lambda found: asked.append(found) or True
-    restored = second.queue_control.offer_restore()
+    said: list[str] = []
+    second.statusBar().messageChanged.connect(said.append)  # the jobs run meanwhile
+    restored = offer(loop, second)
     assert len(asked) == 1
     assert "3 jobs waiting" in asked[0]
     assert "a lighthouse" in asked[0]
     assert [job.request for job in restored] == sent
     assert [job.request.seed for job in restored] == [40, 41, 42]
-    assert "Restored 3 waiting job(s)" in second.statusBar().currentMessage()
+    assert any("Restored 3 waiting job(s)" in text for text in said)
     for job, request in zip(restored, sent, strict=True):
         (control,) = job.request.controls
         assert np.array_equal(np.array(control.image), np.array(request.controls[0].image))
@@ -105,9 +118,10 @@ def test_waiting_jobs_come_back_after_a_restart_and_run(launch, loop, engine):
     assert not (queue_dir() / QUEUE_FILE).exists()  # nothing pending any more
 
 
-def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(launch, engine):
+def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(launch, loop,
+                                                                             engine):
     first = launch()
-    first.queue_control.offer_restore()
+    offer(loop, first)
     engine.gate = threading.Event()
     first.runner.queue.set_paused(True)
     first.generate_panel.prompt_edit.setPlainText("kept for later")
@@ -118,7 +132,7 @@ def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(la
 
     second = launch()
     second.queue_control.ask_restore = lambda _found: True
-    (restored,) = second.queue_control.offer_restore()
+    (restored,) = offer(loop, second)
     assert second.runner.queue.paused
     assert restored.state is JobState.QUEUED
     assert second.queue_panel.paused_label.isVisibleTo(second.queue_panel)
@@ -127,20 +141,20 @@ def test_discard_removes_the_saved_queue_and_a_paused_queue_comes_back_paused(la
 
     third = launch()
     third.queue_control.ask_restore = lambda _found: False  # Discard
-    assert third.queue_control.offer_restore() == []
+    assert offer(loop, third) == []
     third.queue_control.keeper.wait()
     assert len(third.runner.queue) == 0
     assert not (queue_dir() / QUEUE_FILE).exists()
 
 
-def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine):
+def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, loop, engine):
     folder = queue_dir()
     folder.mkdir(parents=True)
     (folder / QUEUE_FILE).write_text(json.dumps(
         {"format": "t2ia-queue", "format_version": 99, "app_version": "7.1", "jobs": []}))
     window = launch()
     window.queue_control.ask_restore = lambda _found: pytest.fail("nothing to ask")
-    assert window.queue_control.offer_restore() == []
+    assert offer(loop, window) == []
     text = window.queue_control.error_box.text()
     assert "newer version of t2ia desktop 7.1" in text
     assert "update the app" in text
@@ -157,7 +171,7 @@ def test_a_queue_file_from_a_newer_version_is_kept_aside_and_told(launch, engine
     assert [r.prompt for r in saved.requests] == ["after the old file"]
 
 
-def test_a_bad_job_is_left_out_the_others_restored_and_the_file_kept(launch):
+def test_a_bad_job_is_left_out_the_others_restored_and_the_file_kept(launch, loop):
     folder = queue_dir()
     requests = [builders.request(prompt=f"a lighthouse {seed}", seed=seed, width=DOC_WIDTH,
                                  height=DOC_HEIGHT, controls=(builders.control(shade=seed),))
@@ -170,7 +184,7 @@ def test_a_bad_job_is_left_out_the_others_restored_and_the_file_kept(launch):
     window = launch()
     asked: list[str] = []
     window.queue_control.ask_restore = lambda found: asked.append(found) or True
-    restored = window.queue_control.offer_restore()
+    restored = offer(loop, window)
     assert [job.request.seed for job in restored] == [1, 3]
     assert "1 job could not be read and is left out: job 2: " in asked[0]
     text = window.queue_control.error_box.text()
@@ -184,7 +198,7 @@ def test_a_bad_job_is_left_out_the_others_restored_and_the_file_kept(launch):
     assert QueueStore(folder).read().skipped == ()  # told once
 
 
-def test_a_long_restored_queue_gets_row_widgets_only_near_the_view(launch, loop):
+def test_a_long_restored_queue_gets_row_widgets_only_near_the_view(qtbot, launch, loop):
     """Each row widget slows every later change of the list: 10 000 restored jobs build rows
     for those in view (and near it) only, and the others as the artist scrolls to them."""
     count = 400
@@ -193,7 +207,7 @@ def test_a_long_restored_queue_gets_row_widgets_only_near_the_view(launch, loop)
                                    for seed in range(count)], paused=True)
     window = launch()
     window.queue_control.ask_restore = lambda _found: True
-    restored = window.queue_control.offer_restore()
+    restored = offer(loop, window)
     assert len(restored) == count
     panel = window.queue_panel
     assert panel.list_widget.count() == count

@@ -362,3 +362,36 @@ def test_after_kill_9_the_next_launch_restores_the_work(tmp_path):
     assert Path(state["folder"]) == path.parent  # it carried on in the crashed session's folder
     assert not path.parent.exists()  # and its clean exit removed it
     assert not any((home / "recovery").iterdir())
+
+
+def test_autosave_that_cannot_write_says_so_once_and_when_it_works_again(qtbot, autosaving):
+    """A data folder that cannot be written fails every autosave: the artist is told once,
+    with what to do, not at each write; once it works again that is said, and a new failure
+    is told again. (A file where the session folder goes: chmod does not stop root.)"""
+    saver = autosaving.autosaver
+    said: list[str] = []
+    saver.failed.connect(said.append)
+    saver.recovered.connect(said.append)
+    shutil.rmtree(saver.folder)
+    saver.folder.write_text("in the way")
+    for y in (40, 70, 100):
+        with qtbot.waitSignal(saver._done, timeout=WRITE_TIMEOUT) as done:
+            stroke(autosaving, y)
+        assert done.args[0] is None  # each write failed
+    assert len(said) == 1
+    assert said[0].startswith("Autosave failed: ")
+    assert "Save as" in said[0]
+    assert str(saver.root) in said[0]
+    assert autosaving.statusBar().currentMessage() == said[0]
+
+    saver.folder.unlink()
+    with qtbot.waitSignal(saver.written, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 130)
+    assert said[1].startswith("Autosave works again")
+    saver.wait()
+    shutil.rmtree(saver.folder)
+    saver.folder.write_text("in the way again")
+    with qtbot.waitSignal(saver.failed, timeout=WRITE_TIMEOUT):
+        stroke(autosaving, 160)
+    assert len(said) == 3
+    saver.folder.unlink()

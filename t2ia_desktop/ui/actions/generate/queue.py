@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.state_file import keep_copy
 from t2ia_desktop.core.generation.jobs import Job, JobQueue
+from t2ia_desktop.core.generation.queue_file import SavedQueue
 from t2ia_desktop.core.generation.request import GenerationRequest
-from t2ia_desktop.runtime.queue_keeper import QueueKeeper
+from t2ia_desktop.runtime.queue_keeper import AddInTurns, QueueKeeper
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.widgets import ask_restore_or_discard, open_warning_box
 from t2ia_desktop.ui.queue.panel import QueuePanel
@@ -34,6 +35,9 @@ class QueueControl(QObject):
     it, as they do ``ProjectFiles.ask_restore``.
     """
 
+    offered = Signal(list)
+    """The launch's offer of the saved queue is over: the jobs restored (empty when none)."""
+
     def __init__(self, panel: QueuePanel, queue: JobQueue, session: Session,
                  deliver: Callable[[Job], None], say: Callable[[str], None],
                  show_status: Callable[[str, int], None], parent: QWidget,
@@ -44,6 +48,7 @@ class QueueControl(QObject):
         self.queue, self.session, self.keeper = queue, session, keeper
         self.deliver, self.say, self.show_status = deliver, say, show_status
         self.ask_restore: Callable[[str], bool] = self._ask_restore
+        self._restoring: AddInTurns | None = None
         self.error_box: QMessageBox | None = None
         panel.retried.connect(deliver)
         panel.message.connect(say)
@@ -60,55 +65,104 @@ class QueueControl(QObject):
         self.say("Queue paused: the running job finishes, no new job starts."
                  if paused else "Queue resumed.")
 
-    def offer_restore(self) -> list[Job]:
-        """At launch: offer the jobs the last session left waiting; the restored jobs.
+    def offer_restore(self) -> None:
+        """At launch: offer the jobs the last session left waiting; :attr:`offered` then
+        gives the restored jobs.
 
+        The file is read on the queue keeper's thread and the jobs are queued a few
+        milliseconds per turn of the event loop, so the window answers while 10 000 come back.
         A file that cannot be read (damaged, or from a newer version) is renamed aside, kept,
-        and told. Afterwards the queue file follows this session's queue.
+        and told. Afterwards the queue file follows this session's queue. In a second
+        instance on the same data folder, the queue file is the first one's: it is neither
+        offered nor written, and that is said; this one's jobs are kept in its own folder.
         """
         keeper = self.keeper
         if keeper is None:
-            return []
-        restored: list[Job] = []
-        try:
-            saved = keeper.store.read()
-        except BadInput as error:
-            self._set_aside(str(error))
-            keeper.start()
-            return []
+            self.offered.emit([])
+            return
+        if keeper.other_instance is not None:
+            who = keeper.other_instance.describe()
+            self.say(f"Another t2ia desktop{f' ({who})' if who else ''} is using this data "
+                     "folder: the jobs it has waiting stay with it. The jobs queued in this "
+                     f"window are kept apart ({keeper.store.folder}) and offered at the first "
+                     "launch after both have closed.")
+            self._finish_offer([])
+            return
+        keeper.saved_read.connect(self._on_saved_read)
+        keeper.read_saved()
+
+    def _on_saved_read(self, saved: SavedQueue | BadInput | None) -> None:
+        keeper = self.keeper
+        keeper.saved_read.disconnect(self._on_saved_read)
+        if isinstance(saved, BadInput):
+            self._set_aside(str(saved))
+            self._finish_offer([])
+            return
         if saved is not None and saved.skipped:
             self._keep_copy(saved.skipped_words())
         if saved is not None and saved.requests:
             if self.ask_restore(saved.describe()):
-                restored = self.restore(saved.requests, saved.paused)
-            else:
-                self.say(f"Discarded {len(saved.requests)} waiting job(s) "
-                         "from the last session.")
-        keeper.start()  # from now on the file follows the queue (a discarded one is removed)
-        return restored
+                self._restore_in_turns(saved.requests, saved.paused)
+                return
+            self.say(f"Discarded {len(saved.requests)} waiting job(s) from the last session.")
+        self._finish_offer([])
+
+    def _finish_offer(self, restored: list[Job]) -> None:
+        self.keeper.start()  # from now on the file follows the queue (a discarded one goes)
+        self.offered.emit(restored)
+
+    def _restore_in_turns(self, requests: list[GenerationRequest], paused: bool) -> None:
+        if paused:
+            self.queue.set_paused(True)
+        restored: list[Job] = []
+        elsewhere = [0]
+
+        def add(request: GenerationRequest) -> None:
+            job, delivered = self._add_restored(request)
+            restored.append(job)
+            elsewhere[0] += not delivered
+
+        def finished() -> None:
+            if self._restoring is not None:
+                self._restoring.deleteLater()
+            self._restoring = None
+            self._say_restored(len(restored), elsewhere[0], paused)
+            self._finish_offer(restored)
+
+        self._restoring = AddInTurns(requests, add, parent=self)
+        self._restoring.finished.connect(finished)
+        self._restoring.start()
 
     def restore(self, requests: list[GenerationRequest], paused: bool) -> list[Job]:
         """Queue ``requests`` again (paused first when the last session's queue was): the
         pictures of the document's size or of its generation area's become layers, the others
         go only to the history folder. Returns the jobs and tells how many there are."""
-        queue, document = self.queue, self.session.document
         if paused:
-            queue.set_paused(True)
+            self.queue.set_paused(True)
         jobs, elsewhere = [], 0
         for request in requests:
-            job = queue.add(request)
+            job, delivered = self._add_restored(request)
             jobs.append(job)
-            size = (request.width, request.height)
-            if size in ((document.width, document.height), document.generation_area.size):
-                self.deliver(job)  # its picture also becomes a layer (at the area) here
-            else:
-                elsewhere += 1
-        text = f"Restored {len(jobs)} waiting job(s) from the last session"
+            elsewhere += not delivered
+        self._say_restored(len(jobs), elsewhere, paused)
+        return jobs
+
+    def _add_restored(self, request: GenerationRequest) -> tuple[Job, bool]:
+        """The job queued for ``request``, and whether its picture becomes a layer."""
+        document = self.session.document
+        job = self.queue.add(request)
+        size = (request.width, request.height)
+        if size in ((document.width, document.height), document.generation_area.size):
+            self.deliver(job)  # its picture also becomes a layer (at the area) here
+            return job, True
+        return job, False
+
+    def _say_restored(self, count: int, elsewhere: int, paused: bool) -> None:
+        text = f"Restored {count} waiting job(s) from the last session"
         if elsewhere:
             text += (f"; {elsewhere} of another canvas size go only to the history folder "
                      "(File → Open history folder)")
         self.say(text + ("; the queue is paused: Resume to run them." if paused else "."))
-        return jobs
 
     def _set_aside(self, reason: str) -> None:
         store = self.keeper.store
