@@ -217,3 +217,35 @@ def test_a_failed_live_picture_shows_its_reason(qtbot, window):
     window.generate_panel.prompt_edit.setPlainText("a kite")  # the next change tries again
     qtbot.waitUntil(lambda: live.indicator.text() == "Live: up to date", timeout=WAIT_MS)
     assert live.panel.picture.image is not None
+
+
+@pytest.mark.slow
+def test_a_stroke_makes_a_live_picture_on_the_demo_model(qtbot, real_window):
+    """No fake: the worker runs the demo model's SDXL adapter pipeline in the live steps."""
+    from t2ia_desktop.core.paths import history_dir
+
+    window = real_window
+    live = window.live
+    before = set(history_dir().glob("*")) if history_dir().is_dir() else set()
+    live.panel.steps_spin.setValue(2)
+    live.set_live(True)
+    qtbot.waitUntil(lambda: live.session.result is not None and not live.session.updating,
+                    timeout=300_000)  # the first picture also loads the model
+    first = live.session.result_request
+    stroke(window, 20)
+    qtbot.waitUntil(lambda: live.session.result_request is not first
+                    and not live.session.updating, timeout=300_000)
+    request = live.session.result_request
+    assert request.steps == 2
+    assert request.controls[0].image_hash() == window.document.controls()[0].image_hash()
+    assert live.session.result.size == (128, 128)
+    assert live.panel.picture.image is not None
+    assert not live.overlay.isVisible()
+    assert len(window.runner.queue) == 0
+    assert window.queue_panel.list_widget.count() == 0
+    after = set(history_dir().glob("*")) if history_dir().is_dir() else set()
+    assert after == before  # live pictures are not written to the image history
+    count = len(window.document.layers)
+    live.keep_action.trigger()
+    assert len(window.document.layers) == count + 1
+    assert window.document.layers[-1].request is request
