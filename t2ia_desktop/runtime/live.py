@@ -52,7 +52,7 @@ class LiveSession(QObject):
     """Coalesces live requests into at most one running and one waiting live job."""
 
     updating_changed = Signal(bool)  # whether a live picture is on its way
-    progress = Signal(int, int)  # the running live job's step and steps
+    progress = Signal(int, int, str)  # the running live job's step, steps and phase
     result_ready = Signal(object, object)  # PIL image, the GenerationRequest it answers
     failed = Signal(str)  # why the last live picture failed, for the artist
 
@@ -131,7 +131,7 @@ class LiveSession(QObject):
 
     def _on_job_changed(self, job: Job) -> None:
         if job is self.job and job.state is JobState.RUNNING:
-            self.progress.emit(job.step, job.total_steps)
+            self.progress.emit(job.step, job.total_steps, job.phase)
 
     def _on_job_finished(self, job: Job) -> None:
         live_jobs = self.runner.live_jobs

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 PLACEHOLDER = "Turn Live on (Ctrl+L) and draw:\nthe picture appears here."
+WAITING = "The first live picture is on its way…"
 
 
 class LivePicture(QWidget):
@@ -27,6 +28,8 @@ class LivePicture(QWidget):
         super().__init__()
         self.setObjectName("live_picture")
         self.image: QImage | None = None
+        self.placeholder = PLACEHOLDER
+        """What shows while there is no picture."""
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -50,7 +53,7 @@ class LivePicture(QWidget):
         painter.fillRect(self.rect(), self.palette().window().color().darker(115))
         if self.image is None:
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, PLACEHOLDER)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.picture_rect(), self.image)
@@ -98,19 +101,22 @@ class LivePanel(QWidget):
         self.over_canvas_check.setToolTip("Also draw the live picture over the canvas (at the "
                                           "live opacity of Settings)")
 
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # two short rows: the panel fits the narrow left column
         row.addWidget(self.live_button)
-        row.addSpacing(8)
+        row.addSpacing(6)
         row.addWidget(steps_label)
         row.addWidget(self.steps_spin)
         row.addStretch(1)
-        row.addWidget(self.over_canvas_check)
         row.addWidget(self.keep_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.status_label)
         layout.addLayout(row)
+        second = QHBoxLayout()
+        second.addWidget(self.over_canvas_check)
+        second.addStretch(1)
+        layout.addLayout(second)
         self.steps_spin.valueChanged.connect(self.steps_changed)
         self.over_canvas_check.toggled.connect(self.over_canvas_changed)
         keep_action.changed.connect(lambda: self.keep_button.setText("Keep"))
@@ -123,6 +129,11 @@ class LivePanel(QWidget):
 
     def set_image(self, image: QImage | None) -> None:
         self.picture.set_image(image)
+
+    def set_waiting(self, waiting: bool) -> None:
+        """Whether the first picture is on its way (the placeholder says so)."""
+        self.picture.placeholder = WAITING if waiting else PLACEHOLDER
+        self.picture.update()
 
     def set_status(self, text: str, tip: str = "") -> None:
         self.status_label.setText(text)

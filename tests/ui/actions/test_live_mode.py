@@ -249,3 +249,29 @@ def test_a_stroke_makes_a_live_picture_on_the_demo_model(qtbot, real_window):
     live.keep_action.trigger()
     assert len(window.document.layers) == count + 1
     assert window.document.layers[-1].request is request
+
+
+def test_the_live_dock_opens_beside_the_canvas_without_squeezing_generate(qtbot, window):
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.height() == 800)
+    generate = window.generate_dock.geometry()
+    left = window.preview_dock.width()
+    window.live.set_live(True)
+    qtbot.waitUntil(lambda: window.live.dock.height() >= 200)
+    dock = window.live.dock.geometry()
+    assert dock.right() < window.canvas.geometry().left()  # the column left of the canvas
+    assert dock.top() > window.preview_dock.geometry().top()
+    assert window.generate_dock.geometry() == generate  # Generate keeps its controls
+    assert window.preview_dock.width() == left  # the panel does not widen its column
+    picture = window.live.panel.picture
+    assert min(picture.width(), picture.height()) >= 150
+    assert window.live.panel.keep_button.isVisible()
+
+
+def test_take_height_takes_from_below_first_and_keeps_each_minimum():
+    from t2ia_desktop.ui.actions.generate.live import take_height
+
+    minimums = [120, 120, 120]
+    assert take_height([300, 200, 200], [False, True, True], 100, minimums) == [300, 120, 180]
+    assert take_height([300, 200, 200], [False, True, True], 250, minimums) == [210, 120, 120]
+    assert take_height([130, 150], [True, True], 100, [120, 140]) == [120, 140]

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QStatusBar, QToolBar, QWidget
 
 from t2ia_desktop.core.errors import BadInput
+from t2ia_desktop.core.generation.phases import LOADING_PHASES
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.settings import LIVE_STEPS_RANGE
@@ -35,6 +36,22 @@ from t2ia_desktop.ui.generate.live_panel import LivePanel
 log = logging.getLogger(__name__)
 
 INDICATOR_TIP = "Live mode: whether the live picture is being updated"
+
+
+def take_height(heights: list[int], below: list[bool], wanted: int,
+                minimums: list[int]) -> list[int]:
+    """The heights of a dock column once ``wanted`` pixels are taken for a new dock: from the
+    docks ``below`` it first, then from the others, none under its minimum."""
+    sizes = list(heights)
+    for first in (True, False):
+        for index, height in enumerate(sizes):
+            if wanted <= 0:
+                return sizes
+            if below[index] is first:
+                taken = min(wanted, max(0, height - minimums[index]))
+                sizes[index] -= taken
+                wanted -= taken
+    return sizes
 
 
 class LiveController(QObject):
@@ -58,8 +75,9 @@ class LiveController(QObject):
         """Whether the live picture is drawn over the canvas as well as in the dock."""
         self._last_submitted: dict | None = None
         self._failure = ""
-        self._step = (0, 0)  # the running live job's step and steps
+        self._step = (0, 0, "")  # the running live job's step, steps and phase
         self._window: QMainWindow | None = None
+        self._beside: QDockWidget | None = None  # the dock the Live dock is placed under
 
         self.live_action = QAction("Live", parent)
         self.live_action.setCheckable(True)
@@ -121,7 +139,7 @@ class LiveController(QObject):
         if beside is not None:
             window.splitDockWidget(beside, self.dock, Qt.Orientation.Vertical)
         self.dock.hide()
-        self._window = window
+        self._window, self._beside = window, beside
         status_bar.addPermanentWidget(self.indicator)
         if toolbar is not None:
             toolbar.addAction(self.live_action)
@@ -174,13 +192,29 @@ class LiveController(QObject):
         self._show_state()
 
     def _show_dock(self) -> None:
-        if self.dock.isVisible() or self._window is None:
+        """Show the Live dock with a picture as wide as its column (at most half of it high),
+        its height taken from the docks below it first."""
+        window = self._window
+        if self.dock.isVisible() or window is None:
             return
+        area = window.dockWidgetArea(self.dock)
+        column = sorted((dock for dock in window.findChildren(QDockWidget)
+                         if dock is not self.dock and dock.isVisible() and not dock.isFloating()
+                         and window.dockWidgetArea(dock) == area),
+                        key=lambda dock: dock.geometry().y())
+        heights = [dock.height() for dock in column]
+        top = self._beside.geometry().y() if self._beside is not None else -1
+        below = [dock.geometry().y() > top for dock in column]  # placed under Generate
         self.dock.show()
         self.dock.raise_()
-        # a square picture as wide as the column, but never more than half the window
-        height = min(self.dock.width() + 70, self._window.height() // 2)
-        self._window.resizeDocks([self.dock], [max(height, 200)], Qt.Orientation.Vertical)
+        if self.dock.isFloating() or not column:
+            return
+        total = sum(heights)
+        want = max(200, min(self.dock.width() + 90, total // 2))
+        minimums = [max(dock.minimumSizeHint().height(), dock.minimumHeight())
+                    for dock in column]
+        sizes = take_height(heights, below, want, minimums)
+        window.resizeDocks([*column, self.dock], [*sizes, want], Qt.Orientation.Vertical)
 
     def _show_overlay(self) -> None:
         image = self.panel.picture.image
@@ -253,8 +287,8 @@ class LiveController(QObject):
         self._last_submitted = None
         self.schedule()
 
-    def _on_progress(self, step: int, total: int) -> None:
-        self._step = (step, total)
+    def _on_progress(self, step: int, total: int, phase: str) -> None:
+        self._step = (step, total, phase)
         self._show_state()
 
     def _on_result(self, image: Image.Image, _request: GenerationRequest) -> None:
@@ -271,8 +305,11 @@ class LiveController(QObject):
     def _show_state(self, *_args) -> None:
         """The indicator in the status bar (while Live is on) and the dock's status line."""
         session = self.session
-        step, total = self._step if session.job is not None else (0, 0)
+        self.panel.set_waiting(session.updating)
+        step, total, phase = self._step if session.job is not None else (0, 0, "")
         steps = f" step {step}/{total}" if total else ""
+        if not step and phase in LOADING_PHASES:
+            steps = f" {phase}"  # starting the engine, loading the model…
         if not session.enabled:
             self.indicator.hide()
             if session.job is not None:
