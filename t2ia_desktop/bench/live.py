@@ -1,8 +1,10 @@
 """Live mode's benchmark: stroke end → live picture shown in the Live dock, in the real window.
 
-The window as the app builds it (real canvas, detector thread, runner and worker) on the demo
-model; each stroke is real mouse events on the canvas; the clock starts when the button is
-released and stops once the Live dock has painted the picture that answers it. A stroke waits
+A window of the app's real parts (the canvas with its brush, the session and its undo steps,
+the detector thread, the Generate settings, the live controller with its Live dock, the runner
+and worker) on the demo model; each stroke is real mouse events on the canvas; the clock starts
+when the button is released and stops once the Live dock has painted the picture that answers
+it. A stroke waits
 for the previous picture, so each one measures a whole update. The first stroke, which also
 starts the engine, is left out. The same strokes with the Generate steps (30: what live mode
 ran before it took the Live steps) come after, for comparison. Figures are printed, never
@@ -41,7 +43,7 @@ def live_figures(size: int = 512, strokes: int = 6, compare: int = 2,
     import qasync
     from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
     from t2ia_desktop.core.conditions.registry import default_registry
     from t2ia_desktop.core.document.document import Document
@@ -50,13 +52,14 @@ def live_figures(size: int = 512, strokes: int = 6, compare: int = 2,
     from t2ia_desktop.core.generation.settings import GenerationSettings
     from t2ia_desktop.core.paths import demo_model_root
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
-    from t2ia_desktop.runtime.downloads import WeightDownloads
     from t2ia_desktop.runtime.previews import PreviewScheduler
     from t2ia_desktop.runtime.runner import JobRunner
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
-    from t2ia_desktop.ui.window.main_window import MainWindow
+    from t2ia_desktop.ui.actions.generate.live import LiveController
+    from t2ia_desktop.ui.canvas.view import CanvasView
+    from t2ia_desktop.ui.tools.painting import painting_tools
 
     app = QApplication.instance() or QApplication([])
     asyncio.set_event_loop(qasync.QEventLoop(app))
@@ -64,12 +67,18 @@ def live_figures(size: int = 512, strokes: int = 6, compare: int = 2,
     runner = JobRunner(JobQueue(), EngineWorker(default_engine_factory(str(demo_model_root()))))
     scheduler = PreviewScheduler()
     session = Session(document, ConditionUpdater(document, default_registry(), scheduler))
-    window = MainWindow(session, runner,
-                        GenerationSettings.for_models([("demo", DEMO_MODEL, "sdxl")], seed=7),
-                        tool_state=ToolState(), downloads=WeightDownloads())
+    settings = GenerationSettings.for_models([("demo", DEMO_MODEL, "sdxl")], seed=7)
+    tool_state = ToolState()
+    window = QMainWindow()
+    canvas = CanvasView(session, tool_state)
+    for name, tool in painting_tools(canvas, tool_state).items():
+        canvas.add_tool(name, tool)
+    window.setCentralWidget(canvas)
+    live = LiveController(session, settings, runner, canvas, window.statusBar().showMessage,
+                          window)
+    live.install(window, None, None, (None, None), window.statusBar())
     window.resize(1280, 800)
     window.show()
-    live, canvas = window.live, window.canvas
     shown_at: list[float] = []
 
     def picture_shown(*_args) -> None:  # after the dock took the picture (connected later)
@@ -125,12 +134,12 @@ def live_figures(size: int = 512, strokes: int = 6, compare: int = 2,
         wait_for_picture(1)  # the first picture also starts the engine: left out
         request = live.session.result_request
         fast = run(strokes)
-        live.set_live_steps(window.generation_settings.steps)
+        live.set_live_steps(settings.steps)
         slow = run(compare)
         return {
             "size": f"{request.width}x{request.height}", "model": request.model,
             "live_steps": steps, "stroke_to_live_picture": _figures(fast),
-            "generate_steps": window.generation_settings.steps,
+            "generate_steps": settings.steps,
             "stroke_to_picture_with_generate_steps": _figures(slow),
             "queue_rows": len(runner.queue),
             "load_average_1min": round(os.getloadavg()[0], 2),
