@@ -186,3 +186,13 @@ def test_taesd_folders_are_found_per_family(tmp_path):
     assert taesd_folder_for(settings, "sdxl") == tmp_path / "taesdxl"
     assert taesd_folder_for(settings, "sd15") is None
     assert Settings().taesd_root() == data_dir() / "taesd"
+
+
+def test_live_steps_out_of_range_or_not_a_whole_number_fall_back_to_the_default():
+    from t2ia_desktop.core.settings import DEFAULT_LIVE_STEPS
+
+    assert Settings(live_steps=12).checked() == (Settings(live_steps=12), [])
+    for bad in (0, 51, 4.5, True, "6"):
+        checked, problems = Settings(live_steps=bad).checked()
+        assert checked.live_steps == DEFAULT_LIVE_STEPS
+        assert problems == [f"live_steps {bad!r} is not valid; using {DEFAULT_LIVE_STEPS}"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSlider,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import (
     AUTOSAVE_RANGE,
+    LIVE_STEPS_RANGE,
     MEMORY_POLICIES,
     TAESD_REPOS,
     TAESD_SUBFOLDERS,
@@ -190,6 +192,12 @@ class SettingsDialog(QDialog):
         opacity_row.addWidget(self.opacity_slider, 1)
         opacity_row.addWidget(self.opacity_label)
         form.addRow("Live preview opacity:", opacity_row)
+        self.live_steps_spin = QSpinBox()
+        self.live_steps_spin.setRange(*LIVE_STEPS_RANGE)
+        self.live_steps_spin.setValue(settings.live_steps)
+        self.live_steps_spin.setToolTip("Steps of a live picture (also in the Live dock); a "
+                                        "speed preset or LCM/TCD brings its own")
+        form.addRow("Live steps:", self.live_steps_spin)
 
         self.memory_combo = QComboBox()
         for key in MEMORY_POLICIES:
@@ -261,6 +269,7 @@ class SettingsDialog(QDialog):
             step_preview_decoder=self.preview_combo.currentData(),
             taesd_folder=self.taesd.text(),
             live_opacity=self.opacity_slider.value() / 100,
+            live_steps=self.live_steps_spin.value(),
             memory_policy=self.memory_combo.currentData(),
         )
 
