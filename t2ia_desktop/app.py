@@ -222,7 +222,8 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     settings_actions = SettingsController(
         settings, queue, window.edit_menu, say, window,
         set_autosave_interval=autosaver.set_interval if autosaver is not None else None,
-        set_live_opacity=window.live.set_opacity)
+        set_live_opacity=window.live.set_opacity, set_live_steps=window.live.set_live_steps)
+    window.live.live_steps_changed.connect(settings_actions.keep_live_steps)
     from t2ia_desktop.ui.dialogs.model_manager import ModelsController
 
     # Models → Manage models… and Models → Memory; fills the Generate panel's model list.

@@ -23,7 +23,8 @@ def never_stop() -> bool:
 class FakeEngine:
     """Counts steps with a small sleep each; fails when the prompt contains ``fail:<reason>``.
 
-    ``gate`` (a threading.Event) lets a test hold a job at its first step until it is set.
+    ``gate`` (a threading.Event) lets a test hold a job at its first step (``gate_step``: at
+    that step, once the ones before it are reported) until it is set.
     ``phases`` are ``(phase, fraction)`` pairs reported through ``on_phase`` before the steps
     (then "denoising"), as the real engine reports loading; ``loading_gate`` holds the job
     after them until set, and, like a real load, does not look at cancellation meanwhile.
@@ -34,6 +35,7 @@ class FakeEngine:
                  loading_gate: threading.Event | None = None) -> None:
         self.step_seconds = step_seconds
         self.gate = gate
+        self.gate_step = 1
         self.phases = list(phases)
         self.loading_gate = loading_gate
         self.calls: list[GenerationRequest] = []
@@ -76,7 +78,7 @@ class FakeEngine:
               on_step: Callable[[int, int], None] | None,
               should_stop: Callable[[], bool],
               on_preview: Callable[[Callable[[], Image.Image]], None] | None) -> None:
-        if self.gate is not None and step == 1:
+        if self.gate is not None and step == self.gate_step:
             while not self.gate.wait(0.01):
                 if should_stop():
                     raise Cancelled()

@@ -46,6 +46,10 @@ PREVIEW_DECODERS = ("approximate", "taesd")
 MEMORY_POLICIES = ("auto", "speed", "low-vram")
 AUTOSAVE_RANGE = (5.0, 3600.0)
 OPACITY_RANGE = (0.1, 1.0)
+DEFAULT_LIVE_STEPS = 6
+"""Steps of a live picture with an ordinary scheduler: a sketch of the result in a fifth of a
+30-step job's time."""
+LIVE_STEPS_RANGE = (1, 50)
 #: The TAESD folder for each family, inside the TAESD folder (hub repository names).
 TAESD_SUBFOLDERS = {"sd15": "taesd", "sdxl": "taesdxl"}
 TAESD_REPOS = {"sd15": "madebyollin/taesd", "sdxl": "madebyollin/taesdxl"}
@@ -74,6 +78,8 @@ class Settings:
     """Holds ``taesd/`` (SD1.5) and ``taesdxl/`` (SDXL) diffusers folders; "" = ``<data>/taesd``."""
     live_opacity: float = 0.85
     """How strongly the live picture covers the canvas (0.1–1)."""
+    live_steps: int = DEFAULT_LIVE_STEPS
+    """Steps of a live picture (1–50) unless a speed preset or few-step scheduler brings its own."""
     memory_policy: str = "auto"
     """"auto", "speed" (keep everything on the GPU) or "low-vram" (offload, slice, tile)."""
 
@@ -109,6 +115,9 @@ def _valid(name: str, value: Any) -> bool:
     if name in ("autosave_seconds", "live_opacity"):
         low, high = AUTOSAVE_RANGE if name == "autosave_seconds" else OPACITY_RANGE
         return finite_number(value, low, high)
+    if name == "live_steps":
+        return (isinstance(value, int) and not isinstance(value, bool)
+                and LIVE_STEPS_RANGE[0] <= value <= LIVE_STEPS_RANGE[1])
     if name == "step_preview_decoder":
         return value in PREVIEW_DECODERS
     if name == "memory_policy":

@@ -103,9 +103,10 @@ class _JobExecutor(QObject):
             log.exception("job %s failed", job.id)
             self.failed.emit(job.id, f"{type(error).__name__}: {error}", failure_details(job))
         else:
-            if self._history is not None:
+            saved_to, warning = "", ""
+            if job.to_history and self._history is not None:
                 self.phase.emit(job.id, SAVING, None)
-            saved_to, warning = self._keep(image, request)
+                saved_to, warning = self._keep(image, request)
             self._report_memory()
             self.finished.emit(job.id, image, saved_to, warning)
 

@@ -212,3 +212,13 @@ def test_settings_are_written_as_every_state_file_is(tmp_path):
     fresh.save(fresh.settings)
     assert fresh.path.stat().st_mode & 0o777 == 0o666 & ~current_umask()
     assert SettingsStore(link).settings.live_opacity == 0.25
+
+
+def test_live_steps_out_of_range_or_not_a_whole_number_fall_back_to_the_default():
+    from t2ia_desktop.core.settings import DEFAULT_LIVE_STEPS
+
+    assert Settings(live_steps=12).checked() == (Settings(live_steps=12), [])
+    for bad in (0, 51, 4.5, True, "6"):
+        checked, problems = Settings(live_steps=bad).checked()
+        assert checked.live_steps == DEFAULT_LIVE_STEPS
+        assert problems == [f"live_steps {bad!r} is not valid; using {DEFAULT_LIVE_STEPS}"]

@@ -95,7 +95,7 @@ def settings_controller(window: MainWindow, store: SettingsStore,
     return SettingsController(
         store, window.runner.queue, window.edit_menu, say or window.show_message, window,
         set_autosave_interval=autosaver.set_interval if autosaver is not None else None,
-        set_live_opacity=window.live.set_opacity)
+        set_live_opacity=window.live.set_opacity, set_live_steps=window.live.set_live_steps)
 
 
 def models_controller(window: MainWindow, **options: Any) -> ModelsController:

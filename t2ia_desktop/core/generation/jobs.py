@@ -58,6 +58,7 @@ class Job:
     last_step_at: float = field(default=0.0, repr=False)  # time.monotonic() of the last step
     phase: str = ""  # what a running job does now (core/phases.py); "" before it says
     phase_fraction: float | None = None  # how far that phase is, 0–1; None: cannot tell
+    to_history: bool = True  # written to the image history when done (live pictures are not)
 
     @property
     def progress(self) -> float:
@@ -82,9 +83,12 @@ class JobQueue:
     job_moved = Signal(Job, int)  # the job and its new index in the list
     paused_changed = Signal(bool)
 
-    def __init__(self) -> None:
+    def __init__(self, to_history: bool = True) -> None:
+        """``to_history``: whether the pictures of this queue's jobs go to the image history
+        (live mode's jobs do not: one per stroke would bury the artist's own)."""
         self._jobs: list[Job] = []
         self._paused = False
+        self.to_history = to_history
 
     def __iter__(self):
         return iter(list(self._jobs))
@@ -115,7 +119,7 @@ class JobQueue:
             self.paused_changed.emit(paused)
 
     def add(self, request: GenerationRequest) -> Job:
-        job = Job(request.validate())
+        job = Job(request.validate(), to_history=self.to_history)
         self._jobs.append(job)
         self.job_added.emit(job)
         return job

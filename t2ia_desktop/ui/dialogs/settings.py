@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSlider,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from t2ia_desktop.core.generation.jobs import JobQueue
 from t2ia_desktop.core.paths import data_dir, history_dir, plugins_dir
 from t2ia_desktop.core.settings import (
     AUTOSAVE_RANGE,
+    LIVE_STEPS_RANGE,
     MEMORY_POLICIES,
     TAESD_REPOS,
     TAESD_SUBFOLDERS,
@@ -190,6 +192,12 @@ class SettingsDialog(QDialog):
         opacity_row.addWidget(self.opacity_slider, 1)
         opacity_row.addWidget(self.opacity_label)
         form.addRow("Live preview opacity:", opacity_row)
+        self.live_steps_spin = QSpinBox()
+        self.live_steps_spin.setRange(*LIVE_STEPS_RANGE)
+        self.live_steps_spin.setValue(settings.live_steps)
+        self.live_steps_spin.setToolTip("Steps of a live picture (also in the Live dock); a "
+                                        "speed preset or LCM/TCD brings its own")
+        form.addRow("Live steps:", self.live_steps_spin)
 
         self.memory_combo = QComboBox()
         for key in MEMORY_POLICIES:
@@ -261,6 +269,7 @@ class SettingsDialog(QDialog):
             step_preview_decoder=self.preview_combo.currentData(),
             taesd_folder=self.taesd.text(),
             live_opacity=self.opacity_slider.value() / 100,
+            live_steps=self.live_steps_spin.value(),
             memory_policy=self.memory_combo.currentData(),
         )
 
@@ -283,18 +292,20 @@ class SettingsController(QObject):
     def __init__(self, store: SettingsStore, jobs: JobQueue, edit_menu: QMenu,
                  say: Callable[[str], None], parent: QWidget, *,
                  set_autosave_interval: Callable[[float], None] | None = None,
-                 set_live_opacity: Callable[[float], None] | None = None) -> None:
+                 set_live_opacity: Callable[[float], None] | None = None,
+                 set_live_steps: Callable[[int], None] | None = None) -> None:
         """Settings… goes at the end of ``edit_menu`` (Ctrl+, works anywhere in ``parent``,
         which the dialog opens over); ``say`` shows the store's note, save errors and the
         reason a step preview of ``jobs`` did not use TAESD. The settings in effect go to
-        ``set_autosave_interval`` (seconds) and ``set_live_opacity`` (0–1) now and after
-        each OK."""
+        ``set_autosave_interval`` (seconds), ``set_live_opacity`` (0–1) and ``set_live_steps``
+        now and after each OK."""
         super().__init__(parent)
         self.store = store
         self.parent_widget = parent
         self.say = say
         self.set_autosave_interval = set_autosave_interval
         self.set_live_opacity = set_live_opacity
+        self.set_live_steps = set_live_steps
         self.dialog: SettingsDialog | None = None
         self._notes_shown: set[str] = set()
         self.action = QAction("Settings…", parent)
@@ -345,8 +356,19 @@ class SettingsController(QObject):
             self.set_autosave_interval(settings.autosave_seconds)
         if self.set_live_opacity is not None:
             self.set_live_opacity(settings.live_opacity)
+        if self.set_live_steps is not None:
+            self.set_live_steps(settings.live_steps)
         self._notes_shown.clear()  # a changed TAESD setting may bring a new reason
         self.changed.emit(settings)
+
+    def keep_live_steps(self, steps: int) -> None:
+        """The Live dock's steps changed: keep them for the next launch (no dialog)."""
+        if steps == self.store.settings.live_steps:
+            return
+        try:
+            self.store.save(replace(self.store.settings, live_steps=steps))
+        except (OSError, ValueError) as error:
+            self.say(f"Live steps not saved: {error}")
 
     def _on_job_changed(self, job) -> None:
         preview = getattr(job, "preview", None)

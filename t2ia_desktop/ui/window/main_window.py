@@ -189,8 +189,9 @@ class MainWindow(QMainWindow):
         self.transform_actions.install(self.layer_menu, self.canvas_actions.options_bar)
         self.live = LiveController(session, generation_settings, runner, self.canvas,
                                    self.show_message, self)
-        """Live mode (Ctrl+L): a new picture after every change, drawn over the canvas."""
-        self.live.install(self.window_layout.tools_toolbar, self.generate_menu, self.statusBar())
+        """Live mode (Ctrl+L): a new picture after every change, in the Live dock."""
+        self.live.install(self, self.preview_dock, self.window_layout.tools_toolbar,
+                          (self.generate_menu, self.view_menu), self.statusBar())
         self.area_actions = GenerationAreaActions(
             self, self.canvas, self.tool_state, self.edits, self.brush_action.actionGroup(),
             self.show_message)

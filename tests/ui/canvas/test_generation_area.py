@@ -194,6 +194,7 @@ def test_autosave_keeps_the_area(window):
 def test_live_pictures_cover_the_area_and_are_kept_there(qtbot, window):
     set_area(window, 64, 48, 96, 64)
     live = window.live
+    live.set_over_canvas(True)  # the Live dock's "Over canvas"
     live.set_live(True)
     qtbot.waitUntil(lambda: live.session.result is not None and not live.session.updating,
                     timeout=20_000)

@@ -88,6 +88,7 @@ def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
     assert dialog.memory_combo.toolTip()
     dialog.autosave_spin.setValue(8)
     dialog.opacity_slider.setValue(40)
+    dialog.live_steps_spin.setValue(9)
     dialog.memory_combo.setCurrentIndex(dialog.memory_combo.findData("low-vram"))
     with qtbot.waitSignal(controller.changed) as changed:
         press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
@@ -96,7 +97,10 @@ def test_ok_applies_the_autosave_interval_and_live_opacity_and_saves_them(
     assert changed.args[0].autosave_seconds == 8
     assert autosaving.autosaver.timer.interval() == 8_000  # the autosave uses it
     assert autosaving.live.overlay.opacity == pytest.approx(0.4)
+    assert autosaving.live.session.steps == 9  # live mode uses them, the Live dock shows them
+    assert autosaving.live.panel.steps_spin.value() == 9
     reread = SettingsStore()
+    assert reread.settings.live_steps == 9
     assert reread.settings.autosave_seconds == 8
     assert reread.settings.live_opacity == 0.4
     assert reread.memory_policy == "low-vram"
