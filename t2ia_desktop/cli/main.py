@@ -20,6 +20,7 @@ from t2ia_desktop.cli.generate import generate_command, split_pair
 from t2ia_desktop.cli.outputs import check_output, checked_control, save_picture
 from t2ia_desktop.cli.sampling import add_sampling_options
 from t2ia_desktop.cli.sdxl import add_sdxl_options
+from t2ia_desktop.cli.serve import add_serve_parser
 from t2ia_desktop.core.conditions.registry import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.generation.request import SCHEDULERS
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--selection", action="store_true",
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
+    add_serve_parser(commands)  # serve (cli/serve.py)
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
@@ -376,8 +378,14 @@ def _generate(args: argparse.Namespace) -> int:
     return generate_command(args, _registry)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli.serve import serve_command
+
+    return serve_command(args)
+
+
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
     "export": _export, "demo-model": _demo_model, "bench": _bench,
-    "download-weights": _download_weights,
+    "download-weights": _download_weights, "serve": _serve,
 }
