@@ -128,9 +128,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
+    from t2ia_desktop.runtime.engine_choice import EngineChoice, check_server
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
+    from t2ia_desktop.runtime.server_watch import ServerWatch
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState
@@ -173,11 +175,17 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
     plugins = PluginHost(default_plugin_folders(plugin_folders), safe_mode=safe_mode)
     registry = plugins.registry
-    worker = EngineWorker(
-        with_step_previews(default_engine_factory(str(demo_model_root()), registry), settings),
-        history=History(history_dir()),
-    )
-    runner = JobRunner(queue, worker)
+    # The engine is this computer's (torch, loaded in the worker thread at the first job) or a
+    # server's, as Settings → Engine says at each job; on a server, one worker per replica.
+    history = History(history_dir())
+    local_engine = with_step_previews(default_engine_factory(str(demo_model_root()), registry),
+                                      settings)
+    worker = EngineWorker(lambda: EngineChoice(settings.effective, local_engine),
+                          history=history)
+    runner = JobRunner(queue, worker, more_workers=lambda: EngineWorker(
+        lambda: EngineChoice(settings.effective, None), history=history))
+    server_watch = ServerWatch(settings.effective, check_server)
+    server_watch.parallel_jobs.connect(runner.set_parallel_jobs)
     # Pending jobs are kept in the queue file, written on a thread of its own.
     queue_keeper = QueueKeeper(queue, QueueStore(queue_dir()))
     # Detectors get a thread of their own (torch loads there too, on the first preview), so a
@@ -213,6 +221,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         window.generation_settings, registry, downloads, menus=window.menuBar(),
         status_bar=window.statusBar(), say=say, parent=window, settings=settings)
     settings_actions.changed.connect(lambda _settings: models_actions.show_memory())
+    # Settings → Engine: the queue runs as many jobs at once as the server has replicas.
+    settings_actions.changed.connect(server_watch.refresh)
+    server_watch.described.connect(say)
+    if settings.effective().engine != "local":
+        server_watch.refresh()
     plugin_news = plugin_actions.start_summary()  # safe mode, failures, damaged settings
     if plugin_news:
         window.show_message(f"{plugin_news} {status}")

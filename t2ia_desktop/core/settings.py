@@ -44,6 +44,7 @@ AUTOSAVE_ENV = "T2IA_AUTOSAVE_SECONDS"
 
 PREVIEW_DECODERS = ("approximate", "taesd")
 MEMORY_POLICIES = ("auto", "speed", "low-vram")
+ENGINES = ("local", "server")
 AUTOSAVE_RANGE = (5.0, 3600.0)
 OPACITY_RANGE = (0.1, 1.0)
 #: The TAESD folder for each family, inside the TAESD folder (hub repository names).
@@ -76,6 +77,11 @@ class Settings:
     """How strongly the live picture covers the canvas (0.1–1)."""
     memory_policy: str = "auto"
     """"auto", "speed" (keep everything on the GPU) or "low-vram" (offload, slice, tile)."""
+    engine: str = "local"
+    """Where pictures are made: "local" (this computer) or "server" (``server_url``)."""
+    server_url: str = ""
+    """A t2ia server (``t2ia-desktop serve``), e.g. http://studio-gpu:8000; its token is kept
+    in a file of its own (remote/saved_token.py)."""
 
     def checked(self) -> tuple[Settings, list[str]]:
         """These settings with every out-of-range or mistyped value back at its default, and
@@ -104,8 +110,10 @@ class Settings:
 
 
 def _valid(name: str, value: Any) -> bool:
-    if name in ("annotators_folder", "taesd_folder"):
+    if name in ("annotators_folder", "taesd_folder", "server_url"):
         return isinstance(value, str)
+    if name == "engine":
+        return value in ENGINES
     if name in ("autosave_seconds", "live_opacity"):
         low, high = AUTOSAVE_RANGE if name == "autosave_seconds" else OPACITY_RANGE
         return finite_number(value, low, high)

@@ -1,12 +1,15 @@
-"""Runs the queue's jobs one at a time on the worker and lets the UI await them.
+"""Runs the queue's jobs on the worker and lets the UI await them.
 
-The next job is the queue's first queued one at the moment the previous one ends, so a
-reordered queue runs in its new order; while the queue is paused no job starts.
+The next job is the queue's first queued one at the moment a worker is free, so a reordered
+queue runs in its new order; while the queue is paused no job starts. On this computer one job
+runs at a time (one worker owns torch); with a server as the engine, as many run at once as it
+has replicas (:meth:`JobRunner.set_parallel_jobs`), each on a worker thread of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
@@ -26,12 +29,26 @@ class JobRunner(QObject):
 
     job_finished = Signal(object)  # Job, in any finished state
 
-    def __init__(self, queue: JobQueue, worker: EngineWorker, parent: QObject | None = None):
+    def __init__(self, queue: JobQueue, worker: EngineWorker, parent: QObject | None = None,
+                 *, more_workers: Callable[[], EngineWorker] | None = None):
+        """``worker`` runs every job on this computer; ``more_workers`` makes the extra
+        workers that run jobs side by side on a server (their engines never load torch)."""
         super().__init__(parent)
         self.queue = queue
         self.worker = worker
-        self._current: Job | None = None
+        self.workers: list[EngineWorker] = []
+        self._more_workers = more_workers
+        self._parallel = 1
+        self._running: dict[int, tuple[Job, EngineWorker]] = {}
         self._waiters: dict[int, list[asyncio.Future]] = {}
+        self._add_worker(worker)
+        # A job starts inside the job_added emit: listeners connected after the runner may see
+        # it running before they see it added, so views must accept either order.
+        queue.job_added.connect(lambda _job: self._start_next())
+        queue.paused_changed.connect(self._on_paused_changed)
+
+    def _add_worker(self, worker: EngineWorker) -> None:
+        self.workers.append(worker)
         executor = worker.executor
         executor.progress.connect(self._on_progress)
         executor.phase.connect(self._on_phase)
@@ -39,10 +56,19 @@ class JobRunner(QObject):
         executor.finished.connect(self._on_finished)
         executor.failed.connect(self._on_failed)
         executor.cancelled.connect(self._on_cancelled)
-        # A job starts inside the job_added emit: listeners connected after the runner may see
-        # it running before they see it added, so views must accept either order.
-        queue.job_added.connect(lambda _job: self._start_next())
-        queue.paused_changed.connect(self._on_paused_changed)
+
+    @property
+    def parallel_jobs(self) -> int:
+        return self._parallel
+
+    def set_parallel_jobs(self, count: int) -> None:
+        """How many jobs may run at once: a server's replica count, 1 on this computer (or
+        when no extra workers can be made). Running jobs are never stopped by a lower count."""
+        self._parallel = max(1, count) if self._more_workers is not None else 1
+        self._start_next()
+
+    def running_jobs(self) -> list[Job]:
+        return [job for job, _worker in self._running.values()]
 
     def submit(self, request: GenerationRequest) -> Job:
         """Queue a request; raises :class:`BadInput` before queueing when it is invalid."""
@@ -78,38 +104,61 @@ class JobRunner(QObject):
         for job in self.queue:
             if not job.state.finished:
                 job.cancel_event.set()
-        self.worker.stop()
+        for worker in self.workers:
+            worker.stop()
 
     # -- worker signals, delivered on the UI thread -------------------------------------------
     def _on_paused_changed(self, paused: bool) -> None:
         if not paused:
             self._start_next()
 
+    def _free_worker(self) -> EngineWorker | None:
+        if len(self._running) >= self._parallel:
+            return None
+        busy = {id(worker) for _job, worker in self._running.values()}
+        for worker in self.workers[:self._parallel]:
+            if id(worker) not in busy:
+                return worker
+        if len(self.workers) < self._parallel and self._more_workers is not None:
+            worker = self._more_workers()
+            self._add_worker(worker)
+            return worker
+        return None
+
     def _start_next(self) -> None:
-        if self._current is not None or self.queue.paused:
-            return
-        job = self.queue.next_queued()
-        if job is None:
-            return
-        self._current = job
-        self.queue.mark_running(job, job.request.steps)
-        self.worker.submit(job)
+        while not self.queue.paused:
+            worker = self._free_worker()
+            job = self.queue.next_queued() if worker is not None else None
+            if worker is None or job is None:
+                return
+            self._running[job.id] = (job, worker)
+            self.queue.mark_running(job, job.request.steps)
+            worker.submit(job)
+
+    def _job(self, job_id: int) -> Job | None:
+        running = self._running.get(job_id)
+        return running[0] if running is not None else None
 
     def _on_progress(self, job_id: int, step: int, total: int) -> None:
-        if self._current is not None and self._current.id == job_id:
-            self.queue.mark_progress(self._current, step, total)
+        job = self._job(job_id)
+        if job is not None:
+            self.queue.mark_progress(job, step, total)
 
     def _on_phase(self, job_id: int, phase: str, fraction: float | None) -> None:
-        if self._current is not None and self._current.id == job_id:
-            self.queue.mark_phase(self._current, phase, fraction)
+        job = self._job(job_id)
+        if job is not None:
+            self.queue.mark_phase(job, phase, fraction)
 
     def _on_preview(self, job_id: int, image: Image.Image) -> None:
+        running = self._running.get(job_id)
         try:
-            job = self._current
-            if job is not None and job.id == job_id:
+            if running is not None:
+                job = running[0]
                 self.queue.mark_progress(job, job.step, job.total_steps, preview=image)
-        finally:
-            self.worker.executor.preview_shown()  # the worker may send the next one
+        finally:  # the worker that sent it may send the next one
+            workers = [running[1]] if running is not None else self.workers
+            for worker in workers:
+                worker.executor.preview_shown()
 
     def _on_finished(self, job_id: int, image: Image.Image, saved_to: str, warning: str) -> None:
         job = self._take(job_id)
@@ -130,11 +179,8 @@ class JobRunner(QObject):
             self._finish(job)
 
     def _take(self, job_id: int) -> Job | None:
-        job = self._current
-        if job is None or job.id != job_id:
-            return None
-        self._current = None
-        return job
+        running = self._running.pop(job_id, None)
+        return running[0] if running is not None else None
 
     def _finish(self, job: Job) -> None:
         for future in self._waiters.pop(job.id, []):
