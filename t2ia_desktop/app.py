@@ -128,11 +128,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
-    from t2ia_desktop.runtime.engine_choice import EngineChoice, check_server
+    from t2ia_desktop.runtime.engines.choice import EngineChoice, check_server
+    from t2ia_desktop.runtime.engines.server_watch import ServerWatch
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper
     from t2ia_desktop.runtime.runner import JobRunner
-    from t2ia_desktop.runtime.server_watch import ServerWatch
     from t2ia_desktop.runtime.worker import EngineWorker, default_engine_factory
     from t2ia_desktop.session.session import Session
     from t2ia_desktop.session.tool_state import ToolState

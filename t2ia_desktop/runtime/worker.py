@@ -108,7 +108,7 @@ class _JobExecutor(QObject):
 
     def _engine_for(self, job: Job) -> Engine:
         """The engine this job runs on. A plain engine is built at the first job; an engine
-        choice (runtime/engine_choice.py) picks this computer or a server at every job, and the
+        choice (runtime/engines/choice.py) picks this computer or a server at every job, and the
         status bar hears when that changes."""
         started = self._engine is None
         if self._engine is None:

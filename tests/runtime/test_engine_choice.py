@@ -11,7 +11,7 @@ import pytest
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.settings import Settings
 from t2ia_desktop.remote.saved_token import save_token, saved_token
-from t2ia_desktop.runtime.engine_choice import EngineChoice
+from t2ia_desktop.runtime.engines.choice import EngineChoice
 from tests.builders import request
 from tests.fakes import FakeEngine
 
@@ -42,9 +42,14 @@ def test_the_local_engine_is_built_once_at_the_first_job(choice_parts):
     choice, _settings, local, built = choice_parts
     starts: list[bool] = []
     engine, changed = choice.pick(lambda: starts.append(True))
-    assert engine is local and changed and starts == [True]
+    assert engine is local
+    assert changed
+    assert starts == [True]
     engine, changed = choice.pick(lambda: starts.append(True))
-    assert engine is local and not changed and starts == [True] and built == ["local"]
+    assert engine is local
+    assert not changed
+    assert starts == [True]  # built once
+    assert built == ["local"]
     choice.generate(request(seed=5, steps=2))
     assert local.calls[-1].seed == 5
 
@@ -54,14 +59,17 @@ def test_a_server_in_settings_takes_the_next_job_and_back(choice_parts):
     choice.generate(request(steps=1))
     settings[0] = replace(Settings(), engine="server", server_url="http://gpu-box:8000")
     engine, changed = choice.pick()
-    assert isinstance(engine, Remote) and changed
+    assert isinstance(engine, Remote)
+    assert changed
     assert (engine.url, engine.token) == ("http://gpu-box:8000", TOKEN)
     assert choice.pick()[0] is engine  # one client per address and token
     choice.generate(request(seed=9, steps=1))
     assert engine.calls[-1].seed == 9
     settings[0] = Settings()
     engine, changed = choice.pick()
-    assert engine is local and changed and built == ["local"]  # never loaded twice
+    assert engine is local
+    assert changed
+    assert built == ["local"]  # never loaded twice
 
 
 def test_a_server_without_address_or_token_says_what_to_do(choice_parts, tmp_path,
@@ -93,4 +101,5 @@ def test_the_token_is_kept_for_its_owner_only(tmp_path):
         save_token("short", path)
     assert saved_token(path) == TOKEN  # a refused token leaves the kept one
     save_token("", path)
-    assert not path.exists() and saved_token(path) == ""
+    assert not path.exists()
+    assert saved_token(path) == ""

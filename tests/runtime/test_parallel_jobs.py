@@ -48,7 +48,8 @@ def test_one_job_at_a_time_until_the_server_says_how_many_replicas(qtbot, pool):
     runner.set_parallel_jobs(3)  # a server with three replicas
 
     assert _running(queue) == [job.id for job in jobs[:3]]  # the first three, in queue order
-    assert len(made) == 2 and runner.parallel_jobs == 3
+    assert len(made) == 2
+    assert runner.parallel_jobs == 3
     qtbot.waitUntil(lambda: len(engine.calls) == 3, timeout=WAIT_MS)  # all three at once
     assert len(set(engine.thread_ids)) == 3  # each on a thread of its own
     gate.set()
@@ -70,7 +71,8 @@ def test_fewer_replicas_let_running_jobs_end_and_start_no_more(qtbot, pool):
                               if job.id in later and job.state is JobState.RUNNING else None)
     gate.set()
     qtbot.waitUntil(lambda: all(job.state is JobState.DONE for job in jobs), timeout=WAIT_MS)
-    assert running_when_later_ran and max(running_when_later_ran) == 1
+    assert running_when_later_ran
+    assert max(running_when_later_ran) == 1
 
 
 def test_without_extra_workers_it_stays_one_job_at_a_time(qtbot, rig):
@@ -78,7 +80,8 @@ def test_without_extra_workers_it_stays_one_job_at_a_time(qtbot, rig):
     first = rig.runner.submit(request(seed=1))
     second = rig.runner.submit(request(seed=2))
     assert rig.runner.parallel_jobs == 1
-    assert first.state is JobState.RUNNING and second.state is JobState.QUEUED
+    assert first.state is JobState.RUNNING
+    assert second.state is JobState.QUEUED
     with qtbot.waitSignal(rig.runner.job_finished, timeout=WAIT_MS,
                           check_params_cb=lambda job: job is second):
         pass

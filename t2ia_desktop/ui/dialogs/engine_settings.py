@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.settings import Settings
 from t2ia_desktop.remote.saved_token import save_token, saved_token
-from t2ia_desktop.runtime.engine_choice import LOCAL, SERVER, check_server
+from t2ia_desktop.runtime.engines.choice import LOCAL, SERVER, check_server
 from t2ia_desktop.ui.common.styles import ERROR_STYLE
 
 

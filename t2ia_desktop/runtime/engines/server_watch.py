@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from t2ia_desktop.core.settings import Settings
-from t2ia_desktop.runtime.engine_choice import LOCAL, target_from
+from t2ia_desktop.runtime.engines.choice import LOCAL, target_from
 
 
 class ServerWatch(QObject):
