@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
+from t2ia_desktop.cli.batch import add_batch_parser
 from t2ia_desktop.cli.bench_gpu import add_gpu_bench_options, gpu_bench_command
 from t2ia_desktop.cli.device import add_device_options
 from t2ia_desktop.cli.failures import fail, os_error_message, quiet_broken_pipe, unexpected
 from t2ia_desktop.cli.generate import generate_command, split_pair
 from t2ia_desktop.cli.outputs import check_output, checked_control, save_picture
+from t2ia_desktop.cli.remote import add_server_options
 from t2ia_desktop.cli.sampling import add_sampling_options
 from t2ia_desktop.cli.sdxl import add_sdxl_options
 from t2ia_desktop.cli.serve import add_serve_parser
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sdxl_options(gen)
     add_sampling_options(gen)
     add_device_options(gen)  # --device, --dtype, --offload
+    add_server_options(gen)  # --server, --token-file (cli/remote.py)
 
     det = commands.add_parser("detect", help="run a condition's detector on an image")
     det.add_argument("condition")
@@ -137,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
     add_serve_parser(commands)  # serve (cli/serve.py)
+    add_batch_parser(commands, add_server_options)  # batch (cli/batch.py)
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
@@ -378,6 +382,12 @@ def _generate(args: argparse.Namespace) -> int:
     return generate_command(args, _registry)
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli.batch import batch_command
+
+    return batch_command(args)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from t2ia_desktop.cli.serve import serve_command
 
@@ -387,5 +397,5 @@ def _serve(args: argparse.Namespace) -> int:
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
     "export": _export, "demo-model": _demo_model, "bench": _bench,
-    "download-weights": _download_weights, "serve": _serve,
+    "download-weights": _download_weights, "serve": _serve, "batch": _batch,
 }
