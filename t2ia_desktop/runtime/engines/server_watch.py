@@ -22,10 +22,13 @@ class ServerWatch(QObject):
 
     def __init__(self, settings: Callable[[], Settings],
                  server_info: Callable[[str, str], object],
-                 parent: QObject | None = None) -> None:
-        """``server_info(url, token)`` returns the server's ServerInfo or raises why not."""
+                 parent: QObject | None = None, *,
+                 token: Callable[[], str] | None = None) -> None:
+        """``server_info(url, token)`` returns the server's ServerInfo or raises why not;
+        ``token`` gives the token (default: the one kept by Settings → Engine)."""
         super().__init__(parent)
         self._settings = settings
+        self._token = token
         self._server_info = server_info
         self._asked = 0
 
@@ -34,7 +37,7 @@ class ServerWatch(QObject):
         self._asked += 1
         asked = self._asked
         try:
-            target = target_from(self._settings())
+            target = target_from(self._settings(), self._token)
         except Exception as error:  # no address or token: the next job says what to do
             self.parallel_jobs.emit(1)
             self.described.emit(f"Engine: server not usable yet ({error})")
