@@ -29,18 +29,6 @@ def local_engine(tmp_path_factory):
 
 
 @pytest.fixture
-def one_thread():
-    """The local reference with the replicas' torch threads (one CPU each): CPU convolutions
-    may differ by one level between thread counts."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
 def remote(server):
     from t2ia_desktop.remote.client import RemoteEngine
 
