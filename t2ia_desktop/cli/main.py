@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "--project-size and --layers)")
     bench.add_argument("--step-preview", action="store_true",
                        help="instead: time the step preview conversion (latent → RGB)")
+    bench.add_argument("--server", action="store_true",
+                       help="instead: a local Ray Serve on the demo model: serve to ready, "
+                            "per-job time remote ÷ local, 2 ÷ 1 replica throughput (256², "
+                            "10 steps unless --size/--steps)")
     bench.add_argument("--layers", type=_count, default=16)
     bench.add_argument("--queue", action="store_true",
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
@@ -370,6 +374,16 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if args.gpu:
         return gpu_bench_command(args)
+    if args.server:
+        import contextlib
+
+        from t2ia_desktop.bench.server import server_figures
+
+        with contextlib.redirect_stdout(sys.stderr):  # Ray's notes stay out of the JSON
+            figures = server_figures(size=args.size or 256, steps=args.steps or 10,
+                                     repeats=args.repeats)
+        print(json.dumps(figures, indent=2))
+        return 0
     from t2ia_desktop.bench.overhead import run_benchmarks
 
     figures = run_benchmarks(steps=args.steps or 20, size=args.size or 512,

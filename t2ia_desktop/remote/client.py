@@ -97,8 +97,8 @@ class RemoteEngine:
         on_preview: Callable[[Callable[[], Image.Image]], None] | None = None,
         on_phase: Callable[[str, float | None], None] | None = None,
     ) -> Image.Image:
-        """Run ``request`` on the server, as ``Engine.generate`` runs it here."""
-        request.validate()
+        """Run ``request`` on the server, as ``Engine.generate`` runs it here. The server
+        validates it (its files — models, LoRAs — are the server's, not this machine's)."""
         if should_stop():
             raise Cancelled()
         data, images = encode_request(request)

@@ -75,7 +75,7 @@ async def _listen(websocket: WebSocket) -> str:
                     return "cancel"
             except (ValueError, AttributeError):
                 continue
-    except (WebSocketDisconnect, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError, KeyError):  # KeyError: bytes, not text
         return "gone"
 
 
@@ -177,8 +177,11 @@ class Ingress:
         for name, size in sizes.items():
             data = bytearray()
             while len(data) < size:
-                chunk = await websocket.receive_bytes()
-                data += chunk
+                try:
+                    data += await websocket.receive_bytes()
+                except KeyError:  # a text message where image bytes belong
+                    raise Refused(400, f"malformed request: {name}'s bytes are missing"
+                                  ) from None
             if len(data) != size:
                 raise Refused(400, f"malformed request: {name} is not {size} bytes long")
             images[name] = bytes(data)

@@ -1,4 +1,4 @@
-"""One real Ray Serve instance for a test module: ``ray.init`` with 2 CPUs, two CPU replicas
+"""One real Ray Serve instance for tests/server: ``ray.init`` with 2 CPUs, two CPU replicas
 of the engine on the demo model, the ingress on a free port of 127.0.0.1. Nothing is mocked
 between the client and the replica."""
 
@@ -26,9 +26,11 @@ def sdxl_demo(tmp_path_factory):
     return write_demo_model(tmp_path_factory.mktemp("models") / "sdxl", "sdxl")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory, sdxl_demo):
-    """A running server: ``url``, ``token``, ``options``; shut down after the module."""
+    """A running server: ``url``, ``token``, ``options``, ``token_file``; one for every test
+    in tests/server (shut down after them); test_remote_engine.py kills parts of it last,
+    and waits until it is back."""
     ray = pytest.importorskip("ray")
     from t2ia_desktop.server.launch import deploy, shutdown, wait_ready
     from t2ia_desktop.server.options import ServerOptions
@@ -48,7 +50,22 @@ def server(tmp_path_factory, sdxl_demo):
         try:
             url = deploy(options, port=free_port())
             wait_ready(url, TOKEN, 2, timeout=300)
-            yield types.SimpleNamespace(url=url, token=TOKEN, options=options, ray=ray)
+            token_file = home / "token"
+            token_file.write_text(TOKEN + "\n")
+            yield types.SimpleNamespace(url=url, token=TOKEN, options=options, ray=ray,
+                                        token_file=token_file)
         finally:
             shutdown()
             ray.shutdown()
+
+
+@pytest.fixture
+def one_thread():
+    """The local reference with the replicas' torch threads (one CPU each): CPU convolutions
+    may differ by one level between thread counts."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -29,18 +29,6 @@ def local_engine(tmp_path_factory):
 
 
 @pytest.fixture
-def one_thread():
-    """The local reference with the replicas' torch threads (one CPU each): CPU convolutions
-    may differ by one level between thread counts."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
 def remote(server):
     from t2ia_desktop.remote.client import RemoteEngine
 
@@ -209,6 +197,10 @@ def test_malformed_oversized_and_out_of_range_jobs_get_one_clear_line(server, re
     assert (event["status"], code) == (400, 4400)
     assert event["message"] == "malformed request: the image of control 1 of the request is " \
                                "not a PNG"
+    event, code = _raw_job(server, {"type": "job", "protocol": 1, "request": with_control,
+                                    "images": [{"name": "image-0", "bytes": 9}]}, ["not bytes"])
+    assert (event["status"], code) == (400, 4400)
+    assert event["message"] == "malformed request: image-0's bytes are missing"
     with pytest.raises(ServerError, match="not on this server") as refused:
         remote.generate(request("/etc"))  # a path outside the server's model folders
     assert refused.value.status == 403
