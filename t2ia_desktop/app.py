@@ -129,6 +129,8 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     from t2ia_desktop.core.start_marker import StartMarker, start_marker_path
     from t2ia_desktop.runtime.condition_updates import ConditionUpdater
     from t2ia_desktop.runtime.downloads import WeightDownloads
+    from t2ia_desktop.runtime.engines.choice import EngineChoice, check_server
+    from t2ia_desktop.runtime.engines.server_watch import ServerWatch
     from t2ia_desktop.runtime.previews import PreviewScheduler, registry_detect_factory
     from t2ia_desktop.runtime.queue_keeper import QueueKeeper, own_queue_store
     from t2ia_desktop.runtime.runner import JobRunner
@@ -184,11 +186,17 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # One registry for the window, the detector thread and the worker; reloads swap its contents.
     plugins = PluginHost(default_plugin_folders(plugin_folders), safe_mode=safe_mode)
     registry = plugins.registry
-    worker = EngineWorker(
-        with_step_previews(default_engine_factory(str(demo_model_root()), registry), settings),
-        history=History(history_dir()),
-    )
-    runner = JobRunner(queue, worker)
+    # The engine is this computer's (torch, loaded in the worker thread at the first job) or a
+    # server's, as Settings → Engine says at each job; on a server, one worker per replica.
+    history = History(history_dir())
+    local_engine = with_step_previews(default_engine_factory(str(demo_model_root()), registry),
+                                      settings)
+    worker = EngineWorker(lambda: EngineChoice(settings.effective, local_engine),
+                          history=history)
+    runner = JobRunner(queue, worker, more_workers=lambda: EngineWorker(
+        lambda: EngineChoice(settings.effective, None), history=history))
+    server_watch = ServerWatch(settings.effective, check_server)
+    server_watch.parallel_jobs.connect(runner.set_parallel_jobs)
     # Pending jobs are kept in the queue file, written on a thread of its own.
     # (in a second instance on this data folder, in a folder of its own: see queue_keeper)
     own_queue_lock = None  # held while this instance runs
@@ -234,6 +242,11 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     # The first-run banner's button: Manage models with SDXL base 1.0 selected.
     window.first_run.get_model_requested.connect(
         lambda: models_actions.open_dialog(select=DEFAULT_SDXL_MODEL))
+    # Settings → Engine: the queue runs as many jobs at once as the server has replicas.
+    settings_actions.changed.connect(server_watch.refresh)
+    server_watch.described.connect(say)
+    if settings.effective().engine != "local":
+        server_watch.refresh()
     plugin_news = plugin_actions.start_summary()  # safe mode, failures, damaged settings
     if plugin_news:
         window.show_message(f"{plugin_news} {status}")

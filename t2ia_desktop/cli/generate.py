@@ -41,7 +41,12 @@ def generate_command(args: argparse.Namespace,
     settings = generation_settings(args)  # --settings, then the options given
     registry = registry_of(args)
     request, out = _checked_request(args, settings, registry)
-    device = engine_options(args)  # a device this machine lacks: refused before any work
+    remote = None
+    if getattr(args, "server", None):  # --server: the job runs there (cli/remote.py)
+        from t2ia_desktop.cli.remote import remote_engine
+
+        remote = remote_engine(args)
+    device = {} if remote else engine_options(args)  # a device this machine lacks: refused
     # 2. Each control image through its condition's detector (unless --raw-control)
     if not args.raw_control:
         from t2ia_desktop.cli.downloads import fetching_weights
@@ -54,13 +59,18 @@ def generate_command(args: argparse.Namespace,
                 detect(registry.get(c.condition), c.image), registry.get(c.condition)))
             for c in request.controls
         ))
-    # 3. The model paints
-    from t2ia_desktop.engine.generate import Engine
+    # 3. The model paints, here or on the server
+    if remote is not None:
+        from t2ia_desktop.cli.remote import painted_remotely
 
-    offload = device.pop("offload")
-    engine = Engine(registry=registry, **device)
-    engine.store.offload = offload
-    image = _painted(engine, request)
+        image = painted_remotely(remote, request, _progress_printer())
+    else:
+        from t2ia_desktop.engine.generate import Engine
+
+        offload = device.pop("offload")
+        engine = Engine(registry=registry, **device)
+        engine.store.offload = offload
+        image = _painted(engine, request)
     # 4. The picture is saved, or kept elsewhere and the error says where
     save_picture(image, out, request)
     return 0

@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from t2ia_desktop import __version__
+from t2ia_desktop.cli.batch import add_batch_parser
 from t2ia_desktop.cli.bench_gpu import add_gpu_bench_options, gpu_bench_command
 from t2ia_desktop.cli.device import add_device_options
 from t2ia_desktop.cli.failures import fail, os_error_message, quiet_broken_pipe, unexpected
 from t2ia_desktop.cli.generate import generate_command, split_pair
 from t2ia_desktop.cli.outputs import check_output, checked_control, save_picture
+from t2ia_desktop.cli.remote import add_server_options
 from t2ia_desktop.cli.sampling import add_sampling_options
 from t2ia_desktop.cli.sdxl import add_sdxl_options
+from t2ia_desktop.cli.serve import add_serve_parser
 from t2ia_desktop.core.conditions.registry import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.generation.request import SCHEDULERS
@@ -87,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sdxl_options(gen)
     add_sampling_options(gen)
     add_device_options(gen)  # --device, --dtype, --offload
+    add_server_options(gen)  # --server, --token-file (cli/remote.py)
 
     det = commands.add_parser("detect", help="run a condition's detector on an image")
     det.add_argument("condition")
@@ -127,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "--project-size and --layers)")
     bench.add_argument("--step-preview", action="store_true",
                        help="instead: time the step preview conversion (latent → RGB)")
+    bench.add_argument("--server", action="store_true",
+                       help="instead: a local Ray Serve on the demo model: serve to ready, "
+                            "per-job time remote ÷ local, 2 ÷ 1 replica throughput (256², "
+                            "10 steps unless --size/--steps)")
     bench.add_argument("--layers", type=_count, default=16)
     bench.add_argument("--queue", action="store_true",
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
@@ -135,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--selection", action="store_true",
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
+    add_serve_parser(commands)  # serve (cli/serve.py)
+    add_batch_parser(commands, add_server_options)  # batch (cli/batch.py)
     for command in commands.choices.values():
         _add_plugins_option(command, "plugins")
     return parser
@@ -364,6 +374,16 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if args.gpu:
         return gpu_bench_command(args)
+    if args.server:
+        import contextlib
+
+        from t2ia_desktop.bench.server import server_figures
+
+        with contextlib.redirect_stdout(sys.stderr):  # Ray's notes stay out of the JSON
+            figures = server_figures(size=args.size or 256, steps=args.steps or 10,
+                                     repeats=args.repeats)
+        print(json.dumps(figures, indent=2))
+        return 0
     from t2ia_desktop.bench.overhead import run_benchmarks
 
     figures = run_benchmarks(steps=args.steps or 20, size=args.size or 512,
@@ -376,8 +396,20 @@ def _generate(args: argparse.Namespace) -> int:
     return generate_command(args, _registry)
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli.batch import batch_command
+
+    return batch_command(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from t2ia_desktop.cli.serve import serve_command
+
+    return serve_command(args)
+
+
 COMMANDS = {
     "generate": _generate, "detect": _detect, "conditions": _conditions,
     "export": _export, "demo-model": _demo_model, "bench": _bench,
-    "download-weights": _download_weights,
+    "download-weights": _download_weights, "serve": _serve, "batch": _batch,
 }

@@ -44,6 +44,7 @@ AUTOSAVE_ENV = "T2IA_AUTOSAVE_SECONDS"
 
 PREVIEW_DECODERS = ("approximate", "taesd")
 MEMORY_POLICIES = ("auto", "speed", "low-vram")
+ENGINES = ("local", "server")
 AUTOSAVE_RANGE = (5.0, 3600.0)
 OPACITY_RANGE = (0.1, 1.0)
 DEFAULT_LIVE_STEPS = 6
@@ -82,6 +83,11 @@ class Settings:
     """Steps of a live picture (1–50) unless a speed preset or few-step scheduler brings its own."""
     memory_policy: str = "auto"
     """"auto", "speed" (keep everything on the GPU) or "low-vram" (offload, slice, tile)."""
+    engine: str = "local"
+    """Where pictures are made: "local" (this computer) or "server" (``server_url``)."""
+    server_url: str = ""
+    """A t2ia server (``t2ia-desktop serve``), e.g. http://studio-gpu:8000; its token is kept
+    in a file of its own (remote/saved_token.py)."""
 
     def checked(self) -> tuple[Settings, list[str]]:
         """These settings with every out-of-range or mistyped value back at its default, and
@@ -110,8 +116,10 @@ class Settings:
 
 
 def _valid(name: str, value: Any) -> bool:
-    if name in ("annotators_folder", "taesd_folder"):
+    if name in ("annotators_folder", "taesd_folder", "server_url"):
         return isinstance(value, str)
+    if name == "engine":
+        return value in ENGINES
     if name in ("autosave_seconds", "live_opacity"):
         low, high = AUTOSAVE_RANGE if name == "autosave_seconds" else OPACITY_RANGE
         return finite_number(value, low, high)

@@ -86,7 +86,10 @@ def available_ram() -> int | None:
 def device_memory(engine: Any) -> DeviceFacts | None:
     """The engine's device and the memory this app may use on it now: what is free plus what
     it holds itself (torch's cache on CUDA, the resident set on the CPU), so the figure is
-    comparable with a run's peak whether or not the model is loaded. ``None``: unknown."""
+    comparable with a run's peak whether or not the model is loaded. ``None``: unknown (and
+    for a server, whose memory is not this computer's)."""
+    if engine is None or hasattr(engine, "server_info"):
+        return None
     device = getattr(engine, "device", None)
     kind = getattr(device, "type", None) or str(device or "cpu").split(":")[0]
     torch = sys.modules.get("torch")
@@ -106,10 +109,23 @@ def device_memory(engine: Any) -> DeviceFacts | None:
 
 def device_label(engine: Any) -> str:
     """"CUDA: <card name>", "MPS (Apple GPU)" or "CPU" for the engine's device, followed by
-    the memory plan it chose (e.g. "· fp16, model offload") when it has one."""
+    the memory plan it chose (e.g. "· fp16, model offload") when it has one; for a server,
+    its address and replicas ("Server 10.0.0.5:8000 · 2 replicas: CUDA: …")."""
+    if hasattr(engine, "server_info"):
+        return server_label(engine)
     plan = getattr(getattr(engine, "store", None), "memory_plan", None)
     label = _device_name(engine)
     return f"{label} · {plan.label()}" if plan is not None else label
+
+
+def server_label(engine: Any) -> str:
+    """A remote engine's address and, when it answers, its replicas' devices."""
+    where = f"Server {engine.url.split('://', 1)[-1]}"
+    try:
+        return f"{where} · {engine.server_info().summary()}"
+    except Exception as error:  # the job that follows says what is wrong
+        log.debug("server info: %s", error)
+        return where
 
 
 def _device_name(engine: Any) -> str:

@@ -68,6 +68,7 @@ class _JobExecutor(QObject):
         self._engine_factory = engine_factory
         self._history = history
         self._engine: Engine | None = None
+        self._current_engine: Engine | None = None  # the one the latest job ran on
         self._previews = PreviewGate()
 
     @Slot(object)
@@ -78,12 +79,8 @@ class _JobExecutor(QObject):
             self.cancelled.emit(job.id)
             return
         try:
-            if self._engine is None:
-                self.phase.emit(job.id, STARTING_ENGINE, None)
-                self._engine = self._engine_factory()
-                self.engine_ready.emit(device_label(self._engine))
-                self._report_memory()
-            image = self._engine.generate(
+            engine = self._engine_for(job)
+            image = engine.generate(
                 request,
                 on_step=lambda step, total: self.progress.emit(job.id, step, total),
                 should_stop=job.cancel_event.is_set,
@@ -110,8 +107,27 @@ class _JobExecutor(QObject):
             self._report_memory()
             self.finished.emit(job.id, image, saved_to, warning)
 
+    def _engine_for(self, job: Job) -> Engine:
+        """The engine this job runs on. A plain engine is built at the first job; an engine
+        choice (runtime/engines/choice.py) picks this computer or a server at every job, and the
+        status bar hears when that changes."""
+        started = self._engine is None
+        if self._engine is None:
+            self.phase.emit(job.id, STARTING_ENGINE, None)
+            self._engine = self._engine_factory()
+        pick = getattr(self._engine, "pick", None)
+        if pick is None:
+            engine, changed = self._engine, started
+        else:
+            engine, changed = pick(lambda: self.phase.emit(job.id, STARTING_ENGINE, None))
+        self._current_engine = engine
+        if changed:
+            self.engine_ready.emit(device_label(engine))
+            self._report_memory()
+        return engine
+
     def _report_memory(self) -> None:
-        facts = device_memory(self._engine)
+        facts = device_memory(self._current_engine)
         if facts is not None:
             self.device_memory.emit(facts)
 

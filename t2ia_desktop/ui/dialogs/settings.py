@@ -49,6 +49,7 @@ from t2ia_desktop.core.settings import (
 )
 from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import add_item_with_tooltip
+from t2ia_desktop.ui.dialogs.engine_settings import EngineGroup
 
 PREVIEW_LABELS = {"approximate": "Approximate colours (instant)",
                   "taesd": "TAESD (sharper; needs its files)"}
@@ -207,6 +208,7 @@ class SettingsDialog(QDialog):
         self.memory_combo.setToolTip("How models use the GPU's memory (applies to the next "
                                      "model loaded)")
         form.addRow("Memory:", self.memory_combo)
+        self.engine_group = EngineGroup(settings)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -215,6 +217,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(folders)
         layout.addWidget(general)
+        layout.addWidget(self.engine_group)
         layout.addWidget(self.buttons)
         self._show_taesd_found()
         self.resize(640, self.sizeHint().height())
@@ -271,12 +274,15 @@ class SettingsDialog(QDialog):
             live_opacity=self.opacity_slider.value() / 100,
             live_steps=self.live_steps_spin.value(),
             memory_policy=self.memory_combo.currentData(),
+            engine=self.engine_group.engine(),
+            server_url=self.engine_group.url_edit.text().strip(),
         )
 
     def accept(self) -> None:
         """OK: refuse a bad folder (with its message), else keep the edited settings."""
         good = self.annotators.check()
         good = self.taesd.check() and good
+        good = self.engine_group.check() and good
         if not good:
             return
         self.result_settings = self.edited()

@@ -1,0 +1,1 @@
+"""Which engine makes the pictures (this computer or a server), and how many jobs run at once."""
