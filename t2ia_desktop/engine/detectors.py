@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from t2ia_desktop.core.conditions.keypose import coco_from_openpose, draw_keypose
 from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.errors import BadInput, ModelUnavailable, T2IAError
 from t2ia_desktop.engine import quiet_libraries
@@ -387,9 +388,26 @@ def openpose(image: Image.Image, params: Params) -> Image.Image:
     return _control_map("openpose", image, params, "RGB", run)
 
 
+def keypose(image: Image.Image, params: Params) -> Image.Image:
+    """Bodies found by OpenPose (the same weights), drawn as the keypose adapter reads them:
+    COCO-17 skeletons on black at the picture's own size (core/conditions/keypose.py)."""
+
+    def run(pixels: np.ndarray, resolution: int) -> np.ndarray:
+        from controlnet_aux.util import HWC3, resize_image
+
+        poses = _annotator("openpose", "OpenposeDetector").detect_poses(
+            resize_image(HWC3(pixels), resolution))
+        bodies = [coco_from_openpose([None if k is None else (k.x, k.y)
+                                      for k in pose.body.keypoints]) for pose in poses]
+        height, width = pixels.shape[:2]
+        return np.asarray(draw_keypose((width, height), bodies))
+
+    return _control_map("keypose", image, params, "RGB", run)
+
+
 DETECTORS: dict[str, Callable[[Image.Image, Params], Image.Image]] = {
     "sketch": sketch, "canny": canny, "color": color,
-    "lineart": lineart, "midas": midas, "zoe": zoe, "openpose": openpose,
+    "lineart": lineart, "midas": midas, "zoe": zoe, "openpose": openpose, "keypose": keypose,
 }
 
 

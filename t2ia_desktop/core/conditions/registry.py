@@ -200,6 +200,9 @@ _CN15 = "lllyasviel/control_v11p_sd15_{}"
 _DEPTH_CONTROLNETS = {"sdxl": "diffusers/controlnet-depth-sdxl-1.0",
                       "sd15": "lllyasviel/control_v11f1p_sd15_depth"}
 
+#: OpenPose's files; controlnet_aux loads all three even for bodies alone.
+_OPENPOSE_FILES = ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth")
+
 _RESOLUTION = ParamSpec("detect_resolution", "int", 512, "Detect resolution", 64, 2048)
 
 
@@ -269,7 +272,16 @@ def builtin_conditions() -> list[ConditionType]:
             union_mode=UNION_MODES["openpose"],
             params=(_RESOLUTION, ParamSpec("include_hand", "bool", False, "Hands"),
                     ParamSpec("include_face", "bool", False, "Face")),
-            weight_files=("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth"),
+            weight_files=_OPENPOSE_FILES,
+        ),
+        ConditionType(
+            "keypose", "Pose (keypose)",
+            "Body keypoints found by OpenPose, drawn as COCO skeletons (the SD1.4 keypose "
+            "adapter's style)",
+            {"sd15": _SD15.format("keypose_sd14v1")},
+            detector="keypose",
+            params=(_RESOLUTION,),
+            weight_files=_OPENPOSE_FILES,
         ),
         ConditionType(
             "color", "Colour palette", "Coarse colour blocks (downsampled and upsampled)",

@@ -57,6 +57,7 @@ REAL_ADAPTERS: dict[str, dict[str, RealAdapterShape]] = {
         "depth-midas": RealAdapterShape(3, "full_adapter", 8),
         "depth-zoe": RealAdapterShape(3, "full_adapter", 8),
         "openpose": RealAdapterShape(3, "full_adapter", 8),
+        "keypose": RealAdapterShape(3, "full_adapter", 8),
         "color": RealAdapterShape(3, "light_adapter", 8, num_res_blocks=4),
     },
 }

@@ -13,7 +13,8 @@ from t2ia_desktop.core.conditions.registry import (
 )
 from t2ia_desktop.core.errors import BadInput
 
-BUILTINS = ["sketch", "lineart", "canny", "depth-midas", "depth-zoe", "openpose", "color"]
+BUILTINS = ["sketch", "lineart", "canny", "depth-midas", "depth-zoe", "openpose", "keypose",
+            "color"]
 
 
 def _plugin(condition_id: str = "scribble") -> ConditionType:
@@ -72,9 +73,9 @@ def test_sd15_adapters_exclude_lineart_and_include_color():
     assert ids == [i for i in BUILTINS if i != "lineart"]
 
 
-def test_sdxl_adapters_exclude_color():
+def test_sdxl_adapters_exclude_color_and_keypose():
     ids = [c.id for c in default_registry() if "sdxl" in c.adapters]
-    assert ids == [i for i in BUILTINS if i != "color"]
+    assert ids == [i for i in BUILTINS if i not in ("color", "keypose")]
 
 
 def test_adapter_for_a_family_it_has():
