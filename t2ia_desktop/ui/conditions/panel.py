@@ -244,6 +244,10 @@ class ConditionPanel(DocumentPanel):
             self.status_label.setStyleSheet(EDITED_STYLE)
             self.status_label.setText("Hand-edited: it no longer follows its source.")
             self.status_label.setToolTip(EDITED_TIP)
+        elif not self._busy and self.layer.id in self.updater.notes:
+            self.status_label.setStyleSheet(NOTE_STYLE)
+            self.status_label.setText(self.updater.notes[self.layer.id])
+            self.status_label.setToolTip("What the detector chose for this layer")
         else:
             self.status_label.setStyleSheet("")
             self.status_label.setText("Updating…" if self._busy else "")

@@ -319,6 +319,8 @@ class LayerRow(QWidget):
                 self.error_label.setVisible(bool(settings.error))
                 if settings.error:
                     tips.append(f"Error: {settings.error}")
+                elif panel.updater is not None and layer.id in panel.updater.notes:
+                    tips.append(panel.updater.notes[layer.id])
             self.name_label.setToolTip("\n".join(tips))
         finally:
             self._updating = False

@@ -127,8 +127,10 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.condition_actions = ConditionActions(
-            session, lambda: generation_settings.family, self.layers_panel.selected_layer, self)
+            session, lambda: generation_settings.family, self.layers_panel.selected_layer, self,
+            self.layers_panel.select)
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
+        self.layers_panel.set_remix_menu(self.condition_actions.remix_menu)
         self._build_actions()
         self.files = ProjectFiles(session, generation_settings, canvas=self.canvas,
                                   history_panel=self.history_panel, say=self.show_message,
@@ -350,6 +352,7 @@ class MainWindow(QMainWindow):
         layer_menu.addAction(self.new_paint_action)
         layer_menu.addAction(self.import_action)
         layer_menu.addMenu(self.condition_actions.add_condition_menu)
+        layer_menu.addMenu(self.condition_actions.remix_menu)
         layer_menu.addAction(self.redetect_action)
         layer_menu.addAction(self.paint_condition_action)
         layer_menu.addSeparator()
