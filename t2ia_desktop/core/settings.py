@@ -76,6 +76,8 @@ class Settings:
     """How strongly the live picture covers the canvas (0.1–1)."""
     memory_policy: str = "auto"
     """"auto", "speed" (keep everything on the GPU) or "low-vram" (offload, slice, tile)."""
+    ask_before_leaving_out: bool = True
+    """Generate asks before leaving out a condition layer that has no control image."""
 
     def checked(self) -> tuple[Settings, list[str]]:
         """These settings with every out-of-range or mistyped value back at its default, and
@@ -113,6 +115,8 @@ def _valid(name: str, value: Any) -> bool:
         return value in PREVIEW_DECODERS
     if name == "memory_policy":
         return value in MEMORY_POLICIES
+    if name == "ask_before_leaving_out":
+        return isinstance(value, bool)
     return False
 
 

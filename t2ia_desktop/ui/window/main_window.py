@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.queue_dock = self._dock("Queue", self.queue_panel)
         self.preview_dock = self._dock("Preview", self.preview_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.condition_dock = self._dock("Condition", self.condition_panel,
+        self.condition_dock = self._dock("Condition", scrolling(self.condition_panel),
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.history_dock = self._dock("History", self.history_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)

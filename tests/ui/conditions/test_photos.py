@@ -172,14 +172,19 @@ def test_a_pose_remix_without_detector_weights_shows_the_error_on_its_layer(
     assert pose.condition.condition == "openpose"
     assert "body_pose_model.pth" in error
     assert str(tmp_path) in error  # it says where to put the file
+    assert error.count("body_pose_model.pth") == 1  # each file named once
     row = window.layers_panel.row_for(pose)
     assert row.error_label.isVisibleTo(row)
-    assert row.error_label.toolTip() == error
+    assert row.error_label.text() == "⚠ Detector weights missing"  # one short line
+    assert row.error_label.toolTip() == error  # the whole text on hover
     assert "d03030" in row.error_label.styleSheet()  # in red
-    assert window.condition_panel.status_label.text() == error
-    assert window.preview_panel.status_label.toolTip() == error
+    assert window.condition_panel.status_label.text() == error  # told in full once, here
+    assert "body_pose_model" not in window.preview_panel.status_label.text()  # not again
+    asked = []
+    window.generation.ask_without = lambda names: asked.append(names) or (True, False)
     window.generate()
     finish_pending(loop, window)
+    assert asked == [[pose.name]]
     assert engine.calls[-1].controls == ()  # an empty control image is not sent
 
     with qtbot.waitSignal(document.pixels_changed, timeout=DETECT_TIMEOUT,

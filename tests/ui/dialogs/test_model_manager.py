@@ -59,6 +59,10 @@ def test_the_dialog_lists_built_in_models_with_their_state(qtbot, window, manage
     assert labels[:3] == ["demo (random weights)", "SDXL base 1.0", "Stable Diffusion 1.5"]
     assert dialog.state_of("demo") == "built-in"
     assert dialog.state_of("stabilityai/stable-diffusion-xl-base-1.0") == "missing"
+    sdxl = dialog.row_of("stabilityai/stable-diffusion-xl-base-1.0")
+    assert dialog.table.item(sdxl, 4).text() == "≈ 6.5 GB to download"  # not "—"
+    sd15 = dialog.row_of("stable-diffusion-v1-5/stable-diffusion-v1-5")
+    assert dialog.table.item(sd15, 4).text() == "≈ 2.0 GB to download"
     dialog.select("demo")
     assert not dialog.remove_button.isEnabled()  # the demo model stays
     assert manager.menu.title() == "&Models"
