@@ -24,10 +24,10 @@ log = logging.getLogger(__name__)
 
 def failed_conditions(document: Document) -> list[Layer]:
     """Condition layers ticked "Use" that cannot give a control image (their detector
-    failed): Generate leaves them out."""
+    failed and they have none to keep): Generate leaves them out."""
     return [layer for layer in document.condition_layers()
             if layer.condition is not None and layer.condition.enabled
-            and layer.condition.error]
+            and layer.condition.error and layer.is_blank()]
 
 NOTE_MS = 10_000
 """How long a "Queued" or "Done" message stays in the status bar."""
