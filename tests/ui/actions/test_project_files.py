@@ -151,7 +151,7 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     assert window.files.open_path(path)
     assert signal_connections(old) == 0  # nothing of the window listens to the old one
     document = window.document
-    photo, edges = document.layers[0], document.layers[1]
+    photo, edges = document.layers[1], document.layers[2]  # above the Sketch
     assert edges.condition.conditioning_scale == 0.7
     assert not edges.visible
     assert window.current_condition is edges
