@@ -219,10 +219,12 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
         autosave_seconds=settings.effective().autosave_seconds, downloads=downloads,
         queue_keeper=queue_keeper,
     )
+    window.generation.preferences = settings  # Generate's "don't ask again"
     # The window's dialogs live with it; they get the parts they use from it.
     say = window.show_message
     # Help → Plugins…; the Add condition menu and the Condition dock follow a reload.
     plugin_actions = PluginsController(plugins, conditions, window.menuBar(), say, window)
+    plugin_actions.missing_weights = lambda files: tuple(downloads.missing(files))
     plugin_actions.reloaded.connect(window.condition_actions.fill_add_condition_menu)
     plugin_actions.reloaded.connect(window.condition_panel.rebuild)
     # Edit → Settings…; the autosave and live mode follow it.

@@ -88,6 +88,8 @@ class Settings:
     server_url: str = ""
     """A t2ia server (``t2ia-desktop serve``), e.g. http://studio-gpu:8000; its token is kept
     in a file of its own (remote/saved_token.py)."""
+    ask_before_leaving_out: bool = True
+    """Generate asks before leaving out a condition layer that has no control image."""
 
     def checked(self) -> tuple[Settings, list[str]]:
         """These settings with every out-of-range or mistyped value back at its default, and
@@ -130,6 +132,8 @@ def _valid(name: str, value: Any) -> bool:
         return value in PREVIEW_DECODERS
     if name == "memory_policy":
         return value in MEMORY_POLICIES
+    if name == "ask_before_leaving_out":
+        return isinstance(value, bool)
     return False
 
 

@@ -127,33 +127,74 @@ def _control_map(
 
 # -- detectors without weights --------------------------------------------------------------
 
+#: Said (as the control image's ``info["note"]``) when "auto" read a picture's lines because its
+#: stroke coverage would have been a solid white shape.
+SKETCH_LINES_NOTE = ("This layer is a picture, not strokes on a transparent layer: its dark "
+                     "lines are used (a solid shape would have given an all-white control).")
+#: A layer whose painted pixels fill more than this share of their bounding box is a picture
+#: (a photo fitted or pasted at its size), not strokes: its coverage would be a solid block.
+BLOCK_FILL = 0.9
+
+
 def sketch(image: Image.Image, params: Params) -> Image.Image:
     """White strokes on black, as the sketch adapters were trained on.
 
     ``method`` "auto": a picture with varying alpha (a drawn layer) gives its stroke coverage;
     an opaque one (a photo) goes through PiDiNet soft edges, the detector the SDXL sketch adapter
-    was trained with, when its weights are on this machine, else through "lines". "lines": the
-    picture's own dark lines on light paper, inverted, with no weights. "pidinet": always
-    PiDiNet (fetched if it can be).
+    was trained with, when its weights are on this machine, else through "lines". A layer that
+    is mostly opaque with transparent parts (a photo fitted or pasted at its size) is a photo
+    too: its coverage would be a solid white shape. "auto" never gives an empty or all-white
+    control for a picture with anything in it: it falls back to "lines" and says so in the
+    image's ``info["note"]``. "lines": the picture's own dark lines on light paper, inverted,
+    with no weights. "pidinet": always PiDiNet (fetched if it can be).
     """
     image = _eight_bit(image)
     method = str(params.get("method", "auto"))
     drawn = image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() != (255, 255)
+    solid = drawn and _is_block(np.asarray(image.getchannel("A")))
+    note = ""
     if method == "pidinet" or (
-        method == "auto" and not drawn
+        method == "auto" and (not drawn or solid)
         and annotator_files_present(WEIGHT_FILES["pidinet"], _ANNOTATORS.get())
     ):
         lines = np.asarray(_pidinet(image, params), dtype=np.uint8)
-    elif drawn and method == "auto":
+    elif drawn and method == "auto" and not solid:
         lines = np.asarray(image.getchannel("A"), dtype=np.uint8)
     else:
-        lines = np.asarray(image.convert("L"), dtype=np.uint8)
-        if lines[::4, ::4].mean() > 127:  # light paper; a sparse sample decides as well
-            lines = 255 - lines
+        lines = _dark_lines(image)
+        note = SKETCH_LINES_NOTE if solid and method == "auto" else ""
+    if method == "auto" and lines.size and (lines.min() >= 250 or lines.max() == 0):
+        fallback = _dark_lines(image)  # nothing to guide with: the picture's own lines
+        if fallback.max() > 0 and fallback.min() < 250:
+            lines, note = fallback, SKETCH_LINES_NOTE
     threshold = int(params.get("threshold", 0))
     if threshold:
         lines = np.where(lines >= threshold, 255, 0).astype(np.uint8)
-    return Image.fromarray(lines, "L")
+    control = Image.fromarray(lines, "L")
+    if note:
+        control.info["note"] = note
+    return control
+
+
+def _is_block(alpha: np.ndarray) -> bool:
+    """Whether the painted pixels form one filled block (a picture), not strokes: a box at
+    least 16 pixels on each side and 5 % of the layer, nearly all painted."""
+    rows, columns = np.nonzero(alpha.max(axis=1))[0], np.nonzero(alpha.max(axis=0))[0]
+    if rows.size == 0:
+        return False
+    height, width = rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1
+    box = height * width
+    return (min(height, width) >= 16 and box >= 0.05 * alpha.size
+            and float((alpha > 0).sum()) / box > BLOCK_FILL)
+
+
+def _dark_lines(image: Image.Image) -> np.ndarray:
+    """The picture's dark lines as white on black: light paper (transparent parts count as
+    white paper) inverted."""
+    lines = np.asarray(_rgb(image).convert("L"), dtype=np.uint8)
+    if lines[::4, ::4].mean() > 127:  # light paper; a sparse sample decides as well
+        lines = 255 - lines
+    return lines
 
 
 def canny(image: Image.Image, params: Params) -> Image.Image:

@@ -30,6 +30,9 @@ class ConditionUpdater(QObject):
         self.registry = registry
         self.scheduler = scheduler
         self._writing: str | None = None
+        self.notes: dict[str, str] = {}
+        """Layer id → what its detector chose to say about its last control image (e.g.
+        "auto" sketch fell back to the picture's lines); derived, never saved."""
         document.pixels_changed.connect(self._on_pixels_changed)
         document.layer_removed.connect(self._on_layer_removed)
         scheduler.preview_ready.connect(self._on_preview)
@@ -102,6 +105,7 @@ class ConditionUpdater(QObject):
 
     def _on_layer_removed(self, layer: Layer) -> None:
         self.scheduler.forget(layer.id)
+        self.notes.pop(layer.id, None)
 
     def _on_preview(self, layer_id: str, image: Image.Image) -> None:
         layer = self.document.layer_by_id(layer_id)
@@ -122,12 +126,16 @@ class ConditionUpdater(QObject):
         layer.pixels[..., 3] = 255
         had_error = bool(layer.condition.error)
         layer.condition.error = ""
+        note = str(image.info.get("note", ""))
+        had_note = self.notes.pop(layer_id, "")
+        if note:
+            self.notes[layer_id] = note
         self._writing = layer.id
         try:
             self.document.notify_pixels_changed(layer, (0, 0, *size))
         finally:
             self._writing = None
-        if had_error:
+        if had_error or note != had_note:
             self.document.layer_changed.emit(layer)
 
     def _on_failure(self, layer_id: str, message: str) -> None:

@@ -292,17 +292,6 @@ class DocumentEdits:
         updater.redetect(layer)
         return layer
 
-    def remix(self, photo: Layer, condition: str, label: str) -> Layer:
-        """A hidden photo at the bottom and a condition layer detected from it: one step."""
-        updater = self._updater()
-        layer = updater.new_condition_layer(condition, photo)
-        layer.visible = False
-        with self.group(label):
-            self.add_layer(photo, 0, f"Add {photo.name}")
-            self.add_layer(layer, 1, f"Add {layer.name}")
-        updater.redetect(layer)
-        return layer
-
     def _follow_again(self, layer: Layer) -> None:
         self.push(KeepForUndo(layer, f"Keep {layer.name}"))
         self.push(SetLayerProperty(layer, "condition.detached", False))

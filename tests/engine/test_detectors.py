@@ -66,3 +66,23 @@ def test_out_of_range_parameter_is_refused():
 def test_missing_detector_weights_name_the_file(monkeypatch, tmp_path):
     with pytest.raises(ModelUnavailable, match="sk_model.pth.*lllyasviel/Annotators"):
         detect(REGISTRY.get("lineart"), drawing(), annotators=tmp_path)
+
+
+def test_auto_sketch_of_a_photo_with_transparent_margins_is_its_lines_and_says_so():
+    from t2ia_desktop.engine.detectors import SKETCH_LINES_NOTE
+
+    layer = Image.new("RGBA", (128, 96), (0, 0, 0, 0))  # a photo pasted at its size
+    photo = Image.new("RGBA", (60, 40), (240, 240, 240, 255))
+    ImageDraw.Draw(photo).rectangle((20, 10, 40, 30), fill=(20, 20, 20, 255))
+    layer.paste(photo, (30, 20))
+    control = detect(REGISTRY.get("sketch"), layer)
+    pixels = np.array(control)
+    assert control.info["note"] == SKETCH_LINES_NOTE
+    assert pixels[35, 55] > 200  # the dark square inside the photo is the line
+    assert pixels[25, 35] < 40  # the light photo around it is not a white block
+    assert pixels[5, 5] == 0  # nothing where nothing is
+    strokes = Image.new("RGBA", (128, 96), (0, 0, 0, 0))  # a drawn sketch: no note
+    ImageDraw.Draw(strokes).ellipse((20, 20, 100, 80), outline=(0, 0, 0, 255), width=3)
+    drawn = detect(REGISTRY.get("sketch"), strokes)
+    assert "note" not in drawn.info
+    assert np.array(drawn)[50, 21] == 255

@@ -210,6 +210,11 @@ class KnownModel:
         return "installed" if self.location() is not None else "missing"
 
 
+DOWNLOAD_SIZES = {DEFAULT_SDXL_MODEL: 6_940_000_000, SD15_MODEL: 2_130_000_000}
+"""Approximate bytes a built-in hub model downloads (the fp16 safetensors of the UNet, text
+encoders and VAE, with the configs), shown for a model that is not here yet."""
+
+
 BUILTIN_MODELS = (
     KnownModel("demo (random weights)", DEMO_MODEL, "sdxl", "demo", builtin=True),
     KnownModel("SDXL base 1.0", DEFAULT_SDXL_MODEL, "sdxl", "hub", builtin=True),

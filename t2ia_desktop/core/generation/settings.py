@@ -130,7 +130,9 @@ class GenerationSettings:
     speed: str = NORMAL_SPEED
     loras: tuple[LoraEntry, ...] = ()
     seed: int = 0
-    new_seed_each_time: bool = False
+    new_seed_each_time: bool = True
+    """Generate picks a new seed each time (pressing it twice gives two pictures); off, the
+    seed stays fixed (typing a seed turns it off)."""
     batch: int = 1
     prompt_2: str = ""
     negative_prompt_2: str = ""
@@ -288,6 +290,8 @@ class GenerationSettings:
                                     and self.choose_model(data["model"])):
             ignored.append("model")
         self._update_values(data, ignored)
+        if "seed" in data and "seed" not in ignored and "new_seed_each_time" not in data:
+            self.new_seed_each_time = False  # a picture's seed, taken to make it again
         self._update_choices(data, ignored)
         self._update_pairs_and_loras(data, ignored)
         return ignored

@@ -79,6 +79,19 @@ FAMILIES: dict[str, FamilyFigures] = {
                           attention_downscale=1, attention_heads=8, vae_tile=512),
 }
 
+DEMO_FIGURES = FamilyFigures(2.57e6, 0.05e6 + 0.05e6, 0.07e6, 0.079e9, 0.0,
+                             unet_values=600, adapter_feature_values=(320 + 640) // 4,
+                             attention_downscale=2, attention_heads=2, vae_tile=1024)
+"""The demo model (random weights, engine/demo): an SDXL UNet of 32/64/64 channels, text
+encoders and VAE of a few hundred KB; the adapters it runs with are full-size."""
+
+DEMO_DECODE_VALUES = 50
+"""The demo VAE's decoder is 16 channels wide at full resolution, not 256."""
+
+RUNTIME_CPU = int(1.1 * GIB)
+"""On the CPU the same RAM also holds PyTorch, diffusers, controlnet_aux and the app: 0.84 GB
+resident with the libraries imported and no model loaded (measured), plus the Qt window."""
+
 VAE_DECODE_VALUES = 800
 """Decoder values alive per output pixel: the last upsampling's 256-channel tensors (input,
 upsampled, convolved) at full resolution and a 128-channel one."""
@@ -116,12 +129,13 @@ class MemoryEstimate:
         return self.peak / GIB
 
     def text(self) -> str:
-        """For a label: "≈ 9.8 GB VRAM"."""
+        """For a label: "≈ 9.8 GB VRAM" (:meth:`describe` lists what it counts)."""
         return f"≈ {self.gib:.1f} GB {self.memory}"
 
     def describe(self) -> str:
         """For a tooltip: the terms of the peak and what lowers it."""
-        lines = [f"Estimated peak {self.memory}: {self.gib:.1f} GB, during the {self.phase}."]
+        lines = [f"Estimated peak {self.memory}: {self.gib:.1f} GB, during the {self.phase}. "
+                 "It counts:"]
         lines += [f"  {name}: {value / GIB:.2f} GB" for name, value in self.terms]
         lines.append("An order of magnitude (± 20 %), from the models' sizes and the picture's "
                      "area. A smaller size, fewer control layers, no refiner or the Low VRAM "
@@ -145,6 +159,7 @@ def estimate_peak_memory(
     attention_slicing: bool = False,
     vae_tiling: bool = False,
     device: str = "cuda",
+    demo: bool = False,
 ) -> MemoryEstimate:
     """The peak memory of one image of ``width`` × ``height`` (the working size: see
     :func:`working_size`) in bytes, with the terms documented in this module's docstring.
@@ -153,7 +168,7 @@ def estimate_peak_memory(
     ``offload``: "none", "model" (whole models moved in when used) or "sequential" (layer by
     layer); on the CPU everything is in RAM whatever it says.
     """
-    figures = FAMILIES[family]
+    figures = DEMO_FIGURES if demo else FAMILIES[family]
     size = BYTES[dtype]
     on_cpu = device == "cpu"
     if on_cpu:
@@ -175,7 +190,7 @@ def estimate_peak_memory(
         tokens = latent // figures.attention_downscale**2
         attention = 2 * max(1, figures.attention_heads // 2) * tokens**2 * size
     decode_pixels = min(width * height, figures.vae_tile**2) if vae_tiling else width * height
-    decode = VAE_DECODE_VALUES * decode_pixels * size
+    decode = (DEMO_DECODE_VALUES if demo else VAE_DECODE_VALUES) * decode_pixels * size
     encoders_act = batch * 77 * 1280 * 8 * size  # tiny: 77 tokens
 
     everything = (figures.unet + figures.text_encoders + figures.vae
@@ -200,6 +215,9 @@ def estimate_peak_memory(
     }
     if refiner:
         phases["refiner"] = (("refiner UNet activations", unet_activations),)
+    if on_cpu:  # the runtime shares the RAM with the models
+        phases = {phase: (*terms, ("PyTorch, diffusers and the app", RUNTIME_CPU))
+                  for phase, terms in phases.items()}
     best: MemoryEstimate | None = None
     for phase, terms in phases.items():
         working = sum(value for _, value in terms)
@@ -215,11 +233,11 @@ def estimate_peak_memory(
 
 def estimate_for_plan(family: str, width: int, height: int, *, guidance_scale: float,
                       adapters: int, refiner: bool, plan: MemoryPlan,
-                      device: str) -> MemoryEstimate:
+                      device: str, demo: bool = False) -> MemoryEstimate:
     """The estimate for a request's settings under the memory ``plan`` the engine would choose
     on ``device`` ("cuda", "mps" or "cpu"); ``width`` × ``height`` is the requested size."""
     padded = working_size(width, height, family)
     return estimate_peak_memory(
         family, *padded, guidance=guidance_scale > 1.0, dtype=plan.dtype, adapters=adapters,
         refiner=refiner, offload=plan.offload, attention_slicing=plan.attention_slicing,
-        vae_tiling=plan.tiles_at(*padded), device=device)
+        vae_tiling=plan.tiles_at(*padded), device=device, demo=demo)

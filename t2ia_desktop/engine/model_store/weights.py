@@ -137,13 +137,18 @@ def require_weights(detector: str, files: tuple[str, ...],
         how = (f"Download {them} with “Download weights” in the Condition dock or "
                f"`t2ia-desktop download-weights {detector}`, or put "
                f"{'it' if one else 'them'} from {ANNOTATORS_URL} into {target}")
+    # Each file is named once: all of them, or the missing ones and what else it needs.
+    # Each file is named once: the missing ones, then what else the detector reads.
+    present = [name for name in files if name not in missing]
+    here = "is" if len(present) == 1 else "are"
+    needs = f" (it also reads {', '.join(present)}, which {here} here)" if present else ""
+    verb = "is" if one else "are"
     if annotators is not None:
-        where = f"missing from {annotators} (the annotators folder) and from the Hugging Face cache"
-        message = (f"The {detector} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
-                   f"{listed} {'is' if one else 'are'} {where}. {how}.")
+        message = (f"The {detector} detector's weights are missing: {listed} {verb} missing "
+                   f"from {annotators} (the annotators folder) and from the Hugging Face "
+                   f"cache{needs}. {how}.")
     else:
-        message = (f"The {detector} detector needs {', '.join(files)} from {ANNOTATORS_REPO}: "
-                   f"{listed} {'is' if one else 'are'} not on this machine. {how} "
-                   "(or into the annotators folder chosen in Settings or named by "
-                   "T2IA_ANNOTATORS).")
+        message = (f"The {detector} detector's weights are missing: {listed} {verb} not on "
+                   f"this machine{needs}. {how} (or into the annotators folder chosen in "
+                   "Settings or named by T2IA_ANNOTATORS).")
     raise WeightsMissing(message, detector, missing, target)

@@ -43,6 +43,27 @@ def unique_name(document: Document, name: str) -> str:
     return f"{name} {number}"
 
 
+def photo_index(document: Document, selected: Layer | None) -> int:
+    """Where a new photo goes in the stack (bottom first): right above ``selected`` (the
+    active layer when none is selected), but below every generated result, so a photo never
+    covers the pictures made so far."""
+    layers = document.layers
+    above = selected if selected in layers else document.active
+    index = layers.index(above) + 1 if above in layers else len(layers)
+    results = [i for i, layer in enumerate(layers) if layer.kind == "result"]
+    return min(index, results[0]) if results else index
+
+
+def place_photo(session: Session, pixels, name: str, selected: Layer | None, *,
+                visible: bool = True, verb: str = "Import") -> Layer:
+    """The one way a photo enters the document (Import, Paste, a drop): a photo layer of
+    ``pixels`` named ``name`` (made unique) at :func:`photo_index`, as one undo step."""
+    document = session.edits.document
+    layer = Layer(unique_name(document, name), "photo", pixels, visible=visible)
+    session.edits.add_layer(layer, photo_index(document, selected), f"{verb} {layer.name}")
+    return layer
+
+
 def family_reason(kind: ConditionType, family: str) -> str:
     """Why ``kind`` cannot be used with ``family`` ("" when it can)."""
     if family in kind.adapters:
@@ -72,8 +93,13 @@ class ConditionActions(QObject):
     message = Signal(str)
 
     def __init__(self, session: Session, family: Callable[[], str],
-                 selected: Callable[[], Layer | None], parent: QWidget) -> None:
+                 selected: Callable[[], Layer | None], parent: QWidget,
+                 select: Callable[[Layer], None] | None = None) -> None:
+        """``selected`` is the layer selected in Layers; ``select`` selects one there (a new
+        photo or remix is selected so the next action works on it)."""
         super().__init__(parent)
+        self.session = session
+        self._select = select or (lambda _layer: None)
         if session.updater is None:
             raise ValueError("condition layers need a session that detects conditions")
         self.edits = session.edits
@@ -90,6 +116,12 @@ class ConditionActions(QObject):
         )
         self.add_condition_menu.aboutToShow.connect(self.fill_add_condition_menu)
         self.fill_add_condition_menu()
+        self.remix_menu = QMenu("&Remix photo", parent)
+        self.remix_menu.setToolTipsVisible(True)
+        self.remix_menu.setToolTip("Hide the selected photo and add its pose, depth, lines… as "
+                                   "a condition layer, ready to Generate (as dropping it does)")
+        self.remix_menu.aboutToShow.connect(self.fill_remix_menu)
+        self.fill_remix_menu()
 
     @property
     def document(self) -> Document:
@@ -130,6 +162,35 @@ class ConditionActions(QObject):
             action.setEnabled(source is not None and not family_reason(kind, family))
             action.triggered.connect(lambda _checked=False, c=kind.id: self.add_condition(c))
 
+    def fill_remix_menu(self) -> None:
+        """The drop menu's remixes, for the photo selected in Layers."""
+        menu = self.remix_menu
+        menu.clear()
+        photo = self.selected_photo()
+        header = menu.addAction(f"Remix “{photo.name}”" if photo else
+                                "Select a photo layer first (import, paste or drop one)")
+        header.setEnabled(False)
+        menu.addSeparator()
+        self._add_remixes(menu, "remix", lambda c: self.remix_photo(c), photo is not None)
+
+    def _add_remixes(self, menu: QMenu, prefix: str, run: Callable[[str], object],
+                     usable: bool = True) -> None:
+        family = self._family()
+        for text, condition in REMIXES:
+            action: QAction = menu.addAction(text)
+            action.setObjectName(f"{prefix}_{condition}")
+            if condition not in self.registry:
+                action.setEnabled(False)
+                action.setToolTip(f"No {condition} condition is installed")
+                continue
+            kind = self.registry.get(condition)
+            action.setToolTip(
+                f"Hide the photo and add its {kind.label} control image, ready to Generate.\n"
+                + condition_tip(kind, family)
+            )
+            action.setEnabled(usable and not family_reason(kind, family))
+            action.triggered.connect(lambda _checked=False, c=condition: run(c))
+
     def add_condition(self, condition: str, source: Layer | None = None) -> Layer | None:
         """A condition layer from ``source`` (or the selected one), hidden in the composite."""
         source = source or self.source_for_new_condition()
@@ -149,10 +210,11 @@ class ConditionActions(QObject):
 
     # -- photos -------------------------------------------------------------------------------
     def add_photo(self, image: Image.Image, name: str, visible: bool = True) -> Layer:
-        """``image`` fitted to the canvas as a photo layer at the bottom of the stack."""
+        """``image`` fitted to the canvas as a photo layer above the selected layer (below the
+        results), selected in Layers."""
         pixels = fit_to_canvas(image, self.document.width, self.document.height)
-        layer = Layer(unique_name(self.document, name), "photo", pixels, visible=visible)
-        self.edits.add_layer(layer, 0, f"Import {layer.name}")
+        layer = place_photo(self.session, pixels, name, self._selected(), visible=visible)
+        self._select(layer)
         self.photo_added.emit(layer)
         return layer
 
@@ -169,16 +231,42 @@ class ConditionActions(QObject):
         return layer
 
     def remix(self, image: Image.Image, name: str, condition: str) -> Layer | None:
-        """A hidden photo layer and, above it, a condition layer detected from it."""
+        """A dropped picture as a hidden photo (placed as an import is) and, right above it, a
+        condition layer detected from it: one undo step."""
         kind = self.registry.get(condition)
         reason = family_reason(kind, self._family())
         if reason:
             self.message.emit(reason)
             return None
         pixels = fit_to_canvas(image, self.document.width, self.document.height)
-        photo = Layer(unique_name(self.document, name), "photo", pixels, visible=False)
-        layer = self.edits.remix(photo, condition, f"{kind.label} remix of {photo.name}")
-        self.photo_added.emit(photo)
+        with self.edits.group(f"{kind.label} remix of {unique_name(self.document, name)}"):
+            photo = place_photo(self.session, pixels, name, self._selected(), visible=False)
+            self.photo_added.emit(photo)
+            return self._remix_layer(photo, kind)
+
+    def remix_photo(self, condition: str, photo: Layer | None = None) -> Layer | None:
+        """Remix a photo of the document (the selected one by default): hide it and add its
+        condition layer right above it, as one undo step; the same as dropping it."""
+        photo = photo or self.selected_photo()
+        if photo is None:
+            self.message.emit("Select a photo layer in Layers to remix it (import, paste or "
+                              "drop a picture first).")
+            return None
+        kind = self.registry.get(condition)
+        reason = family_reason(kind, self._family())
+        if reason:
+            self.message.emit(reason)
+            return None
+        with self.edits.group(f"{kind.label} remix of {photo.name}"):
+            self.edits.set_visible(photo, False)
+            return self._remix_layer(photo, kind)
+
+    def selected_photo(self) -> Layer | None:
+        layer = self._selected()
+        return layer if layer is not None and layer.kind == "photo" else None
+
+    def _remix_layer(self, photo: Layer, kind: ConditionType) -> Layer:
+        layer = self.edits.add_condition(kind.id, photo, visible=False)
         self.message.emit(f"{kind.label} remix of “{photo.name}”: write a prompt and Generate. "
                           "The photo is hidden; its control image shows in the overlay (O).")
         self.remixed.emit(layer)
@@ -195,7 +283,6 @@ class ConditionActions(QObject):
             self.message.emit(f"Cannot use the dropped file: {error}")
             return None
         name = photo_name(path)
-        family = self._family()
         if self.drop_menu is not None:
             self.drop_menu.deleteLater()
         menu = QMenu(self._parent)
@@ -207,22 +294,7 @@ class ConditionActions(QObject):
         add.setToolTip("Add the picture as a visible photo layer, fitted to the canvas")
         add.triggered.connect(lambda: self._add_dropped(image, name))
         menu.addSeparator()
-        for text, condition in REMIXES:
-            action: QAction = menu.addAction(text)
-            action.setObjectName(f"drop_{condition}")
-            if condition not in self.registry:
-                action.setEnabled(False)
-                action.setToolTip(f"No {condition} condition is installed")
-                continue
-            kind = self.registry.get(condition)
-            action.setToolTip(
-                f"Hide the photo and add its {kind.label} control image, ready to Generate.\n"
-                + condition_tip(kind, family)
-            )
-            action.setEnabled(not family_reason(kind, family))
-            action.triggered.connect(
-                lambda _checked=False, c=condition: self.remix(image, name, c)
-            )
+        self._add_remixes(menu, "drop", lambda c: self.remix(image, name, c))
         if len(paths) > 1:
             self.message.emit(f"{len(paths)} files dropped: using {Path(path).name} only.")
         self.drop_menu = menu

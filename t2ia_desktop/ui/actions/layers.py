@@ -36,7 +36,7 @@ from t2ia_desktop.core.undo.commands import (
 )
 from t2ia_desktop.session.edits import DocumentEdits
 from t2ia_desktop.session.session import Session
-from t2ia_desktop.ui.actions.conditions import unique_name
+from t2ia_desktop.ui.actions.conditions import place_photo, unique_name
 from t2ia_desktop.ui.canvas.view import CanvasView
 from t2ia_desktop.ui.dialogs.canvas_size import ask_canvas_size
 from t2ia_desktop.ui.layers.panel import LayersPanel
@@ -206,18 +206,18 @@ class LayerActions(QObject):
 
     # -- imports --------------------------------------------------------------------------------
     def add_picture(self, image: Image.Image, name: str, fit: bool,
-                    index: int | None = 0, verb: str = "Import") -> Layer:
-        """``image`` as a photo layer (fitted or at its size) at ``index`` (bottom: 0)."""
+                    verb: str = "Import") -> Layer:
+        """``image`` as a photo layer (fitted or at its size) placed as every photo is
+        (:func:`place_photo`: above the selected layer, below the results), selected."""
         width, height = self.document.width, self.document.height
         pixels = fit_to_canvas(image, width, height) if fit else place_at_size(image, width,
                                                                                   height)
-        layer = Layer(unique_name(self.document, name), "photo", pixels)
-        self.edits.add_layer(layer, index, f"{verb} {layer.name}")
+        layer = place_photo(self.session, pixels, name, self.layers.selected_layer(), verb=verb)
         self.layers.select(layer)
         return layer
 
     def import_picture(self, path: str | Path, fit: bool = True) -> Layer | None:
-        """A picture file as a photo layer at the bottom, fitted or keeping its size."""
+        """A picture file as a photo layer, fitted or keeping its size."""
         try:
             image = load_photo(path)
         except BadInput as error:
@@ -280,10 +280,7 @@ class LayerActions(QObject):
             return []
         picture = Image.fromarray(qimage_to_pixels(image), "RGBA")
         fit = picture.width > self.document.width or picture.height > self.document.height
-        selected = self.layers.selected_layer()
-        index = (self.document.layers.index(selected) + 1 if selected is not None
-                 else len(self.document.layers))
-        layer = self.add_picture(picture, "Pasted", fit, index, "Paste")
+        layer = self.add_picture(picture, "Pasted", fit, "Paste")
         how = "fitted to the canvas" if fit else "at its size"
         self.message.emit(f"Pasted the clipboard's picture as “{layer.name}”, {how}.")
         return [layer]

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from t2ia_desktop.core.document.composite import active_result, flatten
 from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.outpaint import FAMILY_SIDE
 from t2ia_desktop.core.errors import BadInput, T2IAError
 from t2ia_desktop.core.files.imageio import save_png
 from t2ia_desktop.core.files.ora import export_ora, read_ora
 from t2ia_desktop.core.files.project import SUFFIX, load_project, save_project
+from t2ia_desktop.core.generation.request import DEMO_MODEL
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.actions.recent_files import RecentFiles
@@ -89,6 +91,12 @@ def shortcut_action(parent: QWidget, text: str, tip: str, shortcuts: list[str],
     action.triggered.connect(slot)
     parent.addAction(action)
     return action
+
+
+def native_side(model: str, family: str) -> int:
+    """The square side a model was trained at: SDXL 1024, SD 1.5 512; the demo model's
+    random weights paint noise at any size, so it gets the small, fast 512."""
+    return 512 if model == DEMO_MODEL else FAMILY_SIDE.get(family, 1024)
 
 
 class ProjectFiles(QObject):
@@ -213,11 +221,12 @@ class ProjectFiles(QObject):
 
     # -- New, Open ------------------------------------------------------------------------------
     def new_document(self) -> bool:
-        """File → New: ask for a size, then a blank canvas with a sketch layer."""
+        """File → New: ask for a size (the chosen model's native size first), then a blank
+        canvas with a sketch layer."""
         if not self.confirm_discard():
             return False
-        current = self.session.document
-        size = self.ask_new_size(current.width, current.height)
+        side = native_side(self.generation_settings.model, self.generation_settings.family)
+        size = self.ask_new_size(side, side)
         if size is None:
             return False
         width, height = size

@@ -37,7 +37,16 @@ from PySide6.QtGui import (
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSizePolicy,
+    QTextEdit,
+    QWidget,
+)
 
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.session.session import Session
@@ -75,6 +84,9 @@ COMPOSITION_MODES = {
 }
 """Each layer blend mode as QPainter draws it (the same W3C formulas as core.composite)."""
 
+
+TYPING_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
+"""Widgets the pointer entering the canvas does not take the keyboard from."""
 
 class CanvasView(FileDropMixin, QWidget):
     """Shows a :class:`Document` scaled to fit, centred, and routes the pointer to the tool
@@ -460,6 +472,14 @@ class CanvasView(FileDropMixin, QWidget):
         super().leaveEvent(event)
 
     # -- keys, wheel and gestures (navigation) ------------------------------------------------
+    def enterEvent(self, event) -> None:
+        """The pointer on the canvas takes the keyboard (Space pans, R rotates), unless the
+        artist is typing somewhere (a prompt, a number): as painting apps do."""
+        focused = QApplication.focusWidget()
+        if not isinstance(focused, TYPING_WIDGETS) and self.isActiveWindow():
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().enterEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self.navigator.key_press(event):
             super().keyPressEvent(event)

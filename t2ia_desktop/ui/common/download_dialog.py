@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLayout,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -67,6 +68,7 @@ class DownloadDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with its text
         for widget in (self.what_label, self.where_label, self.bar, self.bytes_label,
                        self.error_label, self.buttons):
             layout.addWidget(widget)
@@ -119,9 +121,12 @@ class DownloadDialog(QDialog):
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.what_label.setText("The download failed.")
+        self.bar.hide()  # nothing is connecting or coming any more
+        self.bytes_label.hide()
         self.error_label.setText(message)
         self.error_label.show()
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+        self.adjustSize()  # the whole reason shows, never clipped
 
     # -- the artist's Cancel / Close / Esc ----------------------------------------------------
     def reject(self) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -99,7 +100,12 @@ class ConditionPanel(DocumentPanel):
         )
         self.paint_button.clicked.connect(lambda: self.paint_requested.emit(self.layer))
         self.status_label = QLabel()
+        self.status_label.setObjectName("condition_status")
         self.status_label.setWordWrap(True)
+        # The one place a failure is told in full: it wraps to the dock's width (a long path
+        # or URL never widens the dock, whose width would be saved with the layout).
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.MinimumExpanding)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
@@ -244,6 +250,10 @@ class ConditionPanel(DocumentPanel):
             self.status_label.setStyleSheet(EDITED_STYLE)
             self.status_label.setText("Hand-edited: it no longer follows its source.")
             self.status_label.setToolTip(EDITED_TIP)
+        elif not self._busy and self.layer.id in self.updater.notes:
+            self.status_label.setStyleSheet(NOTE_STYLE)
+            self.status_label.setText(self.updater.notes[self.layer.id])
+            self.status_label.setToolTip("What the detector chose for this layer")
         else:
             self.status_label.setStyleSheet("")
             self.status_label.setText("Updating…" if self._busy else "")

@@ -14,21 +14,18 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.layer_image import layer_image
-from t2ia_desktop.ui.common.styles import ERROR_STYLE, condition_label
+from t2ia_desktop.ui.common.styles import (
+    ERROR_STYLE,
+    FAILURE_MARK,
+    MUTED_STYLE,
+    condition_label,
+    first_sentence,
+)
 from t2ia_desktop.ui.common.widgets import DocumentPanel, ElidedLabel
 from t2ia_desktop.ui.conditions.custom_preview import custom_preview
 
 FRAME = QColor(30, 31, 34)
 EMPTY = QColor(70, 72, 76)
-
-
-def first_sentence(text: str, limit: int = 160) -> str:
-    """The start of a long message, for a small space (the tooltip has all of it)."""
-    for stop in (". ", "; "):
-        if stop in text:
-            text = text.split(stop, 1)[0] + ("." if stop == ". " else "…")
-            break
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class LayerThumb(QWidget):
@@ -206,11 +203,14 @@ class PreviewPanel(DocumentPanel):
         if layer is None or layer.condition is None:
             return
         settings = layer.condition
-        if settings.error or self.custom_error:
-            error = settings.error or self.custom_error
+        if settings.error:  # told once, in full, in the Condition dock
+            self.status_label.setStyleSheet(MUTED_STYLE)
+            self.status_label.setText(f"{FAILURE_MARK} No control image: see the Condition dock.")
+            self.status_label.setToolTip(settings.error)
+        elif self.custom_error:  # the preview's own drawing failed: only shown here
             self.status_label.setStyleSheet(ERROR_STYLE)
-            self.status_label.setText(first_sentence(error))
-            self.status_label.setToolTip(error)
+            self.status_label.setText(first_sentence(self.custom_error))
+            self.status_label.setToolTip(self.custom_error)
         else:
             self.status_label.setStyleSheet("")
             if self._busy:

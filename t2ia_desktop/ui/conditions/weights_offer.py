@@ -10,7 +10,7 @@ where to put the files by hand instead.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.runtime.downloads import WeightDownloads
@@ -49,6 +49,8 @@ class WeightsOffer(QObject):
         self.note.setObjectName("download_note")
         self.note.setWordWrap(True)
         self.note.setStyleSheet(NOTE_STYLE)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.MinimumExpanding)
+        self.button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         box = panel.editor_box.layout()
         at = box.indexOf(panel.status_label) + 1
         box.insertWidget(at, self.button)
@@ -72,18 +74,21 @@ class WeightsOffer(QObject):
             return
         size = size_text(sizes)
         names = ", ".join(self.files)
-        self.button.setText(f"Download weights ({names}{', ' + size if size else ''})…")
+        self.button.setText(f"Download weights ({size})…" if size else "Download weights…")
         folder = self.downloads.folder()
         if self.downloads.offline():
             self.button.setEnabled(False)
-            self.button.setToolTip("Offline mode is on (HF_HUB_OFFLINE): nothing is downloaded")
-            self.note.setText(
-                f"This computer cannot reach the Hugging Face hub (offline mode is on). Download "
-                f"{names} from {self.downloads.source_url()} on another computer, put "
-                f"{'it' if len(self.files) == 1 else 'them'} into {folder}, then press "
-                "Re-detect."
-            )
-            self.note.show()
+            self.button.setToolTip(f"Offline mode is on (HF_HUB_OFFLINE): {names} cannot be "
+                                   "downloaded now")
+            if "offline" in (layer.condition.error if layer and layer.condition else ""):
+                self.note.hide()  # the layer's own message already says where to put them
+            else:
+                self.note.setText(
+                    f"This computer cannot reach the Hugging Face hub (offline mode is on). "
+                    f"Download {names} from {self.downloads.source_url()} on another computer, "
+                    f"put {'it' if len(self.files) == 1 else 'them'} into {folder}, then press "
+                    "Re-detect.")
+                self.note.show()
         else:
             running = self.downloads.is_running()
             self.button.setEnabled(not running)

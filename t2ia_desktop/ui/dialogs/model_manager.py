@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.generation.checkpoints import (
+    DOWNLOAD_SIZES,
     FAMILY_NAMES,
     KnownModel,
     ModelList,
@@ -58,6 +59,12 @@ from t2ia_desktop.ui.dialogs.model_manager_assets import AdaptersTab, WeightsTab
 COLUMNS = ("Model", "Family", "Kind", "State", "Size", "Location")
 KIND_NAMES = {"demo": "built in", "hub": "hub", "folder": "folder", "file": "single file"}
 
+
+
+def download_words(model: KnownModel) -> str:
+    """The size column of a model that is not here: what it would download, if known."""
+    size = DOWNLOAD_SIZES.get(model.reference)
+    return f"≈ {human_bytes(size)} to download" if size else "—"
 
 class ModelManagerDialog(QDialog):
     """The table of models and the Add / Download / Remove buttons; the Adapters and Detector
@@ -136,7 +143,7 @@ class ModelManagerDialog(QDialog):
                 state = "downloading"
             cells = (model.label, FAMILY_NAMES.get(model.family, model.family),
                      KIND_NAMES.get(model.kind, model.kind), state,
-                     human_bytes(size) if location is not None else "—",
+                     human_bytes(size) if location is not None else download_words(model),
                      str(location) if location is not None else model.reference)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -52,12 +52,15 @@ def record_details(record: PluginRecord) -> str:
     return "\n".join(lines)
 
 
-def status_text(record: PluginRecord) -> str:
-    """The Status column: loaded, disabled, skipped (and why) or failed (and why)."""
+def status_text(record: PluginRecord, missing: tuple[str, ...] = ()) -> str:
+    """The Status column: loaded, disabled, skipped (and why) or failed (and why); a loaded
+    plugin whose detectors lack weight files ``missing`` says so instead of "loaded"."""
     if record.state == "failed":
         return f"failed: {record.error}"
     if record.state == "skipped":
         return f"skipped: {record.skipped}"
+    if record.state == "loaded" and missing:
+        return f"weights missing: {', '.join(missing)}"
     return record.state
 
 
@@ -128,7 +131,7 @@ class PluginsDialog(QDialog):
             cells = [on, QTableWidgetItem(f"{record.name} {record.version}".strip()),
                      QTableWidgetItem(", ".join(record.conditions)),
                      QTableWidgetItem(f"{record.origin}: {record.location}"),
-                     QTableWidgetItem(status_text(record))]
+                     QTableWidgetItem(status_text(record, self.controller.missing_of(record)))]
             for column, item in enumerate(cells):
                 item.setToolTip(item.toolTip() or record_details(record))
                 if record.state == "failed":
@@ -183,6 +186,9 @@ class PluginsController(QObject):
         self.dialog: PluginsDialog | None = None
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         """Opens the plugins folder in the file manager; tests replace it."""
+        self.missing_weights: Callable[[tuple[str, ...]], tuple[str, ...]] = lambda _f: ()
+        """Which of the given detector weight files are not on this machine (app.py sets
+        it from the weight downloads)."""
         self.action = QAction("&Plugins…", parent)
         self.action.setObjectName("plugins_action")
         self.action.setToolTip("See, turn off and reload the condition plugins")
@@ -190,6 +196,14 @@ class PluginsController(QObject):
         self.action.triggered.connect(self.show_dialog)
         self.help_menu = help_menu_of(menus)
         self.help_menu.addAction(self.action)
+
+    def missing_of(self, record: PluginRecord) -> tuple[str, ...]:
+        """The weight files ``record``'s conditions read that are not here."""
+        registry = self.host.registry
+        files = tuple(dict.fromkeys(
+            name for condition in record.conditions if condition in registry
+            for name in registry.get(condition).weight_files))
+        return self.missing_weights(files) if files else ()
 
     def show_dialog(self) -> PluginsDialog:
         if self.dialog is None:

@@ -125,7 +125,8 @@ class GeneratePanel(QWidget):
         self.dice_button.setToolTip("Pick a random seed now")
         self.dice_button.clicked.connect(settings.roll_seed)
         self.new_seed_check = QCheckBox("new each time")
-        self.new_seed_check.setToolTip("Pick a new random seed for every Generate")
+        self.new_seed_check.setToolTip("Pick a new random seed for every Generate (on by "
+                                       "default); untick it, or type a seed, to keep one")
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, MAX_BATCH)
         self.batch_spin.setValue(1)
@@ -159,9 +160,10 @@ class GeneratePanel(QWidget):
         for widget, name in ((self.prompt_edit, "prompt"), (self.negative_edit, "negative_prompt"),
                              (self.step_fraction_slider, "adapter_conditioning_factor"),
                              (self.steps_spin, "steps"), (self.guidance_spin, "guidance_scale"),
-                             (self.seed_spin, "seed"), (self.new_seed_check, "new_seed_each_time"),
+                             (self.new_seed_check, "new_seed_each_time"),
                              (self.batch_spin, "batch")):
             self.bindings.bind(widget, settings, name)
+        self.bindings.bind(self.seed_spin, settings, "seed", write=self._seed_by_hand)
         self.bindings.add(Binding(self.model_combo, settings, "model", self._combo_model,
                                   self._show_model, self.model_combo.currentIndexChanged,
                                   write=settings.choose_model))
@@ -206,6 +208,11 @@ class GeneratePanel(QWidget):
         for signal in (document.layer_added, document.layer_removed, document.layer_changed):
             self.connections.connect(signal, self._on_layer_changed)
         self.connections.connect(document.pixels_changed, self._on_pixels_changed)
+
+    def _seed_by_hand(self, seed: int) -> None:
+        """A seed the artist chose is the one Generate keeps (the fixed seed)."""
+        self.settings.new_seed_each_time = False
+        self.settings.seed = seed
 
     def set_document(self, document: Document) -> None:
         """Build requests for another document (a new or opened one); the settings stay."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from t2ia_desktop.core.generation.checkpoints import memory_setting
 from t2ia_desktop.core.generation.memory_policy import DeviceFacts, choose_memory_plan
+from t2ia_desktop.core.generation.request import DEMO_MODEL
 from t2ia_desktop.core.generation.vram_estimate import MemoryEstimate, estimate_for_plan
 from t2ia_desktop.ui.common.widgets import ModelConnections
 
@@ -96,7 +97,8 @@ class VramLabel(QLabel):
         width, height = self.size()
         self.estimate = estimate = estimate_for_plan(
             family, width, height, guidance_scale=self.settings.guidance_scale,
-            adapters=self.adapters(), refiner=refiner, plan=plan, device=facts.kind)
+            adapters=self.adapters(), refiner=refiner, plan=plan, device=facts.kind,
+            demo=self.settings.model == DEMO_MODEL)
         available = facts.usable_memory() if self.facts is not None else None
         self.warning = estimate.exceeds(available)
         self.setText(estimate.text())

@@ -190,9 +190,17 @@ class LayersPanel(DocumentPanel):
         self.add_condition_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_condition_button.setEnabled(False)
 
+        self.remix_button = QToolButton()
+        self.remix_button.setText("Remix")
+        self.remix_button.setToolTip("Turn the selected photo into pose, depth, lines… to "
+                                     "generate from (as dropping a photo on the canvas does)")
+        self.remix_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.remix_button.setVisible(False)
+
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.add_condition_button)
+        buttons.addWidget(self.remix_button)
         for action in (self.redetect_action, self.clear_sketch_action, self.delete_action):
             button = QToolButton()
             button.setDefaultAction(action)
@@ -225,6 +233,11 @@ class LayersPanel(DocumentPanel):
     def set_add_condition_menu(self, menu: QMenu) -> None:
         self.add_condition_button.setMenu(menu)
         self.add_condition_button.setEnabled(True)
+
+    def set_remix_menu(self, menu: QMenu) -> None:
+        """The Remix button's menu, shown while a photo layer is selected."""
+        self.remix_button.setMenu(menu)
+        self._update_actions()
 
     def set_family(self, family: str) -> None:
         """The current model's family: conditions without an adapter for it are marked."""
@@ -400,6 +413,8 @@ class LayersPanel(DocumentPanel):
                 self._style_item(layer)
             if selected in self._layers:
                 self.list_widget.setCurrentRow(self._layers.index(selected))
+            elif self.document.active in self._layers:  # the row shown as current is selected
+                self.list_widget.setCurrentRow(self._layers.index(self.document.active))
         finally:
             self._refreshing = False
         if self.selected_layer() is not selected:
@@ -468,6 +483,8 @@ class LayersPanel(DocumentPanel):
         self.delete_action.setEnabled(selected is not None and selected.kind in DELETABLE_KINDS)
         self.duplicate_action.setEnabled(selected is not None)
         self.rename_action.setEnabled(selected is not None)
+        self.remix_button.setVisible(self.remix_button.menu() is not None
+                                     and selected is not None and selected.kind == "photo")
         self.redetect_action.setEnabled(
             self.updater is not None and selected is not None and selected.kind == "condition"
         )

@@ -30,6 +30,7 @@ from t2ia_desktop.ui.common.styles import (
     MUTED_STYLE,
     NOTE_STYLE,
     condition_label,
+    failure_line,
 )
 from t2ia_desktop.ui.common.widgets import KIND_WORDS, ElidedLabel, eye_icon, kind_icon
 
@@ -314,11 +315,15 @@ class LayerRow(QWidget):
                 self.enabled_check.setChecked(settings.enabled)
                 self.scale_spin.setValue(settings.conditioning_scale)
                 self.scale_spin.setEnabled(settings.enabled)
-                self.error_label.setText(settings.error)
+                missing = bool(panel.updater is not None
+                               and panel.updater.scheduler.missing_weights.get(layer.id))
+                self.error_label.setText(failure_line(settings.error, missing))
                 self.error_label.setToolTip(settings.error)
                 self.error_label.setVisible(bool(settings.error))
                 if settings.error:
                     tips.append(f"Error: {settings.error}")
+                elif panel.updater is not None and layer.id in panel.updater.notes:
+                    tips.append(panel.updater.notes[layer.id])
             self.name_label.setToolTip("\n".join(tips))
         finally:
             self._updating = False

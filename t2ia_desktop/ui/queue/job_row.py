@@ -88,6 +88,13 @@ class PixmapCache:
         return pixmap
 
 
+def job_facts(job: Job) -> str:
+    """What tells a job from its neighbours at a glance: the controls it uses and its seed."""
+    controls = ", ".join(f"{c.condition} {c.conditioning_scale:g}"
+                         for c in job.request.controls) or "no controls"
+    return f"{controls} · seed {job.request.seed}"
+
+
 class JobRow(QFrame):
     """Draws one :class:`Job`; ``refresh`` redraws it from the job's current state."""
 
@@ -120,7 +127,14 @@ class JobRow(QFrame):
                              f"{control.conditioning_scale:g}")
             self.control_labels.append(label)
             controls.addWidget(label)
-        controls.addStretch(1)
+        self.facts_label = QLabel(job_facts(job))
+        self.facts_label.setObjectName("job_facts")
+        self.facts_label.setStyleSheet("color: palette(mid);")
+        self.facts_label.setToolTip("The controls this job uses (those left out are not listed) "
+                                    "and its seed: the same seed and settings give the same "
+                                    "picture")
+        self.facts_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        controls.addWidget(self.facts_label, 1)
 
         self.prompt_label = QLabel(prompt_excerpt(job))
         self.prompt_label.setToolTip(job.request.prompt or "(no prompt)")

@@ -119,14 +119,16 @@ class MainWindow(QMainWindow):
         self.queue_dock = self._dock("Queue", self.queue_panel)
         self.preview_dock = self._dock("Preview", self.preview_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.condition_dock = self._dock("Condition", self.condition_panel,
+        self.condition_dock = self._dock("Condition", scrolling(self.condition_panel),
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.history_dock = self._dock("History", self.history_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.condition_actions = ConditionActions(
-            session, lambda: generation_settings.family, self.layers_panel.selected_layer, self)
+            session, lambda: generation_settings.family, self.layers_panel.selected_layer, self,
+            self.layers_panel.select)
         self.layers_panel.set_add_condition_menu(self.condition_actions.add_condition_menu)
+        self.layers_panel.set_remix_menu(self.condition_actions.remix_menu)
         self._build_actions()
         self.files = ProjectFiles(session, generation_settings, canvas=self.canvas,
                                   history_panel=self.history_panel, say=self.show_message,
@@ -352,6 +354,7 @@ class MainWindow(QMainWindow):
         layer_menu.addAction(self.new_paint_action)
         layer_menu.addAction(self.import_action)
         layer_menu.addMenu(self.condition_actions.add_condition_menu)
+        layer_menu.addMenu(self.condition_actions.remix_menu)
         layer_menu.addAction(self.redetect_action)
         layer_menu.addAction(self.paint_condition_action)
         layer_menu.addSeparator()

@@ -151,7 +151,7 @@ def test_a_reopened_project_keeps_its_condition_layers_live(qtbot, window, tmp_p
     assert window.files.open_path(path)
     assert signal_connections(old) == 0  # nothing of the window listens to the old one
     document = window.document
-    photo, edges = document.layers[0], document.layers[1]
+    photo, edges = document.layers[1], document.layers[2]  # above the Sketch
     assert edges.condition.conditioning_scale == 0.7
     assert not edges.visible
     assert window.current_condition is edges
@@ -432,8 +432,19 @@ def test_ctrl_n_opens_a_new_document_of_the_chosen_size(qtbot, window):
     window.files.ask_new_size = lambda width, height: asked.append((width, height)) or (1152,
                                                                                           896)
     key(qtbot, window, Qt.Key.Key_N)
-    assert asked == [(DOC_WIDTH, DOC_HEIGHT)]
+    assert asked == [(512, 512)]  # the demo model: small and fast
     assert (window.document.width, window.document.height) == (1152, 896)
+
+
+def test_new_offers_the_chosen_models_native_size(qtbot, window):
+    asked = []
+    window.files.ask_new_size = lambda width, height: asked.append((width, height)) or None
+    window.generate_panel.model_combo.setCurrentIndex(1)  # SDXL base 1.0
+    key(qtbot, window, Qt.Key.Key_N)
+    assert asked == [(1024, 1024)]
+    window.generation_settings.set_models([("SD 1.5 (demo)", "demo-sd15", "sd15")])
+    key(qtbot, window, Qt.Key.Key_N)
+    assert asked[-1] == (512, 512)
 
 
 # -- the GUI entry ----------------------------------------------------------------------------

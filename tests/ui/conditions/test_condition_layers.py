@@ -71,7 +71,7 @@ def test_a_new_condition_layer_is_hidden_shown_in_preview_and_the_photo_stays(
 ):
     photo, edges = add_canny(qtbot, window, square_photo)
     document = window.document
-    assert [layer.kind for layer in document.layers] == ["photo", "condition", "sketch"]
+    assert [layer.kind for layer in document.layers] == ["sketch", "photo", "condition"]
     assert photo.visible
     assert not edges.visible
     assert window.canvas.composite_image().pixelColor(60, 90).value() < 10  # the square shows
@@ -250,15 +250,15 @@ def test_generate_sends_each_enabled_condition_layer_with_its_own_scale(
     row.scale_spin.setValue(0.6)
     assert edges.condition.conditioning_scale == 0.6
     assert window.condition_panel.scale_slider.value() == 0.6
-    assert window.generate_panel.controls_label.text() == "Controls: Sketch 0.80, Canny edges 0.60"
+    assert window.generate_panel.controls_label.text() == "Controls: Canny edges 0.60, Sketch 0.80"
 
     window.generate()
     finish_pending(loop, window)
     controls = engine.calls[-1].controls
-    assert [(c.condition, c.conditioning_scale) for c in controls] == [("canny", 0.6),
-                                                                       ("sketch", 0.8)]
-    assert np.array_equal(np.array(controls[0].image), edges.pixels[..., :3])
-    assert np.array_equal(np.array(controls[1].image), sketch.pixels[..., 3])
+    assert [(c.condition, c.conditioning_scale) for c in controls] == [("sketch", 0.8),
+                                                                       ("canny", 0.6)]
+    assert np.array_equal(np.array(controls[1].image), edges.pixels[..., :3])
+    assert np.array_equal(np.array(controls[0].image), sketch.pixels[..., 3])
 
     row = window.layers_panel.row_for(edges)  # the list was rebuilt for the result layer
     qtbot.mouseClick(row.enabled_check, Qt.MouseButton.LeftButton, pos=INDICATOR)  # "Use" off
@@ -370,12 +370,12 @@ def test_the_condition_panel_rebinds_a_layer_to_another_source(qtbot, window, sq
     sketch = window.document.sketch_layer()
     panel = window.condition_panel
     names = [panel.source_combo.itemText(i) for i in range(panel.source_combo.count())]
-    assert names == ["Sketch", "square"]
+    assert names == ["square", "Sketch"]  # top first: the photo landed above the Sketch
     assert panel.source_combo.currentText() == "square"
     click_row(qtbot, window, sketch)
     drag(window.canvas, [pixel_centre(window.canvas, x, 170) for x in (150, 240)])
     with detected(qtbot, window.document, edges):
-        panel.source_combo.activated.emit(0)  # what choosing "Sketch" in the list does
+        panel.source_combo.activated.emit(1)  # what choosing "Sketch" in the list does
     assert edges.condition.source_id == sketch.id
     assert window.preview_panel.source_view.layer is sketch
     assert edges.pixels[60:120, 26:35, :3].max() == 0  # the square is no longer its source

@@ -49,8 +49,9 @@ def test_ctrl_i_imports_a_photo_fitted_to_the_canvas(qtbot, window, astronaut):
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert asked
-    photo = window.document.layers[0]
+    sketch, photo = window.document.layers  # above the selected Sketch, selected itself
     assert photo.kind == "photo"
+    assert window.layers_panel.selected_layer() is photo
     assert photo.name == "astronaut"
     assert photo.visible
     # 512×512 into 256×192: 192×192, centred, transparent at the sides
@@ -63,7 +64,7 @@ def test_ctrl_i_imports_a_photo_fitted_to_the_canvas(qtbot, window, astronaut):
     assert np.abs(photo.pixels[:, 32:224, :3].astype(float) - expected).mean() < 8
     assert window.canvas.composite_image().pixelColor(10, 96).value() == 255  # paper at the side
     assert "Imported “astronaut”" in window.statusBar().currentMessage()
-    assert window.document.active is window.document.sketch_layer()  # the brush stays put
+    assert sketch is window.document.sketch_layer()
 
 
 def test_import_of_a_corrupt_file_says_why_and_changes_nothing(window, tmp_path):
@@ -112,8 +113,8 @@ def test_a_canny_remix_of_a_dropped_photo_is_ready_to_generate(
     with qtbot.waitSignal(document.pixels_changed, timeout=DETECT_TIMEOUT,
                           check_params_cb=lambda layer, _rect: layer.kind == "condition"):
         choose(qtbot, menu, "Canny remix")
-    photo, edges, sketch = document.layers
-    assert (photo.kind, edges.kind, sketch.kind) == ("photo", "condition", "sketch")
+    sketch, photo, edges = document.layers
+    assert (sketch.kind, photo.kind, edges.kind) == ("sketch", "photo", "condition")
     assert photo.name == "astronaut"
     assert not photo.visible
     assert edges.condition.condition == "canny"
@@ -139,10 +140,11 @@ def test_a_canny_remix_of_a_dropped_photo_is_ready_to_generate(
 def test_add_as_photo_layer_from_a_drop(qtbot, window, astronaut):
     menu = drop_menu(qtbot, window, astronaut)
     choose(qtbot, menu, "Add as photo layer")
-    photo = window.document.layers[0]
+    photo = window.document.layers[1]
     assert photo.kind == "photo"
     assert photo.visible
-    assert [layer.kind for layer in window.document.layers] == ["photo", "sketch"]
+    assert [layer.kind for layer in window.document.layers] == ["sketch", "photo"]
+    assert window.layers_panel.selected_layer() is photo
     assert window.canvas.composite_image().pixelColor(128, 96).value() < 255  # it shows
 
 
@@ -167,19 +169,24 @@ def test_a_pose_remix_without_detector_weights_shows_the_error_on_its_layer(
                           check_params_cb=lambda layer: bool(layer.condition
                                                              and layer.condition.error)):
         choose(qtbot, menu, "Pose remix")
-    pose = document.layers[1]
+    pose = document.layers[2]
     error = pose.condition.error
     assert pose.condition.condition == "openpose"
     assert "body_pose_model.pth" in error
     assert str(tmp_path) in error  # it says where to put the file
+    assert error.count("body_pose_model.pth") == 1  # each file named once
     row = window.layers_panel.row_for(pose)
     assert row.error_label.isVisibleTo(row)
-    assert row.error_label.toolTip() == error
+    assert row.error_label.text() == "⚠ Detector weights missing"  # one short line
+    assert row.error_label.toolTip() == error  # the whole text on hover
     assert "d03030" in row.error_label.styleSheet()  # in red
-    assert window.condition_panel.status_label.text() == error
-    assert window.preview_panel.status_label.toolTip() == error
+    assert window.condition_panel.status_label.text() == error  # told in full once, here
+    assert "body_pose_model" not in window.preview_panel.status_label.text()  # not again
+    asked = []
+    window.generation.ask_without = lambda names: asked.append(names) or (True, False)
     window.generate()
     finish_pending(loop, window)
+    assert asked == [[pose.name]]
     assert engine.calls[-1].controls == ()  # an empty control image is not sent
 
     with qtbot.waitSignal(document.pixels_changed, timeout=DETECT_TIMEOUT,
@@ -225,7 +232,7 @@ def test_a_sketch_remix_turns_the_photo_into_light_lines_on_dark(qtbot, window, 
     with qtbot.waitSignal(window.document.pixels_changed, timeout=DETECT_TIMEOUT,
                           check_params_cb=lambda layer, _rect: layer.kind == "condition"):
         choose(qtbot, drop_menu(qtbot, window, astronaut), "Sketch remix")
-    photo, lines = window.document.layers[:2]
+    photo, lines = window.document.layers[1:3]
     assert lines.condition.condition == "sketch"
     assert not photo.visible
     # the photo's transparent margins read as white paper: black (nothing) in the sketch

@@ -59,6 +59,10 @@ def test_the_dialog_lists_built_in_models_with_their_state(qtbot, window, manage
     assert labels[:3] == ["demo (random weights)", "SDXL base 1.0", "Stable Diffusion 1.5"]
     assert dialog.state_of("demo") == "built-in"
     assert dialog.state_of("stabilityai/stable-diffusion-xl-base-1.0") == "missing"
+    sdxl = dialog.row_of("stabilityai/stable-diffusion-xl-base-1.0")
+    assert dialog.table.item(sdxl, 4).text() == "≈ 6.5 GB to download"  # not "—"
+    sd15 = dialog.row_of("stable-diffusion-v1-5/stable-diffusion-v1-5")
+    assert dialog.table.item(sd15, 4).text() == "≈ 2.0 GB to download"
     dialog.select("demo")
     assert not dialog.remove_button.isEnabled()  # the demo model stays
     assert manager.menu.title() == "&Models"
@@ -197,3 +201,22 @@ def test_generate_with_a_model_added_in_the_manager(qtbot, real_window, loop, sd
     assert job.request.model == added.reference
     assert job.request.family == "sd15"
     assert window.document.layers[-1].kind == "result"
+
+
+def test_a_base_model_download_offline_says_why_in_full(qtbot, window, manager, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    dialog = manager.open_dialog()
+    dialog.select("stabilityai/stable-diffusion-xl-base-1.0")
+    assert "Offline mode is on" in dialog.download_button.toolTip()
+    qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    progress = manager.download_dialog
+    qtbot.waitUntil(lambda: progress.outcome == "failed", timeout=TIMEOUT)
+    qtbot.waitExposed(progress)
+    assert not progress.bytes_label.isVisible()  # no "Connecting…" left on screen
+    assert not progress.bar.isVisible()
+    reason = progress.error_label
+    assert reason.isVisible()
+    assert "offline" in reason.text().lower()
+    needed = reason.heightForWidth(reason.width())
+    assert reason.height() >= needed  # the whole reason shows, not clipped
+    progress.close()

@@ -75,6 +75,8 @@ def test_dice_and_new_seed_each_time(panel, document, monkeypatch):
         settings.seed_for_next_run()
         return settings.build_request(document, panel.registry)[0]
 
+    assert panel.new_seed_check.isChecked()  # by default each Generate is a new picture
+    panel.new_seed_check.setChecked(False)
     panel.dice_button.click()
     assert panel.seed_spin.value() == 11
     assert next_request().seed == 11
@@ -265,3 +267,17 @@ def test_the_list_follows_a_reordered_stack(layers, document):
     document.layer_changed.emit(photo)
     assert [layers.list_widget.itemWidget(layers.list_widget.item(i)).layer
             for i in range(2)] == [photo, document.sketch_layer()]
+
+
+def test_generate_twice_gives_two_seeds_and_a_typed_seed_is_kept(qtbot, panel, document):
+    settings = panel.settings
+    first = settings.seed_for_next_run()
+    second = settings.seed_for_next_run()
+    assert first != second  # a new picture each time by default
+    panel.seed_spin.setFocus()
+    panel.seed_spin.lineEdit().selectAll()
+    qtbot.keyClicks(panel.seed_spin.lineEdit(), "1234")
+    assert not settings.new_seed_each_time  # the fixed seed: one keystroke away
+    assert not panel.new_seed_check.isChecked()
+    assert settings.seed_for_next_run() == 1234
+    assert settings.seed_for_next_run() == 1234

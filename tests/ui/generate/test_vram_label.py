@@ -40,6 +40,7 @@ def test_the_estimate_shows_beside_generate_and_counts_the_adapters(window, qtbo
 
 def test_a_card_with_too_little_free_memory_turns_it_orange(window, qtbot):
     label = window.generate_panel.vram_label
+    window.generate_panel.model_combo.setCurrentIndex(1)  # SDXL base: the demo fits anywhere
     set_memory("speed")  # everything on the GPU, whatever it has free
     executor = window.runner.worker.executor
     executor.device_memory.emit(DeviceFacts("cuda", 8 * GB, 5 * GB, "Small card"))
@@ -69,3 +70,21 @@ def test_after_a_job_on_the_cpu_it_tells_ram(window, loop, qtbot):
     assert label.facts.kind == "cpu"  # the fake engine has no device: the CPU
     assert label.text().endswith("GB RAM")
     assert "GB of RAM" in label.toolTip()
+
+
+def test_the_demo_model_on_the_cpu_is_estimated_at_its_own_size(window, loop, qtbot):
+    label = window.generate_panel.vram_label
+    set_prompt(window, "a kite")
+    window.generate_panel.steps_spin.setValue(2)
+    window.generate()
+    finish_pending(loop, window)
+    qtbot.waitUntil(lambda: label.facts is not None, timeout=5000)
+    assert window.generation_settings.model == "demo"
+    assert 0.3 < label.estimate.gib < 2.0  # not the full SDXL's ≈ 14 GB
+    tip = label.toolTip()
+    for term in ("It counts:", "weights resident",
+                 "PyTorch, diffusers and the app"):
+        assert term in tip
+    window.generate_panel.model_combo.setCurrentIndex(1)  # SDXL base 1.0: the real size
+    label.refresh()
+    assert label.estimate.gib > 8

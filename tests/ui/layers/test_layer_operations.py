@@ -237,7 +237,8 @@ def test_import_keeping_size_places_one_picture_pixel_per_canvas_pixel(qtbot, wi
     Image.new("RGB", (20, 10), "green").save(tmp_path / "small.png")
     window.layer_actions.choose_file = lambda title, filters: str(tmp_path / "small.png")
     window.layer_actions.import_keep_action.trigger()
-    layer = window.document.layers[0]
+    layer = window.document.layers[1]  # above the selected Sketch, as every photo lands
+    assert window.layers_panel.selected_layer() is layer
     assert layer.pixels[..., 3].sum() == 20 * 10 * 255
     assert "at its size (20×10)" in window.statusBar().currentMessage()
 

@@ -191,7 +191,7 @@ def test_delete_and_visibility_are_steps(qtbot, window, square_photo):
     assert photo not in document.layers
     assert window.undo.labels[-1] == "Delete square"
     window.undo_actions.undo_step()
-    assert document.layers.index(photo) == 0
+    assert document.layers.index(photo) == 1  # back above the Sketch, where it was
     assert not photo.visible
     window.undo_actions.undo_step()
     assert photo.visible
@@ -402,7 +402,7 @@ def test_a_remix_is_one_step(qtbot, window, square_photo):
     assert layer not in window.document.layers
     with detected(qtbot, window.document, layer):
         window.undo_actions.redo_step()
-    assert [lay.kind for lay in window.document.layers] == ["photo", "condition", "sketch"]
+    assert [lay.kind for lay in window.document.layers] == ["sketch", "photo", "condition"]
     assert not photo.visible
     assert not layer.visible
     assert not layer.is_blank()
@@ -413,7 +413,7 @@ def test_the_source_is_a_step(qtbot, window, square_photo, scheduler):
     settle(qtbot, scheduler, edges)
     from_photo = edges.pixels.copy()
     sketch = window.document.sketch_layer()
-    window.condition_panel.source_combo.activated.emit(0)  # "Sketch"
+    window.condition_panel.source_combo.activated.emit(1)  # "Sketch" (below the photo)
     settle(qtbot, scheduler, edges)
     assert edges.condition.source_id == sketch.id
     assert not edges.is_blank()

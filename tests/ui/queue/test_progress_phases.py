@@ -150,7 +150,8 @@ def test_a_slow_detector_shows_busy_and_cancel_keeps_the_previous_control_image(
     assert not row.busy_bar.isVisible()
     assert not row.cancel_detect_button.isVisible()
     assert layer.condition.error == CANCELLED_NOTE
-    assert row.error_label.text() == CANCELLED_NOTE
+    assert row.error_label.text() == "⚠ Detection cancelled: the previous control image is kept."
+    assert row.error_label.toolTip() == CANCELLED_NOTE
 
     painted: list[int] = []
     window.document.pixels_changed.connect(

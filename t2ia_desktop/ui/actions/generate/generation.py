@@ -5,18 +5,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
-from t2ia_desktop.core.document.document import Document
+from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.errors import BadInput, Cancelled
 from t2ia_desktop.core.generation.jobs import Job
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.settings import GenerationSettings, skipped_note
+from t2ia_desktop.core.settings import SettingsStore
 from t2ia_desktop.runtime.runner import JobFailed, JobRunner
 from t2ia_desktop.session.session import Session
 
 log = logging.getLogger(__name__)
+
+
+def failed_conditions(document: Document) -> list[Layer]:
+    """Condition layers ticked "Use" that cannot give a control image (their detector
+    failed and they have none to keep): Generate leaves them out."""
+    return [layer for layer in document.condition_layers()
+            if layer.condition is not None and layer.condition.enabled
+            and layer.condition.error and layer.is_blank()]
 
 NOTE_MS = 10_000
 """How long a "Queued" or "Done" message stays in the status bar."""
@@ -41,11 +52,23 @@ class GenerationController(QObject):
         self.pending_tasks: set[asyncio.Future[None]] = set()
         """The deliveries still waiting for their job to finish."""
         self._notes: dict[int, str] = {}  # job id → what its request left out
+        self.preferences: SettingsStore | None = None
+        """The artist's settings, where "don't ask again" is kept (app.py sets it)."""
+        self.ask_without: Callable[[list[str]], tuple[bool, bool]] = self._ask_without
+        """Asks whether to generate without the named failed condition layers: (go on,
+        don't ask again); tests replace it."""
+        self._asking = True  # without a settings store: for this session
 
     def generate(self) -> Job | None:
         """Queue a job from the Generate settings (Batch: that many, seeds s, s+1, …); each
-        image becomes a new layer when done. Returns the first job."""
+        image becomes a new layer when done. Returns the first job. Condition layers that
+        cannot give a control image are left out, after asking (unless told not to ask)."""
         settings, document = self.settings, self.session.document
+        failed = failed_conditions(document)
+        if failed and not self._confirm_without(failed):
+            self.show_status("Not generated: fix or untick the condition layer that has no "
+                             "control image.", NOTE_MS)
+            return None
         try:
             settings.seed_for_next_run()
             request, skipped = settings.build_request(document, self.session.registry)
@@ -62,6 +85,39 @@ class GenerationController(QObject):
         if note:
             self.show_status(f"Queued. {note}", NOTE_MS)
         return jobs[0] if jobs else None
+
+    def _confirm_without(self, failed: list[Layer]) -> bool:
+        store = self.preferences
+        asking = store.settings.ask_before_leaving_out if store is not None else self._asking
+        if not asking:
+            return True
+        go_on, never_again = self.ask_without([layer.name for layer in failed])
+        if go_on and never_again:
+            self._asking = False
+            if store is not None:
+                try:
+                    store.save(replace(store.settings, ask_before_leaving_out=False))
+                except (OSError, ValueError) as error:
+                    log.warning("could not keep “don't ask again”: %s", error)
+        return go_on
+
+    def _ask_without(self, names: list[str]) -> tuple[bool, bool]:
+        parent = self.parent()
+        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Generate without a control?")
+        listed = ", ".join(f"“{name}”" for name in names)
+        box.setText(f"{listed} {'has' if len(names) == 1 else 'have'} no control image "
+                    "(see the Condition dock). Generate without "
+                    f"{'it' if len(names) == 1 else 'them'}?")
+        without = box.addButton("Generate without it" if len(names) == 1
+                                else "Generate without them", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(without)
+        never = QCheckBox("Don't ask again")
+        box.setCheckBox(never)
+        box.exec()
+        return box.clickedButton() is without, never.isChecked()
 
     def deliver(self, job: Job, origin: tuple[int, int] | None = None) -> None:
         """Add ``job``'s image to the current document as a layer when it is done (jobs
