@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label
 from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
@@ -45,10 +46,17 @@ def unique_name(document: Document, name: str) -> str:
 
 def family_reason(kind: ConditionType, family: str) -> str:
     """Why ``kind`` cannot be used with ``family`` ("" when it can)."""
-    if family in kind.adapters:
+    if kind.guides_for(family):
         return ""
-    works = ", ".join(f.upper() for f in kind.adapters)
+    works = ", ".join(f.upper() for f in ("sdxl", "sd15") if kind.guides_for(f))
     return f"No {kind.label} adapter for {family.upper()} models; it works with {works}."
+
+
+def first_guide(kind: ConditionType, family: str) -> str:
+    """The guide a new layer of ``kind`` starts with: the adapter, else the family's first
+    ControlNet (lineart on SD1.5 has only a ControlNet)."""
+    offered = kind.guides_for(family)
+    return offered[0] if offered else ADAPTER
 
 
 def condition_tip(kind: ConditionType, family: str) -> str:
@@ -60,6 +68,10 @@ def condition_tip(kind: ConditionType, family: str) -> str:
     if kind.source != "built-in":
         tip += f"\nFrom {kind.source}."
     reason = family_reason(kind, family)
+    guide = first_guide(kind, family)
+    if not reason and guide != ADAPTER:
+        reason = (f"No {kind.label} adapter for {family.upper()} models: its "
+                  f"{guide_label(guide)} guides it.")
     return f"{reason}\n{tip}" if reason else tip
 
 
@@ -141,7 +153,8 @@ class ConditionActions(QObject):
         if reason:
             self.message.emit(reason)
             return None
-        layer = self.edits.add_condition(condition, source, visible=False)  # seen in Preview
+        layer = self.edits.add_condition(condition, source, visible=False,  # seen in Preview
+                                         guide=first_guide(kind, self._family()))
         self.message.emit(f"Added “{layer.name}”: see it in Preview, or over the canvas with "
                           "the condition overlay (O).")
         self.condition_added.emit(layer)
@@ -177,7 +190,8 @@ class ConditionActions(QObject):
             return None
         pixels = fit_to_canvas(image, self.document.width, self.document.height)
         photo = Layer(unique_name(self.document, name), "photo", pixels, visible=False)
-        layer = self.edits.remix(photo, condition, f"{kind.label} remix of {photo.name}")
+        layer = self.edits.remix(photo, condition, f"{kind.label} remix of {photo.name}",
+                                 first_guide(kind, self._family()))
         self.photo_added.emit(photo)
         self.message.emit(f"{kind.label} remix of “{photo.name}”: write a prompt and Generate. "
                           "The photo is hidden; its control image shows in the overlay (O).")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label, guide_that_runs
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.settings import (
     MAX_BATCH,
@@ -248,8 +249,11 @@ class GeneratePanel(QWidget):
                 continue
             known = settings.condition in self.registry
             label = self.registry.get(settings.condition).label if known else settings.condition
-            if known and family in self.registry.get(settings.condition).adapters:
-                sent.append(f"{label} {settings.conditioning_scale:.2f}")
+            runs = (guide_that_runs(settings.guide, self.registry.get(settings.condition)
+                                    .guides_for(family)) if known else None)
+            if runs is not None:
+                guide = "" if runs == ADAPTER else f" ({guide_label(runs)})"
+                sent.append(f"{label}{guide} {settings.conditioning_scale:.2f}")
             else:
                 left_out.append(label)
         text = "Controls: " + (", ".join(reversed(sent)) if sent else "none (free painting)")
