@@ -123,3 +123,20 @@ def test_a_lineart_layer_on_sd15_starts_on_its_controlnet(qtbot, window, square_
     assert dock.guide_combo.currentText() == GUIDE_LABELS["controlnet"]
     assert "lllyasviel/control_v11p_sd15_lineart" in dock.guide_combo.toolTip()
     assert not dock.family_label.isVisibleTo(dock)
+
+
+def test_the_guide_is_saved_in_the_project_and_shown_when_it_reopens(
+    qtbot, window, square_photo, tmp_path
+):
+    _photo, edges = add_canny(qtbot, window, square_photo)
+    choose_with_keys(qtbot, window.condition_panel.guide_combo, 1)
+    path = tmp_path / "guided.t2ia"
+    assert window.files.save_to(path)
+
+    assert window.files.open_path(path, confirmed=True)
+    (layer,) = [layer for layer in window.document.layers if layer.kind == "condition"]
+    assert layer is not edges
+    assert layer.condition.guide == "controlnet"
+    window.layers_panel.select(layer)
+    assert window.condition_panel.layer is layer
+    assert window.condition_panel.guide_combo.currentText() == "ControlNet"
