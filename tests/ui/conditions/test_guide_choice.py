@@ -140,3 +140,14 @@ def test_the_guide_is_saved_in_the_project_and_shown_when_it_reopens(
     window.layers_panel.select(layer)
     assert window.condition_panel.layer is layer
     assert window.condition_panel.guide_combo.currentText() == "ControlNet"
+
+
+def test_the_memory_estimate_counts_a_controlnet_once_per_model(qtbot, window, square_photo):
+    _photo, edges = add_canny(qtbot, window, square_photo)
+    label = window.generate_panel.vram_label
+    label.refresh()
+    assert label.guides() == (1, 0)
+    before = label.estimate.peak
+    choose_with_keys(qtbot, window.condition_panel.guide_combo, 2)  # ControlNet Union
+    qtbot.waitUntil(lambda: label.estimate.peak > before + 2e9, timeout=5000)
+    assert label.guides() == (0, 1)
