@@ -19,15 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from t2ia_desktop.core.conditions.guides import GUIDES, guide_label
-from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.common.guide_combo import GuideCombo, family_note
 from t2ia_desktop.ui.common.step_range import StepRangeEditor
 from t2ia_desktop.ui.common.styles import EDITED_STYLE, EDITED_TIP, ERROR_STYLE, NOTE_STYLE
 from t2ia_desktop.ui.common.widgets import DocumentPanel, buddy_label, conditioning_scale_slider
-from t2ia_desktop.ui.conditions.guide_tips import family_note, guide_tip
 from t2ia_desktop.ui.conditions.param_editors import ParamEditor, make_editor
 
 PLACEHOLDER = ("Select a condition layer in Layers to tune it here.\n\n"
@@ -76,11 +74,9 @@ class ConditionPanel(DocumentPanel):
         self.enabled_check = QCheckBox("Use when generating")
         self.enabled_check.setToolTip("Send this control to Generate (apart from showing it)")
         self.enabled_check.toggled.connect(self._on_enabled)
-        self.guide_combo = QComboBox()
+        self.guide_combo = GuideCombo()
         self.guide_combo.setObjectName("guide_combo")
-        for guide in GUIDES:
-            self.guide_combo.addItem(guide_label(guide), guide)
-        self.guide_combo.activated.connect(self._on_guide_chosen)
+        self.guide_combo.guide_chosen.connect(self._on_guide_chosen)
         self.scale_slider = conditioning_scale_slider(
             "Conditioning scale: how strongly this control steers the picture. "
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
@@ -214,7 +210,7 @@ class ConditionPanel(DocumentPanel):
             note = family_note(kind, settings.guide, self.family) if kind else ""
             self.family_label.setText(note)
             self.family_label.setVisible(bool(note))
-            self._fill_guides(kind, settings.guide)
+            self.guide_combo.show_guide(kind, settings.guide, self.family)
             self._fill_sources()
             self.enabled_check.setChecked(settings.enabled)
             self.scale_slider.blockSignals(True)
@@ -227,23 +223,6 @@ class ConditionPanel(DocumentPanel):
         finally:
             self._updating = False
         self._show_status()
-
-    def _fill_guides(self, kind: ConditionType | None, guide: str) -> None:
-        """Each guide enabled where the family has it, its tooltip naming the model or why
-        not; the layer's own choice shown even when this family lacks it."""
-        model = self.guide_combo.model()
-        for row, offered in enumerate(GUIDES):
-            item = model.item(row)
-            tip = guide_tip(kind, offered, self.family) if kind else "Unknown condition"
-            item.setEnabled(kind is not None and offered in kind.guides_for(self.family))
-            item.setToolTip(tip)
-        index = self.guide_combo.findData(guide)
-        self.guide_combo.setCurrentIndex(max(index, 0))
-        self.guide_combo.setToolTip(
-            "What reads this control image while generating: the T2I-Adapter runs once "
-            "(fast, light), a ControlNet at every step (heavier, may hold structure "
-            "better).\n" + self.guide_combo.itemData(self.guide_combo.currentIndex(),
-                                                     Qt.ItemDataRole.ToolTipRole))
 
     def _fill_sources(self) -> None:
         settings = self.layer.condition
@@ -293,9 +272,8 @@ class ConditionPanel(DocumentPanel):
             return
         self.edits.set_source(self.layer, source_id)
 
-    def _on_guide_chosen(self, index: int) -> None:
-        guide = self.guide_combo.itemData(index)
-        if self.layer is not None and not self._updating and guide is not None:
+    def _on_guide_chosen(self, guide: str) -> None:
+        if self.layer is not None and not self._updating:
             self.edits.set_condition(self.layer, "guide", guide)
 
     def _on_enabled(self, enabled: bool) -> None:

@@ -151,3 +151,24 @@ def test_the_memory_estimate_counts_a_controlnet_once_per_model(qtbot, window, s
     choose_with_keys(qtbot, window.condition_panel.guide_combo, 2)  # ControlNet Union
     qtbot.waitUntil(lambda: label.estimate.peak > before + 2e9, timeout=5000)
     assert label.guides() == (0, 1)
+
+
+def test_the_sketch_layers_guide_is_chosen_beside_sketch_strength(qtbot, window, loop, engine):
+    panel = window.generate_panel
+    combo = panel.sketch_guide_combo
+    sketch = window.document.sketch_layer()
+    assert combo.isVisibleTo(panel)
+    assert offered(combo) == {"T2I-Adapter": True, "ControlNet": False,
+                              "ControlNet Union": True}  # SDXL: no sketch ControlNet
+    assert combo.model().item(1).toolTip().startswith(
+        "The Sketch condition has no ControlNet for SDXL models; it works with SD15 models")
+    choose_with_keys(qtbot, combo, 1)  # skips the greyed-out ControlNet
+    assert sketch.condition.guide == "union"
+    panel.model_combo.setCurrentIndex(2)  # SD 1.5: scribble ControlNet, no union
+    assert offered(combo) == {"T2I-Adapter": True, "ControlNet": True,
+                              "ControlNet Union": False}
+    assert combo.currentText() == "ControlNet Union"
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    assert sketch.condition.guide == "controlnet"
+    window.undo_action.trigger()
+    assert combo.currentText() == "ControlNet Union"
