@@ -273,6 +273,7 @@ def run_gui(argv: list[str] | None = None, project: str | None = None,
     app.aboutToQuit.connect(downloads.shutdown)
     app.aboutToQuit.connect(models_actions.downloads.shutdown)
     app.aboutToQuit.connect(models_actions.adapter_downloads.shutdown)
+    app.aboutToQuit.connect(models_actions.controlnet_downloads.shutdown)
     with loop:
         loop.run_forever()  # returns when the application quits
     instance.release()

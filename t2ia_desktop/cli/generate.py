@@ -18,6 +18,7 @@ from typing import Any
 from t2ia_desktop.cli.device import engine_options
 from t2ia_desktop.cli.outputs import check_output, checked_control, save_picture
 from t2ia_desktop.cli.settings import generation_settings
+from t2ia_desktop.core.conditions.guides import ADAPTER
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.request import ControlSpec, GenerationRequest
@@ -90,6 +91,12 @@ def _checked_request(args: argparse.Namespace, settings: GenerationSettings,
         registry.get(condition)
     if len(args.scale) > len(pairs):
         raise BadInput(f"{len(args.scale)} --scale values for {len(pairs)} --control images")
+    if len(args.guide) > len(pairs):
+        raise BadInput(f"{len(args.guide)} --guide values for {len(pairs)} --control images")
+    guides = list(args.guide) + [ADAPTER] * (len(pairs) - len(args.guide))
+    for (condition, _), guide in zip(pairs, guides, strict=True):
+        if guide != ADAPTER:  # the adapter's own checks stay with the engine (own adapters)
+            registry.get(condition).guide_model(settings.family, guide)
     if len(args.range) > len(pairs):
         raise BadInput(f"{len(args.range)} --range values for {len(pairs)} --control images")
     ranges = [_step_range(item) for item in args.range]
@@ -103,9 +110,9 @@ def _checked_request(args: argparse.Namespace, settings: GenerationSettings,
     width, height = _size(args, settings.family, init)
     scales = list(args.scale) + [1.0] * (len(pairs) - len(args.scale))
     controls = tuple(
-        ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end)
-        for (cond, _), image, scale, (start, end) in zip(pairs, images, scales, ranges,
-                                                        strict=True)
+        ControlSpec(cond, image, _own_adapter(model, cond), scale, start, end, guide)
+        for (cond, _), image, scale, (start, end), guide in zip(pairs, images, scales, ranges,
+                                                               guides, strict=True)
     )
     request = settings.request(width, height, controls, init_image=init, mask_image=mask,
                                strength=settings.strength, sdxl_extras=True).validate()

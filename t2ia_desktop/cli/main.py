@@ -23,6 +23,7 @@ from t2ia_desktop.cli.remote import add_server_options
 from t2ia_desktop.cli.sampling import add_sampling_options
 from t2ia_desktop.cli.sdxl import add_sdxl_options
 from t2ia_desktop.cli.serve import add_serve_parser
+from t2ia_desktop.core.conditions.guides import GUIDES
 from t2ia_desktop.core.conditions.registry import FAMILIES
 from t2ia_desktop.core.errors import BadInput, Cancelled, T2IAError
 from t2ia_desktop.core.generation.request import SCHEDULERS
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a control image for a condition (repeatable)")
     gen.add_argument("--scale", action="append", type=float, default=[], metavar="FLOAT",
                      help="conditioning scale of the i-th --control, 0 to 2 (default 1.0)")
+    gen.add_argument("--guide", action="append", choices=GUIDES, default=[],
+                     help="what reads the i-th --control (the i-th --guide goes with the "
+                          "i-th --control, as --scale and --range do): adapter (T2I-Adapter, "
+                          "the default), controlnet, or union (SDXL's ControlNet Union); e.g. "
+                          "--control canny=a.png --guide controlnet")
     gen.add_argument("--factor", type=float,
                      help="step fraction: share of the steps the adapters guide (0 to 1, "
                           "default 1)")

@@ -1,9 +1,10 @@
-"""What the model manager lists besides base models: adapters and detector weights.
+"""What the model manager lists besides base models: adapters, ControlNets, detector weights.
 
 Adapters: each registered condition's adapter for each family (hub ids, plugins included),
 found in the models folder (the manager's downloads) or the Hugging Face cache; and the adapter
 folders plugins ship inside themselves, which belong to their plugin (listed, never downloaded
-or deleted here). Detector
+or deleted here). ControlNets: each registered condition's ControlNet per family and each
+family's ControlNet Union model, found, downloaded and deleted as adapters are. Detector
 weights: each ``lllyasviel/Annotators`` file the registered conditions need, found where the
 detectors look (engine/weights.py). Nothing here touches the network or torch; the engine's
 modules are imported inside the calls, as runtime/downloads.py does.
@@ -12,13 +13,14 @@ modules are imported inside the calls, as runtime/downloads.py does.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 
+from t2ia_desktop.core.conditions.guides import UNION_CONTROLNETS
 from t2ia_desktop.core.conditions.plugin_manifest import MANIFEST, read_manifest
 from t2ia_desktop.core.conditions.registry import ConditionRegistry, ConditionType
 from t2ia_desktop.core.errors import BadInput
@@ -82,16 +84,35 @@ def adapter_cache_folder(repo: str) -> Path | None:
     return Path(found).parent if isinstance(found, str) else None
 
 
-def adapter_assets(registry: ConditionRegistry) -> list[AdapterAsset]:
-    """Every hub adapter of the registered conditions, SDXL first, one row per repository."""
+def hub_assets(registry: ConditionRegistry,
+               model_of: Callable[[ConditionType, str], str | None]) -> list[AdapterAsset]:
+    """Every hub model ``model_of(condition, family)`` names for the registered conditions,
+    SDXL first, one row per repository (the conditions that share it listed together)."""
     found: dict[str, tuple[str, list[str]]] = {}
     for family in ("sdxl", "sd15"):
         for condition in registry:
-            repo = condition.adapters.get(family)
+            repo = model_of(condition, family)
             if repo and is_hub_id(repo) and not Path(repo).expanduser().exists():
-                found.setdefault(repo, (family, []))[1].append(condition.label)
+                labels = found.setdefault(repo, (family, []))[1]
+                if condition.label not in labels:
+                    labels.append(condition.label)
     return [AdapterAsset(repo, family, tuple(labels))
             for repo, (family, labels) in found.items()]
+
+
+def adapter_assets(registry: ConditionRegistry) -> list[AdapterAsset]:
+    """Every hub adapter of the registered conditions, SDXL first, one row per repository."""
+    return hub_assets(registry, lambda condition, family: condition.adapters.get(family))
+
+
+def controlnet_assets(registry: ConditionRegistry) -> list[AdapterAsset]:
+    """Every hub ControlNet of the registered conditions, then each family's ControlNet Union
+    model with the conditions it reads."""
+    def union(condition: ConditionType, family: str) -> str | None:
+        return UNION_CONTROLNETS.get(family) if condition.union_mode is not None else None
+
+    return [*hub_assets(registry, lambda c, family: c.controlnets.get(family)),
+            *hub_assets(registry, union)]
 
 
 def plugin_name(condition: ConditionType, folder: Path) -> str:
@@ -172,3 +193,14 @@ def download_adapters(repos: Sequence[str], **kwargs: Any) -> list[Any]:
 def adapter_downloads(parent: QObject | None = None) -> WeightDownloads:
     """The app's adapter download service (one download at a time, with Cancel)."""
     return WeightDownloads(download_adapters, parent)
+
+
+def download_controlnets(repos: Sequence[str], **kwargs: Any) -> list[Any]:
+    from t2ia_desktop.engine.model_store.adapter_downloads import download_controlnets as fetch
+
+    return fetch(repos, **kwargs)
+
+
+def controlnet_downloads(parent: QObject | None = None) -> WeightDownloads:
+    """The app's ControlNet download service (one download at a time, with Cancel)."""
+    return WeightDownloads(download_controlnets, parent)

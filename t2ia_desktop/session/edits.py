@@ -23,7 +23,9 @@ from typing import Any
 
 from PIL import Image
 
+from t2ia_desktop.core.conditions.guides import GUIDES, guide_label
 from t2ia_desktop.core.document.document import Document, Layer
+from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.undo.commands import (
     AddLayer,
@@ -225,11 +227,16 @@ class DocumentEdits:
 
     # -- condition layers ----------------------------------------------------------------------
     def set_condition(self, layer: Layer, name: str, value: Any) -> None:
-        """``enabled`` or ``conditioning_scale`` of a condition (slider drags merge)."""
+        """``enabled``, ``conditioning_scale``, ``step_start``/``step_end`` or ``guide`` of a
+        condition (slider drags merge; a guide that is not one of GUIDES is refused)."""
         settings = layer.condition
         if settings is None or getattr(settings, name) == value:
             return
-        if name == "enabled":
+        if name == "guide":
+            if value not in GUIDES:
+                raise BadInput(f"guide must be one of {', '.join(GUIDES)}, not {value!r}")
+            label = f"Guide {layer.name} by {guide_label(value)}"
+        elif name == "enabled":
             label = f"{'Use' if value else 'Do not use'} {layer.name}"
         elif name == "conditioning_scale":
             label = f"Strength of {layer.name}"
@@ -282,12 +289,12 @@ class DocumentEdits:
         self._detect(layer)
 
     def add_condition(self, condition: str, source: Layer, visible: bool = False,
-                      params: dict[str, Any] | None = None) -> Layer:
+                      params: dict[str, Any] | None = None, guide: str = "adapter") -> Layer:
         """A condition layer detected from ``source`` (with ``params`` over the condition's
-        defaults), right above it, as one step."""
+        defaults) and guided by ``guide``, right above it, as one step."""
         updater = self._updater()
         layer = updater.new_condition_layer(condition, source, params)
-        layer.visible = visible
+        layer.visible, layer.condition.guide = visible, guide
         self.add_layer(layer, self.document.layers.index(source) + 1, f"Add {layer.name}")
         updater.redetect(layer)
         return layer

@@ -42,3 +42,12 @@ UNION_MODES: dict[str, int] = {
 
 def guide_label(guide: str) -> str:
     return GUIDE_LABELS.get(guide, guide)
+
+
+def guide_that_runs(guide: str, offered: tuple[str, ...]) -> str | None:
+    """The guide a layer set to ``guide`` gets when its family offers ``offered``: the same one,
+    else the T2I-Adapter (a layer set to a ControlNet the family lacks), else ``None`` (the
+    layer is left out)."""
+    if guide in offered:
+        return guide
+    return ADAPTER if ADAPTER in offered else None

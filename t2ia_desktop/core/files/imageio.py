@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
+from t2ia_desktop.core.conditions.a1111_units import units_text
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.files.atomic_file import atomic_write, write_target
 from t2ia_desktop.core.generation.request import GenerationRequest
@@ -87,7 +88,8 @@ def check_output_path(path: str | Path, suffixes: tuple[str, ...] = (".png",)) -
 
 
 def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
-    """The request as JSON (``t2ia``) and an A1111-style ``parameters`` text."""
+    """The request as JSON (``t2ia``) and an A1111-style ``parameters`` text (its controls as
+    sd-webui-controlnet's ``ControlNet N`` entries)."""
     info = PngImagePlugin.PngInfo()
     info.add_text("t2ia", json.dumps(request.to_metadata(), sort_keys=True))  # ASCII
     lines = [request.prompt]
@@ -98,6 +100,7 @@ def png_metadata(request: GenerationRequest) -> PngImagePlugin.PngInfo:
         f"{request.guidance_scale:g}, Seed: {request.seed}, "
         f"Size: {request.width}x{request.height}, "
         f"Model: {request.model}"
+        + (f", {units_text(request.controls, request.family)}" if request.controls else "")
     )
     # A path with bytes that are not UTF-8 (a model folder's name) must not lose the picture.
     text = "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")

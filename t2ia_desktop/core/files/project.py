@@ -28,9 +28,11 @@ A project is a zip archive::
       blend_mode    one of document.BLEND_MODES ("normal", "multiply", … "plus")
                     (absent: normal), locked (absent: false)
       condition     null or every ConditionSettings field (condition, source_id, params,
-                    conditioning_scale, enabled, detached, error)
+                    conditioning_scale, enabled, detached, error, step_start, step_end,
+                    guide: "adapter", "controlnet" or "union"; absent in older files: adapter)
       request       null or every GenerationRequest field; ``controls`` is a list of
-                    {condition, adapter, conditioning_scale, image (the entry of its PNG)}
+                    {condition, adapter, conditioning_scale, start, end, guide, controlnet,
+                    image (the entry of its PNG)}
 
 Saving is atomic (a temporary file beside the target, fsynced, renamed), and re-encodes only
 the layers whose pixels changed since they were last saved or opened (see
@@ -53,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from t2ia_desktop import __version__
+from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES
 from t2ia_desktop.core.document.document import (
     BLEND_MODES,
     ConditionSettings,
@@ -276,7 +279,8 @@ def _layer_entry(layer: Layer, image: str, control_names: list[str]) -> dict[str
         request["controls"] = [
             {"condition": control.condition, "adapter": control.adapter,
              "conditioning_scale": control.conditioning_scale, "start": control.start,
-             "end": control.end, "image": name}
+             "end": control.end, "guide": control.guide, "controlnet": control.controlnet,
+             "image": name}
             for control, name in zip(layer.request.controls, control_names, strict=True)
         ]
         entry["request"] = request
@@ -363,6 +367,7 @@ class _ManifestReader:
         if condition is not None:
             condition = ConditionSettings(**self.dataclass_values(
                 ConditionSettings, condition, f"the condition of {where}"))
+            self.guide(condition.guide, f"the condition of {where}")
         request = data.get("request")
         if request is not None:
             request = self.request(request, f"the request of {where}")
@@ -379,10 +384,18 @@ class _ManifestReader:
         for number, control in enumerate(controls):
             control_where = f"control {number + 1} of {where}"
             fields_ = self.dataclass_values(ControlSpec, control, control_where, skip=("image",))
+            self.guide(fields_.get("guide", ADAPTER), control_where)
             image = self.value(control, "image", str, control_where)
             specs.append(ControlSpec(image=self.archive.image(image, f"image of {control_where}"),
                                      **fields_))
         return GenerationRequest(controls=tuple(specs), **values)
+
+    def guide(self, guide: str, where: str) -> None:
+        """Files written before guides existed have none: their controls are adapters."""
+        if guide not in GUIDES:
+            raise self.bad(f"{where} is guided by an unknown {guide[:40]!r} (known: "
+                           f"{', '.join(GUIDES)}); it may come from a newer version of "
+                           "t2ia desktop")
 
     def dataclass_values(self, cls: type, data: Any, where: str,
                          skip: tuple[str, ...] = ()) -> dict[str, Any]:

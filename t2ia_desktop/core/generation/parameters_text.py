@@ -24,6 +24,8 @@ from typing import Any
 
 from PIL import Image
 
+from t2ia_desktop.core.conditions.a1111_units import UNIT, ControlUnit, parse_unit
+from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.request import SCHEDULERS, GenerationRequest
 from t2ia_desktop.core.image_history.query import SETTINGS_FROM_REQUEST
@@ -40,7 +42,7 @@ SAMPLERS = {
 
 NOT_RESTORED = {
     "width": "size (the canvas sets it)", "height": "size (the canvas sets it)",
-    "controls": "controls (the condition layers set them)",
+    "controls": "control images (the condition layers make them)",
     "init_image_sha256": "the init image (Start from sets it)",
     "mask_image_sha256": "the mask (Start from sets it)",
 }
@@ -65,6 +67,9 @@ class ImageSettings:
     notes: list[str] = field(default_factory=list)
     lora_tags: list[tuple[str, float]] = field(default_factory=list)
     """(name, weight) of the ``<lora:name:weight>`` tags taken out of the prompt."""
+    controls: list[ControlUnit] = field(default_factory=list)
+    """The picture's controls (condition, guide, weight, range), in order; their images are
+    not in the picture: the document's condition layers make them."""
 
 
 LORA_SUFFIXES = (".safetensors", ".ckpt", ".pt")
@@ -107,8 +112,14 @@ def parse_parameters(text: str) -> ImageSettings:
         settings["negative_prompt"] = _without_lora_tags(negative_prompt, notes, tags)
     # 2. Each "Name: value" of the settings line that the Generate panel takes
     ignored: list[str] = []
+    controls: list[ControlUnit] = []
     for key, raw in _PARAM.findall(params_line):
         name, value = key.strip(), _unquoted(raw.strip())
+        if UNIT.fullmatch(name):
+            note = _read_unit(name, value, controls)
+            if note:
+                notes.append(note)
+            continue
         reader = _SETTING_READERS.get(name)
         if reader is None:
             ignored.append(name)
@@ -125,7 +136,19 @@ def parse_parameters(text: str) -> ImageSettings:
         raise BadInput("its parameters text holds no prompt or settings")
     if ignored:
         notes.append("ignored " + ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else ""))
-    return ImageSettings(settings, "parameters", notes, tags)
+    return ImageSettings(settings, "parameters", notes, tags, controls)
+
+
+def _read_unit(name: str, value: str, controls: list[ControlUnit]) -> str | None:
+    """One sd-webui-controlnet entry into ``controls``; a note when it cannot be."""
+    try:
+        unit = parse_unit(value)
+    except ValueError:
+        return f"{name} has a weight or range that is not a number"
+    if unit is None:
+        return f"{name} ({value[:40]}) is not a condition here"
+    controls.append(unit)
+    return None
 
 
 def _split_parameters_text(text: str) -> tuple[str, str | None, str]:
@@ -243,7 +266,23 @@ def from_request_json(text: str) -> ImageSettings:
     if unknown:
         notes.append("ignored unknown fields (from another version?): "
                      + ", ".join(unknown[:8]) + (" …" if len(unknown) > 8 else ""))
-    return ImageSettings(settings, "t2ia", notes)
+    return ImageSettings(settings, "t2ia", notes, _controls(metadata.get("controls")))
+
+
+def _controls(entries: Any) -> list[ControlUnit]:
+    """The controls of our request JSON (those of the wrong shape are passed over)."""
+    controls = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("condition"), str):
+            continue
+        guide = entry.get("guide", ADAPTER)
+        numbers = [entry.get(name, default) for name, default in
+                   (("conditioning_scale", 1.0), ("start", 0.0), ("end", 1.0))]
+        if guide not in GUIDES or not all(isinstance(n, int | float) and not isinstance(n, bool)
+                                          for n in numbers):
+            continue
+        controls.append(ControlUnit(entry["condition"], guide, *map(float, numbers)))
+    return controls
 
 
 def read_image_settings(path: str | Path) -> ImageSettings:

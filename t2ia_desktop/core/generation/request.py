@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES
+from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES, guide_label
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.sampling import NORMAL_SPEED, SCHEDULER_CHOICES, validate_sampling
 from t2ia_desktop.core.generation.sdxl_extras import (
@@ -160,7 +160,9 @@ class GenerationRequest:
         return data
 
     def summary(self) -> str:
-        conditions = ", ".join(c.condition for c in self.controls) or "no controls"
+        conditions = ", ".join(c.condition if c.guide == ADAPTER
+                               else f"{c.condition} ({guide_label(c.guide)})"
+                               for c in self.controls) or "no controls"
         return f"{self.prompt[:60] or '(no prompt)'} — {conditions}, seed {self.seed}"
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from psygnal import Signal, evented
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_that_runs
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.document.document import Document
 from t2ia_desktop.core.document.generation_area import crop_request
@@ -70,28 +71,58 @@ FLAGS = ("new_seed_each_time", "advanced_open")
 NOT_SAVED = frozenset({"models"})
 
 
+@dataclass
+class LeftOut:
+    """What a request could not take as the document asked: the labels of the conditions left
+    out (the family has nothing to guide them with) and of those a T2I-Adapter guides instead
+    of a ControlNet the family lacks (e.g. a sketch layer set to ControlNet, on SDXL)."""
+
+    skipped: list[str] = field(default_factory=list)
+    adapter_instead: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.skipped or self.adapter_instead)
+
+
 def controls_for_family(
     controls: tuple[ControlSpec, ...], registry: ConditionRegistry, family: str
-) -> tuple[tuple[ControlSpec, ...], list[str]]:
-    """The controls the family has adapters for, and the labels of those left out."""
+) -> tuple[tuple[ControlSpec, ...], LeftOut]:
+    """The controls the family can guide, and what was left out or changed.
+
+    A control whose guide the family does not offer falls back to the condition's T2I-Adapter
+    when the family has one (the layer keeps its choice: switching back to a family with that
+    ControlNet uses it again); a control with neither is left out.
+    """
     kept: list[ControlSpec] = []
-    skipped: list[str] = []
+    left_out = LeftOut()
     for control in controls:
-        if control.condition in registry and family in registry.get(control.condition).adapters:
+        kind = registry.get(control.condition) if control.condition in registry else None
+        offered = kind.guides_for(family) if kind is not None else ()
+        label = kind.label if kind is not None else control.condition
+        runs = guide_that_runs(control.guide, offered)
+        if runs == control.guide:
             kept.append(control)
-        else:
-            label = (registry.get(control.condition).label if control.condition in registry
-                     else control.condition)
-            if label not in skipped:
-                skipped.append(label)
-    return tuple(kept), skipped
+        elif runs == ADAPTER:
+            kept.append(replace(control, guide=ADAPTER, controlnet=None))
+            if label not in left_out.adapter_instead:
+                left_out.adapter_instead.append(label)
+        elif label not in left_out.skipped:
+            left_out.skipped.append(label)
+    return tuple(kept), left_out
 
 
-def skipped_note(skipped: list[str], family: str) -> str:
-    """What a status line says about the controls a request left out."""
-    if not skipped:
-        return ""
-    return f"Left out {', '.join(skipped)}: no adapter for {family.upper()} models."
+def skipped_note(left_out: LeftOut | list[str], family: str) -> str:
+    """What a status line says about the controls a request left out or guided otherwise."""
+    if isinstance(left_out, list):
+        left_out = LeftOut(skipped=left_out)
+    notes = []
+    if left_out.skipped:
+        notes.append(f"Left out {', '.join(left_out.skipped)}: no adapter for "
+                     f"{family.upper()} models.")
+    if left_out.adapter_instead:
+        notes.append(f"{', '.join(left_out.adapter_instead)}: no such ControlNet for "
+                     f"{family.upper()} models, guided by the T2I-Adapter instead.")
+    return " ".join(notes)
 
 
 def _number(value: Any, kind: type, low: float, high: float) -> float | int | None:
@@ -256,10 +287,10 @@ class GenerationSettings:
         )
 
     def build_request(self, document: Document, registry: ConditionRegistry
-                      ) -> tuple[GenerationRequest, list[str]]:
-        """The request for ``document``: its condition layers the family has adapters for,
-        the size and images of its generation area; and the labels of the conditions left
-        out."""
+                      ) -> tuple[GenerationRequest, LeftOut]:
+        """The request for ``document``: its condition layers the family can guide (see
+        :func:`controls_for_family`), the size and images of its generation area; and what was
+        left out or guided by the adapter instead (:func:`skipped_note` words it)."""
         controls, skipped = controls_for_family(document.controls(), registry, self.family)
         request = self.request(document.width, document.height, controls,
                                **source_fields(document, self.mode, self.strength))

@@ -3,11 +3,12 @@
 The peak is the largest of three phases, each = weights resident then + that phase's working
 memory:
 
-- **denoising**: the UNet's weights (all of the pipeline's without offload) and every adapter's,
-  plus the UNet's activations: ``UNET_VALUES × latent pixels × UNet batch`` (the batch is 2 with
-  classifier-free guidance, which runs the UNet on the prompt and the negative prompt at once),
-  plus the adapters' cached features, plus, with attention slicing, the attention scores of half
-  the heads of the first attention level at a time (``tokens²``: the one quadratic term);
+- **denoising**: the UNet's weights (all of the pipeline's without offload) and every adapter's
+  and ControlNet's, plus the UNet's activations: ``UNET_VALUES × latent pixels × UNet batch``
+  (the batch is 2 with classifier-free guidance, which runs the UNet on the prompt and the
+  negative prompt at once), plus the adapters' cached features and the ControlNets' summed
+  residuals, plus, with attention slicing, the attention scores of half the heads of the first
+  attention level at a time (``tokens²``: the one quadratic term);
 - **VAE decode**: the VAE's weights (all without offload) plus ``VAE_DECODE_VALUES × pixels`` for
   the decoder's full-resolution tensors; a tiled decode only ever holds one tile's;
 - **refiner** (SDXL): as denoising, with the refiner's UNet (its own weights resident too when
@@ -60,6 +61,15 @@ class FamilyFigures:
     """Heads of that level; attention slicing computes half of them at a time."""
     vae_tile: int
     """Side in pixels of the VAE's tiles (its config's ``sample_size``)."""
+    controlnet: float = 0.0
+    """Parameters of one ControlNet (a copy of the UNet's encoder and middle block)."""
+
+
+CONTROLNET_RESIDUAL_VALUES = 1640
+"""Values of a ControlNet's residuals (conv_in, every down block's outputs, the middle block) per
+latent pixel and batch item, the same for SDXL and SD1.5 (320·3 + 320/4 + 640·2/4 + 640/16 +
+1280·2/16 + 80 or 100 at the lowest levels). Several ControlNets add into one set; a ControlNet
+runs before the UNet, so its own activations never peak with the UNet's."""
 
 
 FAMILIES: dict[str, FamilyFigures] = {
@@ -70,18 +80,21 @@ FAMILIES: dict[str, FamilyFigures] = {
     "sdxl": FamilyFigures(2.567e9, 0.123e9 + 0.695e9, 0.084e9, 0.079e9, 2.260e9,
                           unet_values=6000,
                           adapter_feature_values=(320 + 640) // 4 + 2 * 1280 // 16,
-                          attention_downscale=2, attention_heads=10, vae_tile=1024),
+                          attention_downscale=2, attention_heads=10, vae_tile=1024,
+                          controlnet=1.251e9),
     # SD1.5: attention already at the full latent level (320 channels, 8 heads): its GEGLU
     # (2560 values per token) joins the skips (≈ 1750).
     "sd15": FamilyFigures(0.860e9, 0.123e9, 0.084e9, 0.077e9, 0.0,
                           unet_values=6000,
                           adapter_feature_values=320 + 640 // 4 + 1280 // 16 + 1280 // 64,
-                          attention_downscale=1, attention_heads=8, vae_tile=512),
+                          attention_downscale=1, attention_heads=8, vae_tile=512,
+                          controlnet=0.361e9),
 }
 
 DEMO_FIGURES = FamilyFigures(2.57e6, 0.05e6 + 0.05e6, 0.07e6, 0.079e9, 0.0,
                              unet_values=600, adapter_feature_values=(320 + 640) // 4,
-                             attention_downscale=2, attention_heads=2, vae_tile=1024)
+                             attention_downscale=2, attention_heads=2, vae_tile=1024,
+                             controlnet=1.0e6)
 """The demo model (random weights, engine/demo): an SDXL UNet of 32/64/64 channels, text
 encoders and VAE of a few hundred KB; the adapters it runs with are full-size."""
 
@@ -154,6 +167,7 @@ def estimate_peak_memory(
     guidance: bool = True,
     dtype: str = "float16",
     adapters: int = 0,
+    controlnets: int = 0,
     refiner: bool = False,
     offload: str = "none",
     attention_slicing: bool = False,
@@ -165,6 +179,8 @@ def estimate_peak_memory(
     :func:`working_size`) in bytes, with the terms documented in this module's docstring.
 
     ``guidance``: classifier-free guidance (guidance scale > 1) doubles the UNet batch.
+    ``controlnets``: the ControlNet models loaded (a union model serving several layers counts
+    once): their weights stay on the device, as adapters' do, and their residuals are summed.
     ``offload``: "none", "model" (whole models moved in when used) or "sequential" (layer by
     layer); on the CPU everything is in RAM whatever it says.
     """
@@ -182,8 +198,10 @@ def estimate_peak_memory(
             count = min(count, SEQUENTIAL_RESIDENT)
         return int(count * size)
 
-    adapter_weights = int(adapters * figures.adapter * size)  # adapters stay on the device
+    adapter_weights = int(adapters * figures.adapter * size  # adapters stay on the device
+                          + controlnets * figures.controlnet * size)  # and ControlNets
     features = adapters * figures.adapter_feature_values * latent * size
+    residuals = (batch * CONTROLNET_RESIDUAL_VALUES * latent * size) if controlnets else 0
     unet_activations = batch * figures.unet_values * latent * size
     attention = 0
     if attention_slicing:
@@ -209,6 +227,7 @@ def estimate_peak_memory(
         "text encoders": (("text encoders' activations", encoders_act),),
         "denoising": (("UNet activations" + (" (×2 for guidance)" if guidance else ""),
                        unet_activations), ("adapter features", features),
+                      ("ControlNet residuals", residuals),
                       ("attention scores (slicing)", attention)),
         "VAE decode": (("VAE decode" + (" (one tile)" if vae_tiling and decode_pixels
                                         < width * height else ""), decode),),
@@ -233,11 +252,13 @@ def estimate_peak_memory(
 
 def estimate_for_plan(family: str, width: int, height: int, *, guidance_scale: float,
                       adapters: int, refiner: bool, plan: MemoryPlan,
-                      device: str, demo: bool = False) -> MemoryEstimate:
+                      device: str, demo: bool = False,
+                      controlnets: int = 0) -> MemoryEstimate:
     """The estimate for a request's settings under the memory ``plan`` the engine would choose
     on ``device`` ("cuda", "mps" or "cpu"); ``width`` × ``height`` is the requested size."""
     padded = working_size(width, height, family)
     return estimate_peak_memory(
         family, *padded, guidance=guidance_scale > 1.0, dtype=plan.dtype, adapters=adapters,
-        refiner=refiner, offload=plan.offload, attention_slicing=plan.attention_slicing,
-        vae_tiling=plan.tiles_at(*padded), device=device, demo=demo)
+        controlnets=controlnets, refiner=refiner, offload=plan.offload,
+        attention_slicing=plan.attention_slicing, vae_tiling=plan.tiles_at(*padded),
+        device=device, demo=demo)

@@ -23,6 +23,7 @@ from typing import Any
 
 from PIL import Image
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, GUIDES
 from t2ia_desktop.core.files.state_file import (
     Unreadable,
     finite_number,
@@ -51,14 +52,26 @@ class HistoryEntry:
     model: str
     seed: int
     conditions: tuple[str, ...]
+    guides: tuple[str, ...] = ()
+    """What guided each of ``conditions`` (core/conditions/guides.py); lines written before
+    guides existed have none: read :func:`entry_guides`."""
+
+
+def entry_guides(entry: HistoryEntry) -> tuple[str, ...]:
+    """The guide of each of the entry's conditions (adapters where it does not say)."""
+    guides = entry.guides[:len(entry.conditions)]
+    return guides + (ADAPTER,) * (len(entry.conditions) - len(guides))
 
 
 def to_json(entry: HistoryEntry) -> dict:
-    return {
+    data = {
         "id": entry.id, "image": entry.image.name, "thumbnail": entry.thumbnail.name,
         "created": entry.created, "prompt": entry.prompt, "model": entry.model,
         "seed": entry.seed, "conditions": list(entry.conditions),
     }
+    if any(guide != ADAPTER for guide in entry.guides):  # adapters only: lines as before
+        data["guides"] = list(entry.guides)
+    return data
 
 
 def index_line(entry: HistoryEntry) -> bytes:
@@ -97,13 +110,19 @@ def entry_from_line(data: Any, folder: Path) -> HistoryEntry:
         ("model", isinstance(data.get("model"), str)),
         ("seed", whole_number(data.get("seed"), *SEED_RANGE)),
         ("conditions", _conditions_ok(data.get("conditions"))),
+        ("guides", _guides_ok(data.get("guides", []))),
     )
     wrong = [name for name, ok in checks if not ok]
     if wrong:
         raise Unreadable(f"has a wrong {', '.join(wrong)}")
     return HistoryEntry(data["id"], folder / data["image"], folder / data["thumbnail"],
                         float(data["created"]), data["prompt"], data["model"], data["seed"],
-                        tuple(data["conditions"]))
+                        tuple(data["conditions"]), tuple(data.get("guides", ())))
+
+
+def _guides_ok(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) <= MAX_CONDITIONS
+            and all(item in GUIDES for item in value))
 
 
 def _conditions_ok(value: Any) -> bool:
@@ -209,13 +228,16 @@ def entry_from_picture(path: Path) -> HistoryEntry | None:
         return None
     prompt, model, seed = (metadata.get(key) for key in ("prompt", "model", "seed"))
     controls = metadata.get("controls")
-    conditions = tuple(
-        control["condition"] for control in (controls if isinstance(controls, list) else [])
+    readable = [
+        control for control in (controls if isinstance(controls, list) else [])
         if isinstance(control, dict) and isinstance(control.get("condition"), str)
-        and len(control["condition"]) <= MAX_NAME)[:MAX_CONDITIONS]
+        and len(control["condition"]) <= MAX_NAME][:MAX_CONDITIONS]
+    conditions = tuple(control["condition"] for control in readable)
+    guides = tuple(control.get("guide") if control.get("guide") in GUIDES else ADAPTER
+                   for control in readable)
     stem = path.name[: -len(PICTURE_SUFFIX)]
     return HistoryEntry(
         stem, path, path.with_name(stem + THUMBNAIL_SUFFIX),
         created if finite_number(created, *CREATED_RANGE) else 0.0,
         prompt if isinstance(prompt, str) else "", model if isinstance(model, str) else "",
-        seed if whole_number(seed, *SEED_RANGE) else 0, conditions)
+        seed if whole_number(seed, *SEED_RANGE) else 0, conditions, guides)

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 
+from t2ia_desktop.core.conditions.guides import GUIDES
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.sdxl_extras import PAIR_FIELDS, SDXL_SETTINGS, pair_or_none
+from t2ia_desktop.core.image_history.index_file import entry_guides
 from t2ia_desktop.core.image_history.store import HistoryEntry
 
 NO_CONTROLS = ""
@@ -34,6 +36,7 @@ class HistoryFilter:
 
     text: str = ""
     condition: str | None = None
+    guide: str | None = None  # with a condition: that condition guided by it
     model: str | None = None
     since: float | None = None  # seconds since the epoch, inclusive
     until: float | None = None  # seconds since the epoch, exclusive
@@ -45,7 +48,7 @@ class HistoryFilter:
     def matches(self, entry: HistoryEntry, starred: set[str] | frozenset[str] = frozenset()
                 ) -> bool:
         """Whether ``entry`` passes: every word of ``text`` is in its prompt (any case), and
-        the condition, model, dates and star agree."""
+        the condition, guide, model, dates and star agree."""
         if self.starred_only and entry.id not in starred:
             return False
         if self.model is not None and entry.model != self.model:
@@ -56,6 +59,10 @@ class HistoryFilter:
                     return False
             elif self.condition not in entry.conditions:
                 return False
+        if self.guide is not None and not any(
+                guide == self.guide and self.condition in (None, condition)
+                for condition, guide in zip(entry.conditions, entry_guides(entry), strict=True)):
+            return False
         if self.since is not None and entry.created < self.since:
             return False
         if self.until is not None and entry.created >= self.until:
@@ -85,6 +92,12 @@ def date_range(days_back: int | None, now: float | None = None) -> tuple[float |
 def models_in(entries: Iterable[HistoryEntry]) -> list[str]:
     """The models the entries were made with, sorted."""
     return sorted({entry.model for entry in entries if entry.model})
+
+
+def guides_in(entries: Iterable[HistoryEntry]) -> list[str]:
+    """The guides the entries' controls ran with, in the order of GUIDES."""
+    used = {guide for entry in entries for guide in entry_guides(entry)}
+    return [guide for guide in GUIDES if guide in used]
 
 
 def conditions_in(entries: Iterable[HistoryEntry]) -> list[str]:

@@ -98,6 +98,7 @@ class History:
             entry = HistoryEntry(
                 entry_id, self.folder / f"{entry_id}.png", thumb_path, created, request.prompt,
                 request.model, request.seed, tuple(c.condition for c in request.controls),
+                tuple(c.guide for c in request.controls),
             )
             self._append([entry])
         except OSError as error:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label
 from t2ia_desktop.core.conditions.registry import ConditionType
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
@@ -66,10 +67,17 @@ def place_photo(session: Session, pixels, name: str, selected: Layer | None, *,
 
 def family_reason(kind: ConditionType, family: str) -> str:
     """Why ``kind`` cannot be used with ``family`` ("" when it can)."""
-    if family in kind.adapters:
+    if kind.guides_for(family):
         return ""
-    works = ", ".join(f.upper() for f in kind.adapters)
+    works = ", ".join(f.upper() for f in ("sdxl", "sd15") if kind.guides_for(f))
     return f"No {kind.label} adapter for {family.upper()} models; it works with {works}."
+
+
+def first_guide(kind: ConditionType, family: str) -> str:
+    """The guide a new layer of ``kind`` starts with: the adapter, else the family's first
+    ControlNet (lineart on SD1.5 has only a ControlNet)."""
+    offered = kind.guides_for(family)
+    return offered[0] if offered else ADAPTER
 
 
 def condition_tip(kind: ConditionType, family: str) -> str:
@@ -81,6 +89,10 @@ def condition_tip(kind: ConditionType, family: str) -> str:
     if kind.source != "built-in":
         tip += f"\nFrom {kind.source}."
     reason = family_reason(kind, family)
+    guide = first_guide(kind, family)
+    if not reason and guide != ADAPTER:
+        reason = (f"No {kind.label} adapter for {family.upper()} models: its "
+                  f"{guide_label(guide)} guides it.")
     return f"{reason}\n{tip}" if reason else tip
 
 
@@ -202,7 +214,8 @@ class ConditionActions(QObject):
         if reason:
             self.message.emit(reason)
             return None
-        layer = self.edits.add_condition(condition, source, visible=False)  # seen in Preview
+        layer = self.edits.add_condition(condition, source, visible=False,  # seen in Preview
+                                         guide=first_guide(kind, self._family()))
         self.message.emit(f"Added “{layer.name}”: see it in Preview, or over the canvas with "
                           "the condition overlay (O).")
         self.condition_added.emit(layer)
@@ -266,7 +279,8 @@ class ConditionActions(QObject):
         return layer if layer is not None and layer.kind == "photo" else None
 
     def _remix_layer(self, photo: Layer, kind: ConditionType) -> Layer:
-        layer = self.edits.add_condition(kind.id, photo, visible=False)
+        layer = self.edits.add_condition(kind.id, photo, visible=False,
+                                         guide=first_guide(kind, self._family()))
         self.message.emit(f"{kind.label} remix of “{photo.name}”: write a prompt and Generate. "
                           "The photo is hidden; its control image shows in the overlay (O).")
         self.remixed.emit(layer)

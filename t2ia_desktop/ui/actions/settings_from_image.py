@@ -16,6 +16,9 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFileDialog, QMenu, QWidget
 
+from t2ia_desktop.core.conditions.a1111_units import ControlUnit
+from t2ia_desktop.core.conditions.guides import guide_label
+from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.core.generation.parameters_text import (
     SOURCE_WORDS,
@@ -25,6 +28,7 @@ from t2ia_desktop.core.generation.parameters_text import (
 )
 from t2ia_desktop.core.generation.sdxl_extras import WORDS
 from t2ia_desktop.core.generation.settings import GenerationSettings
+from t2ia_desktop.session.session import Session
 
 PICTURE_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 SETTING_WORDS = {"prompt": "prompt", "negative_prompt": "negative prompt", "model": "model",
@@ -38,13 +42,15 @@ class SettingsFromImage(QObject):
 
     def __init__(self, generation_settings: GenerationSettings, generate_panel: QWidget,
                  generate_dock: QDockWidget, *, say: Callable[[str], None],
-                 parent: QWidget) -> None:
-        """A picture's settings go into ``generation_settings``; pictures dropped on
-        ``generate_panel`` are read; ``generate_dock`` comes to the front to show what came
-        back, and ``say`` tells it in the status bar. The file dialog opens over
+                 parent: QWidget, session: Session | None = None) -> None:
+        """A picture's settings go into ``generation_settings``, the guides of its controls
+        into ``session``'s condition layers of the same conditions (one undo step); pictures
+        dropped on ``generate_panel`` are read; ``generate_dock`` comes to the front to show
+        what came back, and ``say`` tells it in the status bar. The file dialog opens over
         ``parent``."""
         super().__init__(parent)
         self.generation_settings = generation_settings
+        self.session = session
         self.generate_dock = generate_dock
         self.say = say
         self.parent_widget = parent
@@ -98,10 +104,37 @@ class SettingsFromImage(QObject):
         text = f"Restored the settings of {name} from {source}"
         if left:
             text += f"; kept the current {', '.join(left)} (not available here)"
+        guides = self.restore_guides(found.controls)
+        if guides:
+            text += "; " + guides
         if found.notes:
             text += "; " + "; ".join(found.notes)
         self._tell(text + ".")
         return found
+
+    def restore_guides(self, controls: list[ControlUnit]) -> str:
+        """Give each condition layer the guide the picture's control of the same condition
+        had (the n-th control of a condition to its n-th layer, bottom first), as one undo
+        step; what was done, in words ("" when the picture had no controls)."""
+        if self.session is None or not controls:
+            return ""
+        layers: dict[str, list[Layer]] = {}
+        for layer in self.session.document.condition_layers():
+            layers.setdefault(layer.condition.condition, []).append(layer)
+        changed, missing = [], []
+        with self.session.edits.group("Guides from a picture"):
+            for unit in controls:
+                if not layers.get(unit.condition):
+                    missing.append(f"{unit.condition} ({guide_label(unit.guide)})")
+                    continue
+                layer = layers[unit.condition].pop(0)
+                if layer.condition.guide != unit.guide:
+                    self.session.edits.set_condition(layer, "guide", unit.guide)
+                    changed.append(f"{layer.name} by {guide_label(unit.guide)}")
+        words = [f"guided {', '.join(changed)}"] if changed else []
+        if missing:
+            words.append(f"no condition layer for its {', '.join(missing)}: add one to use it")
+        return "; ".join(words)
 
     def _tell(self, text: str) -> None:
         self.last_message = text

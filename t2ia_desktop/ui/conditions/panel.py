@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from t2ia_desktop.core.document.document import SOURCE_KINDS, Document, Layer
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.session.session import Session
+from t2ia_desktop.ui.common.guide_combo import GuideCombo, family_note
 from t2ia_desktop.ui.common.step_range import StepRangeEditor
 from t2ia_desktop.ui.common.styles import EDITED_STYLE, EDITED_TIP, ERROR_STYLE, NOTE_STYLE
 from t2ia_desktop.ui.common.widgets import DocumentPanel, buddy_label, conditioning_scale_slider
@@ -74,6 +75,9 @@ class ConditionPanel(DocumentPanel):
         self.enabled_check = QCheckBox("Use when generating")
         self.enabled_check.setToolTip("Send this control to Generate (apart from showing it)")
         self.enabled_check.toggled.connect(self._on_enabled)
+        self.guide_combo = GuideCombo()
+        self.guide_combo.setObjectName("guide_combo")
+        self.guide_combo.guide_chosen.connect(self._on_guide_chosen)
         self.scale_slider = conditioning_scale_slider(
             "Conditioning scale: how strongly this control steers the picture. "
             "0 ignores it, 1 is the adapter's normal strength, 2 follows it rigidly."
@@ -111,6 +115,7 @@ class ConditionPanel(DocumentPanel):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(buddy_label("Source", self.source_combo), self.source_combo)
+        form.addRow(buddy_label("Guide", self.guide_combo), self.guide_combo)
         form.addRow(buddy_label("Strength", self.scale_slider), self.scale_slider)
         form.addRow(buddy_label("Steps", self.step_range.start_spin), self.step_range)
         form.addRow("", self.enabled_check)
@@ -208,13 +213,10 @@ class ConditionPanel(DocumentPanel):
         try:
             self.title_label.setText(layer.name)
             self.description_label.setText(kind.description if kind else "")
-            if kind is not None and self.family not in kind.adapters:
-                works = ", ".join(f.upper() for f in kind.adapters)
-                self.family_label.setText(f"No adapter for {self.family.upper()} models (it "
-                                          f"works with {works}): it is left out when generating.")
-                self.family_label.show()
-            else:
-                self.family_label.hide()
+            note = family_note(kind, settings.guide, self.family) if kind else ""
+            self.family_label.setText(note)
+            self.family_label.setVisible(bool(note))
+            self.guide_combo.show_guide(kind, settings.guide, self.family)
             self._fill_sources()
             self.enabled_check.setChecked(settings.enabled)
             self.scale_slider.blockSignals(True)
@@ -279,6 +281,10 @@ class ConditionPanel(DocumentPanel):
         if self.layer is None or source_id is None:
             return
         self.edits.set_source(self.layer, source_id)
+
+    def _on_guide_chosen(self, guide: str) -> None:
+        if self.layer is not None and not self._updating:
+            self.edits.set_condition(self.layer, "guide", guide)
 
     def _on_enabled(self, enabled: bool) -> None:
         if self.layer is not None and not self._updating:

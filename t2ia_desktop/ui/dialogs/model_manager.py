@@ -47,14 +47,18 @@ from t2ia_desktop.core.generation.checkpoints import (
 from t2ia_desktop.core.generation.memory_policy import MEMORY_SETTINGS
 from t2ia_desktop.core.generation.settings import GenerationSettings
 from t2ia_desktop.core.settings import SettingsStore
-from t2ia_desktop.runtime.asset_catalog import adapter_downloads
+from t2ia_desktop.runtime.asset_catalog import adapter_downloads, controlnet_downloads
 from t2ia_desktop.runtime.downloads import WeightDownloads
 from t2ia_desktop.runtime.model_downloads import hub_offline, model_downloads
 from t2ia_desktop.runtime.system_info import human_bytes
 from t2ia_desktop.ui.common.download_dialog import DownloadDialog
 from t2ia_desktop.ui.common.styles import ERROR_STYLE
 from t2ia_desktop.ui.common.widgets import read_only_table
-from t2ia_desktop.ui.dialogs.model_manager_assets import AdaptersTab, WeightsTab
+from t2ia_desktop.ui.dialogs.model_manager_assets import (
+    AdaptersTab,
+    ControlNetsTab,
+    WeightsTab,
+)
 
 COLUMNS = ("Model", "Family", "Kind", "State", "Size", "Location")
 KIND_NAMES = {"demo": "built in", "hub": "hub", "folder": "folder", "file": "single file"}
@@ -118,10 +122,12 @@ class ModelManagerDialog(QDialog):
         page.addLayout(buttons)
         page.addWidget(self.message_label)
         self.adapters_tab = AdaptersTab(registry, controller.adapter_downloads)
+        self.controlnets_tab = ControlNetsTab(registry, controller.controlnet_downloads)
         self.weights_tab = WeightsTab(registry, controller.weight_downloads)
         self.tabs = QTabWidget()
         self.tabs.addTab(base, "Base models")
         self.tabs.addTab(self.adapters_tab, "Adapters")
+        self.tabs.addTab(self.controlnets_tab, "ControlNets")
         self.tabs.addTab(self.weights_tab, "Detector weights")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
@@ -215,6 +221,8 @@ class ModelsController(QObject):
         self.downloads = downloads or model_downloads(self)
         self.adapter_downloads = adapter_downloads(self)
         """Adapters tab: one adapter repository per download, into the models folder."""
+        self.controlnet_downloads = controlnet_downloads(self)
+        """ControlNets tab: one ControlNet repository per download, into the models folder."""
         self.weight_downloads = weight_downloads
         """Detector weights tab: the Condition dock's service (one download at a time)."""
         self.downloading: str | None = None
@@ -279,6 +287,7 @@ class ModelsController(QObject):
         if select is not None:
             self.dialog.select(select)
         self.dialog.adapters_tab.refresh()
+        self.dialog.controlnets_tab.refresh()
         self.dialog.weights_tab.refresh()
         self.dialog.show()
         self.dialog.raise_()

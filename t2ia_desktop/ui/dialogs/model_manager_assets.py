@@ -1,13 +1,14 @@
-"""The model manager's Adapters and Detector weights tabs.
+"""The model manager's Adapters, ControlNets and Detector weights tabs.
 
 Adapters: each registered condition's T2I-Adapter for each family (hub id, used by, installed in
 the models folder or the Hugging Face cache, size), downloaded into the models folder where the
 engine finds it offline; adapter folders that plugins ship are listed as theirs ("installed
 (plugin: NAME)"), with Open folder instead of Download and Delete. Detector weights: each
 ``lllyasviel/Annotators`` file the registered conditions' detectors read (present or missing,
-where, size), downloaded into the annotators folder. Both download through the app's download
-service, with progress and Cancel, and can be deleted; offline mode disables downloading and
-says why.
+where, size), downloaded into the annotators folder. ControlNets: as adapters, for each
+condition's ControlNet and each family's ControlNet Union model. All download through the
+app's download service, with progress and Cancel, and can be deleted; offline mode disables
+downloading and says why.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from t2ia_desktop.runtime.asset_catalog import (
     PluginAdapterAsset,
     WeightAsset,
     adapter_assets,
+    controlnet_assets,
     delete_adapter,
     plugin_adapter_assets,
     weight_assets,
@@ -336,6 +338,34 @@ class Adapters(AssetKind):
         delete_adapter(entry.repo)
 
 
+class ControlNets(Adapters):
+    """Each condition's ControlNet for each family, and each family's ControlNet Union."""
+
+    columns = ("ControlNet", "Family", "Used by", "State", "Size", "Location")
+    noun = "ControlNet"
+
+    def intro(self) -> str:
+        return ("The ControlNets a condition layer can be guided by instead of its T2I-Adapter "
+                "(its Guide in the Condition dock), per model family, and the ControlNet Union "
+                "model that reads several conditions. A ControlNet runs at every step: larger "
+                "and slower than an adapter. Downloads go to the models folder, where Generate "
+                "finds them without the network; the Hugging Face cache counts too.")
+
+    def entries(self) -> list[AdapterAsset]:
+        return controlnet_assets(self.registry)
+
+    def cells(self, entry: AdapterAsset, location: Path | None, size: int) -> Sequence[str]:
+        cells = list(super().cells(entry, location, size))
+        if location is None:
+            cells[4] = f"≈ {human_bytes(CONTROLNET_SIZES[entry.family])}"
+        return cells
+
+
+CONTROLNET_SIZES = {"sdxl": 2_500_000_000, "sd15": 723_000_000}
+"""What a ControlNet's fp16 weights take, per family (SDXL ≈ 1251 M parameters, SD1.5
+≈ 361 M): shown before it is downloaded."""
+
+
 class DetectorWeights(AssetKind):
     """Each detector weight file the registered conditions need."""
 
@@ -378,6 +408,14 @@ class AdaptersTab(AssetTab):
     def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
                  parent: QWidget | None = None) -> None:
         super().__init__(Adapters(registry, downloads), parent)
+
+
+class ControlNetsTab(AssetTab):
+    """The ControlNets tab."""
+
+    def __init__(self, registry: ConditionRegistry, downloads: WeightDownloads,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(ControlNets(registry, downloads), parent)
 
 
 class WeightsTab(AssetTab):

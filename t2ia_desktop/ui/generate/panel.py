@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label, guide_that_runs
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.core.generation.settings import (
     MAX_BATCH,
@@ -32,6 +33,7 @@ from t2ia_desktop.core.generation.settings import (
 )
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.ui.common.binding import Binding, Bindings
+from t2ia_desktop.ui.common.guide_combo import GuideCombo
 from t2ia_desktop.ui.common.seed_box import SeedBox
 from t2ia_desktop.ui.common.widgets import (
     ModelConnections,
@@ -92,6 +94,9 @@ class GeneratePanel(QWidget):
             "them rigidly. Other condition layers have their own, in Layers."
         )
         self.sketch_strength_slider = self.conditioning_scale_slider
+        self.sketch_guide_combo = GuideCombo()
+        self.sketch_guide_combo.setObjectName("sketch_guide_combo")
+        self.sketch_guide_combo.guide_chosen.connect(self._on_sketch_guide)
         self.controls_label = QLabel()
         self.controls_label.setWordWrap(True)
         self.controls_label.setToolTip(
@@ -236,6 +241,18 @@ class GeneratePanel(QWidget):
                 and sketch.condition.conditioning_scale != value):
             self.edits.set_condition(sketch, "conditioning_scale", value)
 
+    def _on_sketch_guide(self, guide: str) -> None:
+        sketch = self.document.sketch_layer()
+        if sketch is not None and sketch.condition is not None:
+            self.edits.set_condition(sketch, "guide", guide)
+
+    def _show_sketch_guide(self) -> None:
+        sketch = self.document.sketch_layer()
+        kind = self.registry.get("sketch") if "sketch" in self.registry else None
+        self.sketch_guide_combo.setVisible(sketch is not None and sketch.condition is not None)
+        if sketch is not None and sketch.condition is not None:
+            self.sketch_guide_combo.show_guide(kind, sketch.condition.guide, self.settings.family)
+
     def _on_layer_changed(self, layer: Layer) -> None:
         if layer.kind == "sketch":
             self._show_sketch_strength(layer)
@@ -248,6 +265,7 @@ class GeneratePanel(QWidget):
     def update_summary(self, *_args: object) -> None:
         """Say which controls Generate will send, and which it leaves out."""
         self.source.update_for(self.document)
+        self._show_sketch_guide()
         family = self.settings.family
         sent, left_out = [], []
         for layer in self.document.condition_layers():
@@ -256,8 +274,11 @@ class GeneratePanel(QWidget):
                 continue
             known = settings.condition in self.registry
             label = self.registry.get(settings.condition).label if known else settings.condition
-            if known and family in self.registry.get(settings.condition).adapters:
-                sent.append(f"{label} {settings.conditioning_scale:.2f}")
+            runs = (guide_that_runs(settings.guide, self.registry.get(settings.condition)
+                                    .guides_for(family)) if known else None)
+            if runs is not None:
+                guide = "" if runs == ADAPTER else f" ({guide_label(runs)})"
+                sent.append(f"{label}{guide} {settings.conditioning_scale:.2f}")
             else:
                 left_out.append(label)
         text = "Controls: " + (", ".join(reversed(sent)) if sent else "none (free painting)")
@@ -274,13 +295,18 @@ class GeneratePanel(QWidget):
         seed_row.addWidget(self.dice_button)
         seed_row.addWidget(self.new_seed_check)
 
+        sketch_row = QHBoxLayout()
+        sketch_row.setContentsMargins(0, 0, 0, 0)
+        sketch_row.addWidget(self.conditioning_scale_slider, 1)
+        sketch_row.addWidget(self.sketch_guide_combo)
+
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         rows = (
             ("Model", self.model_combo, self.model_combo),
             ("Start from", self.source.mode_combo, self.source.mode_combo),
             ("Strength", self.source.strength_slider, self.source.strength_slider),
-            ("Sketch strength", self.conditioning_scale_slider, self.conditioning_scale_slider),
+            ("Sketch strength", self.conditioning_scale_slider, sketch_row),
             ("Step fraction", self.step_fraction_slider, self.step_fraction_slider),
             ("Steps", self.steps_spin, self.steps_spin),
             ("Guidance", self.guidance_spin, self.guidance_spin),

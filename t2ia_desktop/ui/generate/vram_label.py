@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_that_runs
 from t2ia_desktop.core.generation.checkpoints import memory_setting
 from t2ia_desktop.core.generation.memory_policy import DeviceFacts, choose_memory_plan
 from t2ia_desktop.core.generation.request import DEMO_MODEL
@@ -73,15 +74,27 @@ class VramLabel(QLabel):
         if not self._timer.isActive():
             self._timer.start()
 
-    def adapters(self) -> int:
-        """Control layers Generate would send (enabled, painted, with an adapter)."""
+    def guides(self) -> tuple[int, int]:
+        """The adapters and the ControlNet models (each loaded once, a union model for all its
+        layers) of the control layers Generate would send (enabled, painted, guided)."""
         document, family = self.document(), self.settings.family
         registry = self.registry
-        return sum(
-            1 for layer in document.condition_layers()
-            if layer.condition.enabled and layer.condition.condition in registry
-            and family in registry.get(layer.condition.condition).adapters
-            and not layer.is_blank())
+        adapters, controlnets = 0, set()
+        for layer in document.condition_layers():
+            settings = layer.condition
+            if not settings.enabled or settings.condition not in registry or layer.is_blank():
+                continue
+            kind = registry.get(settings.condition)
+            runs = guide_that_runs(settings.guide, kind.guides_for(family))
+            if runs == ADAPTER:
+                adapters += 1
+            elif runs is not None:
+                controlnets.add(kind.guide_model(family, runs))
+        return adapters, len(controlnets)
+
+    def adapters(self) -> int:
+        """Control layers Generate would send with an adapter."""
+        return self.guides()[0]
 
     def size(self) -> tuple[int, int]:
         """The size Generate paints: the document's generation area."""
@@ -95,10 +108,11 @@ class VramLabel(QLabel):
         plan = choose_memory_plan(facts, family, self.memory())
         refiner = family == "sdxl" and self.settings.refiner is not None
         width, height = self.size()
+        adapters, controlnets = self.guides()
         self.estimate = estimate = estimate_for_plan(
             family, width, height, guidance_scale=self.settings.guidance_scale,
-            adapters=self.adapters(), refiner=refiner, plan=plan, device=facts.kind,
-            demo=self.settings.model == DEMO_MODEL)
+            adapters=adapters, controlnets=controlnets, refiner=refiner, plan=plan,
+            device=facts.kind, demo=self.settings.model == DEMO_MODEL)
         available = facts.usable_memory() if self.facts is not None else None
         self.warning = estimate.exceeds(available)
         self.setText(estimate.text())

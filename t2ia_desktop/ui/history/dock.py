@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.guides import guide_label
 from t2ia_desktop.core.conditions.registry import ConditionRegistry
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.image_history.query import (
@@ -38,6 +39,7 @@ from t2ia_desktop.core.image_history.query import (
     HistoryFilter,
     conditions_in,
     date_range,
+    guides_in,
     models_in,
 )
 from t2ia_desktop.core.image_history.store import History, HistoryEntry
@@ -71,6 +73,10 @@ class ImageHistoryPanel(QWidget):
         self.search_edit.setToolTip("Show pictures whose prompt has all these words")
         self.condition_combo = QComboBox()
         self.condition_combo.setToolTip("Only pictures made with this condition")
+        self.guide_combo = QComboBox()
+        self.guide_combo.setToolTip("Only pictures where a control was guided by this: "
+                                    "T2I-Adapter, ControlNet or ControlNet Union (with a "
+                                    "condition chosen: that condition)")
         self.model_combo = QComboBox()
         self.model_combo.setToolTip("Only pictures made with this model")
         self.date_combo = QComboBox()
@@ -123,7 +129,8 @@ class ImageHistoryPanel(QWidget):
 
         self._build_layout()
         self.search_edit.textChanged.connect(self.apply_filters)
-        for combo in (self.condition_combo, self.model_combo, self.date_combo):
+        for combo in (self.condition_combo, self.guide_combo, self.model_combo,
+                      self.date_combo):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.starred_check.toggled.connect(self.apply_filters)
         self.model.modelReset.connect(self._after_reset)
@@ -144,20 +151,22 @@ class ImageHistoryPanel(QWidget):
         return action
 
     def _build_layout(self) -> None:
-        # Filters: search over three combos that share the width and shrink with the dock
-        # (a combo elides its text rather than widening the column).
+        # Filters: search over four combos, two a row, that share the width and shrink with the
+        # dock (a combo elides its text rather than widening the column).
         shrink = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        for combo in (self.condition_combo, self.model_combo, self.date_combo):
+        for combo in (self.condition_combo, self.guide_combo, self.model_combo,
+                      self.date_combo):
             combo.setSizeAdjustPolicy(shrink)
             combo.setMinimumContentsLength(6)
             combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         filters = QGridLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        filters.addWidget(self.search_edit, 0, 0, 1, 2)
-        filters.addWidget(self.starred_check, 0, 2)
+        filters.addWidget(self.search_edit, 0, 0)
+        filters.addWidget(self.starred_check, 0, 1)
         filters.addWidget(self.condition_combo, 1, 0)
-        filters.addWidget(self.model_combo, 1, 1)
-        filters.addWidget(self.date_combo, 1, 2)
+        filters.addWidget(self.guide_combo, 1, 1)
+        filters.addWidget(self.model_combo, 2, 0)
+        filters.addWidget(self.date_combo, 2, 1)
         # Actions in a toolbar: what does not fit goes behind its » button (and every action
         # is in the thumbnails' context menu), so the dock never needs a sideways scroll bar.
         self.toolbar = QToolBar("Image history actions")
@@ -199,7 +208,9 @@ class ImageHistoryPanel(QWidget):
         entries = self.model.all_entries
         conditions = [(self._condition_label(c), c) for c in conditions_in(entries)]
         models = [(m, m) for m in models_in(entries)]
+        guides = [(guide_label(g), g) for g in guides_in(entries)]
         for combo, first, choices in ((self.condition_combo, "Any condition", conditions),
+                                      (self.guide_combo, "Any guide", guides),
                                       (self.model_combo, "Any model", models)):
             current = combo.currentData()
             combo.blockSignals(True)
@@ -221,6 +232,7 @@ class ImageHistoryPanel(QWidget):
         since, until = date_range(self.date_combo.currentData())
         return HistoryFilter(
             text=self.search_edit.text(), condition=self.condition_combo.currentData(),
+            guide=self.guide_combo.currentData(),
             model=self.model_combo.currentData(), since=since, until=until,
             starred_only=self.starred_check.isChecked(),
         )

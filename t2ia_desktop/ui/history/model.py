@@ -20,6 +20,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPixmap
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label
+from t2ia_desktop.core.image_history.index_file import entry_guides
 from t2ia_desktop.core.image_history.query import HistoryFilter, search
 from t2ia_desktop.core.image_history.store import History, HistoryEntry
 
@@ -34,7 +36,10 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 def entry_tooltip(entry: HistoryEntry, starred: bool) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.created))
-    conditions = ", ".join(entry.conditions) or "no controls"
+    conditions = ", ".join(
+        condition if guide == ADAPTER else f"{condition} ({guide_label(guide)})"
+        for condition, guide in zip(entry.conditions, entry_guides(entry), strict=True)
+    ) or "no controls"
     star = f"{STAR} starred\n" if starred else ""
     return (f"{star}{entry.prompt or '(no prompt)'}\n{entry.model} · seed {entry.seed} · "
             f"{conditions}\n{when} · {entry.image.name}")

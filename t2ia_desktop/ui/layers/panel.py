@@ -252,7 +252,7 @@ class LayersPanel(DocumentPanel):
             return ""
         if condition not in self.registry:
             return "unknown condition"
-        if self.family not in self.registry.get(condition).adapters:
+        if not self.registry.get(condition).guides_for(self.family):
             return f"no {self.family.upper()} adapter"
         return ""
 

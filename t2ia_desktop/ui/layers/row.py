@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, guide_label
 from t2ia_desktop.core.document.document import Layer
 from t2ia_desktop.core.undo.commands import SetLayerProperty
 from t2ia_desktop.runtime.detection_cancel import CANCEL_TIP
@@ -306,12 +307,14 @@ class LayerRow(QWidget):
                 source = panel.document.layer_by_id(settings.source_id)
                 label = condition_label(panel.registry, settings.condition)
                 words = label if source is None else f"{label} from {source.name}"
+                if settings.guide != ADAPTER:
+                    words += f" · {guide_label(settings.guide)}"
                 note = panel.family_note(settings.condition)
                 self.condition_text.setText(f"{words} · {note}" if note else words)
                 self.condition_text.setStyleSheet(NOTE_STYLE if note else MUTED_STYLE)
                 self.condition_text.setToolTip(
                     f"{words}. {note.capitalize()}: it is left out when generating."
-                    if note else f"{words}: what the adapter reads.")
+                    if note else f"{words}: what the {guide_label(settings.guide)} reads.")
                 self.enabled_check.setChecked(settings.enabled)
                 self.scale_spin.setValue(settings.conditioning_scale)
                 self.scale_spin.setEnabled(settings.enabled)

@@ -7,8 +7,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, UNION, guide_label
 from t2ia_desktop.core.generation.jobs import Job, JobState
 from t2ia_desktop.ui.common.error_details import show_error_details
 from t2ia_desktop.ui.queue.job_phase import show_phase
@@ -65,6 +66,27 @@ def image_pixmap(image: Image.Image, size: int) -> QPixmap:
     qimage = QImage(data, rgba.width, rgba.height, rgba.width * 4,
                     QImage.Format.Format_RGBA8888)
     return QPixmap.fromImage(qimage.copy())  # the copy owns its pixels, ``data`` may go
+
+
+def guide_badge(pixmap: QPixmap, guide: str) -> QPixmap:
+    """``pixmap`` with "CN" (ControlNet) or "U" (union) in its corner; as it is for an
+    adapter."""
+    if guide == ADAPTER:
+        return pixmap
+    badged = QPixmap(pixmap)
+    painter = QPainter(badged)
+    font = painter.font()
+    font.setPixelSize(9)
+    font.setBold(True)
+    painter.setFont(font)
+    text = "U" if guide == UNION else "CN"
+    box = painter.fontMetrics().boundingRect(text).adjusted(-2, 0, 2, 0)
+    box.moveTopLeft(QPoint(0, 0))
+    painter.fillRect(box, QColor(20, 90, 160))
+    painter.setPen(QColor("white"))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return badged
 
 
 class PixmapCache:
@@ -122,8 +144,10 @@ class JobRow(QFrame):
             label = QLabel()
             label.setFixedSize(CONTROL_SIZE, CONTROL_SIZE)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setPixmap(self._pixmaps.get(control.image, CONTROL_SIZE))
-            label.setToolTip(f"Control: {control.condition}, strength "
+            label.setPixmap(guide_badge(self._pixmaps.get(control.image, CONTROL_SIZE),
+                                        control.guide))
+            label.setToolTip(f"Control: {control.condition}, guided by "
+                             f"{guide_label(control.guide)}, strength "
                              f"{control.conditioning_scale:g}")
             self.control_labels.append(label)
             controls.addWidget(label)

@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         """The demo model's truth over the canvas, and its "Get SDXL" button."""
         self.settings_from_image = SettingsFromImage(
             generation_settings, self.generate_panel, self.generate_dock, say=self.show_message,
-            parent=self)
+            parent=self, session=session)
         """File → Open settings from image…, and pictures dropped on the Generate panel."""
         self.settings_from_image.install(self.file_menu, self.import_action)
         """Image history dock, compare view (C), device/model/memory status, Help menu."""

@@ -62,8 +62,9 @@ def test_the_add_condition_menu_follows_the_models_family(qtbot, window, square_
 
     window.generate_panel.model_combo.setCurrentIndex(2)  # the SD 1.5 model
     assert menu_action(window, "color").isEnabled()
-    assert not menu_action(window, "lineart").isEnabled()
-    assert "SD15" in menu_action(window, "lineart").toolTip()
+    assert menu_action(window, "lineart").isEnabled()  # SD 1.5 has only its ControlNet
+    assert menu_action(window, "lineart").toolTip().startswith(
+        "No Lineart adapter for SD15 models: its ControlNet guides it.")
 
 
 def test_a_new_condition_layer_is_hidden_shown_in_preview_and_the_photo_stays(

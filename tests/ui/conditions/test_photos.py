@@ -148,14 +148,14 @@ def test_add_as_photo_layer_from_a_drop(qtbot, window, astronaut):
     assert window.canvas.composite_image().pixelColor(128, 96).value() < 255  # it shows
 
 
-def test_the_drop_menu_offers_only_remixes_the_family_has_adapters_for(qtbot, window, astronaut):
+def test_the_drop_menu_offers_the_remixes_the_family_has_a_guide_for(qtbot, window, astronaut):
     window.generate_panel.model_combo.setCurrentIndex(2)  # SD 1.5: no lineart adapter
     menu = drop_menu(qtbot, window, astronaut)
     enabled = {a.text(): a.isEnabled() for a in menu.actions() if a.text().endswith("remix")}
-    assert enabled == {"Pose remix": True, "Depth remix": True, "Lineart remix": False,
+    assert enabled == {"Pose remix": True, "Depth remix": True, "Lineart remix": True,
                        "Canny remix": True, "Sketch remix": True}
     (lineart,) = [a for a in menu.actions() if a.text() == "Lineart remix"]
-    assert "No Lineart adapter for SD15 models; it works with SDXL." in lineart.toolTip()
+    assert "No Lineart adapter for SD15 models: its ControlNet guides it." in lineart.toolTip()
     menu.close()
 
 

@@ -47,6 +47,7 @@ def manager(window) -> Iterator[ModelsController]:
     yield controller
     controller.downloads.shutdown()
     controller.adapter_downloads.shutdown()
+    controller.controlnet_downloads.shutdown()
     controller.weight_downloads.shutdown()
 
 
@@ -57,8 +58,8 @@ def test_the_tabs_list_every_conditions_adapter_and_weight_file(qtbot, window, m
         detector="lineart", weight_files=("netG.pth",), source="plugin"))
     dialog = manager.open_dialog()
     qtbot.waitExposed(dialog)
-    assert [dialog.tabs.tabText(i) for i in range(3)] == ["Base models", "Adapters",
-                                                        "Detector weights"]
+    assert [dialog.tabs.tabText(i) for i in range(4)] == ["Base models", "Adapters",
+                                                        "ControlNets", "Detector weights"]
     adapters = dialog.adapters_tab
     repos = [adapters.table.item(row, 0).text() for row in range(adapters.table.rowCount())]
     expected = {c.adapters[f] for c in default_registry() for f in c.adapters}

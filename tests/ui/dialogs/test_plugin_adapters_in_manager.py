@@ -78,6 +78,7 @@ def manager(window) -> Iterator[ModelsController]:
     yield controller
     controller.downloads.shutdown()
     controller.adapter_downloads.shutdown()
+    controller.controlnet_downloads.shutdown()
     controller.weight_downloads.shutdown()
 
 
