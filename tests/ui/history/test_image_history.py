@@ -171,7 +171,7 @@ def test_restore_settings_fills_the_generate_panel(qtbot, hwindow):
 def test_use_as_control_source_adds_a_photo_and_offers_a_condition(qtbot, hwindow):
     press_for(qtbot, hwindow, 11, "Use as control")
     document = hwindow.document
-    photo = document.layers[0]
+    photo = document.layers[1]  # above the selected Sketch, as every photo lands
     assert photo.kind == "photo"
     assert tuple(photo.pixels[96, 128]) == (200, 20, 20, 255)
     assert hwindow.layers_panel.selected_layer() is photo
@@ -181,7 +181,7 @@ def test_use_as_control_source_adds_a_photo_and_offers_a_condition(qtbot, hwindo
     action = menu_action(hwindow, "canny")
     assert action.isEnabled()
     action.trigger()
-    edges = document.layers[1]
+    edges = document.layers[2]
     assert edges.kind == "condition"
     assert edges.condition.source_id == photo.id
     hwindow.undo_action.trigger()
