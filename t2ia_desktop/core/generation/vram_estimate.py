@@ -3,8 +3,11 @@
 The peak is the largest of three phases, each = weights resident then + that phase's working
 memory:
 
-- **denoising**: the UNet's weights (all of the pipeline's without offload) and every adapter's,
-  plus the UNet's activations: ``UNET_VALUES × latent pixels × UNet batch`` (the batch is 2 with
+- **denoising**: the UNet's weights (all of the pipeline's without offload), every adapter's and
+  every ControlNet's (a union model serving several layers counts once), plus the ControlNets'
+  residuals held for the UNet call (``CONTROLNET_RESIDUAL_VALUES × latent pixels × batch``
+  each; a ControlNet's own activations, an encoder's, are freed before the UNet's peak), plus
+  the UNet's activations: ``UNET_VALUES × latent pixels × UNet batch`` (the batch is 2 with
   classifier-free guidance, which runs the UNet on the prompt and the negative prompt at once),
   plus the adapters' cached features, plus, with attention slicing, the attention scores of half
   the heads of the first attention level at a time (``tokens²``: the one quadratic term);
@@ -15,8 +18,9 @@ memory:
 
 Parameter counts are those of the published configurations (tests/engine/real_configs.py
 rebuilds them on the meta device and counts): SDXL UNet 2.567 B, text encoders 0.123 B + 0.695 B,
-VAE 0.084 B, refiner UNet 2.260 B, an XL adapter 0.079 B; SD1.5 UNet 0.860 B, text encoder
-0.123 B, VAE 0.084 B, adapter 0.077 B. The activation constants are counts of the largest tensors
+VAE 0.084 B, refiner UNet 2.260 B, an XL adapter 0.079 B, an XL ControlNet 1.251 B (the union
+model 1.256 B); SD1.5 UNet 0.860 B, text encoder 0.123 B, VAE 0.084 B, adapter 0.077 B,
+ControlNet 0.361 B. The activation constants are counts of the largest tensors
 alive at once (skip connections kept for the up path, the widest feed-forward of a transformer
 block, the decoder's last upsampling at full resolution) with PyTorch's memory-efficient
 attention (SDPA), not measurements: read the figure as an order of magnitude (± 20 %).
@@ -60,6 +64,11 @@ class FamilyFigures:
     """Heads of that level; attention slicing computes half of them at a time."""
     vae_tile: int
     """Side in pixels of the VAE's tiles (its config's ``sample_size``)."""
+    controlnet: float = 0.0
+    """Parameters of one ControlNet (``ControlNetModel.from_unet`` of the family's UNet)."""
+    controlnet_residual_values: int = 0
+    """Values of one ControlNet's residuals (every down level and the middle), per latent pixel
+    and batch item."""
 
 
 FAMILIES: dict[str, FamilyFigures] = {
@@ -70,13 +79,17 @@ FAMILIES: dict[str, FamilyFigures] = {
     "sdxl": FamilyFigures(2.567e9, 0.123e9 + 0.695e9, 0.084e9, 0.079e9, 2.260e9,
                           unet_values=6000,
                           adapter_feature_values=(320 + 640) // 4 + 2 * 1280 // 16,
-                          attention_downscale=2, attention_heads=10, vae_tile=1024),
+                          attention_downscale=2, attention_heads=10, vae_tile=1024,
+                          # residuals: 3·320 + 3·640/4 + 3·1280/16 + the middle's 1280/16
+                          controlnet=1.251e9, controlnet_residual_values=1760),
     # SD1.5: attention already at the full latent level (320 channels, 8 heads): its GEGLU
     # (2560 values per token) joins the skips (≈ 1750).
     "sd15": FamilyFigures(0.860e9, 0.123e9, 0.084e9, 0.077e9, 0.0,
                           unet_values=6000,
                           adapter_feature_values=320 + 640 // 4 + 1280 // 16 + 1280 // 64,
-                          attention_downscale=1, attention_heads=8, vae_tile=512),
+                          attention_downscale=1, attention_heads=8, vae_tile=512,
+                          # 3·320 + (320 + 2·640)/4 + (640 + 2·1280)/16 + 4·1280/64
+                          controlnet=0.361e9, controlnet_residual_values=1640),
 }
 
 VAE_DECODE_VALUES = 800
@@ -140,6 +153,7 @@ def estimate_peak_memory(
     guidance: bool = True,
     dtype: str = "float16",
     adapters: int = 0,
+    controlnets: int = 0,
     refiner: bool = False,
     offload: str = "none",
     attention_slicing: bool = False,
@@ -150,6 +164,7 @@ def estimate_peak_memory(
     :func:`working_size`) in bytes, with the terms documented in this module's docstring.
 
     ``guidance``: classifier-free guidance (guidance scale > 1) doubles the UNet batch.
+    ``controlnets``: the distinct ControlNet models that run (a union model once).
     ``offload``: "none", "model" (whole models moved in when used) or "sequential" (layer by
     layer); on the CPU everything is in RAM whatever it says.
     """
@@ -167,7 +182,9 @@ def estimate_peak_memory(
             count = min(count, SEQUENTIAL_RESIDENT)
         return int(count * size)
 
-    adapter_weights = int(adapters * figures.adapter * size)  # adapters stay on the device
+    # adapters and ControlNets stay on the device
+    adapter_weights = int((adapters * figures.adapter + controlnets * figures.controlnet) * size)
+    residuals = controlnets * batch * figures.controlnet_residual_values * latent * size
     features = adapters * figures.adapter_feature_values * latent * size
     unet_activations = batch * figures.unet_values * latent * size
     attention = 0
@@ -194,6 +211,7 @@ def estimate_peak_memory(
         "text encoders": (("text encoders' activations", encoders_act),),
         "denoising": (("UNet activations" + (" (×2 for guidance)" if guidance else ""),
                        unet_activations), ("adapter features", features),
+                      ("ControlNet residuals", residuals),
                       ("attention scores (slicing)", attention)),
         "VAE decode": (("VAE decode" + (" (one tile)" if vae_tiling and decode_pixels
                                         < width * height else ""), decode),),
@@ -215,11 +233,12 @@ def estimate_peak_memory(
 
 def estimate_for_plan(family: str, width: int, height: int, *, guidance_scale: float,
                       adapters: int, refiner: bool, plan: MemoryPlan,
-                      device: str) -> MemoryEstimate:
+                      device: str, controlnets: int = 0) -> MemoryEstimate:
     """The estimate for a request's settings under the memory ``plan`` the engine would choose
     on ``device`` ("cuda", "mps" or "cpu"); ``width`` × ``height`` is the requested size."""
     padded = working_size(width, height, family)
     return estimate_peak_memory(
         family, *padded, guidance=guidance_scale > 1.0, dtype=plan.dtype, adapters=adapters,
-        refiner=refiner, offload=plan.offload, attention_slicing=plan.attention_slicing,
+        controlnets=controlnets, refiner=refiner, offload=plan.offload,
+        attention_slicing=plan.attention_slicing,
         vae_tiling=plan.tiles_at(*padded), device=device)
