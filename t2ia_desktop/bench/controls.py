@@ -2,15 +2,17 @@
 
 No control, a T2I-Adapter, a ControlNet, the ControlNet Union model, and an adapter with a
 ControlNet: time per image (median of the repeats, runs interleaved), the extra time over no
-control, the guiding models' parameters, and the peak memory of the run above the memory held
-before it (CUDA: the allocator's peak; CPU: the process's resident set, sampled every 2 ms).
+control, the guiding models' parameters, and the peak memory of making one image, weights
+included (CUDA: the allocator's peak; CPU: the peak resident set of a fresh process that loads
+the models and makes one image).
 Figures are measured in one run and printed, never asserted.
 """
 
 from __future__ import annotations
 
 import statistics
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,47 +44,25 @@ def controls_for(config: str, image: Image.Image) -> tuple[ControlSpec, ...]:
     return (specs[config],)
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * 4096
+def _peak_in_fresh_process(config: str, steps: int, size: int,
+                           demo_root: str | Path | None) -> int:
+    """The peak resident memory (bytes) of a fresh process that loads the models and makes
+    one image of ``config``: on the CPU, memory freed inside a process is kept by the
+    allocator, so only a fresh process shows what a configuration needs."""
+    command = [sys.executable, "-m", "t2ia_desktop.bench.controls", config, str(steps),
+               str(size), str(demo_root or "")]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return int(done.stdout.strip().splitlines()[-1])
 
 
-class _PeakMemory:
-    """The peak memory a call adds above what was held before it."""
+def _peak_cuda(engine, request) -> int:
+    import torch
 
-    def __init__(self, device) -> None:
-        self.device = device
-
-    def measure(self, call: Callable[[], object]) -> int:
-        import torch
-
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-            before = torch.cuda.memory_allocated(self.device)
-            torch.cuda.reset_peak_memory_stats(self.device)
-            call()
-            torch.cuda.synchronize()
-            return torch.cuda.max_memory_allocated(self.device) - before
-        if not Path("/proc/self/statm").exists():
-            call()
-            return 0
-        before = _rss_bytes()
-        peak = [before]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _rss_bytes())
-                time.sleep(0.002)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        try:
-            call()
-        finally:
-            done.set()
-            sampler.join()
-        return max(peak[0], _rss_bytes()) - before
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats(engine.device)
+    engine.generate(request)
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated(engine.device)
 
 
 def _parameters(engine, config: str) -> int:
@@ -109,7 +89,6 @@ def controls_figures(steps: int = 10, size: int = 256, repeats: int = 3,
         model=DEMO_MODEL, prompt="a lighthouse on a cliff", steps=steps, width=size,
         height=size, guidance_scale=7.5, seed=1, controls=controls_for(config, image))
         for config in CONFIGS}
-    meter = _PeakMemory(engine.device)
     times: dict[str, list[float]] = {config: [] for config in CONFIGS}
     parameters, peaks = {}, {}
     for config in CONFIGS:  # warm-up: loads every model, writes the demo model
@@ -119,10 +98,12 @@ def controls_figures(steps: int = 10, size: int = 256, repeats: int = 3,
         for config in CONFIGS:  # interleaved: a slow moment of the machine hits all alike
             engine.features.clear()  # adapter features are computed anew, as for a new image
             started = time.perf_counter()
-            peak = meter.measure(lambda request=requests[config]: engine.generate(request))
+            engine.generate(requests[config])
             times[config].append(time.perf_counter() - started)
-            peaks[config] = max(peaks.get(config, 0), peak)
         say(f"repeat {repeat + 1} of {repeats} done")
+    for config in CONFIGS:
+        peaks[config] = (_peak_cuda(engine, requests[config]) if engine.device.type == "cuda"
+                         else _peak_in_fresh_process(config, steps, size, demo_root))
     base = statistics.median(times["none"])
     rows = {}
     for config in CONFIGS:
@@ -147,3 +128,24 @@ def table(figures: dict) -> str:
                      f"{row['extra_over_none_percent']:+.0f} % | "
                      f"{row['guide_parameters'] / 1e6:.2f} M | {row['peak_memory_mib']:.0f} MiB |")
     return "\n".join(lines)
+
+
+def _one_image(config: str, steps: int, size: int, demo_root: str) -> None:
+    """In a fresh process: make one image of ``config``; print the peak resident bytes."""
+    from t2ia_desktop.engine.generate import Engine
+
+    engine = Engine(demo_root=demo_root or None)
+    engine.generate(GenerationRequest(
+        model=DEMO_MODEL, prompt="a lighthouse on a cliff", steps=steps, width=size,
+        height=size, guidance_scale=7.5, seed=1, controls=controls_for(config, _edges(size))))
+    try:
+        import resource
+    except ImportError:  # Windows: no rusage; the figure reads 0
+        print(0)
+        return
+    scale = 1 if sys.platform == "darwin" else 1024  # macOS gives bytes, Linux KiB
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale)
+
+
+if __name__ == "__main__":
+    _one_image(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
