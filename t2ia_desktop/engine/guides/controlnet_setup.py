@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import torch
 from PIL import Image
 
 from t2ia_desktop.core.conditions.guides import ADAPTER, UNION
@@ -94,8 +93,3 @@ def build_controlnet_guide(
         return None
     return ControlNetGuide(layers, steps)
 
-
-def controlnet_parameters(models: list[torch.nn.Module]) -> int:
-    """Parameters of the distinct ControlNets (a union model serving several layers once)."""
-    seen = {id(model): model for model in models}
-    return sum(p.numel() for model in seen.values() for p in model.parameters())
