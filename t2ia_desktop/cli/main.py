@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead: worst UI-thread stall while a queue of --jobs jobs runs "
                             "on the demo model (4 steps, 128×128 each)")
     bench.add_argument("--jobs", type=_count, default=50)
+    bench.add_argument("--controls", action="store_true",
+                       help="instead: no control, T2I-Adapter, ControlNet, ControlNet Union and "
+                            "adapter + ControlNet on the SDXL demo model (default 10 steps, "
+                            "256×256): time per image, extra time, parameters, peak memory")
     bench.add_argument("--selection", action="store_true",
                        help="instead: time the marching ants of large complex selections "
                             "(uses --project-size and --repeats)")
@@ -389,6 +393,15 @@ def _bench(args: argparse.Namespace) -> int:
             figures = server_figures(size=args.size or 256, steps=args.steps or 10,
                                      repeats=args.repeats)
         print(json.dumps(figures, indent=2))
+        return 0
+    if args.controls:
+        from t2ia_desktop.bench.controls import controls_figures, table
+
+        figures = controls_figures(steps=args.steps or 10, size=args.size or 256,
+                                   repeats=args.repeats,
+                                   say=lambda line: print(line, file=sys.stderr, flush=True))
+        print(table(figures))
+        print(json.dumps(figures))
         return 0
     from t2ia_desktop.bench.overhead import run_benchmarks
 

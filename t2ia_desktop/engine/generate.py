@@ -2,9 +2,11 @@
 
 It runs the standard diffusers pipelines (text-to-image, img2img, inpainting) and adds each
 control layer's adapter features to their UNet calls within that layer's step range
-(engine/injection.py); the features are cached across jobs (engine/adapter_features.py). With
-every range ``[0, f]`` the image equals the diffusers adapter pipeline with
-``adapter_conditioning_factor=f``, pixel for pixel, for a CPU generator seeded with the seed.
+(engine/guides/injection.py); the features are cached across jobs (engine/adapter_features.py).
+Layers guided by a ControlNet run it at each step in the same hook (engine/guides/controlnet.py).
+With every range ``[0, f]`` the image equals the diffusers adapter pipeline with
+``adapter_conditioning_factor=f``, and a ControlNet-only run the diffusers ControlNet pipeline,
+pixel for pixel, for a CPU generator seeded with the seed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from t2ia_desktop.core.conditions.guides import ADAPTER
 from t2ia_desktop.core.conditions.registry import ConditionRegistry, default_registry
 from t2ia_desktop.core.errors import Cancelled
 from t2ia_desktop.core.generation.phases import (
@@ -39,6 +42,7 @@ from t2ia_desktop.engine.guides.adapter_features import (
     adapter_input,
     image_key,
 )
+from t2ia_desktop.engine.guides.controlnet_setup import build_controlnet_guide, controlnets_guide
 from t2ia_desktop.engine.guides.injection import AdapterInjection, LayerFeatures, guides_at_all
 from t2ia_desktop.engine.img2img import (
     PIPELINE_CLASSES,
@@ -213,7 +217,7 @@ class Engine:
         kwargs["callback_on_step_end"] = step_end
         if base_paints_nothing(request, pipe.scheduler):  # img2img strength below the switch
             return None
-        guided = injection.attached(pipe.unet) if injection.layers else nullcontext()
+        guided = injection.attached(pipe.unet) if injection.guides else nullcontext()
         with guided, previews:
             return pipe(**kwargs).images[0]
 
@@ -254,6 +258,12 @@ class Engine:
             pipe.set_progress_bar_config(disable=True)
         pipe.scheduler = make_scheduler(request.scheduler, self.store.scheduler_config)
         tile_vae_for(base, self.store.memory_plan, *padded)  # large sizes decode in tiles
+        # 3b. The ControlNets, loaded and checked before the UNet runs
+        injection.controlnets = build_controlnet_guide(
+            self.registry, self.store.controlnets, request,
+            self.store.model_folder(request.model, family), padded,
+            lambda image: pad_control(image, (request.width, request.height), padded),
+            base.vae_scale_factor, base.unet.config, steps_run(request), phases)
         # 4. The pipeline's call arguments, (word:1.2) emphasis included
         kwargs = with_prompt_weights(pipe, pipeline_arguments(request, padded), family)
         return pipe, kwargs, injection
@@ -264,6 +274,8 @@ class Engine:
         family, steps = request.family, steps_run(request)
         layers = []
         for control in request.controls:
+            if control.guide != ADAPTER:
+                continue  # a ControlNet layer (engine/guides/controlnet_setup.py)
             self.registry.get(control.condition).adapter_for(family)
             location = self.store.adapter_location(
                 request.model, family, control.condition, control.adapter
@@ -317,9 +329,12 @@ def pipeline_arguments(request: GenerationRequest, padded: tuple[int, int]) -> d
         kwargs["strength"] = request.strength
     if request.mode == "inpaint":
         kwargs["mask_image"] = pad_mask(mask_at_size(request), padded)
-    if request.family == "sd15" and request.mode == "txt2img" and request.controls:
-        # StableDiffusionAdapterPipeline decodes on its own path; so does the engine, to
-        # give the same pixels.
+    if (request.family == "sd15" and request.mode == "txt2img"
+            and any(c.guide == ADAPTER for c in request.controls)
+            and not controlnets_guide(request, steps_run(request))):
+        # StableDiffusionAdapterPipeline decodes on its own path; so does the engine where
+        # adapters are the only guides, to give the same pixels (a guiding ControlNet: the
+        # ControlNet pipeline's path, the standard one).
         kwargs["output_type"] = "latent"
     return kwargs
 

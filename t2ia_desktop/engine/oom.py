@@ -4,8 +4,8 @@ torch raises ``torch.OutOfMemoryError`` when CUDA cannot allocate, a ``RuntimeEr
 "out of memory" (MPS, older CUDA builds) or "can't allocate memory" (the CPU allocator), and
 Python a ``MemoryError``. :func:`recovers_from_out_of_memory` turns each into an
 :class:`OutOfMemory` error whose text says what to change, after dropping what can be rebuilt
-(cached adapter features, the refiner) and handing the allocator's cache back, so the next job
-in the queue starts with the memory the failed one held.
+(cached adapter features, loaded ControlNets, the refiner) and handing the allocator's cache
+back, so the next job in the queue starts with the memory the failed one held.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from t2ia_desktop.core.conditions.guides import ADAPTER, CONTROLNET
 from t2ia_desktop.core.errors import T2IAError
 from t2ia_desktop.core.generation.request import GenerationRequest
 from t2ia_desktop.core.generation.vram_estimate import estimate_for_plan
@@ -59,6 +60,9 @@ def free_memory(engine: Any) -> None:
     features = getattr(engine, "features", None)
     if features is not None:
         features.clear()
+    controlnets = getattr(getattr(engine, "store", None), "controlnets", None)
+    if controlnets is not None:  # the largest things a job loads besides the model
+        controlnets.clear()
     refiners = getattr(engine, "refiners", None)
     if refiners is not None:  # a fresh, empty store: the refiner reloads when next asked for
         engine.refiners = type(refiners)(refiners.demo_root, refiners.device, refiners.dtype)
@@ -79,10 +83,12 @@ def advice(engine: Any, request: GenerationRequest) -> str:
     plan = getattr(getattr(engine, "store", None), "memory_plan", None)
     size = f"{request.width}×{request.height}"
     text = f"Out of {memory} at {size}"
+    adapters = sum(1 for control in request.controls if control.guide == ADAPTER)
     if plan is not None:
         estimate = estimate_for_plan(
             request.family, request.width, request.height,
-            guidance_scale=request.guidance_scale, adapters=len(request.controls),
+            guidance_scale=request.guidance_scale, adapters=adapters,
+            controlnets=controlnet_models(request),
             refiner=request.refiner is not None, plan=plan, device=device.type)
         text += f" (this job needs {estimate.text()})"
     tips = ["a smaller size or generation area"]
@@ -90,10 +96,21 @@ def advice(engine: Any, request: GenerationRequest) -> str:
         tips.append("the Low VRAM memory setting (Models → Memory)")
     if request.controls:
         tips.append("fewer control layers")
+    if adapters < len(request.controls):
+        tips.append("T2I-Adapters instead of ControlNets (a ControlNet runs at every step and "
+                    "weighs up to 16 times an adapter)")
     if request.refiner is not None:
         tips.append("no refiner")
     tips.append("closing other apps that use the " + ("memory" if on_cpu else "GPU"))
     return f"{text}. Try {', '.join(tips[:-1])} or {tips[-1]}."
+
+
+def controlnet_models(request: GenerationRequest) -> int:
+    """The distinct ControlNet models a request runs: a union model serves all its layers."""
+    models = {(control.guide, control.controlnet or (control.condition
+                                                     if control.guide == CONTROLNET else ""))
+              for control in request.controls if control.guide != ADAPTER}
+    return len(models)
 
 
 def available_text(engine: Any) -> str:

@@ -1,4 +1,4 @@
-"""Loading and caching of base pipelines and T2I-Adapters.
+"""Loading and caching of base pipelines, T2I-Adapters and ControlNets.
 
 Base pipelines are loaded once per model and shared: adapter pipelines are views over the same
 components (``from_pipe``), so switching adapters never reloads the UNet or the text encoders.
@@ -31,6 +31,7 @@ from t2ia_desktop.core.generation.request import DEFAULT_SDXL_MODEL, DEFAULT_SDX
 from t2ia_desktop.engine import single_file
 from t2ia_desktop.engine.demo.model import ensure_demo_model
 from t2ia_desktop.engine.guides.adapter_family import check_adapter_family
+from t2ia_desktop.engine.guides.controlnet_models import ControlNetStore
 from t2ia_desktop.engine.memory import device_facts, place_pipeline
 from t2ia_desktop.engine.model_store import hub
 from t2ia_desktop.engine.model_store.load_progress import component_progress
@@ -72,6 +73,8 @@ class PipelineStore:
         self._base: DiffusionPipeline | None = None
         self.scheduler_config: dict = {}
         self._adapters: OrderedDict[str, T2IAdapter] = OrderedDict()
+        self.controlnets = ControlNetStore(device, dtype)
+        """Loaded ControlNets and ControlNet Union models (engine/guides/controlnet_models.py)."""
         self._memory_setting = memory
         self.offload: str | None = None
         """Forced offload mode (the command line's --offload); ``None``: the plan's."""
@@ -88,6 +91,11 @@ class PipelineStore:
             if fetched is not None:
                 return str(fetched)
         return model
+
+    def model_folder(self, model: str, family: str) -> str | None:
+        """The model's folder on this machine (its own ControlNets may be in it), or None."""
+        location = self.model_location(model, family)
+        return location if Path(location).expanduser().is_dir() else None
 
     def base(self, model: str, family: str, on_phase: PhaseSink | None = None) -> DiffusionPipeline:
         """The model's pipeline, loaded unless it is the one loaded last; ``on_phase`` hears

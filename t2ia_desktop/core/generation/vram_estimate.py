@@ -16,8 +16,9 @@ memory:
 
 Parameter counts are those of the published configurations (tests/engine/real_configs.py
 rebuilds them on the meta device and counts): SDXL UNet 2.567 B, text encoders 0.123 B + 0.695 B,
-VAE 0.084 B, refiner UNet 2.260 B, an XL adapter 0.079 B; SD1.5 UNet 0.860 B, text encoder
-0.123 B, VAE 0.084 B, adapter 0.077 B. The activation constants are counts of the largest tensors
+VAE 0.084 B, refiner UNet 2.260 B, an XL adapter 0.079 B, an XL ControlNet 1.251 B (the union
+model 1.256 B); SD1.5 UNet 0.860 B, text encoder 0.123 B, VAE 0.084 B, adapter 0.077 B,
+ControlNet 0.361 B. The activation constants are counts of the largest tensors
 alive at once (skip connections kept for the up path, the widest feed-forward of a transformer
 block, the decoder's last upsampling at full resolution) with PyTorch's memory-efficient
 attention (SDPA), not measurements: read the figure as an order of magnitude (± 20 %).

@@ -3,7 +3,9 @@
 It exists so the whole app can be tried and tested offline: ``DiffusionPipeline.from_pretrained``
 loads it, and ``DIR/adapters/<condition>/`` holds one T2I-Adapter per built-in condition whose
 configuration mirrors the real TencentARC adapter (in_channels, adapter_type, downscale factor,
-residual blocks) at tiny widths. Its images are noise.
+residual blocks) at tiny widths, and ``DIR/controlnets/<condition>/`` one ControlNet per condition
+that has one for the family, plus a ControlNet Union model for SDXL (engine/demo/controlnets.py).
+Its images are noise.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import torch
 from t2ia_desktop.core.conditions.registry import builtin_conditions
 from t2ia_desktop.core.errors import BadInput
 from t2ia_desktop.engine import quiet_libraries
+from t2ia_desktop.engine.demo.controlnets import ensure_demo_controlnets, write_demo_controlnets
 
 quiet_libraries()
 
@@ -154,6 +157,7 @@ def write_demo_model(directory: str | Path, family: str = "sdxl", seed: int = 0)
                     num_res_blocks=shape.num_res_blocks,
                     downscale_factor=shape.downscale_factor, adapter_type=shape.adapter_type,
                 ).save_pretrained(staging / "adapters" / condition.id)
+            write_demo_controlnets(staging, family, unet, seed)
             (staging / MARKER).write_text(json.dumps({"family": family, "label": DEMO_LABEL}))
             if target.exists():
                 shutil.rmtree(target)
@@ -209,6 +213,8 @@ def ensure_demo_model(root: str | Path, family: str) -> Path:
     folder = Path(root) / family
     if not is_demo_model(folder):
         write_demo_model(folder, family)
+    else:  # written by a version without ControlNets
+        ensure_demo_controlnets(folder, family)
     return folder
 
 

@@ -8,8 +8,9 @@ Diffusers' adapter pipelines add the (weighted) sum of all adapters' features wh
 
 The features reach the UNet through a forward pre-hook that sets
 ``down_intrablock_additional_residuals``, so any SD/SDXL pipeline (text-to-image, img2img,
-inpainting) can be guided. The schedulers offered are first-order: one UNet call per step
-(classifier-free guidance is batched into that call).
+inpainting) can be guided. The same hook runs the ControlNets of the job
+(engine/guides/controlnet.py) and sets their ``down_block_additional_residuals``. The schedulers
+offered are first-order: one UNet call per step (classifier-free guidance is batched into it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
+
+from t2ia_desktop.engine.guides.controlnet import ControlNetGuide
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,23 @@ def guides_at_all(layer: LayerFeatures | tuple[float, float, float], steps: int,
 
 
 class AdapterInjection:
-    """Per step, the sum of the active layers' features, each times its scale."""
+    """Per step, the sum of the active layers' features, each times its scale, and the
+    residuals of the job's ControlNets (``controlnets``)."""
 
-    def __init__(self, layers: list[LayerFeatures], steps: int, factor: float = 1.0) -> None:
+    def __init__(self, layers: list[LayerFeatures], steps: int, factor: float = 1.0,
+                 controlnets: ControlNetGuide | None = None) -> None:
         self.layers = layers
+        self.controlnets = controlnets
         self.steps = steps
         self.windows = [active_steps(layer.start, layer.end, steps, factor) for layer in layers]
         self.calls = 0
         self.log: list[tuple[int, ...]] = []  # per UNet call, the indices of the layers added
         self._sums: dict[tuple[int, ...], list[torch.Tensor]] = {}
+
+    @property
+    def guides(self) -> bool:
+        """Whether anything is added to the UNet's calls at all."""
+        return bool(self.layers) or self.controlnets is not None
 
     def active(self, step: int) -> tuple[int, ...]:
         return tuple(k for k, window in enumerate(self.windows) if step in window)
@@ -83,6 +94,8 @@ class AdapterInjection:
         self.calls += 1
         self.log.append(self.active(step))
         kwargs["down_intrablock_additional_residuals"] = self.residuals(step, sample.shape[0])
+        if self.controlnets is not None:
+            kwargs.update(self.controlnets.hook_arguments(step, args, kwargs))
         return args, kwargs
 
     @contextmanager

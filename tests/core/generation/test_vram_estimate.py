@@ -94,3 +94,25 @@ def test_the_plan_the_engine_would_choose_sets_the_terms():
     no_guidance = estimate_for_plan("sdxl", 1000, 1000, guidance_scale=1.0, adapters=1,
                                     refiner=False, plan=plan, device="cuda")
     assert no_guidance.peak < estimate.peak
+
+
+@pytest.mark.parametrize(("family", "params"), [("sdxl", 1.251e9), ("sd15", 0.361e9)])
+def test_each_controlnet_adds_its_weights_and_residuals(family, params):
+    def estimate(**kwargs):  # large enough for denoising to peak over a tiled decode
+        return estimate_peak_memory(family, 2048, 2048, dtype="float16", vae_tiling=True,
+                                    **kwargs)
+
+    none, one, two = estimate(), estimate(controlnets=1), estimate(controlnets=2)
+    assert two.phase == "denoising"
+    assert one.weights - none.weights == pytest.approx(params * 2, rel=0.01)
+    residuals = dict(two.terms)["ControlNet residuals"]
+    assert residuals == 2 * 2 * (1760 if family == "sdxl" else 1640) * 256 * 256 * 2
+    assert two.weights - one.weights == one.weights - none.weights
+    assert none.peak < one.peak < two.peak
+    adapter = estimate(adapters=1)
+    assert one.peak - none.peak > 4 * (adapter.peak - none.peak)  # the seed's cost argument
+    plan = choose_memory_plan(DeviceFacts("cuda", 24 * GB, 24 * GB), family)
+    assert estimate_for_plan(family, 1024, 1024, guidance_scale=5.0, adapters=0, refiner=False,
+                             plan=plan, device="cuda", controlnets=1).peak > estimate_for_plan(
+        family, 1024, 1024, guidance_scale=5.0, adapters=0, refiner=False, plan=plan,
+        device="cuda").peak
