@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from t2ia_desktop.core.errors import Cancelled, T2IAError
 from t2ia_desktop.core.settings import current_annotators_root
@@ -119,18 +119,20 @@ class WeightDownloads(QObject):
 
     # -- downloading ------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.task is not None and self.task.isRunning()
+        """A download is started (its thread may begin at the next turn of the event loop)."""
+        return self.task is not None and not self.task.isFinished()
 
     def start(self, files: Sequence[str]) -> DownloadTask:
         """Start downloading ``files``; connect to the task's signals before the event loop
-        runs again (they are queued to this thread)."""
+        runs again. Its thread begins at the next turn of the loop: a download that fails at
+        once (offline, a bad name) never reports before its listeners are connected."""
         if self.is_running():
             raise T2IAError("A download is already running: wait for it or cancel it first.")
         task = DownloadTask(files, self._download, self)
         task.succeeded.connect(lambda _paths: self.downloaded.emit(task.files))
         task.finished.connect(lambda: self._finished(task))
         self.task = task
-        task.start()
+        QTimer.singleShot(0, task.start)
         self.started.emit(task)
         return task
 

@@ -87,3 +87,15 @@ def test_a_request_survives_the_wire_and_bad_wire_data_is_one_line(tmp_path):
         decode_request({**data, "bogus": 1}, dict(images))
     with pytest.raises(BadInput, match="which was not uploaded"):
         decode_request(data, {})
+
+
+def test_each_control_keeps_its_guide_over_the_wire():
+    from t2ia_desktop.remote.wire import decode_request, encode_request
+
+    sent = request("demo", controls=(control("canny", guide="controlnet"),
+                                     control("depth-zoe", guide="union", mode="RGB"),
+                                     control("sketch")))
+    data, images = encode_request(sent)
+    received = decode_request(data, dict(images))
+    assert [(c.condition, c.guide) for c in received.controls] == [
+        ("canny", "controlnet"), ("depth-zoe", "union"), ("sketch", "adapter")]

@@ -136,7 +136,7 @@ def parse_parameters(text: str) -> ImageSettings:
         raise BadInput("its parameters text holds no prompt or settings")
     if ignored:
         notes.append("ignored " + ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else ""))
-    return ImageSettings(settings, "parameters", notes, tags, controls)
+    return ImageSettings(settings, "parameters", notes, lora_tags=tags, controls=controls)
 
 
 def _read_unit(name: str, value: str, controls: list[ControlUnit]) -> str | None:
@@ -266,7 +266,7 @@ def from_request_json(text: str) -> ImageSettings:
     if unknown:
         notes.append("ignored unknown fields (from another version?): "
                      + ", ".join(unknown[:8]) + (" …" if len(unknown) > 8 else ""))
-    return ImageSettings(settings, "t2ia", notes, _controls(metadata.get("controls")))
+    return ImageSettings(settings, "t2ia", notes, controls=_controls(metadata.get("controls")))
 
 
 def _controls(entries: Any) -> list[ControlUnit]:

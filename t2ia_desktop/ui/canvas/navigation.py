@@ -13,12 +13,33 @@ from typing import Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QNativeGestureEvent, QWheelEvent
-from PySide6.QtWidgets import QGestureEvent, QPinchGesture
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGestureEvent,
+    QLineEdit,
+    QPinchGesture,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from t2ia_desktop.ui.canvas.view_transform import ZOOM_STEP, ViewTransform
 
 WHEEL_NOTCH = 120  # angleDelta units of one mouse wheel click
 SCROLL_PER_NOTCH = 60.0  # widget pixels the plain wheel scrolls per click
+
+
+TYPING_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
+"""Widgets the pointer entering the canvas does not take the keyboard from."""
+
+
+def take_keyboard_on_enter(canvas: QWidget) -> None:
+    """The pointer on the canvas takes the keyboard (Space pans, R rotates), unless the artist
+    is typing somewhere (a prompt, a number): as painting apps do."""
+    if not isinstance(QApplication.focusWidget(), TYPING_WIDGETS) and canvas.isActiveWindow():
+        canvas.setFocus(Qt.FocusReason.MouseFocusReason)
 
 
 class Navigable(Protocol):

@@ -37,23 +37,14 @@ from PySide6.QtGui import (
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
-    QComboBox,
-    QLineEdit,
-    QPlainTextEdit,
-    QSizePolicy,
-    QTextEdit,
-    QWidget,
-)
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from t2ia_desktop.core.document.document import Document, Layer
 from t2ia_desktop.session.session import Session
 from t2ia_desktop.session.tool_state import BRUSH_TOOLS, Rgb, ToolState
 from t2ia_desktop.ui.canvas.drop import FileDropMixin
 from t2ia_desktop.ui.canvas.mask_display import draw_mask_layer
-from t2ia_desktop.ui.canvas.navigation import Navigator, is_gesture
+from t2ia_desktop.ui.canvas.navigation import Navigator, is_gesture, take_keyboard_on_enter
 from t2ia_desktop.ui.canvas.pointer import PointerRouter
 from t2ia_desktop.ui.canvas.stroke_composite import StrokeComposite
 from t2ia_desktop.ui.canvas.view_transform import ROTATE_STEP, ZOOM_STEP, ViewTransform
@@ -84,9 +75,6 @@ COMPOSITION_MODES = {
 }
 """Each layer blend mode as QPainter draws it (the same W3C formulas as core.composite)."""
 
-
-TYPING_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
-"""Widgets the pointer entering the canvas does not take the keyboard from."""
 
 class CanvasView(FileDropMixin, QWidget):
     """Shows a :class:`Document` scaled to fit, centred, and routes the pointer to the tool
@@ -473,11 +461,7 @@ class CanvasView(FileDropMixin, QWidget):
 
     # -- keys, wheel and gestures (navigation) ------------------------------------------------
     def enterEvent(self, event) -> None:
-        """The pointer on the canvas takes the keyboard (Space pans, R rotates), unless the
-        artist is typing somewhere (a prompt, a number): as painting apps do."""
-        focused = QApplication.focusWidget()
-        if not isinstance(focused, TYPING_WIDGETS) and self.isActiveWindow():
-            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        take_keyboard_on_enter(self)  # Space pans at once, unless the artist is typing
         super().enterEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

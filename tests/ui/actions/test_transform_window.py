@@ -98,6 +98,7 @@ def test_the_angle_box_turns_the_frame_and_enter_applies(qtbot, window):
     assert spin.value() == 0.0
     # a drag outside the frame shows its angle in the box
     window.tool_state.set_tool("transform")
-    centre = canvas.from_document(QPointF(55, 55))
-    drag(canvas, [(centre + QPointF(0, -40)).toPoint(), (centre + QPointF(40, 0)).toPoint()])
+    # from above the frame to its right, both well outside it at any zoom: a quarter turn
+    drag(canvas, [canvas.from_document(QPointF(55, 20)).toPoint(),
+                  canvas.from_document(QPointF(90, 55)).toPoint()])
     assert abs(spin.value() - 90.0) < 1.0
