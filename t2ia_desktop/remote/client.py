@@ -103,16 +103,23 @@ class RemoteEngine:
             raise Cancelled()
         data, images = encode_request(request)
         job = _Job(on_step, should_stop, on_preview, on_phase)
-        with self._connect() as socket:
-            socket.send(json.dumps({
-                "type": "job", "protocol": PROTOCOL_VERSION, "request": data,
-                "images": [{"name": name, "bytes": len(png)} for name, png in images],
-                "previews": on_preview is not None,
-            }))
-            for _, png in images:
-                for start in range(0, len(png), CHUNK):
-                    socket.send(png[start:start + CHUNK])
-            image = job.follow(socket, self)
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            with self._connect() as socket:
+                socket.send(json.dumps({
+                    "type": "job", "protocol": PROTOCOL_VERSION, "request": data,
+                    "images": [{"name": name, "bytes": len(png)} for name, png in images],
+                    "previews": on_preview is not None,
+                }))
+                for _, png in images:
+                    for start in range(0, len(png), CHUNK):
+                        socket.send(png[start:start + CHUNK])
+                image = job.follow(socket, self)
+        except (ConnectionClosed, OSError) as error:  # the server went away while sending
+            closed = getattr(error, "rcvd", None)
+            raise (_closed_error(error, self) if closed is not None
+                   else self._unreachable(f"the connection broke: {error}")) from None
         return image
 
     def server_info(self) -> ServerInfo:
